@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// isomine: trains and audits triplet-loss embeddings for network collapse (see DESIGN.md).
+import PackageDescription
+
+let package = Package(
+    name: "isomine",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "isomine", targets: ["isomine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // OpenBLAS (CBLAS + LAPACK) through pkg-config; apt package libopenblas-dev.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // zlib, to read the shipped digits.csv.gz and user .csv.gz files; apt package zlib1g-dev.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Element-wise kernels of the training step; -O3 and no errno on sqrt so clang vectorises them.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        .target(name: "Linalg", dependencies: ["CBLAS", "CKernels"]),
+        .target(
+            name: "Datasets",
+            dependencies: ["Linalg", "CZlib"],
+            exclude: ["Resources/README.md"],
+            resources: [.embedInCode("Resources/digits.csv.gz")]
+        ),
+        .target(name: "Trainer", dependencies: ["Linalg", "Datasets"]),
+        .target(
+            name: "Jobs",
+            dependencies: ["Linalg", "Datasets", "Trainer", .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "isomine",
+            dependencies: [
+                "Jobs", "Trainer", "Datasets", "Linalg",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Linalg"]),
+        .testTarget(
+            name: "TrainerTests",
+            dependencies: ["Trainer", "Datasets", "Linalg"],
+            resources: [.copy("Fixtures/pml_vectors.json")]
+        ),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
+    ]
+)

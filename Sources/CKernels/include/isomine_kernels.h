@@ -1,0 +1,34 @@
+// Element-wise kernels of the training step, in C so the compiler vectorises them predictably
+// (Swift lowered the same loops to branchy scalar code, and generic SIMD lane by lane).
+#ifndef ISOMINE_KERNELS_H
+#define ISOMINE_KERNELS_H
+
+#include <stddef.h>
+
+/// out[i] = sqrt(in[i]) (in and out distinct).
+void isomine_sqrt_f32(const float *in, float *out, size_t n);
+void isomine_sqrt_f64(const double *in, double *out, size_t n);
+
+/// out[i] = max(in[i], 0); in and out may be the same buffer.
+void isomine_relu_f32(const float *in, float *out, size_t n);
+void isomine_relu_f64(const double *in, double *out, size_t n);
+
+/// g[i] = activation[i] > 0 ? g[i] : 0 (the ReLU derivative from post-activation values).
+void isomine_relu_backward_f32(float *g, const float *activation, size_t n);
+void isomine_relu_backward_f64(double *g, const double *activation, size_t n);
+
+/// sums[j] = sum over rows of x[r * cols + j].
+void isomine_column_sums_f32(const float *x, size_t rows, size_t cols, float *sums);
+void isomine_column_sums_f64(const double *x, size_t rows, size_t cols, double *sums);
+
+/// One Adam update as torch.optim.Adam (coupled weight decay), in place.
+void isomine_adam_f32(float *p, const float *g, float *m, float *v, size_t n, float beta1, float beta2,
+                      float step_size, float inv_sqrt_bias2, float eps, float weight_decay);
+void isomine_adam_f64(double *p, const double *g, double *m, double *v, size_t n, double beta1, double beta2,
+                      double step_size, double inv_sqrt_bias2, double eps, double weight_decay);
+
+/// One SGD-with-momentum update as torch.optim.SGD (dampening 0), in place.
+void isomine_sgd_f32(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float weight_decay);
+void isomine_sgd_f64(double *p, const double *g, double *buf, size_t n, double lr, double momentum, double weight_decay);
+
+#endif

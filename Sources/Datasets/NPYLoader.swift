@@ -1,0 +1,139 @@
+// NumPy .npy files: float32/float64 feature matrices and integer label vectors (little-endian, C order).
+import Linalg
+
+/// The parsed header and payload of one .npy file.
+struct NPYArray {
+    var descr: String
+    var shape: [Int]
+    var payload: ArraySlice<UInt8>
+}
+
+/// Reads the subset of the NPY format isomine accepts, with an error naming each violation.
+public enum NPYLoader {
+    /// Features (N×D float32/float64) plus labels (N integers) as labelled points.
+    public static func load(features: [UInt8], labels: [UInt8], name: String,
+                            featuresField: String, labelsField: String) throws -> LabeledData {
+        let x = try parse(features, field: featuresField)
+        guard x.shape.count == 2 else {
+            throw DatasetError(field: featuresField, "has shape \(shapeText(x.shape)); features must be a 2-D array (N, D)")
+        }
+        let values: [Float]
+        switch x.descr {
+        case "<f4": values = try floats(x, width: 4, field: featuresField) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
+        case "<f8": values = try floats(x, width: 8, field: featuresField) { Float(Double(bitPattern: $0)) }
+        default: throw DatasetError(field: featuresField, "has dtype '\(x.descr)'; features must be little-endian float32 ('<f4') or float64 ('<f8')")
+        }
+        let y = try parse(labels, field: labelsField)
+        let n: Int
+        if y.shape.count == 1 { n = y.shape[0] }
+        else if y.shape.count == 2 && y.shape[1] == 1 { n = y.shape[0] }
+        else { throw DatasetError(field: labelsField, "has shape \(shapeText(y.shape)); labels must be a 1-D array (N,)") }
+        let (signed, width): (Bool, Int)
+        switch y.descr {
+        case "|i1", "<i1": (signed, width) = (true, 1)
+        case "|u1", "<u1": (signed, width) = (false, 1)
+        case "<i2": (signed, width) = (true, 2)
+        case "<u2": (signed, width) = (false, 2)
+        case "<i4": (signed, width) = (true, 4)
+        case "<u4": (signed, width) = (false, 4)
+        case "<i8": (signed, width) = (true, 8)
+        case "<u8": (signed, width) = (false, 8)
+        default: throw DatasetError(field: labelsField, "has dtype '\(y.descr)'; labels must be little-endian integers (e.g. '<i8')")
+        }
+        guard y.payload.count >= n * width else {
+            throw DatasetError(field: labelsField, "is truncated: \(y.payload.count) data bytes for \(n) labels")
+        }
+        var raw = [String]()
+        raw.reserveCapacity(n)
+        let base = y.payload.startIndex
+        for i in 0..<n {
+            var u: UInt64 = 0
+            for b in 0..<width { u |= UInt64(y.payload[base + i * width + b]) << (8 * UInt64(b)) }
+            if signed && width < 8 && (u >> (UInt64(width) * 8 - 1)) & 1 == 1 { u |= ~0 << (UInt64(width) * 8) }
+            raw.append(signed ? String(Int64(bitPattern: u)) : String(u))
+        }
+        guard n == x.shape[0] else {
+            throw DatasetError(field: labelsField, "has \(n) labels but \(featuresField) has \(x.shape[0]) rows")
+        }
+        return LabeledData(name: name, features: Matrix(rows: x.shape[0], cols: x.shape[1], storage: values), rawLabels: raw)
+    }
+
+    static func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
+
+    private static func floats(_ a: NPYArray, width: Int, field: String, _ convert: (UInt64) -> Float) throws -> [Float] {
+        let count = a.shape.reduce(1, *)
+        guard a.payload.count >= count * width else {
+            throw DatasetError(field: field, "is truncated: \(a.payload.count) data bytes for shape \(shapeText(a.shape))")
+        }
+        var out = [Float](repeating: 0, count: count)
+        let base = a.payload.startIndex
+        for i in 0..<count {
+            var u: UInt64 = 0
+            for b in 0..<width { u |= UInt64(a.payload[base + i * width + b]) << (8 * UInt64(b)) }
+            out[i] = convert(u)
+        }
+        return out
+    }
+
+    /// Parses the magic, version, header dictionary and payload of an .npy file.
+    static func parse(_ bytes: [UInt8], field: String) throws -> NPYArray {
+        if bytes.isEmpty { throw DatasetError(field: field, "is an empty file") }
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw DatasetError(field: field, "is not an NPY file (missing the \\x93NUMPY magic)")
+        }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1: headerLength = Int(bytes[8]) | Int(bytes[9]) << 8; headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw DatasetError(field: field, "NPY header is truncated") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        default: throw DatasetError(field: field, "has NPY format version \(major), expected 1, 2 or 3")
+        }
+        guard bytes.count >= headerStart + headerLength else { throw DatasetError(field: field, "NPY header is truncated") }
+        guard let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8) else {
+            throw DatasetError(field: field, "NPY header is not text")
+        }
+        guard let descr = quotedValue(after: "'descr'", in: header) else {
+            throw DatasetError(field: field, "NPY header has no 'descr'")
+        }
+        if descr.hasPrefix(">") { throw DatasetError(field: field, "has dtype '\(descr)', which is big-endian; isomine reads little-endian NPY") }
+        guard let fortranRange = header.range(of: "'fortran_order'") else {
+            throw DatasetError(field: field, "NPY header has no 'fortran_order'")
+        }
+        let afterFortran = header[fortranRange.upperBound...].drop(while: { $0 == ":" || $0 == " " })
+        if afterFortran.hasPrefix("True") {
+            throw DatasetError(field: field, "is stored in Fortran order; save it in C order (np.ascontiguousarray)")
+        }
+        guard let shapeRange = header.range(of: "'shape'"),
+              let open = header[shapeRange.upperBound...].firstIndex(of: "("),
+              let close = header[open...].firstIndex(of: ")") else {
+            throw DatasetError(field: field, "NPY header has no 'shape'")
+        }
+        var shape = [Int]()
+        for part in header[header.index(after: open)..<close].split(separator: ",") {
+            let t = part.trimmingCharacters(in: .whitespaces)
+            if t.isEmpty { continue }
+            guard let v = Int(t.hasSuffix("L") ? String(t.dropLast()) : t), v >= 0 else {
+                throw DatasetError(field: field, "NPY shape entry '\(t)' is not a size")
+            }
+            shape.append(v)
+        }
+        return NPYArray(descr: descr, shape: shape, payload: bytes[(headerStart + headerLength)...])
+    }
+
+    private static func quotedValue(after key: String, in header: String) -> String? {
+        guard let r = header.range(of: key) else { return nil }
+        let rest = header[r.upperBound...]
+        guard let q1 = rest.firstIndex(where: { $0 == "'" || $0 == "\"" }) else { return nil }
+        let quote = rest[q1]
+        let body = rest[rest.index(after: q1)...]
+        guard let q2 = body.firstIndex(of: quote) else { return nil }
+        return String(body[..<q2])
+    }
+}
+
+import Foundation

@@ -1,0 +1,59 @@
+// The sink of `isomine run`: DIR/result.json and DIR/checkpoint.bin, each written atomically.
+import Foundation
+import Trainer
+
+/// Writes a job's outputs into one directory.
+public final class FileSink: ResultSink {
+    public let directory: String
+    /// Whether `latestCheckpoint` returns DIR/checkpoint.bin (set for `--resume`).
+    public let resume: Bool
+
+    public var resultPath: String { directory + "/result.json" }
+    public var checkpointPath: String { directory + "/checkpoint.bin" }
+
+    /// Creates the directory if needed; throws if it cannot be used.
+    public init(directory: String, resume: Bool = false) throws {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
+            guard isDir.boolValue else { throw RunError("--out: \(directory) exists and is not a directory") }
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw RunError("--out: cannot create \(directory): \(error.localizedDescription)")
+            }
+        }
+        self.directory = directory
+        self.resume = resume
+    }
+
+    public func latestCheckpoint() throws -> TrainingCheckpoint? {
+        guard resume else { return nil }
+        guard FileManager.default.fileExists(atPath: checkpointPath) else {
+            throw RunError("--resume: no checkpoint at \(checkpointPath) (set checkpoint_every in the spec to write one)")
+        }
+        return try TrainingCheckpoint.read(from: checkpointPath)
+    }
+
+    public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws {
+        try checkpoint.write(to: checkpointPath)
+    }
+
+    public func recordEvaluation(_ record: EvaluationRecord) throws {}
+
+    public func finish(_ result: TrainResult) throws {
+        let data = try JSONValue.from(result).serialized()
+        let tmp = resultPath + ".tmp"
+        try data.write(to: URL(fileURLWithPath: tmp))
+        guard rename(tmp, resultPath) == 0 else { throw RunError("cannot write \(resultPath): \(String(cString: strerror(errno)))") }
+        // The run is complete: a stale checkpoint would only invite resuming a finished run.
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+    }
+}
+
+/// A failure of a run that is not a spec error (I/O, a bad checkpoint, divergence).
+public struct RunError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

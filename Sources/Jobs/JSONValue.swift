@@ -1,0 +1,80 @@
+// A JSON document as a value: what job specs are parsed from and results are written as.
+import Foundation
+
+/// Any JSON value. Numbers are kept as Double (JSON has one number type); integer fields check integrality.
+public enum JSONValue: Sendable, Equatable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else if let o = try? c.decode([String: JSONValue].self) { self = .object(o) }
+        else { throw DecodingError.dataCorruptedError(in: c, debugDescription: "not a JSON value") }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let d):
+            // Integral values print without a fraction so specs echo back as written.
+            if d.rounded() == d && abs(d) < 9.0e15 { try c.encode(Int64(d)) } else { try c.encode(d) }
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+
+    /// Parses JSON text; a syntax error becomes a one-line `SpecError` at `spec`.
+    public static func parse(_ data: Data) throws -> JSONValue {
+        if data.isEmpty { throw SpecError(path: "spec", "the file is empty; expected a JSON object") }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) {
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw SpecError(path: "spec", "is not valid JSON" + (detail.map { " (\($0))" } ?? ""))
+        } catch {
+            throw SpecError(path: "spec", "is not valid JSON")
+        }
+    }
+
+    /// Compact or pretty JSON text with sorted keys (stable output for diffs and tests).
+    public func serialized(pretty: Bool = true) throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        return try e.encode(self)
+    }
+
+    /// A short description of the value's type, for error messages.
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .number: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    /// Converts any Encodable model into a JSONValue (for assembling result documents).
+    public static func from<T: Encodable>(_ value: T) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// The member `key` of an object (nil for other values or missing keys).
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+}

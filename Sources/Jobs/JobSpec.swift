@@ -1,0 +1,45 @@
+// The job spec: the one decoder and validator used by `isomine run`, `validate` and (later) the worker.
+import Foundation
+
+/// A validated job. Only `train` exists so far; `analyze` and `sweep` come with their issues.
+public enum JobSpec: Sendable, Equatable {
+    case train(TrainSpec)
+
+    /// Kinds the decoder knows.
+    public static let kinds = ["train"]
+
+    /// Parses and validates spec JSON text.
+    public static func parse(_ data: Data) throws -> JobSpec {
+        try parse(try JSONValue.parse(data))
+    }
+
+    /// Validates a JSON value; throws a `SpecError` naming the first bad field.
+    public static func parse(_ value: JSONValue) throws -> JobSpec {
+        let r = try SpecReader(value, path: "spec")
+        let kind = try r.string("kind")
+        guard kinds.contains(kind) else {
+            let planned = ["analyze", "sweep"].contains(kind) ? " ('\(kind)' jobs are not implemented yet)" : ""
+            throw SpecError(path: "spec.kind", "unknown job kind '\(kind)'; expected one of \(kinds.joined(separator: ", "))\(planned)")
+        }
+        return .train(try TrainSpec.parse(r))
+    }
+
+    /// Reads and parses a spec file.
+    public static func load(path: String) throws -> JobSpec {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir) {
+                throw SpecError(path: "spec", isDir.boolValue ? "\(path) is a directory" : "cannot read \(path)")
+            }
+            throw SpecError(path: "spec", "file \(path) does not exist")
+        }
+        return try parse(data)
+    }
+
+    /// The normalised spec (all defaults filled in) as JSON.
+    public var json: JSONValue {
+        switch self {
+        case .train(let t): return t.json
+        }
+    }
+}

@@ -1,0 +1,18 @@
+// A sink that keeps everything in memory: for benchmarks and tests.
+import Trainer
+
+/// Keeps checkpoints, evaluations and the result in memory.
+public final class MemorySink: ResultSink {
+    public private(set) var checkpoints: [TrainingCheckpoint] = []
+    public private(set) var evaluations: [EvaluationRecord] = []
+    public private(set) var result: TrainResult?
+    /// Returned by `latestCheckpoint` (set it to resume).
+    public var resumeFrom: TrainingCheckpoint?
+
+    public init(resumeFrom: TrainingCheckpoint? = nil) { self.resumeFrom = resumeFrom }
+
+    public func latestCheckpoint() throws -> TrainingCheckpoint? { resumeFrom }
+    public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws { checkpoints.append(checkpoint) }
+    public func recordEvaluation(_ record: EvaluationRecord) throws { evaluations.append(record) }
+    public func finish(_ result: TrainResult) throws { self.result = result }
+}

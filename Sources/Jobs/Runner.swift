@@ -1,0 +1,129 @@
+// The Runner: one pipeline from a validated spec to a result, shared by `isomine run` and the worker.
+import Datasets
+import Dispatch
+import Linalg
+import Trainer
+
+/// Progress of a running job, for progress bars and logs.
+public struct RunProgress: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var loss: Double
+    /// P@1 of the latest evaluation.
+    public var precisionAt1: Double?
+}
+
+/// How a run ended.
+public enum RunOutcome: Sendable {
+    case finished(TrainResult)
+    /// Stopped early (cancel or `stopAfter`) at this step; the sink has a checkpoint if checkpointing is on.
+    case stopped(step: Int)
+}
+
+/// Data prepared for training: split, standardised, and the model's input width filled in.
+public struct PreparedTraining: Sendable {
+    public var config: TrainingConfig
+    public var split: DataSplit
+    public var summary: DatasetSummary
+}
+
+/// Runs jobs. Stateless apart from where it reads data.
+public struct Runner: Sendable {
+    public let dataRoot: DataRoot
+
+    public init(dataRoot: DataRoot = .fromEnvironment()) {
+        self.dataRoot = dataRoot
+    }
+
+    /// Loads, checks, splits and standardises the data of a train spec. Data problems become `SpecError`s.
+    public func prepare(_ spec: TrainSpec) throws -> PreparedTraining {
+        do {
+            let data = try spec.dataset.load(dataRoot: dataRoot, field: "spec.dataset")
+            var rng = SeededRNG(seed: spec.training.seed, stream: 0x5117)
+            var split = try spec.split.apply(to: data, rng: &rng, field: "spec.split")
+            if spec.standardize {
+                let s = Standardizer(fitting: split.train.features)
+                split.train.features = s.apply(split.train.features)
+                split.test.features = s.apply(split.test.features)
+            }
+            let trainClasses = split.train.indicesByClass.filter { !$0.isEmpty }.count
+            if spec.training.classesPerBatch > trainClasses {
+                throw SpecError(path: "spec.sampler.classes_per_batch",
+                                "\(spec.training.classesPerBatch) exceeds the \(trainClasses) classes of the training split")
+            }
+            var config = spec.training
+            config.model.inputDim = data.dimension
+            let summary = DatasetSummary(
+                name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
+                trainRows: split.train.count, testRows: split.test.count, trainClasses: trainClasses,
+                testClasses: split.test.indicesByClass.filter { !$0.isEmpty }.count)
+            return PreparedTraining(config: config, split: split, summary: summary)
+        } catch let e as DatasetError {
+            throw SpecError(path: e.field ?? "spec.dataset", e.message)
+        }
+    }
+
+    /// Runs `spec` to the end (or until `shouldStop`, or `stopAfter` steps), reporting to `sink`.
+    public func run(
+        _ spec: JobSpec, sink: ResultSink, stopAfter: Int? = nil,
+        progress: @escaping (RunProgress) -> Void = { _ in }, shouldStop: @escaping () -> Bool = { false }
+    ) throws -> RunOutcome {
+        switch spec {
+        case .train(let train): return try runTrain(train, json: spec.json, sink: sink, stopAfter: stopAfter, progress: progress, shouldStop: shouldStop)
+        }
+    }
+
+    private func runTrain(
+        _ spec: TrainSpec, json: JSONValue, sink: ResultSink, stopAfter: Int?,
+        progress: @escaping (RunProgress) -> Void, shouldStop: @escaping () -> Bool
+    ) throws -> RunOutcome {
+        let started = DispatchTime.now().uptimeNanoseconds
+        BLASThreads.set(spec.blasThreads)
+        let prepared = try prepare(spec)
+        let checkpoint = try sink.latestCheckpoint()
+        let run: TrainingRun
+        do {
+            run = try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test, resumeFrom: checkpoint)
+        } catch let e as TrainingError {
+            throw RunError(e.message)
+        }
+        var hooks = TrainingHooks()
+        var latestP1: Double? = run.history.last?.eval.precisionAt1
+        let total = prepared.config.steps
+        hooks.onStep = { step, loss in progress(RunProgress(step: step, totalSteps: total, loss: loss, precisionAt1: latestP1)) }
+        var sinkError: Error?
+        hooks.onEvaluation = { record in
+            latestP1 = record.eval.precisionAt1
+            do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
+        }
+        hooks.checkpointEvery = spec.checkpointEvery
+        hooks.onCheckpoint = { try sink.saveCheckpoint($0) }
+        let startStep = run.step
+        hooks.shouldStop = {
+            if sinkError != nil { return true }
+            if let stopAfter, run.step - startStep >= stopAfter { return true }
+            return shouldStop()
+        }
+        do {
+            try run.run(hooks: hooks)
+        } catch let e as TrainingError {
+            throw RunError(e.message)
+        }
+        if let sinkError { throw sinkError }
+        guard run.step >= total, let final = run.history.last else {
+            if spec.checkpointEvery > 0 { try sink.saveCheckpoint(run.checkpoint()) }
+            return .stopped(step: run.step)
+        }
+        let totalSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        let result = TrainResult(
+            spec: json, dataset: prepared.summary, history: run.history, final: final,
+            timing: RunTiming(
+                trainSeconds: run.trainSeconds,
+                stepsPerSecond: run.trainSeconds > 0 ? Double(run.stepsThisProcess) / run.trainSeconds : 0,
+                evalSeconds: run.evalSeconds, totalSeconds: totalSeconds,
+                stepsThisProcess: run.stepsThisProcess),
+            verdict: final.collapse.verdict, resumedFromStep: checkpoint?.step)
+        try sink.finish(result)
+        return .finished(result)
+    }
+}

@@ -1,0 +1,66 @@
+// The result document of a train job (result.json), as DESIGN §3 specifies it.
+import Trainer
+
+/// Sizes of the data a job ran on.
+public struct DatasetSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var rows: Int
+    public var dim: Int
+    public var classes: Int
+    public var trainRows: Int
+    public var testRows: Int
+    public var trainClasses: Int
+    public var testClasses: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name, rows, dim, classes
+        case trainRows = "train_rows"
+        case testRows = "test_rows"
+        case trainClasses = "train_classes"
+        case testClasses = "test_classes"
+    }
+}
+
+/// Wall-clock figures of a run. Not deterministic: everything else in the result is.
+public struct RunTiming: Sendable, Codable, Equatable {
+    /// Seconds spent in training steps in this process (evaluation excluded).
+    public var trainSeconds: Double
+    /// Training steps in this process over `trainSeconds`.
+    public var stepsPerSecond: Double
+    /// Seconds spent evaluating in this process.
+    public var evalSeconds: Double
+    /// Seconds from start to finish in this process, data loading included.
+    public var totalSeconds: Double
+    /// Training steps run by this process (fewer than the spec's steps after a resume).
+    public var stepsThisProcess: Int
+
+    enum CodingKeys: String, CodingKey {
+        case trainSeconds = "train_seconds"
+        case stepsPerSecond = "steps_per_second"
+        case evalSeconds = "eval_seconds"
+        case totalSeconds = "total_seconds"
+        case stepsThisProcess = "steps_this_process"
+    }
+}
+
+/// result.json of a train job.
+public struct TrainResult: Sendable, Codable, Equatable {
+    public var kind = "train"
+    /// The normalised spec (every default filled in).
+    public var spec: JSONValue
+    public var dataset: DatasetSummary
+    /// One record per evaluation, step 0 first.
+    public var history: [EvaluationRecord]
+    /// The last evaluation.
+    public var final: EvaluationRecord
+    public var timing: RunTiming
+    /// The final verdict (the rule is in the README).
+    public var verdict: Verdict
+    /// The checkpoint step this process resumed from, if it resumed.
+    public var resumedFromStep: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case kind, spec, dataset, history, final, timing, verdict
+        case resumedFromStep = "resumed_from_step"
+    }
+}

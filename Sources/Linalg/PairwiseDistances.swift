@@ -1,0 +1,66 @@
+// The one pairwise-distance routine of isomine: Gram trick through GEMM, clamped, exact zero diagonal.
+
+/// Pairwise squared Euclidean distances between the `count` rows of `points` (row-major, `dim` columns).
+///
+/// Uses `‖a‖² + ‖b‖² − 2a·b` with the Gram matrix from GEMM, clamps at 0 (rounding can make it
+/// slightly negative) and writes exact zeros on the diagonal. `out` holds `count × count` values and
+/// `norms` `count` scratch values; nothing is allocated, so the training step can call it.
+@inlinable
+public func pairwiseSquaredDistances<T: BLASReal>(
+    _ points: UnsafePointer<T>, count n: Int, dim: Int,
+    into out: UnsafeMutablePointer<T>, norms: UnsafeMutablePointer<T>
+) {
+    if n == 0 { return }
+    for i in 0..<n {
+        var s: T = 0
+        let row = points + i * dim
+        for k in 0..<dim { s += row[k] * row[k] }
+        norms[i] = s
+    }
+    if dim > 0 {
+        T.gemm(transA: false, transB: true, m: n, n: n, k: dim, alpha: -2, a: points, lda: dim,
+               b: points, ldb: dim, beta: 0, c: out, ldc: n)
+    } else {
+        out.update(repeating: 0, count: n * n)
+    }
+    for i in 0..<n {
+        let row = out + i * n
+        let ni = norms[i]
+        for j in 0..<n {
+            let v = row[j] + ni + norms[j]
+            row[j] = v > 0 ? v : 0
+        }
+        row[i] = 0
+    }
+    // Make the matrix exactly symmetric: GEMM rounding may differ between (i,j) and (j,i).
+    for i in 0..<n {
+        for j in (i + 1)..<n {
+            let v = out[i * n + j]
+            out[j * n + i] = v
+        }
+    }
+}
+
+extension Matrix {
+    /// Pairwise squared Euclidean distances between the rows (see `pairwiseSquaredDistances`).
+    public func pairwiseSquaredDistances() -> Matrix<T> {
+        var out = Matrix<T>(rows: rows, cols: rows)
+        var norms = [T](repeating: 0, count: rows)
+        storage.withUnsafeBufferPointer { p in
+            out.storage.withUnsafeMutableBufferPointer { o in
+                norms.withUnsafeMutableBufferPointer { nb in
+                    guard let base = p.baseAddress ?? (cols == 0 ? UnsafePointer(o.baseAddress) : nil) else { return }
+                    Linalg.pairwiseSquaredDistances(base, count: rows, dim: cols, into: o.baseAddress!, norms: nb.baseAddress!)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Pairwise Euclidean distances between the rows.
+    public func pairwiseDistances() -> Matrix<T> {
+        var d = pairwiseSquaredDistances()
+        for i in 0..<d.storage.count { d.storage[i] = d.storage[i].squareRoot() }
+        return d
+    }
+}

@@ -1,0 +1,42 @@
+// Everything that determines a training run, as the trainer sees it (the job spec maps onto it).
+import Linalg
+
+/// A complete, validated description of one training run.
+public struct TrainingConfig: Sendable, Codable, Equatable {
+    public var model: MLPShape
+    public var loss: TripletLossConfig
+    public var miner: Miner
+    public var classesPerBatch: Int
+    public var samplesPerClass: Int
+    public var optimizer: OptimizerConfig
+    public var steps: Int
+    public var evalEvery: Int
+    public var seed: UInt64
+
+    public init(model: MLPShape, loss: TripletLossConfig, miner: Miner, classesPerBatch: Int, samplesPerClass: Int,
+                optimizer: OptimizerConfig, steps: Int, evalEvery: Int, seed: UInt64) {
+        self.model = model
+        self.loss = loss
+        self.miner = miner
+        self.classesPerBatch = classesPerBatch
+        self.samplesPerClass = samplesPerClass
+        self.optimizer = optimizer
+        self.steps = steps
+        self.evalEvery = evalEvery
+        self.seed = seed
+    }
+
+    public var batchSize: Int { classesPerBatch * samplesPerClass }
+
+    /// Steps at which the run evaluates: 0, every `evalEvery`, and the last step.
+    public func isEvaluationStep(_ step: Int) -> Bool {
+        step == 0 || step == steps || (evalEvery > 0 && step % evalEvery == 0)
+    }
+}
+
+/// RNG streams derived from the run seed, so each consumer is independent of the others.
+enum RandomStream: UInt64 {
+    case initialisation = 1
+    case sampling = 2
+    case probe = 3
+}

@@ -1,0 +1,214 @@
+// The training loop: PK batches, forward, mining, backward, optimiser step; evaluation and checkpoints.
+import Datasets
+import Foundation
+import Linalg
+
+/// Callbacks a caller gives `TrainingRun.run`; all optional.
+public struct TrainingHooks {
+    /// After every training step: the step number and that step's loss.
+    public var onStep: (Int, Double) -> Void = { _, _ in }
+    /// After every evaluation (step 0 included).
+    public var onEvaluation: (EvaluationRecord) -> Void = { _ in }
+    /// Save a checkpoint every this many steps (0: never).
+    public var checkpointEvery = 0
+    public var onCheckpoint: (TrainingCheckpoint) throws -> Void = { _ in }
+    /// Polled between steps; returning true stops the run after the current step (for cancellation).
+    public var shouldStop: () -> Bool = { false }
+
+    public init() {}
+}
+
+/// One training run on a train split, evaluated on a held-out split.
+///
+/// The per-step path reuses buffers allocated here, so it does not allocate; everything random
+/// comes from seeded streams whose state is in the checkpoint, so a resumed run matches an
+/// uninterrupted one bit for bit.
+public final class TrainingRun {
+    public let config: TrainingConfig
+    public let train: LabeledData
+    public let test: LabeledData
+    public let model: MLP<Float>
+    public private(set) var step = 0
+    public private(set) var history: [EvaluationRecord] = []
+    /// Wall-clock seconds spent in training steps (not evaluation) in this process.
+    public private(set) var trainSeconds = 0.0
+    /// Training steps run in this process (fewer than `step` after a resume).
+    public private(set) var stepsThisProcess = 0
+    /// Wall-clock seconds spent evaluating in this process.
+    public private(set) var evalSeconds = 0.0
+
+    let workspace: MLPWorkspace<Float>
+    let objective: TripletObjective<Float>
+    let optimizer: Optimizer<Float>
+    let trainFeatures: Buffer<Float>
+    var rng: SeededRNG
+    var sampler: PKSampler
+    var batchIndices: [Int]
+    var batchLabels: [Int]
+    var window = StatsWindow()
+    var baselineSpread = 0.0
+
+    /// Prepares a run (fresh, or continuing `checkpoint`). Inputs must already be standardised.
+    public init(config: TrainingConfig, train: LabeledData, test: LabeledData, resumeFrom checkpoint: TrainingCheckpoint? = nil) throws {
+        guard train.dimension == config.model.inputDim, test.dimension == config.model.inputDim else {
+            throw TrainingError("model input dimension \(config.model.inputDim) does not match the data's \(train.dimension) features")
+        }
+        self.config = config
+        self.train = train
+        self.test = test
+        var initRNG = SeededRNG(seed: config.seed, stream: RandomStream.initialisation.rawValue)
+        model = MLP(shape: config.model, rng: &initRNG)
+        workspace = MLPWorkspace(shape: config.model, batch: config.batchSize)
+        objective = TripletObjective(config: config.loss, miner: config.miner, batch: config.batchSize, dim: config.model.embeddingDim)
+        optimizer = Optimizer(config: config.optimizer, parameterCount: config.model.parameterCount, totalSteps: config.steps)
+        trainFeatures = Buffer(count: train.features.storage.count)
+        trainFeatures.load(train.features.storage)
+        rng = SeededRNG(seed: config.seed, stream: RandomStream.sampling.rawValue)
+        do {
+            sampler = try PKSampler(labels: train.labels, classesPerBatch: config.classesPerBatch,
+                                    samplesPerClass: config.samplesPerClass, rng: &rng)
+        } catch let e as DatasetError {
+            throw TrainingError(e.description)
+        }
+        batchIndices = [Int](repeating: 0, count: config.batchSize)
+        batchLabels = [Int](repeating: 0, count: config.batchSize)
+        if let checkpoint { try restore(checkpoint) }
+    }
+
+    private func restore(_ c: TrainingCheckpoint) throws {
+        guard c.header.config == config else {
+            throw TrainingError("checkpoint: it was written by a run with a different configuration; refusing to resume")
+        }
+        guard c.parameters.count == model.parameters.count, c.second.count == optimizer.second.count,
+              let restored = SeededRNG(state: c.header.rng) else {
+            throw TrainingError("checkpoint: tensor sizes or RNG state do not match this model")
+        }
+        model.parameters.load(c.parameters)
+        optimizer.first.load(c.first)
+        optimizer.second.load(c.second)
+        optimizer.updates = c.header.optimizerUpdates
+        rng = restored
+        sampler = c.header.sampler
+        window = c.header.window
+        history = c.header.history
+        baselineSpread = c.header.baselineSpread
+        step = c.header.step
+    }
+
+    /// A snapshot from which an identical continuation can be made.
+    public func checkpoint() -> TrainingCheckpoint {
+        TrainingCheckpoint(
+            header: .init(config: config, step: step, rng: rng.state, sampler: sampler, window: window, history: history,
+                          baselineSpread: baselineSpread, optimizerUpdates: optimizer.updates,
+                          parameterCount: model.parameters.count, secondCount: optimizer.second.count),
+            parameters: model.parameters.array, first: optimizer.first.array, second: optimizer.second.array)
+    }
+
+    /// Trains to `config.steps` (or until `hooks.shouldStop`), evaluating at step 0, every `evalEvery` and at the end.
+    public func run(hooks: TrainingHooks = TrainingHooks()) throws {
+        if step == 0 && history.isEmpty {
+            probeInitialBatch()
+            let record = evaluate()
+            history.append(record)
+            hooks.onEvaluation(record)
+        }
+        while step < config.steps {
+            if hooks.shouldStop() { return }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let stats = trainStep()
+            trainSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            stepsThisProcess += 1
+            guard stats.loss.isFinite else {
+                throw TrainingError("training diverged: the loss is \(stats.loss) at step \(step); lower optimizer.learning_rate")
+            }
+            hooks.onStep(step, stats.loss)
+            if config.isEvaluationStep(step) {
+                let record = evaluate()
+                guard record.collapse.meanPairwiseDistance.isFinite else {
+                    throw TrainingError("training diverged: non-finite embeddings at step \(step); lower optimizer.learning_rate")
+                }
+                history.append(record)
+                hooks.onEvaluation(record)
+            }
+            if hooks.checkpointEvery > 0 && step % hooks.checkpointEvery == 0 && step < config.steps {
+                try hooks.onCheckpoint(checkpoint())
+            }
+        }
+    }
+
+    /// One optimisation step on the next PK batch.
+    @discardableResult
+    public func trainStep() -> TripletLossStats {
+        let stats = lossOnNextBatch(sampler: &sampler, rng: &rng, withGradient: true)
+        let lr = optimizer.currentLearningRate
+        optimizer.step(parameters: model.parameters.pointer, gradients: model.gradients.pointer)
+        step += 1
+        window.add(stats, meanNorm: meanOutputNorm(), learningRate: lr)
+        return stats
+    }
+
+    /// Draws a batch, runs the network and the objective; backpropagates when asked.
+    private func lossOnNextBatch(sampler: inout PKSampler, rng: inout SeededRNG, withGradient: Bool) -> TripletLossStats {
+        sampler.next(into: &batchIndices, rng: &rng)
+        let dim = config.model.inputDim
+        for (slot, row) in batchIndices.enumerated() {
+            (workspace.input.pointer + slot * dim).update(from: trainFeatures.pointer + row * dim, count: dim)
+            batchLabels[slot] = train.labels[row]
+        }
+        model.forward(workspace)
+        let stats = batchLabels.withUnsafeBufferPointer { labels in
+            objective.evaluate(embeddings: workspace.embeddings, labels: labels.baseAddress!, rng: &rng,
+                               gradient: withGradient ? workspace.outputGradient.pointer : nil)
+        }
+        if withGradient { model.backward(workspace) }
+        return stats
+    }
+
+    private func meanOutputNorm() -> Double {
+        var s = 0.0
+        for i in 0..<workspace.batch { s += Double(workspace.outputNorms[i]) }
+        return s / Double(workspace.batch)
+    }
+
+    /// Statistics for the step-0 record, from one batch of an independent stream (the run's own
+    /// sampling stream is untouched, so evaluating does not change what is trained).
+    private func probeInitialBatch() {
+        var probeRNG = SeededRNG(seed: config.seed, stream: RandomStream.probe.rawValue)
+        var probeSampler = sampler
+        let stats = lossOnNextBatch(sampler: &probeSampler, rng: &probeRNG, withGradient: false)
+        window.add(stats, meanNorm: meanOutputNorm(), learningRate: optimizer.currentLearningRate)
+    }
+
+    /// The embeddings the model outputs for `x` (rows), normalised when the model normalises.
+    public func embed(_ x: Matrix<Float>) -> Matrix<Float> {
+        let ws = MLPWorkspace<Float>(shape: config.model, batch: x.rows)
+        ws.input.load(x.storage)
+        model.forward(ws)
+        let n = config.model.embeddingDim
+        return Matrix(rows: x.rows, cols: n, storage: Array(UnsafeBufferPointer(start: ws.embeddings, count: x.rows * n)))
+    }
+
+    /// Evaluates the held-out split now and closes the statistics window.
+    public func evaluate() -> EvaluationRecord {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9 }
+        let e = embed(test.features)
+        let d = e.pairwiseDistances()
+        let metrics = RetrievalMetrics(distances: d, labels: test.labels)
+        var total = 0.0
+        let n = d.rows
+        for i in 0..<n { for j in (i + 1)..<n { total += Double(d[i, j]) } }
+        let spread = n > 1 ? total / Double(n * (n - 1) / 2) : 0
+        if step == 0 || baselineSpread == 0 { baselineSpread = spread }
+        let relative = baselineSpread > 0 ? spread / baselineSpread : 0
+        let collapsedLoss = config.loss.collapsedValue
+        let atMargin = abs(window.meanLoss - collapsedLoss) < 1e-3
+        let record = EvaluationRecord(
+            step: step, loss: window.meanLoss, activeFraction: window.activeFraction, stats: window.stats, eval: metrics,
+            collapse: CollapseSignal(
+                meanPairwiseDistance: spread, relativeSpread: relative, collapsedLoss: collapsedLoss, lossAtMargin: atMargin,
+                verdict: CollapseSignal.verdict(relativeSpread: relative, lossAtMargin: atMargin, activeFraction: window.activeFraction)))
+        window = StatsWindow()
+        return record
+    }
+}

@@ -1,0 +1,41 @@
+// Turning errors into one line on stderr and an exit code.
+import ArgumentParser
+import Foundation
+import Jobs
+import Trainer
+import Datasets
+
+enum CLIError {
+    /// Exit code for a spec or data error (the input is wrong: fix it and run again).
+    static let invalidSpec: Int32 = 2
+    /// Exit code for a run that failed for another reason (I/O, divergence, a bad checkpoint).
+    static let runFailed: Int32 = 1
+
+    /// Runs `body`; prints a failure as one line on stderr and exits with the matching code.
+    static func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as SpecError {
+            printError("\(e)")
+            throw ExitCode(invalidSpec)
+        } catch let e as RunError {
+            printError("error: \(e)")
+            throw ExitCode(runFailed)
+        } catch let e as TrainingError {
+            printError("error: \(e)")
+            throw ExitCode(runFailed)
+        } catch let e as DatasetError {
+            printError("\(e)")
+            throw ExitCode(invalidSpec)
+        } catch let e as ExitCode {
+            throw e
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(runFailed)
+        }
+    }
+
+    static func printError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,74 @@
+// `isomine run SPEC --out DIR`: run one job locally, no database.
+import ArgumentParser
+import Foundation
+import Jobs
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a job spec locally and write DIR/result.json.",
+        discussion: """
+        Runs a train job on CPU, showing a progress bar on a terminal, and writes DIR/result.json:
+        spec (normalised), dataset sizes, history (one entry per evaluation: step, loss,
+        active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse), final,
+        timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process},
+        verdict (healthy | partial | collapsed).
+
+        Spec schema (JSON; unknown fields are errors; defaults in brackets):
+          kind                 "train" (required)
+          name                 free text [none]
+          seed                 integer >= 0 [0]
+          dataset.type         digits | blobs | toy5 | toy20 | npy | csv (required)
+            blobs: classes [10], per_class [100], dim [32], separation [3.0], seed [0]
+            toy5, toy20: seed [0]
+            npy: features, labels (paths relative to ISOMINE_DATA_ROOT)
+            csv: path, label_column (index, negative from the end, or header name) [-1], header [false]
+          split.by             instance | class [instance]; split.test_fraction in (0,1) [0.3; 0.5 for class]
+          standardize          true | false [true]
+          model                hidden [[256,256]], embedding_dim [64], normalize [true]
+          loss                 type hinge | soft [hinge], margin >= 0 [0.2], distance euclidean | squared [euclidean]
+          miner                batch-hard | batch-all | semi-hard | easy-positive | random | hardest-triplet [batch-hard]
+          sampler              classes_per_batch >= 2 [8], samples_per_class >= 2 [16]
+          optimizer            type adam | sgd [adam], learning_rate [1e-3 adam, 1e-2 sgd], weight_decay [0],
+                               beta1 [0.9], beta2 [0.999], epsilon [1e-8] (adam), momentum [0.9] (sgd),
+                               schedule.type constant | cosine | step [constant],
+                               schedule.min_learning_rate [0] (cosine), schedule.step_size, schedule.gamma [0.1] (step)
+          steps                [2000]; eval_every [steps/10]; checkpoint_every [0 = never]; blas_threads [1]
+
+        Exit status: 0 done, 2 invalid spec or data (one line naming the field), 1 other failure.
+        """
+    )
+
+    @Argument(help: "Path of the job spec (JSON).")
+    var spec: String
+
+    @Option(name: .long, help: "Directory for result.json and checkpoint.bin (created if missing).")
+    var out: String
+
+    @Flag(name: .long, help: "Continue from DIR/checkpoint.bin (written when the spec sets checkpoint_every).")
+    var resume = false
+
+    @Option(name: .long, help: ArgumentHelp("Stop after this many training steps (checkpointing first if checkpoint_every is set).", visibility: .hidden))
+    var stopAfter: Int?
+
+    @Flag(name: .long, help: "No progress bar, even on a terminal.")
+    var quiet = false
+
+    func run() throws {
+        try CLIError.reporting {
+            let job = try JobSpec.load(path: spec)
+            let sink = try FileSink(directory: out, resume: resume)
+            let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            let outcome = try Runner().run(job, sink: sink, stopAfter: stopAfter, progress: { bar.update($0) })
+            bar.finish()
+            switch outcome {
+            case .finished(let r):
+                print("wrote \(sink.resultPath)")
+                print(String(format: "verdict %@  P@1 %.4f  R-Precision %.4f  MAP@R %.4f  %.0f steps/s",
+                             r.verdict.rawValue, r.final.eval.precisionAt1, r.final.eval.rPrecision, r.final.eval.mapAtR,
+                             r.timing.stepsPerSecond))
+            case .stopped(let step):
+                print("stopped at step \(step)" + (FileManager.default.fileExists(atPath: sink.checkpointPath) ? "; resume with --resume (checkpoint \(sink.checkpointPath))" : ""))
+            }
+        }
+    }
+}

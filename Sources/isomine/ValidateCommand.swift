@@ -1,0 +1,28 @@
+// `isomine validate SPEC`: check a spec (and its data) without running it.
+import ArgumentParser
+import Jobs
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a job spec and its dataset without running it.",
+        discussion: "Prints the normalised spec on success. Exit status 2 and one line naming the field on error.")
+
+    @Argument(help: "Path of the job spec (JSON).")
+    var spec: String
+
+    @Flag(name: .long, help: "Check the spec only; do not load the dataset.")
+    var noData = false
+
+    func run() throws {
+        try CLIError.reporting {
+            let job = try JobSpec.load(path: spec)
+            if !noData, case .train(let t) = job {
+                let prepared = try Runner().prepare(t)
+                print("ok: train job on \(prepared.summary.name) (\(prepared.summary.trainRows) train / \(prepared.summary.testRows) test rows, \(prepared.summary.classes) classes)")
+            } else {
+                print("ok")
+            }
+            print(String(decoding: try job.json.serialized(), as: UTF8.self))
+        }
+    }
+}
