@@ -22,8 +22,9 @@ public enum CSVLoader {
             throw DatasetError(field: field, "'\(name)' is not UTF-8 text")
         }
         var lines = [(number: Int, cells: [Substring])]()
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+        // "\r\n" is one Character in Swift, so split on each line-ending form explicitly.
+        let rawLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        for (i, trimmed) in rawLines.enumerated() {
             if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             lines.append((i + 1, trimmed.split(separator: ",", omittingEmptySubsequences: false).map(clean)))
         }

@@ -1,0 +1,110 @@
+// Linalg: the seeded RNG, GEMM wrappers, the pairwise-distance routine and the C kernels.
+import Testing
+@testable import Linalg
+
+@Suite struct SeededRNGTests {
+    @Test func sameSeedSameStream() {
+        var a = SeededRNG(seed: 42), b = SeededRNG(seed: 42), c = SeededRNG(seed: 43)
+        let xa = (0..<100).map { _ in a.next() }
+        #expect(xa == (0..<100).map { _ in b.next() })
+        #expect(xa != (0..<100).map { _ in c.next() })
+        #expect(SeededRNG(seed: 1, stream: 1).state != SeededRNG(seed: 1, stream: 2).state)
+    }
+
+    @Test func stateRestoresTheStream() {
+        var a = SeededRNG(seed: 7)
+        for _ in 0..<13 { _ = a.next() }
+        var b = SeededRNG(state: a.state)!
+        #expect((0..<50).map { _ in a.next() } == (0..<50).map { _ in b.next() })
+        #expect(SeededRNG(state: [0, 0, 0, 0]) == nil)
+        #expect(SeededRNG(state: [1, 2]) == nil)
+    }
+
+    @Test func derivedDrawsStayInRange() {
+        var r = SeededRNG(seed: 3)
+        var counts = [Int](repeating: 0, count: 7)
+        for _ in 0..<70_000 {
+            let u = r.uniform()
+            #expect(u >= 0 && u < 1)
+            counts[r.int(below: 7)] += 1
+        }
+        #expect(counts.allSatisfy { abs($0 - 10_000) < 500 })
+        let normals = (0..<20_000).map { _ in r.normal() }
+        let mean = normals.reduce(0, +) / 20_000
+        let variance = normals.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 20_000
+        #expect(abs(mean) < 0.03 && abs(variance - 1) < 0.05)
+        var a = Array(0..<50)
+        r.shuffle(&a)
+        #expect(a.sorted() == Array(0..<50) && a != Array(0..<50))
+    }
+}
+
+@Suite struct MatrixTests {
+    @Test func matmulMatchesNaive() {
+        var r = SeededRNG(seed: 1)
+        let a = Matrix<Double>(rows: 5, cols: 3, storage: (0..<15).map { _ in r.normal() })
+        let b = Matrix<Double>(rows: 3, cols: 4, storage: (0..<12).map { _ in r.normal() })
+        let c = a.matmul(b)
+        for i in 0..<5 { for j in 0..<4 {
+            let naive = (0..<3).reduce(0.0) { $0 + a[i, $1] * b[$1, j] }
+            #expect(abs(c[i, j] - naive) < 1e-12)
+        } }
+        let at = a.matmul(a, transposeSelf: true)
+        #expect(at.rows == 3 && at.cols == 3)
+        #expect(abs(at[0, 1] - (0..<5).reduce(0.0) { $0 + a[$1, 0] * a[$1, 1] }) < 1e-12)
+    }
+
+    @Test func pairwiseDistancesMatchDirectDifferences() {
+        var r = SeededRNG(seed: 2)
+        let x = Matrix<Double>(rows: 9, cols: 4, storage: (0..<36).map { _ in r.normal() * 3 })
+        let d = x.pairwiseDistances()
+        for i in 0..<9 {
+            #expect(d[i, i] == 0)
+            for j in 0..<9 {
+                let direct = (0..<4).reduce(0.0) { $0 + (x[i, $1] - x[j, $1]) * (x[i, $1] - x[j, $1]) }.squareRoot()
+                #expect(abs(d[i, j] - direct) < 1e-9)
+                #expect(d[i, j] == d[j, i])
+            }
+        }
+        // Duplicated points: distance exactly 0 off the diagonal too (clamped, never NaN).
+        let dup = Matrix<Float>([[1, 2, 3], [1, 2, 3], [0, 0, 0]])
+        let dd = dup.pairwiseDistances()
+        #expect(dd.storage.allSatisfy { $0.isFinite && $0 >= 0 })
+        #expect(dd[0, 1] < 1e-3)
+    }
+}
+
+@Suite struct KernelTests {
+    @Test func adamAndSGDMatchTheirFormulas() {
+        let n = 19  // not a multiple of the vector width: exercises the tails
+        var r = SeededRNG(seed: 5)
+        let p0 = (0..<n).map { _ in r.normal() }, g = (0..<n).map { _ in r.normal() }
+        var p = p0, m = [Double](repeating: 0.1, count: n), v = [Double](repeating: 0.2, count: n)
+        Double.adam(parameters: &p, gradients: g, first: &m, second: &v, count: n, beta1: 0.9, beta2: 0.999,
+                    stepSize: 0.01, inverseSqrtBias2: 2, epsilon: 1e-8, weightDecay: 0.1)
+        for i in 0..<n {
+            let gi = g[i] + 0.1 * p0[i]
+            let mi = 0.9 * 0.1 + 0.1 * gi, vi = 0.999 * 0.2 + 0.001 * gi * gi
+            #expect(abs(m[i] - mi) < 1e-15 && abs(v[i] - vi) < 1e-15)
+            #expect(abs(p[i] - (p0[i] - 0.01 * mi / (vi.squareRoot() * 2 + 1e-8))) < 1e-14)
+        }
+        var q = p0, b = [Double](repeating: 0.5, count: n)
+        Double.sgd(parameters: &q, gradients: g, momentumBuffer: &b, count: n, learningRate: 0.1, momentum: 0.9, weightDecay: 0)
+        for i in 0..<n {
+            #expect(abs(b[i] - (0.45 + g[i])) < 1e-15)
+            #expect(abs(q[i] - (p0[i] - 0.1 * (0.45 + g[i]))) < 1e-15)
+        }
+    }
+
+    @Test func reluAndColumnSums() {
+        var x: [Float] = [-2, -0.0, 0, 1.5, -1, 3, 2, -7, 9, -1, 0.5]
+        Float.relu(x, into: &x, count: x.count)
+        #expect(x == [0, 0, 0, 1.5, 0, 3, 2, 0, 9, 0, 0.5])
+        var g: [Float] = Array(repeating: 1, count: x.count)
+        Float.reluBackward(&g, activations: x, count: x.count)
+        #expect(g == x.map { $0 > 0 ? 1 : 0 })
+        var sums = [Float](repeating: 9, count: 3)
+        Float.columnSums([1, 2, 3, 4, 5, 6], rows: 2, cols: 3, into: &sums)
+        #expect(sums == [5, 7, 9])
+    }
+}
