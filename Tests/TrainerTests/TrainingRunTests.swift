@@ -1,0 +1,82 @@
+// The training loop: determinism, checkpoints that resume bit for bit, learning on separable data.
+import Testing
+import Datasets
+import Linalg
+@testable import Trainer
+
+func blobSplit(seed: UInt64 = 0) throws -> DataSplit {
+    let data = BuiltinDatasets.blobs(BlobsParameters(classes: 6, perClass: 30, dim: 8, separation: 2, seed: seed))
+    var rng = SeededRNG(seed: seed)
+    return try SplitRule.byInstance(testFraction: 0.3).apply(to: data, rng: &rng)
+}
+
+func smallConfig(miner: Miner = .batchHard, steps: Int = 60) -> TrainingConfig {
+    TrainingConfig(model: MLPShape(inputDim: 8, hidden: [32], embeddingDim: 8, normalize: true),
+                   loss: TripletLossConfig(), miner: miner, classesPerBatch: 4, samplesPerClass: 4,
+                   optimizer: OptimizerConfig(learningRate: 3e-3), steps: steps, evalEvery: 20, seed: 5)
+}
+
+@Suite struct TrainingRunTests {
+    @Test func sameConfigSameNumbers() throws {
+        let s = try blobSplit()
+        let a = try TrainingRun(config: smallConfig(miner: .random), train: s.train, test: s.test)
+        let b = try TrainingRun(config: smallConfig(miner: .random), train: s.train, test: s.test)
+        try a.run()
+        try b.run()
+        #expect(a.history == b.history)
+        #expect(a.model.parameters.array == b.model.parameters.array)
+        #expect(a.history.map(\.step) == [0, 20, 40, 60])
+    }
+
+    @Test(arguments: [Miner.batchHard, .random, .semiHard])
+    func resumedRunMatchesUninterrupted(miner: Miner) throws {
+        let s = try blobSplit()
+        let whole = try TrainingRun(config: smallConfig(miner: miner), train: s.train, test: s.test)
+        try whole.run()
+
+        let first = try TrainingRun(config: smallConfig(miner: miner), train: s.train, test: s.test)
+        var saved: TrainingCheckpoint?
+        var hooks = TrainingHooks()
+        hooks.checkpointEvery = 30
+        hooks.onCheckpoint = { saved = $0 }
+        hooks.shouldStop = { first.step >= 30 }
+        try first.run(hooks: hooks)
+        let checkpoint = try TrainingCheckpoint(decoding: try #require(saved).encoded())
+        #expect(checkpoint.step == 30)
+        #expect(checkpoint == saved)
+
+        let resumed = try TrainingRun(config: smallConfig(miner: miner), train: s.train, test: s.test, resumeFrom: checkpoint)
+        try resumed.run()
+        #expect(resumed.history == whole.history)
+        #expect(resumed.model.parameters.array == whole.model.parameters.array)
+        #expect(resumed.stepsThisProcess == 30)
+    }
+
+    @Test func checkpointForAnotherConfigIsRefused() throws {
+        let s = try blobSplit()
+        let run = try TrainingRun(config: smallConfig(), train: s.train, test: s.test)
+        let checkpoint = run.checkpoint()
+        #expect(throws: TrainingError.self) {
+            try TrainingRun(config: smallConfig(steps: 61), train: s.train, test: s.test, resumeFrom: checkpoint)
+        }
+        var bytes = try checkpoint.encoded()
+        bytes.removeLast(10)
+        #expect(throws: TrainingError("checkpoint: truncated tensors")) { try TrainingCheckpoint(decoding: bytes) }
+        #expect(throws: TrainingError("checkpoint: not an isomine checkpoint (bad magic)")) { try TrainingCheckpoint(decoding: [1, 2, 3]) }
+    }
+
+    @Test(arguments: Miner.allCases)
+    func everyMinerTrainsOnBlobs(miner: Miner) throws {
+        let s = try blobSplit()
+        let run = try TrainingRun(config: smallConfig(miner: miner, steps: 120), train: s.train, test: s.test)
+        try run.run()
+        let first = try #require(run.history.first), last = try #require(run.history.last)
+        #expect(last.step == 120)
+        #expect(last.loss.isFinite && last.eval.mapAtR.isFinite)
+        if miner != .hardestTriplet {
+            #expect(last.eval.mapAtR > first.eval.mapAtR, "\(miner): MAP@R \(first.eval.mapAtR) → \(last.eval.mapAtR)")
+        }
+        #expect(first.collapse.relativeSpread == 1)
+        #expect(last.stats.meanTriplets > 0)
+    }
+}
