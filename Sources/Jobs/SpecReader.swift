@@ -56,6 +56,13 @@ public final class SpecReader {
         return s
     }
 
+    /// A string, or nil when the key is absent.
+    public func optionalString(_ key: String) throws -> String? {
+        guard let v = raw(key) else { return nil }
+        guard case .string(let s) = v else { throw SpecError(path: fieldPath(key), "must be a string, got \(v.typeName)") }
+        return s
+    }
+
     /// A string that must be one of `choices`.
     public func choice(_ key: String, _ choices: [String], default def: String? = nil, what: String = "value") throws -> String {
         let s = try string(key, default: def)

@@ -1,0 +1,107 @@
+// The job-spec decoder and validator: every bad input gets one line naming the field.
+import Foundation
+import Testing
+import Datasets
+import Trainer
+@testable import Jobs
+
+func specError(_ json: String) -> String? {
+    do {
+        _ = try JobSpec.parse(Data(json.utf8))
+        return nil
+    } catch let e as SpecError {
+        return e.description
+    } catch {
+        return "unexpected \(error)"
+    }
+}
+
+@Suite struct SpecValidationTests {
+    @Test func referenceSpecIsTheShippedExample() throws {
+        let example = try JobSpec.load(path: projectRoot + "/deploy/examples/digits-batch-hard.json")
+        let embedded = try JobSpec.parse(Data(ReferenceSpec.json.utf8))
+        #expect(example == embedded)
+        guard case .train(let t) = example else { Issue.record("not train"); return }
+        #expect(t.dataset == .digits && t.split == .byInstance(testFraction: 0.3) && t.standardize)
+        #expect(t.training.model.hidden == [256, 256] && t.training.model.embeddingDim == 64 && t.training.model.normalize)
+        #expect(t.training.miner == .batchHard && t.training.loss == TripletLossConfig(kind: .hinge, margin: 0.2, distance: .euclidean))
+        #expect(t.training.classesPerBatch == 8 && t.training.samplesPerClass == 16)
+        #expect(t.training.optimizer == OptimizerConfig(kind: .adam, learningRate: 1e-3))
+        #expect(t.training.steps == 2000 && t.blasThreads == 1 && t.training.seed == 0)
+    }
+
+    @Test func normalisedSpecParsesBackToItself() throws {
+        let specs = [
+            ReferenceSpec.json,
+            #"{"kind":"train","dataset":{"type":"blobs","classes":3},"optimizer":{"type":"sgd","schedule":{"type":"step","step_size":5}},"loss":{"type":"soft","distance":"squared"}}"#,
+            #"{"kind":"train","dataset":{"type":"csv","path":"a.csv","label_column":"y","header":true},"split":{"by":"class"},"optimizer":{"schedule":{"type":"cosine","min_learning_rate":1e-5}}}"#,
+            #"{"kind":"train","dataset":{"type":"npy","features":"x.npy","labels":"y.npy"},"miner":"semi-hard","name":"n"}"#,
+        ]
+        for text in specs {
+            let spec = try JobSpec.parse(Data(text.utf8))
+            #expect(try JobSpec.parse(spec.json) == spec)
+        }
+    }
+
+    @Test func badSpecsNameTheField() {
+        let cases: [(String, String)] = [
+            ("", "spec: the file is empty; expected a JSON object"),
+            ("{", "spec: is not valid JSON"),
+            ("[1]", "spec: must be an object, got an array"),
+            (#"{}"#, "spec.kind: is required"),
+            (#"{"kind":"fit"}"#, "spec.kind: unknown job kind 'fit'; expected one of train"),
+            (#"{"kind":3}"#, "spec.kind: must be a string, got a number"),
+            (#"{"kind":"train"}"#, "spec.dataset: is required"),
+            (#"{"kind":"train","dataset":{"type":"mnist"}}"#, "spec.dataset.type: unknown dataset 'mnist'; expected one of digits, blobs, toy5, toy20, npy, csv"),
+            (#"{"kind":"train","dataset":{"type":"digits","path":"x"}}"#, "spec.dataset.path: unknown field; known fields here: type"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"stepz":10}"#, "spec.stepz: unknown field; known fields here: blas_threads, checkpoint_every, dataset, eval_every, kind, loss, miner, model, name, optimizer, sampler, seed, split, standardize, steps"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"model":{"hiden":[3]}}"#, "spec.model.hiden: unknown field; known fields here: embedding_dim, hidden, normalize"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"steps":"100"}"#, "spec.steps: must be an integer, got a string"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"steps":2.5}"#, "spec.steps: must be an integer, got 2.5"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"steps":0}"#, "spec.steps: must be between 1 and 100000000, got 0"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"steps":true}"#, "spec.steps: must be an integer, got a boolean"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"miner":"hard"}"#, "spec.miner: unknown miner 'hard'; expected one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#, "spec.sampler.samples_per_class: must be at least 2"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":1}}"#, "spec.sampler.classes_per_batch: must be at least 2"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","sampler":{"classes_per_batch":10,"samples_per_class":32}}"#, "spec.sampler: classes_per_batch × samples_per_class = 320 exceeds 256 (batch-all mines up to B³ triplets per batch)"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"margin":-1}}"#, "spec.loss.margin: must be a non-negative number"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"type":"contrastive"}}"#, "spec.loss.type: unknown loss 'contrastive'; expected one of hinge, soft"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[0]}}"#, "spec.model.hidden[0]: must be between 1 and 65536, got 0"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":"256"}}"#, "spec.model.hidden: must be an array of integers, got a string"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"model":{"normalize":"yes"}}"#, "spec.model.normalize: must be true or false, got a string"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"learning_rate":0}}"#, "spec.optimizer.learning_rate: must be greater than 0 and at most 10"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"momentum":0.9}}"#, "spec.optimizer.momentum: only applies to optimizer type sgd"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"type":"rmsprop"}}"#, "spec.optimizer.type: unknown optimizer 'rmsprop'; expected one of adam, sgd"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"schedule":{"type":"step"}}}"#, "spec.optimizer.schedule.step_size: is required"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"split":{"test_fraction":1}}"#, "spec.split.test_fraction: must be strictly between 0 and 1"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"split":{"by":"random"}}"#, "spec.split.by: unknown split 'random'; expected one of instance, class"),
+            (#"{"kind":"train","dataset":{"type":"npy","features":"x.npy"}}"#, "spec.dataset.labels: is required"),
+            (#"{"kind":"train","dataset":{"type":"blobs","classes":1}}"#, "spec.dataset.classes: must be between 2 and 10000, got 1"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"blas_threads":0}"#, "spec.blas_threads: must be between 1 and 256, got 0"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"seed":-1}"#, "spec.seed: must be between 0 and 9007199254740992, got -1"),
+        ]
+        for (json, message) in cases {
+            #expect(specError(json) == message, "\(json)")
+        }
+    }
+
+    @Test func dataProblemsAreSpecErrorsToo() throws {
+        let dir = TempDir()
+        dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
+        dir.write("one.csv", "1,2,0\n3,4,0\n5,6,0\n")
+        dir.write("single.csv", "1,2,0\n3,4,0\n5,6,1\n7,8,2\n9,9,2\n")
+        let runner = Runner(dataRoot: DataRoot(path: dir.path))
+        func prepareError(_ dataset: String, extra: String = "") throws -> String? {
+            guard case .train(let t) = try JobSpec.parse(Data(#"{"kind":"train","dataset":\#(dataset)\#(extra)}"#.utf8)) else { return nil }
+            do { _ = try runner.prepare(t); return nil } catch let e as SpecError { return e.description }
+        }
+        #expect(try prepareError(#"{"type":"csv","path":"nan.csv"}"#) == "spec.dataset: row 1, column 1 is NaN; remove or impute non-finite values")
+        #expect(try prepareError(#"{"type":"csv","path":"one.csv"}"#) == "spec.dataset: has a single class ('0'); triplet loss needs at least 2 classes")
+        #expect(try prepareError(#"{"type":"csv","path":"single.csv"}"#) == "spec.dataset: class '1' has a single sample; every class needs at least 2 (a positive pair)")
+        #expect(try prepareError(#"{"type":"csv","path":"../etc/passwd"}"#)?.hasPrefix("spec.dataset.path: '../etc/passwd' contains '..'") == true)
+        #expect(try prepareError(#"{"type":"csv","path":"/etc/passwd"}"#)?.hasPrefix("spec.dataset.path: '/etc/passwd' is absolute") == true)
+        #expect(try prepareError(#"{"type":"npy","features":"x.npy","labels":"y.npy"}"#)?.hasPrefix("spec.dataset.features: 'x.npy' does not exist under the data root") == true)
+        #expect(try prepareError(#"{"type":"digits"}"#, extra: #","sampler":{"classes_per_batch":12}"#) == "spec.sampler.classes_per_batch: 12 exceeds the 10 classes of the training split")
+        #expect(try prepareError(#"{"type":"digits"}"#, extra: #","split":{"by":"class","test_fraction":0.5},"sampler":{"classes_per_batch":6}"#) == "spec.sampler.classes_per_batch: 6 exceeds the 5 classes of the training split")
+    }
+}

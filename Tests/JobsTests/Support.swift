@@ -1,0 +1,49 @@
+// Test helpers: temporary directories and running the built isomine binary.
+import Foundation
+
+/// A temporary directory removed when released.
+final class TempDir {
+    let path: String
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-jobs-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) -> String {
+        let full = path + "/" + name
+        _ = FileManager.default.createFile(atPath: full, contents: Data(text.utf8))
+        return full
+    }
+}
+
+/// The result of running the isomine executable.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the `isomine` binary built next to the test bundle.
+func isomine(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// The project root (two levels above this file's directory), for reading deploy/examples.
+let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
