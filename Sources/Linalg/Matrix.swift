@@ -8,6 +8,7 @@ public struct Matrix<T: BLASReal>: Sendable, Equatable {
     public var storage: [T]
 
     /// A zero matrix.
+    @inlinable
     public init(rows: Int, cols: Int) {
         precondition(rows >= 0 && cols >= 0)
         self.rows = rows
@@ -16,6 +17,7 @@ public struct Matrix<T: BLASReal>: Sendable, Equatable {
     }
 
     /// A matrix over existing row-major storage (`storage.count == rows * cols`).
+    @inlinable
     public init(rows: Int, cols: Int, storage: [T]) {
         precondition(storage.count == rows * cols, "storage has \(storage.count) elements, want \(rows * cols)")
         self.rows = rows
@@ -40,6 +42,7 @@ public struct Matrix<T: BLASReal>: Sendable, Equatable {
     public func row(_ r: Int) -> [T] { Array(storage[(r * cols)..<((r + 1) * cols)]) }
 
     /// The rows at `indices`, in that order.
+    @inlinable
     public func rows(_ indices: [Int]) -> Matrix<T> {
         var out = [T]()
         out.reserveCapacity(indices.count * cols)
@@ -53,6 +56,7 @@ public struct Matrix<T: BLASReal>: Sendable, Equatable {
     }
 
     /// `self · other` through BLAS GEMM.
+    @inlinable
     public func matmul(_ other: Matrix<T>, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix<T> {
         let m = transposeSelf ? cols : rows
         let k = transposeSelf ? rows : cols

@@ -23,26 +23,24 @@ public func pairwiseSquaredDistances<T: BLASReal>(
     } else {
         out.update(repeating: 0, count: n * n)
     }
+    // One pass over the upper triangle: clamp, and mirror so the matrix is exactly symmetric
+    // (GEMM rounding may differ between (i,j) and (j,i)).
     for i in 0..<n {
         let row = out + i * n
         let ni = norms[i]
-        for j in 0..<n {
-            let v = row[j] + ni + norms[j]
-            row[j] = v > 0 ? v : 0
-        }
         row[i] = 0
-    }
-    // Make the matrix exactly symmetric: GEMM rounding may differ between (i,j) and (j,i).
-    for i in 0..<n {
         for j in (i + 1)..<n {
-            let v = out[i * n + j]
-            out[j * n + i] = v
+            let v = row[j] + ni + norms[j]
+            let clamped = v > 0 ? v : 0
+            row[j] = clamped
+            out[j * n + i] = clamped
         }
     }
 }
 
 extension Matrix {
     /// Pairwise squared Euclidean distances between the rows (see `pairwiseSquaredDistances`).
+    @inlinable
     public func pairwiseSquaredDistances() -> Matrix<T> {
         var out = Matrix<T>(rows: rows, cols: rows)
         var norms = [T](repeating: 0, count: rows)
@@ -58,6 +56,7 @@ extension Matrix {
     }
 
     /// Pairwise Euclidean distances between the rows.
+    @inlinable
     public func pairwiseDistances() -> Matrix<T> {
         var d = pairwiseSquaredDistances()
         for i in 0..<d.storage.count { d.storage[i] = d.storage[i].squareRoot() }
