@@ -27,19 +27,11 @@ extension TrainingRun {
         for _ in 0..<steps {
             var mark = now()
             func lap(_ i: Int) { let n = now(); t[i] += Double(n - mark); mark = n }
-            sampler.next(into: &batchIndices, rng: &rng)
-            let dim = config.model.inputDim
-            for (slot, row) in batchIndices.enumerated() {
-                (workspace.input.pointer + slot * dim).update(from: trainFeatures.pointer + row * dim, count: dim)
-                batchLabels[slot] = train.labels[row]
-            }
+            loadNextBatch(sampler: &sampler, rng: &rng)
             lap(0)
             model.forward(workspace)
             lap(1)
-            _ = batchLabels.withUnsafeBufferPointer { labels in
-                objective.evaluate(embeddings: workspace.embeddings, labels: labels.baseAddress!, rng: &rng,
-                                   gradient: workspace.outputGradient.pointer)
-            }
+            _ = evaluateObjective(rng: &rng, withGradient: true)
             lap(2)
             model.backward(workspace)
             lap(3)

@@ -149,19 +149,29 @@ public final class TrainingRun {
 
     /// Draws a batch, runs the network and the objective; backpropagates when asked.
     private func lossOnNextBatch(sampler: inout PKSampler, rng: inout SeededRNG, withGradient: Bool) -> TripletLossStats {
+        loadNextBatch(sampler: &sampler, rng: &rng)
+        model.forward(workspace)
+        let stats = evaluateObjective(rng: &rng, withGradient: withGradient)
+        if withGradient { model.backward(workspace) }
+        return stats
+    }
+
+    /// Draws the next PK batch and copies its rows and labels into the workspace.
+    func loadNextBatch(sampler: inout PKSampler, rng: inout SeededRNG) {
         sampler.next(into: &batchIndices, rng: &rng)
         let dim = config.model.inputDim
         for (slot, row) in batchIndices.enumerated() {
             (workspace.input.pointer + slot * dim).update(from: trainFeatures.pointer + row * dim, count: dim)
             batchLabels[slot] = train.labels[row]
         }
-        model.forward(workspace)
-        let stats = batchLabels.withUnsafeBufferPointer { labels in
+    }
+
+    /// The triplet objective on the workspace's current embeddings (gradient into the workspace when asked).
+    func evaluateObjective(rng: inout SeededRNG, withGradient: Bool) -> TripletLossStats {
+        batchLabels.withUnsafeBufferPointer { labels in
             objective.evaluate(embeddings: workspace.embeddings, labels: labels.baseAddress!, rng: &rng,
                                gradient: withGradient ? workspace.outputGradient.pointer : nil)
         }
-        if withGradient { model.backward(workspace) }
-        return stats
     }
 
     private func meanOutputNorm() -> Double {

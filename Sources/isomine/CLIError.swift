@@ -1,9 +1,8 @@
 // Turning errors into one line on stderr and an exit code.
 import ArgumentParser
 import Foundation
-import Jobs
-import Trainer
 import Datasets
+import Jobs
 
 enum CLIError {
     /// Exit code for a spec or data error (the input is wrong: fix it and run again).
@@ -15,20 +14,12 @@ enum CLIError {
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let e as SpecError {
-            printError("\(e)")
-            throw ExitCode(invalidSpec)
-        } catch let e as RunError {
-            printError("error: \(e)")
-            throw ExitCode(runFailed)
-        } catch let e as TrainingError {
-            printError("error: \(e)")
-            throw ExitCode(runFailed)
-        } catch let e as DatasetError {
-            printError("\(e)")
-            throw ExitCode(invalidSpec)
         } catch let e as ExitCode {
             throw e
+        } catch let e where e is SpecError || e is DatasetError {
+            // The input is wrong: the message already starts with the field path.
+            printError("\(e)")
+            throw ExitCode(invalidSpec)
         } catch {
             printError("error: \(error)")
             throw ExitCode(runFailed)
