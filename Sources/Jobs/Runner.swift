@@ -2,6 +2,7 @@
 import Datasets
 import Dispatch
 import Linalg
+import Logging
 import Trainer
 
 /// Progress of a running job, for progress bars and logs.
@@ -27,12 +28,14 @@ public struct PreparedTraining: Sendable {
     public var summary: DatasetSummary
 }
 
-/// Runs jobs. Stateless apart from where it reads data.
+/// Runs jobs. Stateless apart from where it reads data and where it logs.
 public struct Runner: Sendable {
     public let dataRoot: DataRoot
+    public let logger: Logger
 
-    public init(dataRoot: DataRoot = .fromEnvironment()) {
+    public init(dataRoot: DataRoot = .fromEnvironment(), logger: Logger = Logger(label: "isomine.runner")) {
         self.dataRoot = dataRoot
+        self.logger = logger
     }
 
     /// Loads, checks, splits and standardises the data of a train spec. Data problems become `SpecError`s.
@@ -57,6 +60,10 @@ public struct Runner: Sendable {
                 name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                 trainRows: split.train.count, testRows: split.test.count, trainClasses: trainClasses,
                 testClasses: split.test.indicesByClass.filter { !$0.isEmpty }.count)
+            logger.info("dataset ready", metadata: [
+                "dataset": "\(summary.name)", "rows": "\(summary.rows)", "dim": "\(summary.dim)",
+                "train_rows": "\(summary.trainRows)", "test_rows": "\(summary.testRows)", "classes": "\(summary.classes)",
+            ])
             return PreparedTraining(config: config, split: split, summary: summary)
         } catch let e as DatasetError {
             throw SpecError(path: e.field ?? "spec.dataset", e.message)
@@ -81,6 +88,7 @@ public struct Runner: Sendable {
         BLASThreads.set(spec.blasThreads)
         let prepared = try prepare(spec)
         let checkpoint = try sink.latestCheckpoint()
+        if let checkpoint { logger.info("resuming", metadata: ["step": "\(checkpoint.step)"]) }
         let run: TrainingRun
         do {
             run = try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test, resumeFrom: checkpoint)
@@ -92,12 +100,19 @@ public struct Runner: Sendable {
         let total = prepared.config.steps
         hooks.onStep = { step, loss in progress(RunProgress(step: step, totalSteps: total, loss: loss, precisionAt1: latestP1)) }
         var sinkError: Error?
-        hooks.onEvaluation = { record in
+        hooks.onEvaluation = { [logger] record in
             latestP1 = record.eval.precisionAt1
+            logger.debug("evaluated", metadata: [
+                "step": "\(record.step)", "loss": "\(record.loss)", "precision_at_1": "\(record.eval.precisionAt1)",
+                "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.collapse.verdict.rawValue)",
+            ])
             do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
         }
         hooks.checkpointEvery = spec.checkpointEvery
-        hooks.onCheckpoint = { try sink.saveCheckpoint($0) }
+        hooks.onCheckpoint = { [logger] checkpoint in
+            try sink.saveCheckpoint(checkpoint)
+            logger.debug("checkpoint saved", metadata: ["step": "\(checkpoint.step)"])
+        }
         let startStep = run.step
         hooks.shouldStop = {
             if sinkError != nil { return true }
@@ -124,6 +139,9 @@ public struct Runner: Sendable {
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.collapse.verdict, resumedFromStep: checkpoint?.step)
         try sink.finish(result)
+        logger.info("finished", metadata: [
+            "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",
+        ])
         return .finished(result)
     }
 }

@@ -74,7 +74,9 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Equatable {
         return (-2 * _log(u1)).squareRoot() * _cos(2 * Double.pi * u2)
     }
 
-    /// Fisher–Yates shuffle of `array` in place.
+    /// Fisher–Yates shuffle of `array` in place. Inlinable so it is specialised where it is used:
+    /// the unspecialised generic `swapAt` allocated on every call.
+    @inlinable
     public mutating func shuffle<E>(_ array: inout [E]) {
         if array.count < 2 { return }
         for i in stride(from: array.count - 1, to: 0, by: -1) {

@@ -44,29 +44,35 @@ public final class MLP<T: BLASReal> {
     public let parameters: Buffer<T>
     /// Gradient of the last backward pass, same layout as `parameters`.
     public let gradients: Buffer<T>
+    /// `shape.widths` and the layer offsets, computed once: the shape's computed properties
+    /// build arrays, which the per-step passes must not do.
+    let widths: [Int]
+    let offsets: [Int]
 
     /// He-initialised weights (N(0, 2/fan_in)) and zero biases, drawn from `rng`.
     public init(shape: MLPShape, rng: inout SeededRNG) {
         self.shape = shape
         parameters = Buffer(count: shape.parameterCount)
         gradients = Buffer(count: shape.parameterCount)
-        let w = shape.widths
+        widths = shape.widths
+        offsets = (0...shape.layerCount).map(shape.weightOffset)
+        let w = widths
         for l in 0..<shape.layerCount {
             let std = (2.0 / Double(w[l])).squareRoot()
-            let o = shape.weightOffset(l)
+            let o = offsets[l]
             for i in 0..<(w[l] * w[l + 1]) { parameters[o + i] = T(rng.normal() * std) }
         }
     }
 
     /// Runs the network on `workspace.input` (batch × inputDim); the output lands in `workspace.output`.
     public func forward(_ ws: MLPWorkspace<T>) {
-        let w = shape.widths
+        let w = widths
         let b = ws.batch
         for l in 0..<shape.layerCount {
             let (fanIn, fanOut) = (w[l], w[l + 1])
             let src = ws.layerInput(l)
             let dst = ws.layerOutput(l)
-            let weights = parameters.pointer + shape.weightOffset(l)
+            let weights = parameters.pointer + offsets[l]
             let bias = weights + fanIn * fanOut
             for r in 0..<b { (dst + r * fanOut).update(from: bias, count: fanOut) }
             T.gemm(transA: false, transB: false, m: b, n: fanOut, k: fanIn, alpha: 1, a: src, lda: fanIn,
@@ -89,7 +95,7 @@ public final class MLP<T: BLASReal> {
 
     /// Backpropagates `ws.outputGradient` (∂loss/∂output, batch × embeddingDim) into `gradients`.
     public func backward(_ ws: MLPWorkspace<T>) {
-        let w = shape.widths
+        let w = widths
         let b = ws.batch
         let n = shape.embeddingDim
         var g = ws.scratchA
@@ -111,8 +117,8 @@ public final class MLP<T: BLASReal> {
         for l in stride(from: shape.layerCount - 1, through: 0, by: -1) {
             let (fanIn, fanOut) = (w[l], w[l + 1])
             let src = ws.layerInput(l)
-            let weights = parameters.pointer + shape.weightOffset(l)
-            let dW = gradients.pointer + shape.weightOffset(l)
+            let weights = parameters.pointer + offsets[l]
+            let dW = gradients.pointer + offsets[l]
             let dB = dW + fanIn * fanOut
             T.gemm(transA: true, transB: false, m: fanIn, n: fanOut, k: b, alpha: 1, a: src, lda: fanIn,
                    b: g, ldb: fanOut, beta: 0, c: dW, ldc: fanOut)

@@ -53,12 +53,15 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "No progress bar, even on a terminal.")
     var quiet = false
 
+    @OptionGroup var logging: LoggingOptions
+
     func run() throws {
+        let logger = try logging.bootstrap()
         try CLIError.reporting {
             let job = try JobSpec.load(path: spec)
             let sink = try FileSink(directory: out, resume: resume)
             let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
-            let outcome = try Runner().run(job, sink: sink, stopAfter: stopAfter, progress: { bar.update($0) })
+            let outcome = try Runner(logger: logger).run(job, sink: sink, stopAfter: stopAfter, progress: { bar.update($0) })
             bar.finish()
             switch outcome {
             case .finished(let r):
