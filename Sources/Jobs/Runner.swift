@@ -102,6 +102,7 @@ public struct Runner: Sendable {
         var sinkError: Error?
         hooks.onEvaluation = { [logger] record in
             latestP1 = record.eval.precisionAt1
+            progress(RunProgress(step: record.step, totalSteps: total, loss: record.loss, precisionAt1: latestP1))
             logger.debug("evaluated", metadata: [
                 "step": "\(record.step)", "loss": "\(record.loss)", "precision_at_1": "\(record.eval.precisionAt1)",
                 "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.collapse.verdict.rawValue)",

@@ -14,6 +14,7 @@ final class ProgressBar {
     func update(_ p: RunProgress) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
+        // The last step draws twice: after the step, and after its evaluation (new P@1).
         guard now - lastDraw > 100_000_000 || p.step == p.totalSteps else { return }
         lastDraw = now
         let width = 30
