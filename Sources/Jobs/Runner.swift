@@ -33,6 +33,11 @@ public struct Runner: Sendable {
     public let dataRoot: DataRoot
     public let logger: Logger
 
+    /// Largest model accepted (400 MB of Float32 parameters, as much again for each Adam moment).
+    public static let maxParameters = 100_000_000
+    /// Largest test split: evaluation computes its full N × N distance matrix.
+    public static let maxEvaluationRows = 20_000
+
     public init(dataRoot: DataRoot = .fromEnvironment(), logger: Logger = Logger(label: "isomine.runner")) {
         self.dataRoot = dataRoot
         self.logger = logger
@@ -56,6 +61,13 @@ public struct Runner: Sendable {
             }
             var config = spec.training
             config.model.inputDim = data.dimension
+            if config.model.parameterCount > Runner.maxParameters {
+                throw SpecError(path: "spec.model", "\(config.model.parameterCount) parameters for \(data.dimension) input features exceeds the limit of \(Runner.maxParameters)")
+            }
+            // Evaluation is exact: it holds the test split's full distance matrix.
+            if split.test.count > Runner.maxEvaluationRows {
+                throw SpecError(path: "spec.split.test_fraction", "gives a test split of \(split.test.count) rows; exact evaluation supports at most \(Runner.maxEvaluationRows), so lower it")
+            }
             let summary = DatasetSummary(
                 name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                 trainRows: split.train.count, testRows: split.test.count, trainClasses: trainClasses,

@@ -12,6 +12,9 @@ import Testing
         #expect(r.stderr == "spec.sampler.samples_per_class: must be at least 2\n")
         let v = try isomine(["validate", spec])
         #expect(v.status == 2 && v.stderr == "spec.sampler.samples_per_class: must be at least 2\n")
+        let good = dir.write("good.json", #"{"kind":"train","dataset":{"type":"toy20"},"steps":3}"#)
+        let outIsFile = try isomine(["run", good, "--out", spec])
+        #expect(outIsFile.status == 1 && outIsFile.stderr == "error: --out: \(spec) exists and is not a directory\n")
         let missing = try isomine(["run", dir.path + "/nope.json", "--out", dir.path + "/out"])
         #expect(missing.status == 2 && missing.stderr.hasPrefix("spec: file ") && missing.stderr.hasSuffix("does not exist\n"))
     }
