@@ -33,6 +33,7 @@ struct Run: ParsableCommand {
                                schedule.type constant | cosine | step [constant],
                                schedule.min_learning_rate [0] (cosine), schedule.step_size, schedule.gamma [0.1] (step)
           steps                [2000]; eval_every [steps/10]; checkpoint_every [0 = never]; blas_threads [1]
+        Limits: at most 1e8 model parameters; a test split of at most 20000 rows (exact evaluation).
 
         Exit status: 0 done, 2 invalid spec or data (one line naming the field), 1 other failure.
         """
