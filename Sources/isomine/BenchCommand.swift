@@ -29,14 +29,17 @@ struct TrainerBench: ParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var blasThreads = 1
 
+    @OptionGroup var logging: LoggingOptions
+
     func run() throws {
+        let logger = try logging.bootstrap()
         try CLIError.reporting {
             guard steps >= 1 else { throw RunError("--steps: must be at least 1") }
             guard case .train(var spec) = try JobSpec.parse(Data(ReferenceSpec.json.utf8)) else { return }
             spec.training.steps = steps
             spec.training.evalEvery = steps
             spec.blasThreads = blasThreads
-            let runner = Runner()
+            let runner = Runner(logger: logger)
             let sink = MemorySink()
             guard case .finished(let result) = try runner.run(.train(spec), sink: sink) else { return }
             let prepared = try runner.prepare(spec)

@@ -13,11 +13,14 @@ struct Validate: ParsableCommand {
     @Flag(name: .long, help: "Check the spec only; do not load the dataset.")
     var noData = false
 
+    @OptionGroup var logging: LoggingOptions
+
     func run() throws {
+        let logger = try logging.bootstrap()
         try CLIError.reporting {
             let job = try JobSpec.load(path: spec)
             if !noData, case .train(let t) = job {
-                let prepared = try Runner().prepare(t)
+                let prepared = try Runner(logger: logger).prepare(t)
                 print("ok: train job on \(prepared.summary.name) (\(prepared.summary.trainRows) train / \(prepared.summary.testRows) test rows, \(prepared.summary.classes) classes)")
             } else {
                 print("ok")
