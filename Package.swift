@@ -27,6 +27,7 @@ let package = Package(
             resources: [.embedInCode("Resources/digits.csv.gz")]
         ),
         .target(name: "Trainer", dependencies: ["Linalg", "Datasets"]),
+        .target(name: "Estimators", dependencies: ["Linalg", "CBLAS"]),
         .target(
             name: "Jobs",
             dependencies: ["Linalg", "Datasets", "Trainer", .product(name: "Logging", package: "swift-log")]
@@ -46,6 +47,7 @@ let package = Package(
             dependencies: ["Trainer", "Datasets", "Linalg"],
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
+        .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
     ]
 )

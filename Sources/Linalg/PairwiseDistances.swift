@@ -63,3 +63,28 @@ extension Matrix {
         return d
     }
 }
+
+/// Pairwise squared distances by direct differences, `Σ_k (a_k − b_k)²`, in Double.
+///
+/// The certification variant of `pairwiseSquaredDistances`: slower (no GEMM) but free of the Gram
+/// trick's cancellation, so identical points are exactly 0 apart and the separation check of a
+/// candidate f* is decided on distances as exact as Double allows.
+public func exactPairwiseSquaredDistances(_ x: Matrix<Double>) -> Matrix<Double> {
+    let n = x.rows, dim = x.cols
+    var out = Matrix<Double>(rows: n, cols: n)
+    x.storage.withUnsafeBufferPointer { p in
+        out.storage.withUnsafeMutableBufferPointer { o in
+            for i in 0..<n {
+                let a = p.baseAddress! + i * dim
+                for j in (i + 1)..<n {
+                    let b = p.baseAddress! + j * dim
+                    var s = 0.0
+                    for k in 0..<dim { let d = a[k] - b[k]; s += d * d }
+                    o[i * n + j] = s
+                    o[j * n + i] = s
+                }
+            }
+        }
+    }
+    return out
+}

@@ -1,0 +1,76 @@
+// Feasibility repair: the smallest blend of a candidate toward its class-centroid collapse that is separated.
+import Linalg
+
+extension LabeledPoints {
+    /// Every point of `y` replaced by the centroid of its class in `y`. Always triplet-separated:
+    /// same-class distances are exactly 0.
+    public func centroidCollapse(of y: Matrix<Double>) -> Matrix<Double> {
+        var out = Matrix<Double>(rows: y.rows, cols: y.cols)
+        for members in classes {
+            var c = [Double](repeating: 0, count: y.cols)
+            for i in members { for k in 0..<y.cols { c[k] += y[i, k] } }
+            for k in 0..<y.cols { c[k] /= Double(members.count) }
+            for i in members { for k in 0..<y.cols { out[i, k] = c[k] } }
+        }
+        return out
+    }
+
+    /// `(1 − t)·y + t·collapse`.
+    static func blend(_ y: Matrix<Double>, _ collapse: Matrix<Double>, _ t: Double) -> Matrix<Double> {
+        var out = y
+        for i in 0..<out.storage.count { out.storage[i] = (1 - t) * y.storage[i] + t * collapse.storage[i] }
+        return out
+    }
+
+    /// The separated candidate nearest `y` along the blend toward its class-centroid collapse:
+    /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the exact check (t = 1, the
+    /// collapse itself, always passes). Returns the candidate, its exact squared distances and t.
+    func repair(_ y: Matrix<Double>) -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
+        let d2 = exactPairwiseSquaredDistances(y)
+        if LabeledPoints.separation(squaredDistances: d2, labels: labels).isSeparated { return (y, d2, 0) }
+        let collapse = centroidCollapse(of: y)
+        let n = count
+        // Along the blend, same-class distances scale by (1 − t) and a cross-class difference is
+        // (1 − t)u + t v with u = y_a − y_q, v = c_A − c_B: its squared norm is a quadratic in t.
+        // Precompute its coefficients so each bisection step costs O(N²) without touching coordinates.
+        let k = classes.count
+        var centroid = [[Double]](repeating: [], count: k)
+        for (c, members) in classes.enumerated() { centroid[c] = collapse.row(members[0]) }
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        var yc = [Double](repeating: 0, count: n * k)  // y_i · c_k
+        for i in 0..<n { let r = y.row(i); for c in 0..<k { yc[i * k + c] = dot(r, centroid[c]) } }
+        var cc = [Double](repeating: 0, count: k * k)
+        for a in 0..<k { for b in 0..<k { cc[a * k + b] = dot(centroid[a], centroid[b]) } }
+        var farPositive = [Double](repeating: 0, count: n)
+        for a in 0..<n { for j in 0..<n where j != a && labels[j] == labels[a] { farPositive[a] = max(farPositive[a], d2[a, j]) } }
+        func feasible(_ t: Double) -> Bool {
+            let s = 1 - t
+            for a in 0..<n {
+                let A = labels[a]
+                let pos = s * s * farPositive[a]
+                for q in 0..<n where labels[q] != A {
+                    let B = labels[q]
+                    let uu = d2[a, q]
+                    let uv = yc[a * k + A] - yc[a * k + B] - yc[q * k + A] + yc[q * k + B]
+                    let vv = cc[A * k + A] - 2 * cc[A * k + B] + cc[B * k + B]
+                    if s * s * uu + 2 * t * s * uv + t * t * vv < pos { return false }
+                }
+            }
+            return true
+        }
+        var lo = 0.0, hi = 1.0
+        for _ in 0..<40 {
+            let mid = 0.5 * (lo + hi)
+            if feasible(mid) { hi = mid } else { lo = mid }
+        }
+        // Confirm on the materialised points; rounding may need a slightly larger t.
+        var t = hi
+        for _ in 0..<60 {
+            let candidate = LabeledPoints.blend(y, collapse, t)
+            let cd2 = exactPairwiseSquaredDistances(candidate)
+            if LabeledPoints.separation(squaredDistances: cd2, labels: labels).isSeparated { return (candidate, cd2, t) }
+            t += 0.5 * (1 - t)
+        }
+        return (collapse, exactPairwiseSquaredDistances(collapse), 1)
+    }
+}

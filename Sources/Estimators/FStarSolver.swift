@@ -1,0 +1,293 @@
+// The search for the nearest triplet-separated embedding f*: penalised smooth-max descent from several
+// starts, with feasibility repaired and certified along the way; the best feasible candidate wins.
+import Foundation
+import Linalg
+
+/// Settings of the f* search.
+public struct FStarOptions: Sendable, Equatable, Codable {
+    /// Descent iterations per start; 0 picks by size (2000 up to 50 points, 600 up to 300, else 150).
+    public var iterations: Int
+    /// Repair and certify the current iterate every this many iterations (and at the end); 0 picks by size.
+    public var checkEvery: Int
+    /// Class-shrink factors of the extra starts (each class pulled toward its centroid by this factor).
+    public var shrinkFactors: [Double]
+
+    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5]) {
+        self.iterations = iterations
+        self.checkEvery = checkEvery
+        self.shrinkFactors = shrinkFactors
+    }
+
+    /// Iterations and check interval for a set of `count` points.
+    func schedule(count: Int) -> (iterations: Int, checkEvery: Int) {
+        let iterations = self.iterations > 0 ? self.iterations : (count <= 50 ? 2000 : count <= 300 ? 600 : 150)
+        let checkEvery = self.checkEvery > 0 ? self.checkEvery : (count <= 50 ? 10 : 25)
+        return (iterations, checkEvery)
+    }
+}
+
+/// A certified candidate f*: separated by the exact check, with its distances to f.
+public struct FStarCandidate: Sendable {
+    public var points: Matrix<Double>
+    public var discrepancy: Discrepancy
+}
+
+/// The best feasible candidates found, one per objective.
+public struct FStarResult: Sendable {
+    /// Smallest isometric error (upper bound of d_iso).
+    public var isometric: FStarCandidate
+    /// Smallest pointwise distance (upper bound of d_haus).
+    public var hausdorff: FStarCandidate
+    /// Feasible candidates certified during the search.
+    public var candidatesCertified: Int
+}
+
+//// Searches for f* near a labelled embedding f.
+final class FStarSolver {
+    enum Objective { case isometric, pointwise }
+
+    let f: LabeledPoints
+    let options: FStarOptions
+    let fSquared: Matrix<Double>
+    let fDistances: [Double]
+    let n: Int
+    let dim: Int
+    /// Distance scale of f (RMS pairwise distance).
+    let scale: Double
+    /// The size of the moves f* needs: L_hard, kept within [1e-9, 1]·scale. Step sizes, temperatures and
+    /// the penalty margin are set relative to it, so the search is scale-invariant and also resolves a
+    /// violation much smaller than the set.
+    let unit: Double
+    var bestIsometric: FStarCandidate?
+    var bestPointwise: FStarCandidate?
+    var certified = 0
+
+    init(f: LabeledPoints, options: FStarOptions) {
+        self.f = f
+        self.options = options
+        n = f.count
+        dim = f.dimension
+        fSquared = exactPairwiseSquaredDistances(f.points)
+        fDistances = fSquared.storage.map { $0.squareRoot() }
+        let meanSquare = fSquared.storage.reduce(0, +) / Double(max(n * (n - 1), 1))
+        scale = meanSquare.squareRoot()
+        let lHard = LabeledPoints.separation(squaredDistances: fSquared, labels: f.labels).hardestLoss
+        unit = min(max(lHard, 1e-9 * scale), scale)
+    }
+
+    /// Repairs `y` to a separated candidate, measures it, and keeps it if it is the best for either objective.
+    func consider(_ y: Matrix<Double>) {
+        let repaired = f.repair(y)
+        let d = Discrepancy(f: f, fDistances: fSquared, candidate: repaired.points, candidateDistances: repaired.squaredDistances)
+        certified += 1
+        let candidate = FStarCandidate(points: repaired.points, discrepancy: d)
+        if bestIsometric == nil || d.isometric < bestIsometric!.discrepancy.isometric { bestIsometric = candidate }
+        if bestPointwise == nil || d.pointwise < bestPointwise!.discrepancy.pointwise { bestPointwise = candidate }
+    }
+
+    /// Searches in a canonical frame (centred, principal axes with fixed signs, unit RMS distance) so
+    /// that the result does not depend on the input's position, orientation or scale, then maps the
+    /// best candidates back and certifies them again in the original frame.
+    static func solve(_ f: LabeledPoints, options: FStarOptions) -> FStarResult {
+        let frame = CanonicalFrame(f.points)
+        let inner = FStarSolver(f: f.with(points: frame.canonical), options: options).search()
+        let outer = FStarSolver(f: f, options: options)
+        outer.consider(f.points)
+        outer.consider(frame.original(inner.isometric.points))
+        outer.consider(frame.original(inner.hausdorff.points))
+        return FStarResult(isometric: outer.bestIsometric!, hausdorff: outer.bestPointwise!,
+                           candidatesCertified: inner.candidatesCertified + outer.certified)
+    }
+
+    func search() -> FStarResult {
+        consider(f.points)
+        let collapse = f.centroidCollapse(of: f.points)
+        consider(collapse)
+        // Already separated (this includes a fully collapsed f): f* = f, both errors 0.
+        if bestIsometric!.discrepancy.isometric > 0 && scale > 0 {
+            var starts: [(Matrix<Double>, Objective)] = [(f.points, .isometric), (f.points, .pointwise)]
+            for s in options.shrinkFactors { starts.append((LabeledPoints.blend(f.points, collapse, 1 - s), .isometric)) }
+            starts.append((collapse, .isometric))
+            for (start, objective) in starts { descend(from: start, objective: objective) }
+        }
+        return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified)
+    }
+
+    /// Adam-style descent on the coordinates of f* (first moment per coordinate, one second moment
+    /// for the whole gradient, so steps are rotation-equivariant and the bounds do not depend on the
+    /// coordinate frame), minimising a log-sum-exp smooth maximum of the objective's
+    /// terms (temperature lowered geometrically toward the exact max) plus a penalty on each anchor's
+    /// separation violation (weight raised geometrically).
+    func descend(from start: Matrix<Double>, objective: Objective) {
+        var y = start.storage
+        let count = y.count
+        var m = [Double](repeating: 0, count: count)
+        var v = 0.0
+        var grad = [Double](repeating: 0, count: count)
+        var d2 = [Double](repeating: 0, count: n * n), norms = [Double](repeating: 0, count: n)
+        var w = [Double](repeating: 0, count: n * n)
+        var rowSums = [Double](repeating: 0, count: n)
+        let (iterations, checkEvery) = options.schedule(count: n)
+        let lr = 0.02 * unit
+        let margin = 1e-3 * unit
+        for it in 0..<iterations {
+            let progress = Double(it) / Double(iterations)
+            let tau = unit * 0.2 * pow(0.01, progress)
+            let mu = 10 * pow(100, progress)
+            y.withUnsafeBufferPointer { p in
+                d2.withUnsafeMutableBufferPointer { o in
+                    norms.withUnsafeMutableBufferPointer { nb in
+                        pairwiseSquaredDistances(p.baseAddress!, count: n, dim: dim, into: o.baseAddress!, norms: nb.baseAddress!)
+                    }
+                }
+            }
+            for i in 0..<(n * n) { w[i] = 0 }
+            for i in 0..<count { grad[i] = 0 }
+            // ∂/∂d_ij accumulated into w (as ∂/∂d_ij for now; converted to ∂/∂d²_ij below).
+            switch objective {
+            case .isometric:
+                var top = 0.0
+                for i in 0..<n { for j in (i + 1)..<n { top = max(top, abs(d2[i * n + j].squareRoot() - fDistances[i * n + j])) } }
+                var z = 0.0
+                let cutoff = top - 30 * tau
+                for i in 0..<n {
+                    for j in (i + 1)..<n {
+                        let dij = d2[i * n + j].squareRoot()
+                        let e = dij - fDistances[i * n + j]
+                        if abs(e) < cutoff { continue }
+                        let weight = exp((abs(e) - top) / tau)
+                        z += weight
+                        w[i * n + j] += e >= 0 ? weight : -weight
+                    }
+                }
+                if z > 0 { for i in 0..<(n * n) { w[i] /= z } }
+            case .pointwise:
+                var h = [Double](repeating: 0, count: n)
+                var top = 0.0
+                for i in 0..<n {
+                    var s = 0.0
+                    for k in 0..<dim { let d = y[i * dim + k] - f.points.storage[i * dim + k]; s += d * d }
+                    h[i] = s.squareRoot()
+                    top = max(top, h[i])
+                }
+                var z = 0.0
+                var weights = [Double](repeating: 0, count: n)
+                for i in 0..<n where h[i] > 0 { weights[i] = exp((h[i] - top) / tau); z += weights[i] }
+                if z > 0 {
+                    for i in 0..<n where h[i] > 0 {
+                        let c = weights[i] / z / h[i]
+                        for k in 0..<dim { grad[i * dim + k] += c * (y[i * dim + k] - f.points.storage[i * dim + k]) }
+                    }
+                }
+            }
+            // Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor.
+            for a in 0..<n {
+                var p = -1, q = -1
+                var far = -1.0, near = Double.infinity
+                let label = f.labels[a]
+                for j in 0..<n where j != a {
+                    let v2 = d2[a * n + j]
+                    if f.labels[j] == label { if v2 > far { far = v2; p = j } } else if v2 < near { near = v2; q = j }
+                }
+                guard p >= 0, q >= 0 else { continue }
+                let violation = far.squareRoot() - near.squareRoot() + margin
+                if violation <= 0 { continue }
+                let g = 2 * mu * violation / unit
+                w[a * n + p] += g
+                w[a * n + q] -= g
+            }
+            // To ∂/∂d²: divide by 2d (0 at d = 0), symmetrise, then ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j).
+            for i in 0..<n {
+                for j in (i + 1)..<n {
+                    let dij = d2[i * n + j].squareRoot()
+                    let c = dij > 0 ? (w[i * n + j] + w[j * n + i]) / (2 * dij) : 0
+                    w[i * n + j] = c
+                    w[j * n + i] = c
+                }
+                w[i * n + i] = 0
+            }
+            for i in 0..<n {
+                var s = 0.0
+                for j in 0..<n { s += w[i * n + j] }
+                rowSums[i] = s
+            }
+            var wy = [Double](repeating: 0, count: count)
+            w.withUnsafeBufferPointer { wp in
+                y.withUnsafeBufferPointer { yp in
+                    wy.withUnsafeMutableBufferPointer { o in
+                        Double.gemm(transA: false, transB: false, m: n, n: dim, k: n, alpha: 1, a: wp.baseAddress!, lda: n,
+                                    b: yp.baseAddress!, ldb: dim, beta: 0, c: o.baseAddress!, ldc: dim)
+                    }
+                }
+            }
+            for i in 0..<n { for k in 0..<dim { grad[i * dim + k] += 2 * (rowSums[i] * y[i * dim + k] - wy[i * dim + k]) } }
+            // Adam step.
+            let t = Double(it + 1)
+            let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
+            var meanSquare = 0.0
+            for i in 0..<count { meanSquare += grad[i] * grad[i] }
+            v = 0.999 * v + 0.001 * meanSquare / Double(count)
+            let denominator = (v / bc2).squareRoot() + 1e-300
+            for i in 0..<count {
+                m[i] = 0.9 * m[i] + 0.1 * grad[i]
+                y[i] -= lr * (m[i] / bc1) / denominator
+            }
+            if (it + 1) % checkEvery == 0 || it == iterations - 1 {
+                consider(Matrix(rows: n, cols: dim, storage: y))
+            }
+        }
+    }
+}
+
+/// Centred principal-axis coordinates scaled to unit RMS pairwise distance, and the way back.
+struct CanonicalFrame {
+    let mean: [Double]
+    /// Principal axes as columns, by decreasing variance, each signed so its third moment is positive.
+    let axes: Matrix<Double>
+    let scale: Double
+    let canonical: Matrix<Double>
+
+    init(_ x: Matrix<Double>) {
+        mean = x.columnMeans
+        var centred = x
+        for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
+        let n = x.cols
+        var axes = Matrix<Double>(rows: n, cols: n)
+        if let eigen = SymmetricEigen(x.covariance) {
+            for k in 0..<n { for i in 0..<n { axes[i, k] = eigen.vectors[i, n - 1 - k] } }
+        } else {
+            for k in 0..<n { axes[k, k] = 1 }
+        }
+        var projected = centred.matmul(axes)
+        for k in 0..<n {
+            var third = 0.0, extreme = 0.0
+            for r in 0..<x.rows {
+                let v = projected[r, k]
+                third += v * v * v
+                if abs(v) > abs(extreme) { extreme = v }
+            }
+            let flip = abs(third) > 1e-9 * Swift.max(abs(extreme * extreme * extreme), 1e-300) ? third < 0 : extreme < 0
+            if flip {
+                for i in 0..<n { axes[i, k] = -axes[i, k] }
+                for r in 0..<x.rows { projected[r, k] = -projected[r, k] }
+            }
+        }
+        // RMS distance from the centroid is the RMS pairwise distance over √2: either fixes the scale.
+        let rms = (projected.storage.reduce(0) { $0 + $1 * $1 } / Double(Swift.max(x.rows, 1))).squareRoot()
+        scale = rms > 0 ? rms : 1
+        // Snap to a grid of 2⁻³⁰ (≈ 1e-9 of the RMS radius): a rotated or scaled copy of the input lands
+        // on exactly the same canonical coordinates, so the (chaotic, discrete-choice) search runs the
+        // same path and the bounds are invariant; certification is redone against the exact input.
+        let grid = 1073741824.0
+        for i in 0..<projected.storage.count { projected.storage[i] = (projected.storage[i] / scale * grid).rounded() / grid }
+        self.axes = axes
+        canonical = projected
+    }
+
+    /// Canonical coordinates back to the original frame.
+    func original(_ z: Matrix<Double>) -> Matrix<Double> {
+        var y = z.matmul(axes, transposeOther: true)
+        for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] = y[r, c] * scale + mean[c] } }
+        return y
+    }
+}

@@ -1,0 +1,50 @@
+// The estimators' input: an embedding f(X) in Double with dense class labels, checked once.
+import Linalg
+
+/// Labelled points f(x) ∈ Rⁿ, validated for the estimators.
+public struct LabeledPoints: Sendable {
+    /// N × n coordinates.
+    public let points: Matrix<Double>
+    /// Class of each row, dense `0..<classCount`.
+    public let labels: [Int]
+    /// Row indices of each class.
+    public let classes: [[Int]]
+
+    public var count: Int { points.rows }
+    public var dimension: Int { points.cols }
+
+    /// Checks counts, finiteness and classes; relabels densely (class order of first appearance sorted by id).
+    public init(points: Matrix<Double>, labels: [Int]) throws {
+        guard labels.count == points.rows else {
+            throw EstimatorError("labels: \(labels.count) labels for \(points.rows) embeddings")
+        }
+        guard points.rows >= 3 else {
+            throw EstimatorError("embeddings: \(points.rows) points; the estimators need at least 3")
+        }
+        guard points.cols >= 1 else { throw EstimatorError("embeddings: no coordinates") }
+        if let bad = points.storage.firstIndex(where: { !$0.isFinite }) {
+            throw EstimatorError("embeddings: row \(bad / points.cols), column \(bad % points.cols) is \(points.storage[bad].isNaN ? "NaN" : "infinite")")
+        }
+        let ids = Array(Set(labels)).sorted()
+        guard ids.count >= 2 else {
+            throw EstimatorError("labels: a single class; triplet separation needs at least 2 classes")
+        }
+        let dense = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        self.points = points
+        self.labels = labels.map { dense[$0]! }
+        var classes = [[Int]](repeating: [], count: ids.count)
+        for (i, c) in self.labels.enumerated() { classes[c].append(i) }
+        self.classes = classes
+    }
+
+    /// The same labels with other coordinates (a candidate f*), without re-validating.
+    func with(points: Matrix<Double>) -> LabeledPoints {
+        LabeledPoints(unchecked: points, labels: labels, classes: classes)
+    }
+
+    private init(unchecked points: Matrix<Double>, labels: [Int], classes: [[Int]]) {
+        self.points = points
+        self.labels = labels
+        self.classes = classes
+    }
+}

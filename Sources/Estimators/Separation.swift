@@ -1,0 +1,46 @@
+// Triplet separation (Def. 1) and the hardest-triplet loss L_hard = max_a g(a).
+import Linalg
+
+/// The hardest triplet of a labelled set and the per-anchor margins g(a).
+public struct SeparationReport: Sendable, Equatable {
+    /// g(a) = max_p d(a,p) − min_q d(a,q) per anchor; nil for anchors without a positive or a negative.
+    public var margins: [Double?]
+    /// L_hard = max_a g(a) (the loss of the single hardest triplet with α = 0); may be negative.
+    public var hardestLoss: Double
+    /// (anchor, positive, negative) of the hardest triplet.
+    public var hardestTriplet: (anchor: Int, positive: Int, negative: Int)
+    /// Whether every anchor has g(a) ≤ 0 (equality allowed, so a collapsed set is separated).
+    public var isSeparated: Bool { hardestLoss <= 0 }
+
+    public static func == (a: SeparationReport, b: SeparationReport) -> Bool {
+        a.margins == b.margins && a.hardestLoss == b.hardestLoss && a.hardestTriplet == b.hardestTriplet
+    }
+}
+
+extension LabeledPoints {
+    /// Exact separation check in Double (direct-difference distances): g(a) for every anchor and L_hard.
+    public func separation() -> SeparationReport {
+        Self.separation(squaredDistances: exactPairwiseSquaredDistances(points), labels: labels)
+    }
+
+    /// g(a) and L_hard from a matrix of squared distances. Ties go to the lowest index.
+    static func separation(squaredDistances d2: Matrix<Double>, labels: [Int]) -> SeparationReport {
+        let n = labels.count
+        var margins = [Double?](repeating: nil, count: n)
+        var best = -Double.infinity
+        var triplet = (anchor: -1, positive: -1, negative: -1)
+        for a in 0..<n {
+            var p = -1, q = -1
+            var far = -1.0, near = Double.infinity
+            for j in 0..<n where j != a {
+                let v = d2[a, j]
+                if labels[j] == labels[a] { if v > far { far = v; p = j } } else if v < near { near = v; q = j }
+            }
+            guard p >= 0, q >= 0 else { continue }
+            let g = far.squareRoot() - near.squareRoot()
+            margins[a] = g
+            if g > best { best = g; triplet = (a, p, q) }
+        }
+        return SeparationReport(margins: margins, hardestLoss: best, hardestTriplet: triplet)
+    }
+}
