@@ -30,12 +30,12 @@ let package = Package(
         .target(name: "Estimators", dependencies: ["Linalg", "CBLAS"]),
         .target(
             name: "Jobs",
-            dependencies: ["Linalg", "Datasets", "Trainer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Linalg", "Datasets", "Trainer", "Estimators", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

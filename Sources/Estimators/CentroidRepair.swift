@@ -43,25 +43,38 @@ extension LabeledPoints {
         for a in 0..<k { for b in 0..<k { cc[a * k + b] = dot(centroid[a], centroid[b]) } }
         var farPositive = [Double](repeating: 0, count: n)
         for a in 0..<n { for j in 0..<n where j != a && labels[j] == labels[a] { farPositive[a] = max(farPositive[a], d2[a, j]) } }
-        func feasible(_ t: Double) -> Bool {
-            let s = 1 - t
-            for a in 0..<n {
-                let A = labels[a]
-                let pos = s * s * farPositive[a]
-                for q in 0..<n where labels[q] != A {
-                    let B = labels[q]
-                    let uu = d2[a, q]
-                    let uv = yc[a * k + A] - yc[a * k + B] - yc[q * k + A] + yc[q * k + B]
-                    let vv = cc[A * k + A] - 2 * cc[A * k + B] + cc[B * k + B]
-                    if s * s * uu + 2 * t * s * uv + t * t * vv < pos { return false }
-                }
-            }
-            return true
-        }
         var lo = 0.0, hi = 1.0
-        for _ in 0..<40 {
-            let mid = 0.5 * (lo + hi)
-            if feasible(mid) { hi = mid } else { lo = mid }
+        d2.storage.withUnsafeBufferPointer { d2p in
+        yc.withUnsafeBufferPointer { ycp in
+        cc.withUnsafeBufferPointer { ccp in
+        labels.withUnsafeBufferPointer { lp in
+        farPositive.withUnsafeBufferPointer { fp in
+            let D2 = d2p.baseAddress!, YC = ycp.baseAddress!, CC = ccp.baseAddress!, L = lp.baseAddress!, F = fp.baseAddress!
+            func feasible(_ t: Double) -> Bool {
+                let s = 1 - t
+                for a in 0..<n {
+                    let A = L[a]
+                    let pos = s * s * F[a]
+                    let ya = YC + a * k
+                    for q in 0..<n {
+                        let B = L[q]
+                        if B == A { continue }
+                        let yq = YC + q * k
+                        let uv = ya[A] - ya[B] - yq[A] + yq[B]
+                        let vv = CC[A * k + A] - 2 * CC[A * k + B] + CC[B * k + B]
+                        if s * s * D2[a * n + q] + 2 * t * s * uv + t * t * vv < pos { return false }
+                    }
+                }
+                return true
+            }
+            for _ in 0..<32 {
+                let mid = 0.5 * (lo + hi)
+                if feasible(mid) { hi = mid } else { lo = mid }
+            }
+        }
+        }
+        }
+        }
         }
         // Confirm on the materialised points; rounding may need a slightly larger t.
         var t = hi

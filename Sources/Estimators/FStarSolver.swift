@@ -1,11 +1,12 @@
 // The search for the nearest triplet-separated embedding f*: penalised smooth-max descent from several
 // starts, with feasibility repaired and certified along the way; the best feasible candidate wins.
+import CBLAS
 import Foundation
 import Linalg
 
 /// Settings of the f* search.
 public struct FStarOptions: Sendable, Equatable, Codable {
-    /// Descent iterations per start; 0 picks by size (2000 up to 50 points, 600 up to 300, else 150).
+    /// Descent iterations per start; 0 picks by size (2000 up to 50 points, 600 up to 300, 250 up to 600, else 80).
     public var iterations: Int
     /// Repair and certify the current iterate every this many iterations (and at the end); 0 picks by size.
     public var checkEvery: Int
@@ -20,8 +21,9 @@ public struct FStarOptions: Sendable, Equatable, Codable {
 
     /// Iterations and check interval for a set of `count` points.
     func schedule(count: Int) -> (iterations: Int, checkEvery: Int) {
-        let iterations = self.iterations > 0 ? self.iterations : (count <= 50 ? 2000 : count <= 300 ? 600 : 150)
-        let checkEvery = self.checkEvery > 0 ? self.checkEvery : (count <= 50 ? 10 : 25)
+        // Chosen so a set of 1000 points stays within about 5 s on one core (an iteration is O(N²·n)).
+        let iterations = self.iterations > 0 ? self.iterations : (count <= 50 ? 2000 : count <= 300 ? 600 : count <= 600 ? 250 : 80)
+        let checkEvery = self.checkEvery > 0 ? self.checkEvery : (count <= 50 ? 10 : count <= 300 ? 30 : 40)
         return (iterations, checkEvery)
     }
 }
@@ -100,141 +102,149 @@ final class FStarSolver {
     }
 
     func search() -> FStarResult {
-        consider(f.points)
+        let repairedF = f.repair(f.points).points
+        consider(repairedF)
         let collapse = f.centroidCollapse(of: f.points)
         consider(collapse)
         // Already separated (this includes a fully collapsed f): f* = f, both errors 0.
         if bestIsometric!.discrepancy.isometric > 0 && scale > 0 {
-            var starts: [(Matrix<Double>, Objective)] = [(f.points, .isometric), (f.points, .pointwise)]
+            // The pointwise descent starts feasible (f repaired along its centroid blend) and then trades
+            // the blend's uniform shrink for smaller moves of the points that set the maximum.
+            var starts: [(Matrix<Double>, Objective)] = [(f.points, .isometric), (repairedF, .pointwise)]
+            // (A descent from the collapse itself never beat these in trials; the collapse stays a candidate.)
             for s in options.shrinkFactors { starts.append((LabeledPoints.blend(f.points, collapse, 1 - s), .isometric)) }
-            starts.append((collapse, .isometric))
             for (start, objective) in starts { descend(from: start, objective: objective) }
         }
         return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified)
     }
 
     /// Adam-style descent on the coordinates of f* (first moment per coordinate, one second moment
-    /// for the whole gradient, so steps are rotation-equivariant and the bounds do not depend on the
-    /// coordinate frame), minimising a log-sum-exp smooth maximum of the objective's
-    /// terms (temperature lowered geometrically toward the exact max) plus a penalty on each anchor's
+    /// per point, so steps are rotation-equivariant), minimising a log-sum-exp smooth maximum of the objective's terms
+    /// (temperature lowered geometrically toward the exact max) plus a penalty on each anchor's
     /// separation violation (weight raised geometrically).
     func descend(from start: Matrix<Double>, objective: Objective) {
-        var y = start.storage
-        let count = y.count
-        var m = [Double](repeating: 0, count: count)
-        var v = 0.0
-        var grad = [Double](repeating: 0, count: count)
-        var d2 = [Double](repeating: 0, count: n * n), norms = [Double](repeating: 0, count: n)
-        var w = [Double](repeating: 0, count: n * n)
-        var rowSums = [Double](repeating: 0, count: n)
+        let count = n * dim
+        let y = Buffer<Double>(count: count)
+        y.load(start.storage)
+        let m = Buffer<Double>(count: count), grad = Buffer<Double>(count: count), wy = Buffer<Double>(count: count)
+        let d2 = Buffer<Double>(count: n * n), d = Buffer<Double>(count: n * n), w = Buffer<Double>(count: n * n)
+        let norms = Buffer<Double>(count: n), rowSums = Buffer<Double>(count: n)
+        let h = Buffer<Double>(count: n), hw = Buffer<Double>(count: n)
+        var active = [Int]()
+        active.reserveCapacity(n * (n - 1) / 2)
+        let v = Buffer<Double>(count: n)
         let (iterations, checkEvery) = options.schedule(count: n)
         let lr = 0.02 * unit
         let margin = 1e-3 * unit
-        for it in 0..<iterations {
-            let progress = Double(it) / Double(iterations)
-            let tau = unit * 0.2 * pow(0.01, progress)
-            let mu = 10 * pow(100, progress)
-            y.withUnsafeBufferPointer { p in
-                d2.withUnsafeMutableBufferPointer { o in
-                    norms.withUnsafeMutableBufferPointer { nb in
-                        pairwiseSquaredDistances(p.baseAddress!, count: n, dim: dim, into: o.baseAddress!, norms: nb.baseAddress!)
+        let labels = f.labels
+        fDistances.withUnsafeBufferPointer { fdBuffer in
+        f.points.storage.withUnsafeBufferPointer { fpBuffer in
+        labels.withUnsafeBufferPointer { labelBuffer in
+            let fd = fdBuffer.baseAddress!, fp = fpBuffer.baseAddress!, label = labelBuffer.baseAddress!
+            let Y = y.pointer, G = grad.pointer, D2 = d2.pointer, D = d.pointer, W = w.pointer
+            for it in 0..<iterations {
+                let progress = Double(it) / Double(iterations)
+                let tau = unit * 0.2 * pow(0.01, progress)
+                let mu = 10 * pow(100, progress)
+                // Step sizes shrink geometrically (×0.05 over the run) so the iterate settles as τ sharpens.
+                let decay = pow(0.05, progress)
+                pairwiseSquaredDistances(Y, count: n, dim: dim, into: D2, norms: norms.pointer)
+                Double.sqrt(D2, into: D, count: n * n)
+                G.update(repeating: 0, count: count)
+                rowSums.zero()
+                // ∂/∂d²_ij goes straight into the upper triangle of W (zero outside `active`), with the
+                // row sums of the symmetric matrix; ∂/∂d_ij is divided by 2d on the way (0 at d = 0).
+                active.removeAll(keepingCapacity: true)
+                @inline(__always) func add(_ i: Int, _ j: Int, _ derivative: Double) {
+                    let (lo, hi) = i < j ? (i, j) : (j, i)
+                    let dij = D[lo * n + hi]
+                    guard dij > 0 else { return }
+                    let c = derivative / (2 * dij)
+                    if W[lo * n + hi] == 0 { active.append(lo * n + hi) }
+                    W[lo * n + hi] += c
+                    rowSums[lo] += c
+                    rowSums[hi] += c
+                }
+                switch objective {
+                case .isometric:
+                    var top = 0.0
+                    for i in 0..<n { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
+                    let cutoff = top - 20 * tau  // e⁻²⁰ ≈ 2e-9: farther terms do not count
+                    var z = 0.0
+                    for i in 0..<n {
+                        for j in (i + 1)..<n {
+                            let e = D[i * n + j] - fd[i * n + j]
+                            if abs(e) < cutoff { continue }
+                            let weight = exp((abs(e) - top) / tau)
+                            z += weight
+                            add(i, j, e >= 0 ? weight : -weight)
+                        }
+                    }
+                    if z > 0 {
+                        let inv = 1 / z
+                        for index in active { W[index] *= inv }
+                        for i in 0..<n { rowSums[i] *= inv }
+                    }
+                case .pointwise:
+                    var top = 0.0
+                    for i in 0..<n {
+                        var s = 0.0
+                        for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
+                        h[i] = s.squareRoot()
+                        top = Swift.max(top, h[i])
+                    }
+                    var z = 0.0
+                    for i in 0..<n { hw[i] = h[i] > 0 ? exp((h[i] - top) / tau) : 0; z += hw[i] }
+                    if z > 0 {
+                        for i in 0..<n where h[i] > 0 {
+                            let c = hw[i] / z / h[i]
+                            for k in 0..<dim { G[i * dim + k] += c * (Y[i * dim + k] - fp[i * dim + k]) }
+                        }
                     }
                 }
-            }
-            for i in 0..<(n * n) { w[i] = 0 }
-            for i in 0..<count { grad[i] = 0 }
-            // ∂/∂d_ij accumulated into w (as ∂/∂d_ij for now; converted to ∂/∂d²_ij below).
-            switch objective {
-            case .isometric:
-                var top = 0.0
-                for i in 0..<n { for j in (i + 1)..<n { top = max(top, abs(d2[i * n + j].squareRoot() - fDistances[i * n + j])) } }
-                var z = 0.0
-                let cutoff = top - 30 * tau
+                // Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor.
+                for a in 0..<n {
+                    var p = -1, q = -1
+                    var far = -1.0, near = Double.infinity
+                    let la = label[a]
+                    let row = D + a * n
+                    for j in 0..<n where j != a {
+                        let dj = row[j]
+                        if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
+                    }
+                    guard p >= 0, q >= 0 else { continue }
+                    let violation = far - near + margin
+                    if violation <= 0 { continue }
+                    let g = 2 * mu * violation / unit
+                    add(a, p, g)
+                    add(a, q, -g)
+                }
+                // ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle.
+                cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, Int32(n), Int32(dim), 1, W, Int32(n), Y, Int32(dim), 0, wy.pointer, Int32(dim))
                 for i in 0..<n {
-                    for j in (i + 1)..<n {
-                        let dij = d2[i * n + j].squareRoot()
-                        let e = dij - fDistances[i * n + j]
-                        if abs(e) < cutoff { continue }
-                        let weight = exp((abs(e) - top) / tau)
-                        z += weight
-                        w[i * n + j] += e >= 0 ? weight : -weight
-                    }
+                    let r = rowSums[i]
+                    for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - wy[i * dim + k]) }
                 }
-                if z > 0 { for i in 0..<(n * n) { w[i] /= z } }
-            case .pointwise:
-                var h = [Double](repeating: 0, count: n)
-                var top = 0.0
+                for index in active { W[index] = 0 }
+                // Adam step with one second moment per point (rotation-equivariant).
+                let t = Double(it + 1)
+                let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
                 for i in 0..<n {
-                    var s = 0.0
-                    for k in 0..<dim { let d = y[i * dim + k] - f.points.storage[i * dim + k]; s += d * d }
-                    h[i] = s.squareRoot()
-                    top = max(top, h[i])
-                }
-                var z = 0.0
-                var weights = [Double](repeating: 0, count: n)
-                for i in 0..<n where h[i] > 0 { weights[i] = exp((h[i] - top) / tau); z += weights[i] }
-                if z > 0 {
-                    for i in 0..<n where h[i] > 0 {
-                        let c = weights[i] / z / h[i]
-                        for k in 0..<dim { grad[i * dim + k] += c * (y[i * dim + k] - f.points.storage[i * dim + k]) }
+                    var squares = 0.0
+                    for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
+                    v[i] = 0.999 * v[i] + 0.001 * squares / Double(dim)
+                    let step = lr * decay / bc1 / ((v[i] / bc2).squareRoot() + 1e-12 * unit)
+                    for k in 0..<dim {
+                        m[i * dim + k] = 0.9 * m[i * dim + k] + 0.1 * G[i * dim + k]
+                        Y[i * dim + k] -= step * m[i * dim + k]
                     }
                 }
-            }
-            // Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor.
-            for a in 0..<n {
-                var p = -1, q = -1
-                var far = -1.0, near = Double.infinity
-                let label = f.labels[a]
-                for j in 0..<n where j != a {
-                    let v2 = d2[a * n + j]
-                    if f.labels[j] == label { if v2 > far { far = v2; p = j } } else if v2 < near { near = v2; q = j }
-                }
-                guard p >= 0, q >= 0 else { continue }
-                let violation = far.squareRoot() - near.squareRoot() + margin
-                if violation <= 0 { continue }
-                let g = 2 * mu * violation / unit
-                w[a * n + p] += g
-                w[a * n + q] -= g
-            }
-            // To ∂/∂d²: divide by 2d (0 at d = 0), symmetrise, then ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j).
-            for i in 0..<n {
-                for j in (i + 1)..<n {
-                    let dij = d2[i * n + j].squareRoot()
-                    let c = dij > 0 ? (w[i * n + j] + w[j * n + i]) / (2 * dij) : 0
-                    w[i * n + j] = c
-                    w[j * n + i] = c
-                }
-                w[i * n + i] = 0
-            }
-            for i in 0..<n {
-                var s = 0.0
-                for j in 0..<n { s += w[i * n + j] }
-                rowSums[i] = s
-            }
-            var wy = [Double](repeating: 0, count: count)
-            w.withUnsafeBufferPointer { wp in
-                y.withUnsafeBufferPointer { yp in
-                    wy.withUnsafeMutableBufferPointer { o in
-                        Double.gemm(transA: false, transB: false, m: n, n: dim, k: n, alpha: 1, a: wp.baseAddress!, lda: n,
-                                    b: yp.baseAddress!, ldb: dim, beta: 0, c: o.baseAddress!, ldc: dim)
-                    }
+                if (it + 1) % checkEvery == 0 || it == iterations - 1 {
+                    consider(Matrix(rows: n, cols: dim, storage: y.array))
                 }
             }
-            for i in 0..<n { for k in 0..<dim { grad[i * dim + k] += 2 * (rowSums[i] * y[i * dim + k] - wy[i * dim + k]) } }
-            // Adam step.
-            let t = Double(it + 1)
-            let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
-            var meanSquare = 0.0
-            for i in 0..<count { meanSquare += grad[i] * grad[i] }
-            v = 0.999 * v + 0.001 * meanSquare / Double(count)
-            let denominator = (v / bc2).squareRoot() + 1e-300
-            for i in 0..<count {
-                m[i] = 0.9 * m[i] + 0.1 * grad[i]
-                y[i] -= lr * (m[i] / bc1) / denominator
-            }
-            if (it + 1) % checkEvery == 0 || it == iterations - 1 {
-                consider(Matrix(rows: n, cols: dim, storage: y))
-            }
+        }
+        }
         }
     }
 }

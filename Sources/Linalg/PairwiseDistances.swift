@@ -18,8 +18,8 @@ public func pairwiseSquaredDistances<T: BLASReal>(
         norms[i] = s
     }
     if dim > 0 {
-        T.gemm(transA: false, transB: true, m: n, n: n, k: dim, alpha: -2, a: points, lda: dim,
-               b: points, ldb: dim, beta: 0, c: out, ldc: n)
+        // Only the upper triangle of the Gram matrix is read below: SYRK computes just that.
+        T.syrkUpper(n: n, k: dim, alpha: -2, a: points, lda: dim, beta: 0, c: out, ldc: n)
     } else {
         out.update(repeating: 0, count: n * n)
     }

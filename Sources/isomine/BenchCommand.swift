@@ -1,5 +1,8 @@
 // `isomine bench trainer`: training speed on the reference config, as JSON.
 import ArgumentParser
+import Datasets
+import Dispatch
+import Estimators
 import Foundation
 import Jobs
 import Linalg
@@ -8,7 +11,7 @@ import Trainer
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print JSON.",
-        subcommands: [TrainerBench.self])
+        subcommands: [TrainerBench.self, EstimatorsBench.self])
 }
 
 struct TrainerBench: ParsableCommand {
@@ -56,6 +59,51 @@ struct TrainerBench: ParsableCommand {
                 "final": try JSONValue.from(result.final.eval),
                 "step_phases": try JSONValue.from(phases),
                 "matrix_products": try JSONValue.from(products),
+            ])
+            print(String(decoding: try out.serialized(), as: UTF8.self))
+        }
+    }
+}
+
+struct EstimatorsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "estimators",
+        abstract: "Time of the d_iso and d_haus brackets on a labelled set (default N = 1000, n = 32), and their upper/lower ratios.",
+        discussion: "The set is the blobs builtin (10 classes, per_class = N/10, dim = n, separation 1, so classes overlap and L_hard > 0).")
+
+    @Option(help: "Points.")
+    var points = 1000
+
+    @Option(help: "Dimension.")
+    var dim = 32
+
+    @Option(help: "OpenBLAS threads.")
+    var blasThreads = 1
+
+    @Option(help: "f* descent iterations per start (0: by size).")
+    var iterations = 0
+
+    @Option(help: "Certify the iterate every this many iterations (0: by size).")
+    var checkEvery = 0
+
+    func run() throws {
+        try CLIError.reporting {
+            guard points >= 20, dim >= 1 else { throw RunError("--points must be at least 20 and --dim at least 1") }
+            BLASThreads.set(blasThreads)
+            let data = BuiltinDatasets.blobs(BlobsParameters(classes: 10, perClass: points / 10, dim: dim, separation: 1, seed: 0))
+            let f = try LabeledPoints(points: data.features.converted(to: Double.self), labels: data.labels)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let a = IsometryAnalysis(f, options: FStarOptions(iterations: iterations, checkEvery: checkEvery))
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            let out: JSONValue = .object([
+                "benchmark": .string("estimators"),
+                "points": .number(Double(f.count)), "dim": .number(Double(dim)), "blas_threads": .number(Double(blasThreads)),
+                "seconds": .number(seconds),
+                "l_hard": .number(a.hardestLoss),
+                "d_iso": .object(["lower": .number(a.isometric.lower), "upper": .number(a.isometric.upper), "ratio": a.isometric.ratio.map(JSONValue.number) ?? .null]),
+                "d_haus": .object(["lower": .number(a.hausdorff.lower), "upper": .number(a.hausdorff.upper), "ratio": a.hausdorff.ratio.map(JSONValue.number) ?? .null]),
+                "theorem3_holds": .bool(a.checks.theorem3Holds),
+                "candidates_certified": .number(Double(a.fStar.candidatesCertified)),
             ])
             print(String(decoding: try out.serialized(), as: UTF8.self))
         }
