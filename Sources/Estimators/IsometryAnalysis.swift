@@ -8,6 +8,26 @@ public struct Bracket: Sendable, Codable, Equatable {
     public var upper: Double
     /// upper / lower (nil when lower is 0).
     public var ratio: Double? { lower > 0 ? upper / lower : nil }
+
+    public init(lower: Double, upper: Double) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    enum CodingKeys: String, CodingKey { case lower, upper, ratio }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lower = try c.decode(Double.self, forKey: .lower)
+        upper = try c.decode(Double.self, forKey: .upper)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lower, forKey: .lower)
+        try c.encode(upper, forKey: .upper)
+        try c.encodeIfPresent(ratio, forKey: .ratio)
+    }
 }
 
 /// The checks reported on every run.

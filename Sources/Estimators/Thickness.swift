@@ -1,0 +1,127 @@
+// Thickness θ(A) = min over unit e of (max e·x − min e·x) and diameter, with certified brackets.
+import Linalg
+
+/// The minimal width θ of a point set, bracketed, with its diameter.
+public struct Thickness: Sendable, Codable, Equatable {
+    public var lower: Double
+    public var upper: Double
+    /// Whether lower == upper by construction (rank-deficient sets, n = 1, n = 2).
+    public var exact: Bool
+    public var diameter: Double
+
+    /// q = θ/diam as a bracket (0 when the diameter is 0).
+    public var qLower: Double
+    public var qUpper: Double
+
+    enum CodingKeys: String, CodingKey {
+        case lower, upper, exact, diameter
+        case qLower = "q_lower"
+        case qUpper = "q_upper"
+    }
+
+    /// θ and diam of the rows of `x`.
+    ///
+    /// Exact when the centred points have rank < n (θ = 0; in particular N ≤ n), for n = 1, and for
+    /// n = 2 (convex hull and rotating calipers). Otherwise `2·√λ_min(Σ) ≤ θ ≤ 2·√(N·λ_min(Σ))` (Σ the
+    /// covariance, 1/N), the upper end tightened to the width along the smallest principal axis and
+    /// then by a seeded local search over directions.
+    public init(_ x: Matrix<Double>, seed: UInt64 = 0) {
+        let n = x.rows, dim = x.cols
+        let d2 = exactPairwiseSquaredDistances(x)
+        let diameter = (d2.storage.max() ?? 0).squareRoot()
+        guard n >= 2, diameter > 0 else { self.init(lower: 0, upper: 0, exact: true, diameter: diameter); return }
+        if dim == 1 {
+            let v = x.storage
+            let w = v.max()! - v.min()!
+            self.init(lower: w, upper: w, exact: true, diameter: diameter)
+            return
+        }
+        let eigen = SymmetricEigen(x.covariance)
+        let values = eigen?.values ?? []
+        let lambdaMin = max(values.first ?? 0, 0), lambdaMax = values.last ?? 0
+        if n <= dim || lambdaMin <= 1e-12 * lambdaMax {
+            self.init(lower: 0, upper: 0, exact: true, diameter: diameter)
+            return
+        }
+        if dim == 2 {
+            let w = Thickness.planarWidth(x)
+            self.init(lower: w, upper: w, exact: true, diameter: diameter)
+            return
+        }
+        var direction = (0..<dim).map { eigen!.vectors[$0, 0] }
+        var best = Thickness.width(x, direction)
+        var rng = SeededRNG(seed: seed, stream: 0x7A1C)
+        var step = 0.5
+        while step > 1e-4 {
+            var improved = false
+            for _ in 0..<(4 * dim) {
+                var candidate = direction.map { $0 + step * rng.normal() }
+                let norm = candidate.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                candidate = candidate.map { $0 / norm }
+                let w = Thickness.width(x, candidate)
+                if w < best { best = w; direction = candidate; improved = true }
+            }
+            if !improved { step /= 2 }
+        }
+        let lower = 2 * lambdaMin.squareRoot()
+        self.init(lower: min(lower, best), upper: min(best, 2 * (Double(n) * lambdaMin).squareRoot()), exact: false, diameter: diameter)
+    }
+
+    init(lower: Double, upper: Double, exact: Bool, diameter: Double) {
+        self.lower = lower
+        self.upper = upper
+        self.exact = exact
+        self.diameter = diameter
+        qLower = diameter > 0 ? lower / diameter : 0
+        qUpper = diameter > 0 ? upper / diameter : 0
+    }
+
+    /// max e·x − min e·x over the rows.
+    static func width(_ x: Matrix<Double>, _ e: [Double]) -> Double {
+        var lo = Double.infinity, hi = -Double.infinity
+        for r in 0..<x.rows {
+            var s = 0.0
+            for k in 0..<x.cols { s += x[r, k] * e[k] }
+            lo = min(lo, s)
+            hi = max(hi, s)
+        }
+        return hi - lo
+    }
+
+    /// Minimal width of a planar set: over the convex hull's edges, the farthest hull vertex from the
+    /// edge's line (the minimum-width strip has a side flush with a hull edge).
+    static func planarWidth(_ x: Matrix<Double>) -> Double {
+        let hull = convexHull((0..<x.rows).map { (x[$0, 0], x[$0, 1]) })
+        guard hull.count >= 3 else { return 0 }
+        var best = Double.infinity
+        for i in 0..<hull.count {
+            let a = hull[i], b = hull[(i + 1) % hull.count]
+            let ex = b.0 - a.0, ey = b.1 - a.1
+            let length = (ex * ex + ey * ey).squareRoot()
+            if length == 0 { continue }
+            var far = 0.0
+            for p in hull { far = max(far, abs(ex * (p.1 - a.1) - ey * (p.0 - a.0)) / length) }
+            best = min(best, far)
+        }
+        return best
+    }
+
+    /// Andrew's monotone chain: the hull's vertices counter-clockwise, collinear points dropped.
+    static func convexHull(_ points: [(Double, Double)]) -> [(Double, Double)] {
+        let p = points.sorted { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        if p.count < 3 { return p }
+        func cross(_ o: (Double, Double), _ a: (Double, Double), _ b: (Double, Double)) -> Double {
+            (a.0 - o.0) * (b.1 - o.1) - (a.1 - o.1) * (b.0 - o.0)
+        }
+        var lower = [(Double, Double)](), upper = [(Double, Double)]()
+        for q in p {
+            while lower.count >= 2 && cross(lower[lower.count - 2], lower[lower.count - 1], q) <= 0 { lower.removeLast() }
+            lower.append(q)
+        }
+        for q in p.reversed() {
+            while upper.count >= 2 && cross(upper[upper.count - 2], upper[upper.count - 1], q) <= 0 { upper.removeLast() }
+            upper.append(q)
+        }
+        return Array(lower.dropLast() + upper.dropLast())
+    }
+}
