@@ -26,8 +26,8 @@ let package = Package(
             exclude: ["Resources/README.md"],
             resources: [.embedInCode("Resources/digits.csv.gz")]
         ),
-        .target(name: "Trainer", dependencies: ["Linalg", "Datasets"]),
         .target(name: "Estimators", dependencies: ["Linalg", "CBLAS"]),
+        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators"]),
         .target(
             name: "Jobs",
             dependencies: ["Linalg", "Datasets", "Trainer", "Estimators", .product(name: "Logging", package: "swift-log")]

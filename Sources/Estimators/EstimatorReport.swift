@@ -1,6 +1,5 @@
 // The estimator block of a result: every quantity of the paper for one labelled embedding, with the
 // probe subset used, the theorem checks and a verdict.
-import Dispatch
 import Linalg
 
 /// Settings of `EstimatorReport`.
@@ -78,7 +77,6 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     public var classThickness: [ClassThickness]
     public var collapse: CollapseMetrics
     public var verdict: VerdictLevel
-    public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
         case probe
@@ -91,19 +89,18 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         case fStar = "f_star"
         case thickness, diameter
         case classThickness = "class_thickness"
-        case collapse, verdict, seconds
+        case collapse, verdict
     }
 
     /// Analyses `points` (N × n) with `labels`; probe indices refer to the rows given.
     public init(points: Matrix<Double>, labels: [Int], options: EstimatorOptions = EstimatorOptions()) throws {
-        let started = DispatchTime.now().uptimeNanoseconds
         let all = try LabeledPoints(points: points, labels: labels)
         let wantsProbe = options.alwaysProbe || all.count > options.maxExactPoints
         if wantsProbe && options.probeSize > all.count {
             throw EstimatorError("probe size \(options.probeSize) is larger than the set (\(all.count) points)")
         }
         if wantsProbe && options.probeSize < 3 { throw EstimatorError("probe size \(options.probeSize): the estimators need at least 3 points") }
-        let rows = wantsProbe ? EstimatorReport.stratifiedProbe(all, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
+        let rows = wantsProbe ? stratifiedSample(labels: all.labels, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
         let f = wantsProbe ? try LabeledPoints(points: points.rows(rows), labels: rows.map { labels[$0] }) : all
         probe = ProbeInfo(size: f.count, of: all.count, subset: f.count < all.count, seed: options.seed)
 
@@ -131,7 +128,6 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         }
         verdict = EstimatorReport.verdict(collapse: collapse, contraction: fStar.contraction, lHard: lHard,
                                           classes: f.classes.count, dim: f.dimension)
-        seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
     }
 
     /// The verdict rule (documented in the README):
@@ -146,26 +142,6 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
             return .partial
         }
         return .healthy
-    }
-
-    /// A seeded subset of `size` rows with every class represented in proportion (largest remainders).
-    static func stratifiedProbe(_ f: LabeledPoints, size: Int, seed: UInt64) -> [Int] {
-        var rng = SeededRNG(seed: seed, stream: 0x9B0BE)
-        let total = Double(f.count)
-        var quotas = f.classes.map { Int(Double(size) * Double($0.count) / total) }
-        let remainders = f.classes.enumerated().map { ($0, Double(size) * Double($1.count) / total - Double(quotas[$0])) }
-        var missing = size - quotas.reduce(0, +)
-        for (c, _) in remainders.sorted(by: { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }) where missing > 0 {
-            quotas[c] += 1
-            missing -= 1
-        }
-        var rows = [Int]()
-        for (c, members) in f.classes.enumerated() {
-            var shuffled = members
-            rng.shuffle(&shuffled)
-            rows += shuffled.prefix(quotas[c])
-        }
-        return rows.sorted()
     }
 }
 

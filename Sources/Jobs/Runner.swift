@@ -61,6 +61,8 @@ public struct Runner: Sendable {
             }
             var config = spec.training
             config.model.inputDim = data.dimension
+            // The probe is a subset of the evaluation set: a smaller set is analysed whole (result: estimators.probe).
+            config.estimators.probeSize = min(config.estimators.probeSize, split.test.count)
             if config.model.parameterCount > Runner.maxParameters {
                 throw SpecError(path: "spec.model", "\(config.model.parameterCount) parameters for \(data.dimension) input features exceeds the limit of \(Runner.maxParameters)")
             }
@@ -150,7 +152,7 @@ public struct Runner: Sendable {
                 stepsPerSecond: run.trainSeconds > 0 ? Double(run.stepsThisProcess) / run.trainSeconds : 0,
                 evalSeconds: run.evalSeconds, totalSeconds: totalSeconds,
                 stepsThisProcess: run.stepsThisProcess),
-            verdict: final.collapse.verdict, resumedFromStep: checkpoint?.step)
+            verdict: final.verdict, resumedFromStep: checkpoint?.step)
         try sink.finish(result)
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

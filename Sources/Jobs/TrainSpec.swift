@@ -56,12 +56,19 @@ public struct TrainSpec: Sendable, Equatable {
         let evalEvery = try r.int("eval_every", default: max(1, steps / 10), in: 1...Int.max)
         let checkpointEvery = try r.int("checkpoint_every", default: 0, in: 0...Int.max)
         let blasThreads = try r.int("blas_threads", default: 1, in: 1...256)
+        let e = try r.optionalObject("estimators")
+        var estimators = EstimatorSettings()
+        estimators.enabled = try e?.bool("enabled", default: true) ?? true
+        estimators.probeSize = try e?.int("probe_size", default: 256, in: 3...2000) ?? 256
+        estimators.iterations = try e?.int("iterations", default: 150, in: 0...100_000) ?? 150
+        try e?.rejectUnknownKeys()
         try r.rejectUnknownKeys()
 
         let training = TrainingConfig(
             model: MLPShape(inputDim: 0, hidden: hidden, embeddingDim: embeddingDim, normalize: normalize),
             loss: TripletLossConfig(kind: lossKind, margin: margin, distance: distance), miner: miner,
-            classesPerBatch: p, samplesPerClass: k, optimizer: optimizer, steps: steps, evalEvery: evalEvery, seed: seed)
+            classesPerBatch: p, samplesPerClass: k, optimizer: optimizer, steps: steps, evalEvery: evalEvery, seed: seed,
+            estimators: estimators)
         return TrainSpec(name: name, dataset: dataset, split: split, standardize: standardize, training: training,
                          checkpointEvery: checkpointEvery, blasThreads: blasThreads)
     }
@@ -161,6 +168,10 @@ public struct TrainSpec: Sendable, Equatable {
             "eval_every": .number(Double(t.evalEvery)),
             "checkpoint_every": .number(Double(checkpointEvery)),
             "blas_threads": .number(Double(blasThreads)),
+            "estimators": .object([
+                "enabled": .bool(t.estimators.enabled), "probe_size": .number(Double(t.estimators.probeSize)),
+                "iterations": .number(Double(t.estimators.iterations)),
+            ]),
         ]
         if let name { out["name"] = .string(name) }
         return .object(out)

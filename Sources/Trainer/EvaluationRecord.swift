@@ -1,4 +1,5 @@
-// One evaluation of a training run: training statistics, retrieval quality and the collapse signal.
+// One evaluation of a training run: training statistics, retrieval quality, the collapse signal and the estimators.
+import Estimators
 
 /// Means of training-step statistics since the previous evaluation.
 public struct TrainingStats: Sendable, Codable, Equatable {
@@ -22,12 +23,8 @@ public struct TrainingStats: Sendable, Codable, Equatable {
     }
 }
 
-/// How collapsed an embedding looks.
-public enum Verdict: String, Sendable, Codable, Equatable, CaseIterable {
-    case healthy
-    case partial
-    case collapsed
-}
+/// How collapsed an embedding looks: healthy < partial < collapsed (one type for every verdict).
+public typealias Verdict = VerdictLevel
 
 /// The first collapse signal: spread of the evaluation embeddings relative to step 0, and the loss stuck at its collapsed value.
 public struct CollapseSignal: Sendable, Codable, Equatable {
@@ -71,10 +68,14 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var stats: TrainingStats
     public var eval: RetrievalMetrics
     public var collapse: CollapseSignal
+    /// The paper's estimators on the fixed probe of the evaluation set (nil when disabled).
+    public var estimators: EstimatorReport?
+    /// The worse of `collapse.verdict` and `estimators.verdict`.
+    public var verdict: Verdict
 
     enum CodingKeys: String, CodingKey {
         case step, loss
         case activeFraction = "active_fraction"
-        case stats, eval, collapse
+        case stats, eval, collapse, estimators, verdict
     }
 }

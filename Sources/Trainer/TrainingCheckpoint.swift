@@ -16,6 +16,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         var window: StatsWindow
         var history: [EvaluationRecord]
         var baselineSpread: Double
+        var baselineProbeSpread: Double
         var optimizerUpdates: Int
         var parameterCount: Int
         var secondCount: Int

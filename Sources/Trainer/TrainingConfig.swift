@@ -12,9 +12,11 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     public var steps: Int
     public var evalEvery: Int
     public var seed: UInt64
+    public var estimators: EstimatorSettings
 
     public init(model: MLPShape, loss: TripletLossConfig, miner: Miner, classesPerBatch: Int, samplesPerClass: Int,
-                optimizer: OptimizerConfig, steps: Int, evalEvery: Int, seed: UInt64) {
+                optimizer: OptimizerConfig, steps: Int, evalEvery: Int, seed: UInt64,
+                estimators: EstimatorSettings = EstimatorSettings()) {
         self.model = model
         self.loss = loss
         self.miner = miner
@@ -24,6 +26,7 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         self.steps = steps
         self.evalEvery = evalEvery
         self.seed = seed
+        self.estimators = estimators
     }
 
     public var batchSize: Int { classesPerBatch * samplesPerClass }
@@ -31,6 +34,21 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     /// Steps at which the run evaluates: 0, every `evalEvery`, and the last step.
     public func isEvaluationStep(_ step: Int) -> Bool {
         step == 0 || step == steps || (evalEvery > 0 && step % evalEvery == 0)
+    }
+}
+
+/// The estimator block computed at every evaluation.
+public struct EstimatorSettings: Sendable, Codable, Equatable {
+    public var enabled: Bool
+    /// Points of the evaluation set analysed (a seeded stratified probe; at most the set's size).
+    public var probeSize: Int
+    /// f* descent iterations per start (0: by size).
+    public var iterations: Int
+
+    public init(enabled: Bool = true, probeSize: Int = 256, iterations: Int = 150) {
+        self.enabled = enabled
+        self.probeSize = probeSize
+        self.iterations = iterations
     }
 }
 

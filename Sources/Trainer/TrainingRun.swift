@@ -1,5 +1,6 @@
 // The training loop: PK batches, forward, mining, backward, optimiser step; evaluation and checkpoints.
 import Datasets
+import Estimators
 import Foundation
 import Linalg
 
@@ -47,6 +48,10 @@ public final class TrainingRun {
     var batchLabels: [Int]
     var window = StatsWindow()
     var baselineSpread = 0.0
+    /// Mean pairwise distance of the estimator probe at step 0: the reference scale of its collapse ratios.
+    var baselineProbeSpread = 0.0
+    /// Rows of the evaluation set the estimators analyse (fixed for the run).
+    let probeRows: [Int]
 
     /// Prepares a run (fresh, or continuing `checkpoint`). Inputs must already be standardised.
     public init(config: TrainingConfig, train: LabeledData, test: LabeledData, resumeFrom checkpoint: TrainingCheckpoint? = nil) throws {
@@ -70,6 +75,15 @@ public final class TrainingRun {
         } catch let e as DatasetError {
             throw TrainingError(e.description)
         }
+        if config.estimators.enabled {
+            guard config.estimators.probeSize >= 3 else {
+                throw TrainingError("estimators.probe_size: must be at least 3")
+            }
+            // A smaller evaluation set is analysed whole.
+            probeRows = stratifiedSample(labels: test.labels, size: min(config.estimators.probeSize, test.count), seed: config.seed)
+        } else {
+            probeRows = []
+        }
         batchIndices = [Int](repeating: 0, count: config.batchSize)
         batchLabels = [Int](repeating: 0, count: config.batchSize)
         if let checkpoint { try restore(checkpoint) }
@@ -92,6 +106,7 @@ public final class TrainingRun {
         window = c.header.window
         history = c.header.history
         baselineSpread = c.header.baselineSpread
+        baselineProbeSpread = c.header.baselineProbeSpread
         step = c.header.step
     }
 
@@ -99,7 +114,7 @@ public final class TrainingRun {
     public func checkpoint() -> TrainingCheckpoint {
         TrainingCheckpoint(
             header: .init(config: config, step: step, rng: rng.state, sampler: sampler, window: window, history: history,
-                          baselineSpread: baselineSpread, optimizerUpdates: optimizer.updates,
+                          baselineSpread: baselineSpread, baselineProbeSpread: baselineProbeSpread, optimizerUpdates: optimizer.updates,
                           parameterCount: model.parameters.count, secondCount: optimizer.second.count),
             parameters: model.parameters.array, first: optimizer.first.array, second: optimizer.second.array)
     }
@@ -108,7 +123,7 @@ public final class TrainingRun {
     public func run(hooks: TrainingHooks = TrainingHooks()) throws {
         if step == 0 && history.isEmpty {
             probeInitialBatch()
-            let record = evaluate()
+            let record = try evaluate()
             history.append(record)
             hooks.onEvaluation(record)
         }
@@ -123,10 +138,7 @@ public final class TrainingRun {
             }
             hooks.onStep(step, stats.loss)
             if config.isEvaluationStep(step) {
-                let record = evaluate()
-                guard record.collapse.meanPairwiseDistance.isFinite else {
-                    throw TrainingError("training diverged: non-finite embeddings at step \(step); lower optimizer.learning_rate")
-                }
+                let record = try evaluate()
                 history.append(record)
                 hooks.onEvaluation(record)
             }
@@ -198,8 +210,9 @@ public final class TrainingRun {
         return Matrix(rows: x.rows, cols: n, storage: Array(UnsafeBufferPointer(start: ws.embeddings, count: x.rows * n)))
     }
 
-    /// Evaluates the held-out split now and closes the statistics window.
-    public func evaluate() -> EvaluationRecord {
+    /// Evaluates the held-out split now (retrieval, collapse signal, estimators on the probe) and
+    /// closes the statistics window.
+    public func evaluate() throws -> EvaluationRecord {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9 }
         let e = embed(test.features)
@@ -209,15 +222,36 @@ public final class TrainingRun {
         let n = d.rows
         for i in 0..<n { for j in (i + 1)..<n { total += Double(d[i, j]) } }
         let spread = n > 1 ? total / Double(n * (n - 1) / 2) : 0
+        guard spread.isFinite else {
+            throw TrainingError("training diverged: non-finite embeddings at step \(step); lower optimizer.learning_rate")
+        }
         if step == 0 || baselineSpread == 0 { baselineSpread = spread }
         let relative = baselineSpread > 0 ? spread / baselineSpread : 0
         let collapsedLoss = config.loss.collapsedValue
         let atMargin = abs(window.meanLoss - collapsedLoss) < 1e-3
+        let signal = CollapseSignal(
+            meanPairwiseDistance: spread, relativeSpread: relative, collapsedLoss: collapsedLoss, lossAtMargin: atMargin,
+            verdict: CollapseSignal.verdict(relativeSpread: relative, lossAtMargin: atMargin, activeFraction: window.activeFraction))
+        var estimators: EstimatorReport?
+        if config.estimators.enabled {
+            let probe = e.rows(probeRows).converted(to: Double.self)
+            if step == 0 || baselineProbeSpread == 0 {
+                let d2 = exactPairwiseSquaredDistances(probe)
+                baselineProbeSpread = CollapseMetrics(probe, squaredDistances: d2).meanPairwiseDistance
+            }
+            let options = EstimatorOptions(
+                maxExactPoints: Int.max, seed: config.seed,
+                fStar: FStarOptions(iterations: config.estimators.iterations),
+                referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil)
+            do {
+                estimators = try EstimatorReport(points: probe, labels: probeRows.map { test.labels[$0] }, options: options)
+            } catch let error as EstimatorError {
+                throw TrainingError("estimators at step \(step): \(error.message)")
+            }
+        }
         let record = EvaluationRecord(
             step: step, loss: window.meanLoss, activeFraction: window.activeFraction, stats: window.stats, eval: metrics,
-            collapse: CollapseSignal(
-                meanPairwiseDistance: spread, relativeSpread: relative, collapsedLoss: collapsedLoss, lossAtMargin: atMargin,
-                verdict: CollapseSignal.verdict(relativeSpread: relative, lossAtMargin: atMargin, activeFraction: window.activeFraction)))
+            collapse: signal, estimators: estimators, verdict: max(signal.verdict, estimators?.verdict ?? .healthy))
         window = StatsWindow()
         return record
     }
