@@ -41,8 +41,8 @@ public final class FileSink: ResultSink {
 
     public func recordEvaluation(_ record: EvaluationRecord) throws {}
 
-    public func finish(_ result: TrainResult) throws {
-        let data = try JSONValue.from(result).serialized()
+    public func finish(_ result: JobResult) throws {
+        let data = try result.json().serialized()
         let tmp = resultPath + ".tmp"
         try data.write(to: URL(fileURLWithPath: tmp))
         guard rename(tmp, resultPath) == 0 else { throw RunError("cannot write \(resultPath): \(String(cString: strerror(errno)))") }

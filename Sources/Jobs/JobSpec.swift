@@ -1,12 +1,13 @@
 // The job spec: the one decoder and validator used by `isomine run`, `validate` and (later) the worker.
 import Foundation
 
-/// A validated job. Only `train` exists so far; `analyze` and `sweep` come with their issues.
+/// A validated job (`sweep` comes with the daemon).
 public enum JobSpec: Sendable, Equatable {
     case train(TrainSpec)
+    case analyze(AnalyzeSpec)
 
     /// Kinds the decoder knows.
-    public static let kinds = ["train"]
+    public static let kinds = ["train", "analyze"]
 
     /// Parses and validates spec JSON text.
     public static func parse(_ data: Data) throws -> JobSpec {
@@ -18,10 +19,10 @@ public enum JobSpec: Sendable, Equatable {
         let r = try SpecReader(value, path: "spec")
         let kind = try r.string("kind")
         guard kinds.contains(kind) else {
-            let planned = ["analyze", "sweep"].contains(kind) ? " ('\(kind)' jobs are not implemented yet)" : ""
+            let planned = kind == "sweep" ? " ('sweep' jobs are not implemented yet)" : ""
             throw SpecError(path: "spec.kind", "unknown job kind '\(kind)'; expected one of \(kinds.joined(separator: ", "))\(planned)")
         }
-        return .train(try TrainSpec.parse(r))
+        return kind == "train" ? .train(try TrainSpec.parse(r)) : .analyze(try AnalyzeSpec.parse(r))
     }
 
     /// Reads and parses a spec file.
@@ -40,6 +41,7 @@ public enum JobSpec: Sendable, Equatable {
     public var json: JSONValue {
         switch self {
         case .train(let t): return t.json
+        case .analyze(let a): return a.json
         }
     }
 }

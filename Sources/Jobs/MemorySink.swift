@@ -5,7 +5,7 @@ import Trainer
 public final class MemorySink: ResultSink {
     public private(set) var checkpoints: [TrainingCheckpoint] = []
     public private(set) var evaluations: [EvaluationRecord] = []
-    public private(set) var result: TrainResult?
+    public private(set) var result: JobResult?
     /// Returned by `latestCheckpoint` (set it to resume).
     public var resumeFrom: TrainingCheckpoint?
 
@@ -14,5 +14,5 @@ public final class MemorySink: ResultSink {
     public func latestCheckpoint() throws -> TrainingCheckpoint? { resumeFrom }
     public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws { checkpoints.append(checkpoint) }
     public func recordEvaluation(_ record: EvaluationRecord) throws { evaluations.append(record) }
-    public func finish(_ result: TrainResult) throws { self.result = result }
+    public func finish(_ result: JobResult) throws { self.result = result }
 }

@@ -7,5 +7,5 @@ public protocol ResultSink: AnyObject {
     func latestCheckpoint() throws -> TrainingCheckpoint?
     func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws
     func recordEvaluation(_ record: EvaluationRecord) throws
-    func finish(_ result: TrainResult) throws
+    func finish(_ result: JobResult) throws
 }

@@ -17,6 +17,7 @@ public struct RunProgress: Sendable {
 /// How a run ended.
 public enum RunOutcome: Sendable {
     case finished(TrainResult)
+    case analyzed(AnalyzeResult)
     /// Stopped early (cancel or `stopAfter`) at this step; the sink has a checkpoint if checkpointing is on.
     case stopped(step: Int)
 }
@@ -91,6 +92,10 @@ public struct Runner: Sendable {
     ) throws -> RunOutcome {
         switch spec {
         case .train(let train): return try runTrain(train, json: spec.json, sink: sink, stopAfter: stopAfter, progress: progress, shouldStop: shouldStop)
+        case .analyze(let analyze):
+            let result = try runAnalyze(analyze)
+            try sink.finish(.analyze(result))
+            return .analyzed(result)
         }
     }
 
@@ -153,7 +158,7 @@ public struct Runner: Sendable {
                 evalSeconds: run.evalSeconds, totalSeconds: totalSeconds,
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.verdict, resumedFromStep: checkpoint?.step)
-        try sink.finish(result)
+        try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",
         ])

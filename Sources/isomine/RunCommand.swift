@@ -70,6 +70,12 @@ struct Run: ParsableCommand {
                 print(String(format: "verdict %@  P@1 %.4f  R-Precision %.4f  MAP@R %.4f  %.0f steps/s",
                              r.verdict.rawValue, r.final.eval.precisionAt1, r.final.eval.rPrecision, r.final.eval.mapAtR,
                              r.timing.stepsPerSecond))
+            case .analyzed(let r):
+                let e = r.final.estimators
+                print("wrote \(sink.resultPath)")
+                print(String(format: "verdict %@  L_hard %.4g  d_iso [%.4g, %.4g]  d_haus [%.4g, %.4g]  P@1 %.4f  MAP@R %.4f",
+                             r.verdict.rawValue, e.lHard, e.dIso.lower, e.dIso.upper, e.dHaus.lower, e.dHaus.upper,
+                             r.final.eval.precisionAt1, r.final.eval.mapAtR))
             case .stopped(let step):
                 print("stopped at step \(step)" + (FileManager.default.fileExists(atPath: sink.checkpointPath) ? "; resume with --resume (checkpoint \(sink.checkpointPath))" : ""))
             }

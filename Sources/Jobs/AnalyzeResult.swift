@@ -1,0 +1,58 @@
+// The result document of an analyze job: the `final` shape of a train result, without history.
+import Estimators
+import Trainer
+
+/// Triplet losses of the given embeddings (as one batch) under three miners.
+public struct LossSummary: Sendable, Codable, Equatable {
+    public var margin: Double
+    /// Points the losses were computed on (a stratified probe of at most 300 points: batch-all is O(N³)).
+    public var points: Int
+    public var batchHard: Double
+    public var batchAll: Double
+    public var semiHard: Double
+
+    enum CodingKeys: String, CodingKey {
+        case margin, points
+        case batchHard = "batch_hard"
+        case batchAll = "batch_all"
+        case semiHard = "semi_hard"
+    }
+}
+
+/// The `final` block of an analyze result.
+public struct AnalysisRecord: Sendable, Codable, Equatable {
+    public var eval: RetrievalMetrics
+    public var losses: LossSummary
+    public var estimators: EstimatorReport
+    public var verdict: Verdict
+}
+
+/// result.json of an analyze job.
+public struct AnalyzeResult: Sendable, Codable, Equatable {
+    public var kind = "analyze"
+    public var spec: JSONValue
+    public var dataset: DatasetSummary
+    public var final: AnalysisRecord
+    public var timing: AnalyzeTiming
+    public var verdict: Verdict
+}
+
+/// Wall-clock time of an analysis (the only non-deterministic part).
+public struct AnalyzeTiming: Sendable, Codable, Equatable {
+    public var totalSeconds: Double
+    enum CodingKeys: String, CodingKey { case totalSeconds = "total_seconds" }
+}
+
+/// What a job produced.
+public enum JobResult: Sendable, Equatable {
+    case train(TrainResult)
+    case analyze(AnalyzeResult)
+
+    /// The result document.
+    public func json() throws -> JSONValue {
+        switch self {
+        case .train(let r): return try JSONValue.from(r)
+        case .analyze(let r): return try JSONValue.from(r)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+// The triplet loss of a whole labelled set taken as one batch (for analyze jobs and reports).
+import Linalg
+
+/// Loss statistics of `points` as a single batch under `miner` (Double precision, no gradient).
+public func tripletLoss(_ points: Matrix<Double>, labels: [Int], miner: Miner, config: TripletLossConfig, seed: UInt64 = 0) -> TripletLossStats {
+    let objective = TripletObjective<Double>(config: config, miner: miner, batch: points.rows, dim: points.cols)
+    var rng = SeededRNG(seed: seed)
+    return points.storage.withUnsafeBufferPointer { p in
+        labels.withUnsafeBufferPointer { l in
+            objective.evaluate(embeddings: p.baseAddress!, labels: l.baseAddress!, rng: &rng, gradient: nil)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+// Analyze jobs end to end: shipped examples, NPY embeddings from the data root, and bad input.
+import Foundation
+import Testing
+import Datasets
+import Trainer
+@testable import Jobs
+
+func npyBytes(descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
+    let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+    header += "\n"
+    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8) + payload
+}
+
+@Suite struct AnalyzeTests {
+    @Test func toy20ExampleReportsTheEstimatorBlock() throws {
+        let spec = try JobSpec.load(path: projectRoot + "/deploy/examples/analyze-toy20.json")
+        guard case .analyzed(let r) = try Runner().run(spec, sink: MemorySink()) else { Issue.record("not analyzed"); return }
+        let e = r.final.estimators
+        #expect(r.dataset.rows == 20 && e.probe.size == 20 && !e.probe.subset)
+        #expect(e.lHard > 0 && !e.separated)
+        #expect(e.dIso.lower == e.lHard / 2 && e.dHaus.lower == e.lHard / 4)
+        #expect(e.dIso.lower <= e.dIso.upper && e.dHaus.lower <= e.dHaus.upper)
+        #expect(e.checks.isometricBracketOrdered && e.checks.hausdorffBracketOrdered && e.checks.isometricWithinTwiceHausdorff)
+        #expect(e.thickness.exact && e.classThickness.count == 2)
+        #expect(r.final.losses.points == 20 && r.final.losses.batchHard > 0 && r.final.losses.batchAll > 0)
+        #expect(r.verdict == r.final.verdict)
+        #expect(try JobSpec.parse(spec.json) == spec)
+    }
+
+    @Test func npyEmbeddingsFromTheDataRoot() throws {
+        let dir = TempDir()
+        // Three well separated clusters spanning R³: separated, healthy, every bound 0.
+        var values = [Float](), labels = [Int64]()
+        let centres: [[Float]] = [[0, 0, 0], [10, 0, 0], [0, 10, 5]]
+        for c in 0..<3 {
+            for i in 0..<8 { values += [centres[c][0] + Float(i) * 0.01, centres[c][1] + Float(i % 2) * 0.01, centres[c][2]]; labels.append(Int64(c)) }
+        }
+        FileManager.default.createFile(atPath: dir.path + "/embeddings.npy", contents: Data(npyBytes(descr: "<f4", shape: [24, 3], payload: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })))
+        FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(npyBytes(descr: "<i8", shape: [24], payload: labels.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })))
+        let r = try isomine(["run", projectRoot + "/deploy/examples/analyze-npy.json", "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
+        #expect(json["kind"] == .string("analyze") && json["verdict"] == .string("healthy"))
+        #expect(json["final"]?["estimators"]?["separated"] == .bool(true))
+        #expect(json["final"]?["estimators"]?["d_iso"]?["upper"] == .number(0))
+        #expect(json["final"]?["eval"]?["precision_at_1"] == .number(1))
+    }
+
+    @Test func badAnalyzeInputIsNamed() throws {
+        let dir = TempDir()
+        dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
+        dir.write("one.csv", "1,2,0\n3,4,0\n5,6,0\n")
+        let runner = Runner(dataRoot: DataRoot(path: dir.path))
+        func error(_ json: String) -> String? {
+            do { _ = try runner.run(try JobSpec.parse(Data(json.utf8)), sink: MemorySink()); return nil }
+            catch let e as SpecError { return e.description } catch { return "\(error)" }
+        }
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"csv","path":"nan.csv"}}"#) == "spec.dataset: row 1, column 1 is NaN; remove or impute non-finite values")
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"csv","path":"one.csv"}}"#) == "spec.dataset: has a single class ('0'); triplet loss needs at least 2 classes")
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":210,"dim":2},"probe_size":3000}"#) == "spec.probe_size: probe size 3000 is larger than the set (2100 points)")
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"toy5"},"margin":-1}"#) == "spec.margin: must be a non-negative number")
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"toy5"},"steps":10}"#)?.hasPrefix("spec.steps: unknown field") == true)
+    }
+}
