@@ -7,14 +7,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a job spec locally and write DIR/result.json.",
         discussion: """
-        Runs a train job on CPU, showing a progress bar on a terminal, and writes DIR/result.json:
-        spec (normalised), dataset sizes, history (one entry per evaluation: step, loss,
-        active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse), final,
-        timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process},
-        verdict (healthy | partial | collapsed).
+        Runs a train or analyze job on CPU and writes DIR/result.json; a train job shows a progress bar on a terminal (step, loss, latest P@1).
+
+        A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets, the theorem checks, f*, thickness and collapse metrics.
 
         Spec schema (JSON; unknown fields are errors; defaults in brackets):
-          kind                 "train" (required)
+          kind                 "train" | "analyze" (required)
           name                 free text [none]
           seed                 integer >= 0 [0]
           dataset.type         digits | blobs | toy5 | toy20 | npy | csv (required)
@@ -33,6 +31,11 @@ struct Run: ParsableCommand {
                                schedule.type constant | cosine | step [constant],
                                schedule.min_learning_rate [0] (cosine), schedule.step_size, schedule.gamma [0.1] (step)
           steps                [2000]; eval_every [steps/10]; checkpoint_every [0 = never]; blas_threads [1]
+          estimators           enabled [true], probe_size [256], iterations [150]
+
+        Analyze spec: kind "analyze", name, dataset (as above: the embeddings), margin [0.2],
+          probe_size [2000], iterations [0 = by size], seed [0], reference_scale [sqrt(2) x RMS norm],
+          blas_threads [1]. Writes kind, spec, dataset, final.{eval,losses,estimators,verdict}, timing, verdict.
         Limits: at most 1e8 model parameters; a test split of at most 20000 rows (exact evaluation).
 
         Exit status: 0 done, 2 invalid spec or data (one line naming the field), 1 other failure.
