@@ -48,8 +48,13 @@ public struct Thickness: Sendable, Codable, Equatable {
             self.init(lower: w, upper: w, exact: true, diameter: diameter)
             return
         }
-        var direction = (0..<dim).map { eigen!.vectors[$0, 0] }
-        var best = Thickness.width(x, direction)
+        // Search in the canonical frame (principal axes with fixed signs, unit scale), starting at the
+        // smallest axis, so the search path and the bound do not depend on the input's frame; the
+        // direction found is mapped back and its width measured on the original points.
+        let frame = CanonicalFrame(x)
+        var direction = [Double](repeating: 0, count: dim)
+        direction[dim - 1] = 1
+        var bestCanonical = Thickness.width(frame.canonical, direction)
         var rng = SeededRNG(seed: seed, stream: 0x7A1C)
         var step = 0.5
         while step > 1e-4 {
@@ -58,11 +63,13 @@ public struct Thickness: Sendable, Codable, Equatable {
                 var candidate = direction.map { $0 + step * rng.normal() }
                 let norm = candidate.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 candidate = candidate.map { $0 / norm }
-                let w = Thickness.width(x, candidate)
-                if w < best { best = w; direction = candidate; improved = true }
+                let w = Thickness.width(frame.canonical, candidate)
+                if w < bestCanonical { bestCanonical = w; direction = candidate; improved = true }
             }
             if !improved { step /= 2 }
         }
+        let original = (0..<dim).map { i in (0..<dim).reduce(0.0) { $0 + frame.axes[i, $1] * direction[$1] } }
+        let best = Thickness.width(x, original)
         let lower = 2 * lambdaMin.squareRoot()
         self.init(lower: min(lower, best), upper: min(best, 2 * (Double(n) * lambdaMin).squareRoot()), exact: false, diameter: diameter)
     }

@@ -61,12 +61,15 @@ func randomRotation(_ rng: inout SeededRNG, _ dim: Int) -> Matrix<Double> {
             let rigid = IsometryAnalysis(try LabeledPoints(points: moved, labels: f.labels))
             let big = IsometryAnalysis(try LabeledPoints(points: scaled, labels: f.labels))
             func close(_ x: Double, _ y: Double) -> Bool { abs(x - y) <= 1e-6 * max(1, abs(x), abs(y)) }
+            let t = (base: Thickness(f.points), rigid: Thickness(moved), big: Thickness(scaled))
             for (x, y) in [(base.hardestLoss, rigid.hardestLoss), (base.isometric.upper, rigid.isometric.upper),
-                           (base.hausdorff.upper, rigid.hausdorff.upper), (base.classHausdorff, rigid.classHausdorff)] {
+                           (base.hausdorff.upper, rigid.hausdorff.upper), (base.classHausdorff, rigid.classHausdorff),
+                           (t.base.lower, t.rigid.lower), (t.base.upper, t.rigid.upper), (t.base.diameter, t.rigid.diameter)] {
                 #expect(close(x, y), "rigid: \(x) vs \(y)")
             }
             for (x, y) in [(s * base.hardestLoss, big.hardestLoss), (s * base.isometric.upper, big.isometric.upper),
-                           (s * base.hausdorff.upper, big.hausdorff.upper)] {
+                           (s * base.hausdorff.upper, big.hausdorff.upper), (s * t.base.lower, t.big.lower),
+                           (s * t.base.upper, t.big.upper), (s * t.base.diameter, t.big.diameter)] {
                 #expect(close(x, y), "scaled: \(x) vs \(y)")
             }
         }
