@@ -20,6 +20,14 @@ let package = Package(
         // Element-wise kernels of the training step; -O3 and no errno on sqrt so clang vectorises them.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         .target(name: "Linalg", dependencies: ["CBLAS", "CKernels"]),
+        // libpq through pkg-config (Debian: /usr/include/postgresql); apt package libpq-dev.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // The numbered SQL migrations of sql/, embedded in the binary.
+        .target(
+            name: "Migrations", path: "sql",
+            resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql")]
+        ),
+        .target(name: "JobStore", dependencies: ["CLibPQ", "Migrations", "Jobs"]),
         .target(
             name: "Datasets",
             dependencies: ["Linalg", "CZlib"],
@@ -35,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -48,6 +56,7 @@ let package = Package(
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
+        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Migrations", "Jobs"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
     ]
 )

@@ -14,9 +14,10 @@ struct Isomine: ParsableCommand {
         Environment:
           ISOMINE_DATA_ROOT   directory job files are read from (default: ./data)
           OPENBLAS_NUM_THREADS is overridden per job by the spec's blas_threads
+          DATABASE_URL        PostgreSQL connection (else libpq's PGHOST, PGUSER, PGDATABASE, ...)
         """,
         version: IsomineVersion.string,
-        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self]
+        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self]
     )
 }
 

@@ -1,0 +1,147 @@
+// One PostgreSQL connection: the owner of a libpq PGconn, freed in deinit. Parameterised queries only
+// (except `executeScript`, for the static migration files), typed rows, transactions, LISTEN/NOTIFY.
+import CLibPQ
+import Foundation
+
+/// Rows of a query result, as text (libpq's text format), with typed accessors.
+public struct PGRows: Sendable {
+    public let columns: [String]
+    public let rows: [[String?]]
+    /// Rows affected by INSERT/UPDATE/DELETE.
+    public let affected: Int
+
+    public var count: Int { rows.count }
+
+    func index(_ column: String) throws -> Int {
+        guard let i = columns.firstIndex(of: column) else { throw PGError("no column '\(column)' in the result") }
+        return i
+    }
+
+    public func string(_ row: Int, _ column: String) throws -> String? { rows[row][try index(column)] }
+
+    public func int(_ row: Int, _ column: String) throws -> Int? {
+        guard let s = try string(row, column) else { return nil }
+        guard let v = Int(s) else { throw PGError("column '\(column)' is not an integer: \(s)") }
+        return v
+    }
+
+    public func bool(_ row: Int, _ column: String) throws -> Bool? {
+        guard let s = try string(row, column) else { return nil }
+        return s == "t"
+    }
+}
+
+/// A NOTIFY received on a LISTEN channel.
+public struct PGNotification: Sendable, Equatable {
+    public let channel: String
+    public let payload: String
+}
+
+/// A connection to PostgreSQL. Not thread-safe: one owner uses it (its calls block, so keep them off
+/// the cooperative thread pool).
+public final class PGConnection {
+    private let handle: OpaquePointer
+
+    /// Connects with a libpq connection string or URI; "" uses libpq's PG* environment variables.
+    /// The error never repeats the connection string (it may hold a password).
+    public init(_ conninfo: String) throws {
+        guard let h = PQconnectdb(conninfo) else { throw PGError("out of memory creating a connection") }
+        guard PQstatus(h) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(h)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(h)
+            throw PGError("cannot connect: \(message)")
+        }
+        handle = h
+    }
+
+    /// Connects with `DATABASE_URL`, or libpq's `PG*` variables when it is unset.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> PGConnection {
+        try PGConnection(env["DATABASE_URL"] ?? "")
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Runs one statement with `$1…$n` parameters sent separately from the SQL text (never interpolated).
+    @discardableResult
+    public func execute(_ sql: String, _ params: [String?] = []) throws -> PGRows {
+        let copies = params.map { $0.map { strdup($0)! } }
+        defer { for c in copies { free(c) } }
+        let values: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+        let result = values.withUnsafeBufferPointer { v in
+            PQexecParams(handle, sql, Int32(params.count), nil, v.baseAddress, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs a script of several statements without parameters: only for the static migration files.
+    public func executeScript(_ sql: String) throws {
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    /// Runs `body` in a transaction: COMMIT when it returns, ROLLBACK when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            _ = try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Subscribes to a NOTIFY channel (a fixed identifier of isomine's, quoted).
+    public func listen(_ channel: String) throws {
+        try execute("LISTEN \"\(channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
+    }
+
+    /// Waits up to `timeout` seconds on the connection's socket and returns the notifications received.
+    public func notifications(timeout: Double) throws -> [PGNotification] {
+        var out = drainNotifications()
+        if !out.isEmpty { return out }
+        var pfd = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, Int32(max(0, timeout) * 1000))
+        if ready > 0 {
+            guard PQconsumeInput(handle) == 1 else { throw PGError(lastError) }
+            out = drainNotifications()
+        }
+        return out
+    }
+
+    private func drainNotifications() -> [PGNotification] {
+        var out = [PGNotification]()
+        while let n = PQnotifies(handle) {
+            out.append(PGNotification(channel: String(cString: n.pointee.relname), payload: String(cString: n.pointee.extra)))
+            PQfreemem(n)
+        }
+        return out
+    }
+
+    private var lastError: String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func consume(_ result: OpaquePointer?) throws -> PGRows {
+        guard let result else { throw PGError(lastError) }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            let nCols = Int(PQnfields(result)), nRows = Int(PQntuples(result))
+            let columns = (0..<nCols).map { String(cString: PQfname(result, Int32($0))) }
+            var rows = [[String?]]()
+            rows.reserveCapacity(nRows)
+            for r in 0..<nRows {
+                rows.append((0..<nCols).map { c in
+                    PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c)))
+                })
+            }
+            let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+            return PGRows(columns: columns, rows: rows, affected: affected)
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? lastError
+            throw PGError(sqlstate: state, message)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// JobStore against a real PostgreSQL (deploy/test.sh starts one and exports DATABASE_URL and PG*):
+// each test works in a database of its own, dropped at the end.
+import Foundation
+import Testing
+import Migrations
+@testable import JobStore
+
+/// A fresh database for one test.
+final class ScratchDatabase {
+    let name: String
+    let admin: PGConnection
+
+    init() throws {
+        guard ProcessInfo.processInfo.environment["DATABASE_URL"] != nil else {
+            throw PGError("DATABASE_URL is not set: run the tests through deploy/test.sh, which starts a private PostgreSQL")
+        }
+        admin = try PGConnection.fromEnvironment()
+        name = "isomine_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
+        try admin.execute("CREATE DATABASE \(name)")
+    }
+
+    /// A new connection to the scratch database (host and user from the PG* variables).
+    func connect() throws -> PGConnection { try PGConnection("dbname=\(name)") }
+
+    deinit {
+        _ = try? admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(name)")
+    }
+}
+
+@Suite struct JobStoreTests {
+    @Test func migrateAppliesOnceAndCreatesTheSchema() throws {
+        let scratch = try ScratchDatabase()
+        let db = try scratch.connect()
+        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql"])
+        #expect(try Migrator.migrate(db).isEmpty)
+        let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
+        #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "job_events", "jobs", "metrics", "reports", "schema_migrations"])
+    }
+
+    @Test func editedMigrationIsRefused() throws {
+        let scratch = try ScratchDatabase()
+        let db = try scratch.connect()
+        try Migrator.migrate(db)
+        try db.execute("UPDATE isomine.schema_migrations SET checksum = $1 WHERE version = 1", [String(repeating: "0", count: 64)])
+        #expect {
+            try Migrator.migrate(db)
+        } throws: { error in
+            (error as? PGError)?.message.hasPrefix("migration 001_schema.sql was edited after it was applied") == true
+        }
+        try db.execute("INSERT INTO isomine.schema_migrations (version, name, checksum) VALUES (99, '099_future.sql', 'x')")
+        try db.execute("UPDATE isomine.schema_migrations SET checksum = encode(sha256(convert_to($1, 'UTF8')), 'hex') WHERE version = 1", [Migrations.all[0].sql])
+        #expect {
+            try Migrator.migrate(db)
+        } throws: { error in
+            (error as? PGError)?.message.hasPrefix("the database has migration 099_future.sql") == true
+        }
+    }
+
+    @Test func concurrentMigrationsTakeTurns() throws {
+        let scratch = try ScratchDatabase()
+        let name = scratch.name
+        let results = LockedResults()
+        let threads = (0..<4).map { _ in
+            Thread {
+                do {
+                    let db = try PGConnection("dbname=\(name)")
+                    results.append(.success(try Migrator.migrate(db).count))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while results.count < 4 { Thread.sleep(forTimeInterval: 0.01) }
+        let counts = try results.values.map { try $0.get() }
+        #expect(counts.sorted() == [0, 0, 0, 2])
+        let db = try scratch.connect()
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.schema_migrations").int(0, "n") == 2)
+    }
+
+    @Test func enqueueReturnsAnIdNotifiesAndDedupes() throws {
+        let scratch = try ScratchDatabase()
+        let db = try scratch.connect()
+        try Migrator.migrate(db)
+        let listener = try scratch.connect()
+        try listener.listen("isomine_jobs")
+        let id = try db.execute("SELECT isomine.enqueue('train', $1::jsonb) AS id", [#"{"kind":"train"}"#]).int(0, "id")
+        #expect(id != nil)
+        let notes = try listener.notifications(timeout: 5)
+        #expect(notes == [PGNotification(channel: "isomine_jobs", payload: String(id!))])
+        let a = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, unique_key => $1) AS id", ["nightly"]).int(0, "id")
+        let b = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb, unique_key => $1) AS id", ["nightly"]).int(0, "id")
+        #expect(a == b && a != id)
+        let row = try db.execute("SELECT kind, state, attempt, priority FROM isomine.jobs WHERE id = $1::bigint", [String(id!)])
+        #expect(try row.string(0, "kind") == "train" && row.string(0, "state") == "queued" && row.int(0, "attempt") == 0)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'job.enqueued'").int(0, "n") == 2)
+    }
+
+    @Test func errorsCarrySQLStateAndParametersAreNeverInterpolated() throws {
+        let scratch = try ScratchDatabase()
+        let db = try scratch.connect()
+        try Migrator.migrate(db)
+        #expect(throws: PGError.self) { try db.execute("SELEC 1") }
+        do { try db.execute("SELEC 1") } catch let e as PGError { #expect(e.sqlstate == "42601") }
+        do {
+            try db.execute("INSERT INTO isomine.jobs (kind, spec) VALUES ($1, '{}')", ["fit"])
+        } catch let e as PGError {
+            #expect(e.sqlstate == "23514")
+        }
+        let hostile = "x'); DROP TABLE isomine.jobs; --"
+        let echoed = try db.execute("SELECT $1::text AS v", [hostile]).string(0, "v")
+        #expect(echoed == hostile)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 0)
+        #expect(try db.execute("SELECT $1::text IS NULL AS isnull", [nil]).bool(0, "isnull") == true)
+    }
+
+    @Test func connectionFailureDoesNotLeakTheConnectionString() {
+        do {
+            _ = try PGConnection("postgresql://isomine:s3cret-pass@127.0.0.1:1/nope?connect_timeout=2")
+            Issue.record("connected")
+        } catch let e as PGError {
+            #expect(e.message.hasPrefix("cannot connect:"))
+            #expect(!e.description.contains("s3cret-pass"))
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+}
+
+/// Results collected from threads.
+final class LockedResults: @unchecked Sendable {
+    // Guarded by `lock`: threads append, the test reads.
+    private let lock = NSLock()
+    private var storage: [Result<Int, Error>] = []
+    func append(_ r: Result<Int, Error>) { lock.lock(); storage.append(r); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return storage.count }
+    var values: [Result<Int, Error>] { lock.lock(); defer { lock.unlock() }; return storage }
+}

@@ -1,0 +1,19 @@
+// The numbered migrations of sql/, embedded in the binary so `isomine migrate` needs no files at run time.
+
+/// One migration file.
+public struct Migration: Sendable, Equatable {
+    /// The number the file name starts with.
+    public let version: Int
+    /// The file name.
+    public let name: String
+    public let sql: String
+}
+
+/// The migrations, in order. Add a file to sql/, to this list and to Package.swift's resources
+/// (SwiftPM names an embedded "001_x.sql" `_01_x_sql`: the leading digit becomes the underscore).
+public enum Migrations {
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "001_schema.sql", sql: String(decoding: PackageResources._01_schema_sql, as: UTF8.self)),
+        Migration(version: 2, name: "002_enqueue.sql", sql: String(decoding: PackageResources._02_enqueue_sql, as: UTF8.self)),
+    ]
+}
