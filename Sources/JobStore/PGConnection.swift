@@ -47,11 +47,19 @@ public final class PGConnection {
     public init(_ conninfo: String) throws {
         guard let h = PQconnectdb(conninfo) else { throw PGError("out of memory creating a connection") }
         guard PQstatus(h) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(h)).trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = PGConnection.oneLine(String(cString: PQerrorMessage(h)))
             PQfinish(h)
             throw PGError("cannot connect: \(message)")
         }
+        // Server NOTICEs ("schema already exists, skipping") would go to stderr; errors still throw.
+        PQsetNoticeProcessor(h, { _, _ in }, nil)
         handle = h
+    }
+
+    /// libpq messages span lines ("…failed: refused\n\tIs the server running…"); errors are one line.
+    static func oneLine(_ s: String) -> String {
+        s.split(whereSeparator: { $0.isNewline || $0 == "\t" }).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 
     /// Connects with `DATABASE_URL`, or libpq's `PG*` variables when it is unset.
@@ -118,9 +126,7 @@ public final class PGConnection {
         return out
     }
 
-    private var lastError: String {
-        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    private var lastError: String { PGConnection.oneLine(String(cString: PQerrorMessage(handle))) }
 
     private func consume(_ result: OpaquePointer?) throws -> PGRows {
         guard let result else { throw PGError(lastError) }
