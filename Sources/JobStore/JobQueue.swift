@@ -1,0 +1,137 @@
+// The job lifecycle in SQL: enqueue, claim (SKIP LOCKED), heartbeat, finish with compare-and-set on
+// the lease, retry with backoff, rescue of expired leases, cancel.
+
+/// A job a worker holds a lease on.
+public struct ClaimedJob: Sendable, Equatable {
+    public let id: Int
+    public let kind: String
+    /// The spec as stored (JSON text).
+    public let spec: String
+    /// This attempt's number (1 for the first run).
+    public let attempt: Int
+    public let maxAttempts: Int
+}
+
+/// Job-queue statements. Every one is parameterised; finishing statements match (id, state, lease
+/// owner, attempt) so a worker whose lease was rescued cannot overwrite the job's new owner.
+public enum JobQueue {
+    /// Queues a job through `isomine.enqueue` (so NOTIFY and unique_key dedupe apply); returns its id.
+    public static func enqueue(_ db: PGConnection, kind: String, spec: String, priority: Int = 0,
+                               runAfter: String? = nil, uniqueKey: String? = nil) throws -> Int {
+        let rows = try db.execute("""
+            SELECT isomine.enqueue($1, $2::jsonb, $3::integer, coalesce($4::timestamptz, now()), $5) AS id
+            """, [kind, spec, String(priority), runAfter, uniqueKey])
+        guard let id = try rows.int(0, "id") else { throw PGError("enqueue returned no id") }
+        return id
+    }
+
+    /// Claims the next runnable job (priority, then run_after, then id), or nil when none is ready.
+    public static func claim(_ db: PGConnection, owner: String, leaseSeconds: Int) throws -> ClaimedJob? {
+        let rows = try db.execute("""
+            WITH next AS (
+                SELECT id FROM isomine.jobs
+                 WHERE state = 'queued' AND run_after <= now() AND attempt < max_attempts
+                 ORDER BY priority DESC, run_after, id
+                 LIMIT 1 FOR UPDATE SKIP LOCKED)
+            UPDATE isomine.jobs j
+               SET state = 'running', attempt = j.attempt + 1, lease_owner = $1,
+                   lease_expires = now() + make_interval(secs => $2::integer), heartbeat_at = now(),
+                   started_at = coalesce(j.started_at, now()), last_error = NULL
+              FROM next WHERE j.id = next.id
+            RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts
+            """, [owner, String(leaseSeconds)])
+        guard rows.count == 1 else { return nil }
+        let job = ClaimedJob(id: try rows.int(0, "id")!, kind: try rows.string(0, "kind")!, spec: try rows.string(0, "spec")!,
+                             attempt: try rows.int(0, "attempt")!, maxAttempts: try rows.int(0, "max_attempts")!)
+        try event(db, job.id, "job.started", #"{"attempt": \#(job.attempt)}"#)
+        return job
+    }
+
+    /// Extends the lease; false when the job is no longer this owner's (rescued, cancelled).
+    public static func heartbeat(_ db: PGConnection, _ job: ClaimedJob, owner: String, leaseSeconds: Int) throws -> Bool {
+        try db.execute("""
+            UPDATE isomine.jobs SET heartbeat_at = now(), lease_expires = now() + make_interval(secs => $3::integer)
+             WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $4::integer
+            """, [String(job.id), owner, String(leaseSeconds), String(job.attempt)]).affected == 1
+    }
+
+    /// Whether the job was cancelled (checked between steps).
+    public static func isCancelled(_ db: PGConnection, _ job: ClaimedJob) throws -> Bool {
+        try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]).string(0, "state") == "cancelled"
+    }
+
+    /// Marks the job succeeded with its result; false if this owner no longer holds it.
+    @discardableResult
+    public static func succeed(_ db: PGConnection, _ job: ClaimedJob, owner: String, result: String) throws -> Bool {
+        try db.transaction {
+            let done = try db.execute("""
+                UPDATE isomine.jobs SET state = 'succeeded', result = $4::jsonb, finished_at = now(),
+                       lease_owner = NULL, lease_expires = NULL
+                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
+                """, [String(job.id), owner, String(job.attempt), result]).affected == 1
+            if done { try event(db, job.id, "job.succeeded", "{}") }
+            return done
+        }
+    }
+
+    /// Records a failure. Permanent failures (invalid specs) end as `failed` at once; others go back to
+    /// the queue with exponential backoff and jitter, or to `dead` when the attempts are used up.
+    /// Returns the new state, or nil if this owner no longer holds the job.
+    @discardableResult
+    public static func fail(_ db: PGConnection, _ job: ClaimedJob, owner: String, error: String, permanent: Bool,
+                            baseBackoffSeconds: Double = 2) throws -> String? {
+        let state = permanent ? "failed" : (job.attempt >= job.maxAttempts ? "dead" : "queued")
+        // Backoff base·2^(attempt−1), with ±25 % jitter so retried jobs do not stampede together.
+        let delay = baseBackoffSeconds * Double(1 << min(job.attempt - 1, 20)) * Double.random(in: 0.75...1.25)
+        return try db.transaction {
+            let done = try db.execute("""
+                UPDATE isomine.jobs SET state = $4, last_error = $5, lease_owner = NULL, lease_expires = NULL,
+                       run_after = CASE WHEN $4 = 'queued' THEN now() + make_interval(secs => $6::double precision) ELSE run_after END,
+                       finished_at = CASE WHEN $4 = 'queued' THEN NULL ELSE now() END
+                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
+                """, [String(job.id), owner, String(job.attempt), state, error, String(delay)]).affected == 1
+            guard done else { return nil }
+            try event(db, job.id, "job.\(state == "queued" ? "retrying" : state)", try jsonObject(["error": error]))
+            return state
+        }
+    }
+
+    /// Returns running jobs whose lease expired to the queue, or to `dead` when out of attempts. Returns how many.
+    @discardableResult
+    public static func rescue(_ db: PGConnection) throws -> Int {
+        try db.execute("""
+            WITH expired AS (
+                UPDATE isomine.jobs
+                   SET state = CASE WHEN attempt >= max_attempts THEN 'dead' ELSE 'queued' END,
+                       lease_owner = NULL, lease_expires = NULL, last_error = 'lease expired (worker lost)',
+                       finished_at = CASE WHEN attempt >= max_attempts THEN now() ELSE NULL END
+                 WHERE state = 'running' AND lease_expires < now()
+                RETURNING id, state)
+            INSERT INTO isomine.job_events (job_id, type, data)
+            SELECT id, CASE WHEN state = 'dead' THEN 'job.dead' ELSE 'job.rescued' END, '{}'::jsonb FROM expired
+            """).affected
+    }
+
+    /// Cancels a queued or running job (a running one stops at its next step). False if it had ended.
+    @discardableResult
+    public static func cancel(_ db: PGConnection, id: Int) throws -> Bool {
+        try db.transaction {
+            let done = try db.execute("""
+                UPDATE isomine.jobs SET state = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires = NULL
+                 WHERE id = $1::bigint AND state IN ('queued', 'running')
+                """, [String(id)]).affected == 1
+            if done { try event(db, id, "job.cancelled", "{}") }
+            return done
+        }
+    }
+
+    static func event(_ db: PGConnection, _ id: Int, _ type: String, _ data: String) throws {
+        try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type, data])
+    }
+
+    static func jsonObject(_ fields: [String: String]) throws -> String {
+        String(decoding: try JSONValue.object(fields.mapValues { .string($0) }).serialized(pretty: false), as: UTF8.self)
+    }
+}
+
+import Jobs

@@ -1,0 +1,71 @@
+// The worker's sink: evaluations as metric rows (upserted), checkpoints as one row per job.
+import Foundation
+import Jobs
+import Trainer
+
+/// Writes a running job's metrics and checkpoints to PostgreSQL; the result is written on success.
+public final class StoreSink: ResultSink {
+    let db: PGConnection
+    let jobID: Int
+    public private(set) var result: JobResult?
+
+    public init(db: PGConnection, jobID: Int) {
+        self.db = db
+        self.jobID = jobID
+    }
+
+    public func latestCheckpoint() throws -> TrainingCheckpoint? {
+        let rows = try db.execute("SELECT encode(data, 'hex') AS data FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(jobID)])
+        guard rows.count == 1, let hex = try rows.string(0, "data") else { return nil }
+        return try TrainingCheckpoint(decoding: StoreSink.bytes(hex: hex))
+    }
+
+    public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws {
+        try db.execute("""
+            INSERT INTO isomine.checkpoints (job_id, step, data) VALUES ($1::bigint, $2::integer, decode($3, 'hex'))
+            ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, data = excluded.data, created_at = now()
+            """, [String(jobID), String(checkpoint.step), StoreSink.hex(try checkpoint.encoded())])
+    }
+
+    /// One row per metric, keyed (job, name, step) with upsert, so a retried or resumed job does not duplicate.
+    public func recordEvaluation(_ record: EvaluationRecord) throws {
+        var values: [(String, Double)] = [
+            ("loss", record.loss), ("active_fraction", record.activeFraction),
+            ("precision_at_1", record.eval.precisionAt1), ("r_precision", record.eval.rPrecision), ("map_at_r", record.eval.mapAtR),
+            ("relative_spread", record.collapse.relativeSpread),
+        ]
+        if let e = record.estimators {
+            values += [("l_hard", e.lHard), ("d_iso_lower", e.dIso.lower), ("d_iso_upper", e.dIso.upper),
+                       ("d_haus_lower", e.dHaus.lower), ("d_haus_upper", e.dHaus.upper)]
+        }
+        for (name, value) in values where value.isFinite {
+            try db.execute("""
+                INSERT INTO isomine.metrics (job_id, name, step, value) VALUES ($1::bigint, $2, $3::integer, $4::double precision)
+                ON CONFLICT (job_id, name, step) DO UPDATE SET value = excluded.value
+                """, [String(jobID), name, String(record.step), String(value)])
+        }
+    }
+
+    public func finish(_ result: JobResult) throws { self.result = result }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func bytes(hex: String) throws -> [UInt8] {
+        let u = Array(hex.utf8)
+        guard u.count % 2 == 0 else { throw PGError("checkpoint: odd hex length") }
+        func nibble(_ c: UInt8) throws -> UInt8 {
+            switch c {
+            case 48...57: return c - 48
+            case 97...102: return c - 87
+            default: throw PGError("checkpoint: not hex")
+            }
+        }
+        return try stride(from: 0, to: u.count, by: 2).map { try nibble(u[$0]) << 4 | nibble(u[$0 + 1]) }
+    }
+}

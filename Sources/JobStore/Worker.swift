@@ -1,0 +1,73 @@
+// A worker: claims jobs from PostgreSQL and runs them through the same Runner as `isomine run`.
+import Dispatch
+import Foundation
+import Jobs
+import Logging
+
+/// Runs queued jobs, one at a time, on its own connection (one Worker per thread).
+public final class Worker {
+    let db: PGConnection
+    public let owner: String
+    let runner: Runner
+    let leaseSeconds: Int
+    let logger: Logger
+
+    public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker")) {
+        self.db = db
+        self.owner = owner
+        self.runner = runner
+        self.leaseSeconds = leaseSeconds
+        self.logger = logger
+    }
+
+    /// Rescues expired leases, then claims and runs one job. Returns its id, or nil when none was ready.
+    public func runOne() throws -> Int? {
+        try JobQueue.rescue(db)
+        guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds) else { return nil }
+        logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
+        let spec: JobSpec
+        do {
+            spec = try JobSpec.parse(Data(job.spec.utf8))
+            if spec.json["kind"] != .string(job.kind) {
+                throw SpecError(path: "spec.kind", "does not match the job's kind '\(job.kind)'")
+            }
+        } catch let e as SpecError {
+            // Validation errors are permanent: fail at once, never retry.
+            try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
+            return job.id
+        }
+        let sink = StoreSink(db: db, jobID: job.id)
+        var lastBeat = DispatchTime.now().uptimeNanoseconds
+        var lastCancelCheck = lastBeat
+        var stop = false
+        let beatEvery = UInt64(max(1, leaseSeconds / 3)) * 1_000_000_000
+        let keepAlive: () -> Void = { [self] in
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - lastBeat >= beatEvery {
+                lastBeat = now
+                if (try? JobQueue.heartbeat(db, job, owner: owner, leaseSeconds: leaseSeconds)) != true { stop = true }
+            }
+            if now - lastCancelCheck >= 1_000_000_000 {
+                lastCancelCheck = now
+                if (try? JobQueue.isCancelled(db, job)) == true { stop = true }
+            }
+        }
+        do {
+            let outcome = try runner.run(spec, sink: sink, progress: { _ in keepAlive() }, shouldStop: { stop })
+            switch outcome {
+            case .finished, .analyzed:
+                let result = try sink.result.map { String(decoding: try $0.json().serialized(pretty: false), as: UTF8.self) } ?? "null"
+                if try !JobQueue.succeed(db, job, owner: owner, result: result) {
+                    logger.warning("finished a job this worker no longer holds", metadata: ["job": "\(job.id)"])
+                }
+            case .stopped(let step):
+                logger.info("stopped", metadata: ["job": "\(job.id)", "step": "\(step)"])
+            }
+        } catch let e as SpecError {
+            try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
+        } catch {
+            try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false)
+        }
+        return job.id
+    }
+}

@@ -1,0 +1,174 @@
+// `isomine enqueue`, `isomine worker` and `isomine jobs …`: the database front door.
+import ArgumentParser
+import Foundation
+import JobStore
+import Jobs
+
+struct Enqueue: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a spec and queue it in PostgreSQL; prints the job id.",
+        discussion: "SQL does the same: SELECT isomine.enqueue('train', '{...}'::jsonb, priority => 0, run_after => now(), unique_key => NULL);")
+
+    @Argument(help: "Job kind: train or analyze.")
+    var kind: String
+
+    @Argument(help: "Path of the job spec (JSON).")
+    var spec: String
+
+    @Option(help: "Higher runs first.")
+    var priority = 0
+
+    @Option(help: "Not before this time (a PostgreSQL timestamptz, e.g. '2026-12-01 09:00+00').")
+    var runAfter: String?
+
+    @Option(help: "Deduplicate: while a queued or running job holds this key, return its id instead.")
+    var uniqueKey: String?
+
+    func run() throws {
+        try CLIError.reporting {
+            let job = try JobSpec.load(path: spec)
+            guard case .string(let specKind)? = job.json["kind"], specKind == kind else {
+                let specKind: String
+                if case .string(let k)? = job.json["kind"] { specKind = k } else { specKind = "?" }
+                throw SpecError(path: "spec.kind", "is '\(specKind)', but the command enqueues '\(kind)'")
+            }
+            let text = String(decoding: try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).serialized(pretty: false), as: UTF8.self)
+            let db = try PGConnection.fromEnvironment()
+            print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey))
+        }
+    }
+}
+
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run queued jobs from PostgreSQL (first version: no SIGTERM hand-off yet).",
+        discussion: "Each of --concurrency threads has its own connection and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued.")
+
+    @Option(help: "Jobs run at the same time (threads). Keep concurrency × blas_threads ≤ cores.")
+    var concurrency = 1
+
+    @Flag(help: "Run at most one job, then exit.")
+    var once = false
+
+    @Flag(help: "Exit when no job is ready.")
+    var exitWhenIdle = false
+
+    @Option(help: "Lease length; the worker heartbeats every third of it.")
+    var leaseSeconds = 30
+
+    @Option(help: "Polling backstop when no NOTIFY arrives.")
+    var pollSeconds = 2.0
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        let logger = try logging.bootstrap()
+        guard concurrency >= 1, leaseSeconds >= 3, pollSeconds > 0 else {
+            throw ValidationError("--concurrency must be ≥ 1, --lease-seconds ≥ 3 and --poll-seconds > 0")
+        }
+        let host = ProcessInfo.processInfo.hostName
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let failures = FailureBox()
+        let threads = (0..<concurrency).map { slot in
+            Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds] in
+                do {
+                    let db = try PGConnection.fromEnvironment()
+                    try db.listen("isomine_jobs")
+                    let worker = Worker(db: db, owner: "\(host):\(pid):\(slot)", runner: Runner(logger: logger), leaseSeconds: leaseSeconds, logger: logger)
+                    while true {
+                        if try worker.runOne() != nil {
+                            if once { return }
+                            continue
+                        }
+                        if once || exitWhenIdle { return }
+                        _ = try db.notifications(timeout: pollSeconds)
+                    }
+                } catch {
+                    failures.record("\(error)")
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
+        if let message = failures.first {
+            CLIError.printError("error: \(message)")
+            throw ExitCode(CLIError.runFailed)
+        }
+    }
+}
+
+/// The first error of any worker thread.
+final class FailureBox: @unchecked Sendable {
+    // Guarded by `lock`: worker threads write, the main thread reads after they finish.
+    private let lock = NSLock()
+    private var message: String?
+    func record(_ m: String) { lock.lock(); if message == nil { message = m }; lock.unlock() }
+    var first: String? { lock.lock(); defer { lock.unlock() }; return message }
+}
+
+struct Jobs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, show and cancel jobs in PostgreSQL.",
+        subcommands: [List.self, Show.self, Cancel.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Jobs, newest first.")
+        @Option(help: "Only this state: queued, running, succeeded, failed, cancelled, dead.")
+        var state: String?
+        @Option(help: "At most this many.")
+        var limit = 50
+
+        func run() throws {
+            try CLIError.reporting {
+                let db = try PGConnection.fromEnvironment()
+                let rows = try db.execute("""
+                    SELECT id, kind, state, attempt, max_attempts, priority, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created,
+                           coalesce(result->>'verdict', '') AS verdict
+                      FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) ORDER BY id DESC LIMIT $2::integer
+                    """, [state, String(limit)])
+                print("id      kind     state      attempt  priority  created              verdict")
+                for r in 0..<rows.count {
+                    let cells = try ["id", "kind", "state"].map { try rows.string(r, $0) ?? "" }
+                    let attempt = "\(try rows.string(r, "attempt") ?? "")/\(try rows.string(r, "max_attempts") ?? "")"
+                    print(cells[0].padding(toLength: 8, withPad: " ", startingAt: 0) + cells[1].padding(toLength: 9, withPad: " ", startingAt: 0)
+                          + cells[2].padding(toLength: 11, withPad: " ", startingAt: 0) + attempt.padding(toLength: 9, withPad: " ", startingAt: 0)
+                          + (try rows.string(r, "priority") ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
+                          + (try rows.string(r, "created") ?? "").padding(toLength: 21, withPad: " ", startingAt: 0) + (try rows.string(r, "verdict") ?? ""))
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One job as JSON (spec, state, attempts, last error, result).")
+        @Argument var id: Int
+
+        func run() throws {
+            try CLIError.reporting {
+                let db = try PGConnection.fromEnvironment()
+                let rows = try db.execute("""
+                    SELECT jsonb_build_object('id', id, 'kind', kind, 'state', state, 'attempt', attempt, 'max_attempts', max_attempts,
+                           'priority', priority, 'run_after', run_after, 'created_at', created_at, 'started_at', started_at,
+                           'finished_at', finished_at, 'last_error', last_error, 'unique_key', unique_key, 'spec', spec, 'result', result)::text AS job
+                      FROM isomine.jobs WHERE id = $1::bigint
+                    """, [String(id)])
+                guard rows.count == 1, let text = try rows.string(0, "job") else { throw RunError("job \(id) does not exist") }
+                print(String(decoding: try JSONValue.parse(Data(text.utf8)).serialized(), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a queued or running job (a running one stops between steps).")
+        @Argument var id: Int
+
+        func run() throws {
+            try CLIError.reporting {
+                let db = try PGConnection.fromEnvironment()
+                guard try JobQueue.cancel(db, id: id) else { throw RunError("job \(id) does not exist or has already ended") }
+                print("cancelled \(id)")
+            }
+        }
+    }
+}
