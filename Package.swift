@@ -56,7 +56,7 @@ let package = Package(
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
-        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Migrations", "Jobs"]),
+        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Migrations", "Jobs", "isomine"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
     ]
 )

@@ -125,6 +125,38 @@ public enum JobQueue {
         }
     }
 
+    /// Queues a failed, dead or cancelled job again with a fresh set of attempts. False if it is not in one of those states.
+    @discardableResult
+    public static func retry(_ db: PGConnection, id: Int) throws -> Bool {
+        try db.transaction {
+            let done = try db.execute("""
+                UPDATE isomine.jobs SET state = 'queued', attempt = 0, run_after = now(), finished_at = NULL, last_error = NULL
+                 WHERE id = $1::bigint AND state IN ('failed', 'dead', 'cancelled')
+                """, [String(id)]).affected == 1
+            if done {
+                try event(db, id, "job.retried", "{}")
+                try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(id)])
+            }
+            return done
+        }
+    }
+
+    /// Gives a running job back to the queue without using up an attempt (graceful shutdown).
+    @discardableResult
+    public static func release(_ db: PGConnection, _ job: ClaimedJob, owner: String) throws -> Bool {
+        try db.transaction {
+            let done = try db.execute("""
+                UPDATE isomine.jobs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, lease_expires = NULL
+                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
+                """, [String(job.id), owner, String(job.attempt)]).affected == 1
+            if done {
+                try event(db, job.id, "job.released", "{}")
+                try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(job.id)])
+            }
+            return done
+        }
+    }
+
     static func event(_ db: PGConnection, _ id: Int, _ type: String, _ data: String) throws {
         try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type, data])
     }

@@ -11,17 +11,22 @@ public final class Worker {
     let runner: Runner
     let leaseSeconds: Int
     let logger: Logger
+    /// Polled before claiming and between steps: true once the process is shutting down.
+    let shuttingDown: () -> Bool
 
-    public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker")) {
+    public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker"),
+                shuttingDown: @escaping () -> Bool = { false }) {
         self.db = db
         self.owner = owner
         self.runner = runner
         self.leaseSeconds = leaseSeconds
         self.logger = logger
+        self.shuttingDown = shuttingDown
     }
 
     /// Rescues expired leases, then claims and runs one job. Returns its id, or nil when none was ready.
     public func runOne() throws -> Int? {
+        if shuttingDown() { return nil }
         try JobQueue.rescue(db)
         guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds) else { return nil }
         logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
@@ -53,7 +58,7 @@ public final class Worker {
             }
         }
         do {
-            let outcome = try runner.run(spec, sink: sink, progress: { _ in keepAlive() }, shouldStop: { stop })
+            let outcome = try runner.run(spec, sink: sink, progress: { _ in keepAlive() }, shouldStop: { [shuttingDown] in stop || shuttingDown() })
             switch outcome {
             case .finished, .analyzed:
                 let result = try sink.result.map { String(decoding: try $0.json().serialized(pretty: false), as: UTF8.self) } ?? "null"
@@ -61,6 +66,8 @@ public final class Worker {
                     logger.warning("finished a job this worker no longer holds", metadata: ["job": "\(job.id)"])
                 }
             case .stopped(let step):
+                // Shutdown: the checkpoint is saved; give the job back without using up an attempt.
+                if !stop && shuttingDown() { try JobQueue.release(db, job, owner: owner) }
                 logger.info("stopped", metadata: ["job": "\(job.id)", "step": "\(step)"])
             }
         } catch let e as SpecError {

@@ -18,7 +18,7 @@ public struct RunProgress: Sendable {
 public enum RunOutcome: Sendable {
     case finished(TrainResult)
     case analyzed(AnalyzeResult)
-    /// Stopped early (cancel or `stopAfter`) at this step; the sink has a checkpoint if checkpointing is on.
+    /// Stopped early (cancel, shutdown or `stopAfter`) at this step; the sink has a checkpoint of it.
     case stopped(step: Int)
 }
 
@@ -146,7 +146,8 @@ public struct Runner: Sendable {
         }
         if let sinkError { throw sinkError }
         guard run.step >= total, let final = run.history.last else {
-            if spec.checkpointEvery > 0 { try sink.saveCheckpoint(run.checkpoint()) }
+            // Stopped early (cancel, shutdown, --stop-after): keep the progress so the job can resume.
+            try sink.saveCheckpoint(run.checkpoint())
             return .stopped(step: run.step)
         }
         let totalSeconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9

@@ -17,7 +17,7 @@ struct Isomine: ParsableCommand {
           DATABASE_URL        PostgreSQL connection (else libpq's PGHOST, PGUSER, PGDATABASE, ...)
         """,
         version: IsomineVersion.string,
-        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self]
+        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self]
     )
 }
 

@@ -1,5 +1,6 @@
 // `isomine enqueue`, `isomine worker` and `isomine jobs …`: the database front door.
 import ArgumentParser
+import Dispatch
 import Foundation
 import JobStore
 import Jobs
@@ -42,8 +43,8 @@ struct Enqueue: ParsableCommand {
 struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Run queued jobs from PostgreSQL (first version: no SIGTERM hand-off yet).",
-        discussion: "Each of --concurrency threads has its own connection and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued.")
+        abstract: "Run queued jobs from PostgreSQL.",
+        discussion: "Each of --concurrency threads has its own connection and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0.")
 
     @Option(help: "Jobs run at the same time (threads). Keep concurrency × blas_threads ≤ cores.")
     var concurrency = 1
@@ -70,19 +71,22 @@ struct WorkerCommand: ParsableCommand {
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
         let failures = FailureBox()
+        let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
             Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds] in
                 do {
                     let db = try PGConnection.fromEnvironment()
                     try db.listen("isomine_jobs")
-                    let worker = Worker(db: db, owner: "\(host):\(pid):\(slot)", runner: Runner(logger: logger), leaseSeconds: leaseSeconds, logger: logger)
-                    while true {
+                    let worker = Worker(db: db, owner: "\(host):\(pid):\(slot)", runner: Runner(logger: logger), leaseSeconds: leaseSeconds,
+                                        logger: logger, shuttingDown: { shutdown.isSet })
+                    while !shutdown.isSet {
                         if try worker.runOne() != nil {
                             if once { return }
                             continue
                         }
                         if once || exitWhenIdle { return }
-                        _ = try db.notifications(timeout: pollSeconds)
+                        // Short waits so a shutdown request is seen promptly.
+                        _ = try db.notifications(timeout: min(pollSeconds, 0.5))
                     }
                 } catch {
                     failures.record("\(error)")
@@ -98,6 +102,28 @@ struct WorkerCommand: ParsableCommand {
     }
 }
 
+/// Set once SIGTERM or SIGINT arrives (the signals are routed to a dispatch source, not a C handler).
+final class ShutdownFlag: @unchecked Sendable {
+    // Guarded by `lock`: the signal source's queue writes, worker threads read.
+    private let lock = NSLock()
+    private var set = false
+    private var sources: [DispatchSourceSignal] = []
+
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
+
+    static func installed() -> ShutdownFlag {
+        let flag = ShutdownFlag()
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { flag.lock.lock(); flag.set = true; flag.lock.unlock() }
+            source.resume()
+            flag.sources.append(source)
+        }
+        return flag
+    }
+}
+
 /// The first error of any worker thread.
 final class FailureBox: @unchecked Sendable {
     // Guarded by `lock`: worker threads write, the main thread reads after they finish.
@@ -110,7 +136,7 @@ final class FailureBox: @unchecked Sendable {
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show and cancel jobs in PostgreSQL.",
-        subcommands: [List.self, Show.self, Cancel.self])
+        subcommands: [List.self, Show.self, Cancel.self, Retry.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Jobs, newest first.")
@@ -159,6 +185,19 @@ struct Jobs: ParsableCommand {
         }
     }
 
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a failed, dead or cancelled job again with fresh attempts.")
+        @Argument var id: Int
+
+        func run() throws {
+            try CLIError.reporting {
+                let db = try PGConnection.fromEnvironment()
+                guard try JobQueue.retry(db, id: id) else { throw RunError("job \(id) does not exist or is not failed, dead or cancelled") }
+                print("queued \(id)")
+            }
+        }
+    }
+
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a queued or running job (a running one stops between steps).")
         @Argument var id: Int
@@ -168,6 +207,30 @@ struct Jobs: ParsableCommand {
                 let db = try PGConnection.fromEnvironment()
                 guard try JobQueue.cancel(db, id: id) else { throw RunError("job \(id) does not exist or has already ended") }
                 print("cancelled \(id)")
+            }
+        }
+    }
+}
+
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "metrics", abstract: "A job's metric rows (step, name, value), as written at each evaluation.")
+
+    @Argument var id: Int
+
+    @Option(help: "Only this metric (e.g. precision_at_1, d_iso_upper).")
+    var name: String?
+
+    func run() throws {
+        try CLIError.reporting {
+            let db = try PGConnection.fromEnvironment()
+            let rows = try db.execute("""
+                SELECT step, name, value FROM isomine.metrics WHERE job_id = $1::bigint AND ($2::text IS NULL OR name = $2)
+                 ORDER BY step, name
+                """, [String(id), name])
+            print("step    name                 value")
+            for r in 0..<rows.count {
+                print((try rows.string(r, "step") ?? "").padding(toLength: 8, withPad: " ", startingAt: 0)
+                      + (try rows.string(r, "name") ?? "").padding(toLength: 21, withPad: " ", startingAt: 0) + (try rows.string(r, "value") ?? ""))
             }
         }
     }

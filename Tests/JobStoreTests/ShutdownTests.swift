@@ -1,0 +1,55 @@
+// The worker process: SIGTERM checkpoints and releases the running job, which a later worker finishes.
+import Foundation
+import Testing
+import Jobs
+@testable import JobStore
+
+/// Starts the built `isomine` binary with the scratch database in its environment.
+func startIsomine(_ arguments: [String], database: String) throws -> Process {
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["DATABASE_URL"] = "dbname=\(database)"
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    p.environment = env
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    return p
+}
+
+@Suite struct ShutdownTests {
+    @Test func sigtermReleasesTheJobWhichResumesLater() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[32],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":400000,"eval_every":400000,"estimators":{"enabled":false}}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        let worker = try startIsomine(["worker"], database: scratch.name)
+        // Wait until it runs, then a moment of training.
+        let deadline = Date().addingTimeInterval(30)
+        while try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") != "running" && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Thread.sleep(forTimeInterval: 1.0)
+        worker.terminate()  // SIGTERM
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        let row = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "queued" && row.int(0, "attempt") == 0)
+        let step = try #require(try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).int(0, "step"))
+        #expect(step > 0)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.released'", [String(id)]).int(0, "n") == 1)
+        // A second worker resumes from that checkpoint: stopped again after ~200 more steps, its
+        // checkpoint is beyond the first one (a restart from scratch would be near 200).
+        var polls = 0
+        let second = Worker(db: db, owner: "second", runner: Runner(), shuttingDown: { polls += 1; return polls > 200 })
+        #expect(try second.runOne() == id)
+        let again = try #require(try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).int(0, "step"))
+        #expect(again > step && again <= step + 200, "first checkpoint \(step), second \(again)")
+        let events = try db.execute("SELECT type FROM isomine.job_events WHERE job_id = $1::bigint ORDER BY id", [String(id)])
+        #expect(events.rows.map { $0[0]! } == ["job.enqueued", "job.started", "job.released", "job.started", "job.released"])
+        #expect(try db.execute("SELECT attempt FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "attempt") == 0)
+    }
+}
