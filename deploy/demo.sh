@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# The main job, end to end on a fresh machine: installs missing packages, builds, and trains the
-# reference config (builtin digits, batch-hard) with `isomine run`, then prints where the result is.
+# The main job, end to end on a fresh machine: installs missing packages, builds, starts a private
+# PostgreSQL, migrates, enqueues the reference digits training (batch-hard) and the paper-toy
+# analysis, runs a worker until the queue is empty, and prints where the results are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 isomine=$(bash deploy/build.sh)
-out=${1:-out/digits-batch-hard}
-"$isomine" run deploy/examples/digits-batch-hard.json --out "$out"
-echo "result: $PWD/$out/result.json"
+eval "$(bash deploy/pg.sh start)"
+"$isomine" migrate
+train=$("$isomine" enqueue train deploy/examples/digits-batch-hard.json)
+analyze=$("$isomine" enqueue analyze deploy/examples/analyze-toy20.json)
+"$isomine" worker --exit-when-idle
+"$isomine" jobs list --limit 10
+mkdir -p out
+"$isomine" jobs show "$train" > "out/job-$train.json"
+"$isomine" jobs show "$analyze" > "out/job-$analyze.json"
+echo
+echo "results: $PWD/out/job-$train.json (digits training, result under \"result\")"
+echo "         $PWD/out/job-$analyze.json (toy20 analysis)"
+echo "metrics: $isomine metrics $train   (PostgreSQL stays up for queries: $DATABASE_URL; stop it with deploy/pg.sh stop)"
