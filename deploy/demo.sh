@@ -17,4 +17,5 @@ mkdir -p out
 echo
 echo "results: $PWD/out/job-$train.json (digits training, result under \"result\")"
 echo "         $PWD/out/job-$analyze.json (toy20 analysis)"
-echo "metrics: $isomine metrics $train   (PostgreSQL stays up for queries: $DATABASE_URL; stop it with deploy/pg.sh stop)"
+echo "metrics: DATABASE_URL='$DATABASE_URL' $isomine metrics $train"
+echo "PostgreSQL stays up for queries; stop it with deploy/pg.sh stop"
