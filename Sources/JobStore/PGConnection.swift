@@ -69,6 +69,9 @@ public final class PGConnection {
 
     deinit { PQfinish(handle) }
 
+    /// Whether the connection is lost (server restarted, backend terminated, network gone).
+    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+
     /// Runs one statement with `$1…$n` parameters sent separately from the SQL text (never interpolated).
     @discardableResult
     public func execute(_ sql: String, _ params: [String?] = []) throws -> PGRows {

@@ -44,7 +44,7 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run queued jobs from PostgreSQL.",
-        discussion: "Each of --concurrency threads has its own connection and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0.")
+        discussion: "Each of --concurrency threads has its own connection (reconnecting with backoff when the database is down or restarts) and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0.")
 
     @Option(help: "Jobs run at the same time (threads). Keep concurrency × blas_threads ≤ cores.")
     var concurrency = 1
@@ -70,35 +70,20 @@ struct WorkerCommand: ParsableCommand {
         }
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
-        let failures = FailureBox()
         let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
             Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds] in
-                do {
-                    let db = try PGConnection.fromEnvironment()
-                    try db.listen("isomine_jobs")
-                    let worker = Worker(db: db, owner: "\(host):\(pid):\(slot)", runner: Runner(logger: logger), leaseSeconds: leaseSeconds,
-                                        logger: logger, shuttingDown: { shutdown.isSet })
-                    while !shutdown.isSet {
-                        if try worker.runOne() != nil {
-                            if once { return }
-                            continue
-                        }
-                        if once || exitWhenIdle { return }
-                        // Short waits so a shutdown request is seen promptly.
-                        _ = try db.notifications(timeout: min(pollSeconds, 0.5))
-                    }
-                } catch {
-                    failures.record("\(error)")
-                }
+                var options = WorkerLoopOptions(owner: "\(host):\(pid):\(slot)")
+                options.once = once
+                options.exitWhenIdle = exitWhenIdle
+                options.leaseSeconds = leaseSeconds
+                options.pollSeconds = pollSeconds
+                WorkerLoop.run(options: options, runner: Runner(logger: logger), logger: logger,
+                               shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }
         }
         threads.forEach { $0.start() }
         while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
-        if let message = failures.first {
-            CLIError.printError("error: \(message)")
-            throw ExitCode(CLIError.runFailed)
-        }
     }
 }
 
@@ -122,15 +107,6 @@ final class ShutdownFlag: @unchecked Sendable {
         }
         return flag
     }
-}
-
-/// The first error of any worker thread.
-final class FailureBox: @unchecked Sendable {
-    // Guarded by `lock`: worker threads write, the main thread reads after they finish.
-    private let lock = NSLock()
-    private var message: String?
-    func record(_ m: String) { lock.lock(); if message == nil { message = m }; lock.unlock() }
-    var first: String? { lock.lock(); defer { lock.unlock() }; return message }
 }
 
 struct Jobs: ParsableCommand {

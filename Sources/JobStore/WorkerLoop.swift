@@ -1,0 +1,64 @@
+// A worker's life on one thread: connect (retrying with backoff while the database is down), run jobs,
+// wait on NOTIFY with a polling backstop, reconnect when the connection breaks, stop on shutdown.
+import Foundation
+import Jobs
+import Logging
+
+/// Settings of `WorkerLoop`.
+public struct WorkerLoopOptions: Sendable {
+    public var owner: String
+    public var leaseSeconds = 30
+    public var pollSeconds = 2.0
+    /// Return after one job.
+    public var once = false
+    /// Return when no job is ready.
+    public var exitWhenIdle = false
+    /// Longest wait between reconnection attempts (backoff doubles from 0.1 s up to this).
+    public var maxReconnectDelay = 10.0
+
+    public init(owner: String) { self.owner = owner }
+}
+
+/// Runs jobs until told to stop; survives the database going away and coming back.
+public enum WorkerLoop {
+    /// Runs on the calling thread. `connect` opens a connection (called again after a failure).
+    public static func run(options: WorkerLoopOptions, runner: Runner, logger: Logger,
+                           shuttingDown: @escaping () -> Bool, connect: () throws -> PGConnection) {
+        var delay = 0.1
+        while !shuttingDown() {
+            let db: PGConnection
+            do {
+                db = try connect()
+                try db.listen("isomine_jobs")
+                delay = 0.1
+            } catch {
+                logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
+                sleep(delay, unless: shuttingDown)
+                delay = min(delay * 2, options.maxReconnectDelay)
+                continue
+            }
+            let worker = Worker(db: db, owner: options.owner, runner: runner, leaseSeconds: options.leaseSeconds,
+                                logger: logger, shuttingDown: shuttingDown)
+            do {
+                while !shuttingDown() {
+                    if try worker.runOne() != nil {
+                        if options.once { return }
+                        continue
+                    }
+                    if options.once || options.exitWhenIdle { return }
+                    // Short waits so a shutdown request is seen promptly; NOTIFY wakes us at once.
+                    _ = try db.notifications(timeout: min(options.pollSeconds, 0.5))
+                }
+            } catch {
+                logger.warning("worker error; reconnecting", metadata: ["error": "\(error)", "connection_lost": "\(db.isBroken)"])
+                sleep(delay, unless: shuttingDown)
+                delay = min(delay * 2, options.maxReconnectDelay)
+            }
+        }
+    }
+
+    static func sleep(_ seconds: Double, unless stop: () -> Bool) {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end && !stop() { Thread.sleep(forTimeInterval: min(0.05, seconds)) }
+    }
+}
