@@ -27,23 +27,28 @@ public enum JobQueue {
 
     /// Claims the next runnable job (priority, then run_after, then id), or nil when none is ready.
     public static func claim(_ db: PGConnection, owner: String, leaseSeconds: Int) throws -> ClaimedJob? {
+        // One statement (one round trip): claim and record the event together.
         let rows = try db.execute("""
             WITH next AS (
                 SELECT id FROM isomine.jobs
                  WHERE state = 'queued' AND run_after <= now() AND attempt < max_attempts
                  ORDER BY priority DESC, run_after, id
-                 LIMIT 1 FOR UPDATE SKIP LOCKED)
-            UPDATE isomine.jobs j
-               SET state = 'running', attempt = j.attempt + 1, lease_owner = $1,
-                   lease_expires = now() + make_interval(secs => $2::integer), heartbeat_at = now(),
-                   started_at = coalesce(j.started_at, now()), last_error = NULL
-              FROM next WHERE j.id = next.id
-            RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts
+                 LIMIT 1 FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE isomine.jobs j
+                   SET state = 'running', attempt = j.attempt + 1, lease_owner = $1,
+                       lease_expires = now() + make_interval(secs => $2::integer), heartbeat_at = now(),
+                       started_at = coalesce(j.started_at, now()), last_error = NULL
+                  FROM next WHERE j.id = next.id
+                RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts),
+            event AS (
+                INSERT INTO isomine.job_events (job_id, type, data)
+                SELECT id, 'job.started', jsonb_build_object('attempt', attempt) FROM claimed)
+            SELECT * FROM claimed
             """, [owner, String(leaseSeconds)])
         guard rows.count == 1 else { return nil }
         let job = ClaimedJob(id: try rows.int(0, "id")!, kind: try rows.string(0, "kind")!, spec: try rows.string(0, "spec")!,
                              attempt: try rows.int(0, "attempt")!, maxAttempts: try rows.int(0, "max_attempts")!)
-        try event(db, job.id, "job.started", #"{"attempt": \#(job.attempt)}"#)
         return job
     }
 
@@ -63,15 +68,16 @@ public enum JobQueue {
     /// Marks the job succeeded with its result; false if this owner no longer holds it.
     @discardableResult
     public static func succeed(_ db: PGConnection, _ job: ClaimedJob, owner: String, result: String) throws -> Bool {
-        try db.transaction {
-            let done = try db.execute("""
+        // One statement: the compare-and-set update and its event commit together or not at all.
+        try db.execute("""
+            WITH done AS (
                 UPDATE isomine.jobs SET state = 'succeeded', result = $4::jsonb, finished_at = now(),
                        lease_owner = NULL, lease_expires = NULL
                  WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
-                """, [String(job.id), owner, String(job.attempt), result]).affected == 1
-            if done { try event(db, job.id, "job.succeeded", "{}") }
-            return done
-        }
+                RETURNING id),
+            event AS (INSERT INTO isomine.job_events (job_id, type) SELECT id, 'job.succeeded' FROM done)
+            SELECT count(*) AS n FROM done
+            """, [String(job.id), owner, String(job.attempt), result]).int(0, "n") == 1
     }
 
     /// Records a failure. Permanent failures (invalid specs) end as `failed` at once; others go back to

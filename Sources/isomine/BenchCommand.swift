@@ -4,6 +4,7 @@ import Datasets
 import Dispatch
 import Estimators
 import Foundation
+import JobStore
 import Jobs
 import Linalg
 import Trainer
@@ -11,7 +12,7 @@ import Trainer
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print JSON.",
-        subcommands: [TrainerBench.self, EstimatorsBench.self])
+        subcommands: [TrainerBench.self, EstimatorsBench.self, QueueBench.self])
 }
 
 struct TrainerBench: ParsableCommand {
@@ -104,6 +105,63 @@ struct EstimatorsBench: ParsableCommand {
                 "d_haus": .object(["lower": .number(a.hausdorff.lower), "upper": .number(a.hausdorff.upper), "ratio": a.hausdorff.ratio.map(JSONValue.number) ?? .null]),
                 "theorem3_holds": .bool(a.checks.theorem3Holds),
                 "candidates_certified": .number(Double(a.fStar.candidatesCertified)),
+            ])
+            print(String(decoding: try out.serialized(), as: UTF8.self))
+        }
+    }
+}
+
+struct QueueBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "Queue overhead on PostgreSQL (DATABASE_URL): no-op job throughput with one worker, and claim latency after enqueue.",
+        discussion: "It migrates, enqueues --jobs no-op jobs (kind analyze, never run: each is claimed and marked succeeded), then measures enqueue→NOTIFY→claim latency over --latency-samples jobs. The jobs it creates are deleted at the end.")
+
+    @Option(help: "Jobs for the throughput run.")
+    var jobs = 2000
+
+    @Option(help: "Enqueue→claim latency samples.")
+    var latencySamples = 100
+
+    func run() throws {
+        try CLIError.reporting {
+            guard jobs >= 1, latencySamples >= 1 else { throw RunError("--jobs and --latency-samples must be at least 1") }
+            let db = try PGConnection.fromEnvironment()
+            try Migrator.migrate(db)
+            let marker = "bench-\(UUID().uuidString)"
+            let spec = #"{"kind":"analyze","dataset":{"type":"toy5"},"name":"\#(marker)"}"#
+            defer { _ = try? db.execute("DELETE FROM isomine.jobs WHERE spec->>'name' = $1", [marker]) }
+            for _ in 0..<jobs { _ = try JobQueue.enqueue(db, kind: "analyze", spec: spec, priority: 1_000_000) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            var done = 0
+            while let job = try JobQueue.claim(db, owner: "bench", leaseSeconds: 30) {
+                try JobQueue.succeed(db, job, owner: "bench", result: "{}")
+                done += 1
+                if done == jobs { break }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            // Latency: a second connection enqueues; the worker connection waits on NOTIFY, then claims.
+            let producer = try PGConnection.fromEnvironment()
+            try db.listen("isomine_jobs")
+            var latencies = [Double]()
+            for _ in 0..<latencySamples {
+                _ = try db.notifications(timeout: 0)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = try JobQueue.enqueue(producer, kind: "analyze", spec: spec, priority: 1_000_000)
+                while try db.notifications(timeout: 1).isEmpty {}
+                guard let job = try JobQueue.claim(db, owner: "bench", leaseSeconds: 30) else { continue }
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6)
+                try JobQueue.succeed(db, job, owner: "bench", result: "{}")
+            }
+            latencies.sort()
+            let out: JSONValue = .object([
+                "benchmark": .string("queue"),
+                "jobs": .number(Double(done)),
+                "jobs_per_second": .number(Double(done) / seconds),
+                "claim_latency_ms": .object([
+                    "p50": .number(latencies[latencies.count / 2]),
+                    "p95": .number(latencies[min(latencies.count - 1, latencies.count * 95 / 100)]),
+                ]),
             ])
             print(String(decoding: try out.serialized(), as: UTF8.self))
         }
