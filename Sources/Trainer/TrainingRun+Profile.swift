@@ -80,7 +80,9 @@ public struct MatrixProductBenchmark: Sendable, Codable, Equatable {
                 gemm(false, false, batch, w[l + 1], w[l], ws.layerInput(l), w[l], model.parameters.pointer + shape.weightOffset(l), w[l + 1], ws.layerOutput(l), w[l + 1])
             }
             let e = ws.layerOutput(shape.layerCount - 1)
-            gemm(false, true, batch, batch, n, e, n, e, n, square.pointer, batch)
+            // The distance Gram matrix: only its upper triangle, as the training step computes it.
+            Float.syrkUpper(n: batch, k: n, alpha: 1, a: e, lda: n, beta: 0, c: square.pointer, ldc: batch)
+            flops += Double(batch * (batch + 1) * n)
             gemm(false, false, batch, n, batch, square.pointer, batch, e, n, ws.outputGradient.pointer, n)
             for l in stride(from: shape.layerCount - 1, through: 0, by: -1) {
                 gemm(true, false, w[l], w[l + 1], batch, ws.layerInput(l), w[l], ws.layerOutput(l), w[l + 1], model.gradients.pointer + shape.weightOffset(l), w[l + 1])

@@ -7,14 +7,12 @@ struct Isomine: ParsableCommand {
         commandName: "isomine",
         abstract: "Train and audit triplet-loss embeddings for network collapse.",
         discussion: """
-        isomine trains MLP embeddings with triplet loss and six miners on CPU, evaluates retrieval
-        quality as pytorch-metric-learning does, and watches for the collapse that hard negative
-        mining can cause (Xu et al., arXiv 2210.11173).
+        isomine trains MLP embeddings with triplet loss and six miners on CPU, evaluates retrieval quality as pytorch-metric-learning does, measures the paper's quantities (L_hard, certified d_iso and d_haus brackets, thickness) and watches for the collapse that hard negative mining can cause (Xu et al., arXiv 2210.11173). Jobs run locally (run) or from PostgreSQL (enqueue, worker).
 
         Environment:
-          ISOMINE_DATA_ROOT   directory job files are read from (default: ./data)
-          OPENBLAS_NUM_THREADS is overridden per job by the spec's blas_threads
-          DATABASE_URL        PostgreSQL connection (else libpq's PGHOST, PGUSER, PGDATABASE, ...)
+          ISOMINE_DATA_ROOT  job input files (default: ./data)
+          DATABASE_URL       PostgreSQL (else libpq's PGHOST, PGUSER, ...)
+          OpenBLAS threads come from each spec's blas_threads.
         """,
         version: IsomineVersion.string,
         subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self]
