@@ -6,20 +6,17 @@ import Linalg
 public struct EstimatorOptions: Sendable, Equatable {
     /// Sets up to this size are analysed whole; larger ones through a probe of `probeSize`.
     public var maxExactPoints: Int
-    /// Probe size for sets above `maxExactPoints` (or always, when `alwaysProbe`).
+    /// Probe size for sets above `maxExactPoints`.
     public var probeSize: Int
-    /// Analyse a probe of `probeSize` even when the set is small enough (train jobs use a fixed probe).
-    public var alwaysProbe: Bool
     public var seed: UInt64
     public var fStar: FStarOptions
     /// Scale for the collapse ratios (nil: √2 × RMS norm; see `CollapseMetrics`).
     public var referenceScale: Double?
 
-    public init(maxExactPoints: Int = 2000, probeSize: Int = 2000, alwaysProbe: Bool = false, seed: UInt64 = 0,
+    public init(maxExactPoints: Int = 2000, probeSize: Int = 2000, seed: UInt64 = 0,
                 fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil) {
         self.maxExactPoints = maxExactPoints
         self.probeSize = probeSize
-        self.alwaysProbe = alwaysProbe
         self.seed = seed
         self.fStar = fStar
         self.referenceScale = referenceScale
@@ -95,7 +92,7 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     /// Analyses `points` (N × n) with `labels`; probe indices refer to the rows given.
     public init(points: Matrix<Double>, labels: [Int], options: EstimatorOptions = EstimatorOptions()) throws {
         let all = try LabeledPoints(points: points, labels: labels)
-        let wantsProbe = options.alwaysProbe || all.count > options.maxExactPoints
+        let wantsProbe = all.count > options.maxExactPoints
         if wantsProbe && options.probeSize > all.count {
             throw EstimatorError("probe size \(options.probeSize) is larger than the set (\(all.count) points)")
         }
