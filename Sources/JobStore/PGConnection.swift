@@ -17,7 +17,11 @@ public struct PGRows: Sendable {
         return i
     }
 
-    public func string(_ row: Int, _ column: String) throws -> String? { rows[row][try index(column)] }
+    /// The value at `row` (an error, not a trap, when the result has fewer rows: a query may match nothing).
+    public func string(_ row: Int, _ column: String) throws -> String? {
+        guard row >= 0 && row < rows.count else { throw PGError("no row \(row) in a result of \(rows.count) rows") }
+        return rows[row][try index(column)]
+    }
 
     public func int(_ row: Int, _ column: String) throws -> Int? {
         guard let s = try string(row, column) else { return nil }

@@ -113,6 +113,7 @@ final class ScratchDatabase {
         #expect(echoed == hostile)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 0)
         #expect(try db.execute("SELECT $1::text IS NULL AS isnull", [nil]).bool(0, "isnull") == true)
+        #expect(throws: PGError("no row 0 in a result of 0 rows")) { try db.execute("SELECT 1 AS x WHERE false").int(0, "x") }
     }
 
     @Test func connectionFailureDoesNotLeakTheConnectionString() {

@@ -53,3 +53,43 @@ func startIsomine(_ arguments: [String], database: String) throws -> Process {
         #expect(try db.execute("SELECT attempt FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "attempt") == 0)
     }
 }
+
+@Suite struct KillTests {
+    @Test func killedWorkerIsRescuedAndTheResumedJobEndsLikeAnUninterruptedRun() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":8,"per_class":40,"dim":32},"model":{"hidden":[512,512],"embedding_dim":16},"sampler":{"classes_per_batch":8,"samples_per_class":16},"steps":1500,"eval_every":500,"checkpoint_every":100,"estimators":{"iterations":5,"probe_size":40}}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        let worker = try startIsomine(["worker", "--lease-seconds", "3"], database: scratch.name)
+        let deadline = Date().addingTimeInterval(60)
+        var checkpointStep: Int?
+        while checkpointStep == nil && Date() < deadline {
+            let rows = try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)])
+            checkpointStep = rows.count == 1 ? try rows.int(0, "step") : nil
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        kill(worker.processIdentifier, SIGKILL)
+        worker.waitUntilExit()
+        let step = try #require(checkpointStep)
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") == "running")
+        // Another worker, after the lease expired: rescues, resumes from the checkpoint, finishes.
+        Thread.sleep(forTimeInterval: 3.5)
+        #expect(try Worker(db: db, owner: "second", runner: Runner()).runOne() == id)
+        let row = try db.execute("SELECT state, attempt, result::text AS result FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 2)
+        var resumed = try JSONValue.parse(Data(try #require(try row.string(0, "result")).utf8))
+        #expect(resumed["resumed_from_step"].map { $0 != .null } == true, "resumed from \(step)")
+        // The same spec run uninterrupted in-process ends with the same numbers.
+        guard case .finished(let whole) = try Runner().run(try JobSpec.parse(Data(spec.utf8)), sink: MemorySink()) else {
+            Issue.record("uninterrupted run stopped"); return
+        }
+        var reference = try JSONValue.from(whole)
+        for key in ["timing", "resumed_from_step"] {
+            if case .object(var o) = resumed { o[key] = nil; resumed = .object(o) }
+            if case .object(var o) = reference { o[key] = nil; reference = .object(o) }
+        }
+        #expect(resumed == reference)
+        let metricRows = try db.execute("SELECT count(*) AS n, count(DISTINCT (name, step)) AS d FROM isomine.metrics WHERE job_id = $1::bigint", [String(id)])
+        #expect(try metricRows.int(0, "n") == metricRows.int(0, "d"))
+    }
+}
