@@ -25,7 +25,7 @@ let package = Package(
         // The numbered SQL migrations of sql/, embedded in the binary.
         .target(
             name: "Migrations", path: "sql",
-            resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql")]
+            resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql")]
         ),
         .target(name: "JobStore", dependencies: ["CLibPQ", "Migrations", "Jobs"]),
         .target(

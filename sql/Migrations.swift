@@ -15,5 +15,6 @@ public enum Migrations {
     public static let all: [Migration] = [
         Migration(version: 1, name: "001_schema.sql", sql: String(decoding: PackageResources._01_schema_sql, as: UTF8.self)),
         Migration(version: 2, name: "002_enqueue.sql", sql: String(decoding: PackageResources._02_enqueue_sql, as: UTF8.self)),
+        Migration(version: 3, name: "003_max_attempts.sql", sql: String(decoding: PackageResources._03_max_attempts_sql, as: UTF8.self)),
     ]
 }

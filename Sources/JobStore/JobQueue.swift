@@ -17,10 +17,10 @@ public struct ClaimedJob: Sendable, Equatable {
 public enum JobQueue {
     /// Queues a job through `isomine.enqueue` (so NOTIFY and unique_key dedupe apply); returns its id.
     public static func enqueue(_ db: PGConnection, kind: String, spec: String, priority: Int = 0,
-                               runAfter: String? = nil, uniqueKey: String? = nil) throws -> Int {
+                               runAfter: String? = nil, uniqueKey: String? = nil, maxAttempts: Int? = nil) throws -> Int {
         let rows = try db.execute("""
-            SELECT isomine.enqueue($1, $2::jsonb, $3::integer, coalesce($4::timestamptz, now()), $5) AS id
-            """, [kind, spec, String(priority), runAfter, uniqueKey])
+            SELECT isomine.enqueue($1, $2::jsonb, $3::integer, coalesce($4::timestamptz, now()), $5, $6::integer) AS id
+            """, [kind, spec, String(priority), runAfter, uniqueKey, maxAttempts.map(String.init)])
         guard let id = try rows.int(0, "id") else { throw PGError("enqueue returned no id") }
         return id
     }

@@ -8,7 +8,7 @@ import Jobs
 struct Enqueue: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a spec and queue it in PostgreSQL; prints the job id.",
-        discussion: "SQL does the same: SELECT isomine.enqueue('train', '{...}'::jsonb, priority => 0, run_after => now(), unique_key => NULL);")
+        discussion: "SQL does the same: SELECT isomine.enqueue('train', '{...}'::jsonb, priority => 0, run_after => now(), unique_key => NULL, max_attempts => NULL);")
 
     @Argument(help: "Job kind: train or analyze.")
     var kind: String
@@ -25,6 +25,9 @@ struct Enqueue: ParsableCommand {
     @Option(help: "Deduplicate: while a queued or running job holds this key, return its id instead.")
     var uniqueKey: String?
 
+    @Option(help: "Attempts before the job is dead (default by kind: train 3, analyze 2).")
+    var maxAttempts: Int?
+
     func run() throws {
         try CLIError.reporting {
             let job = try JobSpec.load(path: spec)
@@ -34,8 +37,9 @@ struct Enqueue: ParsableCommand {
                 throw SpecError(path: "spec.kind", "is '\(specKind)', but the command enqueues '\(kind)'")
             }
             let text = String(decoding: try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).serialized(pretty: false), as: UTF8.self)
+            if let maxAttempts, maxAttempts < 1 { throw RunError("--max-attempts: must be at least 1") }
             let db = try PGConnection.fromEnvironment()
-            print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey))
+            print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey, maxAttempts: maxAttempts))
         }
     }
 }

@@ -32,7 +32,7 @@ final class ScratchDatabase {
     @Test func migrateAppliesOnceAndCreatesTheSchema() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
-        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql"])
+        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
         #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "job_events", "jobs", "metrics", "reports", "schema_migrations"])
@@ -74,9 +74,9 @@ final class ScratchDatabase {
         threads.forEach { $0.start() }
         while results.count < 4 { Thread.sleep(forTimeInterval: 0.01) }
         let counts = try results.values.map { try $0.get() }
-        #expect(counts.sorted() == [0, 0, 0, 2])
+        #expect(counts.sorted() == [0, 0, 0, 3])
         let db = try scratch.connect()
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.schema_migrations").int(0, "n") == 2)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.schema_migrations").int(0, "n") == 3)
     }
 
     @Test func enqueueReturnsAnIdNotifiesAndDedupes() throws {
@@ -95,6 +95,13 @@ final class ScratchDatabase {
         let row = try db.execute("SELECT kind, state, attempt, priority FROM isomine.jobs WHERE id = $1::bigint", [String(id!)])
         #expect(try row.string(0, "kind") == "train" && row.string(0, "state") == "queued" && row.int(0, "attempt") == 0)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'job.enqueued'").int(0, "n") == 2)
+        // Per-kind attempt limits, or an explicit one.
+        let limits = try db.execute("SELECT kind, max_attempts FROM isomine.jobs ORDER BY id")
+        #expect(limits.rows.map { $0[1]! } == ["3", "3"])
+        let analyze = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb) AS id").int(0, "id")!
+        let custom = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, max_attempts => 7) AS id").int(0, "id")!
+        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = $1::bigint", [String(analyze)]).int(0, "max_attempts") == 2)
+        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = $1::bigint", [String(custom)]).int(0, "max_attempts") == 7)
     }
 
     @Test func errorsCarrySQLStateAndParametersAreNeverInterpolated() throws {
