@@ -3,6 +3,11 @@
 /// Why a labelled embedding cannot be analysed.
 public struct EstimatorError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The option at fault (`probe_size`), or nil when the data itself is the problem.
+    public let option: String?
+    public init(_ message: String, option: String? = nil) {
+        self.message = message
+        self.option = option
+    }
     public var description: String { message }
 }

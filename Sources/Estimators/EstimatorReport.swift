@@ -94,9 +94,9 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         let all = try LabeledPoints(points: points, labels: labels)
         let wantsProbe = all.count > options.maxExactPoints
         if wantsProbe && options.probeSize > all.count {
-            throw EstimatorError("probe size \(options.probeSize) is larger than the set (\(all.count) points)")
+            throw EstimatorError("probe size \(options.probeSize) is larger than the set (\(all.count) points)", option: "probe_size")
         }
-        if wantsProbe && options.probeSize < 3 { throw EstimatorError("probe size \(options.probeSize): the estimators need at least 3 points") }
+        if wantsProbe && options.probeSize < 3 { throw EstimatorError("probe size \(options.probeSize): the estimators need at least 3 points", option: "probe_size") }
         let rows = wantsProbe ? stratifiedSample(labels: all.labels, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
         let f = wantsProbe ? try LabeledPoints(points: points.rows(rows), labels: rows.map { labels[$0] }) : all
         probe = ProbeInfo(size: f.count, of: all.count, subset: f.count < all.count, seed: options.seed)

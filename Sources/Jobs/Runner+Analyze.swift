@@ -28,7 +28,7 @@ extension Runner {
         do {
             report = try EstimatorReport(points: points, labels: data.labels, options: options)
         } catch let e as EstimatorError {
-            throw SpecError(path: e.message.hasPrefix("probe size") ? "spec.probe_size" : "spec.dataset", e.message)
+            throw SpecError(path: e.option.map { "spec.\($0)" } ?? "spec.dataset", e.message)
         }
         let lossRows = data.count <= Runner.maxLossPoints ? Array(0..<data.count)
             : stratifiedSample(labels: data.labels, size: Runner.maxLossPoints, seed: spec.seed)

@@ -111,7 +111,7 @@ func bruteWidth(_ x: Matrix<Double>, count: Int, rng: inout SeededRNG) -> Double
         #expect(a.lHard == b.lHard && a.dIso == b.dIso)
         var tooBig = options
         tooBig.probeSize = 301
-        #expect(throws: EstimatorError("probe size 301 is larger than the set (300 points)")) {
+        #expect(throws: EstimatorError("probe size 301 is larger than the set (300 points)", option: "probe_size")) {
             try EstimatorReport(points: x, labels: labels, options: tooBig)
         }
     }
