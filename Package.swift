@@ -25,7 +25,8 @@ let package = Package(
         // The numbered SQL migrations of sql/, embedded in the binary.
         .target(
             name: "Migrations", path: "sql",
-            resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql")]
+            resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
+                        .embedInCode("004_sweeps.sql")]
         ),
         .target(name: "JobStore", dependencies: ["CLibPQ", "Migrations", "Jobs"]),
         .target(

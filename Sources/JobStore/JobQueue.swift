@@ -131,7 +131,8 @@ public enum JobQueue {
         }
     }
 
-    /// Queues a failed, dead or cancelled job again with a fresh set of attempts. False if it is not in one of those states.
+    /// Queues a failed, dead or cancelled job again with a fresh set of attempts; for a sweep, its runs
+    /// that ended failed, dead or cancelled too. False if the job is not in one of those states.
     @discardableResult
     public static func retry(_ db: PGConnection, id: Int) throws -> Bool {
         try db.transaction {
@@ -140,6 +141,14 @@ public enum JobQueue {
                  WHERE id = $1::bigint AND state IN ('failed', 'dead', 'cancelled')
                 """, [String(id)]).affected == 1
             if done {
+                try db.execute("""
+                    WITH again AS (
+                        UPDATE isomine.jobs SET state = 'queued', attempt = 0, run_after = now(), finished_at = NULL, last_error = NULL
+                         WHERE parent_id = $1::bigint AND state IN ('failed', 'dead', 'cancelled')
+                        RETURNING id)
+                    INSERT INTO isomine.job_events (job_id, type, data)
+                    SELECT id, 'job.retried', jsonb_build_object('by_sweep', $1::bigint) FROM again
+                    """, [String(id)])
                 try event(db, id, "job.retried", "{}")
                 try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(id)])
             }

@@ -41,6 +41,10 @@ public final class Worker {
             try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
             return job.id
         }
+        if case .sweep(let sweep) = spec {
+            try advanceSweep(job, sweep)
+            return job.id
+        }
         let sink = StoreSink(db: db, jobID: job.id)
         var lastBeat = DispatchTime.now().uptimeNanoseconds
         var lastCancelCheck = lastBeat
@@ -60,7 +64,7 @@ public final class Worker {
         do {
             let outcome = try runner.run(spec, sink: sink, progress: { _ in keepAlive() }, shouldStop: { [shuttingDown] in stop || shuttingDown() })
             switch outcome {
-            case .finished, .analyzed:
+            case .finished, .analyzed, .swept:
                 let result = try sink.result.map { String(decoding: try $0.json().serialized(pretty: false), as: UTF8.self) } ?? "null"
                 if try !JobQueue.succeed(db, job, owner: owner, result: result) {
                     logger.warning("finished a job this worker no longer holds", metadata: ["job": "\(job.id)"])
@@ -76,5 +80,23 @@ public final class Worker {
             try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false)
         }
         return job.id
+    }
+
+    /// A sweep parent is not run here: it queues its runs as child jobs, or aggregates them once they have all ended.
+    private func advanceSweep(_ job: ClaimedJob, _ sweep: SweepSpec) throws {
+        do {
+            switch try SweepQueue.advance(db, job, owner: owner, sweep: sweep) {
+            case .fannedOut(let n): logger.info("sweep queued its runs", metadata: ["job": "\(job.id)", "runs": "\(n)"])
+            case .waiting: logger.info("sweep waits for its runs", metadata: ["job": "\(job.id)"])
+            case .aggregated(let r):
+                logger.info("sweep finished", metadata: [
+                    "job": "\(job.id)", "runs": "\(r.summary.runs)", "collapsed": "\(r.summary.collapsed)", "failed": "\(r.summary.failed)",
+                ])
+            case .lostLease: logger.warning("sweep no longer held by this worker", metadata: ["job": "\(job.id)"])
+            }
+        } catch {
+            if db.isBroken { throw error }
+            try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false)
+        }
     }
 }

@@ -47,12 +47,14 @@ public struct AnalyzeTiming: Sendable, Codable, Equatable {
 public enum JobResult: Sendable, Equatable {
     case train(TrainResult)
     case analyze(AnalyzeResult)
+    case sweep(SweepResult)
 
     /// The result document.
     public func json() throws -> JSONValue {
         switch self {
         case .train(let r): return try JSONValue.from(r)
         case .analyze(let r): return try JSONValue.from(r)
+        case .sweep(let r): return try JSONValue.from(r)
         }
     }
 }

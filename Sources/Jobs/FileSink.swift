@@ -7,12 +7,15 @@ public final class FileSink: ResultSink {
     public let directory: String
     /// Whether `latestCheckpoint` returns DIR/checkpoint.bin (set for `--resume`).
     public let resume: Bool
+    /// With `resume`: a missing checkpoint means "start afresh" instead of an error (runs of a resumed sweep).
+    let checkpointOptional: Bool
 
     public var resultPath: String { directory + "/result.json" }
     public var checkpointPath: String { directory + "/checkpoint.bin" }
 
     /// Creates the directory if needed; throws if it cannot be used.
-    public init(directory: String, resume: Bool = false) throws {
+    /// `checkpointOptional`: with `resume`, a missing checkpoint means "start afresh" (runs of a resumed sweep).
+    public init(directory: String, resume: Bool = false, checkpointOptional: Bool = false) throws {
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) {
             guard isDir.boolValue else { throw RunError("--out: \(directory) exists and is not a directory") }
@@ -25,11 +28,13 @@ public final class FileSink: ResultSink {
         }
         self.directory = directory
         self.resume = resume
+        self.checkpointOptional = checkpointOptional
     }
 
     public func latestCheckpoint() throws -> TrainingCheckpoint? {
         guard resume else { return nil }
         guard FileManager.default.fileExists(atPath: checkpointPath) else {
+            if checkpointOptional { return nil }
             throw RunError("--resume: no checkpoint at \(checkpointPath) (set checkpoint_every in the spec to write one)")
         }
         return try TrainingCheckpoint.read(from: checkpointPath)
@@ -40,6 +45,21 @@ public final class FileSink: ResultSink {
     }
 
     public func recordEvaluation(_ record: EvaluationRecord) throws {}
+
+    /// Run N of a sweep writes into DIR/runs/NNN (so `--resume` finds it again).
+    public func childSink(_ child: SweepChild) throws -> ResultSink {
+        try FileSink(directory: directory + "/runs/" + String(format: "%03d", child.index), resume: resume, checkpointOptional: true)
+    }
+
+    /// With `resume`, the result.json a previous invocation completed.
+    public func completedResult() throws -> JSONValue? {
+        guard resume, let data = FileManager.default.contents(atPath: resultPath) else { return nil }
+        do {
+            return try JSONValue.parse(data)
+        } catch {
+            throw RunError("--resume: \(resultPath) is not valid JSON; delete it to run again")
+        }
+    }
 
     public func finish(_ result: JobResult) throws {
         let data = try result.json().serialized()

@@ -1,13 +1,15 @@
 // The job spec: the one decoder and validator used by `isomine run`, `validate` and (later) the worker.
 import Foundation
 
-/// A validated job (`sweep` comes with the daemon).
+/// A validated job.
 public enum JobSpec: Sendable, Equatable {
     case train(TrainSpec)
     case analyze(AnalyzeSpec)
+    /// A grid of train runs (every child spec already validated).
+    case sweep(SweepSpec)
 
     /// Kinds the decoder knows.
-    public static let kinds = ["train", "analyze"]
+    public static let kinds = ["train", "analyze", "sweep"]
 
     /// Parses and validates spec JSON text.
     public static func parse(_ data: Data) throws -> JobSpec {
@@ -18,11 +20,12 @@ public enum JobSpec: Sendable, Equatable {
     public static func parse(_ value: JSONValue) throws -> JobSpec {
         let r = try SpecReader(value, path: "spec")
         let kind = try r.string("kind")
-        guard kinds.contains(kind) else {
-            let planned = kind == "sweep" ? " ('sweep' jobs are not implemented yet)" : ""
-            throw SpecError(path: "spec.kind", "unknown job kind '\(kind)'; expected one of \(kinds.joined(separator: ", "))\(planned)")
+        switch kind {
+        case "train": return .train(try TrainSpec.parse(r))
+        case "analyze": return .analyze(try AnalyzeSpec.parse(r))
+        case "sweep": return .sweep(try SweepSpec.parse(r))
+        default: throw SpecError(path: "spec.kind", "unknown job kind '\(kind)'; expected one of \(kinds.joined(separator: ", "))")
         }
-        return kind == "train" ? .train(try TrainSpec.parse(r)) : .analyze(try AnalyzeSpec.parse(r))
     }
 
     /// Reads and parses a spec file.
@@ -42,6 +45,7 @@ public enum JobSpec: Sendable, Equatable {
         switch self {
         case .train(let t): return t.json
         case .analyze(let a): return a.json
+        case .sweep(let s): return s.json
         }
     }
 }

@@ -15,4 +15,11 @@ public final class MemorySink: ResultSink {
     public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws { checkpoints.append(checkpoint) }
     public func recordEvaluation(_ record: EvaluationRecord) throws { evaluations.append(record) }
     public func finish(_ result: JobResult) throws { self.result = result }
+    /// Sinks of the sweep runs made through this sink, by child index.
+    public private(set) var children: [Int: MemorySink] = [:]
+    public func childSink(_ child: SweepChild) throws -> ResultSink {
+        let sink = MemorySink()
+        children[child.index] = sink
+        return sink
+    }
 }

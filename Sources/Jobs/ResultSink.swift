@@ -8,4 +8,16 @@ public protocol ResultSink: AnyObject {
     func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws
     func recordEvaluation(_ record: EvaluationRecord) throws
     func finish(_ result: JobResult) throws
+    /// The sink of one run of a sweep executed in this process (`isomine run` of a sweep).
+    func childSink(_ child: SweepChild) throws -> ResultSink
+    /// The result this sink already holds from an earlier, completed run (a resumed sweep skips it).
+    func completedResult() throws -> JSONValue?
+}
+
+extension ResultSink {
+    public func childSink(_ child: SweepChild) throws -> ResultSink {
+        throw RunError("this sink cannot run sweep children in-process; the worker queues them as jobs")
+    }
+
+    public func completedResult() throws -> JSONValue? { nil }
 }

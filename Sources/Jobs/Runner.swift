@@ -18,7 +18,10 @@ public struct RunProgress: Sendable {
 public enum RunOutcome: Sendable {
     case finished(TrainResult)
     case analyzed(AnalyzeResult)
+    /// A sweep run in this process ended (its runs may have failed individually).
+    case swept(SweepResult)
     /// Stopped early (cancel, shutdown or `stopAfter`) at this step; the sink has a checkpoint of it.
+    /// (For a sweep run in this process: stopped during run number `step`.)
     case stopped(step: Int)
 }
 
@@ -96,6 +99,8 @@ public struct Runner: Sendable {
             let result = try runAnalyze(analyze)
             try sink.finish(.analyze(result))
             return .analyzed(result)
+        case .sweep(let sweep):
+            return try runSweep(sweep, sink: sink, progress: progress, shouldStop: shouldStop)
         }
     }
 

@@ -7,12 +7,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a job spec locally and write DIR/result.json.",
         discussion: """
-        Runs a train or analyze job on CPU and writes DIR/result.json; a train job shows a progress bar on a terminal (step, loss, latest P@1).
+        Runs a train, analyze or sweep job on CPU and writes DIR/result.json; a train job shows a progress bar on a terminal (step, loss, latest P@1). A sweep runs its grid one run after another into DIR/runs/NNN/ and prints the collapse rate per cell; with --resume it skips runs that completed.
 
         A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets, the theorem checks, f*, thickness and collapse metrics.
 
         Spec schema (JSON; unknown fields are errors; defaults in brackets):
-          kind                 "train" | "analyze" (required)
+          kind                 "train" | "analyze" | "sweep" (required)
           name                 free text [none]
           seed                 integer >= 0 [0]
           dataset.type         digits | blobs | toy5 | toy20 | npy | csv (required)
@@ -36,6 +36,12 @@ struct Run: ParsableCommand {
         Analyze spec: kind "analyze", name, dataset (as above: the embeddings), margin [0.2],
           probe_size [2000], iterations [0 = by size], seed [0], reference_scale [sqrt(2) x RMS norm],
           blas_threads [1]. Writes kind, spec, dataset, final.{eval,losses,estimators,verdict}, timing, verdict.
+        Sweep spec: kind "sweep", name, base (a train spec; kind may be left out), grid (an object mapping a
+          dotted train-spec path to an array of values, e.g. {"sampler.samples_per_class": [4, 16],
+          "model.embedding_dim": [2, 8], "seed": [0, 1, 2]}; at most 1000 runs), replicate (the axis runs are
+          repeated over; cells aggregate across it) [seed when the grid has it, else none]. Writes kind, spec,
+          axes, replicate_axis, cells (per grid point: runs, succeeded, failed, healthy/partial/collapsed counts,
+          collapse_rate, degraded_rate, mean_first_collapse_step, metrics mean/min/max), runs, summary.
         Limits: at most 1e8 model parameters; a test split of at most 20000 rows (exact evaluation).
 
         Exit status: 0 done, 2 invalid spec or data (one line naming the field), 1 other failure.
@@ -79,6 +85,9 @@ struct Run: ParsableCommand {
                 print(String(format: "verdict %@  L_hard %.4g  d_iso [%.4g, %.4g]  d_haus [%.4g, %.4g]  P@1 %.4f  MAP@R %.4f",
                              r.verdict.rawValue, e.lHard, e.dIso.lower, e.dIso.upper, e.dHaus.lower, e.dHaus.upper,
                              r.final.eval.precisionAt1, r.final.eval.mapAtR))
+            case .swept(let r):
+                print("wrote \(sink.resultPath) (runs in \(sink.directory)/runs/)")
+                print(SweepTable.render(r), terminator: "")
             case .stopped(let step):
                 print("stopped at step \(step)" + (FileManager.default.fileExists(atPath: sink.checkpointPath) ? "; resume with --resume (checkpoint \(sink.checkpointPath))" : ""))
             }

@@ -32,7 +32,7 @@ final class ScratchDatabase {
     @Test func migrateAppliesOnceAndCreatesTheSchema() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
-        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql"])
+        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
         #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "job_events", "jobs", "metrics", "reports", "schema_migrations"])
@@ -74,9 +74,9 @@ final class ScratchDatabase {
         threads.forEach { $0.start() }
         while results.count < 4 { Thread.sleep(forTimeInterval: 0.01) }
         let counts = try results.values.map { try $0.get() }
-        #expect(counts.sorted() == [0, 0, 0, 3])
+        #expect(counts.sorted() == [0, 0, 0, Migrations.all.count])
         let db = try scratch.connect()
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.schema_migrations").int(0, "n") == 3)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.schema_migrations").int(0, "n") == Migrations.all.count)
     }
 
     @Test func enqueueReturnsAnIdNotifiesAndDedupes() throws {

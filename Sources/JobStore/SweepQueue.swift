@@ -1,0 +1,107 @@
+// Sweeps in the queue: a claimed sweep parent queues its runs as child jobs, waits without a lease
+// while any worker runs them, and is claimed again to aggregate them once the last one has ended
+// (sql/004_sweeps.sql queues it again).
+import Foundation
+import Jobs
+
+/// What one claim of a sweep parent did.
+public enum SweepStep: Sendable, Equatable {
+    /// Queued this many child jobs; the parent now waits for them.
+    case fannedOut(Int)
+    /// Some children have not ended yet; the parent waits again.
+    case waiting
+    /// Every child had ended: the parent succeeded with this result.
+    case aggregated(SweepResult)
+    /// The parent is no longer this worker's (rescued or cancelled).
+    case lostLease
+}
+
+/// The statements of a sweep's life. Each claim's work is one transaction holding the parent's row
+/// lock, which the child-finished trigger also takes: a child that ends meanwhile is never missed.
+public enum SweepQueue {
+    /// Moves a claimed sweep parent on: fan out (first claim), wait again, or aggregate (all children ended).
+    public static func advance(_ db: PGConnection, _ job: ClaimedJob, owner: String, sweep: SweepSpec) throws -> SweepStep {
+        try db.transaction {
+            let held = try db.execute("""
+                SELECT id FROM isomine.jobs
+                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer FOR UPDATE
+                """, [String(job.id), owner, String(job.attempt)]).count == 1
+            guard held else { return .lostLease }
+            let children = try db.execute("""
+                SELECT id, state, spec::text AS spec, result::text AS result, last_error
+                  FROM isomine.jobs WHERE parent_id = $1::bigint ORDER BY id
+                """, [String(job.id)])
+            if children.count == 0 {
+                let n = try fanOut(db, job, sweep: sweep)
+                try wait(db, job)
+                try JobQueue.event(db, job.id, "sweep.started", "{\"runs\": \(n)}")
+                return .fannedOut(n)
+            }
+            var outcomes: [SweepChildOutcome] = []
+            let indexBySpec = Dictionary(try sweep.children.map { (try key($0.spec.json), $0.index) }, uniquingKeysWith: { a, _ in a })
+            for r in 0..<children.count {
+                let state = try children.string(r, "state") ?? ""
+                if state == "queued" || state == "running" {
+                    try wait(db, job)
+                    return .waiting
+                }
+                // Children are matched to grid points by their (normalised) spec, not by order.
+                guard let text = try children.string(r, "spec"), case .train(let spec)? = try? JobSpec.parse(Data(text.utf8)),
+                      let index = indexBySpec[try key(spec.json)] else { continue }
+                let result = try children.string(r, "result").flatMap { try? JSONValue.parse(Data($0.utf8)) }
+                outcomes.append(SweepChildOutcome(index: index, id: try children.int(r, "id"), state: state, result: result,
+                                                  error: try children.string(r, "last_error")))
+            }
+            let result = SweepResult(sweep: sweep, outcomes: outcomes)
+            let text = String(decoding: try JSONValue.from(result).serialized(pretty: false), as: UTF8.self)
+            try db.execute("""
+                UPDATE isomine.jobs SET state = 'succeeded', result = $2::jsonb, finished_at = now(), lease_owner = NULL, lease_expires = NULL
+                 WHERE id = $1::bigint
+                """, [String(job.id), text])
+            try JobQueue.event(db, job.id, "job.succeeded", "{}")
+            let summary = String(decoding: try JSONValue.from(result.summary).serialized(pretty: false), as: UTF8.self)
+            try JobQueue.event(db, job.id, "sweep.finished", summary)
+            return .aggregated(result)
+        }
+    }
+
+    /// Queues every run of the sweep as a child train job (the parent's priority) in one statement.
+    static func fanOut(_ db: PGConnection, _ job: ClaimedJob, sweep: SweepSpec) throws -> Int {
+        let specs = String(decoding: try JSONValue.array(sweep.children.map { $0.spec.json }).serialized(pretty: false), as: UTF8.self)
+        let n = try db.execute("""
+            WITH parent AS (SELECT priority FROM isomine.jobs WHERE id = $1::bigint),
+            children AS (
+                INSERT INTO isomine.jobs (kind, spec, priority, parent_id, max_attempts)
+                SELECT 'train', s.spec, parent.priority, $1::bigint, isomine.default_max_attempts('train')
+                  FROM parent, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS s(spec, n)
+                 ORDER BY s.n
+                RETURNING id),
+            events AS (
+                INSERT INTO isomine.job_events (job_id, type, data)
+                SELECT id, 'job.enqueued', jsonb_build_object('kind', 'train', 'sweep', $1::bigint) FROM children)
+            SELECT count(*) AS n FROM children
+            """, [String(job.id), specs]).int(0, "n") ?? 0
+        try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(job.id)])
+        return n
+    }
+
+    /// The parent waits: still running, but with no lease, so the rescuer leaves it alone and the
+    /// child-finished trigger may queue it again.
+    static func wait(_ db: PGConnection, _ job: ClaimedJob) throws {
+        try db.execute("""
+            UPDATE isomine.jobs SET lease_owner = NULL, lease_expires = NULL, heartbeat_at = now() WHERE id = $1::bigint
+            """, [String(job.id)])
+    }
+
+    static func key(_ spec: JSONValue) throws -> String {
+        String(decoding: try spec.serialized(pretty: false), as: UTF8.self)
+    }
+
+    /// How many of a sweep's children are in each state.
+    public static func progress(_ db: PGConnection, parent: Int) throws -> [String: Int] {
+        let rows = try db.execute("SELECT state, count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint GROUP BY state", [String(parent)])
+        var out: [String: Int] = [:]
+        for r in 0..<rows.count { out[try rows.string(r, "state") ?? ""] = try rows.int(r, "n") ?? 0 }
+        return out
+    }
+}

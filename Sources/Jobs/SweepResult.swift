@@ -1,0 +1,206 @@
+// The result of a sweep: its children's outcomes aggregated per grid cell (collapse rate, final metrics).
+import Trainer
+
+/// How one child of a sweep ended, as the aggregation sees it (read from files or from job rows).
+public struct SweepChildOutcome: Sendable, Equatable {
+    /// The child's position in `SweepSpec.children`.
+    public var index: Int
+    /// Its job id, when it ran through the database.
+    public var id: Int?
+    /// succeeded | failed | dead | cancelled.
+    public var state: String
+    /// The child's result document (train result.json) when it succeeded.
+    public var result: JSONValue?
+    public var error: String?
+
+    public init(index: Int, id: Int? = nil, state: String, result: JSONValue? = nil, error: String? = nil) {
+        self.index = index
+        self.id = id
+        self.state = state
+        self.result = result
+        self.error = error
+    }
+}
+
+/// Mean, smallest and largest value of one final metric over a cell's successful runs.
+public struct MetricSpread: Sendable, Codable, Equatable {
+    public var mean: Double
+    public var min: Double
+    public var max: Double
+}
+
+/// One child in the sweep result.
+public struct SweepRun: Sendable, Codable, Equatable {
+    public var index: Int
+    public var id: Int?
+    public var cell: Int
+    /// Every axis's value for this run.
+    public var params: [String: JSONValue]
+    public var state: String
+    public var verdict: Verdict?
+    /// First evaluation step whose verdict was collapsed.
+    public var firstCollapseStep: Int?
+    /// Final metrics (see `SweepResult.metricNames`).
+    public var final: [String: Double]
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case index, id, cell, params, state, verdict
+        case firstCollapseStep = "first_collapse_step"
+        case final, error
+    }
+}
+
+/// One grid cell: its runs over the replicate axis, aggregated.
+public struct SweepCell: Sendable, Codable, Equatable {
+    public var cell: Int
+    /// The value of every cell axis (the replicate axis excluded).
+    public var params: [String: JSONValue]
+    public var runs: Int
+    public var succeeded: Int
+    /// Runs that ended failed or dead.
+    public var failed: Int
+    public var cancelled: Int
+    public var healthy: Int
+    public var partial: Int
+    public var collapsed: Int
+    /// collapsed / succeeded (nil when nothing succeeded).
+    public var collapseRate: Double?
+    /// (partial + collapsed) / succeeded.
+    public var degradedRate: Double?
+    /// Mean, over the runs that were collapsed at some evaluation, of the first such step.
+    public var meanFirstCollapseStep: Double?
+    public var metrics: [String: MetricSpread]
+
+    enum CodingKeys: String, CodingKey {
+        case cell, params, runs, succeeded, failed, cancelled, healthy, partial, collapsed
+        case collapseRate = "collapse_rate"
+        case degradedRate = "degraded_rate"
+        case meanFirstCollapseStep = "mean_first_collapse_step"
+        case metrics
+    }
+}
+
+/// Totals over the whole sweep.
+public struct SweepSummary: Sendable, Codable, Equatable {
+    public var runs: Int
+    public var succeeded: Int
+    public var failed: Int
+    public var cancelled: Int
+    public var collapsed: Int
+    public var collapseRate: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case runs, succeeded, failed, cancelled, collapsed
+        case collapseRate = "collapse_rate"
+    }
+}
+
+/// One grid axis in the result.
+public struct SweepAxisInfo: Sendable, Codable, Equatable {
+    public var path: String
+    public var values: [JSONValue]
+}
+
+/// result.json of a sweep.
+public struct SweepResult: Sendable, Codable, Equatable {
+    public var kind = "sweep"
+    public var spec: JSONValue
+    /// Every axis, in expansion order (the replicate axis last).
+    public var axes: [SweepAxisInfo]
+    public var replicateAxis: String?
+    public var cells: [SweepCell]
+    public var runs: [SweepRun]
+    public var summary: SweepSummary
+
+    enum CodingKeys: String, CodingKey {
+        case kind, spec, axes
+        case replicateAxis = "replicate_axis"
+        case cells, runs, summary
+    }
+
+    /// Final metrics collected per run, with where they sit in a train result.
+    public static let metricPaths: [(String, [String])] = [
+        ("precision_at_1", ["final", "eval", "precision_at_1"]),
+        ("r_precision", ["final", "eval", "r_precision"]),
+        ("map_at_r", ["final", "eval", "map_at_r"]),
+        ("loss", ["final", "loss"]),
+        ("active_fraction", ["final", "active_fraction"]),
+        ("relative_spread", ["final", "collapse", "relative_spread"]),
+        ("l_hard", ["final", "estimators", "l_hard"]),
+        ("d_iso_upper", ["final", "estimators", "d_iso", "upper"]),
+        ("d_haus_upper", ["final", "estimators", "d_haus", "upper"]),
+    ]
+
+    /// Aggregates `outcomes` (one per child, any order) of `sweep`.
+    public init(sweep: SweepSpec, outcomes: [SweepChildOutcome]) {
+        spec = sweep.json
+        axes = sweep.axes.map { SweepAxisInfo(path: $0.path, values: $0.values) }
+        replicateAxis = sweep.replicateAxis
+        let byIndex = Dictionary(outcomes.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        let runs = sweep.children.map { child in
+            let outcome = byIndex[child.index] ?? SweepChildOutcome(index: child.index, state: "missing")
+            var params: [String: JSONValue] = [:]
+            for (a, axis) in sweep.axes.enumerated() { params[axis.path] = child.values[a] }
+            var final: [String: Double] = [:]
+            var verdict: Verdict?
+            var firstCollapse: Int?
+            if outcome.state == "succeeded", let r = outcome.result {
+                for (name, path) in SweepResult.metricPaths {
+                    if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
+                }
+                if case .string(let v)? = r["verdict"] { verdict = Verdict(rawValue: v) }
+                if case .array(let history)? = r["history"] {
+                    for record in history where record["verdict"] == .string(Verdict.collapsed.rawValue) {
+                        if case .number(let s)? = record["step"] { firstCollapse = Int(s) }
+                        break
+                    }
+                }
+            }
+            return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
+                            verdict: verdict, firstCollapseStep: firstCollapse, final: final, error: outcome.error)
+        }
+        self.runs = runs
+        let cellAxes = sweep.cellAxes
+        cells = (0..<sweep.cellCount).map { cell in
+            let members = runs.filter { $0.cell == cell }
+            var params: [String: JSONValue] = [:]
+            if let first = members.first { for axis in cellAxes { params[axis.path] = first.params[axis.path] } }
+            return SweepResult.aggregate(cell: cell, params: params, members)
+        }
+        let ok = runs.filter { $0.state == "succeeded" }
+        let collapsed = ok.filter { $0.verdict == .collapsed }.count
+        summary = SweepSummary(
+            runs: runs.count, succeeded: ok.count, failed: runs.filter { $0.state == "failed" || $0.state == "dead" || $0.state == "missing" }.count,
+            cancelled: runs.filter { $0.state == "cancelled" }.count, collapsed: collapsed,
+            collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
+    }
+
+    static func aggregate(cell: Int, params: [String: JSONValue], _ members: [SweepRun]) -> SweepCell {
+        let ok = members.filter { $0.state == "succeeded" }
+        let count = { (v: Verdict) in ok.filter { $0.verdict == v }.count }
+        let collapsed = count(.collapsed), partial = count(.partial)
+        var metrics: [String: MetricSpread] = [:]
+        for (name, _) in metricPaths {
+            let values = ok.compactMap { $0.final[name] }
+            guard !values.isEmpty else { continue }
+            metrics[name] = MetricSpread(mean: values.reduce(0, +) / Double(values.count), min: values.min()!, max: values.max()!)
+        }
+        let steps = ok.compactMap(\.firstCollapseStep)
+        return SweepCell(
+            cell: cell, params: params, runs: members.count, succeeded: ok.count,
+            failed: members.filter { $0.state == "failed" || $0.state == "dead" || $0.state == "missing" }.count,
+            cancelled: members.filter { $0.state == "cancelled" }.count,
+            healthy: count(.healthy), partial: partial, collapsed: collapsed,
+            collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count),
+            degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),
+            meanFirstCollapseStep: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
+            metrics: metrics)
+    }
+
+    static func value(_ v: JSONValue, _ path: [String]) -> JSONValue? {
+        var current: JSONValue? = v
+        for key in path { current = current?[key] }
+        return current
+    }
+}

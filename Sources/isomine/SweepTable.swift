@@ -1,0 +1,23 @@
+// A sweep result as a plain-text table: one line per grid cell.
+import Foundation
+import Jobs
+
+enum SweepTable {
+    /// Cell axes, runs, verdict counts, collapse rate and mean final P@1, aligned in columns.
+    static func render(_ r: SweepResult) -> String {
+        let axes = r.axes.map(\.path).filter { $0 != r.replicateAxis }
+        var rows: [[String]] = [axes + ["runs", "collapsed", "partial", "failed", "collapse_rate", "P@1"]]
+        for cell in r.cells {
+            rows.append(axes.map { cell.params[$0].map(SweepSpec.text) ?? "" } + [
+                String(cell.runs), String(cell.collapsed), String(cell.partial), String(cell.failed + cell.cancelled),
+                cell.collapseRate.map { String(format: "%.2f", $0) } ?? "-",
+                cell.metrics["precision_at_1"].map { String(format: "%.3f", $0.mean) } ?? "-",
+            ])
+        }
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: " +$", with: "", options: .regularExpression)
+        }.joined(separator: "\n") + "\n" + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
+    }
+}

@@ -1,0 +1,147 @@
+// Sweep specs (expansion, validation that names the grid value) and sweeps run in-process.
+import Foundation
+import Testing
+@testable import Jobs
+
+/// A small sweep on blobs: 2 × 2 cells × 2 seeds, a few steps each.
+let tinySweep = """
+{"kind":"sweep","name":"tiny","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},
+ "model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":6,"eval_every":3,"estimators":{"probe_size":16,"iterations":10}},
+ "grid":{"seed":[0,1],"model.embedding_dim":[2,4],"sampler.samples_per_class":[2,3]}}
+"""
+
+func sweepSpec(_ json: String) throws -> SweepSpec {
+    guard case .sweep(let s) = try JobSpec.parse(Data(json.utf8)) else { throw RunError("not a sweep") }
+    return s
+}
+
+@Suite struct SweepSpecTests {
+    @Test func expandsTheGridWithTheReplicateAxisLast() throws {
+        let s = try sweepSpec(tinySweep)
+        #expect(s.axes.map(\.path) == ["model.embedding_dim", "sampler.samples_per_class", "seed"])
+        #expect(s.replicateAxis == "seed" && s.cellCount == 4 && s.children.count == 8)
+        #expect(s.children.map(\.cell) == [0, 0, 1, 1, 2, 2, 3, 3])
+        let c = s.children[5]
+        #expect(c.values == [.number(4), .number(2), .number(1)])
+        #expect(c.spec.training.model.embeddingDim == 4 && c.spec.training.samplesPerClass == 2 && c.spec.training.seed == 1)
+        #expect(c.spec.training.classesPerBatch == 4 && c.spec.training.steps == 6)
+        #expect(c.spec.name == "tiny [model.embedding_dim=4, sampler.samples_per_class=2, seed=1]")
+        // Distinct grid points give distinct specs.
+        #expect(Set(s.children.map { String(decoding: try! $0.spec.json.serialized(pretty: false), as: UTF8.self) }).count == 8)
+        // The normalised spec parses back to the same sweep.
+        #expect(try JobSpec.parse(s.json) == .sweep(s))
+    }
+
+    @Test func replicateAxisCanBeChosenOrAbsent() throws {
+        let base = #""base":{"dataset":{"type":"digits"}}"#
+        let none = try sweepSpec(#"{"kind":"sweep",\#(base),"grid":{"miner":["batch-hard","semi-hard"]}}"#)
+        #expect(none.replicateAxis == nil && none.cellCount == 2 && none.children.map(\.cell) == [0, 1])
+        #expect(none.children[1].spec.name == "sweep [miner=semi-hard]")
+        let chosen = try sweepSpec(#"{"kind":"sweep",\#(base),"grid":{"miner":["batch-hard","semi-hard"],"steps":[10,20,30]},"replicate":"miner"}"#)
+        #expect(chosen.axes.map(\.path) == ["steps", "miner"] && chosen.cellCount == 3)
+        // A path into an absent object creates it.
+        let nested = try sweepSpec(#"{"kind":"sweep",\#(base),"grid":{"optimizer.schedule.type":["cosine"]}}"#)
+        #expect(nested.children[0].spec.training.optimizer.schedule == .cosine(minimum: 0))
+    }
+
+    @Test func badSweepsNameTheField() {
+        let base = #""base":{"dataset":{"type":"digits"}}"#
+        let cases: [(String, String)] = [
+            (#"{"kind":"sweep","grid":{"seed":[1]}}"#, "spec.base: is required (a train spec)"),
+            (#"{"kind":"sweep","base":[],"grid":{"seed":[1]}}"#, "spec.base: must be an object (a train spec), got an array"),
+            (#"{"kind":"sweep","base":{"kind":"analyze"},"grid":{"seed":[1]}}"#, "spec.base.kind: a sweep runs train jobs: must be \"train\" or left out"),
+            (#"{"kind":"sweep",\#(base)}"#, "spec.grid: is required (an object of path: [values])"),
+            (#"{"kind":"sweep",\#(base),"grid":{}}"#, "spec.grid: must be a non-empty object mapping train-spec paths to arrays of values"),
+            (#"{"kind":"sweep",\#(base),"grid":{"seed":3}}"#, "spec.grid[\"seed\"]: must be a non-empty array of values"),
+            (#"{"kind":"sweep",\#(base),"grid":{"seed":[]}}"#, "spec.grid[\"seed\"]: must be a non-empty array of values"),
+            (#"{"kind":"sweep",\#(base),"grid":{"seed":[1,2,1]}}"#, "spec.grid[\"seed\"][2]: repeats an earlier value"),
+            (#"{"kind":"sweep",\#(base),"grid":{"model..embedding_dim":[2]}}"#, "spec.grid[\"model..embedding_dim\"]: is not a dotted path to a train-spec field (e.g. sampler.samples_per_class)"),
+            (#"{"kind":"sweep",\#(base),"grid":{"name":["a"]}}"#, "spec.grid[\"name\"]: 'name' cannot be swept"),
+            (#"{"kind":"sweep",\#(base),"grid":{"seed":[1]},"replicate":"steps"}"#, "spec.replicate: 'steps' is not an axis of spec.grid; expected one of seed"),
+            (#"{"kind":"sweep",\#(base),"grid":{"seed":[1]},"repeat":2}"#, "spec.repeat: unknown field; known fields here: base, grid, kind, name, replicate"),
+            (#"{"kind":"sweep",\#(base),"grid":{"sampler.samples_per_class":[4,1]}}"#, "spec.grid[\"sampler.samples_per_class\"][1]: must be at least 2"),
+            (#"{"kind":"sweep",\#(base),"grid":{"model.embedding_dim":["2"]}}"#, "spec.grid[\"model.embedding_dim\"][0]: must be an integer, got a string"),
+            (#"{"kind":"sweep",\#(base),"grid":{"modle.embedding_dim":[2]}}"#, "spec.base.modle: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, optimizer, sampler, seed, split, standardize, steps (in the run modle.embedding_dim=2)"),
+            (#"{"kind":"sweep",\#(base),"grid":{"dataset.type.x":[2]}}"#, "spec.grid[\"dataset.type.x\"]: cannot set a field inside spec.base.type, which is a string"),
+            (#"{"kind":"sweep","base":{"dataset":{"type":"digits"},"steps":0},"grid":{"seed":[1]}}"#, "spec.base.steps: must be between 1 and 100000000, got 0 (in the run seed=1)"),
+            (#"{"kind":"sweep",\#(base),"grid":{"seed":\#(Array(0..<40)),"steps":\#(Array(1...30))}}"#, "spec.grid: expands to 1200 runs; a sweep may have at most 1000"),
+        ]
+        for (json, expected) in cases {
+            #expect(specError(json) == expected, "\(json)")
+        }
+    }
+}
+
+@Suite struct SweepRunTests {
+    @Test func runsEveryChildAndAggregatesPerCell() throws {
+        let spec = try JobSpec.parse(Data(tinySweep.utf8))
+        let sink = MemorySink()
+        guard case .swept(let r) = try Runner().run(spec, sink: sink) else { Issue.record("no sweep result"); return }
+        #expect(r.runs.count == 8 && r.cells.count == 4 && sink.children.count == 8)
+        #expect(r.summary.runs == 8 && r.summary.succeeded == 8 && r.summary.failed == 0)
+        for cell in r.cells {
+            #expect(cell.runs == 2 && cell.succeeded == 2)
+            #expect(cell.healthy + cell.partial + cell.collapsed == 2)
+            #expect(cell.collapseRate == Double(cell.collapsed) / 2)
+            let p1 = try #require(cell.metrics["precision_at_1"])
+            let members = r.runs.filter { $0.cell == cell.cell }.compactMap { $0.final["precision_at_1"] }
+            #expect(members.count == 2 && abs(p1.mean - (members[0] + members[1]) / 2) < 1e-12)
+            #expect(p1.min == members.min() && p1.max == members.max())
+            #expect(cell.params.keys.sorted() == ["model.embedding_dim", "sampler.samples_per_class"])
+        }
+        // Each run equals the same train spec run alone.
+        guard case .sweep(let sweep) = spec,
+              case .finished(let alone) = try Runner().run(.train(sweep.children[3].spec), sink: MemorySink()) else { Issue.record("rerun"); return }
+        #expect(r.runs[3].final["map_at_r"] == alone.final.eval.mapAtR)
+        #expect(sink.result == .sweep(r))
+    }
+
+    @Test func aggregationCountsFailuresAndVerdicts() throws {
+        let sweep = try sweepSpec(#"{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"seed":[0,1,2,3]}}"#)
+        func result(_ verdict: String, p1: Double, collapseAt: Int?) -> JSONValue {
+            let history: [JSONValue] = [0, 10, 20].map { step in
+                .object(["step": .number(Double(step)), "verdict": .string(collapseAt.map { step >= $0 } == true ? "collapsed" : "healthy")])
+            }
+            return .object(["verdict": .string(verdict), "history": .array(history),
+                            "final": .object(["eval": .object(["precision_at_1": .number(p1)])])])
+        }
+        let r = SweepResult(sweep: sweep, outcomes: [
+            SweepChildOutcome(index: 2, id: 12, state: "succeeded", result: result("collapsed", p1: 0.2, collapseAt: 10)),
+            SweepChildOutcome(index: 0, id: 10, state: "succeeded", result: result("healthy", p1: 0.9, collapseAt: nil)),
+            SweepChildOutcome(index: 1, id: 11, state: "dead", error: "boom"),
+        ])
+        #expect(r.cells.count == 1 && r.replicateAxis == "seed")
+        let c = r.cells[0]
+        #expect(c.runs == 4 && c.succeeded == 2 && c.failed == 2 && c.collapsed == 1 && c.healthy == 1)
+        #expect(c.collapseRate == 0.5 && c.meanFirstCollapseStep == 10)
+        #expect(c.metrics["precision_at_1"] == MetricSpread(mean: 0.55, min: 0.2, max: 0.9))
+        #expect(r.runs.map(\.state) == ["succeeded", "dead", "succeeded", "missing"])
+        #expect(r.runs[1].error == "boom" && r.runs[2].id == 12 && r.runs[2].firstCollapseStep == 10)
+        #expect(r.summary == SweepSummary(runs: 4, succeeded: 2, failed: 2, cancelled: 0, collapsed: 1, collapseRate: 0.5))
+    }
+
+    @Test func cliRunsASweepAndResumeSkipsFinishedRuns() throws {
+        let dir = TempDir()
+        let spec = dir.write("sweep.json", tinySweep)
+        let first = try isomine(["run", spec, "--out", dir.path + "/out", "--quiet"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("model.embedding_dim  sampler.samples_per_class  runs  collapsed"))
+        #expect(first.stdout.contains("8 runs, "))
+        let runs = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out/runs").sorted()
+        #expect(runs == (0..<8).map { String(format: "%03d", $0) })
+        let whole = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json"))
+        // Remove one run's result: --resume runs only that one again and aggregates the same figures.
+        try FileManager.default.removeItem(atPath: dir.path + "/out/runs/005/result.json")
+        let resumed = try isomine(["run", spec, "--out", dir.path + "/out", "--quiet", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let again = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json"))
+        func finals(_ d: Data) throws -> JSONValue? { try JSONValue.parse(d)["runs"] }
+        let a = try #require(try finals(whole)), b = try #require(try finals(again))
+        guard case .array(let ra) = a, case .array(let rb) = b else { Issue.record("runs"); return }
+        #expect(ra.map { $0["final"] } == rb.map { $0["final"] })
+        // A different spec in the same directory is refused rather than mixed in.
+        let other = dir.write("other.json", tinySweep.replacingOccurrences(of: #""steps":6"#, with: #""steps":5"#))
+        let mixed = try isomine(["run", other, "--out", dir.path + "/out", "--quiet", "--resume"])
+        #expect(mixed.status == 1 && mixed.stderr.contains("holds the result of a different spec"))
+    }
+}
