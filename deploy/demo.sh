@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on a fresh machine: installs missing packages, builds, starts a private
-# PostgreSQL, migrates, enqueues the reference digits training (batch-hard) and the paper-toy
-# analysis, runs a worker until the queue is empty, and prints where the results are.
+# PostgreSQL, migrates, enqueues the reference digits training (batch-hard), the paper-toy analysis
+# and the small digits collapse sweep, runs two workers until the queue is empty, and prints where
+# the results are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 isomine=$(bash deploy/build.sh)
@@ -9,13 +10,18 @@ eval "$(bash deploy/pg.sh start)"
 "$isomine" migrate
 train=$("$isomine" enqueue train deploy/examples/digits-batch-hard.json)
 analyze=$("$isomine" enqueue analyze deploy/examples/analyze-toy20.json)
-"$isomine" worker --exit-when-idle
-"$isomine" jobs list --limit 10
+sweep=$("$isomine" enqueue sweep deploy/examples/sweep-digits.json)
+# Two job threads with one BLAS thread each (the examples set blas_threads 1): one per core.
+"$isomine" worker --concurrency 2 --exit-when-idle --log-level warning
+"$isomine" jobs list --hide-runs --limit 5
 mkdir -p out
-"$isomine" jobs show "$train" > "out/job-$train.json"
-"$isomine" jobs show "$analyze" > "out/job-$analyze.json"
+for id in "$train" "$analyze" "$sweep"; do "$isomine" jobs show "$id" > "out/job-$id.json"; done
+echo
+echo "sweep $sweep (hard mining on digits: collapse rate per batch size and embedding dimension):"
+"$isomine" jobs show "$sweep" --cells
 echo
 echo "results: $PWD/out/job-$train.json (digits training, result under \"result\")"
 echo "         $PWD/out/job-$analyze.json (toy20 analysis)"
+echo "         $PWD/out/job-$sweep.json (the sweep; its 36 runs: $isomine jobs list --parent $sweep)"
 echo "metrics: DATABASE_URL='$DATABASE_URL' $isomine metrics $train"
 echo "PostgreSQL stays up for queries; stop it with deploy/pg.sh stop"

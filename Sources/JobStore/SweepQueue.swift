@@ -96,12 +96,4 @@ public enum SweepQueue {
     static func key(_ spec: JSONValue) throws -> String {
         String(decoding: try spec.serialized(pretty: false), as: UTF8.self)
     }
-
-    /// How many of a sweep's children are in each state.
-    public static func progress(_ db: PGConnection, parent: Int) throws -> [String: Int] {
-        let rows = try db.execute("SELECT state, count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint GROUP BY state", [String(parent)])
-        var out: [String: Int] = [:]
-        for r in 0..<rows.count { out[try rows.string(r, "state") ?? ""] = try rows.int(r, "n") ?? 0 }
-        return out
-    }
 }

@@ -10,7 +10,7 @@ struct Enqueue: ParsableCommand {
         abstract: "Validate a spec and queue it in PostgreSQL; prints the job id.",
         discussion: "SQL does the same: SELECT isomine.enqueue('train', '{...}'::jsonb, priority => 0, run_after => now(), unique_key => NULL, max_attempts => NULL);")
 
-    @Argument(help: "Job kind: train or analyze.")
+    @Argument(help: "Job kind: train, analyze or sweep.")
     var kind: String
 
     @Argument(help: "Path of the job spec (JSON).")
@@ -25,7 +25,7 @@ struct Enqueue: ParsableCommand {
     @Option(help: "Deduplicate: while a queued or running job holds this key, return its id instead.")
     var uniqueKey: String?
 
-    @Option(help: "Attempts before the job is dead (default by kind: train 3, analyze 2).")
+    @Option(help: "Attempts before the job is dead (default by kind: train 3, analyze 2, sweep 1; a sweep's runs get train's 3).")
     var maxAttempts: Int?
 
     func run() throws {
@@ -119,9 +119,13 @@ struct Jobs: ParsableCommand {
         subcommands: [List.self, Show.self, Cancel.self, Retry.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Jobs, newest first.")
+        static let configuration = CommandConfiguration(abstract: "Jobs, newest first (a sweep's runs show their sweep's id under parent).")
         @Option(help: "Only this state: queued, running, succeeded, failed, cancelled, dead.")
         var state: String?
+        @Option(help: "Only the runs of this sweep.")
+        var parent: Int?
+        @Flag(help: "Leave out the runs of sweeps (jobs with a parent).")
+        var hideRuns = false
         @Option(help: "At most this many.")
         var limit = 50
 
@@ -129,26 +133,33 @@ struct Jobs: ParsableCommand {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
                 let rows = try db.execute("""
-                    SELECT id, kind, state, attempt, max_attempts, priority, to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created,
-                           coalesce(result->>'verdict', '') AS verdict
-                      FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) ORDER BY id DESC LIMIT $2::integer
-                    """, [state, String(limit)])
-                print("id      kind     state      attempt  priority  created              verdict")
+                    SELECT id, kind, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
+                           to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->>'verdict', '') AS verdict,
+                           coalesce(spec->>'name', '') AS name
+                      FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) AND ($3::bigint IS NULL OR parent_id = $3::bigint)
+                       AND (NOT $4::boolean OR parent_id IS NULL)
+                     ORDER BY id DESC LIMIT $2::integer
+                    """, [state, String(limit), parent.map(String.init), String(hideRuns)])
+                let columns: [(String, String, Int)] = [
+                    ("id", "id", 8), ("kind", "kind", 9), ("state", "state", 11), ("attempt", "attempts", 9), ("priority", "priority", 10),
+                    ("parent", "parent", 8), ("created", "created", 21), ("verdict", "verdict", 11), ("name", "name", 0),
+                ]
+                print(columns.map { $0.2 > 0 ? $0.0.padding(toLength: $0.2, withPad: " ", startingAt: 0) : $0.0 }.joined())
                 for r in 0..<rows.count {
-                    let cells = try ["id", "kind", "state"].map { try rows.string(r, $0) ?? "" }
-                    let attempt = "\(try rows.string(r, "attempt") ?? "")/\(try rows.string(r, "max_attempts") ?? "")"
-                    print(cells[0].padding(toLength: 8, withPad: " ", startingAt: 0) + cells[1].padding(toLength: 9, withPad: " ", startingAt: 0)
-                          + cells[2].padding(toLength: 11, withPad: " ", startingAt: 0) + attempt.padding(toLength: 9, withPad: " ", startingAt: 0)
-                          + (try rows.string(r, "priority") ?? "").padding(toLength: 10, withPad: " ", startingAt: 0)
-                          + (try rows.string(r, "created") ?? "").padding(toLength: 21, withPad: " ", startingAt: 0) + (try rows.string(r, "verdict") ?? ""))
+                    print(try columns.map { column in
+                        let value = try rows.string(r, column.1) ?? ""
+                        return column.2 > 0 ? value.padding(toLength: max(column.2, value.count + 1), withPad: " ", startingAt: 0) : value
+                    }.joined())
                 }
             }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One job as JSON (spec, state, attempts, last error, result).")
+        static let configuration = CommandConfiguration(abstract: "One job as JSON (spec, state, attempts, last error, result; a sweep also shows how many of its runs are in each state).")
         @Argument var id: Int
+        @Flag(help: "For a finished sweep: print its per-cell table (collapse rate, P@1) instead of the JSON.")
+        var cells = false
 
         func run() throws {
             try CLIError.reporting {
@@ -156,17 +167,30 @@ struct Jobs: ParsableCommand {
                 let rows = try db.execute("""
                     SELECT jsonb_build_object('id', id, 'kind', kind, 'state', state, 'attempt', attempt, 'max_attempts', max_attempts,
                            'priority', priority, 'run_after', run_after, 'created_at', created_at, 'started_at', started_at,
-                           'finished_at', finished_at, 'last_error', last_error, 'unique_key', unique_key, 'spec', spec, 'result', result)::text AS job
-                      FROM isomine.jobs WHERE id = $1::bigint
+                           'finished_at', finished_at, 'last_error', last_error, 'unique_key', unique_key, 'parent_id', parent_id,
+                           'spec', spec, 'result', result,
+                           'runs', CASE WHEN kind = 'sweep' THEN (SELECT coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
+                                                                    FROM (SELECT state, count(*) AS n FROM isomine.jobs c WHERE c.parent_id = j.id GROUP BY state) s)
+                                   END)::text AS job
+                      FROM isomine.jobs j WHERE id = $1::bigint
                     """, [String(id)])
                 guard rows.count == 1, let text = try rows.string(0, "job") else { throw RunError("job \(id) does not exist") }
-                print(String(decoding: try JSONValue.parse(Data(text.utf8)).serialized(), as: UTF8.self))
+                let job = try JSONValue.parse(Data(text.utf8))
+                if cells {
+                    guard let result = job["result"], result["kind"] == .string("sweep") else {
+                        throw RunError("job \(id) is not a finished sweep; --cells needs one")
+                    }
+                    let sweep = try JSONDecoder().decode(SweepResult.self, from: try result.serialized(pretty: false))
+                    print(SweepTable.render(sweep), terminator: "")
+                } else {
+                    print(String(decoding: try job.serialized(), as: UTF8.self))
+                }
             }
         }
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Queue a failed, dead or cancelled job again with fresh attempts.")
+        static let configuration = CommandConfiguration(abstract: "Queue a failed, dead or cancelled job again with fresh attempts (a sweep: with its failed, dead or cancelled runs).")
         @Argument var id: Int
 
         func run() throws {
@@ -179,7 +203,7 @@ struct Jobs: ParsableCommand {
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a queued or running job (a running one stops between steps).")
+        static let configuration = CommandConfiguration(abstract: "Cancel a queued or running job (a running one stops between steps; a sweep cancels its runs).")
         @Argument var id: Int
 
         func run() throws {
