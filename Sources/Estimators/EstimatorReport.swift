@@ -34,6 +34,19 @@ public struct ProbeInfo: Sendable, Codable, Equatable {
     public var seed: UInt64
 }
 
+/// The points an estimator report was computed from: the analysed rows of f and the best f* found.
+public struct FStarPoints: Sendable, Equatable {
+    /// Rows of the input that were analysed (all of them, or the stratified probe).
+    public var rows: [Int]
+    public var labels: [Int]
+    /// f on those rows.
+    public var f: Matrix<Double>
+    /// The certified f* with the smallest isometric error (its error is d_iso's upper bound).
+    public var isometric: Matrix<Double>
+    /// The certified f* closest to f pointwise (its distance is d_haus's upper bound).
+    public var hausdorff: Matrix<Double>
+}
+
 /// Everything the estimators say about one labelled embedding (the `estimators` block of results).
 public struct EstimatorReport: Sendable, Codable, Equatable {
     public struct Triplet: Sendable, Codable, Equatable { public var anchor, positive, negative: Int }
@@ -91,6 +104,18 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
 
     /// Analyses `points` (N × n) with `labels`; probe indices refer to the rows given.
     public init(points: Matrix<Double>, labels: [Int], options: EstimatorOptions = EstimatorOptions()) throws {
+        var unused: FStarPoints?
+        try self.init(points: points, labels: labels, options: options, keeping: &unused)
+    }
+
+    /// The report and the points behind it (the analysed rows, f*_iso, f*_haus), for reports and artifacts.
+    public static func withPoints(points: Matrix<Double>, labels: [Int], options: EstimatorOptions = EstimatorOptions()) throws -> (EstimatorReport, FStarPoints) {
+        var kept: FStarPoints?
+        let report = try EstimatorReport(points: points, labels: labels, options: options, keeping: &kept)
+        return (report, kept!)
+    }
+
+    init(points: Matrix<Double>, labels: [Int], options: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
         let all = try LabeledPoints(points: points, labels: labels)
         let wantsProbe = all.count > options.maxExactPoints
         if wantsProbe && options.probeSize > all.count {
@@ -125,6 +150,8 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         }
         verdict = EstimatorReport.verdict(collapse: collapse, contraction: fStar.contraction, lHard: lHard,
                                           classes: f.classes.count, dim: f.dimension)
+        kept = FStarPoints(rows: rows, labels: rows.map { labels[$0] }, f: f.points, isometric: analysis.fStar.isometric.points,
+                           hausdorff: analysis.fStar.hausdorff.points)
     }
 
     /// The verdict rule (documented in the README):

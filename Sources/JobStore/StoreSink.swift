@@ -48,6 +48,14 @@ public final class StoreSink: ResultSink {
 
     public func finish(_ result: JobResult) throws { self.result = result }
 
+    /// One `isomine.artifacts` row per name (upserted: a retried job replaces its earlier artifacts).
+    public func saveArtifact(_ name: String, _ bytes: [UInt8]) throws {
+        try db.execute("""
+            INSERT INTO isomine.artifacts (job_id, name, data) VALUES ($1::bigint, $2, decode($3, 'hex'))
+            ON CONFLICT (job_id, name) DO UPDATE SET data = excluded.data, created_at = now()
+            """, [String(jobID), name, StoreSink.hex(bytes)])
+    }
+
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()

@@ -35,6 +35,8 @@ public struct AnalyzeResult: Sendable, Codable, Equatable {
     public var final: AnalysisRecord
     public var timing: AnalyzeTiming
     public var verdict: Verdict
+    /// Names of the artifacts saved with the result (NumPy arrays: the analysed points, f*).
+    public var artifacts: [String] = []
 }
 
 /// Wall-clock time of an analysis (the only non-deterministic part).

@@ -61,6 +61,15 @@ public final class FileSink: ResultSink {
         }
     }
 
+    /// DIR/artifacts/NAME, written atomically.
+    public func saveArtifact(_ name: String, _ bytes: [UInt8]) throws {
+        let dir = directory + "/artifacts"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: path + ".tmp"))
+        guard rename(path + ".tmp", path) == 0 else { throw RunError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    }
+
     public func finish(_ result: JobResult) throws {
         let data = try result.json().serialized()
         let tmp = resultPath + ".tmp"

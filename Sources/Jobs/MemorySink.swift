@@ -15,6 +15,8 @@ public final class MemorySink: ResultSink {
     public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws { checkpoints.append(checkpoint) }
     public func recordEvaluation(_ record: EvaluationRecord) throws { evaluations.append(record) }
     public func finish(_ result: JobResult) throws { self.result = result }
+    public private(set) var artifacts: [String: [UInt8]] = [:]
+    public func saveArtifact(_ name: String, _ bytes: [UInt8]) throws { artifacts[name] = bytes }
     /// Sinks of the sweep runs made through this sink, by child index.
     public private(set) var children: [Int: MemorySink] = [:]
     public func childSink(_ child: SweepChild) throws -> ResultSink {

@@ -8,6 +8,8 @@ public protocol ResultSink: AnyObject {
     func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws
     func recordEvaluation(_ record: EvaluationRecord) throws
     func finish(_ result: JobResult) throws
+    /// Stores one artifact (written before `finish`; a retried job overwrites it).
+    func saveArtifact(_ name: String, _ bytes: [UInt8]) throws
     /// The sink of one run of a sweep executed in this process (`isomine run` of a sweep).
     func childSink(_ child: SweepChild) throws -> ResultSink
     /// The result this sink already holds from an earlier, completed run (a resumed sweep skips it).

@@ -9,7 +9,8 @@ extension Runner {
     /// Most points the reported triplet losses are computed on (batch-all mines O(N³) triplets).
     static let maxLossPoints = 300
 
-    func runAnalyze(_ spec: AnalyzeSpec) throws -> AnalyzeResult {
+    /// The analysis and the points behind its estimators (saved as artifacts).
+    func runAnalyze(_ spec: AnalyzeSpec) throws -> (AnalyzeResult, FStarPoints) {
         let started = DispatchTime.now().uptimeNanoseconds
         BLASThreads.set(spec.blasThreads)
         let data: LabeledData
@@ -25,8 +26,9 @@ extension Runner {
         let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
                                        referenceScale: spec.referenceScale)
         let report: EstimatorReport
+        let kept: FStarPoints
         do {
-            report = try EstimatorReport(points: points, labels: data.labels, options: options)
+            (report, kept) = try EstimatorReport.withPoints(points: points, labels: data.labels, options: options)
         } catch let e as EstimatorError {
             throw SpecError(path: e.option.map { "spec.\($0)" } ?? "spec.dataset", e.message)
         }
@@ -44,9 +46,10 @@ extension Runner {
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(report.verdict.rawValue)"])
-        return AnalyzeResult(
+        let result = AnalyzeResult(
             spec: spec.json, dataset: summary,
             final: AnalysisRecord(eval: eval, losses: losses, estimators: report, verdict: report.verdict),
             timing: AnalyzeTiming(totalSeconds: seconds), verdict: report.verdict)
+        return (result, kept)
     }
 }

@@ -96,7 +96,8 @@ public struct Runner: Sendable {
         switch spec {
         case .train(let train): return try runTrain(train, json: spec.json, sink: sink, stopAfter: stopAfter, progress: progress, shouldStop: shouldStop)
         case .analyze(let analyze):
-            let result = try runAnalyze(analyze)
+            var (result, points) = try runAnalyze(analyze)
+            result.artifacts = try Artifacts.save(Artifacts.of(points), to: sink)
             try sink.finish(.analyze(result))
             return .analyzed(result)
         case .sweep(let sweep):
@@ -163,7 +164,8 @@ public struct Runner: Sendable {
                 stepsPerSecond: run.trainSeconds > 0 ? Double(run.stepsThisProcess) / run.trainSeconds : 0,
                 evalSeconds: run.evalSeconds, totalSeconds: totalSeconds,
                 stepsThisProcess: run.stepsThisProcess),
-            verdict: final.verdict, resumedFromStep: checkpoint?.step)
+            verdict: final.verdict, resumedFromStep: checkpoint?.step,
+            artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink))
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

@@ -52,6 +52,8 @@ public final class TrainingRun {
     var baselineProbeSpread = 0.0
     /// Rows of the evaluation set the estimators analyse (fixed for the run).
     let probeRows: [Int]
+    /// The points behind the latest evaluation's estimators (f on the probe, f*), and that evaluation's step.
+    public private(set) var latestFStar: (step: Int, points: FStarPoints)?
 
     /// Prepares a run (fresh, or continuing `checkpoint`). Inputs must already be standardised.
     public init(config: TrainingConfig, train: LabeledData, test: LabeledData, resumeFrom checkpoint: TrainingCheckpoint? = nil) throws {
@@ -202,11 +204,13 @@ public final class TrainingRun {
     }
 
     /// The embeddings the model outputs for `x` (rows), normalised when the model normalises.
-    public func embed(_ x: Matrix<Float>) -> Matrix<Float> {
-        let ws = MLPWorkspace<Float>(shape: config.model, batch: x.rows)
+    public func embed(_ x: Matrix<Float>) -> Matrix<Float> { TrainingRun.embed(x, with: model, shape: config.model) }
+
+    static func embed(_ x: Matrix<Float>, with model: MLP<Float>, shape: MLPShape) -> Matrix<Float> {
+        let ws = MLPWorkspace<Float>(shape: shape, batch: x.rows)
         ws.input.load(x.storage)
         model.forward(ws)
-        let n = config.model.embeddingDim
+        let n = shape.embeddingDim
         return Matrix(rows: x.rows, cols: n, storage: Array(UnsafeBufferPointer(start: ws.embeddings, count: x.rows * n)))
     }
 
@@ -244,7 +248,9 @@ public final class TrainingRun {
                 fStar: FStarOptions(iterations: config.estimators.iterations),
                 referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil)
             do {
-                estimators = try EstimatorReport(points: probe, labels: probeRows.map { test.labels[$0] }, options: options)
+                let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeRows.map { test.labels[$0] }, options: options)
+                estimators = report
+                latestFStar = (step, points)
             } catch let error as EstimatorError {
                 throw TrainingError("estimators at step \(step): \(error.message)")
             }
