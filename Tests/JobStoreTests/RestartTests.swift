@@ -1,0 +1,86 @@
+// PostgreSQL itself restarted under a running worker: the worker reconnects, the job is rescued and
+// resumes from its checkpoint, and completes. Uses a cluster of its own so the other tests' server
+// is left alone.
+import Foundation
+import Testing
+import Jobs
+@testable import JobStore
+
+/// A private PostgreSQL cluster started with deploy/pg.sh in a directory of its own, destroyed at the end.
+final class PrivateCluster {
+    let dir: String
+    let socket: String
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("deploy/pg.sh").path
+
+    init() throws {
+        dir = "/tmp/isomine-restart-" + UUID().uuidString.prefix(8).lowercased()
+        socket = dir + "/socket"
+        try run("start")
+    }
+
+    /// Runs `deploy/pg.sh <command>` for this cluster. posix_spawn and waitpid rather than Foundation's
+    /// Process, whose waitUntilExit did not return here once the script had left a server daemon behind.
+    func run(_ command: String) throws {
+        let args = ["/bin/bash", PrivateCluster.script, command]
+        let env = ProcessInfo.processInfo.environment.merging(["ISOMINE_PG_DIR": dir]) { $1 }.map { "\($0)=\($1)" }
+        var cArgs = args.map { strdup($0) } + [nil]
+        var cEnv = env.map { strdup($0) } + [nil]
+        defer { (cArgs + cEnv).forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, args[0], &actions, nil, &cArgs, &cEnv) == 0 else { throw PGError("cannot run deploy/pg.sh") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        guard status == 0 else { throw PGError("deploy/pg.sh \(command) failed (wait status \(status))") }
+    }
+
+    var conninfo: String { "host=\(socket) user=postgres dbname=isomine" }
+
+    deinit {
+        do { try run("destroy") } catch { FileHandle.standardError.write(Data("warning: \(error); remove \(dir) by hand\n".utf8)) }
+    }
+}
+
+@Suite struct RestartTests {
+    @Test func workerOutlivesAPostgreSQLRestartAndTheJobCompletes() throws {
+        let cluster = try PrivateCluster()
+        var db = try PGConnection(cluster.conninfo)
+        try Migrator.migrate(db)
+        let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[32],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":1000000,"eval_every":250000,"checkpoint_every":20000,"estimators":{"enabled":false}}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        let worker = try startIsomine(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2"], database: "isomine",
+                                      environment: ["DATABASE_URL": cluster.conninfo, "PGHOST": cluster.socket, "PGDATABASE": "isomine"])
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        // Running, with a checkpoint written.
+        var deadline = Date().addingTimeInterval(60)
+        while try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).count == 0 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(try state(db, id) == "running")
+
+        try cluster.run("stop")
+        Thread.sleep(forTimeInterval: 1)
+        try cluster.run("start")
+        #expect(worker.isRunning)
+
+        db = try PGConnection(cluster.conninfo)
+        deadline = Date().addingTimeInterval(120)
+        while try state(db, id) != "succeeded" && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(try state(db, id) == "succeeded")
+        // It went on from a checkpoint (not from step 0), in a later attempt after the lost lease was rescued.
+        let row = try db.execute("SELECT attempt, (result->>'resumed_from_step')::integer AS resumed FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.int(0, "attempt")! >= 2)
+        #expect(try row.int(0, "resumed")! > 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.rescued'", [String(id)]) >= 1)
+        // The worker is still in service: SIGTERM ends it cleanly.
+        #expect(worker.isRunning)
+        worker.terminate()
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        withExtendedLifetime(cluster) {}
+    }
+}
