@@ -172,6 +172,25 @@ public enum JobQueue {
         }
     }
 
+    /// Gives back every job these owners still run (a worker whose grace period ran out), without using
+    /// up an attempt; their checkpoints stay, so they resume. Returns how many.
+    @discardableResult
+    public static func releaseAll(_ db: PGConnection, owners: [String]) throws -> Int {
+        let list = String(decoding: try JSONValue.array(owners.map { .string($0) }).serialized(pretty: false), as: UTF8.self)
+        return try db.transaction {
+            let n = try db.execute("""
+                WITH released AS (
+                    UPDATE isomine.jobs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, lease_expires = NULL
+                     WHERE state = 'running' AND lease_owner IN (SELECT jsonb_array_elements_text($1::jsonb))
+                    RETURNING id)
+                INSERT INTO isomine.job_events (job_id, type, data)
+                SELECT id, 'job.released', '{"grace_period_over": true}'::jsonb FROM released
+                """, [list]).affected
+            if n > 0 { try db.execute("SELECT pg_notify('isomine_jobs', 'released')") }
+            return n
+        }
+    }
+
     static func event(_ db: PGConnection, _ id: Int, _ type: String, _ data: String) throws {
         try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type, data])
     }

@@ -48,7 +48,7 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run queued jobs from PostgreSQL.",
-        discussion: "Each of --concurrency threads has its own connection (reconnecting with backoff when the database is down or restarts) and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0.")
+        discussion: "Each of --concurrency threads has its own connection (reconnecting with backoff when the database is down or restarts) and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0; jobs that have not stopped within --grace-seconds are given back as they are.")
 
     @Option(help: "Jobs run at the same time (threads). Keep concurrency × blas_threads ≤ cores.")
     var concurrency = 1
@@ -65,12 +65,15 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Polling backstop when no NOTIFY arrives.")
     var pollSeconds = 2.0
 
+    @Option(help: "After SIGTERM or SIGINT, how long running jobs get to reach a step and checkpoint; jobs still running then (an analysis has no steps) are released to the queue and the worker exits 0.")
+    var graceSeconds = 20.0
+
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
         let logger = try logging.bootstrap()
-        guard concurrency >= 1, leaseSeconds >= 3, pollSeconds > 0 else {
-            throw ValidationError("--concurrency must be ≥ 1, --lease-seconds ≥ 3 and --poll-seconds > 0")
+        guard concurrency >= 1, leaseSeconds >= 3, pollSeconds > 0, graceSeconds >= 0 else {
+            throw ValidationError("--concurrency must be ≥ 1, --lease-seconds ≥ 3, --poll-seconds > 0 and --grace-seconds ≥ 0")
         }
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
@@ -87,7 +90,24 @@ struct WorkerCommand: ParsableCommand {
             }
         }
         threads.forEach { $0.start() }
-        while threads.contains(where: { !$0.isFinished }) { Thread.sleep(forTimeInterval: 0.05) }
+        var stopRequested: Date?
+        while threads.contains(where: { !$0.isFinished }) {
+            Thread.sleep(forTimeInterval: 0.05)
+            guard shutdown.isSet else { continue }
+            let since = stopRequested ?? Date()
+            stopRequested = since
+            if Date().timeIntervalSince(since) >= graceSeconds {
+                // The threads are still inside jobs: hand those jobs back from a connection of our own.
+                let owners = (0..<concurrency).map { "\(host):\(pid):\($0)" }
+                do {
+                    let released = try JobQueue.releaseAll(try PGConnection.fromEnvironment(), owners: owners)
+                    logger.warning("grace period over; released the jobs still running", metadata: ["jobs": "\(released)"])
+                } catch {
+                    logger.error("grace period over; could not release the running jobs (their leases will expire)", metadata: ["error": "\(error)"])
+                }
+                Foundation.exit(0)
+            }
+        }
     }
 }
 

@@ -55,6 +55,28 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
     }
 }
 
+@Suite struct GracePeriodTests {
+    @Test func jobThatCannotStopIsReleasedWhenTheGracePeriodEnds() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        // An analysis has no steps to stop at (this one runs for minutes).
+        let spec = #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":100,"dim":16},"iterations":3000}"#
+        let id = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
+        let worker = try startIsomine(["worker", "--grace-seconds", "1"], database: scratch.name)
+        let deadline = Date().addingTimeInterval(30)
+        while try state(db, id) != "running" && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 0.5)
+        let sent = Date()
+        worker.terminate()
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        #expect(Date().timeIntervalSince(sent) < 10)
+        let row = try db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "queued" && row.int(0, "attempt") == 0 && row.string(0, "lease_owner") == nil)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.released'", [String(id)]) == 1)
+    }
+}
+
 @Suite struct KillTests {
     @Test func killedWorkerIsRescuedAndTheResumedJobEndsLikeAnUninterruptedRun() throws {
         let scratch = try ScratchDatabase()

@@ -37,8 +37,8 @@ func npyBytes(descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
         for c in 0..<3 {
             for i in 0..<8 { values += [centres[c][0] + Float(i) * 0.01, centres[c][1] + Float(i % 2) * 0.01, centres[c][2]]; labels.append(Int64(c)) }
         }
-        FileManager.default.createFile(atPath: dir.path + "/embeddings.npy", contents: Data(npyBytes(descr: "<f4", shape: [24, 3], payload: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })))
-        FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(npyBytes(descr: "<i8", shape: [24], payload: labels.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })))
+        _ = FileManager.default.createFile(atPath: dir.path + "/embeddings.npy", contents: Data(npyBytes(descr: "<f4", shape: [24, 3], payload: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })))
+        _ = FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(npyBytes(descr: "<i8", shape: [24], payload: labels.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })))
         let r = try isomine(["run", projectRoot + "/deploy/examples/analyze-npy.json", "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
