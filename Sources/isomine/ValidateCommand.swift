@@ -22,6 +22,16 @@ struct Validate: ParsableCommand {
             if !noData, case .train(let t) = job {
                 let prepared = try Runner(logger: logger).prepare(t)
                 print("ok: train job on \(prepared.summary.name) (\(prepared.summary.trainRows) train / \(prepared.summary.testRows) test rows, \(prepared.summary.classes) classes)")
+            } else if !noData, case .sweep(let sweep) = job {
+                // Every run's data checks (classes per batch against the split, file paths) before anything is queued.
+                for child in sweep.children {
+                    do {
+                        _ = try Runner(logger: logger).prepare(child.spec)
+                    } catch let e as SpecError {
+                        throw SpecError(path: e.path, "\(e.message) (in the run \(child.spec.name ?? String(child.index)))")
+                    }
+                }
+                print("ok: sweep of \(sweep.children.count) train runs in \(sweep.cellCount) cells" + (sweep.replicateAxis.map { ", repeated over \($0)" } ?? ""))
             } else {
                 print("ok")
             }

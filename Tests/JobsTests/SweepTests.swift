@@ -120,6 +120,16 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
         #expect(r.summary == SweepSummary(runs: 4, succeeded: 2, failed: 2, cancelled: 0, collapsed: 1, collapseRate: 0.5))
     }
 
+    @Test func validateChecksEveryRunsData() throws {
+        let ok = try isomine(["validate", projectRoot + "/deploy/examples/sweep-digits.json"])
+        #expect(ok.status == 0 && ok.stdout.hasPrefix("ok: sweep of 36 train runs in 12 cells, repeated over seed\n"))
+        let dir = TempDir()
+        let bad = dir.write("bad.json", #"{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"sampler.classes_per_batch":[4,12]}}"#)
+        let r = try isomine(["validate", bad])
+        #expect(r.status == 2)
+        #expect(r.stderr == "spec.sampler.classes_per_batch: 12 exceeds the 10 classes of the training split (in the run sweep [sampler.classes_per_batch=12])\n")
+    }
+
     @Test func cliRunsASweepAndResumeSkipsFinishedRuns() throws {
         let dir = TempDir()
         let spec = dir.write("sweep.json", tinySweep)
