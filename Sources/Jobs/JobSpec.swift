@@ -1,4 +1,4 @@
-// The job spec: the one decoder and validator used by `isomine run`, `validate` and (later) the worker.
+// The job spec: the one decoder and validator used by `isomine run`, `validate`, `enqueue` and the worker.
 import Foundation
 
 /// A validated job.

@@ -1,4 +1,4 @@
-// Where a running job's outputs go: files for `isomine run`, database rows for the worker (later).
+// Where a running job's outputs go: files for `isomine run`, database rows for the worker.
 import Trainer
 
 /// Receives a job's checkpoints, evaluations and result. The Runner calls it on the job's thread.
