@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK) through pkg-config; apt package libopenblas-dev.
@@ -41,10 +42,22 @@ let package = Package(
             name: "Jobs",
             dependencies: ["Linalg", "Datasets", "Trainer", "Estimators", .product(name: "Logging", package: "swift-log")]
         ),
+        // The HTML templates of templates/, embedded in the binary.
+        .target(
+            name: "Templates", path: "templates",
+            resources: [.embedInCode("style.mustache"), .embedInCode("job.mustache"), .embedInCode("sweep.mustache"),
+                        .embedInCode("index.mustache")]
+        ),
+        // Static HTML/SVG reports: charts drawn here, pages rendered from the templates with swift-mustache.
+        .target(
+            name: "Reports",
+            dependencies: ["Jobs", "Trainer", "Estimators", "Datasets", "Linalg", "Templates",
+                           .product(name: "Mustache", package: "swift-mustache")]
+        ),
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -59,5 +72,6 @@ let package = Package(
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
         .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Migrations", "Jobs", "isomine"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets"]),
     ]
 )

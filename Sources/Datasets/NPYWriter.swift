@@ -35,3 +35,34 @@ public enum NPYWriter {
         for i in 0..<width { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
     }
 }
+
+/// Reads back the two forms `NPYWriter` writes (reports read artifacts through this).
+public enum NPYArtifact {
+    /// An N × D '<f8' array.
+    public static func matrix(_ bytes: [UInt8], name: String) throws -> Matrix<Double> {
+        let a = try NPYLoader.parse(bytes, field: name)
+        guard a.descr == "<f8", a.shape.count == 2 else { throw DatasetError(field: name, "is not an N × D float64 array") }
+        let count = a.shape[0] * a.shape[1]
+        guard a.payload.count >= count * 8 else { throw DatasetError(field: name, "is truncated") }
+        let base = a.payload.startIndex
+        let values = (0..<count).map { i -> Double in
+            var u: UInt64 = 0
+            for b in 0..<8 { u |= UInt64(a.payload[base + i * 8 + b]) << (8 * UInt64(b)) }
+            return Double(bitPattern: u)
+        }
+        return Matrix(rows: a.shape[0], cols: a.shape[1], storage: values)
+    }
+
+    /// An N-vector of '<i8'.
+    public static func integers(_ bytes: [UInt8], name: String) throws -> [Int] {
+        let a = try NPYLoader.parse(bytes, field: name)
+        guard a.descr == "<i8", a.shape.count == 1 else { throw DatasetError(field: name, "is not an int64 vector") }
+        guard a.payload.count >= a.shape[0] * 8 else { throw DatasetError(field: name, "is truncated") }
+        let base = a.payload.startIndex
+        return (0..<a.shape[0]).map { i in
+            var u: UInt64 = 0
+            for b in 0..<8 { u |= UInt64(a.payload[base + i * 8 + b]) << (8 * UInt64(b)) }
+            return Int(Int64(bitPattern: u))
+        }
+    }
+}

@@ -36,7 +36,7 @@ public struct AnalyzeResult: Sendable, Codable, Equatable {
     public var timing: AnalyzeTiming
     public var verdict: Verdict
     /// Names of the artifacts saved with the result (NumPy arrays: the analysed points, f*).
-    public var artifacts: [String] = []
+    public var artifacts: [String]?
 }
 
 /// Wall-clock time of an analysis (the only non-deterministic part).

@@ -59,7 +59,7 @@ public struct TrainResult: Sendable, Codable, Equatable {
     /// The checkpoint step this process resumed from, if it resumed.
     public var resumedFromStep: Int?
     /// Names of the artifacts saved with the result (NumPy arrays: probe embeddings, f*).
-    public var artifacts: [String] = []
+    public var artifacts: [String]?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, dataset, history, final, timing, verdict

@@ -2,12 +2,13 @@
 import ArgumentParser
 import Foundation
 import Jobs
+import Reports
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a job spec locally and write DIR/result.json.",
         discussion: """
-        Runs a train, analyze or sweep job on CPU and writes DIR/result.json and DIR/artifacts/ (NumPy arrays: the probe's embeddings at the start and the end, f*_iso and f*_haus); a train job shows a progress bar on a terminal (step, loss, latest P@1). A sweep runs its grid one run after another into DIR/runs/NNN/ and prints the collapse rate per cell; with --resume it skips runs that completed.
+        Runs a train, analyze or sweep job on CPU and writes DIR/result.json, DIR/artifacts/ (NumPy arrays: the probe's embeddings at the start and the end, f*_iso and f*_haus) and DIR/report/index.html (a static HTML/SVG report); a train job shows a progress bar on a terminal (step, loss, latest P@1). A sweep runs its grid one run after another into DIR/runs/NNN/ and prints the collapse rate per cell; with --resume it skips runs that completed.
 
         A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets, the theorem checks, f*, thickness and collapse metrics.
 
@@ -73,6 +74,9 @@ struct Run: ParsableCommand {
             let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) == 1)
             let outcome = try Runner(logger: logger).run(job, sink: sink, stopAfter: stopAfter, progress: { bar.update($0) })
             bar.finish()
+            if case .stopped = outcome {} else {
+                print("report: \(try DirectoryReport.write(directory: out, renderer: try ReportRenderer()))")
+            }
             switch outcome {
             case .finished(let r):
                 print("wrote \(sink.resultPath)")

@@ -1,0 +1,44 @@
+// What a report is drawn from: a job's row (or a local run's directory) and its artifacts.
+import Jobs
+
+/// One job as the report sees it: identity, state, spec, result and artifacts.
+public struct JobDocument: Sendable {
+    /// The job id (nil for `isomine run`).
+    public var id: Int?
+    public var kind: String
+    public var state: String
+    public var spec: JSONValue
+    public var result: JSONValue?
+    public var lastError: String?
+    public var createdAt: String?
+    public var startedAt: String?
+    public var finishedAt: String?
+    /// Artifact bytes by name (probe_start.npy, probe_final.npy, f_star_iso.npy, …).
+    public var artifacts: [String: [UInt8]]
+
+    public init(id: Int? = nil, kind: String, state: String, spec: JSONValue, result: JSONValue?, lastError: String? = nil,
+                createdAt: String? = nil, startedAt: String? = nil, finishedAt: String? = nil, artifacts: [String: [UInt8]] = [:]) {
+        self.id = id
+        self.kind = kind
+        self.state = state
+        self.spec = spec
+        self.result = result
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.artifacts = artifacts
+    }
+
+    /// The spec's name, else `kind job ID`.
+    public var title: String {
+        if case .string(let n)? = spec["name"], !n.isEmpty { return n }
+        return "\(kind) job" + (id.map { " \($0)" } ?? "")
+    }
+
+    /// The final verdict, when the result has one.
+    public var verdict: String? {
+        if case .string(let v)? = result?["verdict"] { return v }
+        return nil
+    }
+}

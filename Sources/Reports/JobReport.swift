@@ -1,0 +1,176 @@
+// The page of one train or analyze job: headline tiles, charts by step, embedding plots, f* arrows,
+// the discrepancy profile and the per-class thickness table.
+import Datasets
+import Estimators
+import Foundation
+import Jobs
+import Linalg
+import Trainer
+
+/// Builds the template context of a job page.
+struct JobReport {
+    let doc: JobDocument
+    /// Link back to the index page, if any.
+    let indexLink: String?
+
+    func context() throws -> [String: Any] {
+        var charts: [[String: Any]] = []
+        var tiles: [[String: Any]] = []
+        var thickness: [[String: Any]] = []
+        var final: (eval: RetrievalMetrics, estimators: EstimatorReport?)?
+        let data = try doc.result.map { try $0.serialized(pretty: false) }
+        var hardest: EstimatorReport.Triplet?
+        if doc.kind == "train", let data, let r = try? JSONDecoder().decode(TrainResult.self, from: data) {
+            final = (r.final.eval, r.final.estimators)
+            charts += JobReport.historyCharts(r.history)
+            tiles.append(tile("steps per second", String(format: "%.0f", r.timing.stepsPerSecond)))
+            hardest = r.final.estimators?.hardestTriplet
+        } else if doc.kind == "analyze", let data, let r = try? JSONDecoder().decode(AnalyzeResult.self, from: data) {
+            final = (r.final.eval, r.final.estimators)
+            hardest = r.final.estimators.hardestTriplet
+        }
+        if let final {
+            tiles.insert(tile("P@1", String(format: "%.4f", final.eval.precisionAt1)), at: 0)
+            tiles.insert(tile("MAP@R", String(format: "%.4f", final.eval.mapAtR)), at: 1)
+            if let e = final.estimators {
+                tiles += [
+                    tile("L_hard (hardest triplet, α = 0)", String(format: "%.4g", e.lHard)),
+                    tile("d_iso bracket", String(format: "[%.3g, %.3g]", e.dIso.lower, e.dIso.upper)),
+                    tile("d_haus bracket", String(format: "[%.3g, %.3g]", e.dHaus.lower, e.dHaus.upper)),
+                ]
+                let dense = Array(Set((try? labels()) ?? [])).sorted()
+                thickness = e.classThickness.map { c in
+                    [
+                        "name": c.label < dense.count ? "\(dense[c.label])" : "\(c.label)", "size": c.size,
+                        "lower": String(format: "%.4g", c.thickness.lower), "upper": String(format: "%.4g", c.thickness.upper),
+                        "exact": c.thickness.exact ? "yes" : "no", "diameter": String(format: "%.4g", c.thickness.diameter),
+                    ]
+                }
+            }
+        }
+        if let v = doc.verdict { tiles.append(["label": "verdict", "value": v, "class": "verdict-\(v)"]) }
+        charts += try embeddingCharts(hardest: hardest)
+        var dataset: String?
+        if case .object? = doc.result?["dataset"], let d = try? JSONDecoder().decode(DatasetSummary.self, from: try doc.result!["dataset"]!.serialized(pretty: false)) {
+            dataset = "\(d.name) (\(d.rows) rows × \(d.dim), \(d.classes) classes)"
+        }
+        let optional: [String: Any?] = [
+            "id": doc.id, "dataset": dataset, "created": doc.createdAt, "started": doc.startedAt, "finished": doc.finishedAt,
+            "indexLink": indexLink, "error": doc.lastError,
+        ]
+        return optional.compactMapValues { $0 }.merging([
+            "title": doc.title, "kind": doc.kind, "state": doc.state,
+            "tiles": tiles, "hasTiles": !tiles.isEmpty, "charts": charts, "hasCharts": !charts.isEmpty,
+            "thickness": thickness, "hasThickness": !thickness.isEmpty,
+            "spec": String(decoding: try doc.spec.serialized(), as: UTF8.self),
+        ]) { $1 }
+    }
+
+    func tile(_ label: String, _ value: String) -> [String: Any] { ["label": label, "value": value, "class": ""] }
+
+    /// Loss and active fraction, retrieval, collapse signals, and the d_iso bracket against 2·L_hard, by step.
+    static func historyCharts(_ history: [EvaluationRecord]) -> [[String: Any]] {
+        func series(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (EvaluationRecord) -> Double?) -> Series {
+            Series(name: name, points: history.compactMap { r in value(r).map { (Double(r.step), $0) } }, colour: Palette.colour(colour), dashed: dashed)
+        }
+        var out: [[String: Any]] = [
+            ["svg": LineChart(id: "loss", title: "Training loss and active triplets", xLabel: "step", yLabel: "value", series: [
+                series("loss (mean since last evaluation)", 0) { $0.loss },
+                series("active fraction", 6, dashed: true) { $0.activeFraction },
+            ]).svg, "caption": "Is training still learning? A loss stuck at the margin α with every triplet active is the collapsed state."],
+            ["svg": LineChart(id: "retrieval", title: "Retrieval on the held-out split", xLabel: "step", yLabel: "score", series: [
+                series("P@1", 0) { $0.eval.precisionAt1 },
+                series("MAP@R", 2) { $0.eval.mapAtR },
+                series("R-Precision", 4, dashed: true) { $0.eval.rPrecision },
+            ], yRange: 0...1).svg, "caption": "Is the embedding useful? PML-exact P@1, R-Precision and MAP@R."],
+        ]
+        var signals = [series("relative spread (vs step 0)", 0) { $0.collapse.relativeSpread }]
+        if history.contains(where: { $0.estimators != nil }) {
+            signals += [
+                series("probe mean distance / reference", 2) { $0.estimators?.collapse.meanRatio },
+                series("near-duplicate pair fraction", 6, dashed: true) { $0.estimators?.collapse.nearDuplicateFraction },
+                series("f*_haus contraction", 7) { $0.estimators?.fStar.contraction },
+            ]
+            let withE = history.filter { $0.estimators != nil }
+            out.append(["svg": LineChart(id: "collapse", title: "Collapse signals", xLabel: "step", yLabel: "ratio", series: signals).svg,
+                        "caption": "Is it collapsing? Spread falling towards 0, near-duplicates rising, or f* contracting are the signs."])
+            out.append(["svg": LineChart(
+                id: "diso", title: "d_iso bracket and Theorem 3's bound", xLabel: "step", yLabel: "distance",
+                series: [
+                    Series(name: "2·L_hard (Theorem 3 bound)", points: withE.map { (Double($0.step), 2 * max($0.estimators!.lHard, 0)) }, colour: Palette.colour(6), dashed: true),
+                    Series(name: "L_hard", points: withE.map { (Double($0.step), $0.estimators!.lHard) }, colour: Palette.colour(7)),
+                ],
+                bands: [Band(name: "d_iso [lower, upper]", x: withE.map { Double($0.step) }, lower: withE.map { $0.estimators!.dIso.lower },
+                             upper: withE.map { $0.estimators!.dIso.upper }, colour: Palette.colour(1))]).svg,
+                "caption": "How far is f from the triplet-separated set? The band is the certified d_iso bracket; the bound 2·L_hard must lie above it."])
+        } else {
+            out.append(["svg": LineChart(id: "collapse", title: "Collapse signal", xLabel: "step", yLabel: "ratio", series: signals).svg,
+                        "caption": "Is it collapsing? Spread falling towards 0 is the sign (estimators were off for this run)."])
+        }
+        return out
+    }
+
+    func labels() throws -> [Int] {
+        guard let bytes = doc.artifacts["probe_labels.npy"] else { return [] }
+        return try NPYArtifact.integers(bytes, name: "probe_labels.npy")
+    }
+
+    func matrix(_ name: String) throws -> Matrix<Double>? {
+        guard let bytes = doc.artifacts[name] else { return nil }
+        return try NPYArtifact.matrix(bytes, name: name)
+    }
+
+    /// Scatter plots at the start and the end, the f* arrows, and the discrepancy profile.
+    func embeddingCharts(hardest: EstimatorReport.Triplet?) throws -> [[String: Any]] {
+        let labels = try labels()
+        guard !labels.isEmpty, let final = try matrix("probe_final.npy"), final.rows == labels.count else { return [] }
+        let classes = Array(Set(labels)).sorted().map { (label: $0, name: "\($0)") }
+        var out: [[String: Any]] = []
+        func scatter(_ id: String, _ title: String, _ m: Matrix<Double>, arrows: Matrix<Double>? = nil) -> String {
+            let p = Projection(fitting: m)
+            let xy = p.apply(m)
+            return ScatterPlot(id: id, title: title, xLabel: p.xLabel, yLabel: p.yLabel,
+                               points: zip(xy, labels).map { ($0.x, $0.y, $1) }, classes: classes,
+                               arrowTo: arrows.map { p.apply($0) } ?? []).svg
+        }
+        if let start = try matrix("probe_start.npy"), start.rows == labels.count {
+            out.append(["svg": scatter("start", "Embedding at step 0 (probe)", start), "caption": "Where training started: the probe's embedding at initialisation, coloured by class."])
+        }
+        out.append(["svg": scatter("final", "Embedding at the end (probe)", final), "caption": "Where it ended: separated clusters are healthy; one blob (or a line) is collapse."])
+        guard let fStar = try matrix("f_star_iso.npy"), fStar.rows == final.rows, fStar.cols == final.cols else { return out }
+        out.append(["svg": scatter("fstar", "f(x) → f*(x): the nearest triplet-separated embedding found", final, arrows: fStar),
+                    "caption": "Which points must move to separate the classes, and where to (the paper's Figure 3); the longest arrows are highlighted."])
+        // |d_f − d_f*| over all pairs, the hardest triplet's pairs marked (Figures 4 and 5).
+        let n = final.rows
+        let df = exactPairwiseSquaredDistances(final), ds = exactPairwiseSquaredDistances(fStar)
+        var values: [Double] = []
+        values.reserveCapacity(n * (n - 1) / 2)
+        var pairIndex: [Int: Int] = [:]
+        func key(_ i: Int, _ j: Int) -> Int { min(i, j) * n + max(i, j) }
+        for i in 0..<n { for j in (i + 1)..<n { values.append(abs(df[i, j].squareRoot() - ds[i, j].squareRoot())) } }
+        var marks: [(index: Int, label: String)] = []
+        if var t = hardest {
+            if doc.kind == "analyze", let rows = try? doc.artifacts["probe_rows.npy"].map({ try NPYArtifact.integers($0, name: "probe_rows.npy") }) {
+                // Analyze jobs report dataset rows; the artifacts hold the analysed rows in order.
+                let position = Dictionary(rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                t.anchor = position[t.anchor] ?? -1
+                t.positive = position[t.positive] ?? -1
+                t.negative = position[t.negative] ?? -1
+            }
+            var flat = 0
+            for i in 0..<n { for j in (i + 1)..<n { pairIndex[key(i, j)] = flat; flat += 1 } }
+            if t.anchor >= 0, t.positive >= 0, t.anchor != t.positive, let k = pairIndex[key(t.anchor, t.positive)] {
+                marks.append((k, "hardest triplet: anchor–positive"))
+            }
+            if t.anchor >= 0, t.negative >= 0, t.anchor != t.negative, let k = pairIndex[key(t.anchor, t.negative)] {
+                marks.append((k, "hardest triplet: anchor–negative"))
+            }
+        }
+        if !values.isEmpty {
+            out.append(["svg": SortedPlot(id: "discrepancy", title: "|d_f − d_f*| over all pairs (f*_iso), sorted", xLabel: "pair rank",
+                                          yLabel: "|d_f(x,y) − d_f*(x,y)|", values: values, marks: marks).svg,
+                        "caption": "How the isometric error is spread over pairs (the paper's Figure 4); the hardest triplet's pairs are marked (Figure 5). The top value is f*_iso's isometric error, d_iso's upper bound."])
+        }
+        return out
+    }
+}

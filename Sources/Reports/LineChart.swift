@@ -1,0 +1,82 @@
+// Line charts over training steps: several series, optional shaded bands (a bracket's lower..upper).
+import Foundation
+
+/// One line of a chart.
+public struct Series: Sendable {
+    public var name: String
+    public var points: [(x: Double, y: Double)]
+    public var colour: String
+    public var dashed = false
+
+    public init(name: String, points: [(x: Double, y: Double)], colour: String, dashed: Bool = false) {
+        self.name = name
+        self.points = points
+        self.colour = colour
+        self.dashed = dashed
+    }
+}
+
+/// A shaded region between two curves over the same x values.
+public struct Band: Sendable {
+    public var name: String
+    public var x: [Double]
+    public var lower: [Double]
+    public var upper: [Double]
+    public var colour: String
+
+    public init(name: String, x: [Double], lower: [Double], upper: [Double], colour: String) {
+        self.name = name
+        self.x = x
+        self.lower = lower
+        self.upper = upper
+        self.colour = colour
+    }
+}
+
+/// A line chart with axes, a legend, dots at the data points and optional bands.
+public struct LineChart: Sendable {
+    public var id: String
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var bands: [Band] = []
+    /// Fixed y range (e.g. 0…1 for retrieval metrics); nil fits the data.
+    public var yRange: ClosedRange<Double>?
+
+    public init(id: String, title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil) {
+        self.id = id
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.bands = bands
+        self.yRange = yRange
+    }
+
+    public var svg: String {
+        let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x)
+        let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper }
+        var xr = paddedRange(xs)
+        if let lo = xs.min(), let hi = xs.max(), hi > lo { xr = lo...hi }
+        let frame = Frame(x: xr, y: yRange ?? paddedRange(ys, includeZero: (ys.min() ?? 0) >= 0))
+        var s = Frame.open(title: title, id: id)
+        s += frame.axes(xLabel: xLabel, yLabel: yLabel)
+        for band in bands where !band.x.isEmpty {
+            let top = zip(band.x, band.upper).map { "\(fmt(frame.px($0))),\(fmt(frame.py($1)))" }
+            let bottom = zip(band.x, band.lower).reversed().map { "\(fmt(frame.px($0))),\(fmt(frame.py($1)))" }
+            s += "<polygon points=\"\((top + bottom).joined(separator: " "))\" fill=\"\(band.colour)\" fill-opacity=\"0.3\" stroke=\"\(band.colour)\" stroke-width=\"1\"/>\n"
+        }
+        for line in series where !line.points.isEmpty {
+            let pts = line.points.filter { $0.y.isFinite }.map { "\(fmt(frame.px($0.x))),\(fmt(frame.py($0.y)))" }
+            s += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"6 4\"" : "")/>\n"
+            if line.points.count <= 60 {
+                for p in line.points where p.y.isFinite {
+                    s += "<circle cx=\"\(fmt(frame.px(p.x)))\" cy=\"\(fmt(frame.py(p.y)))\" r=\"2.5\" fill=\"\(line.colour)\"/>\n"
+                }
+            }
+        }
+        s += frame.legend(bands.map { ($0.name, $0.colour, false) } + series.map { ($0.name, $0.colour, $0.dashed) })
+        return s + "</svg>\n"
+    }
+}

@@ -1,0 +1,80 @@
+// The page of a sweep: heatmaps of collapse rate and final P@1 over the grid, and every run.
+import Foundation
+import Jobs
+
+/// Builds the template context of a sweep page.
+struct SweepReport {
+    let doc: JobDocument
+    let indexLink: String?
+    /// The link to a run's report (by run index and job id), or nil when it has none.
+    let runLink: (SweepRun) -> String?
+
+    func context() throws -> [String: Any] {
+        var heatmaps: [[String: Any]] = []
+        var runs: [[String: Any]] = []
+        var axes: [String] = []
+        var summary = "not aggregated yet"
+        var replicate = "its single run"
+        if let data = try doc.result.map({ try $0.serialized(pretty: false) }), let r = try? JSONDecoder().decode(SweepResult.self, from: data) {
+            axes = r.axes.map(\.path)
+            replicate = r.replicateAxis.map { "the values of \($0)" } ?? "its single run"
+            summary = "\(r.summary.runs) runs, \(r.summary.collapsed) collapsed, \(r.summary.failed) failed"
+            heatmaps = SweepReport.heatmaps(r, runLink: runLink)
+            runs = r.runs.map { run in
+                var row: [String: Any] = [
+                    "params": r.axes.map { run.params[$0.path].map(SweepSpec.text) ?? "" },
+                    "state": run.state, "verdict": run.verdict?.rawValue ?? "",
+                    "linkText": run.id.map { "job \($0)" } ?? "run \(run.index)",
+                ]
+                row["p1"] = run.final["precision_at_1"].map { String(format: "%.3f", $0) } ?? ""
+                row["map"] = run.final["map_at_r"].map { String(format: "%.3f", $0) } ?? ""
+                row["collapseStep"] = run.firstCollapseStep.map(String.init) ?? ""
+                if let link = runLink(run) { row["link"] = link }
+                return row
+            }
+        }
+        let optional: [String: Any?] = ["id": doc.id, "indexLink": indexLink, "error": doc.lastError]
+        return optional.compactMapValues { $0 }.merging([
+            "title": doc.title, "state": doc.state, "summary": summary, "replicate": replicate,
+            "heatmaps": heatmaps, "hasHeatmaps": !heatmaps.isEmpty, "axes": axes, "runs": runs,
+            "spec": String(decoding: try doc.spec.serialized(), as: UTF8.self),
+        ]) { $1 }
+    }
+
+    /// Rows: the first cell axis; columns: the second (or one column); one pair of maps per value
+    /// combination of any further cell axes.
+    static func heatmaps(_ r: SweepResult, runLink: (SweepRun) -> String?) -> [[String: Any]] {
+        let cellAxes = r.axes.filter { $0.path != r.replicateAxis }
+        let rowAxis = cellAxes.first, colAxis = cellAxes.count > 1 ? cellAxes[1] : nil
+        let rest = Array(cellAxes.dropFirst(2))
+        let rowValues = rowAxis?.values ?? [.null], colValues = colAxis?.values ?? [.null]
+        // Combinations of the remaining axes, each its own pair of maps.
+        var groups: [[String: JSONValue]] = [[:]]
+        for axis in rest { groups = groups.flatMap { g in axis.values.map { v in g.merging([axis.path: v]) { $1 } } } }
+        var out: [[String: Any]] = []
+        for (g, group) in groups.enumerated() {
+            func cell(_ rv: JSONValue, _ cv: JSONValue) -> SweepCell? {
+                r.cells.first { c in
+                    (rowAxis.map { c.params[$0.path] == rv } ?? true) && (colAxis.map { c.params[$0.path] == cv } ?? true)
+                        && group.allSatisfy { c.params[$0.key] == $0.value }
+                }
+            }
+            let cells = rowValues.map { rv in colValues.map { cv in cell(rv, cv) } }
+            let links = cells.map { row in row.map { c -> String? in
+                guard let c, let first = r.runs.first(where: { $0.cell == c.cell }) else { return nil }
+                return runLink(first)
+            } }
+            let suffix = group.isEmpty ? "" : " (" + group.sorted { $0.key < $1.key }.map { "\($0.key)=\(SweepSpec.text($0.value))" }.joined(separator: ", ") + ")"
+            let rowNames = rowValues.map { rowAxis == nil ? "all" : SweepSpec.text($0) }
+            let colNames = colValues.map { colAxis == nil ? "all" : SweepSpec.text($0) }
+            out.append(["svg": Heatmap(id: "collapse-\(g)", title: "Collapse rate" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
+                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.collapseRate } }, range: 0...1, links: links).svg,
+                        "caption": "Where does hard mining collapse? Fraction of each cell's runs whose final verdict is collapsed."])
+            out.append(["svg": Heatmap(id: "p1-\(g)", title: "Final P@1 (mean)" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
+                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.metrics["precision_at_1"]?.mean } }, range: 0...1,
+                                       links: links, format: "%.3f").svg,
+                        "caption": "What it costs: the cell's mean final P@1 on the held-out split."])
+        }
+        return out
+    }
+}

@@ -1,0 +1,155 @@
+// Reports: the pages of real small runs, checked as XML (every page and every SVG must be
+// well-formed), every chart present, and hostile strings escaped everywhere.
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import Datasets
+import Jobs
+import Linalg
+@testable import Reports
+
+/// A temporary directory removed when released.
+final class ScratchDir {
+    let path: String
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(UUID().uuidString)").path
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// Parses `text` as XML; returns nil when well-formed, else the parser's error, and collects element names and ids.
+final class XMLCheck: NSObject, XMLParserDelegate {
+    var elements: [String: Int] = [:]
+    var ids: [String] = []
+    var texts = ""
+    static func parse(_ text: String) -> (error: String?, check: XMLCheck) {
+        let check = XMLCheck()
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.delegate = check
+        let ok = parser.parse()
+        return (ok ? nil : "\(parser.parserError.map { "\($0)" } ?? "unknown") at line \(parser.lineNumber)", check)
+    }
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        elements[name, default: 0] += 1
+        if let id = attributes["id"] { ids.append(id) }
+    }
+    func parser(_ parser: XMLParser, foundCharacters string: String) { texts += string }
+}
+
+let hostile = #"<script>alert("x")</script>&'"#
+
+/// A small train run with estimators, written the way `isomine run` writes it, report included.
+func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #"{"type":"blobs","classes":4,"per_class":25,"dim":6}"#,
+                  dataRoot: String? = nil) throws -> String {
+    let spec = try JobSpec.parse(Data(#"{"kind":"train","name":\#(String(decoding: try JSONValue.string(name).serialized(pretty: false), as: UTF8.self)),"dataset":\#(datasetJSON),"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":40,"eval_every":20,"estimators":{"probe_size":40,"iterations":20}}"#.utf8))
+    let runner = dataRoot.map { Runner(dataRoot: DataRoot(path: $0)) } ?? Runner()
+    _ = try runner.run(spec, sink: try FileSink(directory: dir))
+    return try DirectoryReport.write(directory: dir, renderer: try ReportRenderer())
+}
+
+@Suite struct ChartTests {
+    @Test func escapingCoversMarkupQuotesAndControlCharacters() {
+        #expect(escapeXML("<a href=\"x\">'&'</a>\u{1}") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+    }
+
+    @Test func chartsAreWellFormedWithEscapedText() {
+        let line = LineChart(id: "l", title: hostile, xLabel: hostile, yLabel: "y", series: [
+            Series(name: hostile, points: [(0, 1), (1, 2), (2, .nan)], colour: "#000000"),
+        ], bands: [Band(name: "b", x: [0, 1], lower: [0, 0.5], upper: [1, 1.5], colour: "#888888")]).svg
+        let scatter = ScatterPlot(id: "s", title: "t", xLabel: "x", yLabel: "y", points: [(0, 0, 1), (1, 1, 2)],
+                                  classes: [(1, hostile), (2, "b")], arrowTo: [(0.5, 0), (1, 1)]).svg
+        let sorted = SortedPlot(id: "d", title: "t", xLabel: "x", yLabel: "y", values: [0.1, 0.5, 0.2], marks: [(1, hostile)]).svg
+        let heat = Heatmap(id: "h", title: hostile, rowLabel: hostile, columnLabel: "c", rows: [hostile], columns: ["1", "2"],
+                           values: [[0.5, nil]], range: 0...1, links: [[#"x.html?a=1&b="2""#, nil]]).svg
+        for svg in [line, scatter, sorted, heat] {
+            let (error, check) = XMLCheck.parse(svg)
+            #expect(error == nil, "\(error ?? "")")
+            #expect(check.elements["script"] == nil)
+            #expect(!svg.contains("<script"))
+        }
+        #expect(XMLCheck.parse(line).check.texts.contains(hostile))
+    }
+
+    @Test func projectionKeepsThePlaneAndFindsThePrincipalAxis() {
+        var m = Matrix<Double>(rows: 4, cols: 3)
+        for (r, t) in [-3.0, -1, 1, 3].enumerated() { m[r, 0] = t; m[r, 1] = 2 * t; m[r, 2] = 0.01 * Double(r % 2) }
+        let xy = Projection(fitting: m).apply(m)
+        // All the variance lies along (1, 2, 0): the first coordinate carries it, the second almost none.
+        #expect(abs(abs(xy[3].x - xy[0].x) - 6 * 5.0.squareRoot()) < 1e-4)
+        #expect(xy.allSatisfy { abs($0.y) < 0.02 })
+        var plane = Matrix<Double>(rows: 2, cols: 2)
+        plane[1, 0] = 3; plane[1, 1] = -1
+        #expect(Projection(fitting: plane).apply(plane)[1] == (3, -1))
+    }
+}
+
+@Suite struct ReportPageTests {
+    @Test func trainReportHasEveryChartAndParsesAsXML() throws {
+        let dir = ScratchDir()
+        let path = try runAndReport(dir.path)
+        #expect(path == dir.path + "/report/index.html")
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        let (error, check) = XMLCheck.parse(html)
+        #expect(error == nil, "\(error ?? "")")
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains(#"<meta name="viewport""#))
+        #expect(check.elements["svg"] == 8)
+        for id in ["loss-title", "retrieval-title", "collapse-title", "diso-title", "start-title", "final-title", "fstar-title", "discrepancy-title"] {
+            #expect(check.ids.contains(id), "\(id)")
+        }
+        for label in ["P@1", "MAP@R", "L_hard", "d_iso bracket", "d_haus bracket", "verdict", "Thickness and diameter per class"] {
+            #expect(html.contains(label), "\(label)")
+        }
+        // No scripts and no external assets.
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("<link"))
+        #expect(!html.contains("nil"))
+        // Atomic write: no temporary file left behind.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/report") == ["index.html"])
+    }
+
+    @Test func hostileNamesAreEscapedEverywhere() throws {
+        let dir = ScratchDir(), data = ScratchDir()
+        // A CSV whose file name is hostile too: the dataset name is shown in the page.
+        let fileName = #"x<img src=y onerror=alert(1)>&'".csv"#
+        var csv = ""
+        for c in 0..<4 { for i in 0..<12 { csv += "\(Double(c) * 3 + Double(i) * 0.1),\(Double(i % 3)),\(c)\n" } }
+        FileManager.default.createFile(atPath: data.path + "/" + fileName, contents: Data(csv.utf8))
+        let path = try runAndReport(dir.path, name: hostile, datasetJSON: #"{"type":"csv","path":\#(String(decoding: try JSONValue.string(fileName).serialized(pretty: false), as: UTF8.self))}"#,
+                                    dataRoot: data.path)
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(XMLCheck.parse(html).error == nil)
+        #expect(!html.contains("<script") && !html.contains("<img"))
+        #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"))
+        #expect(html.contains("x&lt;img src=y onerror=alert(1)&gt;&amp;&#39;&quot;"))
+        let index = try ReportRenderer().indexPage([IndexEntry(id: 1, kind: "train", name: hostile, state: "succeeded", verdict: "healthy",
+                                                               precisionAt1: 0.5, finishedAt: nil, link: #"job-1/index.html?"&<"#)])
+        #expect(XMLCheck.parse(index).error == nil && !index.contains("<script"))
+    }
+
+    @Test func sweepPageHasHeatmapsLinkingToRunReports() throws {
+        let dir = ScratchDir()
+        let sweep = try JobSpec.parse(Data(#"{"kind":"sweep","name":"s","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},"model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":6,"eval_every":3,"estimators":{"probe_size":16,"iterations":10}},"grid":{"seed":[0,1],"model.embedding_dim":[2,4],"sampler.samples_per_class":[2,3],"miner":["batch-hard","semi-hard"]}}"#.utf8))
+        _ = try Runner().run(sweep, sink: try FileSink(directory: dir.path))
+        let path = try DirectoryReport.write(directory: dir.path, renderer: try ReportRenderer())
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        let (error, check) = XMLCheck.parse(html)
+        #expect(error == nil, "\(error ?? "")")
+        // Two cell axes beyond the first two: one pair of maps per value of the third.
+        #expect(check.elements["svg"] == 4 && html.contains("Collapse rate (sampler.samples_per_class=2)"))
+        #expect(html.contains(#"<a href="../runs/000/report/index.html">"#))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/runs/015/report/index.html"))
+    }
+
+    @Test func reportsStayInsideTheReportsRoot() throws {
+        let dir = ScratchDir(), outside = ScratchDir()
+        let root = ReportsRoot(path: dir.path)
+        #expect(throws: ReportError.self) { try root.write("x", to: "../escape.html") }
+        #expect(throws: ReportError.self) { try root.write("x", to: "/etc/passwd") }
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/link", withDestinationPath: outside.path)
+        #expect(throws: ReportError.self) { try root.write("x", to: "link/escape.html") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+        #expect(try root.write("ok", to: "job-1/index.html") == dir.path + "/job-1/index.html")
+    }
+}
