@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK) through pkg-config; apt package libopenblas-dev.
@@ -29,7 +30,10 @@ let package = Package(
             resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
                         .embedInCode("004_sweeps.sql")]
         ),
-        .target(name: "JobStore", dependencies: ["CLibPQ", "Migrations", "Jobs"]),
+        .target(
+            name: "JobStore",
+            dependencies: ["CLibPQ", "Migrations", "Jobs", "Reports", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "Datasets",
             dependencies: ["Linalg", "CZlib"],
@@ -70,7 +74,10 @@ let package = Package(
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
-        .testTarget(name: "JobStoreTests", dependencies: ["JobStore", "Migrations", "Jobs", "isomine"]),
+        .testTarget(
+            name: "JobStoreTests",
+            dependencies: ["JobStore", "Migrations", "Jobs", "Reports", "isomine", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets"]),
     ]

@@ -13,15 +13,18 @@ public final class Worker {
     let logger: Logger
     /// Polled before claiming and between steps: true once the process is shutting down.
     let shuttingDown: () -> Bool
+    /// Writes each finished job's report (nil: no reports).
+    let reports: ReportPublisher?
 
     public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker"),
-                shuttingDown: @escaping () -> Bool = { false }) {
+                reports: ReportPublisher? = nil, shuttingDown: @escaping () -> Bool = { false }) {
         self.db = db
         self.owner = owner
         self.runner = runner
         self.leaseSeconds = leaseSeconds
         self.logger = logger
         self.shuttingDown = shuttingDown
+        self.reports = reports
     }
 
     /// Rescues expired leases, then claims and runs one job. Returns its id, or nil when none was ready.
@@ -39,6 +42,7 @@ public final class Worker {
         } catch let e as SpecError {
             // Validation errors are permanent: fail at once, never retry.
             try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
+            publishReport(job.id)
             return job.id
         }
         if case .sweep(let sweep) = spec {
@@ -66,7 +70,9 @@ public final class Worker {
             switch outcome {
             case .finished, .analyzed, .swept:
                 let result = try sink.result.map { String(decoding: try $0.json().serialized(pretty: false), as: UTF8.self) } ?? "null"
-                if try !JobQueue.succeed(db, job, owner: owner, result: result) {
+                if try JobQueue.succeed(db, job, owner: owner, result: result) {
+                    publishReport(job.id)
+                } else {
                     logger.warning("finished a job this worker no longer holds", metadata: ["job": "\(job.id)"])
                 }
             case .stopped(let step):
@@ -76,10 +82,22 @@ public final class Worker {
             }
         } catch let e as SpecError {
             try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
+            publishReport(job.id)
         } catch {
-            try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false)
+            if try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false) == "dead" { publishReport(job.id) }
         }
         return job.id
+    }
+
+    /// Writes the job's report; a report that cannot be written is logged, never fails the job.
+    func publishReport(_ id: Int) {
+        guard let reports else { return }
+        do {
+            let report = try reports.publish(db, jobID: id)
+            logger.info("report written", metadata: ["job": "\(id)", "path": "\(report.fullPath)"])
+        } catch {
+            logger.warning("report not written", metadata: ["job": "\(id)", "error": "\(error)"])
+        }
     }
 
     /// A sweep parent is not run here: it queues its runs as child jobs, or aggregates them once they have all ended.
@@ -89,6 +107,7 @@ public final class Worker {
             case .fannedOut(let n): logger.info("sweep queued its runs", metadata: ["job": "\(job.id)", "runs": "\(n)"])
             case .waiting: logger.info("sweep waits for its runs", metadata: ["job": "\(job.id)"])
             case .aggregated(let r):
+                publishReport(job.id)
                 logger.info("sweep finished", metadata: [
                     "job": "\(job.id)", "runs": "\(r.summary.runs)", "collapsed": "\(r.summary.collapsed)", "failed": "\(r.summary.failed)",
                 ])

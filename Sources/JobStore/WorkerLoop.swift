@@ -15,6 +15,8 @@ public struct WorkerLoopOptions: Sendable {
     public var exitWhenIdle = false
     /// Longest wait between reconnection attempts (backoff doubles from 0.1 s up to this).
     public var maxReconnectDelay = 10.0
+    /// Where finished jobs' reports go (nil: none).
+    public var reports: ReportPublisher?
 
     public init(owner: String) { self.owner = owner }
 }
@@ -38,7 +40,7 @@ public enum WorkerLoop {
                 continue
             }
             let worker = Worker(db: db, owner: options.owner, runner: runner, leaseSeconds: options.leaseSeconds,
-                                logger: logger, shuttingDown: shuttingDown)
+                                logger: logger, reports: options.reports, shuttingDown: shuttingDown)
             do {
                 while !shuttingDown() {
                     if try worker.runOne() != nil {

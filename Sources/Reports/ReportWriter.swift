@@ -31,7 +31,7 @@ public struct ReportsRoot: Sendable {
         guard resolved == root || resolved.hasPrefix(root + "/") else {
             throw ReportError("report path '\(relative)' leads outside the reports root \(path)")
         }
-        let tmp = full + ".tmp-\(getpid())"
+        let tmp = full + ".tmp-\(getpid())-\(UUID().uuidString)"
         try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
         guard rename(tmp, full) == 0 else {
             let e = String(cString: strerror(errno))

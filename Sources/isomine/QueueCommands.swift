@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import JobStore
 import Jobs
+import Reports
 
 struct Enqueue: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +49,7 @@ struct WorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run queued jobs from PostgreSQL.",
-        discussion: "Each of --concurrency threads has its own connection (reconnecting with backoff when the database is down or restarts) and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints and results are written back; expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0; jobs that have not stopped within --grace-seconds are given back as they are.")
+        discussion: "Each of --concurrency threads has its own connection (reconnecting with backoff when the database is down or restarts) and claims jobs with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Metrics, checkpoints, artifacts and results are written back, and each finished job's report goes to ISOMINE_REPORTS_ROOT/job-ID/index.html (default ./reports; index.html lists every job); expired leases are rescued. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0; jobs that have not stopped within --grace-seconds are given back as they are.")
 
     @Option(help: "Jobs run at the same time (threads). Keep concurrency × blas_threads ≤ cores.")
     var concurrency = 1
@@ -77,6 +78,8 @@ struct WorkerCommand: ParsableCommand {
         }
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
+        // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
+        let reports = try ReportPublisher(root: .fromEnvironment())
         let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
             Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds] in
@@ -85,6 +88,7 @@ struct WorkerCommand: ParsableCommand {
                 options.exitWhenIdle = exitWhenIdle
                 options.leaseSeconds = leaseSeconds
                 options.pollSeconds = pollSeconds
+                options.reports = reports
                 WorkerLoop.run(options: options, runner: Runner(logger: logger), logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }
@@ -256,6 +260,33 @@ struct MetricsCommand: ParsableCommand {
                 print((try rows.string(r, "step") ?? "").padding(toLength: 8, withPad: " ", startingAt: 0)
                       + (try rows.string(r, "name") ?? "").padding(toLength: 21, withPad: " ", startingAt: 0) + (try rows.string(r, "value") ?? ""))
             }
+        }
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Render a job's HTML report again (and the index page) under ISOMINE_REPORTS_ROOT.",
+        discussion: "Writes ISOMINE_REPORTS_ROOT/job-ID/index.html (default root ./reports) from the job's row and artifacts, records its sha256 in isomine.reports and rewrites ISOMINE_REPORTS_ROOT/index.html. The worker does this by itself when a job ends; use this after changing the root or to report a job that is still running.")
+
+    @Argument(help: "The job id.")
+    var id: Int?
+
+    @Flag(help: "Every job (newest 1000), instead of one.")
+    var all = false
+
+    func run() throws {
+        try CLIError.reporting {
+            guard (id == nil) == all else { throw ValidationError("give a job id or --all") }
+            let db = try PGConnection.fromEnvironment()
+            let publisher = try ReportPublisher(root: .fromEnvironment())
+            let ids = try id.map { [$0] } ?? db.execute("SELECT id FROM isomine.jobs ORDER BY id DESC LIMIT 1000").rows.compactMap { $0[0].flatMap(Int.init) }
+            for id in ids {
+                let report = try publisher.publish(db, jobID: id)
+                print("\(report.fullPath)  sha256 \(report.sha256)")
+            }
+            print("index: \(publisher.root.path)/index.html")
         }
     }
 }

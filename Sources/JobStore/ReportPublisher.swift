@@ -1,0 +1,93 @@
+// Reports of queued jobs: rendered from the job's row and artifacts into the reports root
+// (job-ID/index.html, and index.html listing every job), recorded in isomine.reports with their sha256.
+import Crypto
+import Foundation
+import Jobs
+import Reports
+
+/// A report written for a job.
+public struct PublishedReport: Sendable, Equatable {
+    public var jobID: Int
+    /// Path relative to the reports root.
+    public var relativePath: String
+    public var fullPath: String
+    public var sha256: String
+}
+
+/// Renders and records job reports.
+public struct ReportPublisher: Sendable {
+    public let root: ReportsRoot
+    let renderer: ReportRenderer
+
+    public init(root: ReportsRoot) throws {
+        self.root = root
+        renderer = try ReportRenderer()
+    }
+
+    /// Where a job's report lives, relative to the root.
+    public static func relativePath(_ id: Int) -> String { "job-\(id)/index.html" }
+
+    /// Renders job `id` (any state), records it, and rewrites the index page.
+    @discardableResult
+    public func publish(_ db: PGConnection, jobID id: Int) throws -> PublishedReport {
+        let doc = try ReportPublisher.document(db, id)
+        let html: String
+        if doc.kind == "sweep" {
+            html = try renderer.sweepPage(doc, indexLink: "../index.html") { run in run.id.map { "../job-\($0)/index.html" } }
+        } else {
+            html = try renderer.jobPage(doc, indexLink: "../index.html")
+        }
+        let relative = ReportPublisher.relativePath(id)
+        let full = try root.write(html, to: relative)
+        let digest = SHA256.hash(data: Data(html.utf8)).map { String(format: "%02x", $0) }.joined()
+        try db.execute("""
+            INSERT INTO isomine.reports (job_id, path, sha256) VALUES ($1::bigint, $2, $3)
+            ON CONFLICT (job_id) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, created_at = now()
+            """, [String(id), relative, digest])
+        try publishIndex(db)
+        return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
+    }
+
+    /// index.html: the newest 1000 jobs with state, verdict and a link to each report.
+    @discardableResult
+    public func publishIndex(_ db: PGConnection) throws -> String {
+        let rows = try db.execute("""
+            SELECT j.id, j.kind, coalesce(j.spec->>'name', '') AS name, j.state, j.result->>'verdict' AS verdict,
+                   (j.result->'final'->'eval'->>'precision_at_1')::double precision AS p1,
+                   to_char(j.finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished, r.path
+              FROM isomine.jobs j LEFT JOIN isomine.reports r ON r.job_id = j.id
+             ORDER BY j.id DESC LIMIT 1000
+            """)
+        let entries = try (0..<rows.count).map { r in
+            IndexEntry(id: try rows.int(r, "id") ?? 0, kind: try rows.string(r, "kind") ?? "", name: try rows.string(r, "name") ?? "",
+                       state: try rows.string(r, "state") ?? "", verdict: try rows.string(r, "verdict"),
+                       precisionAt1: try rows.string(r, "p1").flatMap(Double.init), finishedAt: try rows.string(r, "finished"),
+                       link: try rows.string(r, "path"))
+        }
+        return try root.write(try renderer.indexPage(entries), to: "index.html")
+    }
+
+    /// The job as the report sees it: its row and its artifacts.
+    static func document(_ db: PGConnection, _ id: Int) throws -> JobDocument {
+        let rows = try db.execute("""
+            SELECT kind, state, spec::text AS spec, result::text AS result, last_error,
+                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started,
+                   to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished
+              FROM isomine.jobs WHERE id = $1::bigint
+            """, [String(id)])
+        guard rows.count == 1 else { throw PGError("job \(id) does not exist") }
+        let artifactRows = try db.execute("SELECT name, encode(data, 'hex') AS data FROM isomine.artifacts WHERE job_id = $1::bigint", [String(id)])
+        var artifacts: [String: [UInt8]] = [:]
+        for r in 0..<artifactRows.count {
+            if let name = try artifactRows.string(r, "name"), let hex = try artifactRows.string(r, "data") {
+                artifacts[name] = try StoreSink.bytes(hex: hex)
+            }
+        }
+        return JobDocument(
+            id: id, kind: try rows.string(0, "kind") ?? "", state: try rows.string(0, "state") ?? "",
+            spec: try JSONValue.parse(Data((try rows.string(0, "spec") ?? "null").utf8)),
+            result: try rows.string(0, "result").map { try JSONValue.parse(Data($0.utf8)) },
+            lastError: try rows.string(0, "last_error"), createdAt: try rows.string(0, "created"),
+            startedAt: try rows.string(0, "started"), finishedAt: try rows.string(0, "finished"), artifacts: artifacts)
+    }
+}

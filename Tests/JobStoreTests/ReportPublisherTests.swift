@@ -1,0 +1,53 @@
+// Reports of queued jobs: written by the worker under the reports root when a job ends, recorded
+// with their sha256, listed on the index page; `isomine report ID` renders one again.
+import Crypto
+import Foundation
+import Testing
+import Jobs
+import Reports
+@testable import JobStore
+
+@Suite struct ReportPublisherTests {
+    @Test func workerWritesReportsOfFinishedJobsAndTheIndex() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let publisher = try ReportPublisher(root: ReportsRoot(path: root))
+        let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","name":"<b>bold</b>","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":5}}"#)
+        let bad = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"digits"},"steps":0}"#)
+        let sweep = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
+        let worker = Worker(db: db, owner: "w", runner: Runner(), reports: publisher)
+        while try worker.runOne() != nil {}
+        #expect(try state(db, sweep) == "succeeded")
+
+        let html = try String(contentsOfFile: root + "/job-\(train)/index.html", encoding: .utf8)
+        #expect(html.contains("&lt;b&gt;bold&lt;/b&gt;") && !html.contains("<b>bold"))
+        #expect(html.contains(#"<a href="../index.html">all jobs</a>"#) && html.contains("fstar-title"))
+        let row = try db.execute("SELECT path, sha256 FROM isomine.reports WHERE job_id = $1::bigint", [String(train)])
+        #expect(try row.string(0, "path") == "job-\(train)/index.html")
+        let digest = SHA256.hash(data: Data(html.utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(try row.string(0, "sha256") == digest)
+        // A failed job gets a report with its error; the sweep's page links to its runs' reports.
+        let failed = try String(contentsOfFile: root + "/job-\(bad)/index.html", encoding: .utf8)
+        #expect(failed.contains("Last error: spec.steps: must be between 1 and 100000000, got 0"))
+        let sweepPage = try String(contentsOfFile: root + "/job-\(sweep)/index.html", encoding: .utf8)
+        let firstRun = try #require(try db.execute("SELECT min(id) AS id FROM isomine.jobs WHERE parent_id = $1::bigint", [String(sweep)]).int(0, "id"))
+        #expect(sweepPage.contains(#"href="../job-\#(firstRun)/index.html""#))
+        #expect(FileManager.default.fileExists(atPath: root + "/job-\(firstRun)/index.html"))
+        // Every job is on the index, newest first, with a link to its report.
+        let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
+        #expect(index.contains(#"<a href="job-\#(train)/index.html">report</a>"#) && index.contains(#"<a href="job-\#(sweep)/index.html">report</a>"#))
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.reports") == 11)
+
+        // `isomine report ID` renders it again, to the root it is given.
+        let other = root + "/elsewhere"
+        let cli = try startIsomine(["report", String(train)], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
+        cli.waitUntilExit()
+        #expect(cli.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: other + "/job-\(train)/index.html") && FileManager.default.fileExists(atPath: other + "/index.html"))
+        let missing = try startIsomine(["report", "999999"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
+        missing.waitUntilExit()
+        #expect(missing.terminationStatus == 1)
+    }
+}
