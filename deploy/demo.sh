@@ -2,11 +2,12 @@
 # The main job, end to end on a fresh machine: installs missing packages, builds, starts a private
 # PostgreSQL, migrates, enqueues the reference digits training (batch-hard), the paper-toy analysis
 # and the small digits collapse sweep, runs two workers until the queue is empty, and prints where
-# the results are.
+# the results and the HTML reports are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 isomine=$(bash deploy/build.sh)
 eval "$(bash deploy/pg.sh start)"
+export ISOMINE_REPORTS_ROOT=${ISOMINE_REPORTS_ROOT:-$PWD/reports}
 "$isomine" migrate
 train=$("$isomine" enqueue train deploy/examples/digits-batch-hard.json)
 analyze=$("$isomine" enqueue analyze deploy/examples/analyze-toy20.json)
@@ -25,3 +26,5 @@ echo "         $PWD/out/job-$analyze.json (toy20 analysis)"
 echo "         $PWD/out/job-$sweep.json (the sweep; its 36 runs: $isomine jobs list --parent $sweep)"
 echo "metrics: DATABASE_URL='$DATABASE_URL' $isomine metrics $train"
 echo "PostgreSQL stays up for queries; stop it with deploy/pg.sh stop"
+echo
+echo "reports: $ISOMINE_REPORTS_ROOT/index.html (open it in a browser: every job, with links to its report)"
