@@ -24,15 +24,17 @@ let package = Package(
         .target(name: "Linalg", dependencies: ["CBLAS", "CKernels"]),
         // libpq through pkg-config (Debian: /usr/include/postgresql); apt package libpq-dev.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // libcurl through pkg-config (webhook deliveries); apt package libcurl4-openssl-dev.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The numbered SQL migrations of sql/, embedded in the binary.
         .target(
             name: "Migrations", path: "sql",
             resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
-                        .embedInCode("004_sweeps.sql")]
+                        .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql")]
         ),
         .target(
             name: "JobStore",
-            dependencies: ["CLibPQ", "Migrations", "Jobs", "Reports", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CLibPQ", "CCurl", "Migrations", "Jobs", "Reports", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "Datasets",
@@ -76,7 +78,8 @@ let package = Package(
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
         .testTarget(
             name: "JobStoreTests",
-            dependencies: ["JobStore", "Migrations", "Jobs", "Reports", "isomine", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["JobStore", "Migrations", "Jobs", "Reports", "isomine", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures/webhook_receiver.py"]
         ),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets"]),

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages isomine builds and tests with, when they are missing. Idempotent.
+# (python3 runs the tests' webhook receiver, an independent check of the signatures.)
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libopenblas-dev libpq-dev libcurl4-openssl-dev postgresql)
+packages=(pkg-config zlib1g-dev libopenblas-dev libpq-dev libcurl4-openssl-dev postgresql python3)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -17,5 +17,6 @@ public enum Migrations {
         Migration(version: 2, name: "002_enqueue.sql", sql: String(decoding: PackageResources._02_enqueue_sql, as: UTF8.self)),
         Migration(version: 3, name: "003_max_attempts.sql", sql: String(decoding: PackageResources._03_max_attempts_sql, as: UTF8.self)),
         Migration(version: 4, name: "004_sweeps.sql", sql: String(decoding: PackageResources._04_sweeps_sql, as: UTF8.self)),
+        Migration(version: 5, name: "005_webhooks.sql", sql: String(decoding: PackageResources._05_webhooks_sql, as: UTF8.self)),
     ]
 }

@@ -75,7 +75,13 @@ public enum JobQueue {
                        lease_owner = NULL, lease_expires = NULL
                  WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
                 RETURNING id),
-            event AS (INSERT INTO isomine.job_events (job_id, type) SELECT id, 'job.succeeded' FROM done)
+            event AS (
+                INSERT INTO isomine.job_events (job_id, type, data)
+                SELECT id, 'job.succeeded', jsonb_strip_nulls(jsonb_build_object(
+                           'verdict', $4::jsonb->>'verdict',
+                           'precision_at_1', ($4::jsonb->'final'->'eval'->>'precision_at_1')::double precision,
+                           'map_at_r', ($4::jsonb->'final'->'eval'->>'map_at_r')::double precision))
+                  FROM done)
             SELECT count(*) AS n FROM done
             """, [String(job.id), owner, String(job.attempt), result]).int(0, "n") == 1
     }

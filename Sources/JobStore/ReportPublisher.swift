@@ -17,15 +17,27 @@ public struct PublishedReport: Sendable, Equatable {
 /// Renders and records job reports.
 public struct ReportPublisher: Sendable {
     public let root: ReportsRoot
+    /// Base of report links in webhooks (`ISOMINE_PUBLIC_URL`; default file:// and the root).
+    public let publicBase: String
     let renderer: ReportRenderer
 
-    public init(root: ReportsRoot) throws {
+    public init(root: ReportsRoot, publicBase: String? = nil) throws {
         self.root = root
+        let base = publicBase ?? "file://" + root.path
+        self.publicBase = base.hasSuffix("/") ? String(base.dropLast()) : base
         renderer = try ReportRenderer()
+    }
+
+    /// The root and public URL from `ISOMINE_REPORTS_ROOT` and `ISOMINE_PUBLIC_URL`.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ReportPublisher {
+        try ReportPublisher(root: .fromEnvironment(env), publicBase: env["ISOMINE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Where a job's report lives, relative to the root.
     public static func relativePath(_ id: Int) -> String { "job-\(id)/index.html" }
+
+    /// The public URL of a job's report.
+    public func url(_ id: Int) -> String { publicBase + "/" + ReportPublisher.relativePath(id) }
 
     /// Renders job `id` (any state), records it, and rewrites the index page.
     @discardableResult
@@ -45,6 +57,20 @@ public struct ReportPublisher: Sendable {
             ON CONFLICT (job_id) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, created_at = now()
             """, [String(id), relative, digest])
         try publishIndex(db)
+        // report.ready: the link, the digest and the headline figures; endpoints added with
+        // --attach-report also get the page itself (the trigger keeps it out of job_events).
+        var data: [String: JSONValue] = [
+            "url": .string(url(id)), "path": .string(relative), "sha256": .string(digest), "_report_html": .string(html),
+        ]
+        if let v = doc.result?["verdict"] { data["verdict"] = v }
+        for (key, path) in [("precision_at_1", ["final", "eval", "precision_at_1"]), ("map_at_r", ["final", "eval", "map_at_r"]),
+                            ("l_hard", ["final", "estimators", "l_hard"]), ("d_iso", ["final", "estimators", "d_iso"]),
+                            ("d_haus", ["final", "estimators", "d_haus"]), ("summary", ["summary"])] {
+            var v: JSONValue? = doc.result
+            for k in path { v = v?[k] }
+            if let v { data[key] = v }
+        }
+        try JobQueue.event(db, id, "report.ready", String(decoding: try JSONValue.object(data).serialized(pretty: false), as: UTF8.self))
         return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
     }
 

@@ -9,9 +9,40 @@ public final class StoreSink: ResultSink {
     let jobID: Int
     public private(set) var result: JobResult?
 
-    public init(db: PGConnection, jobID: Int) {
+    /// The report's public URL, sent with collapse.detected.
+    let reportURL: String?
+    private var collapseAnnounced = false
+
+    public init(db: PGConnection, jobID: Int, reportURL: String? = nil) {
         self.db = db
         self.jobID = jobID
+        self.reportURL = reportURL
+    }
+
+    /// Records collapse.detected the first time a run's verdict is collapsed (once per job, across resumes).
+    func announceCollapse(_ record: EvaluationRecord) throws {
+        guard record.verdict == .collapsed, !collapseAnnounced else { return }
+        collapseAnnounced = true
+        if try db.execute("SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'collapse.detected'", [String(jobID)]).count > 0 {
+            return
+        }
+        var signals: [String: JSONValue] = [
+            "relative_spread": .number(record.collapse.relativeSpread), "loss": .number(record.loss),
+            "active_fraction": .number(record.activeFraction), "loss_at_margin": .bool(record.collapse.lossAtMargin),
+            "signal_verdict": .string(record.collapse.verdict.rawValue),
+        ]
+        if let e = record.estimators {
+            signals["mean_ratio"] = .number(e.collapse.meanRatio)
+            signals["near_duplicate_fraction"] = .number(e.collapse.nearDuplicateFraction)
+            signals["effective_rank"] = .number(e.collapse.effectiveRank)
+            signals["l_hard"] = .number(e.lHard)
+            signals["d_iso"] = .object(["lower": .number(e.dIso.lower), "upper": .number(e.dIso.upper)])
+            signals["f_star_contraction"] = .number(e.fStar.contraction)
+            signals["estimators_verdict"] = .string(e.verdict.rawValue)
+        }
+        var data: [String: JSONValue] = ["step": .number(Double(record.step)), "verdict": .string("collapsed"), "signals": .object(signals)]
+        if let reportURL { data["report_url"] = .string(reportURL) }
+        try JobQueue.event(db, jobID, "collapse.detected", String(decoding: try JSONValue.object(data).serialized(pretty: false), as: UTF8.self))
     }
 
     public func latestCheckpoint() throws -> TrainingCheckpoint? {
@@ -29,6 +60,7 @@ public final class StoreSink: ResultSink {
 
     /// One row per metric, keyed (job, name, step) with upsert, so a retried or resumed job does not duplicate.
     public func recordEvaluation(_ record: EvaluationRecord) throws {
+        try announceCollapse(record)
         var values: [(String, Double)] = [
             ("loss", record.loss), ("active_fraction", record.activeFraction),
             ("precision_at_1", record.eval.precisionAt1), ("r_precision", record.eval.rPrecision), ("map_at_r", record.eval.mapAtR),

@@ -49,7 +49,7 @@ public final class Worker {
             try advanceSweep(job, sweep)
             return job.id
         }
-        let sink = StoreSink(db: db, jobID: job.id)
+        let sink = StoreSink(db: db, jobID: job.id, reportURL: reports?.url(job.id))
         var lastBeat = DispatchTime.now().uptimeNanoseconds
         var lastCancelCheck = lastBeat
         var stop = false

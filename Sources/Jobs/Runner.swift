@@ -125,7 +125,9 @@ public struct Runner: Sendable {
         let total = prepared.config.steps
         hooks.onStep = { step, loss in progress(RunProgress(step: step, totalSteps: total, loss: loss, precisionAt1: latestP1)) }
         var sinkError: Error?
+        var collapsedAt: Int?
         hooks.onEvaluation = { [logger] record in
+            if spec.stopOnCollapse && record.verdict == .collapsed && collapsedAt == nil { collapsedAt = record.step }
             latestP1 = record.eval.precisionAt1
             progress(RunProgress(step: record.step, totalSteps: total, loss: record.loss, precisionAt1: latestP1))
             logger.debug("evaluated", metadata: [
@@ -141,7 +143,7 @@ public struct Runner: Sendable {
         }
         let startStep = run.step
         hooks.shouldStop = {
-            if sinkError != nil { return true }
+            if sinkError != nil || collapsedAt != nil { return true }
             if let stopAfter, run.step - startStep >= stopAfter { return true }
             return shouldStop()
         }
@@ -151,7 +153,7 @@ public struct Runner: Sendable {
             throw RunError(e.message)
         }
         if let sinkError { throw sinkError }
-        guard run.step >= total, let final = run.history.last else {
+        guard run.step >= total || collapsedAt != nil, let final = run.history.last else {
             // Stopped early (cancel, shutdown, --stop-after): keep the progress so the job can resume.
             try sink.saveCheckpoint(run.checkpoint())
             return .stopped(step: run.step)
@@ -165,7 +167,7 @@ public struct Runner: Sendable {
                 evalSeconds: run.evalSeconds, totalSeconds: totalSeconds,
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
-            artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink))
+            artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink), stoppedOnCollapseAt: collapsedAt)
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

@@ -60,10 +60,13 @@ public struct TrainResult: Sendable, Codable, Equatable {
     public var resumedFromStep: Int?
     /// Names of the artifacts saved with the result (NumPy arrays: probe embeddings, f*).
     public var artifacts: [String]?
+    /// The step at which a `stop_on_collapse` run ended because its verdict turned collapsed.
+    public var stoppedOnCollapseAt: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, dataset, history, final, timing, verdict
         case resumedFromStep = "resumed_from_step"
         case artifacts
+        case stoppedOnCollapseAt = "stopped_on_collapse_at"
     }
 }

@@ -14,6 +14,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var checkpointEvery: Int
     /// OpenBLAS threads for this job.
     public var blasThreads: Int
+    /// End the run (as succeeded, verdict collapsed) at the first evaluation whose verdict is collapsed.
+    public var stopOnCollapse = false
 
     /// Largest batch (P × K) accepted; batch-all mines up to B³ triplets, so it has a lower limit.
     static let maxBatch = 4096
@@ -56,6 +58,7 @@ public struct TrainSpec: Sendable, Equatable {
         let evalEvery = try r.int("eval_every", default: max(1, steps / 10), in: 1...Int.max)
         let checkpointEvery = try r.int("checkpoint_every", default: 0, in: 0...Int.max)
         let blasThreads = try r.int("blas_threads", default: 1, in: 1...256)
+        let stopOnCollapse = try r.bool("stop_on_collapse", default: false)
         let e = try r.optionalObject("estimators")
         var estimators = EstimatorSettings()
         estimators.enabled = try e?.bool("enabled", default: true) ?? true
@@ -70,7 +73,7 @@ public struct TrainSpec: Sendable, Equatable {
             classesPerBatch: p, samplesPerClass: k, optimizer: optimizer, steps: steps, evalEvery: evalEvery, seed: seed,
             estimators: estimators)
         return TrainSpec(name: name, dataset: dataset, split: split, standardize: standardize, training: training,
-                         checkpointEvery: checkpointEvery, blasThreads: blasThreads)
+                         checkpointEvery: checkpointEvery, blasThreads: blasThreads, stopOnCollapse: stopOnCollapse)
     }
 
     static func parseSplit(_ r: SpecReader?) throws -> SplitRule {
@@ -168,6 +171,7 @@ public struct TrainSpec: Sendable, Equatable {
             "eval_every": .number(Double(t.evalEvery)),
             "checkpoint_every": .number(Double(checkpointEvery)),
             "blas_threads": .number(Double(blasThreads)),
+            "stop_on_collapse": .bool(stopOnCollapse),
             "estimators": .object([
                 "enabled": .bool(t.estimators.enabled), "probe_size": .number(Double(t.estimators.probeSize)),
                 "iterations": .number(Double(t.estimators.iterations)),

@@ -66,6 +66,12 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Polling backstop when no NOTIFY arrives.")
     var pollSeconds = 2.0
 
+    @Option(help: "Webhook retry delays in seconds after each failed attempt (Standard Webhooks' schedule by default).")
+    var webhookSchedule = "5,300,1800,7200,18000,36000,36000"
+
+    @Option(help: "Webhook request timeout in seconds (connecting: at most 5).")
+    var webhookTimeout = 15.0
+
     @Option(help: "After SIGTERM or SIGINT, how long running jobs get to reach a step and checkpoint; jobs still running then (an analysis has no steps) are released to the queue and the worker exits 0.")
     var graceSeconds = 20.0
 
@@ -79,7 +85,7 @@ struct WorkerCommand: ParsableCommand {
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
         // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
-        let reports = try ReportPublisher(root: .fromEnvironment())
+        let reports = try ReportPublisher.fromEnvironment()
         let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
             Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds] in
@@ -93,6 +99,13 @@ struct WorkerCommand: ParsableCommand {
                                shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }
         }
+        // One more thread delivers webhooks, so a slow receiver never holds up a job.
+        let schedule = try DeliverySchedule(parsing: webhookSchedule)
+        let dispatcher = Thread { [webhookTimeout] in
+            WebhookLoop.run(schedule: schedule, timeout: webhookTimeout, logger: logger, shuttingDown: { shutdown.isSet },
+                            connect: { try PGConnection.fromEnvironment() })
+        }
+        dispatcher.start()
         threads.forEach { $0.start() }
         var stopRequested: Date?
         while threads.contains(where: { !$0.isFinished }) {
@@ -280,13 +293,106 @@ struct ReportCommand: ParsableCommand {
         try CLIError.reporting {
             guard (id == nil) == all else { throw ValidationError("give a job id or --all") }
             let db = try PGConnection.fromEnvironment()
-            let publisher = try ReportPublisher(root: .fromEnvironment())
+            let publisher = try ReportPublisher.fromEnvironment()
             let ids = try id.map { [$0] } ?? db.execute("SELECT id FROM isomine.jobs ORDER BY id DESC LIMIT 1000").rows.compactMap { $0[0].flatMap(Int.init) }
             for id in ids {
                 let report = try publisher.publish(db, jobID: id)
                 print("\(report.fullPath)  sha256 \(report.sha256)")
             }
             print("index: \(publisher.root.path)/index.html")
+        }
+    }
+}
+
+struct Webhooks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Webhook endpoints (Standard Webhooks): add, list, remove, test, and the delivery log.",
+        discussion: """
+        Events: job.succeeded, job.failed, job.dead, collapse.detected, sweep.finished, report.ready. Each delivery is a POST of {"type", "timestamp", "data"} with headers webhook-id (the same on every retry), webhook-timestamp and webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body"> keyed by the base64-decoded whsec_ secret. The worker delivers them (2xx is success; retries at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with jitter, or later if Retry-After says so; 410 disables the endpoint).
+        """,
+        subcommands: [Add.self, List.self, Remove.self, Test.self, Deliveries.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an endpoint; prints its id and secret.")
+        @Argument(help: "http:// or https:// URL that receives the POSTs.")
+        var url: String
+        @Option(help: "Comma-separated event types.")
+        var events: String
+        @Option(help: "Signing secret whsec_<base64> (default: a new random one, printed once).")
+        var secret: String?
+        @Flag(help: "Also send the self-contained report HTML in report.ready payloads (data.report_html).")
+        var attachReport = false
+
+        func run() throws {
+            try CLIError.reporting {
+                let key = try secret.map { try WebhookSecret($0) } ?? WebhookSecret.generate()
+                let names = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let db = try PGConnection.fromEnvironment()
+                let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport)
+                print("endpoint \(id)")
+                if secret == nil { print("secret \(key.text)  (store it: it is needed to verify signatures)") }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Endpoints with their events and state (secrets are not shown).")
+        func run() throws {
+            try CLIError.reporting {
+                let db = try PGConnection.fromEnvironment()
+                print("id    enabled  attach  events / url")
+                for e in try WebhookStore.list(db) {
+                    print(String(e.id).padding(toLength: 6, withPad: " ", startingAt: 0) + (e.enabled ? "yes" : "no").padding(toLength: 9, withPad: " ", startingAt: 0)
+                          + (e.attachReport ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0) + e.events.joined(separator: ","))
+                    print("      " + e.url + (e.disabledReason.map { "  (disabled: \($0))" } ?? ""))
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an endpoint and its deliveries.")
+        @Argument var id: Int
+        func run() throws {
+            try CLIError.reporting {
+                guard try WebhookStore.remove(try PGConnection.fromEnvironment(), id: id) else { throw RunError("webhook endpoint \(id) does not exist") }
+                print("removed \(id)")
+            }
+        }
+    }
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a webhook.test delivery to an endpoint (a running worker sends it).")
+        @Argument var id: Int
+        func run() throws {
+            try CLIError.reporting {
+                print("queued \(try WebhookStore.test(try PGConnection.fromEnvironment(), id: id))")
+            }
+        }
+    }
+
+    struct Deliveries: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Recent deliveries: state, attempts, last status or error.")
+        @Option(help: "Only this endpoint.")
+        var endpoint: Int?
+        @Option(help: "At most this many.")
+        var limit = 50
+        func run() throws {
+            try CLIError.reporting {
+                let db = try PGConnection.fromEnvironment()
+                let rows = try db.execute("""
+                    SELECT id, endpoint_id, coalesce(job_id::text, '') AS job, event_type, state, attempts, coalesce(last_status::text, '') AS status,
+                           coalesce(last_error, '') AS error, message_id
+                      FROM isomine.webhook_deliveries WHERE ($1::bigint IS NULL OR endpoint_id = $1::bigint) ORDER BY id DESC LIMIT $2::integer
+                    """, [endpoint.map(String.init), String(limit)])
+                print("id      endpoint  job     event              state      attempts  status  webhook-id / error")
+                for r in 0..<rows.count {
+                    let cols: [(String, Int)] = [("id", 8), ("endpoint_id", 10), ("job", 8), ("event_type", 19), ("state", 11), ("attempts", 10), ("status", 8)]
+                    var line = ""
+                    for (c, w) in cols { line += (try rows.string(r, c) ?? "").padding(toLength: w, withPad: " ", startingAt: 0) }
+                    print(line + (try rows.string(r, "message_id") ?? "") + { $0.isEmpty ? "" : "  " + $0 }(try rows.string(r, "error") ?? ""))
+                }
+            }
         }
     }
 }

@@ -1,0 +1,150 @@
+// Delivering the webhook outbox: claim due deliveries (SKIP LOCKED, so several workers share the
+// work), POST them signed, and record every attempt; retry on the Standard Webhooks schedule.
+import Foundation
+import Logging
+
+/// Delays after each failed attempt before the next one.
+public struct DeliverySchedule: Sendable, Equatable {
+    public var delays: [Double]
+
+    /// Standard Webhooks: at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    public static let standard = DeliverySchedule(delays: [5, 300, 1800, 7200, 18000, 36000, 36000])
+
+    public init(delays: [Double]) { self.delays = delays }
+
+    /// Parses "5,300,1800" (seconds).
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 && $0!.isFinite }) else {
+            throw WebhookError("--webhook-schedule: expected comma-separated non-negative seconds, e.g. 5,300,1800")
+        }
+        delays = parts.map { $0! }
+    }
+
+    /// Attempts in all (the first plus one per delay).
+    public var attempts: Int { delays.count + 1 }
+}
+
+/// Sends due deliveries on one connection and one HTTP handle (one per thread).
+public final class WebhookDispatcher {
+    let db: PGConnection
+    let client: HTTPClient
+    let schedule: DeliverySchedule
+    let logger: Logger
+
+    public init(db: PGConnection, client: HTTPClient, schedule: DeliverySchedule = .standard, logger: Logger = Logger(label: "isomine.webhooks")) {
+        self.db = db
+        self.client = client
+        self.schedule = schedule
+        self.logger = logger
+    }
+
+    /// Claims up to `limit` due deliveries, sends each once, records the outcome. Returns how many were sent.
+    @discardableResult
+    public func deliverDue(limit: Int = 20) throws -> Int {
+        let lock = client.timeout + client.connectTimeout + 30
+        let rows = try db.execute("""
+            WITH due AS (
+                SELECT d.id FROM isomine.webhook_deliveries d JOIN isomine.webhook_endpoints e ON e.id = d.endpoint_id
+                 WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now()) AND e.enabled
+                 ORDER BY d.next_attempt_at, d.id LIMIT $1::integer FOR UPDATE OF d SKIP LOCKED),
+            locked AS (
+                UPDATE isomine.webhook_deliveries d SET locked_until = now() + make_interval(secs => $2::double precision)
+                  FROM due WHERE d.id = due.id
+                RETURNING d.id, d.endpoint_id, d.message_id, d.payload::text AS payload, d.attempts)
+            SELECT l.id, l.endpoint_id, l.message_id, l.payload, l.attempts, e.url, e.secret
+              FROM locked l JOIN isomine.webhook_endpoints e ON e.id = l.endpoint_id ORDER BY l.id
+            """, [String(limit), String(lock)])
+        for r in 0..<rows.count {
+            guard let id = try rows.int(r, "id"), let endpoint = try rows.int(r, "endpoint_id"), let message = try rows.string(r, "message_id"),
+                  let body = try rows.string(r, "payload"), let url = try rows.string(r, "url"), let secretText = try rows.string(r, "secret") else { continue }
+            let attempt = (try rows.int(r, "attempts") ?? 0) + 1
+            let response: HTTPResponse
+            do {
+                let secret = try WebhookSecret(secretText)
+                let timestamp = Int(Date().timeIntervalSince1970)
+                response = client.post(url: url, headers: [
+                    "Content-Type: application/json",
+                    "webhook-id: \(message)",
+                    "webhook-timestamp: \(timestamp)",
+                    "webhook-signature: \(secret.signature(id: message, timestamp: timestamp, body: body))",
+                ], body: body)
+            } catch {
+                response = HTTPResponse(status: 0, retryAfter: nil, error: "\(error)", seconds: 0)
+            }
+            try record(delivery: id, endpoint: endpoint, attempt: attempt, response)
+        }
+        return rows.count
+    }
+
+    /// Stores the attempt and moves the delivery on: delivered (2xx), endpoint disabled (410), retry later, or dead.
+    func record(delivery id: Int, endpoint: Int, attempt: Int, _ response: HTTPResponse) throws {
+        let status = response.status
+        let error = response.error ?? ((200..<300).contains(status) ? nil : "HTTP \(status)")
+        try db.transaction {
+            try db.execute("""
+                INSERT INTO isomine.webhook_attempts (delivery_id, attempt, status, error, duration_ms)
+                VALUES ($1::bigint, $2::integer, $3::integer, $4, $5::double precision)
+                ON CONFLICT (delivery_id, attempt) DO NOTHING
+                """, [String(id), String(attempt), status > 0 ? String(status) : nil, error, String(response.seconds * 1000)])
+            if (200..<300).contains(status) {
+                try db.execute("""
+                    UPDATE isomine.webhook_deliveries SET state = 'delivered', attempts = $2::integer, last_status = $3::integer,
+                           last_error = NULL, delivered_at = now(), locked_until = NULL WHERE id = $1::bigint
+                    """, [String(id), String(attempt), String(status)])
+                logger.info("webhook delivered", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "attempt": "\(attempt)"])
+            } else if status == 410 {
+                // Gone: the receiver asks never to be called again.
+                try db.execute("""
+                    UPDATE isomine.webhook_endpoints SET enabled = false,
+                           disabled_reason = 'answered 410 Gone at ' || to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ') WHERE id = $1::bigint
+                    """, [String(endpoint)])
+                try db.execute("""
+                    UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = $2::integer, last_status = 410,
+                           last_error = 'endpoint answered 410 Gone and was disabled', locked_until = NULL WHERE id = $1::bigint
+                    """, [String(id), String(attempt)])
+                logger.warning("webhook endpoint disabled (410 Gone)", metadata: ["endpoint": "\(endpoint)"])
+            } else if attempt >= schedule.attempts {
+                try db.execute("""
+                    UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = $2::integer, last_status = $3::integer,
+                           last_error = $4, locked_until = NULL WHERE id = $1::bigint
+                    """, [String(id), String(attempt), status > 0 ? String(status) : nil, error])
+                logger.warning("webhook delivery dead", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "error": "\(error ?? "")"])
+            } else {
+                // The schedule's delay with ±20 % jitter, or longer if the receiver asked (Retry-After).
+                var delay = schedule.delays[attempt - 1] * Double.random(in: 0.8...1.2)
+                if let wait = response.retryAfter { delay = max(delay, min(wait, 86_400)) }
+                try db.execute("""
+                    UPDATE isomine.webhook_deliveries SET attempts = $2::integer, last_status = $3::integer, last_error = $4,
+                           next_attempt_at = now() + make_interval(secs => $5::double precision), locked_until = NULL WHERE id = $1::bigint
+                    """, [String(id), String(attempt), status > 0 ? String(status) : nil, error, String(delay)])
+                logger.info("webhook attempt failed; retrying", metadata: ["delivery": "\(id)", "attempt": "\(attempt)", "error": "\(error ?? "")", "in_seconds": "\(delay)"])
+            }
+        }
+    }
+}
+
+/// The dispatcher's life on one thread: deliver what is due, wait on NOTIFY isomine_webhooks (or a
+/// short poll, for retries coming due), reconnect when the database goes away, stop on shutdown.
+public enum WebhookLoop {
+    public static func run(schedule: DeliverySchedule, timeout: Double, logger: Logger, shuttingDown: @escaping () -> Bool,
+                           connect: () throws -> PGConnection) {
+        var delay = 0.1
+        while !shuttingDown() {
+            do {
+                let db = try connect()
+                try db.listen("isomine_webhooks")
+                let dispatcher = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: min(5, timeout), timeout: timeout),
+                                                   schedule: schedule, logger: logger)
+                delay = 0.1
+                while !shuttingDown() {
+                    if try dispatcher.deliverDue() == 0 { _ = try db.notifications(timeout: 0.25) }
+                }
+            } catch {
+                logger.warning("webhook dispatcher error; reconnecting", metadata: ["error": "\(error)"])
+                WorkerLoop.sleep(delay, unless: shuttingDown)
+                delay = min(delay * 2, 10)
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+// Webhook endpoints and deliveries in SQL: add, list, remove, and the delivery log.
+
+/// A registered endpoint.
+public struct WebhookEndpoint: Sendable, Equatable {
+    public var id: Int
+    public var url: String
+    public var events: [String]
+    public var attachReport: Bool
+    public var enabled: Bool
+    public var disabledReason: String?
+}
+
+/// Endpoint and delivery statements (all parameterised).
+public enum WebhookStore {
+    /// The event types an endpoint can subscribe to.
+    public static let eventTypes = ["job.succeeded", "job.failed", "job.dead", "collapse.detected", "sweep.finished", "report.ready"]
+
+    /// Registers an endpoint; returns its id.
+    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool) throws -> Int {
+        guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://"), url.count > 8, !url.contains(" ") else {
+            throw WebhookError("URL: must be an http:// or https:// address, got '\(url)'")
+        }
+        guard !events.isEmpty else { throw WebhookError("--events: name at least one of \(eventTypes.joined(separator: ", "))") }
+        for e in events where !eventTypes.contains(e) {
+            throw WebhookError("--events: unknown event '\(e)'; expected one of \(eventTypes.joined(separator: ", "))")
+        }
+        let list = String(decoding: try JSONValue.array(events.map { .string($0) }).serialized(pretty: false), as: UTF8.self)
+        return try db.execute("""
+            INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report)
+            VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean) RETURNING id
+            """, [url, list, secret.text, String(attachReport)]).int(0, "id") ?? 0
+    }
+
+    public static func list(_ db: PGConnection) throws -> [WebhookEndpoint] {
+        let rows = try db.execute("""
+            SELECT id, url, array_to_json(events)::text AS events, attach_report, enabled, disabled_reason
+              FROM isomine.webhook_endpoints ORDER BY id
+            """)
+        return try (0..<rows.count).map { r in
+            var events: [String] = []
+            if case .array(let a)? = try? JSONValue.parse(Data((try rows.string(r, "events") ?? "[]").utf8)) {
+                events = a.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
+            }
+            return WebhookEndpoint(id: try rows.int(r, "id") ?? 0, url: try rows.string(r, "url") ?? "", events: events,
+                                   attachReport: try rows.bool(r, "attach_report") ?? false, enabled: try rows.bool(r, "enabled") ?? false,
+                                   disabledReason: try rows.string(r, "disabled_reason"))
+        }
+    }
+
+    /// Removes an endpoint and its deliveries; false if it did not exist.
+    @discardableResult
+    public static func remove(_ db: PGConnection, id: Int) throws -> Bool {
+        try db.execute("DELETE FROM isomine.webhook_endpoints WHERE id = $1::bigint", [String(id)]).affected == 1
+    }
+
+    /// Queues a `webhook.test` delivery to one endpoint (whatever it subscribes to); returns its message id.
+    public static func test(_ db: PGConnection, id: Int) throws -> String {
+        let rows = try db.execute("""
+            INSERT INTO isomine.webhook_deliveries (endpoint_id, message_id, event_type, payload)
+            SELECT e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'webhook.test',
+                   jsonb_build_object('type', 'webhook.test', 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                      'data', jsonb_build_object('endpoint_id', e.id))
+              FROM isomine.webhook_endpoints e WHERE e.id = $1::bigint
+            RETURNING message_id
+            """, [String(id)])
+        guard rows.count == 1, let message = try rows.string(0, "message_id") else { throw WebhookError("webhook endpoint \(id) does not exist") }
+        try db.execute("SELECT pg_notify('isomine_webhooks', 'webhook.test')")
+        return message
+    }
+}
+
+import Foundation
+import Jobs

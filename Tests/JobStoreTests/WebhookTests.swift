@@ -1,0 +1,230 @@
+// Webhooks against a real HTTP receiver on loopback (Python, verifying signatures with its own
+// hmac): outbox rows written with the events, retries that keep the webhook-id, a receiver that is
+// down and comes back, 410 disabling the endpoint, a slow receiver timing out, report attachments,
+// and stop_on_collapse announcing collapse.detected.
+import Foundation
+import Logging
+import Testing
+import Jobs
+import Reports
+@testable import JobStore
+
+/// The test receiver (Tests/JobStoreTests/Fixtures/webhook_receiver.py), stopped in deinit.
+final class Receiver {
+    let process = Process()
+    let dir: String
+    let port: Int
+    /// The python process itself (the launched process may be a wrapper that defers SIGTERM).
+    let pid: pid_t
+    var log: String { dir + "/log.jsonl" }
+
+    init(secret: WebhookSecret, responses: String = "200", delay: Double = 0, retryAfter: String = "", port: Int = 0) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-hook-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook_receiver.py").path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--port", String(port), "--port-file", dir + "/port", "--log", dir + "/log.jsonl",
+                             "--secret", secret.text, "--responses", responses, "--delay", String(delay), "--retry-after", retryAfter]
+        // Not the test's own stdout: a receiver outliving a killed test run would hold that pipe open.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: dir + "/port") && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let parts = ((try? String(contentsOfFile: dir + "/port", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int($0) }
+        guard parts.count == 2 else { throw WebhookError("the test receiver did not start (is python3 installed?)") }
+        self.port = parts[0]
+        self.pid = pid_t(parts[1])
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+
+    /// The requests received so far.
+    func requests() -> [JSONValue] {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
+    }
+
+    func stop() {
+        kill(pid, SIGKILL)
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: dir)
+    }
+}
+
+/// A loopback port nothing listens on (bound, read, released).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Runs the dispatcher until `done` holds or `seconds` pass.
+func dispatch(_ db: PGConnection, schedule: [Double] = [0.2, 0.2, 0.2], timeout: Double = 5, seconds: Double = 20, until done: () throws -> Bool) throws {
+    let dispatcher = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: 1, timeout: timeout), schedule: DeliverySchedule(delays: schedule))
+    let deadline = Date().addingTimeInterval(seconds)
+    while try !done() && Date() < deadline {
+        if try dispatcher.deliverDue() == 0 { Thread.sleep(forTimeInterval: 0.05) }
+    }
+}
+
+func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
+    try db.execute("SELECT id, state, attempts, last_status, last_error, message_id FROM isomine.webhook_deliveries WHERE event_type = $1 ORDER BY id", [type])
+}
+
+let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":5}}"#
+
+@Suite struct WebhookTests {
+    @Test func signedDeliveriesRetryUnderOneIdUntilA2xx() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret, responses: "500,200")
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        let id = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
+        #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
+        // The outbox row was written with the event.
+        #expect(try deliveries(db, "job.succeeded").count == 1)
+        try dispatch(db) { try deliveries(db, "job.succeeded").string(0, "state") == "delivered" }
+        let d = try deliveries(db, "job.succeeded")
+        #expect(try d.string(0, "state") == "delivered" && d.int(0, "attempts") == 2 && d.int(0, "last_status") == 200)
+        let requests = receiver.requests()
+        #expect(requests.count == 2)
+        // Both attempts carry the same webhook-id, a signature Python verifies, and the Standard Webhooks payload.
+        let messageID = try #require(try d.string(0, "message_id"))
+        #expect(requests.allSatisfy { $0["id"] == .string(messageID) })
+        #expect(requests.allSatisfy { $0["valid"] == .bool(true) && $0["content_type"] == .string("application/json") })
+        let payload = try #require(requests.last?["payload"])
+        #expect(payload["type"] == .string("job.succeeded") && payload["timestamp"] != nil)
+        #expect(payload["data"]?["job_id"] == .number(Double(id)) && payload["data"]?["state"] == .string("succeeded"))
+        #expect(payload["data"]?["name"] == .string("hooked") && payload["data"]?["verdict"] != nil)
+        let attempts = try db.execute("SELECT attempt, status FROM isomine.webhook_attempts ORDER BY attempt")
+        #expect(attempts.rows.map { $0[1] } == ["500", "200"])
+        _ = endpoint
+    }
+
+    @Test func receiverDownIsRetriedAndDeliveredWhenItComesUp() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let port = try freePort()
+        _ = try WebhookStore.add(db, url: "http://127.0.0.1:\(port)/hook", events: ["job.failed"], secret: secret, attachReport: false)
+        let id = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"digits"},"steps":0}"#)
+        #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
+        try dispatch(db, schedule: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]) { try deliveries(db, "job.failed").int(0, "attempts") ?? 0 >= 1 }
+        let first = try deliveries(db, "job.failed")
+        #expect(try first.string(0, "state") == "pending" && first.int(0, "last_status") == nil)
+        #expect(try (first.string(0, "last_error") ?? "").lowercased().contains("connect"))
+        let receiver = try Receiver(secret: secret, port: port)
+        try dispatch(db, schedule: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]) { try deliveries(db, "job.failed").string(0, "state") == "delivered" }
+        #expect(try deliveries(db, "job.failed").string(0, "state") == "delivered")
+        #expect(receiver.requests().count == 1 && receiver.requests()[0]["valid"] == .bool(true))
+        #expect(receiver.requests()[0]["payload"]?["data"]?["error"] == .string("spec.steps: must be between 1 and 100000000, got 0"))
+    }
+
+    @Test func goneDisablesTheEndpointAndLastAttemptIsDead() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let gone = try Receiver(secret: secret, responses: "410")
+        let failing = try Receiver(secret: secret, responses: "503", retryAfter: "1")
+        let goneID = try WebhookStore.add(db, url: gone.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: failing.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        _ = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
+        _ = try Worker(db: db, owner: "w", runner: Runner()).runOne()
+        let started = Date()
+        try dispatch(db, schedule: [0.1, 0.1]) {
+            try db.execute("SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'dead'").int(0, "n") == 2
+        }
+        let endpoint = try #require(try WebhookStore.list(db).first { $0.id == goneID })
+        #expect(!endpoint.enabled && (endpoint.disabledReason ?? "").contains("410"))
+        #expect(gone.requests().count == 1)
+        // 503 three times (the schedule's 1 + 2 retries); Retry-After: 1 stretched the 0.1 s delays.
+        #expect(failing.requests().count == 3)
+        #expect(Date().timeIntervalSince(started) >= 1.8)
+        let dead = try db.execute("SELECT last_status, attempts FROM isomine.webhook_deliveries d JOIN isomine.webhook_endpoints e ON e.id = d.endpoint_id WHERE e.enabled")
+        #expect(try dead.int(0, "last_status") == 503 && dead.int(0, "attempts") == 3)
+        // A disabled endpoint gets no new deliveries.
+        _ = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
+        _ = try Worker(db: db, owner: "w", runner: Runner()).runOne()
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE endpoint_id = $1::bigint", [String(goneID)]) == 1)
+    }
+
+    @Test func slowReceiverTimesOutAndIsRecorded() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let slow = try Receiver(secret: secret, delay: 3)
+        _ = try WebhookStore.add(db, url: slow.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        _ = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
+        _ = try Worker(db: db, owner: "w", runner: Runner()).runOne()
+        let started = Date()
+        let dispatcher = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: 1, timeout: 0.5), schedule: DeliverySchedule(delays: [60]))
+        #expect(try dispatcher.deliverDue() == 1)
+        #expect(Date().timeIntervalSince(started) < 2.5)
+        let d = try deliveries(db, "job.succeeded")
+        #expect(try d.string(0, "state") == "pending" && d.int(0, "attempts") == 1)
+        #expect(try (d.string(0, "last_error") ?? "").lowercased().contains("timeout") || (d.string(0, "last_error") ?? "").lowercased().contains("timed out"))
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_attempts WHERE status IS NULL AND error IS NOT NULL") == 1)
+    }
+
+    @Test func reportReadyCarriesTheLinkAndOnlyAttachingEndpointsGetTheHTML() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let plain = try Receiver(secret: secret), attaching = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: plain.url, events: ["report.ready"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: attaching.url, events: ["report.ready"], secret: secret, attachReport: true)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-hookreports-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let publisher = try ReportPublisher(root: ReportsRoot(path: root), publicBase: "https://reports.example.org/isomine/")
+        let id = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
+        _ = try Worker(db: db, owner: "w", runner: Runner(), reports: publisher).runOne()
+        try dispatch(db) { try deliveries(db, "report.ready").rows.allSatisfy { $0[1] == "delivered" } }
+        let a = try #require(plain.requests().first?["payload"]?["data"]), b = try #require(attaching.requests().first?["payload"]?["data"])
+        #expect(a["url"] == .string("https://reports.example.org/isomine/job-\(id)/index.html"))
+        let html = try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8)
+        #expect(a["report_html"] == nil && b["report_html"] == .string(html))
+        #expect(a["sha256"] == b["sha256"] && a["precision_at_1"] != nil && a["verdict"] != nil)
+        #expect(plain.requests()[0]["valid"] == .bool(true) && attaching.requests()[0]["valid"] == .bool(true))
+        // The page itself is not kept in job_events.
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE data ? '_report_html' OR data ? 'report_html'") == 0)
+    }
+
+    @Test func stopOnCollapseEndsSucceededAfterAnnouncingIt() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected", "job.succeeded"], secret: secret, attachReport: false)
+        // Batch-hard with B = 320 on a 2-D sphere at a high learning rate: collapses within a few hundred steps.
+        let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":2000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20},"stop_on_collapse":true}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        let publisher = try ReportPublisher(root: ReportsRoot(path: FileManager.default.temporaryDirectory.appendingPathComponent("isomine-c-\(UUID().uuidString)").path))
+        _ = try Worker(db: db, owner: "w", runner: Runner(), reports: publisher).runOne()
+        let job = try db.execute("SELECT state, result->>'verdict' AS verdict, (result->>'stopped_on_collapse_at')::integer AS at, (result->'final'->>'step')::integer AS step FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try job.string(0, "state") == "succeeded" && job.string(0, "verdict") == "collapsed")
+        let at = try #require(try job.int(0, "at"))
+        let finalStep = try job.int(0, "step")
+        #expect(at < 2000 && at == finalStep)
+        let events = try db.execute("SELECT type FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('collapse.detected', 'job.succeeded') ORDER BY id", [String(id)])
+        #expect(events.rows.map { $0[0]! } == ["collapse.detected", "job.succeeded"])
+        try dispatch(db) { receiver.requests().count >= 2 }
+        let collapse = try #require(receiver.requests().first { $0["payload"]?["type"] == .string("collapse.detected") })
+        #expect(collapse["valid"] == .bool(true))
+        #expect(collapse["payload"]?["data"]?["step"] == .number(Double(at)))
+        #expect(collapse["payload"]?["data"]?["signals"]?["relative_spread"] != nil)
+        #expect(collapse["payload"]?["data"]?["report_url"] == .string(publisher.url(id)))
+    }
+}
