@@ -33,6 +33,7 @@ struct Run: ParsableCommand {
                                schedule.min_learning_rate [0] (cosine), schedule.step_size, schedule.gamma [0.1] (step)
           steps                [2000]; eval_every [steps/10]; checkpoint_every [0 = never]; blas_threads [1]
           estimators           enabled [true], probe_size [256], iterations [150]
+          stop_on_collapse     true | false [false]: end (as succeeded, verdict collapsed) at the first collapsed evaluation
 
         Analyze spec: kind "analyze", name, dataset (as above: the embeddings), margin [0.2],
           probe_size [2000], iterations [0 = by size], seed [0], reference_scale [sqrt(2) x RMS norm],
