@@ -74,6 +74,15 @@ public struct ReportPublisher: Sendable {
         return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
     }
 
+    /// Re-renders a running train job's page from the evaluations so far (no report.ready event, no
+    /// index rewrite: those come when the job ends).
+    public func publishProgress(_ db: PGConnection, jobID id: Int, history: [JSONValue]) throws {
+        var doc = try ReportPublisher.document(db, id)
+        guard let last = history.last else { return }
+        doc.result = .object(["kind": .string("train"), "history": .array(history), "final": last, "verdict": last["verdict"] ?? .null])
+        try root.write(try renderer.jobPage(doc, indexLink: "../index.html"), to: ReportPublisher.relativePath(id))
+    }
+
     /// index.html: the newest 1000 jobs with state, verdict and a link to each report.
     @discardableResult
     public func publishIndex(_ db: PGConnection) throws -> String {

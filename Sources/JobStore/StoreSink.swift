@@ -13,10 +13,15 @@ public final class StoreSink: ResultSink {
     let reportURL: String?
     private var collapseAnnounced = false
 
-    public init(db: PGConnection, jobID: Int, reportURL: String? = nil) {
+    /// Called after each evaluation with the evaluations so far (the worker's per-evaluation report).
+    let onEvaluation: (([JSONValue]) -> Void)?
+    private var history: [JSONValue] = []
+
+    public init(db: PGConnection, jobID: Int, reportURL: String? = nil, onEvaluation: (([JSONValue]) -> Void)? = nil) {
         self.db = db
         self.jobID = jobID
         self.reportURL = reportURL
+        self.onEvaluation = onEvaluation
     }
 
     /// Records collapse.detected the first time a run's verdict is collapsed (once per job, across resumes).
@@ -61,6 +66,12 @@ public final class StoreSink: ResultSink {
     /// One row per metric, keyed (job, name, step) with upsert, so a retried or resumed job does not duplicate.
     public func recordEvaluation(_ record: EvaluationRecord) throws {
         try announceCollapse(record)
+        defer {
+            if let onEvaluation, let json = try? JSONValue.from(record) {
+                history.append(json)
+                onEvaluation(history)
+            }
+        }
         var values: [(String, Double)] = [
             ("loss", record.loss), ("active_fraction", record.activeFraction),
             ("precision_at_1", record.eval.precisionAt1), ("r_precision", record.eval.rPrecision), ("map_at_r", record.eval.mapAtR),

@@ -15,6 +15,8 @@ public final class Worker {
     let shuttingDown: () -> Bool
     /// Writes each finished job's report (nil: no reports).
     let reports: ReportPublisher?
+    /// Also re-render a running train job's report at each evaluation.
+    public var reportEachEvaluation = false
 
     public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker"),
                 reports: ReportPublisher? = nil, shuttingDown: @escaping () -> Bool = { false }) {
@@ -49,7 +51,15 @@ public final class Worker {
             try advanceSweep(job, sweep)
             return job.id
         }
-        let sink = StoreSink(db: db, jobID: job.id, reportURL: reports?.url(job.id))
+        var progressReport: (([JSONValue]) -> Void)?
+        if reportEachEvaluation, let reports {
+            progressReport = { [db, logger] history in
+                do { try reports.publishProgress(db, jobID: job.id, history: history) } catch {
+                    logger.warning("progress report not written", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                }
+            }
+        }
+        let sink = StoreSink(db: db, jobID: job.id, reportURL: reports?.url(job.id), onEvaluation: progressReport)
         var lastBeat = DispatchTime.now().uptimeNanoseconds
         var lastCancelCheck = lastBeat
         var stop = false

@@ -17,6 +17,8 @@ public struct WorkerLoopOptions: Sendable {
     public var maxReconnectDelay = 10.0
     /// Where finished jobs' reports go (nil: none).
     public var reports: ReportPublisher?
+    /// Also re-render a running train job's report at each evaluation.
+    public var reportEachEvaluation = false
 
     public init(owner: String) { self.owner = owner }
 }
@@ -41,6 +43,7 @@ public enum WorkerLoop {
             }
             let worker = Worker(db: db, owner: options.owner, runner: runner, leaseSeconds: options.leaseSeconds,
                                 logger: logger, reports: options.reports, shuttingDown: shuttingDown)
+            worker.reportEachEvaluation = options.reportEachEvaluation
             do {
                 while !shuttingDown() {
                     if try worker.runOne() != nil {

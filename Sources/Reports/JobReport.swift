@@ -20,11 +20,16 @@ struct JobReport {
         var final: (eval: RetrievalMetrics, estimators: EstimatorReport?)?
         let data = try doc.result.map { try $0.serialized(pretty: false) }
         var hardest: EstimatorReport.Triplet?
-        if doc.kind == "train", let data, let r = try? JSONDecoder().decode(TrainResult.self, from: data) {
-            final = (r.final.eval, r.final.estimators)
-            charts += JobReport.historyCharts(r.history)
-            tiles.append(tile("steps per second", String(format: "%.0f", r.timing.stepsPerSecond)))
-            hardest = r.final.estimators?.hardestTriplet
+        if doc.kind == "train", let historyJSON = doc.result?["history"],
+           let history = try? JSONDecoder().decode([EvaluationRecord].self, from: try historyJSON.serialized(pretty: false)), let last = history.last {
+            // Only the history is needed, so a running job's partial result (no timing yet) renders too.
+            final = (last.eval, last.estimators)
+            charts += JobReport.historyCharts(history)
+            if case .number(let rate)? = doc.result?["timing"]?["steps_per_second"] {
+                tiles.append(tile("steps per second", String(format: "%.0f", rate)))
+            }
+            if doc.state == "running" { tiles.append(tile("latest evaluation", "step \(last.step)")) }
+            hardest = last.estimators?.hardestTriplet
         } else if doc.kind == "analyze", let data, let r = try? JSONDecoder().decode(AnalyzeResult.self, from: data) {
             final = (r.final.eval, r.final.estimators)
             hardest = r.final.estimators.hardestTriplet

@@ -66,6 +66,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Polling backstop when no NOTIFY arrives.")
     var pollSeconds = 2.0
 
+    @Flag(help: "Also re-render a running train job's report at each evaluation (the page then follows the run).")
+    var reportEachEvaluation = false
+
     @Option(help: "Webhook retry delays in seconds after each failed attempt (Standard Webhooks' schedule by default).")
     var webhookSchedule = "5,300,1800,7200,18000,36000,36000"
 
@@ -88,13 +91,14 @@ struct WorkerCommand: ParsableCommand {
         let reports = try ReportPublisher.fromEnvironment()
         let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
-            Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds] in
+            Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds, reportEachEvaluation] in
                 var options = WorkerLoopOptions(owner: "\(host):\(pid):\(slot)")
                 options.once = once
                 options.exitWhenIdle = exitWhenIdle
                 options.leaseSeconds = leaseSeconds
                 options.pollSeconds = pollSeconds
                 options.reports = reports
+                options.reportEachEvaluation = reportEachEvaluation
                 WorkerLoop.run(options: options, runner: Runner(logger: logger), logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }

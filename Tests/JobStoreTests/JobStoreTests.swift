@@ -35,7 +35,7 @@ final class ScratchDatabase {
         #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
-        #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "job_events", "jobs", "metrics", "reports", "schema_migrations"])
+        #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "job_events", "jobs", "metrics", "reports", "schema_migrations", "webhook_attempts", "webhook_deliveries", "webhook_endpoints"])
     }
 
     @Test func editedMigrationIsRefused() throws {

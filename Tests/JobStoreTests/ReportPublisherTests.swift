@@ -50,4 +50,23 @@ import Reports
         missing.waitUntilExit()
         #expect(missing.terminationStatus == 1)
     }
+
+    @Test func runningJobsPageFollowsItsEvaluationsWhenAsked() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-progress-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let id = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":100000,"eval_every":20,"estimators":{"enabled":false}}"#)
+        var polls = 0
+        // Stop (as a shutdown would) after about 100 steps: the page shows the run so far.
+        let worker = Worker(db: db, owner: "w", runner: Runner(), reports: try ReportPublisher(root: ReportsRoot(path: root)),
+                            shuttingDown: { polls += 1; return polls > 100 })
+        worker.reportEachEvaluation = true
+        #expect(try worker.runOne() == id)
+        let html = try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8)
+        #expect(html.contains("state running") && html.contains("latest evaluation") && html.contains("retrieval-title"))
+        #expect(html.contains("step 80") || html.contains("step 100"))
+        // No report.ready for a page in progress.
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE type = 'report.ready'") == 0)
+    }
 }

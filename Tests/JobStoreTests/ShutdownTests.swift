@@ -5,7 +5,7 @@ import Jobs
 @testable import JobStore
 
 /// Starts the built `isomine` binary with the scratch database in its environment.
-func startIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> Process {
+func startIsomine(_ arguments: [String], database: String, environment: [String: String] = [:], output: Pipe? = nil, errors: Pipe? = nil) throws -> Process {
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
     let p = Process()
     p.executableURL = exe
@@ -15,8 +15,8 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
     env["OPENBLAS_NUM_THREADS"] = "1"
     for (k, v) in environment { env[k] = v }
     p.environment = env
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
+    p.standardOutput = output ?? FileHandle.nullDevice
+    p.standardError = errors ?? FileHandle.nullDevice
     try p.run()
     return p
 }

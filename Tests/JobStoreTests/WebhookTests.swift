@@ -228,3 +228,37 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         #expect(collapse["payload"]?["data"]?["report_url"] == .string(publisher.url(id)))
     }
 }
+
+/// Runs the built isomine binary against the scratch database and captures its output.
+func runIsomine(_ arguments: [String], database: String) throws -> (status: Int32, out: String, err: String) {
+    let out = Pipe(), err = Pipe()
+    let p = try startIsomine(arguments, database: database, output: out, errors: err)
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+@Suite struct WebhookCLITests {
+    @Test func addListTestRemove() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let bad = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.succeeded,job.exploded"], database: scratch.name)
+        #expect(bad.status == 1 && bad.err.contains("--events: unknown event 'job.exploded'"))
+        let badSecret = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.dead", "--secret", "hunter2"], database: scratch.name)
+        #expect(badSecret.status == 1 && badSecret.err.contains("--secret: must be whsec_") && !badSecret.err.contains("hunter2"))
+        let added = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.dead,report.ready", "--attach-report"], database: scratch.name)
+        #expect(added.status == 0 && added.out.hasPrefix("endpoint 1\nsecret whsec_"))
+        let secret = String(added.out.split(separator: "\n")[1].split(separator: " ")[1])
+        #expect((try? WebhookSecret(secret)) != nil)
+        let list = try runIsomine(["webhooks", "list"], database: scratch.name)
+        #expect(list.out.contains("job.dead,report.ready") && list.out.contains("https://h.example.org/x") && !list.out.contains("whsec_"))
+        let test = try runIsomine(["webhooks", "test", "1"], database: scratch.name)
+        #expect(test.status == 0 && test.out.hasPrefix("queued msg_"))
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE event_type = 'webhook.test' AND state = 'pending'") == 1)
+        let deliveries = try runIsomine(["webhooks", "deliveries"], database: scratch.name)
+        #expect(deliveries.out.contains("webhook.test") && deliveries.out.contains("pending"))
+        #expect(try runIsomine(["webhooks", "remove", "1"], database: scratch.name).status == 0)
+        #expect(try runIsomine(["webhooks", "remove", "1"], database: scratch.name).status == 1)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries") == 0)
+    }
+}
