@@ -30,7 +30,8 @@ let package = Package(
         .target(
             name: "Migrations", path: "sql",
             resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
-                        .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql")]
+                        .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql"),
+                        .embedInCode("006_webhook_trigger_filter.sql")]
         ),
         .target(
             name: "JobStore",

@@ -18,5 +18,6 @@ public enum Migrations {
         Migration(version: 3, name: "003_max_attempts.sql", sql: String(decoding: PackageResources._03_max_attempts_sql, as: UTF8.self)),
         Migration(version: 4, name: "004_sweeps.sql", sql: String(decoding: PackageResources._04_sweeps_sql, as: UTF8.self)),
         Migration(version: 5, name: "005_webhooks.sql", sql: String(decoding: PackageResources._05_webhooks_sql, as: UTF8.self)),
+        Migration(version: 6, name: "006_webhook_trigger_filter.sql", sql: String(decoding: PackageResources._06_webhook_trigger_filter_sql, as: UTF8.self)),
     ]
 }
