@@ -182,7 +182,7 @@ public enum JobQueue {
     /// up an attempt; their checkpoints stay, so they resume. Returns how many.
     @discardableResult
     public static func releaseAll(_ db: PGConnection, owners: [String]) throws -> Int {
-        let list = String(decoding: try JSONValue.array(owners.map { .string($0) }).serialized(pretty: false), as: UTF8.self)
+        let list = try JSONValue.array(owners.map { .string($0) }).compactText()
         return try db.transaction {
             let n = try db.execute("""
                 WITH released AS (
@@ -202,7 +202,7 @@ public enum JobQueue {
     }
 
     static func jsonObject(_ fields: [String: String]) throws -> String {
-        String(decoding: try JSONValue.object(fields.mapValues { .string($0) }).serialized(pretty: false), as: UTF8.self)
+        try JSONValue.object(fields.mapValues { .string($0) }).compactText()
     }
 }
 

@@ -47,7 +47,7 @@ public final class StoreSink: ResultSink {
         }
         var data: [String: JSONValue] = ["step": .number(Double(record.step)), "verdict": .string("collapsed"), "signals": .object(signals)]
         if let reportURL { data["report_url"] = .string(reportURL) }
-        try JobQueue.event(db, jobID, "collapse.detected", String(decoding: try JSONValue.object(data).serialized(pretty: false), as: UTF8.self))
+        try JobQueue.event(db, jobID, "collapse.detected", try JSONValue.object(data).compactText())
     }
 
     public func latestCheckpoint() throws -> TrainingCheckpoint? {
@@ -109,12 +109,12 @@ public final class StoreSink: ResultSink {
 
     static func bytes(hex: String) throws -> [UInt8] {
         let u = Array(hex.utf8)
-        guard u.count % 2 == 0 else { throw PGError("checkpoint: odd hex length") }
+        guard u.count % 2 == 0 else { throw PGError("bytea from the database: odd hex length") }
         func nibble(_ c: UInt8) throws -> UInt8 {
             switch c {
             case 48...57: return c - 48
             case 97...102: return c - 87
-            default: throw PGError("checkpoint: not hex")
+            default: throw PGError("bytea from the database: not hex")
             }
         }
         return try stride(from: 0, to: u.count, by: 2).map { try nibble(u[$0]) << 4 | nibble(u[$0 + 1]) }

@@ -38,7 +38,7 @@ public enum SweepQueue {
                 return .fannedOut(n)
             }
             var outcomes: [SweepChildOutcome] = []
-            let indexBySpec = Dictionary(try sweep.children.map { (try key($0.spec.json), $0.index) }, uniquingKeysWith: { a, _ in a })
+            let indexBySpec = Dictionary(try sweep.children.map { (try $0.spec.json.compactText(), $0.index) }, uniquingKeysWith: { a, _ in a })
             for r in 0..<children.count {
                 let state = try children.string(r, "state") ?? ""
                 if state == "queued" || state == "running" {
@@ -47,19 +47,19 @@ public enum SweepQueue {
                 }
                 // Children are matched to grid points by their (normalised) spec, not by order.
                 guard let text = try children.string(r, "spec"), case .train(let spec)? = try? JobSpec.parse(Data(text.utf8)),
-                      let index = indexBySpec[try key(spec.json)] else { continue }
+                      let index = indexBySpec[try spec.json.compactText()] else { continue }
                 let result = try children.string(r, "result").flatMap { try? JSONValue.parse(Data($0.utf8)) }
                 outcomes.append(SweepChildOutcome(index: index, id: try children.int(r, "id"), state: state, result: result,
                                                   error: try children.string(r, "last_error")))
             }
             let result = SweepResult(sweep: sweep, outcomes: outcomes)
-            let text = String(decoding: try JSONValue.from(result).serialized(pretty: false), as: UTF8.self)
+            let text = try JSONValue.from(result).compactText()
             try db.execute("""
                 UPDATE isomine.jobs SET state = 'succeeded', result = $2::jsonb, finished_at = now(), lease_owner = NULL, lease_expires = NULL
                  WHERE id = $1::bigint
                 """, [String(job.id), text])
             try JobQueue.event(db, job.id, "job.succeeded", "{}")
-            let summary = String(decoding: try JSONValue.from(result.summary).serialized(pretty: false), as: UTF8.self)
+            let summary = try JSONValue.from(result.summary).compactText()
             try JobQueue.event(db, job.id, "sweep.finished", summary)
             return .aggregated(result)
         }
@@ -67,7 +67,7 @@ public enum SweepQueue {
 
     /// Queues every run of the sweep as a child train job (the parent's priority) in one statement.
     static func fanOut(_ db: PGConnection, _ job: ClaimedJob, sweep: SweepSpec) throws -> Int {
-        let specs = String(decoding: try JSONValue.array(sweep.children.map { $0.spec.json }).serialized(pretty: false), as: UTF8.self)
+        let specs = try JSONValue.array(sweep.children.map { $0.spec.json }).compactText()
         let n = try db.execute("""
             WITH parent AS (SELECT priority FROM isomine.jobs WHERE id = $1::bigint),
             children AS (
@@ -91,9 +91,5 @@ public enum SweepQueue {
         try db.execute("""
             UPDATE isomine.jobs SET lease_owner = NULL, lease_expires = NULL, heartbeat_at = now() WHERE id = $1::bigint
             """, [String(job.id)])
-    }
-
-    static func key(_ spec: JSONValue) throws -> String {
-        String(decoding: try spec.serialized(pretty: false), as: UTF8.self)
     }
 }

@@ -24,7 +24,7 @@ public enum WebhookStore {
         for e in events where !eventTypes.contains(e) {
             throw WebhookError("--events: unknown event '\(e)'; expected one of \(eventTypes.joined(separator: ", "))")
         }
-        let list = String(decoding: try JSONValue.array(events.map { .string($0) }).serialized(pretty: false), as: UTF8.self)
+        let list = try JSONValue.array(events.map { .string($0) }).compactText()
         return try db.execute("""
             INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report)
             VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean) RETURNING id

@@ -79,7 +79,7 @@ public final class Worker {
             let outcome = try runner.run(spec, sink: sink, progress: { _ in keepAlive() }, shouldStop: { [shuttingDown] in stop || shuttingDown() })
             switch outcome {
             case .finished, .analyzed, .swept:
-                let result = try sink.result.map { String(decoding: try $0.json().serialized(pretty: false), as: UTF8.self) } ?? "null"
+                let result = try sink.result.map { try $0.json().compactText() } ?? "null"
                 if try JobQueue.succeed(db, job, owner: owner, result: result) {
                     publishReport(job.id)
                 } else {

@@ -55,6 +55,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return try e.encode(self)
     }
 
+    /// Compact JSON text with sorted keys (what SQL parameters and comparisons use).
+    public func compactText() throws -> String {
+        String(decoding: try serialized(pretty: false), as: UTF8.self)
+    }
+
     /// A short description of the value's type, for error messages.
     var typeName: String {
         switch self {

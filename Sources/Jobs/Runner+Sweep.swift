@@ -25,10 +25,9 @@ extension Runner {
                 case .stopped: return .stopped(step: child.index)
                 case .analyzed, .swept: throw RunError("sweep run \(child.index) is not a train run")
                 }
-            } catch let e as SpecError {
-                outcomes.append(SweepChildOutcome(index: child.index, state: "failed", error: e.description))
-            } catch let e as RunError {
-                outcomes.append(SweepChildOutcome(index: child.index, state: "failed", error: e.description))
+            } catch where error is SpecError || error is RunError {
+                // The run's own problem: recorded, and the sweep goes on (other errors, e.g. I/O, end it).
+                outcomes.append(SweepChildOutcome(index: child.index, state: "failed", error: "\(error)"))
             }
         }
         let result = SweepResult(sweep: sweep, outcomes: outcomes)

@@ -44,6 +44,9 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var final: [String: Double]
     public var error: String?
 
+    /// Failed, dead, or never found among the sweep's jobs: counted as failed.
+    var endedInFailure: Bool { state == "failed" || state == "dead" || state == "missing" }
+
     enum CodingKeys: String, CodingKey {
         case index, id, cell, params, state, verdict
         case firstCollapseStep = "first_collapse_step"
@@ -171,7 +174,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
         let ok = runs.filter { $0.state == "succeeded" }
         let collapsed = ok.filter { $0.verdict == .collapsed }.count
         summary = SweepSummary(
-            runs: runs.count, succeeded: ok.count, failed: runs.filter { $0.state == "failed" || $0.state == "dead" || $0.state == "missing" }.count,
+            runs: runs.count, succeeded: ok.count, failed: runs.filter(\.endedInFailure).count,
             cancelled: runs.filter { $0.state == "cancelled" }.count, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
     }
@@ -189,7 +192,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
         let steps = ok.compactMap(\.firstCollapseStep)
         return SweepCell(
             cell: cell, params: params, runs: members.count, succeeded: ok.count,
-            failed: members.filter { $0.state == "failed" || $0.state == "dead" || $0.state == "missing" }.count,
+            failed: members.filter(\.endedInFailure).count,
             cancelled: members.filter { $0.state == "cancelled" }.count,
             healthy: count(.healthy), partial: partial, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count),

@@ -130,16 +130,21 @@ public struct SweepSpec: Sendable, Equatable {
 
     /// `<sweep name> [path=value, …]`: tells children apart in job lists.
     private func childName(_ choice: [Int]) -> String {
-        let label = axes.indices.map { "\(axes[$0].path)=\(SweepSpec.text(axes[$0].values[choice[$0]]))" }.joined(separator: ", ")
+        let label = pointLabel(choice)
         let prefix: String
         if let name { prefix = name } else if case .string(let b)? = base["name"] { prefix = b } else { prefix = "sweep" }
         return "\(prefix) [\(label)]"
     }
 
+    /// `path=value, …` of one grid point.
+    private func pointLabel(_ choice: [Int]) -> String {
+        axes.indices.map { "\(axes[$0].path)=\(SweepSpec.text(axes[$0].values[choice[$0]]))" }.joined(separator: ", ")
+    }
+
     /// Names the grid value (or base field) a child's validation error comes from.
     private func blame(_ e: SpecError, choice: [Int]) -> SpecError {
         let field = e.path.hasPrefix("spec.") ? String(e.path.dropFirst(5)) : e.path
-        let point = axes.indices.map { "\(axes[$0].path)=\(SweepSpec.text(axes[$0].values[choice[$0]]))" }.joined(separator: ", ")
+        let point = pointLabel(choice)
         for (a, axis) in axes.enumerated() where field == axis.path || field.hasPrefix(axis.path + ".") {
             return SpecError(path: "spec.grid[\"\(axis.path)\"][\(choice[a])]", e.message)
         }
@@ -172,7 +177,7 @@ public struct SweepSpec: Sendable, Equatable {
         case .number(let d): return SpecReader.format(d)
         case .bool(let b): return String(b)
         case .null: return "null"
-        default: return (try? String(decoding: v.serialized(pretty: false), as: UTF8.self)) ?? "?"
+        default: return (try? v.compactText()) ?? "?"
         }
     }
 

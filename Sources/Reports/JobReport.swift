@@ -150,8 +150,12 @@ struct JobReport {
         let df = exactPairwiseSquaredDistances(final), ds = exactPairwiseSquaredDistances(fStar)
         var values: [Double] = []
         values.reserveCapacity(n * (n - 1) / 2)
-        var pairIndex: [Int: Int] = [:]
-        func key(_ i: Int, _ j: Int) -> Int { min(i, j) * n + max(i, j) }
+        // Position of pair (i, j) in the row-by-row upper-triangle order `values` is filled in.
+        func pairIndex(_ a: Int, _ b: Int) -> Int? {
+            let i = min(a, b), j = max(a, b)
+            guard i >= 0, i != j, j < n else { return nil }
+            return i * n - i * (i + 1) / 2 + (j - i - 1)
+        }
         for i in 0..<n { for j in (i + 1)..<n { values.append(abs(df[i, j].squareRoot() - ds[i, j].squareRoot())) } }
         var marks: [(index: Int, label: String)] = []
         if var t = hardest {
@@ -162,12 +166,10 @@ struct JobReport {
                 t.positive = position[t.positive] ?? -1
                 t.negative = position[t.negative] ?? -1
             }
-            var flat = 0
-            for i in 0..<n { for j in (i + 1)..<n { pairIndex[key(i, j)] = flat; flat += 1 } }
-            if t.anchor >= 0, t.positive >= 0, t.anchor != t.positive, let k = pairIndex[key(t.anchor, t.positive)] {
+            if let k = pairIndex(t.anchor, t.positive) {
                 marks.append((k, "hardest triplet: anchor–positive"))
             }
-            if t.anchor >= 0, t.negative >= 0, t.anchor != t.negative, let k = pairIndex[key(t.anchor, t.negative)] {
+            if let k = pairIndex(t.anchor, t.negative) {
                 marks.append((k, "hardest triplet: anchor–negative"))
             }
         }

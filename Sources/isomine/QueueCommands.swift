@@ -37,7 +37,7 @@ struct Enqueue: ParsableCommand {
                 if case .string(let k)? = job.json["kind"] { specKind = k } else { specKind = "?" }
                 throw SpecError(path: "spec.kind", "is '\(specKind)', but the command enqueues '\(kind)'")
             }
-            let text = String(decoding: try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).serialized(pretty: false), as: UTF8.self)
+            let text = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).compactText()
             if let maxAttempts, maxAttempts < 1 { throw RunError("--max-attempts: must be at least 1") }
             let db = try PGConnection.fromEnvironment()
             print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey, maxAttempts: maxAttempts))
