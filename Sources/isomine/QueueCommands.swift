@@ -156,7 +156,7 @@ final class ShutdownFlag: @unchecked Sendable {
 
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and cancel jobs in PostgreSQL.",
+        abstract: "List, show, cancel and retry jobs in PostgreSQL.",
         subcommands: [List.self, Show.self, Cancel.self, Retry.self])
 
     struct List: ParsableCommand {
