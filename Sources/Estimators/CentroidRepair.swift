@@ -24,10 +24,11 @@ extension LabeledPoints {
 
     /// The separated candidate nearest `y` along the blend toward its class-centroid collapse:
     /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the exact check (t = 1, the
-    /// collapse itself, always passes). Returns the candidate, its exact squared distances and t.
+    /// collapse itself, always passes; see `certifiesSeparation`). Returns the candidate, its exact squared
+    /// distances and t.
     func repair(_ y: Matrix<Double>) -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
         let d2 = exactPairwiseSquaredDistances(y)
-        if LabeledPoints.separation(squaredDistances: d2, labels: labels).isSeparated { return (y, d2, 0) }
+        if LabeledPoints.certifiesSeparation(squaredDistances: d2, labels: labels, dimension: y.cols) { return (y, d2, 0) }
         let collapse = centroidCollapse(of: y)
         let n = count
         // Along the blend, same-class distances scale by (1 − t) and a cross-class difference is
@@ -43,6 +44,9 @@ extension LabeledPoints {
         for a in 0..<k { for b in 0..<k { cc[a * k + b] = dot(centroid[a], centroid[b]) } }
         var farPositive = [Double](repeating: 0, count: n)
         for a in 0..<n { for j in 0..<n where j != a && labels[j] == labels[a] { farPositive[a] = max(farPositive[a], d2[a, j]) } }
+        // The same rounding margin as the certification, so bisection lands where confirmation passes.
+        let gamma = LabeledPoints.roundingAllowance(dimension: y.cols)
+        let marginFactor = (1 + 2 * gamma) / (1 - 2 * gamma)
         var lo = 0.0, hi = 1.0
         d2.storage.withUnsafeBufferPointer { d2p in
         yc.withUnsafeBufferPointer { ycp in
@@ -54,7 +58,7 @@ extension LabeledPoints {
                 let s = 1 - t
                 for a in 0..<n {
                     let A = L[a]
-                    let pos = s * s * F[a]
+                    let pos = s * s * F[a] * marginFactor
                     let ya = YC + a * k
                     for q in 0..<n {
                         let B = L[q]
@@ -81,7 +85,7 @@ extension LabeledPoints {
         for _ in 0..<60 {
             let candidate = LabeledPoints.blend(y, collapse, t)
             let cd2 = exactPairwiseSquaredDistances(candidate)
-            if LabeledPoints.separation(squaredDistances: cd2, labels: labels).isSeparated { return (candidate, cd2, t) }
+            if LabeledPoints.certifiesSeparation(squaredDistances: cd2, labels: labels, dimension: y.cols) { return (candidate, cd2, t) }
             t += 0.5 * (1 - t)
         }
         return (collapse, exactPairwiseSquaredDistances(collapse), 1)

@@ -131,8 +131,14 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         let t = analysis.hardestTriplet
         hardestTriplet = Triplet(anchor: rows[max(t.anchor, 0)], positive: rows[max(t.positive, 0)], negative: rows[max(t.negative, 0)])
         separated = analysis.separated
-        dIso = analysis.isometric
-        dHaus = analysis.hausdorff
+        // Subsets are named by the caller's rows, like the hardest triplet.
+        func mapped(_ b: Bracket) -> Bracket {
+            var out = b
+            out.lowerBound?.points = b.lowerBound?.points.map { rows[$0] } ?? []
+            return out
+        }
+        dIso = mapped(analysis.isometric)
+        dHaus = mapped(analysis.hausdorff)
         checks = analysis.checks
 
         let fSquared = exactPairwiseSquaredDistances(f.points)

@@ -115,9 +115,26 @@ final class FStarSolver {
             // The class-centroid collapse as a start too, where it is affordable: above 600 points it
             // never beat the other starts in our trials, and the collapse itself stays a candidate.
             if n <= 600 { starts.append((collapse, .isometric)) }
+            starts += perturbedStarts()
             for (start, objective) in starts { descend(from: start, objective: objective) }
         }
         return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified)
+    }
+
+    /// Seeded starts that leave the affine span of f(X): f plus Gaussian noise in every coordinate of
+    /// the full space, at scales relative to `unit`. Every other start, and every gradient term, is a
+    /// combination of points of f, so without these a rank-deficient f (points on a line in R², the
+    /// dimensional collapse the tool is for) can only reach f* inside its own span — a needlessly
+    /// collapsed one. Small sets get more of them (a descent costs O(N²·n) per iteration).
+    func perturbedStarts() -> [(Matrix<Double>, Objective)] {
+        let sigmas: [Double] = n <= 12 ? (0..<24).map { [0.3, 1, 2, 4][$0 % 4] }
+            : n <= 50 ? [0.3, 1, 0.3, 1, 2, 2] : n <= 300 ? [0.3, 1] : [0.3]
+        var rng = SeededRNG(seed: 0x5EED_F57A, stream: UInt64(n))
+        return sigmas.enumerated().map { index, sigma in
+            var y = f.points
+            for i in 0..<y.storage.count { y.storage[i] += sigma * unit * rng.normal() }
+            return (y, index % 2 == 0 ? .isometric : .pointwise)
+        }
     }
 
     /// Adam-style descent on the coordinates of f* (first moment per coordinate, one second moment

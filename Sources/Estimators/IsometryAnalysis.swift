@@ -6,20 +6,30 @@ import Linalg
 public struct Bracket: Sendable, Codable, Equatable {
     public var lower: Double
     public var upper: Double
+    /// The rule and the subset of points that prove `lower` (nil when not recorded).
+    public var lowerBound: LowerBound?
     /// upper / lower (nil when lower is 0).
     public var ratio: Double? { lower > 0 ? upper / lower : nil }
 
-    public init(lower: Double, upper: Double) {
+    public init(lower: Double, upper: Double, lowerBound: LowerBound? = nil) {
         self.lower = lower
         self.upper = upper
+        self.lowerBound = lowerBound
     }
 
-    enum CodingKeys: String, CodingKey { case lower, upper, ratio }
+    enum CodingKeys: String, CodingKey {
+        case lower, upper, ratio
+        case lowerRule = "lower_rule"
+        case lowerPoints = "lower_points"
+    }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         lower = try c.decode(Double.self, forKey: .lower)
         upper = try c.decode(Double.self, forKey: .upper)
+        if let rule = try c.decodeIfPresent(LowerBoundRule.self, forKey: .lowerRule) {
+            lowerBound = LowerBound(value: lower, rule: rule, points: try c.decodeIfPresent([Int].self, forKey: .lowerPoints) ?? [])
+        }
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -27,26 +37,46 @@ public struct Bracket: Sendable, Codable, Equatable {
         try c.encode(lower, forKey: .lower)
         try c.encode(upper, forKey: .upper)
         try c.encodeIfPresent(ratio, forKey: .ratio)
+        try c.encodeIfPresent(lowerBound?.rule, forKey: .lowerRule)
+        try c.encodeIfPresent(lowerBound?.points, forKey: .lowerPoints)
     }
+}
+
+/// The outcome of a check of a claim against certified brackets.
+public enum CheckOutcome: String, Sendable, Codable {
+    /// Certified: the claim holds for the true value.
+    case holds
+    /// The bracket straddles the claim's threshold: neither proven nor refuted.
+    case inconclusive
+    /// Certified: the claim fails for the true value.
+    case violated
 }
 
 /// The checks reported on every run.
 public struct TheoremChecks: Sendable, Codable, Equatable {
-    /// Theorem 3 of the paper: d_iso.upper ≤ 2·L_hard (evaluated on our bound, never assumed).
-    public var theorem3Holds: Bool
-    /// 2·L_hard − d_iso.upper (negative when violated).
+    /// Theorem 3 of the paper, d_iso ≤ 2·L_hard (L_hard taken as max(0, L_hard)), never assumed:
+    /// `holds` when d_iso.upper ≤ 2·L_hard, `violated` when d_iso.lower > 2·L_hard, else `inconclusive`.
+    public var theorem3: CheckOutcome
+    /// 2·L_hard − d_iso.upper (negative when our upper bound is above the theorem's).
     public var theorem3Margin: Double
+    /// Consistency of the two independent proofs (lower ≤ upper); false only through a defect.
     public var isometricBracketOrdered: Bool
     public var hausdorffBracketOrdered: Bool
-    /// d_iso(f, f*) ≤ 2·sup‖f − f*‖ for the same f* (the d_haus-best one): the triangle inequality.
-    public var isometricWithinTwiceHausdorff: Bool
 
     enum CodingKeys: String, CodingKey {
-        case theorem3Holds = "theorem3_holds"
+        case theorem3
         case theorem3Margin = "theorem3_margin"
         case isometricBracketOrdered = "d_iso_bracket_ordered"
         case hausdorffBracketOrdered = "d_haus_bracket_ordered"
-        case isometricWithinTwiceHausdorff = "d_iso_within_twice_d_haus"
+    }
+
+    /// The checks for these brackets and L_hard.
+    public init(isometric: Bracket, hausdorff: Bracket, hardestLoss: Double) {
+        let bound = 2 * max(0, hardestLoss)
+        theorem3 = isometric.upper <= bound ? .holds : isometric.lower > bound ? .violated : .inconclusive
+        theorem3Margin = bound - isometric.upper
+        isometricBracketOrdered = isometric.lower <= isometric.upper
+        hausdorffBracketOrdered = hausdorff.lower <= hausdorff.upper
     }
 }
 
@@ -64,25 +94,24 @@ public struct IsometryAnalysis: Sendable {
     /// The best candidates (their points are f*_iso and f*_haus).
     public var fStar: FStarResult
 
-    /// Runs the separation check and the f* search.
+    /// Runs the separation check, the subset lower bounds and the f* search.
     public init(_ f: LabeledPoints, options: FStarOptions = FStarOptions()) {
-        let separation = f.separation()
+        let d2 = exactPairwiseSquaredDistances(f.points)
+        let separation = LabeledPoints.separation(squaredDistances: d2, labels: f.labels)
+        let bounds = SubsetBounds(f, squaredDistances: d2, separation: separation)
         let result = FStarSolver.solve(f, options: options)
-        let lHard = separation.hardestLoss
-        let positive = max(0, lHard)
-        hardestLoss = lHard
+        hardestLoss = separation.hardestLoss
         hardestTriplet = separation.hardestTriplet
         separated = separation.isSeparated
-        isometric = Bracket(lower: positive / 2, upper: result.isometric.discrepancy.isometric)
-        hausdorff = Bracket(lower: positive / 4, upper: result.hausdorff.discrepancy.pointwise)
+        // Upper bounds are the measured discrepancies of certified candidates, raised by the rounding
+        // allowance of the distances they were computed from (0 stays 0: f* = f is exact).
+        let scale = (d2.storage.max() ?? 0).squareRoot() + max(result.isometric.discrepancy.isometric, result.hausdorff.discrepancy.pointwise)
+        let slack = 256 * Double.ulpOfOne * Double(f.dimension + 3) * scale
+        func raised(_ x: Double) -> Double { x > 0 ? x + slack : 0 }
+        isometric = Bracket(lower: bounds.isometric.value, upper: raised(result.isometric.discrepancy.isometric), lowerBound: bounds.isometric)
+        hausdorff = Bracket(lower: bounds.hausdorff.value, upper: raised(result.hausdorff.discrepancy.pointwise), lowerBound: bounds.hausdorff)
         classHausdorff = result.hausdorff.discrepancy.classHausdorff
-        let tolerance = 1e-12 * max(1, isometric.upper)
-        checks = TheoremChecks(
-            theorem3Holds: isometric.upper <= 2 * positive + tolerance,
-            theorem3Margin: 2 * positive - isometric.upper,
-            isometricBracketOrdered: isometric.lower <= isometric.upper + tolerance,
-            hausdorffBracketOrdered: hausdorff.lower <= hausdorff.upper + tolerance,
-            isometricWithinTwiceHausdorff: result.hausdorff.discrepancy.isometric <= 2 * hausdorff.upper + tolerance)
+        checks = TheoremChecks(isometric: isometric, hausdorff: hausdorff, hardestLoss: hardestLoss)
         fStar = result
     }
 }

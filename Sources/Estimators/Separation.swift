@@ -44,3 +44,40 @@ extension LabeledPoints {
         return SeparationReport(margins: margins, hardestLoss: best, hardestTriplet: triplet)
     }
 }
+
+extension LabeledPoints {
+    /// Bound γ on the relative error of a squared distance computed by `exactPairwiseSquaredDistances`
+    /// in dimension n: each of the n terms (difference, square) carries at most 3 roundings and the
+    /// recursive sum n − 1 more, so |computed − true| ≤ γ_{n+2}·true with γ_k = k·u/(1 − k·u), u = 2⁻⁵³
+    /// (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1 and §4.2). One more unit covers
+    /// the comparison's own products.
+    static func roundingAllowance(dimension n: Int) -> Double {
+        let k = Double(n + 3) * 0x1p-53
+        return k / (1 - k)
+    }
+
+    /// Whether the points behind `d2` (exact squared distances of Double coordinates) are certainly
+    /// triplet-separated: for every anchor, farthest positive·(1 + γ) ≤ nearest negative·(1 − γ) on the
+    /// computed squared distances. Since each computed value is within a factor 1 ± γ of the true one,
+    /// this implies the true farthest positive ≤ the true nearest negative. A violation of one ulp, or a
+    /// tie that rounding could have produced, is therefore never certified (the f* search then blends
+    /// a candidate a little further toward its class centroids); exact zeros (coinciding points, as
+    /// in the centroid collapse) still pass, since 0·(1 + γ) ≤ 0.
+    static func certifiesSeparation(squaredDistances d2: Matrix<Double>, labels: [Int], dimension: Int) -> Bool {
+        let n = labels.count
+        let gamma = roundingAllowance(dimension: dimension)
+        return d2.storage.withUnsafeBufferPointer { p in
+            labels.withUnsafeBufferPointer { l in
+                for a in 0..<n {
+                    var far = 0.0, near = Double.infinity
+                    let row = p.baseAddress! + a * n
+                    for j in 0..<n where j != a {
+                        if l[j] == l[a] { far = Swift.max(far, row[j]) } else { near = Swift.min(near, row[j]) }
+                    }
+                    if near.isFinite && far * (1 + gamma) > near * (1 - gamma) { return false }
+                }
+                return true
+            }
+        }
+    }
+}

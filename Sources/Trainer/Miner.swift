@@ -8,9 +8,11 @@ public enum Miner: String, Sendable, Codable, CaseIterable {
     /// Every valid triplet; mean over triplets with non-zero loss (PML's AvgNonZeroReducer).
     case batchAll = "batch-all"
     /// Per positive pair the nearest negative farther than the positive (FaceNet / TF Addons);
-    /// when no negative is farther, the farthest negative (TF Addons' fallback). Mean over pairs.
+    /// when no negative is farther, the farthest negative (TF Addons' fallback; such a triplet has
+    /// d⁻ ≤ d⁺, so its hinge loss is at least α). Mean over pairs.
     case semiHard = "semi-hard"
-    /// Per anchor its easiest (nearest) positive and hardest negative (Levi et al. 2021). Mean over anchors.
+    /// Per anchor its easiest (nearest) positive and hardest negative: the EPHN combination of Xuan et
+    /// al. 2020 (Levi et al. 2021 studied easy positives, not this pairing). Mean over anchors.
     case easyPositive = "easy-positive"
     /// Per anchor one positive and one negative drawn uniformly from the seeded RNG. Mean over anchors.
     case random
@@ -53,8 +55,11 @@ extension Miner {
     /// Mines triplets from an `n × n` distance matrix (any monotone distance: Euclidean or squared).
     ///
     /// Anchors without a positive or a negative contribute nothing; ties go to the lowest index.
+    /// `squared` says the matrix holds squared distances: the per-anchor choices do not depend on it,
+    /// but `hardest-triplet` compares d⁺ − d⁻ across anchors, and the maximiser of d⁺² − d⁻² is not in
+    /// general the L_hard triplet, so it takes square roots for that comparison.
     public func mine<T: BLASReal>(
-        distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int,
+        distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int, squared: Bool = false,
         rng: inout SeededRNG, into out: inout TripletBuffer
     ) {
         out.removeAll()
@@ -74,7 +79,7 @@ extension Miner {
                 }
                 guard p >= 0, q >= 0 else { continue }
                 if self == .hardestTriplet {
-                    let gap = row[p] - row[q]
+                    let gap = squared ? row[p].squareRoot() - row[q].squareRoot() : row[p] - row[q]
                     if gap > bestGap { bestGap = gap; best = (a, p, q) }
                 } else {
                     out.append(a, p, q)

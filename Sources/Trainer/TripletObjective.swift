@@ -57,7 +57,7 @@ public final class TripletObjective<T: BLASReal> {
             d = distances.pointer
             T.sqrt(squared.pointer, into: d, count: n * n)
         }
-        miner.mine(distances: d, labels: labels, count: n, rng: &rng, into: &triplets)
+        miner.mine(distances: d, labels: labels, count: n, squared: config.distance == .squared, rng: &rng, into: &triplets)
 
         let alpha = T(config.margin)
         var stats = TripletLossStats(loss: 0, triplets: triplets.count, active: 0, positiveDistanceSum: 0, negativeDistanceSum: 0)

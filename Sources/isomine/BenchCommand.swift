@@ -101,9 +101,9 @@ struct EstimatorsBench: ParsableCommand {
                 "points": .number(Double(f.count)), "dim": .number(Double(dim)), "blas_threads": .number(Double(blasThreads)),
                 "seconds": .number(seconds),
                 "l_hard": .number(a.hardestLoss),
-                "d_iso": .object(["lower": .number(a.isometric.lower), "upper": .number(a.isometric.upper), "ratio": a.isometric.ratio.map(JSONValue.number) ?? .null]),
-                "d_haus": .object(["lower": .number(a.hausdorff.lower), "upper": .number(a.hausdorff.upper), "ratio": a.hausdorff.ratio.map(JSONValue.number) ?? .null]),
-                "theorem3_holds": .bool(a.checks.theorem3Holds),
+                "d_iso": try JSONValue.from(a.isometric),
+                "d_haus": try JSONValue.from(a.hausdorff),
+                "theorem3": .string(a.checks.theorem3.rawValue),
                 "candidates_certified": .number(Double(a.fStar.candidatesCertified)),
             ])
             print(String(decoding: try out.serialized(), as: UTF8.self))

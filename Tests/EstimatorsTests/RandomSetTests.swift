@@ -34,14 +34,15 @@ func randomRotation(_ rng: inout SeededRNG, _ dim: Int) -> Matrix<Double> {
             let a = IsometryAnalysis(f, options: options)
             #expect(a.isometric.lower <= a.isometric.upper, "trial \(trial)")
             #expect(a.hausdorff.lower <= a.hausdorff.upper, "trial \(trial)")
-            #expect(a.checks.isometricBracketOrdered && a.checks.hausdorffBracketOrdered && a.checks.isometricWithinTwiceHausdorff)
+            #expect(a.checks.isometricBracketOrdered && a.checks.hausdorffBracketOrdered)
             for candidate in [a.fStar.isometric, a.fStar.hausdorff] {
                 #expect(f.with(points: candidate.points).separation().isSeparated, "trial \(trial): f* not separated")
                 let again = Discrepancy(f: f, fDistances: exactPairwiseSquaredDistances(f.points), candidate: candidate.points)
                 #expect(again == candidate.discrepancy, "trial \(trial): reported values do not recompute")
             }
-            #expect(a.isometric.upper == a.fStar.isometric.discrepancy.isometric)
-            #expect(a.hausdorff.upper == a.fStar.hausdorff.discrepancy.pointwise)
+            // Upper bounds are the certified candidates' values raised by the rounding allowance only.
+            #expect(a.isometric.upper >= a.fStar.isometric.discrepancy.isometric && a.isometric.upper <= a.fStar.isometric.discrepancy.isometric * (1 + 1e-9) + 1e-12)
+            #expect(a.hausdorff.upper >= a.fStar.hausdorff.discrepancy.pointwise && a.hausdorff.upper <= a.fStar.hausdorff.discrepancy.pointwise * (1 + 1e-9) + 1e-12)
         }
     }
 
@@ -82,8 +83,10 @@ func randomRotation(_ rng: inout SeededRNG, _ dim: Int) -> Matrix<Double> {
             let f = try randomSet(&rng, n: 4 + rng.int(below: 3), dim: dim, classes: 2)
             let a = IsometryAnalysis(f)
             let brute = bruteForce(f, rng: &rng)
-            #expect(a.isometric.upper <= brute.iso * 1.05 + 1e-9, "trial \(trial) n=\(dim): d_iso \(a.isometric.upper) vs brute \(brute.iso)")
-            #expect(a.hausdorff.upper <= brute.haus * 1.05 + 1e-9, "trial \(trial) n=\(dim): d_haus \(a.hausdorff.upper) vs brute \(brute.haus)")
+            #expect(a.isometric.upper <= brute.iso * 1.02 + 1e-9, "trial \(trial) n=\(dim): d_iso \(a.isometric.upper) vs brute \(brute.iso)")
+            #expect(a.hausdorff.upper <= brute.haus * 1.02 + 1e-9, "trial \(trial) n=\(dim): d_haus \(a.hausdorff.upper) vs brute \(brute.haus)")
+            // The brute force is a feasible f*: every certified lower bound must stay below it.
+            #expect(a.isometric.lower <= brute.iso + 1e-9 && a.hausdorff.lower <= brute.haus + 1e-9, "trial \(trial): lower bound above a feasible f*")
         }
     }
 

@@ -22,7 +22,7 @@ func npyBytes(descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(e.lHard > 0 && !e.separated)
         #expect(e.dIso.lower == e.lHard / 2 && e.dHaus.lower == e.lHard / 4)
         #expect(e.dIso.lower <= e.dIso.upper && e.dHaus.lower <= e.dHaus.upper)
-        #expect(e.checks.isometricBracketOrdered && e.checks.hausdorffBracketOrdered && e.checks.isometricWithinTwiceHausdorff)
+        #expect(e.checks.isometricBracketOrdered && e.checks.hausdorffBracketOrdered && e.checks.theorem3 != .violated)
         #expect(e.thickness.exact && e.classThickness.count == 2)
         #expect(r.final.losses.points == 20 && r.final.losses.batchHard > 0 && r.final.losses.batchAll > 0)
         #expect(r.verdict == r.final.verdict)

@@ -38,6 +38,22 @@ func mined(_ miner: Miner, seed: UInt64 = 0) -> [[Int]] {
         #expect(abs(s.loss - 4.2) < 1e-12)
     }
 
+    @Test func hardestTripletWithSquaredDistancesIsStillTheLHardTriplet() {
+        // Anchor 1 (at 10): d⁺ = 10, d⁻ = 9, gap 1 but squared gap 19; anchor 3 (at 100): d⁺ = 3,
+        // d⁻ = 1, gap 2 (L_hard) but squared gap 8. On squared distances the miner must still pick anchor 3.
+        let points = Matrix<Double>([[0], [10], [19], [100], [103], [101]])
+        let labels = [0, 0, 1, 2, 2, 3]
+        let d2 = points.pairwiseSquaredDistances()
+        var out = TripletBuffer()
+        var rng = SeededRNG(seed: 0)
+        d2.storage.withUnsafeBufferPointer { p in
+            labels.withUnsafeBufferPointer { l in
+                Miner.hardestTriplet.mine(distances: p.baseAddress!, labels: l.baseAddress!, count: 6, squared: true, rng: &rng, into: &out)
+            }
+        }
+        #expect(out.triplets.map { [$0.0, $0.1, $0.2] } == [[3, 4, 5]])
+    }
+
     @Test func semiHardWithTFAddonsFallback() {
         // (2,0), (2,1) and (3,4) have no negative farther than the positive: the farthest negative is used.
         #expect(mined(.semiHard) == [[0, 1, 3], [0, 2, 4], [1, 0, 4], [1, 2, 4], [2, 0, 3], [2, 1, 3], [3, 4, 2], [4, 3, 1]])

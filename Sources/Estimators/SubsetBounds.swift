@@ -1,0 +1,170 @@
+// Certified lower bounds of d_iso and d_haus from small subsets of the points, each naming its subset.
+//
+// Every bound here rests on one fact: for any subset S of the points, d(f|S) ≤ d(f) for both
+// estimators, because a triplet-separated f* restricted to S is triplet-separated on S and a sup over
+// fewer points or pairs is smaller. The proofs of the three-point bounds are next to them and in the
+// README's estimator section.
+import Foundation
+import Linalg
+
+/// How a lower bound was proven.
+public enum LowerBoundRule: String, Sendable, Codable, CaseIterable {
+    /// d_iso ≥ L/2 and d_haus ≥ L/4 from the hardest triplet alone.
+    case hardestTriplet = "hardest_triplet"
+    /// d_haus of the anchor's own constraint on {a, p, q}, solved exactly (`anchorBallBound`).
+    case anchorBall = "anchor_ball"
+    /// d_haus of {a, p, q} with both a and p as anchors, by the weighted Apollonius identity (`twoAnchorBound`).
+    case twoAnchor = "two_anchor"
+}
+
+/// A certified lower bound and the subset of points that proves it.
+public struct LowerBound: Sendable, Codable, Equatable {
+    public var value: Double
+    public var rule: LowerBoundRule
+    /// Indices (rows of the analysed set) of the subset S with d(f|S) ≥ `value`.
+    public var points: [Int]
+
+    public init(value: Double, rule: LowerBoundRule, points: [Int]) {
+        self.value = value
+        self.rule = rule
+        self.points = points
+    }
+}
+
+/// The best certified lower bounds found for one labelled set.
+struct SubsetBounds {
+    var isometric: LowerBound
+    var hausdorff: LowerBound
+    /// Rounding allowance subtracted from every bound (see `init`).
+    let slack: Double
+
+    /// Most triplets whose exact anchor-ball bound is computed (each costs a few thousand evaluations).
+    static let anchorBallBudget = 64
+
+    /// Bounds from the hardest triplet and from the three-point subsets of the hardest anchors.
+    /// `d2` are f's exact squared distances; `separation` its per-anchor margins.
+    init(_ f: LabeledPoints, squaredDistances d2: Matrix<Double>, separation: SeparationReport) {
+        let lHard = max(0, separation.hardestLoss)
+        let t = separation.hardestTriplet
+        let hardest = t.anchor >= 0 ? [t.anchor, t.positive, t.negative] : []
+        // Every bound is computed in floating point from distances with relative error ≲ (n + 3)·u; it
+        // is lowered by a multiple of that times the largest distance so it stays below the exact value.
+        slack = 4 * Double(f.dimension + 3) * Double.ulpOfOne * (d2.storage.max() ?? 0).squareRoot()
+        isometric = LowerBound(value: max(0, lHard / 2 - slack), rule: .hardestTriplet, points: hardest)
+        hausdorff = LowerBound(value: max(0, lHard / 4 - slack), rule: .hardestTriplet, points: hardest)
+        guard lHard > 0 else { return }
+        let n = f.count
+        // Anchors by decreasing margin: a triplet with margin g cannot give more than g/2 (moving p
+        // and q by g/2 each separates it), so the scan stops once g/2 is below the best bound.
+        let anchors = (0..<n).filter { (separation.margins[$0] ?? 0) > 0 }.sorted {
+            separation.margins[$0]! > separation.margins[$1]! || (separation.margins[$0]! == separation.margins[$1]! && $0 < $1)
+        }
+        var ballsLeft = SubsetBounds.anchorBallBudget
+        let dist = { (i: Int, j: Int) in d2[i, j].squareRoot() }
+        for a in anchors {
+            let g = separation.margins[a]!
+            if g / 2 <= hausdorff.value { break }
+            // The anchor's farthest positive; its nearest negative, and the negative nearest the pair's midpoint.
+            var p = -1, q = -1, mid = -1
+            var far = -1.0, near = Double.infinity, midBest = Double.infinity
+            for j in 0..<n where j != a && f.labels[j] == f.labels[a] && d2[a, j] > far { far = d2[a, j]; p = j }
+            for j in 0..<n where f.labels[j] != f.labels[a] {
+                if d2[a, j] < near { near = d2[a, j]; q = j }
+                let m = 0.5 * (d2[j, a] + d2[j, p]) - 0.25 * d2[a, p]  // ‖f_j − (f_a + f_p)/2‖² (Apollonius)
+                if m < midBest { midBest = m; mid = j }
+            }
+            guard p >= 0, q >= 0 else { continue }
+            for negative in Set([q, mid]).sorted() {
+                let (ap, aq, pq) = (dist(a, p), dist(a, negative), dist(p, negative))
+                consider(SubsetBounds.twoAnchorBound(ap: ap, aq: aq, pq: pq), .twoAnchor, [a, p, negative])
+                if ballsLeft > 0 {
+                    ballsLeft -= 1
+                    consider(SubsetBounds.anchorBallBound(ap: ap, aq: aq, pq: pq, dimension: f.dimension), .anchorBall, [a, p, negative])
+                    consider(SubsetBounds.anchorBallBound(ap: ap, aq: pq, pq: aq, dimension: f.dimension), .anchorBall, [p, a, negative])
+                }
+            }
+        }
+    }
+
+    private mutating func consider(_ computed: Double, _ rule: LowerBoundRule, _ points: [Int]) {
+        let value = max(0, computed - slack)
+        if value > hausdorff.value { hausdorff = LowerBound(value: value, rule: rule, points: points) }
+    }
+
+    /// d_haus ≥ this for any f with these distances between a, p (same class) and q (another class).
+    ///
+    /// Proof. Let f* be triplet-separated with ‖f*(x) − f(x)‖ ≤ h for x ∈ {a, p, q}; write y_x = f*(x),
+    /// δ_x = y_x − f(x), s = ‖y_a − y_p‖. Both a and p are anchors with q as a negative, so
+    /// ‖y_q − y_a‖ ≥ s and ‖y_q − y_p‖ ≥ s. For λ ∈ (0, 1) and m = λy_a + (1 − λ)y_p, the weighted
+    /// Apollonius identity λ‖y_q − y_a‖² + (1 − λ)‖y_q − y_p‖² = ‖y_q − m‖² + λ(1 − λ)s² gives
+    /// ‖y_q − m‖ ≥ κs with κ = √(1 − λ(1 − λ)). With μ = λδ_a + (1 − λ)δ_p and v = δ_a − δ_p:
+    /// ‖y_q − m‖ ≤ c + h + ‖μ‖ (c = ‖f(q) − λf(a) − (1 − λ)f(p)‖) and s ≥ d_ap − ‖v‖. The same identity
+    /// on the displacements gives ‖μ‖² + λ(1 − λ)‖v‖² = λ‖δ_a‖² + (1 − λ)‖δ_p‖² ≤ h², so by
+    /// Cauchy–Schwarz ‖μ‖ + κ‖v‖ ≤ h·√(1 + κ²/(λ(1 − λ))). Together: κ·d_ap − c ≤ h·(1 + √(1 + κ²/(λ(1 − λ)))).
+    /// Any λ gives a valid bound; the best of a grid is returned. In the closed form of DESIGN §1
+    /// (a = 0, p = 2, q = 1, λ = 1/2) it is (√3 − 0)/3 = 1/√3, the exact d_haus in R² and above.
+    static func twoAnchorBound(ap: Double, aq: Double, pq: Double) -> Double {
+        var best = 0.0
+        for k in 1..<40 {
+            let lambda = Double(k) / 40
+            let w = lambda * (1 - lambda)
+            let c2 = lambda * aq * aq + (1 - lambda) * pq * pq - w * ap * ap
+            let c = max(0, c2).squareRoot()
+            let kappa = (1 - w).squareRoot()
+            best = max(best, (kappa * ap - c) / (1 + (1 + kappa * kappa / w).squareRoot()))
+        }
+        return best
+    }
+
+    /// d_haus ≥ this for any f with these distances (anchor a, its positive p, a negative q), from the
+    /// anchor's own constraint alone, solved exactly up to a certified discretisation.
+    ///
+    /// Proof. If f* is separated with ‖f* − f‖ ≤ h on {a, p, q}, then z = f*(a) lies in the ball
+    /// B(f(a), h) and ‖z − f*(p)‖ ≤ ‖z − f*(q)‖, while ‖z − f*(p)‖ ≥ ‖z − f(p)‖ − h and
+    /// ‖z − f*(q)‖ ≤ ‖z − f(q)‖ + h; so φ(z) = ‖z − f(p)‖ − ‖z − f(q)‖ ≤ 2h somewhere on the ball.
+    /// Conversely, if min over the ball of φ is > 2h, no such f* exists and d_haus > h. φ is invariant
+    /// under rotations about the line through f(p) and f(q), so its minimum over the ball equals its
+    /// minimum over the disk where the plane through that line and f(a) cuts the ball (n ≥ 2; n = 1 is
+    /// the segment [a − h, a + h]). Inside the disk φ has no critical point except on the line beyond
+    /// f(p) (where it takes its global minimum −d_pq < 0, and then the test passes), so the minimum is
+    /// on the circle, where φ is 2h-Lipschitz in the angle: M evenly spaced angles bound it from below
+    /// by min over samples of (φ(θ_i) + φ(θ_{i+1}))/2 − 2h·π/M. The largest h with this lower estimate
+    /// above 2h is found by bisection, keeping the end proven infeasible.
+    static func anchorBallBound(ap: Double, aq: Double, pq: Double, dimension: Int) -> Double {
+        let g = ap - aq
+        guard g > 0 else { return 0 }
+        // Plane coordinates: f(p) at the origin, f(q) at (pq, 0), f(a) at (ax, ar) with ar ≥ 0.
+        let ax = pq > 0 ? (ap * ap + pq * pq - aq * aq) / (2 * pq) : 0
+        let ar = max(0, ap * ap - ax * ax).squareRoot()
+        func phi(_ x: Double, _ r: Double) -> Double { (x * x + r * r).squareRoot() - ((x - pq) * (x - pq) + r * r).squareRoot() }
+        // A certified lower estimate of min φ over the ball of radius h around f(a).
+        func minimumBelow(_ h: Double) -> Double {
+            if dimension == 1 {
+                // φ is piecewise linear on the segment, with breakpoints at 0 and pq.
+                let lo = ax - h, hi = ax + h
+                var m = min(phi(lo, 0), phi(hi, 0))
+                for b in [0.0, pq] where b > lo && b < hi { m = min(m, phi(b, 0)) }
+                return m
+            }
+            // The ray beyond f(p) (x ≤ 0, r = 0) meets the disk: φ reaches its global minimum −pq.
+            if ar <= h && ax - (h * h - ar * ar).squareRoot() <= 0 { return -pq }
+            let samples = 720
+            var previous = phi(ax + h, ar), first = previous, m = Double.infinity
+            for i in 1...samples {
+                let theta = 2 * Double.pi * Double(i) / Double(samples)
+                let value = i == samples ? first : phi(ax + h * cos(theta), ar + h * sin(theta))
+                m = min(m, 0.5 * (previous + value))
+                previous = value
+            }
+            return m - 2 * h * Double.pi / Double(samples)
+        }
+        // h = g/4 is always infeasible-or-equal (φ moves by at most 2h on the ball); g/2 always feasible.
+        var lo = g / 4, hi = g / 2
+        if !(minimumBelow(lo) > 2 * lo) { return g / 4 }
+        for _ in 0..<40 {
+            let h = 0.5 * (lo + hi)
+            if minimumBelow(h) > 2 * h { lo = h } else { hi = h }
+        }
+        return lo
+    }
+}
