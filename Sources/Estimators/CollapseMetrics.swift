@@ -4,8 +4,20 @@ import Linalg
 
 /// Effective rank exp(−Σ p_k log p_k) of the covariance spectrum (Roy & Vetterli 2007, applied to the
 /// eigenvalues of the covariance Σ rather than to singular values); 0 for a set of identical points.
+/// When there are fewer points than dimensions the same non-zero eigenvalues come from the centred
+/// Gram matrix (N × N), which is cheaper than Σ (n × n).
 public func effectiveRank(_ x: Matrix<Double>) -> Double {
-    guard x.rows >= 2, let eigen = SymmetricEigen(x.covariance) else { return 0 }
+    guard x.rows >= 2 else { return 0 }
+    let matrix: Matrix<Double>
+    if x.rows < x.cols {
+        var centred = x
+        let mean = x.columnMeans
+        for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
+        matrix = centred.matmul(centred, transposeOther: true)
+    } else {
+        matrix = x.covariance
+    }
+    guard let eigen = SymmetricEigen(matrix) else { return 0 }
     let values = eigen.values.map { max($0, 0) }
     let total = values.reduce(0, +)
     guard total > 0 else { return 0 }
@@ -18,18 +30,24 @@ public func effectiveRank(_ x: Matrix<Double>) -> Double {
 public struct CollapseMetrics: Sendable, Codable, Equatable {
     public var meanPairwiseDistance: Double
     public var medianPairwiseDistance: Double
-    /// The distance the ratios are relative to (see `init`).
-    public var referenceScale: Double
-    public var meanRatio: Double
-    public var medianRatio: Double
+    /// RMS distance of the points to their centroid (the translation-invariant scale of the set).
+    public var rmsRadius: Double
+    /// What the spread is compared with, and its distance (nil for `none`).
+    public var reference: SpreadReference
+    public var referenceScale: Double?
+    /// Mean and median pairwise distance over `referenceScale` (nil without a reference).
+    public var meanRatio: Double?
+    public var medianRatio: Double?
     /// Effective rank of the covariance spectrum.
     public var effectiveRank: Double
-    /// Fraction of pairs closer than 1e-3 × the reference scale.
+    /// Fraction of pairs closer than 1e-3 × the reference scale (× the RMS radius without a reference).
     public var nearDuplicateFraction: Double
 
     enum CodingKeys: String, CodingKey {
         case meanPairwiseDistance = "mean_pairwise_distance"
         case medianPairwiseDistance = "median_pairwise_distance"
+        case rmsRadius = "rms_radius"
+        case reference
         case referenceScale = "reference_scale"
         case meanRatio = "mean_ratio"
         case medianRatio = "median_ratio"
@@ -37,10 +55,12 @@ public struct CollapseMetrics: Sendable, Codable, Equatable {
         case nearDuplicateFraction = "near_duplicate_fraction"
     }
 
-    /// Metrics of the rows of `x`. The reference scale is `referenceScale` when given (a train run
-    /// passes the same probe's mean pairwise distance at step 0), else √2 × the RMS norm of the
-    /// points: the distance between two orthogonal vectors of that norm, √2 for unit embeddings.
-    public init(_ x: Matrix<Double>, squaredDistances d2: Matrix<Double>, referenceScale: Double? = nil) {
+    /// Metrics of the rows of `x`. The reference is `reference` when given (a train run passes the
+    /// probe's mean pairwise distance at step 0, an analyze job its `reference_scale`); otherwise, for
+    /// L2-normalised rows (every norm within 1e-5 of their mean r), the sphere: √2·r; otherwise none.
+    /// Every ratio is invariant to rotation and positive scaling, and, except for the sphere (whose
+    /// centre is the origin by definition), to translation.
+    public init(_ x: Matrix<Double>, squaredDistances d2: Matrix<Double>, reference given: (scale: Double, kind: SpreadReference)? = nil) {
         let n = x.rows
         var distances = [Double]()
         distances.reserveCapacity(n * (n - 1) / 2)
@@ -51,16 +71,25 @@ public struct CollapseMetrics: Sendable, Codable, Equatable {
         if distances.isEmpty { median = 0 } else if distances.count % 2 == 1 { median = distances[distances.count / 2] } else {
             median = 0.5 * (distances[distances.count / 2 - 1] + distances[distances.count / 2])
         }
-        let rmsNorm = (x.storage.reduce(0) { $0 + $1 * $1 } / Double(max(n, 1))).squareRoot()
-        let scale = referenceScale ?? 2.0.squareRoot() * rmsNorm
-        let threshold = 1e-3 * scale
+        // Σ‖x_i − x̄‖² = Σ_{i<j} ‖x_i − x_j‖² / N.
+        let sumSquares = distances.reduce(0) { $0 + $1 * $1 }
+        rmsRadius = n > 0 ? (sumSquares / Double(n) / Double(n)).squareRoot() : 0
+        var reference = given
+        if reference == nil, n > 0 {
+            let norms = (0..<n).map { i in (0..<x.cols).reduce(0.0) { $0 + x[i, $1] * x[i, $1] }.squareRoot() }
+            let r = norms.reduce(0, +) / Double(n)
+            if r > 0 && norms.allSatisfy({ abs($0 - r) <= 1e-5 * r }) { reference = (2.0.squareRoot() * r, .sphere) }
+        }
+        let scale = reference?.scale
+        let threshold = 1e-3 * (scale ?? rmsRadius)
         var nearDuplicates = 0
-        for d in distances { if d < threshold { nearDuplicates += 1 } else { break } }
+        for d in distances { if d < threshold || d == 0 { nearDuplicates += 1 } else { break } }
         meanPairwiseDistance = mean
         medianPairwiseDistance = median
-        self.referenceScale = scale
-        meanRatio = scale > 0 ? mean / scale : 0
-        medianRatio = scale > 0 ? median / scale : 0
+        self.reference = reference?.kind ?? .none
+        referenceScale = scale
+        meanRatio = scale.map { $0 > 0 ? mean / $0 : 0 }
+        medianRatio = scale.map { $0 > 0 ? median / $0 : 0 }
         effectiveRank = Estimators.effectiveRank(x)
         nearDuplicateFraction = distances.isEmpty ? 0 : Double(nearDuplicates) / Double(distances.count)
     }

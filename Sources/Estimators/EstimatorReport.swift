@@ -10,16 +10,19 @@ public struct EstimatorOptions: Sendable, Equatable {
     public var probeSize: Int
     public var seed: UInt64
     public var fStar: FStarOptions
-    /// Scale for the collapse ratios (nil: √2 × RMS norm; see `CollapseMetrics`).
+    /// Distance the spread is compared with (nil: the sphere for L2-normalised points, else none; see `CollapseMetrics`).
     public var referenceScale: Double?
+    /// Where `referenceScale` comes from (`stated` for an analyze job's option, `stepZero` in train runs).
+    public var referenceKind: SpreadReference
 
     public init(maxExactPoints: Int = 2000, probeSize: Int = 2000, seed: UInt64 = 0,
-                fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil) {
+                fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil, referenceKind: SpreadReference = .stated) {
         self.maxExactPoints = maxExactPoints
         self.probeSize = probeSize
         self.seed = seed
         self.fStar = fStar
         self.referenceScale = referenceScale
+        self.referenceKind = referenceKind
     }
 }
 
@@ -75,6 +78,8 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     }
 
     public var probe: ProbeInfo
+    /// Dimension n of the embedding.
+    public var dimension: Int
     public var lHard: Double
     public var hardestTriplet: Triplet
     public var separated: Bool
@@ -86,10 +91,15 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     public var diameter: Double
     public var classThickness: [ClassThickness]
     public var collapse: CollapseMetrics
+    /// Leave-one-out 1-NN precision on the analysed points, and its value for random labels.
+    public var precisionAt1: Double
+    public var chancePrecisionAt1: Double
+    /// The verdict of these points alone, with its reasons (a train record adds its own signals).
+    public var diagnosis: Diagnosis
     public var verdict: VerdictLevel
 
     enum CodingKeys: String, CodingKey {
-        case probe
+        case probe, dimension
         case lHard = "l_hard"
         case hardestTriplet = "hardest_triplet"
         case separated
@@ -99,7 +109,9 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         case fStar = "f_star"
         case thickness, diameter
         case classThickness = "class_thickness"
-        case collapse, verdict
+        case collapse, diagnosis, verdict
+        case precisionAt1 = "precision_at_1"
+        case chancePrecisionAt1 = "chance_precision_at_1"
     }
 
     /// Analyses `points` (N × n) with `labels`; probe indices refer to the rows given.
@@ -125,6 +137,7 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         let rows = wantsProbe ? stratifiedSample(labels: all.labels, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
         let f = wantsProbe ? try LabeledPoints(points: points.rows(rows), labels: rows.map { labels[$0] }) : all
         probe = ProbeInfo(size: f.count, of: all.count, subset: f.count < all.count, seed: options.seed)
+        dimension = f.dimension
 
         let analysis = IsometryAnalysis(f, options: options.fStar)
         lHard = analysis.hardestLoss
@@ -142,7 +155,8 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         checks = analysis.checks
 
         let fSquared = exactPairwiseSquaredDistances(f.points)
-        collapse = CollapseMetrics(f.points, squaredDistances: fSquared, referenceScale: options.referenceScale)
+        collapse = CollapseMetrics(f.points, squaredDistances: fSquared, reference: options.referenceScale.map { ($0, options.referenceKind) })
+        (precisionAt1, chancePrecisionAt1) = nearestNeighbourPrecision(squaredDistances: fSquared.storage, labels: f.labels)
         let fStarPoints = analysis.fStar.hausdorff.points
         let fStarSpread = CollapseMetrics(fStarPoints, squaredDistances: exactPairwiseSquaredDistances(fStarPoints)).meanPairwiseDistance
         fStar = FStarSummary(
@@ -154,24 +168,29 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         classThickness = f.classes.enumerated().map { c, members in
             ClassThickness(label: c, size: members.count, thickness: Thickness(f.points.rows(members), seed: options.seed))
         }
-        verdict = EstimatorReport.verdict(collapse: collapse, contraction: fStar.contraction, lHard: lHard,
-                                          classes: f.classes.count, dim: f.dimension)
+        diagnosis = Diagnosis(EstimatorReport.inputs(lHard: lHard, collapse: collapse, contraction: fStar.contraction, precisionAt1: precisionAt1,
+                                                     chance: chancePrecisionAt1, dimension: f.dimension, classes: f.classes.count))
+        verdict = diagnosis.verdict
         kept = FStarPoints(rows: rows, labels: rows.map { labels[$0] }, f: f.points, isometric: analysis.fStar.isometric.points,
                            hausdorff: analysis.fStar.hausdorff.points)
     }
 
-    /// The verdict rule (documented in the README):
-    /// collapsed when the mean pairwise distance is under 5 % of the reference scale or at least half
-    /// of all pairs are near-duplicates; partial when it is under 30 %, or at least 10 % of pairs are
-    /// near-duplicates, or L_hard > 0 and f*_haus keeps under half of f's spread, or the embedding is
-    /// essentially one-dimensional (effective rank < 1.5 with n ≥ 2 and more than 2 classes); healthy otherwise.
-    public static func verdict(collapse: CollapseMetrics, contraction: Double, lHard: Double, classes: Int, dim: Int) -> VerdictLevel {
-        if collapse.meanRatio < 0.05 || collapse.nearDuplicateFraction >= 0.5 { return .collapsed }
-        if collapse.meanRatio < 0.3 || collapse.nearDuplicateFraction >= 0.1 || (lHard > 0 && contraction < 0.5)
-            || (dim >= 2 && classes > 2 && collapse.effectiveRank < 1.5) {
-            return .partial
-        }
-        return .healthy
+    /// The verdict's inputs from these measurements; a train record passes its own P@1 (the whole
+    /// evaluation split) and loss signals.
+    public static func inputs(lHard: Double, collapse: CollapseMetrics, contraction: Double?, precisionAt1: Double, chance: Double,
+                              dimension: Int, classes: Int, lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil) -> DiagnosisInputs {
+        DiagnosisInputs(
+            precisionAt1: precisionAt1, chancePrecisionAt1: chance, strictlySeparated: lHard < 0,
+            relativeHardestLoss: collapse.rmsRadius > 0 ? lHard / collapse.rmsRadius : 0,
+            allCoincide: collapse.meanPairwiseDistance == 0, spreadRatio: collapse.meanRatio, reference: collapse.reference,
+            effectiveRank: collapse.effectiveRank, dimension: dimension, classes: classes, fStarContraction: contraction,
+            lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction)
+    }
+
+    /// The inputs of this report's own diagnosis, with P@1 and loss signals replaced by a train record's.
+    public func inputs(precisionAt1: Double, chance: Double, lossAtCollapsedValue: Bool?, activeFraction: Double?, classes: Int) -> DiagnosisInputs {
+        EstimatorReport.inputs(lHard: lHard, collapse: collapse, contraction: fStar.contraction, precisionAt1: precisionAt1, chance: chance,
+                               dimension: dimension, classes: classes, lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction)
     }
 }
 

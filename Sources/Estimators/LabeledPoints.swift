@@ -25,9 +25,18 @@ public struct LabeledPoints: Sendable {
         if let bad = points.storage.firstIndex(where: { !$0.isFinite }) {
             throw EstimatorError("embeddings: row \(bad / points.cols), column \(bad % points.cols) is \(points.storage[bad].isNaN ? "NaN" : "infinite")")
         }
+        // Squared distances of larger coordinates overflow Double; below that every computation is finite.
+        if let big = points.storage.firstIndex(where: { abs($0) > 1e150 }) {
+            throw EstimatorError("embeddings: row \(big / points.cols), column \(big % points.cols) is \(points.storage[big]); values up to 1e150 in magnitude are supported")
+        }
         let ids = Array(Set(labels)).sorted()
         guard ids.count >= 2 else {
             throw EstimatorError("labels: a single class; triplet separation needs at least 2 classes")
+        }
+        var sizes = [Int: Int]()
+        for l in labels { sizes[l, default: 0] += 1 }
+        guard sizes.values.contains(where: { $0 >= 2 }) else {
+            throw EstimatorError("labels: every class has a single point; a triplet needs an anchor with a positive of its class")
         }
         let dense = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         self.points = points

@@ -34,16 +34,18 @@ public final class StoreSink: ResultSink {
         var signals: [String: JSONValue] = [
             "relative_spread": .number(record.collapse.relativeSpread), "loss": .number(record.loss),
             "active_fraction": .number(record.activeFraction), "loss_at_margin": .bool(record.collapse.lossAtMargin),
-            "signal_verdict": .string(record.collapse.verdict.rawValue),
+            "failures": .array(record.diagnosis.failures.map { .string($0.rawValue) }),
+            "reasons": .array(record.diagnosis.reasons.filter { $0.level > .healthy }.map {
+                .object(["code": .string($0.code), "level": .string($0.level.rawValue), "message": .string($0.message)])
+            }),
         ]
         if let e = record.estimators {
-            signals["mean_ratio"] = .number(e.collapse.meanRatio)
+            if let ratio = e.collapse.meanRatio { signals["mean_ratio"] = .number(ratio) }
             signals["near_duplicate_fraction"] = .number(e.collapse.nearDuplicateFraction)
             signals["effective_rank"] = .number(e.collapse.effectiveRank)
             signals["l_hard"] = .number(e.lHard)
             signals["d_iso"] = .object(["lower": .number(e.dIso.lower), "upper": .number(e.dIso.upper)])
             signals["f_star_contraction"] = .number(e.fStar.contraction)
-            signals["estimators_verdict"] = .string(e.verdict.rawValue)
         }
         var data: [String: JSONValue] = ["step": .number(Double(record.step)), "verdict": .string("collapsed"), "signals": .object(signals)]
         if let reportURL { data["report_url"] = .string(reportURL) }

@@ -24,6 +24,8 @@ public struct AnalysisRecord: Sendable, Codable, Equatable {
     public var eval: RetrievalMetrics
     public var losses: LossSummary
     public var estimators: EstimatorReport
+    /// The verdict with its reasons: the estimators' inputs with P@1 of the whole set.
+    public var diagnosis: Diagnosis
     public var verdict: Verdict
 }
 

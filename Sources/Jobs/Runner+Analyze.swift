@@ -24,7 +24,7 @@ extension Runner {
         }
         let points = data.features.converted(to: Double.self)
         let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
-                                       referenceScale: spec.referenceScale)
+                                       referenceScale: spec.referenceScale, referenceKind: .stated)
         let report: EstimatorReport
         let kept: FStarPoints
         do {
@@ -44,12 +44,14 @@ extension Runner {
         let eval = RetrievalMetrics(distances: points.pairwiseDistances(), labels: data.labels)
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
+        let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
+                                                lossAtCollapsedValue: nil, activeFraction: nil, classes: data.classCount))
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
-        logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(report.verdict.rawValue)"])
+        logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(diagnosis.verdict.rawValue)"])
         let result = AnalyzeResult(
             spec: spec.json, dataset: summary,
-            final: AnalysisRecord(eval: eval, losses: losses, estimators: report, verdict: report.verdict),
-            timing: AnalyzeTiming(totalSeconds: seconds), verdict: report.verdict)
+            final: AnalysisRecord(eval: eval, losses: losses, estimators: report, diagnosis: diagnosis, verdict: diagnosis.verdict),
+            timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict)
         return (result, kept)
     }
 }

@@ -132,7 +132,7 @@ public struct Runner: Sendable {
             progress(RunProgress(step: record.step, totalSteps: total, loss: record.loss, precisionAt1: latestP1))
             logger.debug("evaluated", metadata: [
                 "step": "\(record.step)", "loss": "\(record.loss)", "precision_at_1": "\(record.eval.precisionAt1)",
-                "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.collapse.verdict.rawValue)",
+                "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.verdict.rawValue)",
             ])
             do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
         }

@@ -64,6 +64,7 @@ public struct TrainSpec: Sendable, Equatable {
         estimators.enabled = try e?.bool("enabled", default: true) ?? true
         estimators.probeSize = try e?.int("probe_size", default: 256, in: 3...2000) ?? 256
         estimators.iterations = try e?.int("iterations", default: 150, in: 0...100_000) ?? 150
+        estimators.finalIterations = try e?.int("final_iterations", default: 600, in: 0...100_000) ?? 600
         try e?.rejectUnknownKeys()
         try r.rejectUnknownKeys()
 
@@ -175,6 +176,7 @@ public struct TrainSpec: Sendable, Equatable {
             "estimators": .object([
                 "enabled": .bool(t.estimators.enabled), "probe_size": .number(Double(t.estimators.probeSize)),
                 "iterations": .number(Double(t.estimators.iterations)),
+                "final_iterations": .number(Double(t.estimators.finalIterations)),
             ]),
         ]
         if let name { out["name"] = .string(name) }

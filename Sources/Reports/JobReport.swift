@@ -18,12 +18,14 @@ struct JobReport {
         var tiles: [[String: Any]] = []
         var thickness: [[String: Any]] = []
         var final: (eval: RetrievalMetrics, estimators: EstimatorReport?)?
+        var diagnosis: Diagnosis?
         let data = try doc.result.map { try $0.serialized(pretty: false) }
         var hardest: EstimatorReport.Triplet?
         if doc.kind == "train", let historyJSON = doc.result?["history"],
            let history = try? JSONDecoder().decode([EvaluationRecord].self, from: try historyJSON.serialized(pretty: false)), let last = history.last {
             // Only the history is needed, so a running job's partial result (no timing yet) renders too.
             final = (last.eval, last.estimators)
+            diagnosis = last.diagnosis
             charts += JobReport.historyCharts(history)
             if case .number(let rate)? = doc.result?["timing"]?["steps_per_second"] {
                 tiles.append(tile("steps per second", String(format: "%.0f", rate)))
@@ -32,6 +34,7 @@ struct JobReport {
             hardest = last.estimators?.hardestTriplet
         } else if doc.kind == "analyze", let data, let r = try? JSONDecoder().decode(AnalyzeResult.self, from: data) {
             final = (r.final.eval, r.final.estimators)
+            diagnosis = r.final.diagnosis
             hardest = r.final.estimators.hardestTriplet
         }
         if let final {
@@ -67,6 +70,11 @@ struct JobReport {
             "title": doc.title, "kind": doc.kind, "state": doc.state,
             "tiles": tiles, "hasTiles": !tiles.isEmpty, "charts": charts, "hasCharts": !charts.isEmpty,
             "thickness": thickness, "hasThickness": !thickness.isEmpty,
+            // Why the verdict is what it is: each reason's code, the level it argues for and its sentence.
+            "reasons": (diagnosis?.reasons ?? []).map { ["code": $0.code, "level": $0.level.rawValue, "message": $0.message] },
+            "hasReasons": !(diagnosis?.reasons ?? []).isEmpty,
+            "failures": (diagnosis?.failures ?? []).map(\.rawValue).joined(separator: ", "),
+            "reference": diagnosis.map { $0.reference.rawValue } ?? "",
             "spec": String(decoding: try doc.spec.serialized(), as: UTF8.self),
         ]) { $1 }
     }

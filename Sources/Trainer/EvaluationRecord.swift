@@ -36,24 +36,12 @@ public struct CollapseSignal: Sendable, Codable, Equatable {
     public var collapsedLoss: Double
     /// Whether the mean training loss is within 1e-3 of `collapsedLoss`.
     public var lossAtMargin: Bool
-    public var verdict: Verdict
 
     enum CodingKeys: String, CodingKey {
         case meanPairwiseDistance = "mean_pairwise_distance"
         case relativeSpread = "relative_spread"
         case collapsedLoss = "collapsed_loss"
         case lossAtMargin = "loss_at_margin"
-        case verdict
-    }
-
-    /// The verdict rule (documented in the README):
-    /// collapsed when `relativeSpread < 0.05`, or the loss sits at its collapsed value with ≥ 99 % of
-    /// triplets active; partial when `relativeSpread < 0.5` or the loss sits at its collapsed value;
-    /// healthy otherwise.
-    public static func verdict(relativeSpread: Double, lossAtMargin: Bool, activeFraction: Double) -> Verdict {
-        if relativeSpread < 0.05 || (lossAtMargin && activeFraction >= 0.99) { return .collapsed }
-        if relativeSpread < 0.5 || lossAtMargin { return .partial }
-        return .healthy
     }
 }
 
@@ -70,12 +58,14 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var collapse: CollapseSignal
     /// The paper's estimators on the fixed probe of the evaluation set (nil when disabled).
     public var estimators: EstimatorReport?
-    /// The worse of `collapse.verdict` and `estimators.verdict`.
+    /// The verdict of this evaluation, its reasons and the failures it names (the rule is `Diagnosis`).
+    public var diagnosis: Diagnosis
+    /// `diagnosis.verdict`.
     public var verdict: Verdict
 
     enum CodingKeys: String, CodingKey {
         case step, loss
         case activeFraction = "active_fraction"
-        case stats, eval, collapse, estimators, verdict
+        case stats, eval, collapse, estimators, diagnosis, verdict
     }
 }

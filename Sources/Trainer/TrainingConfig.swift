@@ -42,13 +42,28 @@ public struct EstimatorSettings: Sendable, Codable, Equatable {
     public var enabled: Bool
     /// Points of the evaluation set analysed (a seeded stratified probe; at most the set's size).
     public var probeSize: Int
-    /// f* descent iterations per start (0: by size).
+    /// f* descent iterations per start at every evaluation but the last (0: by size).
     public var iterations: Int
+    /// f* descent iterations per start at the last evaluation (the one the result's verdict, report
+    /// and artifacts come from), where tight brackets matter most (0: by size).
+    public var finalIterations: Int
 
-    public init(enabled: Bool = true, probeSize: Int = 256, iterations: Int = 150) {
+    public init(enabled: Bool = true, probeSize: Int = 256, iterations: Int = 150, finalIterations: Int = 600) {
         self.enabled = enabled
         self.probeSize = probeSize
         self.iterations = iterations
+        self.finalIterations = finalIterations
+    }
+
+    enum CodingKeys: String, CodingKey { case enabled, probeSize, iterations, finalIterations }
+
+    /// Checkpoints written before `finalIterations` existed decode with its default.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        enabled = try c.decode(Bool.self, forKey: .enabled)
+        probeSize = try c.decode(Int.self, forKey: .probeSize)
+        iterations = try c.decode(Int.self, forKey: .iterations)
+        finalIterations = try c.decodeIfPresent(Int.self, forKey: .finalIterations) ?? 600
     }
 }
 

@@ -233,9 +233,7 @@ public final class TrainingRun {
         let relative = baselineSpread > 0 ? spread / baselineSpread : 0
         let collapsedLoss = config.loss.collapsedValue
         let atMargin = abs(window.meanLoss - collapsedLoss) < 1e-3
-        let signal = CollapseSignal(
-            meanPairwiseDistance: spread, relativeSpread: relative, collapsedLoss: collapsedLoss, lossAtMargin: atMargin,
-            verdict: CollapseSignal.verdict(relativeSpread: relative, lossAtMargin: atMargin, activeFraction: window.activeFraction))
+        let signal = CollapseSignal(meanPairwiseDistance: spread, relativeSpread: relative, collapsedLoss: collapsedLoss, lossAtMargin: atMargin)
         var estimators: EstimatorReport?
         if config.estimators.enabled {
             let probe = e.rows(probeRows).converted(to: Double.self)
@@ -245,8 +243,8 @@ public final class TrainingRun {
             }
             let options = EstimatorOptions(
                 maxExactPoints: Int.max, seed: config.seed,
-                fStar: FStarOptions(iterations: config.estimators.iterations),
-                referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil)
+                fStar: FStarOptions(iterations: step >= config.steps ? config.estimators.finalIterations : config.estimators.iterations),
+                referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil, referenceKind: .stepZero)
             do {
                 let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeRows.map { test.labels[$0] }, options: options)
                 estimators = report
@@ -255,9 +253,24 @@ public final class TrainingRun {
                 throw TrainingError("estimators at step \(step): \(error.message)")
             }
         }
+        let chance = chancePrecisionAtOne(labels: test.labels)
+        let inputs: DiagnosisInputs
+        if let estimators {
+            inputs = estimators.inputs(precisionAt1: metrics.precisionAt1, chance: chance, lossAtCollapsedValue: atMargin,
+                                       activeFraction: window.activeFraction, classes: test.classCount)
+        } else {
+            // Without estimators: the spread of the whole split against step 0, and the effective rank of a sample.
+            let sample = stratifiedSample(labels: test.labels, size: min(256, test.count), seed: config.seed)
+            inputs = DiagnosisInputs(
+                precisionAt1: metrics.precisionAt1, chancePrecisionAt1: chance, strictlySeparated: false, relativeHardestLoss: 0,
+                allCoincide: spread == 0, spreadRatio: relative, reference: .stepZero,
+                effectiveRank: effectiveRank(e.rows(sample).converted(to: Double.self)), dimension: config.model.embeddingDim,
+                classes: test.classCount, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction)
+        }
+        let diagnosis = Diagnosis(inputs)
         let record = EvaluationRecord(
             step: step, loss: window.meanLoss, activeFraction: window.activeFraction, stats: window.stats, eval: metrics,
-            collapse: signal, estimators: estimators, verdict: max(signal.verdict, estimators?.verdict ?? .healthy))
+            collapse: signal, estimators: estimators, diagnosis: diagnosis, verdict: diagnosis.verdict)
         window = StatsWindow()
         return record
     }

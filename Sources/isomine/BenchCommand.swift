@@ -12,7 +12,7 @@ import Trainer
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print JSON.",
-        subcommands: [TrainerBench.self, EstimatorsBench.self, QueueBench.self])
+        subcommands: [TrainerBench.self, EstimatorsBench.self, VerdictsBench.self, QueueBench.self])
 }
 
 struct TrainerBench: ParsableCommand {
@@ -105,6 +105,81 @@ struct EstimatorsBench: ParsableCommand {
                 "d_haus": try JSONValue.from(a.hausdorff),
                 "theorem3": .string(a.checks.theorem3.rawValue),
                 "candidates_certified": .number(Double(a.fStar.candidatesCertified)),
+            ])
+            print(String(decoding: try out.serialized(), as: UTF8.self))
+        }
+    }
+}
+
+struct VerdictsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verdicts",
+        abstract: "Accuracy of the collapse verdict on generated embeddings whose status is known by construction.",
+        discussion: """
+        Every family (healthy separated, tight classes balanced and unbalanced, classes on a line, healthy shifted,
+        scaled, rotated and on the sphere, one-point collapse on and off the sphere, rank-1 and rank-2 dimensional
+        collapse with overlapping classes, random labels, partially merged classes) is generated at each size,
+        dimension and seed and analysed as an analyze job would be (estimators and verdict). Prints JSON: per family
+        its expected verdict, the verdicts it got, `accuracy` in [0, 1] and the misses with their reasons; the
+        confusion matrix (expected → got) and the overall accuracy.
+        """)
+
+    @Option(help: "Seeds per family, size and dimension.")
+    var seeds = 3
+
+    @Option(help: "Set sizes, comma-separated.")
+    var sizes = "96,240"
+
+    @Option(help: "Dimensions, comma-separated.")
+    var dims = "8,32"
+
+    @Option(help: "f* descent iterations per start (0: by size).")
+    var iterations = 100
+
+    func run() throws {
+        try CLIError.reporting {
+            func list(_ text: String, _ name: String, _ range: ClosedRange<Int>) throws -> [Int] {
+                let values = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !values.isEmpty, values.allSatisfy({ $0.map(range.contains) ?? false }) else {
+                    throw RunError("--\(name): comma-separated integers in \(range.lowerBound)…\(range.upperBound)")
+                }
+                return values.map { $0! }
+            }
+            guard (1...100).contains(seeds) else { throw RunError("--seeds: must be between 1 and 100") }
+            guard (0...100_000).contains(iterations) else { throw RunError("--iterations: must be between 0 and 100000") }
+            BLASThreads.set(1)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let cases = try VerdictBenchmark.run(sizes: try list(sizes, "sizes", 24...2000), dims: try list(dims, "dims", 1...512),
+                                                 seeds: seeds, iterations: iterations)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+            var families = [JSONValue]()
+            for family in VerdictBenchmark.families {
+                let mine = cases.filter { $0.family == family.name }
+                let correct = mine.filter { $0.got == family.expected }.count
+                var got = [String: JSONValue]()
+                for level in VerdictLevel.allCases { got[level.rawValue] = .number(Double(mine.filter { $0.got == level }.count)) }
+                let misses: [JSONValue] = mine.filter { $0.got != family.expected }.map {
+                    .object(["size": .number(Double($0.count)), "dim": .number(Double($0.dim)), "seed": .number(Double($0.seed)),
+                             "got": .string($0.got.rawValue), "reasons": .array($0.reasons.map(JSONValue.string))])
+                }
+                families.append(.object([
+                    "family": .string(family.name), "description": .string(family.description), "expected": .string(family.expected.rawValue),
+                    "cases": .number(Double(mine.count)), "got": .object(got),
+                    "accuracy": .number(mine.isEmpty ? 0 : Double(correct) / Double(mine.count)), "misses": .array(misses),
+                ]))
+            }
+            var confusion = [String: JSONValue]()
+            for expected in VerdictLevel.allCases {
+                var row = [String: JSONValue]()
+                for got in VerdictLevel.allCases {
+                    row[got.rawValue] = .number(Double(cases.filter { $0.expected == expected && $0.got == got }.count))
+                }
+                confusion[expected.rawValue] = .object(row)
+            }
+            let out: JSONValue = .object([
+                "benchmark": .string("verdicts"), "cases": .number(Double(cases.count)), "seconds": .number(seconds),
+                "accuracy": .number(Double(cases.filter { $0.got == $0.expected }.count) / Double(max(cases.count, 1))),
+                "confusion": .object(confusion), "families": .array(families),
             ])
             print(String(decoding: try out.serialized(), as: UTF8.self))
         }

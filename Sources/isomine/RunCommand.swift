@@ -10,7 +10,7 @@ struct Run: ParsableCommand {
         discussion: """
         Runs a train, analyze or sweep job on CPU and writes DIR/result.json, DIR/artifacts/ (NumPy arrays: the probe's embeddings at the start and the end, f*_iso and f*_haus) and DIR/report/index.html (a static HTML/SVG report); a train job shows a progress bar on a terminal (step, loss, latest P@1). A sweep runs its grid one run after another into DIR/runs/NNN/ and prints the collapse rate per cell; with --resume it skips runs that completed.
 
-        A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets, the theorem checks, f*, thickness and collapse metrics.
+        A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, diagnosis.{verdict,failures,reasons,reference}, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets (each lower bound naming the points that prove it), the theorem checks (theorem3: holds | inconclusive | violated), f*, thickness and collapse metrics. The verdict rule and its reason codes are in the README.
 
         Spec schema (JSON; unknown fields are errors; defaults in brackets):
           kind                 "train" | "analyze" | "sweep" (required)
@@ -32,12 +32,13 @@ struct Run: ParsableCommand {
                                schedule.type constant | cosine | step [constant],
                                schedule.min_learning_rate [0] (cosine), schedule.step_size, schedule.gamma [0.1] (step)
           steps                [2000]; eval_every [steps/10]; checkpoint_every [0 = never]; blas_threads [1]
-          estimators           enabled [true], probe_size [256], iterations [150]
+          estimators           enabled [true], probe_size [256], iterations [150], final_iterations [600] (the last evaluation)
           stop_on_collapse     true | false [false]: end (as succeeded, verdict collapsed) at the first collapsed evaluation
 
         Analyze spec: kind "analyze", name, dataset (as above: the embeddings), margin [0.2],
-          probe_size [2000], iterations [0 = by size], seed [0], reference_scale [sqrt(2) x RMS norm],
-          blas_threads [1]. Writes kind, spec, dataset, final.{eval,losses,estimators,verdict}, timing, verdict.
+          probe_size [2000], iterations [0 = by size], seed [0], reference_scale [none: the sphere for L2-normalised
+          embeddings, else the spread is not judged],
+          blas_threads [1]. Writes kind, spec, dataset, final.{eval,losses,estimators,diagnosis,verdict}, timing, verdict.
         Sweep spec: kind "sweep", name, base (a train spec; kind may be left out), grid (an object mapping a
           dotted train-spec path to an array of values, e.g. {"sampler.samples_per_class": [4, 16],
           "model.embedding_dim": [2, 8], "seed": [0, 1, 2]}; at most 1000 runs), replicate (the axis runs are

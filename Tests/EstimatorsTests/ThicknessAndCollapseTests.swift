@@ -92,11 +92,12 @@ func bruteWidth(_ x: Matrix<Double>, count: Int, rng: inout SeededRNG) -> Double
         #expect(healthy.verdict == .healthy && healthy.separated && healthy.lHard < 0)
         #expect(healthy.dIso.upper == 0 && healthy.fStar.contraction == 1)
         // 24 % of pairs are within a class (≈ 0 apart), the rest √2 apart: mean ratio ≈ 0.76.
-        #expect(abs(healthy.collapse.meanRatio - 0.76) < 0.02)
+        #expect(healthy.collapse.reference == .sphere && abs(healthy.collapse.meanRatio! - 0.76) < 0.02)
         // Everything near one point of the sphere: collapsed.
         let collapsed = try EstimatorReport(points: Matrix(rows.map { r in [1, 0, 0, 0].enumerated().map { $1 + 1e-5 * r[$0] } }), labels: labels)
-        #expect(collapsed.verdict == .collapsed)
-        #expect(collapsed.collapse.meanRatio < 0.05)
+        // Still triplet-separated (a scaled copy): never collapsed, but the spread's collapse is named.
+        #expect(collapsed.verdict == .partial && collapsed.separated)
+        #expect(collapsed.collapse.meanRatio! < 0.05 && collapsed.diagnosis.failures == [.networkCollapse])
     }
 
     @Test func probeIsStratifiedSeededAndNamedInTheOutput() throws {
