@@ -181,17 +181,15 @@ public func nearestNeighbourPrecision(squaredDistances d2: [Double], labels: [In
     var counts = [Int: Int]()
     for l in labels { counts[l, default: 0] += 1 }
     var hits = 0, queries = 0
-    var chance = 0.0
     for q in 0..<n where counts[labels[q]]! > 1 {
         queries += 1
-        chance += Double(counts[labels[q]]! - 1) / Double(n - 1)
         var best = -1
         var bestValue = Double.infinity
         for j in 0..<n where j != q && d2[q * n + j] < bestValue { bestValue = d2[q * n + j]; best = j }
         if best >= 0 && labels[best] == labels[q] { hits += 1 }
     }
     guard queries > 0 else { return (0, 0) }
-    return (Double(hits) / Double(queries), chance / Double(queries))
+    return (Double(hits) / Double(queries), chancePrecisionAtOne(labels: labels))
 }
 
 /// Chance-level P@1 of a label set: the mean over queries (classes with another member) of
