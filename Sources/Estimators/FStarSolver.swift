@@ -13,10 +13,15 @@ public struct FStarOptions: Sendable, Equatable, Codable {
     /// Class-shrink factors of the extra starts (each class pulled toward its centroid by this factor).
     public var shrinkFactors: [Double]
 
-    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5]) {
+    /// Rounds of polishing (the second half of the schedule restarted from the best candidates), stopped
+    /// early when a round gains less than 1 %.
+    public var polishRounds: Int
+
+    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5], polishRounds: Int = 3) {
         self.iterations = iterations
         self.checkEvery = checkEvery
         self.shrinkFactors = shrinkFactors
+        self.polishRounds = polishRounds
     }
 
     /// Iterations and check interval for a set of `count` points.
@@ -117,8 +122,23 @@ final class FStarSolver {
             if n <= 600 { starts.append((collapse, .isometric)) }
             starts += perturbedStarts()
             for (start, objective) in starts { descend(from: start, objective: objective) }
+            polish()
         }
         return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified)
+    }
+
+    /// Restarts the second half of the schedule (lower temperature, stronger penalty, smaller steps)
+    /// from the best candidate of each objective, while a round still gains: the full-schedule descents
+    /// get the shape right early but are cut short by the budget at larger N (on 1,000 overlapping points
+    /// in R³² three rounds took the d_iso and d_haus ratios from 2.5 to 1.2 and 1.5).
+    func polish() {
+        for _ in 0..<options.polishRounds {
+            let before = (bestIsometric!.discrepancy.isometric, bestPointwise!.discrepancy.pointwise)
+            descend(from: bestIsometric!.points, objective: .isometric, schedule: 0.6...1)
+            descend(from: bestPointwise!.points, objective: .pointwise, schedule: 0.6...1)
+            let gained = bestIsometric!.discrepancy.isometric < 0.99 * before.0 || bestPointwise!.discrepancy.pointwise < 0.99 * before.1
+            if !gained { break }
+        }
     }
 
     /// Seeded starts that leave the affine span of f(X): f plus Gaussian noise in every coordinate of
@@ -137,135 +157,6 @@ final class FStarSolver {
         }
     }
 
-    /// Adam-style descent on the coordinates of f* (first moment per coordinate, one second moment
-    /// per point, so steps are rotation-equivariant), minimising a log-sum-exp smooth maximum of the objective's terms
-    /// (temperature lowered geometrically toward the exact max) plus a penalty on each anchor's
-    /// separation violation (weight raised geometrically).
-    func descend(from start: Matrix<Double>, objective: Objective) {
-        let count = n * dim
-        let y = Buffer<Double>(count: count)
-        y.load(start.storage)
-        let m = Buffer<Double>(count: count), grad = Buffer<Double>(count: count), wy = Buffer<Double>(count: count)
-        let d2 = Buffer<Double>(count: n * n), d = Buffer<Double>(count: n * n), w = Buffer<Double>(count: n * n)
-        let norms = Buffer<Double>(count: n), rowSums = Buffer<Double>(count: n)
-        let h = Buffer<Double>(count: n), hw = Buffer<Double>(count: n)
-        var active = [Int]()
-        active.reserveCapacity(n * (n - 1) / 2)
-        let v = Buffer<Double>(count: n)
-        let (iterations, checkEvery) = options.schedule(count: n)
-        let lr = 0.02 * unit
-        let margin = 1e-3 * unit
-        let labels = f.labels
-        fDistances.withUnsafeBufferPointer { fdBuffer in
-        f.points.storage.withUnsafeBufferPointer { fpBuffer in
-        labels.withUnsafeBufferPointer { labelBuffer in
-            let fd = fdBuffer.baseAddress!, fp = fpBuffer.baseAddress!, label = labelBuffer.baseAddress!
-            let Y = y.pointer, G = grad.pointer, D2 = d2.pointer, D = d.pointer, W = w.pointer
-            for it in 0..<iterations {
-                let progress = Double(it) / Double(iterations)
-                let tau = unit * 0.2 * pow(0.01, progress)
-                let mu = 10 * pow(100, progress)
-                // Step sizes shrink geometrically (×0.05 over the run) so the iterate settles as τ sharpens.
-                let decay = pow(0.05, progress)
-                pairwiseSquaredDistances(Y, count: n, dim: dim, into: D2, norms: norms.pointer)
-                Double.sqrt(D2, into: D, count: n * n)
-                G.update(repeating: 0, count: count)
-                rowSums.zero()
-                // ∂/∂d²_ij goes straight into the upper triangle of W (zero outside `active`), with the
-                // row sums of the symmetric matrix; ∂/∂d_ij is divided by 2d on the way (0 at d = 0).
-                active.removeAll(keepingCapacity: true)
-                @inline(__always) func add(_ i: Int, _ j: Int, _ derivative: Double) {
-                    let (lo, hi) = i < j ? (i, j) : (j, i)
-                    let dij = D[lo * n + hi]
-                    guard dij > 0 else { return }
-                    let c = derivative / (2 * dij)
-                    if W[lo * n + hi] == 0 { active.append(lo * n + hi) }
-                    W[lo * n + hi] += c
-                    rowSums[lo] += c
-                    rowSums[hi] += c
-                }
-                switch objective {
-                case .isometric:
-                    var top = 0.0
-                    for i in 0..<n { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
-                    let cutoff = top - 20 * tau  // e⁻²⁰ ≈ 2e-9: farther terms do not count
-                    var z = 0.0
-                    for i in 0..<n {
-                        for j in (i + 1)..<n {
-                            let e = D[i * n + j] - fd[i * n + j]
-                            if abs(e) < cutoff { continue }
-                            let weight = exp((abs(e) - top) / tau)
-                            z += weight
-                            add(i, j, e >= 0 ? weight : -weight)
-                        }
-                    }
-                    if z > 0 {
-                        let inv = 1 / z
-                        for index in active { W[index] *= inv }
-                        for i in 0..<n { rowSums[i] *= inv }
-                    }
-                case .pointwise:
-                    var top = 0.0
-                    for i in 0..<n {
-                        var s = 0.0
-                        for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
-                        h[i] = s.squareRoot()
-                        top = Swift.max(top, h[i])
-                    }
-                    var z = 0.0
-                    for i in 0..<n { hw[i] = h[i] > 0 ? exp((h[i] - top) / tau) : 0; z += hw[i] }
-                    if z > 0 {
-                        for i in 0..<n where h[i] > 0 {
-                            let c = hw[i] / z / h[i]
-                            for k in 0..<dim { G[i * dim + k] += c * (Y[i * dim + k] - fp[i * dim + k]) }
-                        }
-                    }
-                }
-                // Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor.
-                for a in 0..<n {
-                    var p = -1, q = -1
-                    var far = -1.0, near = Double.infinity
-                    let la = label[a]
-                    let row = D + a * n
-                    for j in 0..<n where j != a {
-                        let dj = row[j]
-                        if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
-                    }
-                    guard p >= 0, q >= 0 else { continue }
-                    let violation = far - near + margin
-                    if violation <= 0 { continue }
-                    let g = 2 * mu * violation / unit
-                    add(a, p, g)
-                    add(a, q, -g)
-                }
-                // ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle.
-                cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, Int32(n), Int32(dim), 1, W, Int32(n), Y, Int32(dim), 0, wy.pointer, Int32(dim))
-                for i in 0..<n {
-                    let r = rowSums[i]
-                    for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - wy[i * dim + k]) }
-                }
-                for index in active { W[index] = 0 }
-                // Adam step with one second moment per point (rotation-equivariant).
-                let t = Double(it + 1)
-                let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
-                for i in 0..<n {
-                    var squares = 0.0
-                    for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
-                    v[i] = 0.999 * v[i] + 0.001 * squares / Double(dim)
-                    let step = lr * decay / bc1 / ((v[i] / bc2).squareRoot() + 1e-12 * unit)
-                    for k in 0..<dim {
-                        m[i * dim + k] = 0.9 * m[i * dim + k] + 0.1 * G[i * dim + k]
-                        Y[i * dim + k] -= step * m[i * dim + k]
-                    }
-                }
-                if (it + 1) % checkEvery == 0 || it == iterations - 1 {
-                    consider(Matrix(rows: n, cols: dim, storage: y.array))
-                }
-            }
-        }
-        }
-        }
-    }
 }
 
 /// Centred principal-axis coordinates scaled to unit RMS pairwise distance, and the way back.

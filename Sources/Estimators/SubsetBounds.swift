@@ -15,6 +15,8 @@ public enum LowerBoundRule: String, Sendable, Codable, CaseIterable {
     case anchorBall = "anchor_ball"
     /// d_haus of {a, p, q} with both a and p as anchors, by the weighted Apollonius identity (`twoAnchorBound`).
     case twoAnchor = "two_anchor"
+    /// d_iso of {a, p, q} with both a and p as anchors in R¹, solved exactly over the orders of the three points (`lineIsometricBound`).
+    case lineOrder = "line_order"
 }
 
 /// A certified lower bound and the subset of points that proves it.
@@ -54,8 +56,9 @@ struct SubsetBounds {
         hausdorff = LowerBound(value: max(0, lHard / 4 - slack), rule: .hardestTriplet, points: hardest)
         guard lHard > 0 else { return }
         let n = f.count
-        // Anchors by decreasing margin: a triplet with margin g cannot give more than g/2 (moving p
-        // and q by g/2 each separates it), so the scan stops once g/2 is below the best bound.
+        // Anchors by decreasing margin: a triplet with margin g cannot give a d_haus bound above g/2
+        // (moving p and q by g/2 each separates it), so the scan stops once g/2 is below the best bound
+        // (in R¹, once g is also below the best d_iso bound: a budget rule, not part of any proof).
         let anchors = (0..<n).filter { (separation.margins[$0] ?? 0) > 0 }.sorted {
             separation.margins[$0]! > separation.margins[$1]! || (separation.margins[$0]! == separation.margins[$1]! && $0 < $1)
         }
@@ -63,7 +66,6 @@ struct SubsetBounds {
         let dist = { (i: Int, j: Int) in d2[i, j].squareRoot() }
         for a in anchors {
             let g = separation.margins[a]!
-            if g / 2 <= hausdorff.value { break }
             // The anchor's farthest positive; its nearest negative, and the negative nearest the pair's midpoint.
             var p = -1, q = -1, mid = -1
             var far = -1.0, near = Double.infinity, midBest = Double.infinity
@@ -74,8 +76,13 @@ struct SubsetBounds {
                 if m < midBest { midBest = m; mid = j }
             }
             guard p >= 0, q >= 0 else { continue }
+            if g / 2 <= hausdorff.value && (f.dimension > 1 || g <= isometric.value) { break }
             for negative in Set([q, mid]).sorted() {
                 let (ap, aq, pq) = (dist(a, p), dist(a, negative), dist(p, negative))
+                if f.dimension == 1 {
+                    let value = max(0, SubsetBounds.lineIsometricBound(ap: ap, aq: aq, pq: pq) - slack)
+                    if value > isometric.value { isometric = LowerBound(value: value, rule: .lineOrder, points: [a, p, negative]) }
+                }
                 consider(SubsetBounds.twoAnchorBound(ap: ap, aq: aq, pq: pq), .twoAnchor, [a, p, negative])
                 if ballsLeft > 0 {
                     ballsLeft -= 1
@@ -114,6 +121,45 @@ struct SubsetBounds {
             best = max(best, (kappa * ap - c) / (1 + (1 + kappa * kappa / w).squareRoot()))
         }
         return best
+    }
+
+    /// d_iso ≥ this for any f in R¹ with these distances between a, p (same class) and q (another class).
+    ///
+    /// Proof. Let f* into R¹ be triplet-separated on {a, p, q}; a and p are anchors (each has the other as
+    /// positive and q as negative), so u = d*(a,p) ≤ d*(a,q) and u ≤ d*(p,q). Three points of a line have
+    /// one of them between the others, and the distance across is the sum of the other two:
+    /// - q in the middle: d*(a,p) = d*(a,q) + d*(q,p) ≥ each term, so with the constraints all three are 0
+    ///   and the error is max(d_ap, d_aq, d_pq);
+    /// - a in the middle: d*(p,q) = u + w with w = d*(a,q) ≥ u ≥ 0;
+    /// - p in the middle: the same with a and p exchanged (w = d*(p,q), d*(a,q) = u + w).
+    /// In each case the smallest ε with |d* − d| ≤ ε on all three pairs is the first ε at which a convex
+    /// polygon of (u, w) becomes non-empty; feasibility is monotone in ε, and bisection keeps an ε proven
+    /// infeasible. The minimum over the three cases is below the error of any separated f*, hence below
+    /// d_iso(f|S) ≤ d_iso(f). On the closed form of DESIGN §1 (d_ap = 2, d_aq = d_pq = 1) it is 1, the exact
+    /// value in R¹ (L/2 = 1/2).
+    static func lineIsometricBound(ap: Double, aq: Double, pq: Double) -> Double {
+        // Feasibility of u ∈ [A − ε, A + ε] ∩ [0, ∞), w ∈ [B − ε, B + ε], w ≥ u, u + w ∈ [C − ε, C + ε].
+        func feasible(_ eps: Double, _ a: Double, _ b: Double, _ c: Double) -> Bool {
+            let uLow = max(0, a - eps), uHigh = a + eps, wLow = b - eps, wHigh = b + eps
+            guard uLow <= uHigh, uLow <= wHigh else { return false }
+            let sumLow = uLow + max(wLow, uLow)
+            let sumHigh = min(uHigh, wHigh) + wHigh
+            return sumLow <= c + eps && sumHigh >= c - eps
+        }
+        func smallest(_ a: Double, _ b: Double, _ c: Double) -> Double {
+            // ε = max(a, b, c) is feasible (u = w = 0).
+            var lo = 0.0, hi = max(a, b, c)
+            if feasible(0, a, b, c) { return 0 }
+            for _ in 0..<100 {
+                let mid = 0.5 * (lo + hi)
+                if feasible(mid, a, b, c) { hi = mid } else { lo = mid }
+            }
+            return lo
+        }
+        let qMiddle = max(ap, aq, pq)
+        let aMiddle = smallest(ap, aq, pq)  // u = d*(a,p), w = d*(a,q), u + w = d*(p,q)
+        let pMiddle = smallest(ap, pq, aq)  // u = d*(a,p), w = d*(p,q), u + w = d*(a,q)
+        return min(qMiddle, aMiddle, pMiddle)
     }
 
     /// d_haus ≥ this for any f with these distances (anchor a, its positive p, a negative q), from the

@@ -20,6 +20,36 @@ import Linalg
         #expect(line.hausdorff.lower > 0.25 && line.hausdorff.lower <= 0.75)
     }
 
+    @Test func lineOrderBoundIsExactInROne() throws {
+        // The closed form in R¹: d_iso = 1, twice L/2; the three-point bound proves it.
+        let a = IsometryAnalysis(try closedFormSet(dim: 1))
+        #expect(abs(a.isometric.lower - 1) < 1e-9, "R^1 d_iso lower \(a.isometric.lower)")
+        #expect(a.isometric.lowerBound?.rule == .lineOrder)
+        #expect(a.isometric.ratio! <= 1.02)
+        // Against a dense search of the three-point problem on the line (y_a = 0 by translation): the
+        // bound is never above the searched optimum (soundness) and within the grid's resolution of it.
+        var rng = SeededRNG(seed: 5)
+        for _ in 0..<25 {
+            let ya = 0.0, yp = 4 * rng.uniform() - 2, yq = 4 * rng.uniform() - 2
+            let (ap, aq, pq) = (abs(ya - yp), abs(ya - yq), abs(yp - yq))
+            guard ap > aq || ap > pq else { continue }  // separated triples have d_iso 0 on S
+            let bound = SubsetBounds.lineIsometricBound(ap: ap, aq: aq, pq: pq)
+            var best = Double.infinity
+            let steps = 400, step = 8.0 / Double(steps)
+            for i in 0...steps {
+                let sp = -4 + Double(i) * step
+                for j in 0...steps {
+                    let sq = -4 + Double(j) * step
+                    let (u, v, w) = (abs(sp), abs(sq), abs(sp - sq))
+                    guard u <= v && u <= w else { continue }
+                    best = min(best, max(abs(u - ap), abs(v - aq), abs(w - pq)))
+                }
+            }
+            #expect(bound <= best + 1e-12, "bound \(bound) above the searched optimum \(best) for \((ap, aq, pq))")
+            #expect(bound >= best - 2 * step, "bound \(bound) far below the searched optimum \(best) for \((ap, aq, pq))")
+        }
+    }
+
     /// min over the disk of radius h around a of ‖z − p‖ − ‖z − q‖ by dense sampling (an upper estimate).
     func sampledMinimum(a: (Double, Double), p: (Double, Double), q: (Double, Double), h: Double) -> Double {
         var best = Double.infinity
