@@ -20,6 +20,7 @@ let package = Package(
         // zlib, to read the shipped digits.csv.gz and user .csv.gz files; apt package zlib1g-dev.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Element-wise kernels of the training step; -O3 and no errno on sqrt so clang vectorises them.
+        .target(name: "CProcess"),
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         .target(name: "Linalg", dependencies: ["CBLAS", "CKernels"]),
         // libpq through pkg-config (Debian: /usr/include/postgresql); apt package libpq-dev.
@@ -64,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore", "Reports",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore", "Reports", "CProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

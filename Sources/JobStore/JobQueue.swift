@@ -207,3 +207,17 @@ public enum JobQueue {
 }
 
 import Jobs
+
+extension JobQueue {
+    /// The job as claimed by `owner` in `attempt`, while that lease still holds (a job's child process
+    /// reads its job this way), or nil.
+    public static func held(_ db: PGConnection, id: Int, owner: String, attempt: Int) throws -> ClaimedJob? {
+        let rows = try db.execute("""
+            SELECT id, kind, spec::text AS spec, attempt, max_attempts FROM isomine.jobs
+             WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
+            """, [String(id), owner, String(attempt)])
+        guard rows.count == 1 else { return nil }
+        return ClaimedJob(id: try rows.int(0, "id")!, kind: try rows.string(0, "kind")!, spec: try rows.string(0, "spec")!,
+                          attempt: try rows.int(0, "attempt")!, maxAttempts: try rows.int(0, "max_attempts")!)
+    }
+}

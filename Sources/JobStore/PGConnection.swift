@@ -45,6 +45,9 @@ public struct PGNotification: Sendable, Equatable {
 /// the cooperative thread pool).
 public final class PGConnection {
     private let handle: OpaquePointer
+    /// The connection string it was opened with, to open siblings (a heartbeat connection, a job's child
+    /// process through its environment). May hold a password: never log or print it.
+    let conninfo: String
 
     /// Connects with a libpq connection string or URI; "" uses libpq's PG* environment variables.
     /// The error never repeats the connection string (it may hold a password).
@@ -58,6 +61,7 @@ public final class PGConnection {
         // Server NOTICEs ("schema already exists, skipping") would go to stderr; errors still throw.
         PQsetNoticeProcessor(h, { _, _ in }, nil)
         handle = h
+        self.conninfo = conninfo
     }
 
     /// libpq messages span lines ("…failed: refused\n\tIs the server running…"); errors are one line.

@@ -1,12 +1,27 @@
-// The worker's sink: evaluations as metric rows (upserted), checkpoints as one row per job.
+// The worker's sink: evaluations as metric rows (upserted), checkpoints as one row per job; every write
+// fenced by the job's lease.
 import Foundation
 import Jobs
 import Trainer
 
+/// Thrown when a write finds that this process no longer holds the job's lease (rescued, cancelled,
+/// finished elsewhere): the job must stop without writing anything more.
+public struct LeaseLost: Error, CustomStringConvertible {
+    public let jobID: Int
+    public var description: String { "job \(jobID): this worker no longer holds its lease" }
+}
+
 /// Writes a running job's metrics and checkpoints to PostgreSQL; the result is written on success.
+///
+/// Every statement carries the lease (job id, owner, attempt) and locks the job row FOR SHARE while it
+/// writes, so a copy whose lease was rescued — or a job that was cancelled — can never write: the
+/// rescue's UPDATE either commits first (the write then finds no row and throws `LeaseLost`) or waits
+/// for the write's statement to commit.
 public final class StoreSink: ResultSink {
     let db: PGConnection
     let jobID: Int
+    let owner: String
+    let attempt: Int
     public private(set) var result: JobResult?
 
     /// The report's public URL, sent with collapse.detected.
@@ -17,9 +32,11 @@ public final class StoreSink: ResultSink {
     let onEvaluation: (([JSONValue]) -> Void)?
     private var history: [JSONValue] = []
 
-    public init(db: PGConnection, jobID: Int, reportURL: String? = nil, onEvaluation: (([JSONValue]) -> Void)? = nil) {
+    public init(db: PGConnection, job: ClaimedJob, owner: String, reportURL: String? = nil, onEvaluation: (([JSONValue]) -> Void)? = nil) {
         self.db = db
-        self.jobID = jobID
+        self.jobID = job.id
+        self.owner = owner
+        self.attempt = job.attempt
         self.reportURL = reportURL
         self.onEvaluation = onEvaluation
     }
@@ -49,7 +66,24 @@ public final class StoreSink: ResultSink {
         }
         var data: [String: JSONValue] = ["step": .number(Double(record.step)), "verdict": .string("collapsed"), "signals": .object(signals)]
         if let reportURL { data["report_url"] = .string(reportURL) }
-        try JobQueue.event(db, jobID, "collapse.detected", try JSONValue.object(data).compactText())
+        try fenced("""
+            INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.detected', $4::jsonb FROM lease
+            """, [try JSONValue.object(data).compactText()])
+    }
+
+    /// The lease CTE every write starts with ($1 job, $2 owner, $3 attempt).
+    static let leaseCTE = """
+        WITH lease AS (
+            SELECT id FROM isomine.jobs
+             WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
+               FOR SHARE)
+        """
+
+    /// Runs `statement` (which reads the CTE `lease`; its own parameters start at $4) only while this
+    /// process holds the lease; throws `LeaseLost` when the statement touched no row.
+    func fenced(_ statement: String, _ params: [String?]) throws {
+        let affected = try db.execute(StoreSink.leaseCTE + "\n" + statement, [String(jobID), owner, String(attempt)] + params).affected
+        if affected == 0 { throw LeaseLost(jobID: jobID) }
     }
 
     public func latestCheckpoint() throws -> TrainingCheckpoint? {
@@ -58,11 +92,19 @@ public final class StoreSink: ResultSink {
         return try TrainingCheckpoint(decoding: StoreSink.bytes(hex: hex))
     }
 
+    /// Saves the checkpoint; one older than the stored one is never written over it (a checkpoint
+    /// never goes backwards), which is not an error.
     public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws {
-        try db.execute("""
-            INSERT INTO isomine.checkpoints (job_id, step, data) VALUES ($1::bigint, $2::integer, decode($3, 'hex'))
-            ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, data = excluded.data, created_at = now()
-            """, [String(jobID), String(checkpoint.step), StoreSink.hex(try checkpoint.encoded())])
+        let rows = try db.execute(StoreSink.leaseCTE + """
+            ,
+            saved AS (
+                INSERT INTO isomine.checkpoints (job_id, step, data) SELECT id, $4::integer, decode($5, 'hex') FROM lease
+                ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, data = excluded.data, created_at = now()
+                 WHERE isomine.checkpoints.step <= excluded.step
+                RETURNING job_id)
+            SELECT (SELECT count(*) FROM lease) AS held, (SELECT count(*) FROM saved) AS saved
+            """, [String(jobID), owner, String(attempt), String(checkpoint.step), StoreSink.hex(try checkpoint.encoded())])
+        if try rows.int(0, "held") != 1 { throw LeaseLost(jobID: jobID) }
     }
 
     /// One row per metric, keyed (job, name, step) with upsert, so a retried or resumed job does not duplicate.
@@ -84,10 +126,10 @@ public final class StoreSink: ResultSink {
                        ("d_haus_lower", e.dHaus.lower), ("d_haus_upper", e.dHaus.upper)]
         }
         for (name, value) in values where value.isFinite {
-            try db.execute("""
-                INSERT INTO isomine.metrics (job_id, name, step, value) VALUES ($1::bigint, $2, $3::integer, $4::double precision)
+            try fenced("""
+                INSERT INTO isomine.metrics (job_id, name, step, value) SELECT id, $4, $5::integer, $6::double precision FROM lease
                 ON CONFLICT (job_id, name, step) DO UPDATE SET value = excluded.value
-                """, [String(jobID), name, String(record.step), String(value)])
+                """, [name, String(record.step), String(value)])
         }
     }
 
@@ -95,10 +137,10 @@ public final class StoreSink: ResultSink {
 
     /// One `isomine.artifacts` row per name (upserted: a retried job replaces its earlier artifacts).
     public func saveArtifact(_ name: String, _ bytes: [UInt8]) throws {
-        try db.execute("""
-            INSERT INTO isomine.artifacts (job_id, name, data) VALUES ($1::bigint, $2, decode($3, 'hex'))
+        try fenced("""
+            INSERT INTO isomine.artifacts (job_id, name, data) SELECT id, $4, decode($5, 'hex') FROM lease
             ON CONFLICT (job_id, name) DO UPDATE SET data = excluded.data, created_at = now()
-            """, [String(jobID), name, StoreSink.hex(bytes)])
+            """, [name, StoreSink.hex(bytes)])
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

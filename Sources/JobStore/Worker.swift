@@ -1,8 +1,23 @@
-// A worker: claims jobs from PostgreSQL and runs them through the same Runner as `isomine run`.
+// A worker: claims jobs from PostgreSQL and runs each in a child process of the same binary (or, when no
+// binary is available, in-process), keeping its lease alive from beside the job.
 import Dispatch
 import Foundation
 import Jobs
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How one execution of a claimed job ended, as seen by the process that ran it.
+public enum ExecutionOutcome: Int32, Sendable {
+    /// The job's state was recorded (succeeded, failed, retrying or dead), or it was no longer ours.
+    case recorded = 0
+    /// Stopped at a step on request (checkpoint saved); the job's state was left running.
+    case stopped = 3
+    /// The database connection was lost mid-job: nothing recorded; the job should be given back
+    /// without using up an attempt.
+    case databaseLost = 75
+}
 
 /// Runs queued jobs, one at a time, on its own connection (one Worker per thread).
 public final class Worker {
@@ -17,6 +32,12 @@ public final class Worker {
     let reports: ReportPublisher?
     /// Also re-render a running train job's report at each evaluation.
     public var reportEachEvaluation = false
+    /// The binary whose hidden `run-job` subcommand runs a job in a child process (nil: in-process).
+    public var childExecutable: String? = Worker.defaultChildExecutable
+    /// Address-space limit of a job's child process in bytes (0: none).
+    public var jobMemoryBytes: UInt64 = 0
+    /// After a shutdown request, how long a child gets to checkpoint before it is killed.
+    public var graceSeconds = 20.0
 
     public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker"),
                 reports: ReportPublisher? = nil, shuttingDown: @escaping () -> Bool = { false }) {
@@ -29,28 +50,137 @@ public final class Worker {
         self.reports = reports
     }
 
+    /// The `isomine` binary: this process when it is `isomine`, else an `isomine` next to it (a test
+    /// runner in the build folder), else nil (jobs then run in-process).
+    public static var defaultChildExecutable: String? {
+        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        if me.lastPathComponent == "isomine" { return me.path }
+        let sibling = me.deletingLastPathComponent().appendingPathComponent("isomine").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : nil
+    }
+
     /// Rescues expired leases, then claims and runs one job. Returns its id, or nil when none was ready.
     public func runOne() throws -> Int? {
         if shuttingDown() { return nil }
         try JobQueue.rescue(db)
         guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds) else { return nil }
         logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
-        let spec: JobSpec
-        do {
-            spec = try JobSpec.parse(Data(job.spec.utf8))
-            if spec.json["kind"] != .string(job.kind) {
-                throw SpecError(path: "spec.kind", "does not match the job's kind '\(job.kind)'")
-            }
-        } catch let e as SpecError {
-            // Validation errors are permanent: fail at once, never retry.
-            try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
-            publishReport(job.id)
-            return job.id
-        }
+        guard let spec = try parsedSpec(job) else { return job.id }
         if case .sweep(let sweep) = spec {
             try advanceSweep(job, sweep)
             return job.id
         }
+        let keeper = LeaseKeeper(job: job, owner: owner, leaseSeconds: leaseSeconds, conninfo: db.conninfo, logger: logger)
+        defer { keeper.stop() }
+        if let executable = childExecutable {
+            try supervise(job, executable: executable, keeper: keeper)
+        } else {
+            let outcome = execute(job, spec, shouldStop: { [shuttingDown] in keeper.lost || keeper.cancelled || shuttingDown() })
+            try settle(job, outcome, keeper: keeper)
+        }
+        return job.id
+    }
+
+    /// The job's spec, or nil after failing the job for good when it is invalid (never retried).
+    func parsedSpec(_ job: ClaimedJob) throws -> JobSpec? {
+        do {
+            let spec = try JobSpec.parse(Data(job.spec.utf8))
+            if spec.json["kind"] != .string(job.kind) {
+                throw SpecError(path: "spec.kind", "does not match the job's kind '\(job.kind)'")
+            }
+            return spec
+        } catch let e as SpecError {
+            try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
+            publishReport(job.id)
+            return nil
+        }
+    }
+
+    /// What the worker does once the process that ran the job has told how it ended.
+    func settle(_ job: ClaimedJob, _ outcome: ExecutionOutcome, keeper: LeaseKeeper) throws {
+        switch outcome {
+        case .recorded:
+            let state = try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]).string(0, "state")
+            if state != "running" && state != "queued" { publishReport(job.id) }
+        case .stopped:
+            // Shutdown: the checkpoint is saved; give the job back without using up an attempt.
+            if !keeper.lost && !keeper.cancelled && shuttingDown() { try JobQueue.release(db, job, owner: owner) }
+            logger.info("stopped", metadata: ["job": "\(job.id)"])
+        case .databaseLost:
+            // A server restart is not the job's fault: give it back (fenced) once the database answers.
+            logger.warning("database lost during the job; giving it back", metadata: ["job": "\(job.id)"])
+            let deadline = Date().addingTimeInterval(Double(leaseSeconds))
+            while Date() < deadline {
+                if let fresh = try? PGConnection(db.conninfo), (try? JobQueue.release(fresh, job, owner: owner)) != nil { return }
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+    }
+
+    /// Runs the job in a child process (`run-job`) and watches it: heartbeats come from `keeper`; a
+    /// cancel, a lost lease or a shutdown sends SIGTERM (the child checkpoints and exits), and SIGKILL
+    /// follows after the grace period; a crash or a memory-limit kill fails this job only.
+    func supervise(_ job: ClaimedJob, executable: String, keeper: LeaseKeeper) throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["ISOMINE_JOB_DATABASE"] = db.conninfo
+        // A crashing child should not spend seconds symbolicating a backtrace.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        var arguments = ["isomine", "run-job", "--job", String(job.id), "--owner", owner, "--attempt", String(job.attempt),
+                         "--memory-bytes", String(jobMemoryBytes)]
+        if let reports {
+            arguments += ["--reports-root", reports.root.path, "--public-url", reports.publicBase]
+            if reportEachEvaluation { arguments.append("--report-each-evaluation") }
+        }
+        let started = Date()
+        let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment)
+        logger.debug("job process started", metadata: ["job": "\(job.id)", "pid": "\(child.pid)"])
+        var signalled: Date?
+        var killed = false
+        var stopReason: String?
+        while child.poll() == nil {
+            if stopReason == nil {
+                stopReason = keeper.lost ? "lease lost" : keeper.cancelled ? "cancelled" : shuttingDown() ? "shutdown" : nil
+                if stopReason != nil { child.send(SIGTERM); signalled = Date() }
+            } else if !killed, let since = signalled, Date().timeIntervalSince(since) >= (stopReason == "shutdown" ? graceSeconds : 5) {
+                child.send(SIGKILL)
+                killed = true
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let exit = child.poll()!
+        logger.debug("job process ended", metadata: ["job": "\(job.id)", "exit": "\(exit)", "seconds": "\(Date().timeIntervalSince(started))"])
+        switch exit {
+        case .exited(let code):
+            if let outcome = ExecutionOutcome(rawValue: code) { return try settle(job, outcome, keeper: keeper) }
+            try crashed(job, "the job process exited with status \(code)", tail: child.stderrTail)
+        case .signalled(let sig):
+            if killed {
+                // Killed by us after the grace period: a shutdown gives the job back as it is.
+                if stopReason == "shutdown" { try JobQueue.release(db, job, owner: owner) }
+                return
+            }
+            if child.stderrTail.contains("failed to allocate") {
+                try fail(job, "exceeded the memory limit of \(Worker.formatBytes(jobMemoryBytes)) (the job process could not allocate memory; raise --job-memory or make the job smaller)", permanent: true)
+            } else {
+                try crashed(job, "crashed with signal \(sig) (\(Worker.signalName(sig)))", tail: child.stderrTail)
+            }
+        }
+    }
+
+    private func crashed(_ job: ClaimedJob, _ message: String, tail: String) throws {
+        // The child's last fatal message says why (a Swift runtime trap prints "Fatal error: …").
+        let fatal = tail.split(separator: "\n").last { $0.contains("Fatal error") || $0.contains("error:") }
+        try fail(job, message + (fatal.map { ": " + $0.prefix(300) } ?? ""), permanent: false)
+    }
+
+    private func fail(_ job: ClaimedJob, _ message: String, permanent: Bool) throws {
+        logger.error("job process failed", metadata: ["job": "\(job.id)", "error": "\(message)"])
+        if let state = try JobQueue.fail(db, job, owner: owner, error: message, permanent: permanent), state != "queued" { publishReport(job.id) }
+    }
+
+    /// Runs a claimed job in this process and records its end (succeeded, failed, retrying, dead), with
+    /// every write fenced by the lease. Used by the `run-job` child and when no binary is available.
+    public func execute(_ job: ClaimedJob, _ spec: JobSpec, shouldStop: @escaping () -> Bool) -> ExecutionOutcome {
         var progressReport: (([JSONValue]) -> Void)?
         if reportEachEvaluation, let reports {
             progressReport = { [db, logger] history in
@@ -59,44 +189,37 @@ public final class Worker {
                 }
             }
         }
-        let sink = StoreSink(db: db, jobID: job.id, reportURL: reports?.url(job.id), onEvaluation: progressReport)
-        var lastBeat = DispatchTime.now().uptimeNanoseconds
-        var lastCancelCheck = lastBeat
-        var stop = false
-        let beatEvery = UInt64(max(1, leaseSeconds / 3)) * 1_000_000_000
-        let keepAlive: () -> Void = { [self] in
-            let now = DispatchTime.now().uptimeNanoseconds
-            if now - lastBeat >= beatEvery {
-                lastBeat = now
-                if (try? JobQueue.heartbeat(db, job, owner: owner, leaseSeconds: leaseSeconds)) != true { stop = true }
-            }
-            if now - lastCancelCheck >= 1_000_000_000 {
-                lastCancelCheck = now
-                if (try? JobQueue.isCancelled(db, job)) == true { stop = true }
-            }
-        }
+        let sink = StoreSink(db: db, job: job, owner: owner, reportURL: reports?.url(job.id), onEvaluation: progressReport)
         do {
-            let outcome = try runner.run(spec, sink: sink, progress: { _ in keepAlive() }, shouldStop: { [shuttingDown] in stop || shuttingDown() })
-            switch outcome {
-            case .finished, .analyzed, .swept:
-                let result = try sink.result.map { try $0.json().compactText() } ?? "null"
-                if try JobQueue.succeed(db, job, owner: owner, result: result) {
-                    publishReport(job.id)
-                } else {
-                    logger.warning("finished a job this worker no longer holds", metadata: ["job": "\(job.id)"])
+            do {
+                let outcome = try runner.run(spec, sink: sink, progress: { _ in }, shouldStop: shouldStop)
+                switch outcome {
+                case .finished, .analyzed, .swept:
+                    let result = try sink.result.map { try $0.json().compactText() } ?? "null"
+                    if try !JobQueue.succeed(db, job, owner: owner, result: result) {
+                        logger.warning("finished a job this worker no longer holds", metadata: ["job": "\(job.id)"])
+                    }
+                    return .recorded
+                case .stopped(let step):
+                    logger.info("stopped", metadata: ["job": "\(job.id)", "step": "\(step)"])
+                    return .stopped
                 }
-            case .stopped(let step):
-                // Shutdown: the checkpoint is saved; give the job back without using up an attempt.
-                if !stop && shuttingDown() { try JobQueue.release(db, job, owner: owner) }
-                logger.info("stopped", metadata: ["job": "\(job.id)", "step": "\(step)"])
+            } catch let e as LeaseLost {
+                logger.warning("lease lost; the job stops without writing", metadata: ["job": "\(e.jobID)"])
+                return .recorded
+            } catch let e as SpecError {
+                if db.isBroken { return .databaseLost }
+                try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
+                return .recorded
+            } catch {
+                if db.isBroken { return .databaseLost }
+                try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false)
+                return .recorded
             }
-        } catch let e as SpecError {
-            try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
-            publishReport(job.id)
         } catch {
-            if try JobQueue.fail(db, job, owner: owner, error: "\(error)", permanent: false) == "dead" { publishReport(job.id) }
+            // Recording the end failed: the connection went away.
+            return .databaseLost
         }
-        return job.id
     }
 
     /// Writes the job's report; a report that cannot be written is logged, never fails the job.
@@ -109,6 +232,28 @@ public final class Worker {
             logger.warning("report not written", metadata: ["job": "\(id)", "error": "\(error)"])
         }
     }
+
+    static func formatBytes(_ bytes: UInt64) -> String {
+        if bytes == 0 { return "none" }
+        let gib = Double(bytes) / 1_073_741_824
+        if gib >= 1 { return gib == gib.rounded() ? "\(Int(gib)) GiB" : String(format: "%.1f GiB", gib) }
+        return "\(bytes / 1_048_576) MiB"
+    }
+
+    static func signalName(_ sig: Int32) -> String {
+        switch sig {
+        case SIGILL: return "SIGILL, a runtime trap"
+        case SIGTRAP: return "SIGTRAP, a runtime trap"
+        case SIGABRT: return "SIGABRT"
+        case SIGSEGV: return "SIGSEGV"
+        case SIGBUS: return "SIGBUS"
+        case SIGFPE: return "SIGFPE"
+        case SIGKILL: return "SIGKILL, possibly the kernel's out-of-memory killer"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(sig)"
+        }
+    }
+
 
     /// A sweep parent is not run here: it queues its runs as child jobs, or aggregates them once they have all ended.
     private func advanceSweep(_ job: ClaimedJob, _ sweep: SweepSpec) throws {

@@ -19,6 +19,12 @@ public struct WorkerLoopOptions: Sendable {
     public var reports: ReportPublisher?
     /// Also re-render a running train job's report at each evaluation.
     public var reportEachEvaluation = false
+    /// Address-space limit of each job's child process in bytes (0: none).
+    public var jobMemoryBytes: UInt64 = 0
+    /// After a shutdown request, how long a job gets to checkpoint before its process is killed.
+    public var graceSeconds = 20.0
+    /// The binary that runs jobs in child processes (nil: in-process).
+    public var childExecutable: String? = Worker.defaultChildExecutable
 
     public init(owner: String) { self.owner = owner }
 }
@@ -44,6 +50,9 @@ public enum WorkerLoop {
             let worker = Worker(db: db, owner: options.owner, runner: runner, leaseSeconds: options.leaseSeconds,
                                 logger: logger, reports: options.reports, shuttingDown: shuttingDown)
             worker.reportEachEvaluation = options.reportEachEvaluation
+            worker.jobMemoryBytes = options.jobMemoryBytes
+            worker.graceSeconds = options.graceSeconds
+            worker.childExecutable = options.childExecutable
             do {
                 while !shuttingDown() {
                     if try worker.runOne() != nil {

@@ -17,7 +17,7 @@ struct Isomine: ParsableCommand {
           OpenBLAS threads come from each spec's blas_threads.
         """,
         version: IsomineVersion.string,
-        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self]
+        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self, RunJobCommand.self]
     )
 }
 

@@ -78,20 +78,42 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "After SIGTERM or SIGINT, how long running jobs get to reach a step and checkpoint; jobs still running then (an analysis has no steps) are released to the queue and the worker exits 0.")
     var graceSeconds = 20.0
 
+    @Option(help: "Memory (address space) each job's process may use, e.g. 2GiB or 512MiB; 0 for no limit. Default: 80 % of the machine's memory divided by --concurrency. A job over it fails with \"exceeded the memory limit\"; the worker and its other jobs go on.")
+    var jobMemory: String?
+
     @OptionGroup var logging: LoggingOptions
 
-    func run() throws {
-        let logger = try logging.bootstrap()
+    func validate() throws {
         guard concurrency >= 1, leaseSeconds >= 3, pollSeconds > 0, graceSeconds >= 0 else {
             throw ValidationError("--concurrency must be ≥ 1, --lease-seconds ≥ 3, --poll-seconds > 0 and --grace-seconds ≥ 0")
         }
+        _ = try jobMemoryBytes()
+    }
+
+    /// --job-memory in bytes (validated: 0 or at least what the runtime needs).
+    func jobMemoryBytes() throws -> UInt64 {
+        guard let text = jobMemory else {
+            return UInt64(Double(ProcessInfo.processInfo.physicalMemory) * 0.8) / UInt64(max(concurrency, 1))
+        }
+        guard let bytes = ByteSize.parse(text) else {
+            throw ValidationError("--job-memory: '\(text)' is not a size; write it like 2GiB, 512MiB or 0 (no limit)")
+        }
+        if bytes != 0 && bytes < ByteSize.runtimeMinimum {
+            throw ValidationError("--job-memory: \(text) is below the \(ByteSize.runtimeMinimum / 1_048_576) MiB a job process needs to start (its runtime, BLAS and PostgreSQL client); use 0 for no limit")
+        }
+        return bytes
+    }
+
+    func run() throws {
+        let logger = try logging.bootstrap()
+        let memory = try jobMemoryBytes()
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
         // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
         let reports = try ReportPublisher.fromEnvironment()
         let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
-            Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds, reportEachEvaluation] in
+            Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds, reportEachEvaluation, graceSeconds] in
                 var options = WorkerLoopOptions(owner: "\(host):\(pid):\(slot)")
                 options.once = once
                 options.exitWhenIdle = exitWhenIdle
@@ -99,6 +121,8 @@ struct WorkerCommand: ParsableCommand {
                 options.pollSeconds = pollSeconds
                 options.reports = reports
                 options.reportEachEvaluation = reportEachEvaluation
+                options.jobMemoryBytes = memory
+                options.graceSeconds = graceSeconds
                 WorkerLoop.run(options: options, runner: Runner(logger: logger), logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }
@@ -117,7 +141,9 @@ struct WorkerCommand: ParsableCommand {
             guard shutdown.isSet else { continue }
             let since = stopRequested ?? Date()
             stopRequested = since
-            if Date().timeIntervalSince(since) >= graceSeconds {
+            // The supervising threads kill their jobs' processes at the grace period and give the jobs
+            // back; this is the backstop for a thread stuck elsewhere.
+            if Date().timeIntervalSince(since) >= graceSeconds + 5 {
                 // The threads are still inside jobs: hand those jobs back from a connection of our own.
                 let owners = (0..<concurrency).map { "\(host):\(pid):\($0)" }
                 do {
@@ -129,6 +155,22 @@ struct WorkerCommand: ParsableCommand {
                 Foundation.exit(0)
             }
         }
+    }
+}
+
+/// Sizes written like 2GiB, 512MiB, 1.5G, 300M or a number of bytes.
+enum ByteSize {
+    /// Below this a job process cannot start (Swift runtime, OpenBLAS buffers, libpq, glibc arenas).
+    static let runtimeMinimum: UInt64 = 512 * 1_048_576
+
+    static func parse(_ text: String) -> UInt64? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let units: [(String, Double)] = [("GiB", 1_073_741_824), ("MiB", 1_048_576), ("KiB", 1024), ("G", 1_073_741_824), ("M", 1_048_576), ("K", 1024), ("B", 1)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) {
+            guard let v = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), v >= 0, v * factor < 1.8e19 else { return nil }
+            return UInt64(v * factor)
+        }
+        return UInt64(t)
     }
 }
 

@@ -62,6 +62,8 @@ import Reports
         let worker = Worker(db: db, owner: "w", runner: Runner(), reports: try ReportPublisher(root: ReportsRoot(path: root)),
                             shuttingDown: { polls += 1; return polls > 100 })
         worker.reportEachEvaluation = true
+        // In-process, so the shutdown flag is polled once per step.
+        worker.childExecutable = nil
         #expect(try worker.runOne() == id)
         let html = try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8)
         #expect(html.contains("state running") && html.contains("latest evaluation") && html.contains("retrieval-title"))

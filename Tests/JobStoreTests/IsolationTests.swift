@@ -1,0 +1,83 @@
+// Jobs in child processes, heartbeats from beside them, writes fenced by the lease: the faults seen
+// when the worker ran jobs on its own threads and heartbeated only from training steps.
+import Foundation
+import Testing
+import Jobs
+@testable import JobStore
+
+/// Waits until `condition` holds or `seconds` pass.
+func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return try condition()
+}
+
+@Suite struct IsolationTests {
+    /// An analysis and a train job whose evaluations each outlast the lease several times over, with two
+    /// workers and a 3 s lease: each runs once (one start, attempt 1, no rescue) and succeeds.
+    @Test func longAnalysisAndLongEvaluationRunExactlyOnceWithAShortLease() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let analysis = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"iterations":900}"#)
+        let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"split":{"by":"instance","test_fraction":0.9},"model":{"hidden":[16],"embedding_dim":8},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":800,"final_iterations":800}}"#)
+        let workers = try (0..<2).map { _ in try startIsomine(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2", "--exit-when-idle"], database: scratch.name) }
+        defer { for w in workers where w.isRunning { w.terminate(); w.waitUntilExit() } }
+        for w in workers { w.waitUntilExit() }
+        for id in [analysis, train] {
+            let row = try db.execute("SELECT state, attempt, extract(epoch FROM finished_at - started_at) AS seconds FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+            #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 1, "job \(id): \(row.rows)")
+            // The case only tests something if the job outlasted its lease.
+            let seconds = Double(try row.string(0, "seconds") ?? "0") ?? 0
+            #expect(seconds > 4, "job \(id) ran \(seconds) s: not clearly longer than its lease")
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.started'", [String(id)]) == 1)
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('job.rescued', 'job.dead')", [String(id)]) == 0)
+        }
+    }
+
+    /// A job that needs more memory than --job-memory fails with a clear error; a train job running
+    /// beside it in the same worker succeeds on its first attempt, and the worker goes on.
+    @Test func memoryBombEndsItsJobOnly() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        // 15,000 rows: the exact retrieval metrics need a 15,000² distance matrix (≈ 0.9 GB), over the 600 MiB limit.
+        let bomb = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":1500,"dim":8},"iterations":3}"#, maxAttempts: 1)
+        let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":3000,"eval_every":1000,"estimators":{"enabled":false}}"#)
+        let worker = try startIsomine(["worker", "--concurrency", "2", "--job-memory", "600MiB", "--exit-when-idle"], database: scratch.name)
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(bomb)])
+        #expect(try row.string(0, "state") == "failed")
+        let error = try row.string(0, "last_error") ?? "nil"
+        #expect(error.hasPrefix("exceeded the memory limit of 600 MiB"), "\(error)")
+        let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(train)])
+        #expect(try ok.string(0, "state") == "succeeded" && ok.int(0, "attempt") == 1)
+    }
+
+    /// A copy of a job whose lease was taken over can no longer write metrics, artifacts, checkpoints,
+    /// events or the result; a checkpoint never goes backwards.
+    @Test func staleCopyCannotWrite() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
+        let first = try #require(try JobQueue.claim(db, owner: "first", leaseSeconds: 60))
+        let sink = StoreSink(db: db, job: first, owner: "first")
+        try sink.saveArtifact("a.npy", [1, 2, 3])
+        // The lease is rescued and the job claimed again by another worker.
+        try db.execute("UPDATE isomine.jobs SET lease_expires = now() - interval '1 second' WHERE id = $1::bigint", [String(id)])
+        try JobQueue.rescue(db)
+        let second = try #require(try JobQueue.claim(db, owner: "second", leaseSeconds: 60))
+        #expect(second.id == id && second.attempt == 2)
+        #expect(throws: LeaseLost.self) { try sink.saveArtifact("a.npy", [9]) }
+        #expect(try JobQueue.succeed(db, first, owner: "first", result: "{}") == false)
+        let fresh = StoreSink(db: db, job: second, owner: "second")
+        try fresh.saveArtifact("b.npy", [4])
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.artifacts WHERE job_id = $1::bigint AND name = 'a.npy' AND data = '\\x010203'::bytea", [String(id)]) == 1)
+        // Cancelled: even the current owner stops writing.
+        try JobQueue.cancel(db, id: id)
+        #expect(throws: LeaseLost.self) { try fresh.saveArtifact("c.npy", [5]) }
+    }
+}
