@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
         .testTarget(
             name: "JobStoreTests",
-            dependencies: ["JobStore", "Migrations", "Jobs", "Reports", "isomine", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JobStore", "Migrations", "Jobs", "Reports", "Datasets", "isomine", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures/webhook_receiver.py"]
         ),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),

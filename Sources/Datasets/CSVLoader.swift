@@ -21,22 +21,34 @@ public enum CSVLoader {
         guard let text = String(bytes: raw, encoding: .utf8) else {
             throw DatasetError(field: field, "'\(name)' is not UTF-8 text")
         }
-        var lines = [(number: Int, cells: [Substring])]()
-        // "\r\n" is one Character in Swift, so split on each line-ending form explicitly.
-        let rawLines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
-        for (i, trimmed) in rawLines.enumerated() {
-            if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            lines.append((i + 1, trimmed.split(separator: ",", omittingEmptySubsequences: false).map(clean)))
+        // One pass, line by line, without holding the split lines: memory stays proportional to the
+        // values kept (a tiny .csv.gz of short lines used to need gigabytes of cell arrays).
+        let limits = InputLimits.current
+        var rest = Substring(text)
+        var number = 0
+        /// The next non-blank line's number and cells, or nil at the end.
+        func nextLine() -> (number: Int, cells: [Substring])? {
+            while !rest.isEmpty {
+                // "\r\n" is one Character in Swift, so each line-ending form is matched explicitly.
+                let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
+                let line = rest[..<end]
+                rest = end == rest.endIndex ? "" : rest[rest.index(after: end)...]
+                number += 1
+                if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+                return (number, line.split(separator: ",", omittingEmptySubsequences: false).map(clean))
+            }
+            return nil
         }
         var headerCells: [Substring]? = nil
         if header {
-            guard !lines.isEmpty else { throw DatasetError(field: field, "'\(name)' is empty") }
-            headerCells = lines.removeFirst().cells
+            guard let line = nextLine() else { throw DatasetError(field: field, "'\(name)' is empty") }
+            headerCells = line.cells
         }
-        guard let first = lines.first else {
+        guard var line = nextLine() else {
             throw DatasetError(field: field, "'\(name)' has no data rows")
         }
-        let width = headerCells?.count ?? first.cells.count
+        let width = headerCells?.count ?? line.cells.count
+        try limits.checkDimension(width - 1, field: field, what: "'\(name)'")
         if width < 2 {
             throw DatasetError(field: field, "'\(name)' has \(width) column; need at least one feature column and a label column")
         }
@@ -58,12 +70,14 @@ public enum CSVLoader {
             labelIndex = i
         }
         var values = [Float]()
-        values.reserveCapacity(lines.count * (width - 1))
         var labels = [String]()
-        labels.reserveCapacity(lines.count)
-        for (number, cells) in lines {
+        while true {
+            let (number, cells) = line
             guard cells.count == width else {
                 throw DatasetError(field: field, "'\(name)' line \(number) has \(cells.count) columns, expected \(width)")
+            }
+            if labels.count >= limits.maxRows {
+                throw DatasetError(field: field, "'\(name)' has more than \(limits.maxRows) rows, the limit (set ISOMINE_MAX_ROWS to raise it)")
             }
             for (c, cell) in cells.enumerated() {
                 if c == labelIndex {
@@ -77,6 +91,8 @@ public enum CSVLoader {
                     values.append(v)
                 }
             }
+            guard let next = nextLine() else { break }
+            line = next
         }
         let data = LabeledData(name: name, features: Matrix(rows: labels.count, cols: width - 1, storage: values), rawLabels: labels)
         return data

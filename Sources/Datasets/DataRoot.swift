@@ -55,6 +55,9 @@ public struct DataRoot: Sendable, Equatable {
 
     /// Reads a resolved file's bytes.
     static func read(_ realPath: String, field: String) throws -> [UInt8] {
+        if let size = (try? FileManager.default.attributesOfItem(atPath: realPath))?[.size] as? Int {
+            try InputLimits.current.checkFileSize(size, field: field, path: realPath)
+        }
         guard let data = FileManager.default.contents(atPath: realPath) else {
             throw DatasetError(field: field, "cannot read '\(realPath)' (permissions?)")
         }

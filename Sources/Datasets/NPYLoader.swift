@@ -17,6 +17,8 @@ public enum NPYLoader {
         guard x.shape.count == 2 else {
             throw DatasetError(field: featuresField, "has shape \(shapeText(x.shape)); features must be a 2-D array (N, D)")
         }
+        try InputLimits.current.checkDimension(x.shape[1], field: featuresField, what: "the array")
+        try InputLimits.current.checkRows(x.shape[0], field: featuresField, what: "the array")
         let values: [Float]
         switch x.descr {
         case "<f4": values = try floats(x, width: 4, field: featuresField) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
@@ -40,7 +42,7 @@ public enum NPYLoader {
         case "<u8": (signed, width) = (false, 8)
         default: throw DatasetError(field: labelsField, "has dtype '\(y.descr)'; labels must be little-endian integers (e.g. '<i8')")
         }
-        guard y.payload.count >= n * width else {
+        guard let needed = checkedProduct([n, width]), y.payload.count >= needed else {
             throw DatasetError(field: labelsField, "is truncated: \(y.payload.count) data bytes for \(n) labels")
         }
         var raw = [String]()
@@ -61,8 +63,8 @@ public enum NPYLoader {
     static func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
 
     private static func floats(_ a: NPYArray, width: Int, field: String, _ convert: (UInt64) -> Float) throws -> [Float] {
-        let count = a.shape.reduce(1, *)
-        guard a.payload.count >= count * width else {
+        // Checked arithmetic: a header may declare any shape, e.g. (10¹⁰, 10¹⁰); the file must hold it.
+        guard let count = checkedProduct(a.shape), let needed = checkedProduct([count, width]), a.payload.count >= needed else {
             throw DatasetError(field: field, "is truncated: \(a.payload.count) data bytes for shape \(shapeText(a.shape))")
         }
         var out = [Float](repeating: 0, count: count)

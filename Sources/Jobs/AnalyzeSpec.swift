@@ -19,7 +19,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
 
     static func parse(_ r: SpecReader) throws -> AnalyzeSpec {
         let spec = AnalyzeSpec(
-            name: try r.optionalString("name"),
+            name: try r.jobName(),
             dataset: try DatasetSpec.parse(try r.object("dataset")),
             margin: try r.number("margin", default: 0.2, in: 0...1e6, rangeText: "must be a non-negative number"),
             probeSize: try r.int("probe_size", default: 2000, in: 3...20_000),

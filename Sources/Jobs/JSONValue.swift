@@ -38,14 +38,34 @@ public enum JSONValue: Sendable, Equatable, Codable {
     /// Parses JSON text; a syntax error becomes a one-line `SpecError` at `spec`.
     public static func parse(_ data: Data) throws -> JSONValue {
         if data.isEmpty { throw SpecError(path: "spec", "the file is empty; expected a JSON object") }
+        if data.count > SpecLimits.maxSpecBytes {
+            throw SpecError(path: "spec", "is \(data.count) bytes, above the limit of \(SpecLimits.maxSpecBytes) bytes (a spec names its data; it does not carry it)")
+        }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw SpecError(path: "spec", "is not valid JSON" + (detail.map { " (\($0))" } ?? ""))
+            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? serializationDetail(data)
+            throw SpecError(path: "spec", notValid(detail))
         } catch {
-            throw SpecError(path: "spec", "is not valid JSON")
+            throw SpecError(path: "spec", notValid(serializationDetail(data)))
         }
+    }
+
+    /// JSONDecoder says only "not valid JSON"; JSONSerialization names the problem (e.g. a number out of range).
+    private static func serializationDetail(_ data: Data) -> String? {
+        do { _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]); return nil } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
+        }
+    }
+
+    private static func notValid(_ detail: String?) -> String {
+        guard let detail else { return "is not valid JSON" }
+        if let range = detail.range(of: " is not representable in Swift") {
+            // "Number 1e400 is not representable in Swift." → a range error, not a syntax error.
+            let number = detail[..<range.lowerBound].replacingOccurrences(of: "Number ", with: "")
+            return "has the number \(number), outside the range of a double (about ±1.8e308)"
+        }
+        return "is not valid JSON (\(detail))"
     }
 
     /// Compact or pretty JSON text with sorted keys (stable output for diffs and tests).

@@ -9,10 +9,8 @@ extension Runner {
     /// Most points the reported triplet losses are computed on (batch-all mines O(N³) triplets).
     static let maxLossPoints = 300
 
-    /// The analysis and the points behind its estimators (saved as artifacts).
-    func runAnalyze(_ spec: AnalyzeSpec) throws -> (AnalyzeResult, FStarPoints) {
-        let started = DispatchTime.now().uptimeNanoseconds
-        BLASThreads.set(spec.blasThreads)
+    /// The analyze job's labelled points, loaded and checked (what `isomine validate` runs too).
+    public func prepare(_ spec: AnalyzeSpec) throws -> LabeledData {
         let data: LabeledData
         do {
             data = try spec.dataset.load(dataRoot: dataRoot, field: "spec.dataset")
@@ -22,6 +20,14 @@ extension Runner {
         if data.count > Runner.maxEvaluationRows {
             throw SpecError(path: "spec.dataset", "has \(data.count) rows; retrieval metrics are exact and support at most \(Runner.maxEvaluationRows)")
         }
+        return data
+    }
+
+    /// The analysis and the points behind its estimators (saved as artifacts).
+    func runAnalyze(_ spec: AnalyzeSpec) throws -> (AnalyzeResult, FStarPoints) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        BLASThreads.set(spec.blasThreads)
+        let data = try prepare(spec)
         let points = data.features.converted(to: Double.self)
         let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
                                        referenceScale: spec.referenceScale, referenceKind: .stated)

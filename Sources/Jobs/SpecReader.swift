@@ -57,6 +57,19 @@ public final class SpecReader {
     }
 
     /// A string, or nil when the key is absent.
+    /// The optional `name` of a job: a short label for lists, reports and webhooks (at most
+    /// `SpecLimits.maxNameLength` characters, no control characters).
+    public func jobName() throws -> String? {
+        guard let name = try optionalString("name") else { return nil }
+        if name.count > SpecLimits.maxNameLength {
+            throw SpecError(path: fieldPath("name"), "is \(name.count) characters long; a job name has at most \(SpecLimits.maxNameLength)")
+        }
+        if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw SpecError(path: fieldPath("name"), "contains a control character (newline, tab, ...); use a one-line name")
+        }
+        return name
+    }
+
     public func optionalString(_ key: String) throws -> String? {
         guard let v = raw(key) else { return nil }
         guard case .string(let s) = v else { throw SpecError(path: fieldPath(key), "must be a string, got \(v.typeName)") }
@@ -144,4 +157,12 @@ public final class SpecReader {
         if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) }
         return String(d)
     }
+}
+
+/// Size limits of a spec, checked before it is parsed further.
+public enum SpecLimits {
+    /// Largest spec accepted (bytes of JSON text).
+    public static let maxSpecBytes = 1 << 20
+    /// Longest job name (characters).
+    public static let maxNameLength = 200
 }

@@ -42,7 +42,7 @@ public struct SweepSpec: Sendable, Equatable {
     public var cellCount: Int { cellAxes.reduce(1) { $0 * $1.values.count } }
 
     static func parse(_ r: SpecReader) throws -> SweepSpec {
-        let name = try r.optionalString("name")
+        let name = try r.jobName()
         guard let baseValue = r.raw("base") else { throw SpecError(path: "spec.base", "is required (a train spec)") }
         guard case .object(var base) = baseValue else {
             throw SpecError(path: "spec.base", "must be an object (a train spec), got \(baseValue.typeName)")
@@ -133,7 +133,9 @@ public struct SweepSpec: Sendable, Equatable {
         let label = pointLabel(choice)
         let prefix: String
         if let name { prefix = name } else if case .string(let b)? = base["name"] { prefix = b } else { prefix = "sweep" }
-        return "\(prefix) [\(label)]"
+        let full = "\(prefix) [\(label)]"
+        // Children are specs too: keep their names within the limit (the grid point is in the spec anyway).
+        return full.count <= SpecLimits.maxNameLength ? full : String(full.prefix(SpecLimits.maxNameLength - 1)) + "…"
     }
 
     /// `path=value, …` of one grid point.

@@ -23,7 +23,7 @@ public struct TrainSpec: Sendable, Equatable {
 
     /// Parses the fields of a train spec (the reader is the top-level object; `kind` already read).
     static func parse(_ r: SpecReader) throws -> TrainSpec {
-        let name = try r.optionalString("name")
+        let name = try r.jobName()
         let seed = UInt64(try r.int("seed", default: 0, in: 0...(1 << 53)))
         let dataset = try DatasetSpec.parse(try r.object("dataset"))
         let split = try parseSplit(try r.optionalObject("split"))

@@ -22,6 +22,9 @@ struct Validate: ParsableCommand {
             if !noData, case .train(let t) = job {
                 let prepared = try Runner(logger: logger).prepare(t)
                 print("ok: train job on \(prepared.summary.name) (\(prepared.summary.trainRows) train / \(prepared.summary.testRows) test rows, \(prepared.summary.classes) classes)")
+            } else if !noData, case .analyze(let a) = job {
+                let data = try Runner(logger: logger).prepare(a)
+                print("ok: analyze job on \(data.name) (\(data.count) rows, \(data.features.cols) dimensions, \(Set(data.labels).count) classes)")
             } else if !noData, case .sweep(let sweep) = job {
                 // Every run's data checks (classes per batch against the split, file paths) before anything is queued.
                 for child in sweep.children {

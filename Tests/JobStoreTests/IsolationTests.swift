@@ -3,6 +3,7 @@
 import Foundation
 import Testing
 import Jobs
+import Datasets
 @testable import JobStore
 
 /// Waits until `condition` holds or `seconds` pass.
@@ -53,6 +54,36 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         #expect(try row.string(0, "state") == "failed")
         let error = try row.string(0, "last_error") ?? "nil"
         #expect(error.hasPrefix("exceeded the memory limit of 600 MiB"), "\(error)")
+        let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(train)])
+        #expect(try ok.string(0, "state") == "succeeded" && ok.int(0, "attempt") == 1)
+    }
+
+    /// An NPY whose header declares (10¹⁰, 10¹⁰), enqueued by SQL: its job fails with an error naming the
+    /// limit (it used to trap on integer overflow and take the worker down, at every attempt); a train job
+    /// in the same worker succeeds on its first attempt.
+    @Test func overflowingNPYFailsItsJobOnly() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (10000000000, 10000000000), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let npy: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)] + Array(header.utf8) + [UInt8](repeating: 0, count: 64)
+        try Data(npy).write(to: root.appendingPathComponent("huge.npy"))
+        try Data(NPYWriter.encode(labels: [0, 1])).write(to: root.appendingPathComponent("labels.npy"))
+        let bad = try db.execute("""
+            SELECT isomine.enqueue('analyze', '{"kind":"analyze","dataset":{"type":"npy","features":"huge.npy","labels":"labels.npy"}}'::jsonb) AS id
+            """).int(0, "id")!
+        let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":2000,"eval_every":1000,"estimators":{"enabled":false}}"#)
+        let worker = try startIsomine(["worker", "--concurrency", "2", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        let row = try db.execute("SELECT state, attempt, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(bad)])
+        #expect(try row.string(0, "state") == "failed" && row.int(0, "attempt") == 1)
+        #expect(try row.string(0, "last_error") == "spec.dataset.features: the array has 10000000000 feature columns, above the limit of 8192 (set ISOMINE_MAX_DIMENSION to raise it)")
         let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(train)])
         #expect(try ok.string(0, "state") == "succeeded" && ok.int(0, "attempt") == 1)
     }

@@ -46,7 +46,7 @@ func specError(_ json: String) -> String? {
     @Test func badSpecsNameTheField() {
         let cases: [(String, String)] = [
             ("", "spec: the file is empty; expected a JSON object"),
-            ("{", "spec: is not valid JSON"),
+            ("{", "spec: is not valid JSON (Unexpected end of file during JSON parse.)"),
             ("[1]", "spec: must be an object, got an array"),
             (#"{}"#, "spec.kind: is required"),
             (#"{"kind":"fit"}"#, "spec.kind: unknown job kind 'fit'; expected one of train, analyze, sweep"),

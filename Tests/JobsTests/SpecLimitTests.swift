@@ -1,0 +1,39 @@
+// Spec-level limits and messages: size and name caps, numbers out of range, and `validate` loading the
+// data of analyze jobs (a missing file or a path outside the data root is an error, not "ok").
+import Foundation
+import Testing
+@testable import Jobs
+
+@Suite struct SpecLimitTests {
+    @Test func oversizedSpecAndLongNamesAreRefused() throws {
+        let big = #"{"kind":"analyze","dataset":{"type":"toy5"},"name":""# + String(repeating: "x", count: 2 << 20) + #""}"#
+        #expect(specError(big) == "spec: is \(big.utf8.count) bytes, above the limit of 1048576 bytes (a spec names its data; it does not carry it)")
+        let long = #"{"kind":"analyze","dataset":{"type":"toy5"},"name":""# + String(repeating: "n", count: 201) + #""}"#
+        #expect(specError(long) == "spec.name: is 201 characters long; a job name has at most 200")
+        #expect(specError(#"{"kind":"analyze","dataset":{"type":"toy5"},"name":"a\nb"}"#) == "spec.name: contains a control character (newline, tab, ...); use a one-line name")
+        #expect(specError(#"{"kind":"analyze","dataset":{"type":"toy5"},"name":""# + String(repeating: "n", count: 200) + #""}"#) == nil)
+        // A sweep's run names stay within the limit too.
+        let sweepName = String(repeating: "s", count: 200)
+        guard case .sweep(let sweep) = try JobSpec.parse(Data(#"{"kind":"sweep","name":"\#(sweepName)","base":{"kind":"train","dataset":{"type":"toy20"},"steps":3},"grid":{"seed":[1,2]}}"#.utf8)) else {
+            Issue.record("not a sweep"); return
+        }
+        #expect(sweep.children.allSatisfy { ($0.spec.name ?? "").count <= 200 })
+    }
+
+    @Test func numberOutOfRangeIsNamed() {
+        #expect(specError(#"{"kind":"train","dataset":{"type":"toy20"},"steps":1e400}"#) == "spec: has the number 1e400, outside the range of a double (about ±1.8e308)")
+    }
+
+    @Test func validateLoadsAnalyzeData() throws {
+        let dir = TempDir()
+        let missing = dir.write("missing.json", #"{"kind":"analyze","dataset":{"type":"npy","features":"nope.npy","labels":"nope-labels.npy"}}"#)
+        let m = try isomine(["validate", missing], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(m.status == 2 && m.stderr.contains("does not exist under the data root"), "\(m.stderr)")
+        let escape = dir.write("escape.json", #"{"kind":"analyze","dataset":{"type":"csv","path":"../../../etc/passwd"}}"#)
+        let e = try isomine(["validate", escape], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(e.status == 2 && e.stderr.hasPrefix("spec.dataset.path:"), "\(e.stderr)")
+        let ok = dir.write("ok.json", #"{"kind":"analyze","dataset":{"type":"toy20"}}"#)
+        let o = try isomine(["validate", ok])
+        #expect(o.status == 0 && o.stdout.hasPrefix("ok: analyze job on toy20 ("), "\(o.stdout)")
+    }
+}
