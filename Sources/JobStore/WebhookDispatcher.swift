@@ -31,6 +31,8 @@ public final class WebhookDispatcher {
     let client: HTTPClient
     let schedule: DeliverySchedule
     let logger: Logger
+    /// Added to the request and connect timeouts to make a claimed delivery's lock (seconds).
+    var lockMargin = 30.0
 
     public init(db: PGConnection, client: HTTPClient, schedule: DeliverySchedule = .standard, logger: Logger = Logger(label: "isomine.webhooks")) {
         self.db = db
@@ -39,25 +41,40 @@ public final class WebhookDispatcher {
         self.logger = logger
     }
 
-    /// Claims up to `limit` due deliveries, sends each once, records the outcome. Returns how many were sent.
+    /// Sends due deliveries one at a time until none is due or `limit` were sent; returns how many.
+    ///
+    /// Each delivery is claimed on its own, just before its POST, with a lock longer than any POST can
+    /// take (timeout + connect timeout + 30 s). Claiming a batch under one lock let a second dispatcher
+    /// re-post the ones the first had not reached when the lock ran out behind a slow receiver.
     @discardableResult
     public func deliverDue(limit: Int = 20) throws -> Int {
-        let lock = client.timeout + client.connectTimeout + 30
+        var sent = 0
+        while sent < limit, try deliverNext() { sent += 1 }
+        return sent
+    }
+
+    /// Claims the next due delivery, posts it and records the attempt; false when none is due.
+    func deliverNext() throws -> Bool {
+        let lock = client.timeout + client.connectTimeout + lockMargin
         let rows = try db.execute("""
             WITH due AS (
                 SELECT d.id FROM isomine.webhook_deliveries d JOIN isomine.webhook_endpoints e ON e.id = d.endpoint_id
                  WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now()) AND e.enabled
-                 ORDER BY d.next_attempt_at, d.id LIMIT $1::integer FOR UPDATE OF d SKIP LOCKED),
+                 ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED),
             locked AS (
-                UPDATE isomine.webhook_deliveries d SET locked_until = now() + make_interval(secs => $2::double precision)
+                UPDATE isomine.webhook_deliveries d SET locked_until = now() + make_interval(secs => $1::double precision)
                   FROM due WHERE d.id = due.id
                 RETURNING d.id, d.endpoint_id, d.message_id, d.payload::text AS payload, d.attempts)
             SELECT l.id, l.endpoint_id, l.message_id, l.payload, l.attempts, e.url, e.secret
-              FROM locked l JOIN isomine.webhook_endpoints e ON e.id = l.endpoint_id ORDER BY l.id
-            """, [String(limit), String(lock)])
-        for r in 0..<rows.count {
+              FROM locked l JOIN isomine.webhook_endpoints e ON e.id = l.endpoint_id
+            """, [String(lock)])
+        guard rows.count == 1 else { return false }
+        let r = 0
+        do {
             guard let id = try rows.int(r, "id"), let endpoint = try rows.int(r, "endpoint_id"), let message = try rows.string(r, "message_id"),
-                  let body = try rows.string(r, "payload"), let url = try rows.string(r, "url"), let secretText = try rows.string(r, "secret") else { continue }
+                  let body = try rows.string(r, "payload"), let url = try rows.string(r, "url"), let secretText = try rows.string(r, "secret") else {
+                throw PGError("webhook delivery row with a missing column")
+            }
             let attempt = (try rows.int(r, "attempts") ?? 0) + 1
             let response: HTTPResponse
             do {
@@ -74,7 +91,7 @@ public final class WebhookDispatcher {
             }
             try record(delivery: id, endpoint: endpoint, attempt: attempt, response)
         }
-        return rows.count
+        return true
     }
 
     /// Stores the attempt and moves the delivery on: delivered (2xx), endpoint disabled (410), retry later, or dead.
@@ -103,6 +120,11 @@ public final class WebhookDispatcher {
                     UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = $2::integer, last_status = 410,
                            last_error = 'endpoint answered 410 Gone and was disabled', locked_until = NULL WHERE id = $1::bigint
                     """, [String(id), String(attempt)])
+                // Its other pending deliveries can never be sent: end them too, rather than leave them pending forever.
+                try db.execute("""
+                    UPDATE isomine.webhook_deliveries SET state = 'dead', last_error = 'endpoint disabled (it answered 410 Gone)', locked_until = NULL
+                     WHERE endpoint_id = $1::bigint AND state = 'pending'
+                    """, [String(endpoint)])
                 logger.warning("webhook endpoint disabled (410 Gone)", metadata: ["endpoint": "\(endpoint)"])
             } else if attempt >= schedule.attempts {
                 try db.execute("""

@@ -10,6 +10,27 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var disabledReason: String?
 }
 
+extension WebhookEndpoint {
+    /// The URL as it may be shown: a password in it and the values of query parameters that look like
+    /// credentials (token, key, secret, password, signature, auth) replaced by "***".
+    public var maskedURL: String { WebhookEndpoint.mask(url) }
+
+    static func mask(_ url: String) -> String {
+        guard var c = URLComponents(string: url) else { return "(unparseable URL, not shown)" }
+        if c.password != nil { c.password = "***" }
+        else if c.user != nil { c.user = "***" }
+        let secretish = ["token", "key", "secret", "password", "passwd", "signature", "sig", "auth", "apikey", "api_key", "access_token"]
+        if let items = c.queryItems {
+            c.queryItems = items.map { item in
+                let name = item.name.lowercased()
+                return secretish.contains(where: { name == $0 || name.hasSuffix("_" + $0) || name.hasSuffix("-" + $0) }) && item.value != nil
+                    ? URLQueryItem(name: item.name, value: "***") : item
+            }
+        }
+        return c.string ?? "(unparseable URL, not shown)"
+    }
+}
+
 /// Endpoint and delivery statements (all parameterised).
 public enum WebhookStore {
     /// The event types an endpoint can subscribe to.
@@ -45,6 +66,14 @@ public enum WebhookStore {
                                    attachReport: try rows.bool(r, "attach_report") ?? false, enabled: try rows.bool(r, "enabled") ?? false,
                                    disabledReason: try rows.string(r, "disabled_reason"))
         }
+    }
+
+    /// Pending deliveries of enabled endpoints whose next attempt is due now (claimed or not).
+    public static func dueCount(_ db: PGConnection) throws -> Int {
+        try db.execute("""
+            SELECT count(*) AS n FROM isomine.webhook_deliveries d JOIN isomine.webhook_endpoints e ON e.id = d.endpoint_id
+             WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND e.enabled
+            """).int(0, "n") ?? 0
     }
 
     /// Removes an endpoint and its deliveries; false if it did not exist.

@@ -75,6 +75,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Webhook request timeout in seconds (connecting: at most 5).")
     var webhookTimeout = 15.0
 
+    @Option(help: "With --once or --exit-when-idle: how long the worker keeps delivering the webhooks that are due (first attempts and retries due now) before it exits.")
+    var webhookDrainSeconds = 60.0
+
     @Option(help: "After SIGTERM or SIGINT, how long running jobs get to reach a step and checkpoint; jobs still running then (an analysis has no steps) are released to the queue and the worker exits 0.")
     var graceSeconds = 20.0
 
@@ -153,6 +156,25 @@ struct WorkerCommand: ParsableCommand {
                     logger.error("grace period over; could not release the running jobs (their leases will expire)", metadata: ["error": "\(error)"])
                 }
                 Foundation.exit(0)
+            }
+        }
+        // --once / --exit-when-idle: the jobs are done; send the webhooks they made due before leaving
+        // (CI and the demo run this way), within --webhook-drain-seconds. Retries scheduled later stay queued.
+        if (once || exitWhenIdle) && !shutdown.isSet {
+            let deadline = Date().addingTimeInterval(webhookDrainSeconds)
+            do {
+                let db = try PGConnection.fromEnvironment()
+                let sender = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: min(5, webhookTimeout), timeout: webhookTimeout),
+                                               schedule: schedule, logger: logger)
+                while Date() < deadline && !shutdown.isSet {
+                    if try sender.deliverDue(limit: 1) == 0 {
+                        // None due and unclaimed: done unless another dispatcher still holds one in flight.
+                        if try WebhookStore.dueCount(db) == 0 { break }
+                        Thread.sleep(forTimeInterval: 0.1)
+                    }
+                }
+            } catch {
+                logger.warning("webhooks not delivered before exiting", metadata: ["error": "\(error)"])
             }
         }
     }
@@ -390,7 +412,7 @@ struct Webhooks: ParsableCommand {
                 for e in try WebhookStore.list(db) {
                     print(String(e.id).padding(toLength: 6, withPad: " ", startingAt: 0) + (e.enabled ? "yes" : "no").padding(toLength: 9, withPad: " ", startingAt: 0)
                           + (e.attachReport ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0) + e.events.joined(separator: ","))
-                    print("      " + e.url + (e.disabledReason.map { "  (disabled: \($0))" } ?? ""))
+                    print("      " + e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? ""))
                 }
             }
         }

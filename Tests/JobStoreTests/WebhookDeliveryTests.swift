@@ -1,0 +1,95 @@
+// Delivery faults: two dispatchers behind a slow receiver, deliveries left due when a worker exits
+// idle, a disabled endpoint's queue, and credentials in listed URLs.
+import Foundation
+import Testing
+import Jobs
+@testable import JobStore
+
+@Suite struct WebhookDeliveryTests {
+    /// Each delivery is claimed on its own, just before its POST: two dispatchers never post one twice,
+    /// even when the receiver is slower than a batch lock would last (the old batch claim re-posted 6 of 20).
+    @Test func twoDispatchersAndASlowReceiverPostEachDeliveryOnce() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret, delay: 0.6)
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        for _ in 0..<8 { _ = try WebhookStore.test(db, id: endpoint) }
+        let name = scratch.name
+        let done = LockedResults()
+        let threads = (0..<2).map { _ in
+            Thread {
+                do {
+                    let own = try PGConnection("dbname=\(name)")
+                    // A lock of 2 + 1 + 0 s: shorter than the 8 × 0.6 s a batch of eight takes here.
+                    let dispatcher = WebhookDispatcher(db: own, client: try HTTPClient(connectTimeout: 1, timeout: 2), schedule: DeliverySchedule(delays: [0.2]))
+                    dispatcher.lockMargin = 0
+                    var sent = 0
+                    while true {
+                        let n = try dispatcher.deliverDue()
+                        if n == 0 { break }
+                        sent += n
+                    }
+                    done.append(.success(sent))
+                } catch {
+                    done.append(.failure(error))
+                }
+            }
+        }
+        threads.forEach { $0.start() }
+        #expect(waitUntil(60) { done.count == 2 })
+        let sent = try done.values.map { try $0.get() }
+        #expect(sent.reduce(0, +) == 8)
+        #expect(sent.allSatisfy { $0 > 0 }, "both dispatchers took part: \(sent)")
+        let ids = receiver.requests().compactMap { r -> String? in if case .string(let s)? = r["id"] { return s } else { return nil } }
+        #expect(ids.count == 8 && Set(ids).count == 8, "\(ids)")
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_attempts") == 8)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'delivered' AND attempts = 1") == 8)
+    }
+
+    /// `worker --exit-when-idle` (CI's and the demo's mode) sends what its jobs made due before it exits.
+    @Test func exitWhenIdleLeavesNothingDue() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
+        let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        #expect(try WebhookStore.dueCount(db) == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'delivered'") == 3)
+        #expect(receiver.requests().count == 3)
+    }
+
+    /// 410 Gone disables the endpoint; its other pending deliveries end (dead, saying why) instead of
+    /// staying pending forever.
+    @Test func disabledEndpointsDeliveriesEnd() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret, responses: "410")
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        for _ in 0..<3 { _ = try WebhookStore.test(db, id: endpoint) }
+        try dispatch(db) { try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'pending'") == 0 }
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'dead'") == 3)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE last_error = 'endpoint disabled (it answered 410 Gone)'") == 2)
+        #expect(receiver.requests().count == 1)
+    }
+
+    @Test func credentialsInURLsAreMaskedWhenListed() throws {
+        #expect(WebhookEndpoint.mask("https://bob:hunter2@hooks.example.com/x?token=abc&room=7") == "https://bob:***@hooks.example.com/x?token=***&room=7")
+        #expect(WebhookEndpoint.mask("https://tok123@hooks.example.com/x") == "https://***@hooks.example.com/x")
+        #expect(WebhookEndpoint.mask("http://127.0.0.1:8080/hook?api_key=k") == "http://127.0.0.1:8080/hook?api_key=***")
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        _ = try WebhookStore.add(db, url: "https://bob:hunter2@hooks.example.com/x?token=abc", events: ["job.succeeded"], secret: WebhookSecret.generate(), attachReport: false)
+        let out = Pipe()
+        let cli = try startIsomine(["webhooks", "list"], database: scratch.name, output: out)
+        cli.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(cli.terminationStatus == 0 && text.contains("https://bob:***@hooks.example.com/x?token=***"), "\(text)")
+        #expect(!text.contains("hunter2") && !text.contains("abc"))
+    }
+}
