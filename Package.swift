@@ -32,7 +32,7 @@ let package = Package(
             name: "Migrations", path: "sql",
             resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
                         .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql"),
-                        .embedInCode("006_webhook_trigger_filter.sql")]
+                        .embedInCode("006_webhook_trigger_filter.sql"), .embedInCode("007_queues_and_workers.sql")]
         ),
         .target(
             name: "JobStore",

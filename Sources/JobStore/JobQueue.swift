@@ -16,22 +16,25 @@ public struct ClaimedJob: Sendable, Equatable {
 /// owner, attempt) so a worker whose lease was rescued cannot overwrite the job's new owner.
 public enum JobQueue {
     /// Queues a job through `isomine.enqueue` (so NOTIFY and unique_key dedupe apply); returns its id.
+    /// `queue` nil: the spec's `queue`, else "default".
     public static func enqueue(_ db: PGConnection, kind: String, spec: String, priority: Int = 0,
-                               runAfter: String? = nil, uniqueKey: String? = nil, maxAttempts: Int? = nil) throws -> Int {
+                               runAfter: String? = nil, uniqueKey: String? = nil, maxAttempts: Int? = nil, queue: String? = nil) throws -> Int {
         let rows = try db.execute("""
-            SELECT isomine.enqueue($1, $2::jsonb, $3::integer, coalesce($4::timestamptz, now()), $5, $6::integer) AS id
-            """, [kind, spec, String(priority), runAfter, uniqueKey, maxAttempts.map(String.init)])
+            SELECT isomine.enqueue($1, $2::jsonb, $3::integer, coalesce($4::timestamptz, now()), $5, $6::integer, $7) AS id
+            """, [kind, spec, String(priority), runAfter, uniqueKey, maxAttempts.map(String.init), queue])
         guard let id = try rows.int(0, "id") else { throw PGError("enqueue returned no id") }
         return id
     }
 
-    /// Claims the next runnable job (priority, then run_after, then id), or nil when none is ready.
-    public static func claim(_ db: PGConnection, owner: String, leaseSeconds: Int) throws -> ClaimedJob? {
+    /// Claims the next runnable job of `queues` (priority, then run_after, then id), or nil when none is ready.
+    public static func claim(_ db: PGConnection, owner: String, leaseSeconds: Int, queues: [String] = ["default"]) throws -> ClaimedJob? {
+        let list = try JSONValue.array(queues.map { .string($0) }).compactText()
         // One statement (one round trip): claim and record the event together.
         let rows = try db.execute("""
             WITH next AS (
                 SELECT id FROM isomine.jobs
                  WHERE state = 'queued' AND run_after <= now() AND attempt < max_attempts
+                   AND queue IN (SELECT jsonb_array_elements_text($3::jsonb))
                  ORDER BY priority DESC, run_after, id
                  LIMIT 1 FOR UPDATE SKIP LOCKED),
             claimed AS (
@@ -45,7 +48,7 @@ public enum JobQueue {
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.started', jsonb_build_object('attempt', attempt) FROM claimed)
             SELECT * FROM claimed
-            """, [owner, String(leaseSeconds)])
+            """, [owner, String(leaseSeconds), list])
         guard rows.count == 1 else { return nil }
         let job = ClaimedJob(id: try rows.int(0, "id")!, kind: try rows.string(0, "kind")!, spec: try rows.string(0, "spec")!,
                              attempt: try rows.int(0, "attempt")!, maxAttempts: try rows.int(0, "max_attempts")!)
@@ -75,6 +78,8 @@ public enum JobQueue {
                        lease_owner = NULL, lease_expires = NULL
                  WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
                 RETURNING id),
+            -- A succeeded job never resumes: its checkpoint (the largest row it has) goes with it.
+            dropped AS (DELETE FROM isomine.checkpoints c USING done WHERE c.job_id = done.id),
             event AS (
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.succeeded', jsonb_strip_nulls(jsonb_build_object(

@@ -158,6 +158,10 @@ public final class PGConnection {
         default:
             let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? lastError
+            // A database that was never migrated: say what to do rather than "relation … does not exist".
+            if (state == "42P01" || state == "3F000" || state == "42883") && message.contains("isomine") {
+                throw PGError(sqlstate: state, "\(message): this database has no isomine schema (or an old one); run `isomine migrate` first")
+            }
             throw PGError(sqlstate: state, message)
         }
     }

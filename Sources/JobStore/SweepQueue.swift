@@ -69,10 +69,10 @@ public enum SweepQueue {
     static func fanOut(_ db: PGConnection, _ job: ClaimedJob, sweep: SweepSpec) throws -> Int {
         let specs = try JSONValue.array(sweep.children.map { $0.spec.json }).compactText()
         let n = try db.execute("""
-            WITH parent AS (SELECT priority FROM isomine.jobs WHERE id = $1::bigint),
+            WITH parent AS (SELECT priority, queue FROM isomine.jobs WHERE id = $1::bigint),
             children AS (
-                INSERT INTO isomine.jobs (kind, spec, priority, parent_id, max_attempts)
-                SELECT 'train', s.spec, parent.priority, $1::bigint, isomine.default_max_attempts('train')
+                INSERT INTO isomine.jobs (kind, spec, priority, parent_id, max_attempts, queue)
+                SELECT 'train', s.spec, parent.priority, $1::bigint, isomine.default_max_attempts('train'), parent.queue
                   FROM parent, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS s(spec, n)
                  ORDER BY s.n
                 RETURNING id),

@@ -38,6 +38,11 @@ public final class Worker {
     public var jobMemoryBytes: UInt64 = 0
     /// After a shutdown request, how long a child gets to checkpoint before it is killed.
     public var graceSeconds = 20.0
+    /// The queues this worker claims from.
+    public var queues = ["default"]
+    /// Expired leases are rescued at most this often (and before the first claim), not before every claim.
+    public var rescueEverySeconds = 5.0
+    private var nextRescue = Date.distantPast
 
     public init(db: PGConnection, owner: String, runner: Runner, leaseSeconds: Int = 30, logger: Logger = Logger(label: "isomine.worker"),
                 reports: ReportPublisher? = nil, shuttingDown: @escaping () -> Bool = { false }) {
@@ -62,8 +67,12 @@ public final class Worker {
     /// Rescues expired leases, then claims and runs one job. Returns its id, or nil when none was ready.
     public func runOne() throws -> Int? {
         if shuttingDown() { return nil }
-        try JobQueue.rescue(db)
-        guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds) else { return nil }
+        if Date() >= nextRescue {
+            let rescued = try JobQueue.rescue(db)
+            if rescued > 0 { logger.warning("rescued jobs whose lease expired", metadata: ["jobs": "\(rescued)"]) }
+            nextRescue = Date().addingTimeInterval(rescueEverySeconds)
+        }
+        guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds, queues: queues) else { return nil }
         logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
         guard let spec = try parsedSpec(job) else { return job.id }
         if case .sweep(let sweep) = spec {

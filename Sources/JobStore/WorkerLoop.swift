@@ -23,6 +23,8 @@ public struct WorkerLoopOptions: Sendable {
     public var jobMemoryBytes: UInt64 = 0
     /// After a shutdown request, how long a job gets to checkpoint before its process is killed.
     public var graceSeconds = 20.0
+    /// The queues claimed from.
+    public var queues = ["default"]
     /// The binary that runs jobs in child processes (nil: in-process).
     public var childExecutable: String? = Worker.defaultChildExecutable
 
@@ -53,6 +55,7 @@ public enum WorkerLoop {
             worker.jobMemoryBytes = options.jobMemoryBytes
             worker.graceSeconds = options.graceSeconds
             worker.childExecutable = options.childExecutable
+            worker.queues = options.queues
             do {
                 while !shuttingDown() {
                     if try worker.runOne() != nil {

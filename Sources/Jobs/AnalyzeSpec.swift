@@ -4,6 +4,8 @@ import Datasets
 /// A validated analyze job.
 public struct AnalyzeSpec: Sendable, Equatable {
     public var name: String?
+    /// The queue the job goes to (nil: "default").
+    public var queue: String?
     /// The labelled embeddings (any dataset source; files come from the data root).
     public var dataset: DatasetSource
     /// Margin α of the reported triplet losses.
@@ -18,7 +20,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var blasThreads: Int
 
     static func parse(_ r: SpecReader) throws -> AnalyzeSpec {
-        let spec = AnalyzeSpec(
+        let queue = try r.jobQueue()
+        var spec = AnalyzeSpec(
             name: try r.jobName(),
             dataset: try DatasetSpec.parse(try r.object("dataset")),
             margin: try r.number("margin", default: 0.2, in: 0...1e6, rangeText: "must be a non-negative number"),
@@ -29,6 +32,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
             blasThreads: try r.int("blas_threads", default: 1, in: 1...256))
         if !r.has("reference_scale") { _ = r.raw("reference_scale") }
         try r.rejectUnknownKeys()
+        spec.queue = queue
         return spec
     }
 
@@ -40,6 +44,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
             "seed": .number(Double(seed)), "blas_threads": .number(Double(blasThreads)),
         ]
         if let name { out["name"] = .string(name) }
+        if let queue { out["queue"] = .string(queue) }
         if let referenceScale { out["reference_scale"] = .number(referenceScale) }
         return .object(out)
     }

@@ -70,6 +70,15 @@ public final class SpecReader {
         return name
     }
 
+    /// The optional `queue` a job goes to (workers serve named queues; default "default").
+    public func jobQueue() throws -> String? {
+        guard let queue = try optionalString("queue") else { return nil }
+        guard SpecLimits.isQueueName(queue) else {
+            throw SpecError(path: fieldPath("queue"), "'\(queue)' is not a queue name; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit")
+        }
+        return queue
+    }
+
     public func optionalString(_ key: String) throws -> String? {
         guard let v = raw(key) else { return nil }
         guard case .string(let s) = v else { throw SpecError(path: fieldPath(key), "must be a string, got \(v.typeName)") }
@@ -165,4 +174,13 @@ public enum SpecLimits {
     public static let maxSpecBytes = 1 << 20
     /// Longest job name (characters).
     public static let maxNameLength = 200
+
+    /// Whether `name` is a valid queue name (the same rule as the database's check constraint).
+    public static func isQueueName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        func ok(_ b: UInt8, first: Bool) -> Bool {
+            (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || (!first && (b == 95 || b == 46 || b == 45))
+        }
+        return (1...63).contains(bytes.count) && ok(bytes[0], first: true) && bytes.dropFirst().allSatisfy { ok($0, first: false) }
+    }
 }

@@ -22,6 +22,8 @@ public struct SweepChild: Sendable, Equatable {
 /// value fails the sweep at once instead of failing its children one by one.
 public struct SweepSpec: Sendable, Equatable {
     public var name: String?
+    /// The queue the sweep and its runs go to (nil: "default").
+    public var queue: String?
     /// The base train spec as given (without `kind`).
     public var base: JSONValue
     /// Axes in alphabetical order of their paths, except the replicate axis, which comes last.
@@ -34,7 +36,7 @@ public struct SweepSpec: Sendable, Equatable {
     /// Most children one sweep may have.
     public static let maxChildren = 1000
     /// Fields of the base that a grid may not override.
-    static let fixedFields: Set<String> = ["kind", "name"]
+    static let fixedFields: Set<String> = ["kind", "name", "queue"]
 
     /// Axes that define cells (all but the replicate axis).
     public var cellAxes: [SweepAxis] { axes.filter { $0.path != replicateAxis } }
@@ -43,6 +45,7 @@ public struct SweepSpec: Sendable, Equatable {
 
     static func parse(_ r: SpecReader) throws -> SweepSpec {
         let name = try r.jobName()
+        let queue = try r.jobQueue()
         guard let baseValue = r.raw("base") else { throw SpecError(path: "spec.base", "is required (a train spec)") }
         guard case .object(var base) = baseValue else {
             throw SpecError(path: "spec.base", "must be an object (a train spec), got \(baseValue.typeName)")
@@ -92,6 +95,7 @@ public struct SweepSpec: Sendable, Equatable {
             throw SpecError(path: "spec.grid", "expands to \(total) runs; a sweep may have at most \(maxChildren)")
         }
         var sweep = SweepSpec(name: name, base: .object(base), axes: axes, replicateAxis: replicate, children: [])
+        sweep.queue = queue
         sweep.children = try sweep.expand(base: base)
         return sweep
     }
@@ -189,6 +193,7 @@ public struct SweepSpec: Sendable, Equatable {
         for axis in axes { grid[axis.path] = .array(axis.values) }
         var out: [String: JSONValue] = ["kind": .string("sweep"), "base": base, "grid": .object(grid)]
         if let name { out["name"] = .string(name) }
+        if let queue { out["queue"] = .string(queue) }
         if let replicateAxis { out["replicate"] = .string(replicateAxis) }
         return .object(out)
     }

@@ -6,6 +6,8 @@ import Trainer
 /// A validated train job.
 public struct TrainSpec: Sendable, Equatable {
     public var name: String?
+    /// The queue the job goes to (nil: "default").
+    public var queue: String?
     public var dataset: DatasetSource
     public var split: SplitRule
     public var standardize: Bool
@@ -59,6 +61,7 @@ public struct TrainSpec: Sendable, Equatable {
         let checkpointEvery = try r.int("checkpoint_every", default: 0, in: 0...Int.max)
         let blasThreads = try r.int("blas_threads", default: 1, in: 1...256)
         let stopOnCollapse = try r.bool("stop_on_collapse", default: false)
+        let queue = try r.jobQueue()
         let e = try r.optionalObject("estimators")
         var estimators = EstimatorSettings()
         estimators.enabled = try e?.bool("enabled", default: true) ?? true
@@ -73,8 +76,10 @@ public struct TrainSpec: Sendable, Equatable {
             loss: TripletLossConfig(kind: lossKind, margin: margin, distance: distance), miner: miner,
             classesPerBatch: p, samplesPerClass: k, optimizer: optimizer, steps: steps, evalEvery: evalEvery, seed: seed,
             estimators: estimators)
-        return TrainSpec(name: name, dataset: dataset, split: split, standardize: standardize, training: training,
-                         checkpointEvery: checkpointEvery, blasThreads: blasThreads, stopOnCollapse: stopOnCollapse)
+        var spec = TrainSpec(name: name, dataset: dataset, split: split, standardize: standardize, training: training,
+                             checkpointEvery: checkpointEvery, blasThreads: blasThreads, stopOnCollapse: stopOnCollapse)
+        spec.queue = queue
+        return spec
     }
 
     static func parseSplit(_ r: SpecReader?) throws -> SplitRule {
@@ -180,6 +185,7 @@ public struct TrainSpec: Sendable, Equatable {
             ]),
         ]
         if let name { out["name"] = .string(name) }
+        if let queue { out["queue"] = .string(queue) }
         return .object(out)
     }
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Datasets
 import Jobs
+import JobStore
 
 enum CLIError {
     /// Exit code for a spec or data error (the input is wrong: fix it and run again).
@@ -16,7 +17,7 @@ enum CLIError {
             return try body()
         } catch let e as ExitCode {
             throw e
-        } catch let e where e is SpecError || e is DatasetError {
+        } catch let e where e is SpecError || e is DatasetError || e is WebhookError {
             // The input is wrong: the message already starts with the field path.
             printError("\(e)")
             throw ExitCode(invalidSpec)

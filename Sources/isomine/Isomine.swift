@@ -1,5 +1,6 @@
 // The isomine command line: subcommands as small structs (swift-argument-parser).
 import ArgumentParser
+import Foundation
 
 @main
 struct Isomine: ParsableCommand {
@@ -17,8 +18,23 @@ struct Isomine: ParsableCommand {
           OpenBLAS threads come from each spec's blas_threads.
         """,
         version: IsomineVersion.string,
-        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self, RunJobCommand.self]
+        subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self, StatusCommand.self, RunJobCommand.self]
     )
+
+    /// Exit codes: 0 success, 1 a run that failed, 2 invalid input — bad options or arguments included
+    /// (argument-parser's own default for those is 64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(CLIError.invalidSpec)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum IsomineVersion {

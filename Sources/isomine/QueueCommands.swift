@@ -9,7 +9,7 @@ import Reports
 struct Enqueue: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a spec and queue it in PostgreSQL; prints the job id.",
-        discussion: "SQL does the same: SELECT isomine.enqueue('train', '{...}'::jsonb, priority => 0, run_after => now(), unique_key => NULL, max_attempts => NULL);")
+        discussion: "SQL does the same: SELECT isomine.enqueue('train', '{...}'::jsonb, priority => 0, run_after => now(), unique_key => NULL, max_attempts => NULL, queue => NULL);")
 
     @Argument(help: "Job kind: train, analyze or sweep.")
     var kind: String
@@ -29,6 +29,16 @@ struct Enqueue: ParsableCommand {
     @Option(help: "Attempts before the job is dead (default by kind: train 3, analyze 2, sweep 1; a sweep's runs get train's 3).")
     var maxAttempts: Int?
 
+    @Option(help: "The queue (default: the spec's queue, else 'default'); workers serve the queues they are given with --queues.")
+    var queue: String?
+
+    func validate() throws {
+        if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts: must be at least 1") }
+        if let queue, !SpecLimits.isQueueName(queue) {
+            throw ValidationError("--queue: '\(queue)' is not a queue name; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit")
+        }
+    }
+
     func run() throws {
         try CLIError.reporting {
             let job = try JobSpec.load(path: spec)
@@ -38,9 +48,9 @@ struct Enqueue: ParsableCommand {
                 throw SpecError(path: "spec.kind", "is '\(specKind)', but the command enqueues '\(kind)'")
             }
             let text = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).compactText()
-            if let maxAttempts, maxAttempts < 1 { throw RunError("--max-attempts: must be at least 1") }
             let db = try PGConnection.fromEnvironment()
-            print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey, maxAttempts: maxAttempts))
+            print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey,
+                                       maxAttempts: maxAttempts, queue: queue))
         }
     }
 }
@@ -84,9 +94,23 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Memory (address space) each job's process may use, e.g. 2GiB or 512MiB; 0 for no limit. Default: 80 % of the machine's memory divided by --concurrency. A job over it fails with \"exceeded the memory limit\"; the worker and its other jobs go on.")
     var jobMemory: String?
 
+    @Option(help: "Comma-separated queues to claim jobs from (a-z, 0-9, _ . -), e.g. default,gpu.")
+    var queues = "default"
+
     @OptionGroup var logging: LoggingOptions
 
+    /// --queues as a list (validated).
+    func queueList() throws -> [String] {
+        let list = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !list.isEmpty else { throw ValidationError("--queues: name at least one queue") }
+        for q in list where !SpecLimits.isQueueName(q) {
+            throw ValidationError("--queues: '\(q)' is not a queue name; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit")
+        }
+        return list
+    }
+
     func validate() throws {
+        _ = try queueList()
         guard concurrency >= 1, leaseSeconds >= 3, pollSeconds > 0, graceSeconds >= 0 else {
             throw ValidationError("--concurrency must be ≥ 1, --lease-seconds ≥ 3, --poll-seconds > 0 and --grace-seconds ≥ 0")
         }
@@ -110,6 +134,7 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         let logger = try logging.bootstrap()
         let memory = try jobMemoryBytes()
+        let queueNames = try queueList()
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
         // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
@@ -126,6 +151,7 @@ struct WorkerCommand: ParsableCommand {
                 options.reportEachEvaluation = reportEachEvaluation
                 options.jobMemoryBytes = memory
                 options.graceSeconds = graceSeconds
+                options.queues = queueNames
                 WorkerLoop.run(options: options, runner: Runner(logger: logger), logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }
@@ -138,9 +164,27 @@ struct WorkerCommand: ParsableCommand {
         }
         dispatcher.start()
         threads.forEach { $0.start() }
+        // The registry row `isomine status` lists, refreshed every 10 s and removed on the way out.
+        let workerID = "\(host):\(pid)"
+        var registry: PGConnection?
+        var nextRegistration = Date.distantPast
+        func refreshRegistry() {
+            do {
+                if registry == nil || registry!.isBroken { registry = try PGConnection.fromEnvironment() }
+                try WorkerRegistry.register(registry!, id: workerID, host: host, pid: pid, queues: queueNames, concurrency: concurrency)
+            } catch {
+                registry = nil
+                logger.debug("worker registry not refreshed", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { if let registry { try? WorkerRegistry.deregister(registry, id: workerID) } }
         var stopRequested: Date?
         while threads.contains(where: { !$0.isFinished }) {
             Thread.sleep(forTimeInterval: 0.05)
+            if Date() >= nextRegistration && !shutdown.isSet {
+                refreshRegistry()
+                nextRegistration = Date().addingTimeInterval(10)
+            }
             guard shutdown.isSet else { continue }
             let since = stopRequested ?? Date()
             stopRequested = since
@@ -221,7 +265,37 @@ final class ShutdownFlag: @unchecked Sendable {
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, show, cancel and retry jobs in PostgreSQL.",
-        subcommands: [List.self, Show.self, Cancel.self, Retry.self])
+        subcommands: [List.self, Show.self, Cancel.self, Retry.self, Prune.self])
+
+    struct Prune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete ended jobs older than a duration, with their events, metrics, checkpoints, artifacts, report rows and sent webhook deliveries.",
+            discussion: "Only succeeded, failed, cancelled and dead jobs (never queued or running; a sweep stays while any of its runs is active), in batches of --batch rows per transaction. Prints how many jobs were removed. Report pages on disk are left alone.")
+        @Option(help: "Age since the job ended: a number and a unit, s, m, h, d or w (e.g. 30d).")
+        var olderThan: String
+        @Option(help: "Only this ended state (repeatable): succeeded, failed, cancelled, dead. Default: all four.")
+        var state: [String] = []
+        @Option(help: "Jobs deleted per transaction.")
+        var batch = 1000
+
+        func validate() throws {
+            guard Pruning.seconds(olderThan) != nil else {
+                throw ValidationError("--older-than: '\(olderThan)' is not a duration; write a positive number and a unit (s, m, h, d, w), e.g. 30d")
+            }
+            for s in state where !Pruning.endedStates.contains(s) {
+                throw ValidationError("--state: '\(s)' is not an ended state; expected one of \(Pruning.endedStates.joined(separator: ", "))")
+            }
+            guard batch >= 1 else { throw ValidationError("--batch: must be at least 1") }
+        }
+
+        func run() throws {
+            try CLIError.reporting {
+                let n = try Pruning.prune(try PGConnection.fromEnvironment(), olderThan: Pruning.seconds(olderThan)!,
+                                          states: state.isEmpty ? Pruning.endedStates : state, batch: batch)
+                print("pruned \(n) jobs")
+            }
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Jobs, newest first (a sweep's runs show their sweep's id under parent).")
@@ -238,7 +312,7 @@ struct Jobs: ParsableCommand {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
                 let rows = try db.execute("""
-                    SELECT id, kind, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
+                    SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
                            to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->>'verdict', '') AS verdict,
                            coalesce(spec->>'name', '') AS name
                       FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) AND ($3::bigint IS NULL OR parent_id = $3::bigint)
@@ -246,7 +320,7 @@ struct Jobs: ParsableCommand {
                      ORDER BY id DESC LIMIT $2::integer
                     """, [state, String(limit), parent.map(String.init), String(hideRuns)])
                 let columns: [(String, String, Int)] = [
-                    ("id", "id", 8), ("kind", "kind", 9), ("state", "state", 11), ("attempt", "attempts", 9), ("priority", "priority", 10),
+                    ("id", "id", 8), ("kind", "kind", 9), ("queue", "queue", 10), ("state", "state", 11), ("attempt", "attempts", 9), ("priority", "priority", 10),
                     ("parent", "parent", 8), ("created", "created", 21), ("verdict", "verdict", 11), ("name", "name", 0),
                 ]
                 print(columns.map { $0.2 > 0 ? $0.0.padding(toLength: $0.2, withPad: " ", startingAt: 0) : $0.0 }.joined())
