@@ -5,15 +5,6 @@ import Testing
 import Jobs
 @testable import JobStore
 
-/// Runs the built `isomine` with the scratch database; returns (status, stdout, stderr).
-func isomineCLI(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let out = Pipe(), err = Pipe()
-    let p = try startIsomine(arguments, database: database, environment: environment, output: out, errors: err)
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-}
-
 @Suite struct OperatorTests {
     @Test func namedQueuesRouteJobsToTheWorkersThatServeThem() throws {
         let scratch = try ScratchDatabase()
@@ -22,19 +13,19 @@ func isomineCLI(_ arguments: [String], database: String, environment: [String: S
         let gpu = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, queue: "gpu")
         let fromSpec = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"toy5"},"iterations":3,"queue":"gpu"}"#)
         #expect(try db.execute("SELECT queue FROM isomine.jobs WHERE id = $1::bigint", [String(fromSpec)]).string(0, "queue") == "gpu")
-        let w = try isomineCLI(["worker", "--exit-when-idle"], database: scratch.name)
+        let w = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(w.status == 0)
         #expect(try state(db, plain) == "succeeded" && state(db, gpu) == "queued" && state(db, fromSpec) == "queued")
-        let g = try isomineCLI(["worker", "--exit-when-idle", "--queues", "gpu,other"], database: scratch.name)
+        let g = try runIsomine(["worker", "--exit-when-idle", "--queues", "gpu,other"], database: scratch.name)
         #expect(g.status == 0)
         #expect(try state(db, gpu) == "succeeded" && state(db, fromSpec) == "succeeded")
         // A sweep's runs go to its queue.
         let sweep = try JobQueue.enqueue(db, kind: "sweep", spec: #"{"kind":"sweep","queue":"gpu","base":{"kind":"train","dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":3,"estimators":{"enabled":false}},"grid":{"seed":[1,2]}}"#)
-        _ = try isomineCLI(["worker", "--exit-when-idle", "--queues", "gpu"], database: scratch.name)
+        _ = try runIsomine(["worker", "--exit-when-idle", "--queues", "gpu"], database: scratch.name)
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint AND queue = 'gpu' AND state = 'succeeded'", [String(sweep)]) == 2)
         // Bad names are clear errors everywhere.
-        let bad = try isomineCLI(["worker", "--queues", "GPU!"], database: scratch.name)
-        #expect(bad.status == 2 && bad.stderr.contains("--queues: 'GPU!' is not a queue name"), "\(bad.stderr)")
+        let bad = try runIsomine(["worker", "--queues", "GPU!"], database: scratch.name)
+        #expect(bad.status == 2 && bad.err.contains("--queues: 'GPU!' is not a queue name"), "\(bad.err)")
         #expect(throws: PGError.self) { try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, queue: "no spaces") }
         #expect(throws: SpecError(path: "spec.queue", "'A' is not a queue name; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit")) {
             try JobSpec.parse(Data(#"{"kind":"analyze","dataset":{"type":"toy5"},"queue":"A"}"#.utf8))
@@ -49,11 +40,11 @@ func isomineCLI(_ arguments: [String], database: String, environment: [String: S
         try WorkerRegistry.register(db, id: "box:42", host: "box", pid: 42, queues: ["default", "cpu"], concurrency: 2)
         let endpoint = try WebhookStore.add(db, url: "https://u:pw@example.invalid/h", events: ["job.failed"], secret: WebhookSecret.generate(), attachReport: false)
         try db.execute("UPDATE isomine.webhook_endpoints SET enabled = false, disabled_reason = 'answered 410' WHERE id = $1::bigint", [String(endpoint)])
-        let r = try isomineCLI(["status", "--json"], database: scratch.name)
-        #expect(r.status == 0, "\(r.stderr)")
-        let s = try JSONValue.parse(Data(r.stdout.utf8))
+        let r = try runIsomine(["status", "--json"], database: scratch.name)
+        #expect(r.status == 0, "\(r.err)")
+        let s = try JSONValue.parse(Data(r.out.utf8))
         guard case .array(let counts)? = s["counts"], case .array(let workers)? = s["workers"], case .array(let failing)? = s["failing_endpoints"] else {
-            Issue.record("missing keys: \(r.stdout)"); return
+            Issue.record("missing keys: \(r.out)"); return
         }
         #expect(counts.contains { $0["queue"] == .string("cpu") && $0["state"] == .string("queued") && $0["jobs"] == .number(1) })
         #expect(counts.contains { $0["queue"] == .string("default") && $0["jobs"] == .number(1) })
@@ -61,8 +52,8 @@ func isomineCLI(_ arguments: [String], database: String, environment: [String: S
         #expect(s["oldest_queued"]?["queue"] == .string("cpu"))
         #expect(workers.count == 1 && workers[0]["id"] == .string("box:42") && workers[0]["queues"] == .array([.string("default"), .string("cpu")]))
         #expect(failing.count == 1 && failing[0]["url"] == .string("https://u:***@example.invalid/h") && failing[0]["enabled"] == .bool(false))
-        let text = try isomineCLI(["status"], database: scratch.name)
-        #expect(text.status == 0 && text.stdout.contains("live workers: 1") && !text.stdout.contains(":pw@"))
+        let text = try runIsomine(["status"], database: scratch.name)
+        #expect(text.status == 0 && text.out.contains("live workers: 1") && !text.out.contains(":pw@"))
     }
 
     @Test func pruneRemovesEndedJobsAndWhatTheyOwnOnly() throws {
@@ -71,12 +62,12 @@ func isomineCLI(_ arguments: [String], database: String, environment: [String: S
         let old = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let recent = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let running = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
-        _ = try isomineCLI(["worker", "--exit-when-idle"], database: scratch.name)
+        _ = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
         try db.execute("UPDATE isomine.jobs SET state = 'running', lease_owner = 'x', finished_at = now() - interval '90 days' WHERE id = $1::bigint", [String(running)])
         try db.execute("UPDATE isomine.jobs SET finished_at = now() - interval '40 days' WHERE id = $1::bigint", [String(old)])
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.artifacts WHERE job_id = $1::bigint", [String(old)]) > 0)
-        let r = try isomineCLI(["jobs", "prune", "--older-than", "30d"], database: scratch.name)
-        #expect(r.status == 0 && r.stdout == "pruned 1 jobs\n", "\(r.stdout) \(r.stderr)")
+        let r = try runIsomine(["jobs", "prune", "--older-than", "30d"], database: scratch.name)
+        #expect(r.status == 0 && r.out == "pruned 1 jobs\n", "\(r.out) \(r.err)")
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE id = $1::bigint", [String(old)]) == 0)
         for table in ["job_events", "metrics", "artifacts", "checkpoints"] {
             #expect(try count(db, "SELECT count(*) AS n FROM isomine.\(table) WHERE job_id = $1::bigint", [String(old)]) == 0)
@@ -84,17 +75,17 @@ func isomineCLI(_ arguments: [String], database: String, environment: [String: S
         #expect(try state(db, recent) == "succeeded" && state(db, running) == "running")
         // A succeeded job keeps no checkpoint.
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.checkpoints") == 0)
-        let bad = try isomineCLI(["jobs", "prune", "--older-than", "soon"], database: scratch.name)
-        #expect(bad.status == 2 && bad.stderr.contains("--older-than: 'soon' is not a duration"), "\(bad.stderr)")
-        let badState = try isomineCLI(["jobs", "prune", "--older-than", "1d", "--state", "running"], database: scratch.name)
-        #expect(badState.status == 2 && badState.stderr.contains("--state: 'running' is not an ended state"))
+        let bad = try runIsomine(["jobs", "prune", "--older-than", "soon"], database: scratch.name)
+        #expect(bad.status == 2 && bad.err.contains("--older-than: 'soon' is not a duration"), "\(bad.err)")
+        let badState = try runIsomine(["jobs", "prune", "--older-than", "1d", "--state", "running"], database: scratch.name)
+        #expect(badState.status == 2 && badState.err.contains("--state: 'running' is not an ended state"))
     }
 
     @Test func clearErrorsForAnUnmigratedDatabaseAndBadEnqueues() throws {
         let scratch = try ScratchDatabase()
         for command in [["jobs", "list"], ["status"]] {
-            let r = try isomineCLI(command, database: scratch.name)
-            #expect(r.status == 1 && r.stderr.contains("run `isomine migrate` first"), "\(command): \(r.stderr)")
+            let r = try runIsomine(command, database: scratch.name)
+            #expect(r.status == 1 && r.err.contains("run `isomine migrate` first"), "\(command): \(r.err)")
         }
         let db = try migrated(scratch)
         #expect {
@@ -107,11 +98,11 @@ func isomineCLI(_ arguments: [String], database: String, environment: [String: S
         } throws: { error in
             (error as? PGError)?.message == "isomine.enqueue: the spec must be a JSON object"
         }
-        let events = try isomineCLI(["webhooks", "add", "http://127.0.0.1:9/h", "--events", "report.readyy"], database: scratch.name)
-        #expect(events.status == 2 && events.stderr.contains("unknown event 'report.readyy'"), "\(events.status) \(events.stderr)")
-        let memory = try isomineCLI(["worker", "--job-memory", "64MiB"], database: scratch.name)
-        #expect(memory.status == 2 && memory.stderr.contains("--job-memory: 64MiB is below the 512 MiB"), "\(memory.stderr)")
-        let malformed = try isomineCLI(["worker", "--job-memory", "lots"], database: scratch.name)
-        #expect(malformed.status == 2 && malformed.stderr.contains("--job-memory: 'lots' is not a size"))
+        let events = try runIsomine(["webhooks", "add", "http://127.0.0.1:9/h", "--events", "report.readyy"], database: scratch.name)
+        #expect(events.status == 2 && events.err.contains("unknown event 'report.readyy'"), "\(events.status) \(events.err)")
+        let memory = try runIsomine(["worker", "--job-memory", "64MiB"], database: scratch.name)
+        #expect(memory.status == 2 && memory.err.contains("--job-memory: 64MiB is below the 512 MiB"), "\(memory.err)")
+        let malformed = try runIsomine(["worker", "--job-memory", "lots"], database: scratch.name)
+        #expect(malformed.status == 2 && malformed.err.contains("--job-memory: 'lots' is not a size"))
     }
 }
