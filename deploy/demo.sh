@@ -9,6 +9,15 @@ isomine=$(bash deploy/build.sh)
 eval "$(bash deploy/pg.sh start)"
 export ISOMINE_REPORTS_ROOT=${ISOMINE_REPORTS_ROOT:-$PWD/reports}
 "$isomine" migrate
+# A reports folder belongs to one database: if an earlier demo's cluster was destroyed, keep its
+# pages aside instead of letting the worker refuse the folder.
+owner="$ISOMINE_REPORTS_ROOT/.isomine-database"
+instance=$(/usr/lib/postgresql/15/bin/psql -XAtc "SELECT id FROM isomine.instance" "$DATABASE_URL")
+if [ -f "$owner" ] && [ "$(tr -d '[:space:]' < "$owner")" != "$instance" ]; then
+  aside="$ISOMINE_REPORTS_ROOT.earlier-$(date +%Y%m%d-%H%M%S)"
+  mv "$ISOMINE_REPORTS_ROOT" "$aside"
+  echo "note: the reports of an earlier database were moved to $aside"
+fi
 train=$("$isomine" enqueue train deploy/examples/digits-batch-hard.json)
 analyze=$("$isomine" enqueue analyze deploy/examples/analyze-toy20.json)
 sweep=$("$isomine" enqueue sweep deploy/examples/sweep-digits.json)

@@ -72,3 +72,12 @@ BEGIN
     RETURN new_id;
 END;
 $$;
+
+-- This database's identity, written into every reports folder it publishes to (.isomine-database), so
+-- a folder that belongs to another database is refused instead of overwritten.
+CREATE TABLE isomine.instance (
+    id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    singleton  boolean NOT NULL DEFAULT true UNIQUE CHECK (singleton)
+);
+INSERT INTO isomine.instance DEFAULT VALUES;

@@ -39,9 +39,32 @@ public struct ReportPublisher: Sendable {
     /// The public URL of a job's report.
     public func url(_ id: Int) -> String { publicBase + "/" + ReportPublisher.relativePath(id) }
 
+    /// The file in a reports folder naming the database whose pages it holds.
+    public static let ownerFile = ".isomine-database"
+
+    /// Makes sure the reports folder belongs to this database: a folder without an owner is claimed
+    /// (written `ownerFile`), one owned by another database is refused — its pages and index would be
+    /// overwritten by pages of unrelated jobs with the same ids.
+    public func checkOwnership(_ db: PGConnection) throws {
+        guard let instance = try db.execute("SELECT id::text AS id FROM isomine.instance").string(0, "id") else {
+            throw PGError("isomine.instance is empty; run `isomine migrate`")
+        }
+        let path = (root.path as NSString).appendingPathComponent(ReportPublisher.ownerFile)
+        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
+            let owner = existing.trimmingCharacters(in: .whitespacesAndNewlines)
+            if owner != instance {
+                throw ReportFolderError("the reports folder \(root.path) belongs to another isomine database (\(owner), this one is \(instance)); use another ISOMINE_REPORTS_ROOT, or delete \(ReportPublisher.ownerFile) there if that database is gone")
+            }
+            return
+        }
+        try FileManager.default.createDirectory(atPath: root.path, withIntermediateDirectories: true)
+        try Data((instance + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
     /// Renders job `id` (any state), records it, and rewrites the index page.
     @discardableResult
     public func publish(_ db: PGConnection, jobID id: Int) throws -> PublishedReport {
+        try checkOwnership(db)
         let doc = try ReportPublisher.document(db, id)
         let html: String
         if doc.kind == "sweep" {
@@ -77,6 +100,7 @@ public struct ReportPublisher: Sendable {
     /// Re-renders a running train job's page from the evaluations so far (no report.ready event, no
     /// index rewrite: those come when the job ends).
     public func publishProgress(_ db: PGConnection, jobID id: Int, history: [JSONValue]) throws {
+        try checkOwnership(db)
         var doc = try ReportPublisher.document(db, id)
         guard let last = history.last else { return }
         doc.result = .object(["kind": .string("train"), "history": .array(history), "final": last, "verdict": last["verdict"] ?? .null])
@@ -86,6 +110,7 @@ public struct ReportPublisher: Sendable {
     /// index.html: the newest 1000 jobs with state, verdict and a link to each report.
     @discardableResult
     public func publishIndex(_ db: PGConnection) throws -> String {
+        try checkOwnership(db)
         let rows = try db.execute("""
             SELECT j.id, j.kind, coalesce(j.spec->>'name', '') AS name, j.state, j.result->>'verdict' AS verdict,
                    (j.result->'final'->'eval'->>'precision_at_1')::double precision AS p1,
@@ -125,4 +150,10 @@ public struct ReportPublisher: Sendable {
             lastError: try rows.string(0, "last_error"), createdAt: try rows.string(0, "created"),
             startedAt: try rows.string(0, "started"), finishedAt: try rows.string(0, "finished"), artifacts: artifacts)
     }
+}
+
+/// A reports folder that cannot be used for this database.
+public struct ReportFolderError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -139,6 +139,14 @@ struct WorkerCommand: ParsableCommand {
         let pid = ProcessInfo.processInfo.processIdentifier
         // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
         let reports = try ReportPublisher.fromEnvironment()
+        // A reports folder that belongs to another database is refused before any job runs (when the
+        // database is reachable now; otherwise every page write checks again).
+        if let db = try? PGConnection.fromEnvironment() {
+            do { try reports.checkOwnership(db) } catch let e as ReportFolderError {
+                CLIError.printError("error: \(e)")
+                throw ExitCode(CLIError.invalidSpec)
+            } catch {}
+        }
         let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
             Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds, reportEachEvaluation, graceSeconds] in

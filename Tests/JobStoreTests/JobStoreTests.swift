@@ -25,6 +25,7 @@ final class ScratchDatabase {
     deinit {
         _ = try? admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
         _ = try? admin.execute("DROP DATABASE IF EXISTS \(name)")
+        try? FileManager.default.removeItem(atPath: reportsRoot(name))
     }
 }
 
@@ -35,7 +36,7 @@ final class ScratchDatabase {
         #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
-        #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "job_events", "jobs", "metrics", "reports", "schema_migrations", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
+        #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "instance", "job_events", "jobs", "metrics", "reports", "schema_migrations", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
     }
 
     @Test func editedMigrationIsRefused() throws {

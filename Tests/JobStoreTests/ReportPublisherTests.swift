@@ -71,4 +71,29 @@ import Reports
         // No report.ready for a page in progress.
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE type = 'report.ready'") == 0)
     }
+
+    /// A reports folder belongs to the database that first wrote into it: another database's `report`
+    /// and worker are refused with a clear error, and the first database's pages stay as they were.
+    @Test func foreignReportsFolderIsRefused() throws {
+        let first = try ScratchDatabase(), second = try ScratchDatabase()
+        let a = try migrated(first), b = try migrated(second)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-owner-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let id = try JobQueue.enqueue(a, kind: "analyze", spec: quickAnalyze)
+        _ = try JobQueue.enqueue(b, kind: "analyze", spec: quickAnalyze)
+        let publisher = try ReportPublisher(root: ReportsRoot(path: root))
+        let worker = Worker(db: a, owner: "w", runner: Runner(), reports: publisher)
+        #expect(try worker.runOne() == id)
+        let page = try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8)
+        let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
+        let other = try runIsomine(["report", String(id)], database: second.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        #expect(other.status == 1 && other.err.contains("belongs to another isomine database"), "\(other.err)")
+        let otherWorker = try runIsomine(["worker", "--exit-when-idle"], database: second.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        #expect(otherWorker.status == 2 && otherWorker.err.contains("belongs to another isomine database"), "\(otherWorker.err)")
+        #expect(try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8) == page)
+        #expect(try String(contentsOfFile: root + "/index.html", encoding: .utf8) == index)
+        // The owner itself still writes there.
+        let same = try runIsomine(["report", String(id)], database: first.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        #expect(same.status == 0, "\(same.err)")
+    }
 }

@@ -4,6 +4,11 @@ import Testing
 import Jobs
 @testable import JobStore
 
+/// The reports folder of a test database's workers (per test process: a folder belongs to one database).
+func reportsRoot(_ database: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(database)-\(getpid())").path
+}
+
 /// Starts the built `isomine` binary with the scratch database in its environment.
 func startIsomine(_ arguments: [String], database: String, environment: [String: String] = [:], output: Pipe? = nil, errors: Pipe? = nil) throws -> Process {
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
@@ -13,6 +18,8 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
     var env = ProcessInfo.processInfo.environment
     env["DATABASE_URL"] = "dbname=\(database)"
     env["OPENBLAS_NUM_THREADS"] = "1"
+    // Each database gets its own reports folder: a folder belongs to one database.
+    env["ISOMINE_REPORTS_ROOT"] = reportsRoot(database)
     for (k, v) in environment { env[k] = v }
     p.environment = env
     p.standardOutput = output ?? FileHandle.nullDevice

@@ -230,9 +230,9 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 }
 
 /// Runs the built isomine binary against the scratch database and captures its output.
-func runIsomine(_ arguments: [String], database: String) throws -> (status: Int32, out: String, err: String) {
+func runIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let out = Pipe(), err = Pipe()
-    let p = try startIsomine(arguments, database: database, output: out, errors: err)
+    let p = try startIsomine(arguments, database: database, environment: environment, output: out, errors: err)
     let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
