@@ -13,14 +13,17 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // OpenBLAS (CBLAS + LAPACK) through pkg-config; apt package libopenblas-dev.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // zlib, to read the shipped digits.csv.gz and user .csv.gz files; apt package zlib1g-dev.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Element-wise kernels of the training step; -O3 and no errno on sqrt so clang vectorises them.
+        // prctl and setrlimit for the worker's job processes.
         .target(name: "CProcess"),
+        // Element-wise kernels of the training step; -O3 and no errno on sqrt so clang vectorises them.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
         .target(name: "Linalg", dependencies: ["CBLAS", "CKernels"]),
         // libpq through pkg-config (Debian: /usr/include/postgresql); apt package libpq-dev.
@@ -36,7 +39,8 @@ let package = Package(
         ),
         .target(
             name: "JobStore",
-            dependencies: ["CLibPQ", "CCurl", "Migrations", "Jobs", "Reports", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CLibPQ", "CCurl", "Migrations", "Jobs", "Reports", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         .target(
             name: "Datasets",
@@ -66,6 +70,7 @@ let package = Package(
             name: "isomine",
             dependencies: [
                 "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore", "Reports", "CProcess",
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

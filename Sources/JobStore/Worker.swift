@@ -69,11 +69,19 @@ public final class Worker {
         if shuttingDown() { return nil }
         if Date() >= nextRescue {
             let rescued = try JobQueue.rescue(db)
+            WorkerMetrics.rescued(rescued)
             if rescued > 0 { logger.warning("rescued jobs whose lease expired", metadata: ["jobs": "\(rescued)"]) }
             nextRescue = Date().addingTimeInterval(rescueEverySeconds)
         }
         guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds, queues: queues) else { return nil }
         logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
+        WorkerMetrics.started(kind: job.kind, attempt: job.attempt)
+        WorkerMetrics.busy(1)
+        let started = Date()
+        defer {
+            WorkerMetrics.busy(-1)
+            WorkerMetrics.finished(kind: job.kind, outcome: outcome(of: job), seconds: Date().timeIntervalSince(started))
+        }
         guard let spec = try parsedSpec(job) else { return job.id }
         if case .sweep(let sweep) = spec {
             try advanceSweep(job, sweep)
@@ -88,6 +96,17 @@ public final class Worker {
             try settle(job, outcome, keeper: keeper)
         }
         return job.id
+    }
+
+    /// How this execution of `job` ended, for the metrics (read back from its row).
+    private func outcome(of job: ClaimedJob) -> String {
+        guard let row = try? db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]),
+              let state = try? row.string(0, "state") else { return "unknown" }
+        switch state {
+        case "queued": return (try? row.int(0, "attempt")).flatMap { $0 } ?? 0 < job.attempt ? "released" : "retrying"
+        case "running": return (try? row.string(0, "lease_owner")) == owner ? "running" : "lease_lost"
+        default: return state
+        }
     }
 
     /// The job's spec, or nil after failing the job for good when it is invalid (never retried).
@@ -169,8 +188,10 @@ public final class Worker {
                 return
             }
             if child.stderrTail.contains("failed to allocate") {
+                WorkerMetrics.memoryKilled(kind: job.kind)
                 try fail(job, "exceeded the memory limit of \(Worker.formatBytes(jobMemoryBytes)) (the job process could not allocate memory; raise --job-memory or make the job smaller)", permanent: true)
             } else {
+                WorkerMetrics.childCrashed(kind: job.kind)
                 try crashed(job, "crashed with signal \(sig) (\(Worker.signalName(sig)))", tail: child.stderrTail)
             }
         }

@@ -68,6 +68,7 @@ public enum WorkerLoop {
                 }
             } catch {
                 logger.warning("worker error; reconnecting", metadata: ["error": "\(error)", "connection_lost": "\(db.isBroken)"])
+                WorkerMetrics.reconnected("worker")
                 sleep(delay, unless: shuttingDown)
                 delay = min(delay * 2, options.maxReconnectDelay)
             }

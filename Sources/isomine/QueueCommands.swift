@@ -1,5 +1,7 @@
 // `isomine enqueue`, `isomine worker` and `isomine jobs …`: the database front door.
 import ArgumentParser
+import CoreMetrics
+import Prometheus
 import Dispatch
 import Foundation
 import JobStore
@@ -97,6 +99,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Comma-separated queues to claim jobs from (a-z, 0-9, _ . -), e.g. default,gpu.")
     var queues = "default"
 
+    @Option(help: "Serve GET /metrics (Prometheus text format), /healthz and /readyz on HOST:PORT, e.g. 127.0.0.1:9464.")
+    var metricsAddress: String?
+
     @OptionGroup var logging: LoggingOptions
 
     /// --queues as a list (validated).
@@ -111,6 +116,9 @@ struct WorkerCommand: ParsableCommand {
 
     func validate() throws {
         _ = try queueList()
+        if let metricsAddress {
+            do { _ = try OpsServer.split(metricsAddress) } catch let e as OpsAddressError { throw ValidationError(e.description) }
+        }
         guard concurrency >= 1, leaseSeconds >= 3, pollSeconds > 0, graceSeconds >= 0 else {
             throw ValidationError("--concurrency must be ≥ 1, --lease-seconds ≥ 3, --poll-seconds > 0 and --grace-seconds ≥ 0")
         }
@@ -135,6 +143,21 @@ struct WorkerCommand: ParsableCommand {
         let logger = try logging.bootstrap()
         let memory = try jobMemoryBytes()
         let queueNames = try queueList()
+        if let metricsAddress {
+            // Prometheus through swift-metrics: every Counter/Timer/Gauge of the worker lands in `registry`.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let conninfo = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+            let server: OpsServer
+            do { server = try OpsServer(address: metricsAddress, registry: registry, conninfo: conninfo) } catch let e as OpsAddressError {
+                CLIError.printError("error: \(e)")
+                throw ExitCode(CLIError.invalidSpec)
+            }
+            let gauges = QueueGauges(conninfo: conninfo)
+            server.start { gauges.refresh() }
+            WorkerMetrics.slots(concurrency)
+            logger.info("metrics served", metadata: ["address": "\(metricsAddress)", "port": "\(server.port)"])
+        }
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
         // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
