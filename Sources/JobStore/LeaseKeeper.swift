@@ -18,6 +18,7 @@ final class LeaseKeeper: @unchecked Sendable {
     private var _cancelled = false
     private var _stopped = false
     private var thread: Thread?
+    private let wake = DispatchSemaphore(value: 0)
     private let job: ClaimedJob, owner: String, leaseSeconds: Int, conninfo: String, logger: Logger
 
     var lost: Bool { lock.lock(); defer { lock.unlock() }; return _lost }
@@ -61,7 +62,8 @@ final class LeaseKeeper: @unchecked Sendable {
                     lastCheck = now
                 }
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            // Woken at once by `stop()`, so a finished job does not wait out the poll interval.
+            _ = wake.wait(timeout: .now() + 0.05)
         }
     }
 
@@ -77,6 +79,7 @@ final class LeaseKeeper: @unchecked Sendable {
         lock.lock()
         _stopped = true
         lock.unlock()
+        wake.signal()
         while thread?.isFinished == false { Thread.sleep(forTimeInterval: 0.01) }
     }
 }

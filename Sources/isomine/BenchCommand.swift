@@ -7,6 +7,7 @@ import Foundation
 import JobStore
 import Jobs
 import Linalg
+import Logging
 import Trainer
 
 struct Bench: ParsableCommand {
@@ -190,7 +191,7 @@ struct QueueBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Queue overhead on PostgreSQL (DATABASE_URL): no-op job throughput with one worker, and claim latency after enqueue.",
-        discussion: "It migrates, enqueues --jobs no-op jobs (kind analyze, never run: each is claimed and marked succeeded), then measures enqueue→NOTIFY→claim latency over --latency-samples jobs. The jobs it creates are deleted at the end.")
+        discussion: "It migrates, enqueues --jobs no-op jobs (kind analyze, never run: each is claimed and marked succeeded, without a child process), then measures enqueue→NOTIFY→claim latency over --latency-samples jobs, then the time per job of --child-jobs tiny analyses run in-process and in child processes (child_process.overhead_ms_per_job). The jobs it creates are deleted at the end.")
 
     @Option(help: "Jobs for the throughput run.")
     var jobs = 2000
@@ -198,9 +199,12 @@ struct QueueBench: ParsableCommand {
     @Option(help: "Enqueue→claim latency samples.")
     var latencySamples = 100
 
+    @Option(help: "Tiny analyze jobs run in-process and in child processes, to measure what a job's own process costs.")
+    var childJobs = 20
+
     func run() throws {
         try CLIError.reporting {
-            guard jobs >= 1, latencySamples >= 1 else { throw RunError("--jobs and --latency-samples must be at least 1") }
+            guard jobs >= 1, latencySamples >= 1, childJobs >= 1 else { throw RunError("--jobs, --latency-samples and --child-jobs must be at least 1") }
             let db = try PGConnection.fromEnvironment()
             try Migrator.migrate(db)
             let marker = "bench-\(UUID().uuidString)"
@@ -229,6 +233,23 @@ struct QueueBench: ParsableCommand {
                 try JobQueue.succeed(db, job, owner: "bench", result: "{}")
             }
             latencies.sort()
+            // A job's own process: the same tiny analysis run by a Worker in-process and in a child
+            // process (`run-job`); the difference per job is what the child costs (spawn, runtime start,
+            // connection, reading the job) on top of the work.
+            func perJob(child: Bool) throws -> Double {
+                var quiet = Logger(label: "isomine.bench")
+                quiet.logLevel = .warning
+                let worker = Worker(db: db, owner: "bench", runner: Runner(logger: quiet), logger: quiet)
+                worker.childExecutable = child ? Worker.defaultChildExecutable : nil
+                for _ in 0..<childJobs { _ = try JobQueue.enqueue(db, kind: "analyze", spec: tiny, priority: 1_000_000) }
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                var ran = 0
+                while ran < childJobs, try worker.runOne() != nil { ran += 1 }
+                return Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9 / Double(max(ran, 1))
+            }
+            let tiny = #"{"kind":"analyze","dataset":{"type":"toy5"},"iterations":1,"name":"\#(marker)"}"#
+            let inProcess = try perJob(child: false)
+            let inChild = Worker.defaultChildExecutable == nil ? nil : try perJob(child: true)
             let out: JSONValue = .object([
                 "benchmark": .string("queue"),
                 "jobs": .number(Double(done)),
@@ -236,6 +257,12 @@ struct QueueBench: ParsableCommand {
                 "claim_latency_ms": .object([
                     "p50": .number(latencies[latencies.count / 2]),
                     "p95": .number(latencies[min(latencies.count - 1, latencies.count * 95 / 100)]),
+                ]),
+                "child_process": .object([
+                    "jobs": .number(Double(childJobs)),
+                    "in_process_ms_per_job": .number(inProcess * 1000),
+                    "child_ms_per_job": inChild.map { .number($0 * 1000) } ?? .null,
+                    "overhead_ms_per_job": inChild.map { .number(($0 - inProcess) * 1000) } ?? .null,
                 ]),
             ])
             print(String(decoding: try out.serialized(), as: UTF8.self))
