@@ -37,11 +37,18 @@ let package = Package(
                         .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql"),
                         .embedInCode("006_webhook_trigger_filter.sql"), .embedInCode("007_queues_and_workers.sql")]
         ),
-        .target(
-            name: "JobStore",
-            dependencies: ["CLibPQ", "CCurl", "Migrations", "Jobs", "Reports", .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus")]
-        ),
+        // The libpq connection owner, its errors and the migrator.
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Migrations"]),
+        // Every statement that touches jobs: the queue, sweeps, the result sink, pruning, the worker registry.
+        .target(name: "Queue", dependencies: ["Postgres", "Jobs", "Trainer"]),
+        // Endpoints, secrets and signing, the libcurl client, the outbox and its dispatcher.
+        .target(name: "Webhooks", dependencies: ["Postgres", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
+                                                 .product(name: "CoreMetrics", package: "swift-metrics")]),
+        // The worker: supervisor, job processes, heartbeats, report publishing, status, metrics endpoint.
+        .target(name: "Workers", dependencies: ["Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
+                                                .product(name: "Crypto", package: "swift-crypto"),
+                                                .product(name: "CoreMetrics", package: "swift-metrics"),
+                                                .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(
             name: "Datasets",
             dependencies: ["Linalg", "CZlib"],
@@ -69,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "JobStore", "Reports", "CProcess",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Postgres", "Queue", "Webhooks", "Workers", "Reports", "CProcess",
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,7 +92,7 @@ let package = Package(
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
         .testTarget(
             name: "JobStoreTests",
-            dependencies: ["JobStore", "Migrations", "Jobs", "Reports", "Datasets", "isomine", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "isomine", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures/webhook_receiver.py"]
         ),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),

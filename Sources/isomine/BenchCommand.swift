@@ -4,7 +4,10 @@ import Datasets
 import Dispatch
 import Estimators
 import Foundation
-import JobStore
+import Postgres
+import Queue
+import Webhooks
+import Workers
 import Jobs
 import Linalg
 import Logging
@@ -209,7 +212,7 @@ struct QueueBench: ParsableCommand {
             try Migrator.migrate(db)
             let marker = "bench-\(UUID().uuidString)"
             let spec = #"{"kind":"analyze","dataset":{"type":"toy5"},"name":"\#(marker)"}"#
-            defer { _ = try? db.execute("DELETE FROM isomine.jobs WHERE spec->>'name' = $1", [marker]) }
+            defer { try? JobQueue.deleteNamed(db, name: marker) }
             for _ in 0..<jobs { _ = try JobQueue.enqueue(db, kind: "analyze", spec: spec, priority: 1_000_000) }
             let start = DispatchTime.now().uptimeNanoseconds
             var done = 0

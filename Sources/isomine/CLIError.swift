@@ -3,7 +3,10 @@ import ArgumentParser
 import Foundation
 import Datasets
 import Jobs
-import JobStore
+import Postgres
+import Queue
+import Webhooks
+import Workers
 
 enum CLIError {
     /// Exit code for a spec or data error (the input is wrong: fix it and run again).

@@ -1,6 +1,9 @@
 // `isomine migrate`: create or update isomine's schema in PostgreSQL.
 import ArgumentParser
-import JobStore
+import Postgres
+import Queue
+import Webhooks
+import Workers
 
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(

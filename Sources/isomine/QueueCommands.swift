@@ -4,7 +4,10 @@ import CoreMetrics
 import Prometheus
 import Dispatch
 import Foundation
-import JobStore
+import Postgres
+import Queue
+import Webhooks
+import Workers
 import Jobs
 import Reports
 
@@ -342,14 +345,7 @@ struct Jobs: ParsableCommand {
         func run() throws {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
-                let rows = try db.execute("""
-                    SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
-                           to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->>'verdict', '') AS verdict,
-                           coalesce(spec->>'name', '') AS name
-                      FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) AND ($3::bigint IS NULL OR parent_id = $3::bigint)
-                       AND (NOT $4::boolean OR parent_id IS NULL)
-                     ORDER BY id DESC LIMIT $2::integer
-                    """, [state, String(limit), parent.map(String.init), String(hideRuns)])
+                let rows = try JobQueue.list(db, state: state, parent: parent, hideRuns: hideRuns, limit: limit)
                 let columns: [(String, String, Int)] = [
                     ("id", "id", 8), ("kind", "kind", 9), ("queue", "queue", 10), ("state", "state", 11), ("attempt", "attempts", 9), ("priority", "priority", 10),
                     ("parent", "parent", 8), ("created", "created", 21), ("verdict", "verdict", 11), ("name", "name", 0),
@@ -374,17 +370,7 @@ struct Jobs: ParsableCommand {
         func run() throws {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
-                let rows = try db.execute("""
-                    SELECT jsonb_build_object('id', id, 'kind', kind, 'state', state, 'attempt', attempt, 'max_attempts', max_attempts,
-                           'priority', priority, 'run_after', run_after, 'created_at', created_at, 'started_at', started_at,
-                           'finished_at', finished_at, 'last_error', last_error, 'unique_key', unique_key, 'parent_id', parent_id,
-                           'spec', spec, 'result', result,
-                           'runs', CASE WHEN kind = 'sweep' THEN (SELECT coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
-                                                                    FROM (SELECT state, count(*) AS n FROM isomine.jobs c WHERE c.parent_id = j.id GROUP BY state) s)
-                                   END)::text AS job
-                      FROM isomine.jobs j WHERE id = $1::bigint
-                    """, [String(id)])
-                guard rows.count == 1, let text = try rows.string(0, "job") else { throw RunError("job \(id) does not exist") }
+                guard let text = try JobQueue.show(db, id: id) else { throw RunError("job \(id) does not exist") }
                 let job = try JSONValue.parse(Data(text.utf8))
                 if cells {
                     guard let result = job["result"], result["kind"] == .string("sweep") else {
@@ -437,10 +423,7 @@ struct MetricsCommand: ParsableCommand {
     func run() throws {
         try CLIError.reporting {
             let db = try PGConnection.fromEnvironment()
-            let rows = try db.execute("""
-                SELECT step, name, value FROM isomine.metrics WHERE job_id = $1::bigint AND ($2::text IS NULL OR name = $2)
-                 ORDER BY step, name
-                """, [String(id), name])
+            let rows = try JobQueue.metrics(db, id: id, name: name)
             print("step    name                 value")
             for r in 0..<rows.count {
                 print((try rows.string(r, "step") ?? "").padding(toLength: 8, withPad: " ", startingAt: 0)
@@ -467,7 +450,7 @@ struct ReportCommand: ParsableCommand {
             guard (id == nil) == all else { throw ValidationError("give a job id or --all") }
             let db = try PGConnection.fromEnvironment()
             let publisher = try ReportPublisher.fromEnvironment()
-            let ids = try id.map { [$0] } ?? db.execute("SELECT id FROM isomine.jobs ORDER BY id DESC LIMIT 1000").rows.compactMap { $0[0].flatMap(Int.init) }
+            let ids = try id.map { [$0] } ?? JobQueue.recentIDs(db, limit: 1000)
             for id in ids {
                 let report = try publisher.publish(db, jobID: id)
                 print("\(report.fullPath)  sha256 \(report.sha256)")
@@ -553,11 +536,7 @@ struct Webhooks: ParsableCommand {
         func run() throws {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
-                let rows = try db.execute("""
-                    SELECT id, endpoint_id, coalesce(job_id::text, '') AS job, event_type, state, attempts, coalesce(last_status::text, '') AS status,
-                           coalesce(last_error, '') AS error, message_id
-                      FROM isomine.webhook_deliveries WHERE ($1::bigint IS NULL OR endpoint_id = $1::bigint) ORDER BY id DESC LIMIT $2::integer
-                    """, [endpoint.map(String.init), String(limit)])
+                let rows = try WebhookStore.deliveries(db, endpoint: endpoint, limit: limit)
                 print("id      endpoint  job     event              state      attempts  status  webhook-id / error")
                 for r in 0..<rows.count {
                     let cols: [(String, Int)] = [("id", 8), ("endpoint_id", 10), ("job", 8), ("event_type", 19), ("state", 11), ("attempts", 10), ("status", 8)]

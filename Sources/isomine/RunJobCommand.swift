@@ -2,7 +2,10 @@
 import ArgumentParser
 import CProcess
 import Foundation
-import JobStore
+import Postgres
+import Queue
+import Webhooks
+import Workers
 import Reports
 import Jobs
 #if canImport(Glibc)

@@ -1,7 +1,10 @@
 // `isomine status`: the queue at a glance for an operator.
 import ArgumentParser
 import Foundation
-import JobStore
+import Postgres
+import Queue
+import Webhooks
+import Workers
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

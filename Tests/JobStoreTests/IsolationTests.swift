@@ -4,7 +4,10 @@ import Foundation
 import Testing
 import Jobs
 import Datasets
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// Waits until `condition` holds or `seconds` pass.
 func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {

@@ -3,7 +3,10 @@
 import Foundation
 import Testing
 import Migrations
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// A fresh database for one test.
 final class ScratchDatabase {

@@ -3,7 +3,10 @@
 import Foundation
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// GET `path` from 127.0.0.1:`port` over a plain socket: (status, body).
 func httpGet(port: Int, _ path: String) -> (status: Int, body: String)? {

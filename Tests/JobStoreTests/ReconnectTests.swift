@@ -3,7 +3,10 @@ import Foundation
 import Logging
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 @Suite struct ReconnectTests {
     @Test func databaseDownAtStartIsRetried() throws {

@@ -5,7 +5,10 @@ import Foundation
 import Testing
 import Jobs
 import Reports
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 @Suite struct ReportPublisherTests {
     @Test func workerWritesReportsOfFinishedJobsAndTheIndex() throws {

@@ -4,7 +4,10 @@
 import Foundation
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// A private PostgreSQL cluster started with deploy/pg.sh in a directory of its own, destroyed at the end.
 final class PrivateCluster {

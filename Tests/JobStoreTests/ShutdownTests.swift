@@ -2,7 +2,10 @@
 import Foundation
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// The reports folder of a test database's workers (per test process: a folder belongs to one database).
 func reportsRoot(_ database: String) -> String {

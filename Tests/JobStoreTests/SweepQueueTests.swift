@@ -3,7 +3,10 @@
 import Foundation
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// 2 × 2 cells × 2 seeds of a few steps on blobs.
 let queuedSweep = """

@@ -3,7 +3,10 @@
 import Foundation
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 @Suite struct WebhookDeliveryTests {
     /// Each delivery is claimed on its own, just before its POST: two dispatchers never post one twice,

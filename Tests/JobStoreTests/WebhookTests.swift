@@ -7,7 +7,10 @@ import Logging
 import Testing
 import Jobs
 import Reports
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 /// The test receiver (Tests/JobStoreTests/Fixtures/webhook_receiver.py), stopped in deinit.
 final class Receiver {

@@ -3,7 +3,10 @@
 import Foundation
 import Testing
 import Jobs
-@testable import JobStore
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+@testable import Workers
 
 let quickAnalyze = #"{"kind":"analyze","dataset":{"type":"toy5"},"iterations":3}"#
 

@@ -1,5 +1,8 @@
 // Heartbeats for one running job, from a thread and a connection of their own, for as long as the job
 // runs — whatever the job is doing (loading data, a long analysis or evaluation, a child process).
+import Postgres
+import Queue
+import Webhooks
 import Foundation
 import Logging
 

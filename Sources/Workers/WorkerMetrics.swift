@@ -1,5 +1,8 @@
 // The worker's metrics, recorded through swift-metrics (exported by `--metrics-address` through
 // swift-prometheus; without a bootstrapped backend they cost nothing).
+import Postgres
+import Queue
+import Webhooks
 import CoreMetrics
 import Foundation
 
@@ -35,11 +38,6 @@ public enum WorkerMetrics {
 
     public static func slots(_ n: Int) { Gauge(label: "isomine_slots").record(n) }
 
-    /// One webhook attempt: its outcome (delivered, retrying, dead, gone) and latency.
-    static func delivery(_ outcome: String, seconds: Double) {
-        Counter(label: "isomine_webhook_deliveries_total", dimensions: [("outcome", outcome)]).increment()
-        Timer(label: "isomine_webhook_delivery_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(max(0, seconds) * 1e9))
-    }
 }
 
 /// A value behind a lock (the Synchronization module's Mutex needs macOS 15; this is enough here).

@@ -47,7 +47,7 @@ public final class PGConnection {
     private let handle: OpaquePointer
     /// The connection string it was opened with, to open siblings (a heartbeat connection, a job's child
     /// process through its environment). May hold a password: never log or print it.
-    let conninfo: String
+    public let conninfo: String
 
     /// Connects with a libpq connection string or URI; "" uses libpq's PG* environment variables.
     /// The error never repeats the connection string (it may hold a password).

@@ -1,5 +1,6 @@
 // Delivering the webhook outbox: claim due deliveries (SKIP LOCKED, so several workers share the
 // work), POST them signed, and record every attempt; retry on the Standard Webhooks schedule.
+import Postgres
 import Foundation
 import Logging
 
@@ -109,7 +110,7 @@ public final class WebhookDispatcher {
                     UPDATE isomine.webhook_deliveries SET state = 'delivered', attempts = $2::integer, last_status = $3::integer,
                            last_error = NULL, delivered_at = now(), locked_until = NULL WHERE id = $1::bigint
                     """, [String(id), String(attempt), String(status)])
-                WorkerMetrics.delivery("delivered", seconds: response.seconds)
+                WebhookMetrics.delivery("delivered", seconds: response.seconds)
                 logger.info("webhook delivered", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "attempt": "\(attempt)"])
             } else if status == 410 {
                 // Gone: the receiver asks never to be called again.
@@ -126,14 +127,14 @@ public final class WebhookDispatcher {
                     UPDATE isomine.webhook_deliveries SET state = 'dead', last_error = 'endpoint disabled (it answered 410 Gone)', locked_until = NULL
                      WHERE endpoint_id = $1::bigint AND state = 'pending'
                     """, [String(endpoint)])
-                WorkerMetrics.delivery("gone", seconds: response.seconds)
+                WebhookMetrics.delivery("gone", seconds: response.seconds)
                 logger.warning("webhook endpoint disabled (410 Gone)", metadata: ["endpoint": "\(endpoint)"])
             } else if attempt >= schedule.attempts {
                 try db.execute("""
                     UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = $2::integer, last_status = $3::integer,
                            last_error = $4, locked_until = NULL WHERE id = $1::bigint
                     """, [String(id), String(attempt), status > 0 ? String(status) : nil, error])
-                WorkerMetrics.delivery("dead", seconds: response.seconds)
+                WebhookMetrics.delivery("dead", seconds: response.seconds)
                 logger.warning("webhook delivery dead", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "error": "\(error ?? "")"])
             } else {
                 // The schedule's delay with ±20 % jitter, or longer if the receiver asked (Retry-After).
@@ -143,7 +144,7 @@ public final class WebhookDispatcher {
                     UPDATE isomine.webhook_deliveries SET attempts = $2::integer, last_status = $3::integer, last_error = $4,
                            next_attempt_at = now() + make_interval(secs => $5::double precision), locked_until = NULL WHERE id = $1::bigint
                     """, [String(id), String(attempt), status > 0 ? String(status) : nil, error, String(delay)])
-                WorkerMetrics.delivery("retrying", seconds: response.seconds)
+                WebhookMetrics.delivery("retrying", seconds: response.seconds)
                 logger.info("webhook attempt failed; retrying", metadata: ["delivery": "\(id)", "attempt": "\(attempt)", "error": "\(error ?? "")", "in_seconds": "\(delay)"])
             }
         }
@@ -168,8 +169,9 @@ public enum WebhookLoop {
                 }
             } catch {
                 logger.warning("webhook dispatcher error; reconnecting", metadata: ["error": "\(error)"])
-                WorkerMetrics.reconnected("webhooks")
-                WorkerLoop.sleep(delay, unless: shuttingDown)
+                WebhookMetrics.reconnected()
+                let end = Date().addingTimeInterval(delay)
+                while Date() < end && !shuttingDown() { Thread.sleep(forTimeInterval: min(0.05, delay)) }
                 delay = min(delay * 2, 10)
             }
         }

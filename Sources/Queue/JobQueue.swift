@@ -202,7 +202,7 @@ public enum JobQueue {
         }
     }
 
-    static func event(_ db: PGConnection, _ id: Int, _ type: String, _ data: String) throws {
+    public static func event(_ db: PGConnection, _ id: Int, _ type: String, _ data: String) throws {
         try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type, data])
     }
 
@@ -211,6 +211,7 @@ public enum JobQueue {
     }
 }
 
+import Postgres
 import Jobs
 
 extension JobQueue {

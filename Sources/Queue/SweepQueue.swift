@@ -1,6 +1,7 @@
 // Sweeps in the queue: a claimed sweep parent queues its runs as child jobs, waits without a lease
 // while any worker runs them, and is claimed again to aggregate them once the last one has ended
 // (sql/004_sweeps.sql queues it again).
+import Postgres
 import Foundation
 import Jobs
 

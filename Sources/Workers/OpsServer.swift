@@ -4,6 +4,9 @@
 // those packages add minutes to every clean CI build. This is a small HTTP/1.1 responder on one thread:
 // one request per connection (Connection: close), requests capped at 8 KiB, a 2 s read timeout so a
 // slow client cannot hold it, and anything but GET of the three paths answered 404 / 405.
+import Postgres
+import Queue
+import Webhooks
 import Foundation
 import Migrations
 import CoreMetrics

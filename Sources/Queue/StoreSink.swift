@@ -1,5 +1,6 @@
 // The worker's sink: evaluations as metric rows (upserted), checkpoints as one row per job; every write
 // fenced by the job's lease.
+import Postgres
 import Foundation
 import Jobs
 import Trainer
@@ -143,7 +144,7 @@ public final class StoreSink: ResultSink {
             """, [name, StoreSink.hex(bytes)])
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -151,7 +152,7 @@ public final class StoreSink: ResultSink {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func bytes(hex: String) throws -> [UInt8] {
+    public static func bytes(hex: String) throws -> [UInt8] {
         let u = Array(hex.utf8)
         guard u.count % 2 == 0 else { throw PGError("bytea from the database: odd hex length") }
         func nibble(_ c: UInt8) throws -> UInt8 {

@@ -1,4 +1,7 @@
 // A child process spawned with posix_spawn, its stderr forwarded and its tail kept, reaped with waitpid.
+import Postgres
+import Queue
+import Webhooks
 import Foundation
 #if canImport(Glibc)
 import Glibc

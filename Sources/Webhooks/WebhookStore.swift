@@ -15,7 +15,7 @@ extension WebhookEndpoint {
     /// credentials (token, key, secret, password, signature, auth) replaced by "***".
     public var maskedURL: String { WebhookEndpoint.mask(url) }
 
-    static func mask(_ url: String) -> String {
+    public static func mask(_ url: String) -> String {
         guard var c = URLComponents(string: url) else { return "(unparseable URL, not shown)" }
         if c.password != nil { c.password = "***" }
         else if c.user != nil { c.user = "***" }
@@ -68,6 +68,15 @@ public enum WebhookStore {
         }
     }
 
+    /// Recent deliveries, newest first: id, endpoint_id, job, event_type, state, attempts, status, error, message_id.
+    public static func deliveries(_ db: PGConnection, endpoint: Int?, limit: Int) throws -> PGRows {
+        try db.execute("""
+            SELECT id, endpoint_id, coalesce(job_id::text, '') AS job, event_type, state, attempts, coalesce(last_status::text, '') AS status,
+                   coalesce(last_error, '') AS error, message_id
+              FROM isomine.webhook_deliveries WHERE ($1::bigint IS NULL OR endpoint_id = $1::bigint) ORDER BY id DESC LIMIT $2::integer
+            """, [endpoint.map(String.init), String(limit)])
+    }
+
     /// Pending deliveries of enabled endpoints whose next attempt is due now (claimed or not).
     public static func dueCount(_ db: PGConnection) throws -> Int {
         try db.execute("""
@@ -98,5 +107,6 @@ public enum WebhookStore {
     }
 }
 
+import Postgres
 import Foundation
 import Jobs

@@ -1,4 +1,5 @@
 // The libcurl easy handle of one dispatcher thread: created once, reused for every POST, freed in deinit.
+import Postgres
 import CCurl
 import Foundation
 

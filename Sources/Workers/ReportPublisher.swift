@@ -1,5 +1,8 @@
 // Reports of queued jobs: rendered from the job's row and artifacts into the reports root
 // (job-ID/index.html, and index.html listing every job), recorded in isomine.reports with their sha256.
+import Postgres
+import Queue
+import Webhooks
 import Crypto
 import Foundation
 import Jobs

@@ -1,4 +1,5 @@
 // Standard Webhooks signing: whsec_ secrets and `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`.
+import Postgres
 import Crypto
 import Foundation
 

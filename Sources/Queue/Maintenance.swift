@@ -1,0 +1,75 @@
+// Operators' statements: pruning ended jobs, and the queue's status at a glance.
+import Postgres
+import Foundation
+import Jobs
+
+/// Removing ended jobs with everything they own.
+public enum Pruning {
+    /// The states `prune` may remove (never queued or running).
+    public static let endedStates = ["succeeded", "failed", "cancelled", "dead"]
+
+    /// Deletes jobs in `states` that ended before `olderThan` seconds ago — with their events, metrics,
+    /// checkpoints, artifacts, report rows (cascades) and their delivered or dead webhook deliveries — in
+    /// batches of `batch` (each its own transaction, so a large prune never holds long locks). A sweep is
+    /// kept while any of its runs is queued or running. Returns how many jobs were removed.
+    @discardableResult
+    public static func prune(_ db: PGConnection, olderThan seconds: Double, states: [String] = endedStates, batch: Int = 1000) throws -> Int {
+        for s in states where !endedStates.contains(s) {
+            throw PGError("prune: '\(s)' is not an ended state; expected some of \(endedStates.joined(separator: ", "))")
+        }
+        let list = try JSONValue.array(states.map { .string($0) }).compactText()
+        var total = 0
+        while true {
+            let n = try db.transaction {
+                try db.execute("""
+                    WITH doomed AS (
+                        SELECT j.id FROM isomine.jobs j
+                         WHERE j.state IN (SELECT jsonb_array_elements_text($1::jsonb))
+                           AND j.finished_at < now() - make_interval(secs => $2::double precision)
+                           AND NOT EXISTS (SELECT 1 FROM isomine.jobs c WHERE c.parent_id = j.id AND c.state IN ('queued', 'running'))
+                         ORDER BY j.id LIMIT $3::integer
+                           FOR UPDATE SKIP LOCKED),
+                    deliveries AS (
+                        DELETE FROM isomine.webhook_deliveries d USING doomed
+                         WHERE d.job_id = doomed.id AND d.state IN ('delivered', 'dead'))
+                    DELETE FROM isomine.jobs j USING doomed WHERE j.id = doomed.id
+                    """, [list, String(seconds), String(batch)]).affected
+            }
+            total += n
+            if n < batch { return total }
+        }
+    }
+
+    /// Parses 30d, 12h, 90m, 45s or 2w into seconds (nil when malformed or not positive).
+    public static func seconds(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = t.last, let value = Double(t.dropLast()), value > 0, value.isFinite else { return nil }
+        switch unit {
+        case "s": return value
+        case "m": return value * 60
+        case "h": return value * 3600
+        case "d": return value * 86_400
+        case "w": return value * 604_800
+        default: return nil
+        }
+    }
+}
+
+/// Live workers: each worker process registers itself and refreshes `last_seen` on its rescuer's interval.
+public enum WorkerRegistry {
+    /// Seconds after which a worker that stopped refreshing is not listed as live.
+    public static let liveSeconds = 60
+
+    public static func register(_ db: PGConnection, id: String, host: String, pid: Int32, queues: [String], concurrency: Int) throws {
+        let list = try JSONValue.array(queues.map { .string($0) }).compactText()
+        try db.execute("""
+            INSERT INTO isomine.workers (id, host, pid, queues, concurrency)
+            VALUES ($1, $2, $3::integer, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5::integer)
+            ON CONFLICT (id) DO UPDATE SET last_seen = now(), queues = excluded.queues, concurrency = excluded.concurrency
+            """, [id, host, String(pid), list, String(concurrency)])
+    }
+
+    public static func deregister(_ db: PGConnection, id: String) throws {
+        try db.execute("DELETE FROM isomine.workers WHERE id = $1", [id])
+    }
+}
