@@ -42,7 +42,7 @@ let package = Package(
         // Every statement that touches jobs: the queue, sweeps, the result sink, pruning, the worker registry.
         .target(name: "Queue", dependencies: ["Postgres", "Jobs", "Trainer"]),
         // Endpoints, secrets and signing, the libcurl client, the outbox and its dispatcher.
-        .target(name: "Webhooks", dependencies: ["Postgres", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
+        .target(name: "Webhooks", dependencies: ["Postgres", "Queue", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),
         // The worker: supervisor, job processes, heartbeats, report publishing, status, metrics endpoint.
         .target(name: "Workers", dependencies: ["Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",

@@ -96,8 +96,8 @@ public enum JobQueue {
     /// Returns the new state, or nil if this owner no longer holds the job.
     @discardableResult
     public static func fail(_ db: PGConnection, _ job: ClaimedJob, owner: String, error: String, permanent: Bool,
-                            baseBackoffSeconds: Double = 2) throws -> String? {
-        let state = permanent ? "failed" : (job.attempt >= job.maxAttempts ? "dead" : "queued")
+                            baseBackoffSeconds: Double = 2) throws -> JobState? {
+        let state: JobState = permanent ? .failed : (job.attempt >= job.maxAttempts ? .dead : .queued)
         // Backoff base·2^(attempt−1), with ±25 % jitter so retried jobs do not stampede together.
         let delay = baseBackoffSeconds * Double(1 << min(job.attempt - 1, 20)) * Double.random(in: 0.75...1.25)
         return try db.transaction {
@@ -106,9 +106,9 @@ public enum JobQueue {
                        run_after = CASE WHEN $4 = 'queued' THEN now() + make_interval(secs => $6::double precision) ELSE run_after END,
                        finished_at = CASE WHEN $4 = 'queued' THEN NULL ELSE now() END
                  WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
-                """, [String(job.id), owner, String(job.attempt), state, error, String(delay)]).affected == 1
+                """, [String(job.id), owner, String(job.attempt), state.rawValue, error, String(delay)]).affected == 1
             guard done else { return nil }
-            try event(db, job.id, "job.\(state == "queued" ? "retrying" : state)", try jsonObject(["error": error]))
+            try event(db, job.id, .afterFailure(state), try jsonObject(["error": error]))
             return state
         }
     }
@@ -137,7 +137,7 @@ public enum JobQueue {
                 UPDATE isomine.jobs SET state = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires = NULL
                  WHERE id = $1::bigint AND state IN ('queued', 'running')
                 """, [String(id)]).affected == 1
-            if done { try event(db, id, "job.cancelled", "{}") }
+            if done { try event(db, id, .cancelled, "{}") }
             return done
         }
     }
@@ -160,8 +160,8 @@ public enum JobQueue {
                     INSERT INTO isomine.job_events (job_id, type, data)
                     SELECT id, 'job.retried', jsonb_build_object('by_sweep', $1::bigint) FROM again
                     """, [String(id)])
-                try event(db, id, "job.retried", "{}")
-                try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(id)])
+                try event(db, id, .retried, "{}")
+                try Channel.notify(db, Channel.jobs, String(id))
             }
             return done
         }
@@ -176,8 +176,8 @@ public enum JobQueue {
                  WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
                 """, [String(job.id), owner, String(job.attempt)]).affected == 1
             if done {
-                try event(db, job.id, "job.released", "{}")
-                try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(job.id)])
+                try event(db, job.id, .released, "{}")
+                try Channel.notify(db, Channel.jobs, String(job.id))
             }
             return done
         }
@@ -197,13 +197,13 @@ public enum JobQueue {
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.released', '{"grace_period_over": true}'::jsonb FROM released
                 """, [list]).affected
-            if n > 0 { try db.execute("SELECT pg_notify('isomine_jobs', 'released')") }
+            if n > 0 { try Channel.notify(db, Channel.jobs, "released") }
             return n
         }
     }
 
-    public static func event(_ db: PGConnection, _ id: Int, _ type: String, _ data: String) throws {
-        try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type, data])
+    public static func event(_ db: PGConnection, _ id: Int, _ type: JobEventType, _ data: String) throws {
+        try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type.rawValue, data])
     }
 
     static func jsonObject(_ fields: [String: String]) throws -> String {

@@ -49,3 +49,11 @@ extension JobQueue {
         try db.execute("DELETE FROM isomine.jobs WHERE spec->>'name' = $1", [name])
     }
 }
+
+extension JobQueue {
+    /// A job's state, or nil if it does not exist.
+    public static func state(_ db: PGConnection, id: Int) throws -> JobState? {
+        let rows = try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        return rows.count == 1 ? try rows.string(0, "state").flatMap(JobState.init(rawValue:)) : nil
+    }
+}

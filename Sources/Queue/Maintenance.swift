@@ -6,7 +6,7 @@ import Jobs
 /// Removing ended jobs with everything they own.
 public enum Pruning {
     /// The states `prune` may remove (never queued or running).
-    public static let endedStates = ["succeeded", "failed", "cancelled", "dead"]
+    public static let endedStates = JobState.ended.map(\.rawValue)
 
     /// Deletes jobs in `states` that ended before `olderThan` seconds ago — with their events, metrics,
     /// checkpoints, artifacts, report rows (cascades) and their delivered or dead webhook deliveries — in

@@ -35,7 +35,7 @@ public enum SweepQueue {
             if children.count == 0 {
                 let n = try fanOut(db, job, sweep: sweep)
                 try wait(db, job)
-                try JobQueue.event(db, job.id, "sweep.started", "{\"runs\": \(n)}")
+                try JobQueue.event(db, job.id, .sweepStarted, "{\"runs\": \(n)}")
                 return .fannedOut(n)
             }
             var outcomes: [SweepChildOutcome] = []
@@ -59,9 +59,9 @@ public enum SweepQueue {
                 UPDATE isomine.jobs SET state = 'succeeded', result = $2::jsonb, finished_at = now(), lease_owner = NULL, lease_expires = NULL
                  WHERE id = $1::bigint
                 """, [String(job.id), text])
-            try JobQueue.event(db, job.id, "job.succeeded", "{}")
+            try JobQueue.event(db, job.id, .succeeded, "{}")
             let summary = try JSONValue.from(result.summary).compactText()
-            try JobQueue.event(db, job.id, "sweep.finished", summary)
+            try JobQueue.event(db, job.id, .sweepFinished, summary)
             return .aggregated(result)
         }
     }
@@ -82,7 +82,7 @@ public enum SweepQueue {
                 SELECT id, 'job.enqueued', jsonb_build_object('kind', 'train', 'sweep', $1::bigint) FROM children)
             SELECT count(*) AS n FROM children
             """, [String(job.id), specs]).int(0, "n") ?? 0
-        try db.execute("SELECT pg_notify('isomine_jobs', $1)", [String(job.id)])
+        try Channel.notify(db, Channel.jobs, String(job.id))
         return n
     }
 

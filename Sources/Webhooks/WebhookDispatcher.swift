@@ -1,6 +1,7 @@
 // Delivering the webhook outbox: claim due deliveries (SKIP LOCKED, so several workers share the
 // work), POST them signed, and record every attempt; retry on the Standard Webhooks schedule.
 import Postgres
+import Queue
 import Foundation
 import Logging
 
@@ -160,7 +161,7 @@ public enum WebhookLoop {
         while !shuttingDown() {
             do {
                 let db = try connect()
-                try db.listen("isomine_webhooks")
+                try db.listen(Channel.webhooks)
                 let dispatcher = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: min(5, timeout), timeout: timeout),
                                                    schedule: schedule, logger: logger)
                 delay = 0.1

@@ -34,7 +34,7 @@ extension WebhookEndpoint {
 /// Endpoint and delivery statements (all parameterised).
 public enum WebhookStore {
     /// The event types an endpoint can subscribe to.
-    public static let eventTypes = ["job.succeeded", "job.failed", "job.dead", "collapse.detected", "sweep.finished", "report.ready"]
+    public static let eventTypes = [JobEventType.succeeded, .failed, .dead, .collapseDetected, .sweepFinished, .reportReady].map(\.rawValue)
 
     /// Registers an endpoint; returns its id.
     public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool) throws -> Int {
@@ -102,11 +102,12 @@ public enum WebhookStore {
             RETURNING message_id
             """, [String(id)])
         guard rows.count == 1, let message = try rows.string(0, "message_id") else { throw WebhookError("webhook endpoint \(id) does not exist") }
-        try db.execute("SELECT pg_notify('isomine_webhooks', 'webhook.test')")
+        try Channel.notify(db, Channel.webhooks, "webhook.test")
         return message
     }
 }
 
 import Postgres
+import Queue
 import Foundation
 import Jobs

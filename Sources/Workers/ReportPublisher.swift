@@ -96,7 +96,7 @@ public struct ReportPublisher: Sendable {
             for k in path { v = v?[k] }
             if let v { data[key] = v }
         }
-        try JobQueue.event(db, id, "report.ready", try JSONValue.object(data).compactText())
+        try JobQueue.event(db, id, .reportReady, try JSONValue.object(data).compactText())
         return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
     }
 

@@ -131,8 +131,7 @@ public final class Worker {
     func settle(_ job: ClaimedJob, _ outcome: ExecutionOutcome, keeper: LeaseKeeper) throws {
         switch outcome {
         case .recorded:
-            let state = try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]).string(0, "state")
-            if state != "running" && state != "queued" { publishReport(job.id) }
+            if try JobQueue.state(db, id: job.id)?.isEnded == true { publishReport(job.id) }
         case .stopped:
             // Shutdown: the checkpoint is saved; give the job back without using up an attempt.
             if !keeper.lost && !keeper.cancelled && shuttingDown() { try JobQueue.release(db, job, owner: owner) }
@@ -209,7 +208,7 @@ public final class Worker {
 
     private func fail(_ job: ClaimedJob, _ message: String, permanent: Bool) throws {
         logger.error("job process failed", metadata: ["job": "\(job.id)", "error": "\(message)"])
-        if let state = try JobQueue.fail(db, job, owner: owner, error: message, permanent: permanent), state != "queued" { publishReport(job.id) }
+        if let state = try JobQueue.fail(db, job, owner: owner, error: message, permanent: permanent), state.isEnded { publishReport(job.id) }
     }
 
     /// Runs a claimed job in this process and records its end (succeeded, failed, retrying, dead), with

@@ -44,7 +44,7 @@ public enum WorkerLoop {
             let db: PGConnection
             do {
                 db = try connect()
-                try db.listen("isomine_jobs")
+                try db.listen(Channel.jobs)
                 delay = 0.1
             } catch {
                 logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])

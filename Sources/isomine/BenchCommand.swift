@@ -224,7 +224,7 @@ struct QueueBench: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             // Latency: a second connection enqueues; the worker connection waits on NOTIFY, then claims.
             let producer = try PGConnection.fromEnvironment()
-            try db.listen("isomine_jobs")
+            try db.listen(Channel.jobs)
             var latencies = [Double]()
             for _ in 0..<latencySamples {
                 _ = try db.notifications(timeout: 0)

@@ -110,12 +110,12 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         try db.execute("UPDATE isomine.jobs SET max_attempts = 2 WHERE id = $1::bigint", [String(id)])
         let a = try #require(try JobQueue.claim(db, owner: "w", leaseSeconds: 30))
-        #expect(try JobQueue.fail(db, a, owner: "w", error: "disk full", permanent: false) == "queued")
+        #expect(try JobQueue.fail(db, a, owner: "w", error: "disk full", permanent: false) == .queued)
         // Backed off: not claimable yet.
         #expect(try JobQueue.claim(db, owner: "w", leaseSeconds: 30) == nil)
         try db.execute("UPDATE isomine.jobs SET run_after = now() WHERE id = $1::bigint", [String(id)])
         let b = try #require(try JobQueue.claim(db, owner: "w", leaseSeconds: 30))
-        #expect(try JobQueue.fail(db, b, owner: "w", error: "disk full", permanent: false) == "dead")
+        #expect(try JobQueue.fail(db, b, owner: "w", error: "disk full", permanent: false) == .dead)
         #expect(try db.execute("SELECT last_error FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "last_error") == "disk full")
     }
 }
