@@ -55,11 +55,14 @@ let package = Package(
             exclude: ["Resources/README.md"],
             resources: [.embedInCode("Resources/digits.csv.gz")]
         ),
-        .target(name: "Estimators", dependencies: ["Linalg", "CBLAS"]),
-        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators"]),
+        // The paper's isometry quantities: separation, the f* search, certified d_iso / d_haus brackets.
+        .target(name: "Isometry", dependencies: ["Linalg", "CBLAS"]),
+        // The estimator block and the verdict built on them: thickness, collapse metrics, diagnosis.
+        .target(name: "Estimators", dependencies: ["Isometry", "Linalg", "CBLAS"]),
+        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry"]),
         .target(
             name: "Jobs",
-            dependencies: ["Linalg", "Datasets", "Trainer", "Estimators", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Linalg", "Datasets", "Trainer", "Estimators", "Isometry", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTML templates of templates/, embedded in the binary.
         .target(
@@ -70,13 +73,13 @@ let package = Package(
         // Static HTML/SVG reports: charts drawn here, pages rendered from the templates with swift-mustache.
         .target(
             name: "Reports",
-            dependencies: ["Jobs", "Trainer", "Estimators", "Datasets", "Linalg", "Templates",
+            dependencies: ["Jobs", "Trainer", "Estimators", "Isometry", "Datasets", "Linalg", "Templates",
                            .product(name: "Mustache", package: "swift-mustache")]
         ),
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Postgres", "Queue", "Webhooks", "Workers", "Reports", "CProcess",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Reports", "CProcess",
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -89,7 +92,7 @@ let package = Package(
             dependencies: ["Trainer", "Datasets", "Linalg"],
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
-        .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Linalg"]),
+        .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
         .testTarget(
             name: "JobStoreTests",
             dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "isomine", .product(name: "Crypto", package: "swift-crypto")],

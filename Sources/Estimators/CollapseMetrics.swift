@@ -1,4 +1,5 @@
 // Collapse metrics of an embedding: spread against a reference scale, effective rank, near-duplicates.
+import Isometry
 import Foundation
 import Linalg
 

@@ -1,5 +1,6 @@
 // The collapse verdict: one rule, invariant to translation, rotation and positive scaling, that says
 // why (reasons) and which failure (network collapse, dimensional collapse, lost class structure).
+import Isometry
 import Foundation
 
 /// The kinds of failure a verdict can name.

@@ -1,5 +1,6 @@
 // The estimator block of a result: every quantity of the paper for one labelled embedding, with the
 // probe subset used, the theorem checks and a verdict.
+import Isometry
 import Linalg
 
 /// Settings of `EstimatorReport`.

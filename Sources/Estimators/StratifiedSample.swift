@@ -1,4 +1,5 @@
 // Seeded stratified subsets: the probe the estimators analyse when a set is large (or a run wants a fixed one).
+import Isometry
 import Linalg
 
 /// `size` row indices (sorted) with every class represented in proportion to its size (largest

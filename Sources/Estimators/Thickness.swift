@@ -1,4 +1,5 @@
 // Thickness θ(A) = min over unit e of (max e·x − min e·x) and diameter, with certified brackets.
+import Isometry
 import Linalg
 
 /// The minimal width θ of a point set, bracketed, with its diameter.

@@ -1,5 +1,6 @@
 // `isomine bench verdicts`: generated embeddings whose status is known by construction, run through the
 // verdict rule, with a confusion matrix and per-family accuracy.
+import Isometry
 import Foundation
 import Linalg
 

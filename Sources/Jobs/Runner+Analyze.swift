@@ -2,6 +2,7 @@
 import Datasets
 import Dispatch
 import Estimators
+import Isometry
 import Linalg
 import Trainer
 

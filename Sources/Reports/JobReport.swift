@@ -2,6 +2,7 @@
 // the discrepancy profile and the per-class thickness table.
 import Datasets
 import Estimators
+import Isometry
 import Foundation
 import Jobs
 import Linalg

@@ -1,6 +1,7 @@
 // The training loop: PK batches, forward, mining, backward, optimiser step; evaluation and checkpoints.
 import Datasets
 import Estimators
+import Isometry
 import Foundation
 import Linalg
 

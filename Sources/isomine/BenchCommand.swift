@@ -3,6 +3,7 @@ import ArgumentParser
 import Datasets
 import Dispatch
 import Estimators
+import Isometry
 import Foundation
 import Postgres
 import Queue

@@ -2,6 +2,7 @@
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 func labeled(_ rows: [[Double]], _ labels: [Int]) throws -> LabeledPoints {
     try LabeledPoints(points: Matrix<Double>(rows), labels: labels)

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 @Suite struct LowerBoundTests {
     @Test func twoAnchorBoundIsExactOnTheClosedForm() throws {

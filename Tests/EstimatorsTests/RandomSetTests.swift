@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 func randomSet(_ rng: inout SeededRNG, n: Int, dim: Int, classes: Int) throws -> LabeledPoints {
     var labels = (0..<n).map { $0 % classes }

@@ -6,6 +6,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 /// `classes` Gaussian classes of `perClass` points in R^dim with centres spread by `separation`
 /// (1: heavily overlapping, L_hard > 0).

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 /// The closed-form set laid along `direction` (unit) from `origin` in Rⁿ.
 func closedFormSet(dim: Int, direction: [Double]? = nil, origin: [Double]? = nil) throws -> LabeledPoints {

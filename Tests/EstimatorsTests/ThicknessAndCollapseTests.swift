@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 /// min over `count` evenly spaced (2-D) or random (n-D) unit directions of the width.
 func bruteWidth(_ x: Matrix<Double>, count: Int, rng: inout SeededRNG) -> Double {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Estimators
+@testable import Isometry
 
 @Suite struct VerdictTests {
     func report(_ x: Matrix<Double>, _ labels: [Int]) throws -> EstimatorReport {

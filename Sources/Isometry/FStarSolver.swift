@@ -160,14 +160,14 @@ final class FStarSolver {
 }
 
 /// Centred principal-axis coordinates scaled to unit RMS pairwise distance, and the way back.
-struct CanonicalFrame {
-    let mean: [Double]
+public struct CanonicalFrame: Sendable {
+    public let mean: [Double]
     /// Principal axes as columns, by decreasing variance, each signed so its third moment is positive.
-    let axes: Matrix<Double>
-    let scale: Double
-    let canonical: Matrix<Double>
+    public let axes: Matrix<Double>
+    public let scale: Double
+    public let canonical: Matrix<Double>
 
-    init(_ x: Matrix<Double>) {
+    public init(_ x: Matrix<Double>) {
         mean = x.columnMeans
         var centred = x
         for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
@@ -205,7 +205,7 @@ struct CanonicalFrame {
     }
 
     /// Canonical coordinates back to the original frame.
-    func original(_ z: Matrix<Double>) -> Matrix<Double> {
+    public func original(_ z: Matrix<Double>) -> Matrix<Double> {
         var y = z.matmul(axes, transposeOther: true)
         for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] = y[r, c] * scale + mean[c] } }
         return y
