@@ -20,11 +20,8 @@ struct Datasets: ParsableCommand {
                 })
                 print(String(decoding: try value.serialized(), as: UTF8.self))
             } else {
-                print("name     rows   dim  classes  about")
-                for r in rows {
-                    print(r.name.padding(toLength: 8, withPad: " ", startingAt: 0)
-                          + String(format: " %5d %5d %8d  ", r.rows, r.dim, r.classes) + r.about)
-                }
+                print(TextTable.render([["name", "rows", "dim", "classes", "about"]]
+                                       + rows.map { [$0.name, String($0.rows), String($0.dim), String($0.classes), $0.about] }), terminator: "")
                 print("Data root for npy/csv datasets: \(DataRoot.fromEnvironment().path) (\(DataRoot.environmentVariable))")
             }
         }

@@ -346,17 +346,10 @@ struct Jobs: ParsableCommand {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
                 let rows = try JobQueue.list(db, state: state, parent: parent, hideRuns: hideRuns, limit: limit)
-                let columns: [(String, String, Int)] = [
-                    ("id", "id", 8), ("kind", "kind", 9), ("queue", "queue", 10), ("state", "state", 11), ("attempt", "attempts", 9), ("priority", "priority", 10),
-                    ("parent", "parent", 8), ("created", "created", 21), ("verdict", "verdict", 11), ("name", "name", 0),
-                ]
-                print(columns.map { $0.2 > 0 ? $0.0.padding(toLength: $0.2, withPad: " ", startingAt: 0) : $0.0 }.joined())
-                for r in 0..<rows.count {
-                    print(try columns.map { column in
-                        let value = try rows.string(r, column.1) ?? ""
-                        return column.2 > 0 ? value.padding(toLength: max(column.2, value.count + 1), withPad: " ", startingAt: 0) : value
-                    }.joined())
-                }
+                let columns = [("id", "id"), ("kind", "kind"), ("queue", "queue"), ("state", "state"), ("attempt", "attempts"), ("priority", "priority"),
+                               ("parent", "parent"), ("created", "created"), ("verdict", "verdict"), ("name", "name")]
+                let body = try (0..<rows.count).map { r in try columns.map { try rows.string(r, $0.1) ?? "" } }
+                print(TextTable.render([columns.map(\.0)] + body), terminator: "")
             }
         }
     }
@@ -424,11 +417,8 @@ struct MetricsCommand: ParsableCommand {
         try CLIError.reporting {
             let db = try PGConnection.fromEnvironment()
             let rows = try JobQueue.metrics(db, id: id, name: name)
-            print("step    name                 value")
-            for r in 0..<rows.count {
-                print((try rows.string(r, "step") ?? "").padding(toLength: 8, withPad: " ", startingAt: 0)
-                      + (try rows.string(r, "name") ?? "").padding(toLength: 21, withPad: " ", startingAt: 0) + (try rows.string(r, "value") ?? ""))
-            }
+            let body = try (0..<rows.count).map { r in try ["step", "name", "value"].map { try rows.string(r, $0) ?? "" } }
+            print(TextTable.render([["step", "name", "value"]] + body), terminator: "")
         }
     }
 }
@@ -496,12 +486,11 @@ struct Webhooks: ParsableCommand {
         func run() throws {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
-                print("id    enabled  attach  events / url")
-                for e in try WebhookStore.list(db) {
-                    print(String(e.id).padding(toLength: 6, withPad: " ", startingAt: 0) + (e.enabled ? "yes" : "no").padding(toLength: 9, withPad: " ", startingAt: 0)
-                          + (e.attachReport ? "yes" : "no").padding(toLength: 8, withPad: " ", startingAt: 0) + e.events.joined(separator: ","))
-                    print("      " + e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? ""))
+                let body = try WebhookStore.list(db).map { e in
+                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.events.joined(separator: ","),
+                     e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? "")]
                 }
+                print(TextTable.render([["id", "enabled", "attach", "events", "url"]] + body), terminator: "")
             }
         }
     }
@@ -537,13 +526,9 @@ struct Webhooks: ParsableCommand {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
                 let rows = try WebhookStore.deliveries(db, endpoint: endpoint, limit: limit)
-                print("id      endpoint  job     event              state      attempts  status  webhook-id / error")
-                for r in 0..<rows.count {
-                    let cols: [(String, Int)] = [("id", 8), ("endpoint_id", 10), ("job", 8), ("event_type", 19), ("state", 11), ("attempts", 10), ("status", 8)]
-                    var line = ""
-                    for (c, w) in cols { line += (try rows.string(r, c) ?? "").padding(toLength: w, withPad: " ", startingAt: 0) }
-                    print(line + (try rows.string(r, "message_id") ?? "") + { $0.isEmpty ? "" : "  " + $0 }(try rows.string(r, "error") ?? ""))
-                }
+                let columns = ["id", "endpoint_id", "job", "event_type", "state", "attempts", "status", "message_id", "error"]
+                let body = try (0..<rows.count).map { r in try columns.map { try rows.string(r, $0) ?? "" } }
+                print(TextTable.render([["id", "endpoint", "job", "event", "state", "attempts", "status", "webhook-id", "error"]] + body), terminator: "")
             }
         }
     }

@@ -26,8 +26,9 @@ struct StatusCommand: ParsableCommand {
                 return
             }
             print("jobs by queue and state")
-            if s.counts.isEmpty { print("  (none)") }
-            for c in s.counts { print("  " + c.queue.padding(toLength: max(12, c.queue.count + 1), withPad: " ", startingAt: 0) + c.state.padding(toLength: 11, withPad: " ", startingAt: 0) + String(c.jobs)) }
+            if s.counts.isEmpty { print("  (none)") } else {
+                print(TextTable.render([["queue", "state", "jobs"]] + s.counts.map { [$0.queue, $0.state, String($0.jobs)] }), terminator: "")
+            }
             if let o = s.oldestQueued {
                 print("oldest queued: job \(o.id) in \(o.queue), waiting \(Int(o.waitingSeconds)) s")
             } else {

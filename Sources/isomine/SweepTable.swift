@@ -14,10 +14,6 @@ enum SweepTable {
                 cell.metrics["precision_at_1"].map { String(format: "%.3f", $0.mean) } ?? "-",
             ])
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .replacingOccurrences(of: " +$", with: "", options: .regularExpression)
-        }.joined(separator: "\n") + "\n" + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
+        return TextTable.render(rows) + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
     }
 }

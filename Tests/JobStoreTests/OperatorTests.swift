@@ -55,6 +55,12 @@ import Jobs
         #expect(s["oldest_queued"]?["queue"] == .string("cpu"))
         #expect(workers.count == 1 && workers[0]["id"] == .string("box:42") && workers[0]["queues"] == .array([.string("default"), .string("cpu")]))
         #expect(failing.count == 1 && failing[0]["url"] == .string("https://u:***@example.invalid/h") && failing[0]["enabled"] == .bool(false))
+        // Every listing goes through one table formatter: columns line up under their headers.
+        let list = try runIsomine(["jobs", "list"], database: scratch.name)
+        let lines = list.out.split(separator: "\n").map(String.init)
+        #expect(list.status == 0 && lines.count == 3 && lines[0].hasPrefix("id  "))
+        let column = lines[0].range(of: "queue")!.lowerBound.utf16Offset(in: lines[0])
+        #expect(lines.dropFirst().allSatisfy { $0.count > column && $0[$0.index($0.startIndex, offsetBy: column - 1)] == " " && $0[$0.index($0.startIndex, offsetBy: column)] != " " }, "\(lines)")
         let text = try runIsomine(["status"], database: scratch.name)
         #expect(text.status == 0 && text.out.contains("live workers: 1") && !text.out.contains(":pw@"))
     }
