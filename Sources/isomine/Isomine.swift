@@ -15,7 +15,11 @@ struct Isomine: ParsableCommand {
           DATABASE_URL          PostgreSQL (else libpq's PGHOST, PGUSER, ...)
           ISOMINE_REPORTS_ROOT  where the worker and `report` write reports (default: ./reports)
           ISOMINE_PUBLIC_URL    base of report links in webhooks (default: file:// and the reports root)
+          ISOMINE_MAX_INPUT_BYTES, ISOMINE_MAX_DECOMPRESSED_BYTES, ISOMINE_MAX_DIMENSION, ISOMINE_MAX_ROWS
+                                input limits (defaults 8 GiB, 1 GiB, 8192, 5,000,000)
           OpenBLAS threads come from each spec's blas_threads.
+
+        Exit status: 0 success, 1 a failure (I/O, database, a diverging run), 2 invalid input (spec, data, options).
         """,
         version: IsomineVersion.string,
         subcommands: [Run.self, Validate.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self, StatusCommand.self, RunJobCommand.self]

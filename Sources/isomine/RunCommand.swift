@@ -14,7 +14,8 @@ struct Run: ParsableCommand {
 
         Spec schema (JSON; unknown fields are errors; defaults in brackets):
           kind                 "train" | "analyze" | "sweep" (required)
-          name                 free text [none]
+          name                 free text, at most 200 characters on one line [none]
+          queue                the queue it goes to when enqueued (a-z 0-9 _ . -) [default]
           seed                 integer >= 0 [0]
           dataset.type         digits | blobs | toy5 | toy20 | npy | csv (required)
             blobs: classes [10], per_class [100], dim [32], separation [3.0], seed [0]
@@ -35,11 +36,11 @@ struct Run: ParsableCommand {
           estimators           enabled [true], probe_size [256], iterations [150], final_iterations [600] (the last evaluation)
           stop_on_collapse     true | false [false]: end (as succeeded, verdict collapsed) at the first collapsed evaluation
 
-        Analyze spec: kind "analyze", name, dataset (as above: the embeddings), margin [0.2],
+        Analyze spec: kind "analyze", name, queue, dataset (as above: the embeddings), margin [0.2],
           probe_size [2000], iterations [0 = by size], seed [0], reference_scale [none: the sphere for L2-normalised
           embeddings, else the spread is not judged],
           blas_threads [1]. Writes kind, spec, dataset, final.{eval,losses,estimators,diagnosis,verdict}, timing, verdict.
-        Sweep spec: kind "sweep", name, base (a train spec; kind may be left out), grid (an object mapping a
+        Sweep spec: kind "sweep", name, queue (also its runs'), base (a train spec; kind may be left out), grid (an object mapping a
           dotted train-spec path to an array of values, e.g. {"sampler.samples_per_class": [4, 16],
           "model.embedding_dim": [2, 8], "seed": [0, 1, 2]}; at most 1000 runs), replicate (the axis runs are
           repeated over; cells aggregate across it) [seed when the grid has it, else none]. Writes kind, spec,
