@@ -23,6 +23,12 @@ public struct ReportPublisher: Sendable {
     /// Base of report links in webhooks (`ISOMINE_PUBLIC_URL`; default file:// and the root).
     public let publicBase: String
     let renderer: ReportRenderer
+    /// Shared by every copy (all the worker's threads): when the index was last written, and whether a
+    /// report has been published since.
+    let index = IndexSchedule()
+    /// The index page is rewritten at most this often while jobs keep ending; the rest of the time
+    /// `flushIndex` catches up (the worker calls it when idle and before exiting).
+    public var indexInterval = 5.0
 
     public init(root: ReportsRoot, publicBase: String? = nil) throws {
         self.root = root
@@ -82,7 +88,7 @@ public struct ReportPublisher: Sendable {
             INSERT INTO isomine.reports (job_id, path, sha256) VALUES ($1::bigint, $2, $3)
             ON CONFLICT (job_id) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, created_at = now()
             """, [String(id), relative, digest])
-        try publishIndex(db)
+        try publishIndexIfDue(db)
         // report.ready: the link, the digest and the headline figures; endpoints added with
         // --attach-report also get the page itself (the trigger keeps it out of job_events).
         var data: [String: JSONValue] = [
@@ -108,6 +114,17 @@ public struct ReportPublisher: Sendable {
         guard let last = history.last else { return }
         doc.result = .object(["kind": .string("train"), "history": .array(history), "final": last, "verdict": last["verdict"] ?? .null])
         try root.write(try renderer.jobPage(doc, indexLink: "../index.html"), to: ReportPublisher.relativePath(id))
+    }
+
+    /// Rewrites the index unless it was written within `indexInterval` (then it is marked stale): with
+    /// thousands of jobs ending back to back, the index is not rebuilt after every one of them.
+    func publishIndexIfDue(_ db: PGConnection) throws {
+        if index.claim(interval: indexInterval) { try publishIndex(db) }
+    }
+
+    /// Rewrites the index if a report was published since it was last written.
+    public func flushIndex(_ db: PGConnection) throws {
+        if index.claimIfStale() { try publishIndex(db) }
     }
 
     /// index.html: the newest 1000 jobs with state, verdict and a link to each report.
@@ -159,4 +176,35 @@ public struct ReportPublisher: Sendable {
 public struct ReportFolderError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// When the index page was last written and whether it is stale (a lock: worker threads share it).
+final class IndexSchedule: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var lastWritten = Date.distantPast
+    private var stale = false
+
+    /// True (and the write recorded) when the index may be written now; else it is marked stale.
+    func claim(interval: Double) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if Date().timeIntervalSince(lastWritten) >= interval {
+            lastWritten = Date()
+            stale = false
+            return true
+        }
+        stale = true
+        return false
+    }
+
+    /// True (and the write recorded) when the index is stale.
+    func claimIfStale() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard stale else { return false }
+        stale = false
+        lastWritten = Date()
+        return true
+    }
 }

@@ -60,11 +60,14 @@ public enum WorkerLoop {
             worker.childExecutable = options.childExecutable
             worker.queues = options.queues
             do {
+                // A stale index page (jobs ended within its rewrite interval) is caught up when idle or leaving.
+                defer { try? options.reports?.flushIndex(db) }
                 while !shuttingDown() {
                     if try worker.runOne() != nil {
                         if options.once { return }
                         continue
                     }
+                    try options.reports?.flushIndex(db)
                     if options.once || options.exitWhenIdle { return }
                     // Short waits so a shutdown request is seen promptly; NOTIFY wakes us at once.
                     _ = try db.notifications(timeout: min(options.pollSeconds, 0.5))

@@ -445,6 +445,7 @@ struct ReportCommand: ParsableCommand {
                 let report = try publisher.publish(db, jobID: id)
                 print("\(report.fullPath)  sha256 \(report.sha256)")
             }
+            try publisher.publishIndex(db)
             print("index: \(publisher.root.path)/index.html")
         }
     }

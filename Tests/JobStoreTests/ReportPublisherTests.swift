@@ -22,6 +22,8 @@ import Reports
         let sweep = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
         let worker = Worker(db: db, owner: "w", runner: Runner(), reports: publisher)
         while try worker.runOne() != nil {}
+        // What the worker loop does when idle: catch up the index page.
+        try publisher.flushIndex(db)
         #expect(try state(db, sweep) == "succeeded")
 
         let html = try String(contentsOfFile: root + "/job-\(train)/index.html", encoding: .utf8)
@@ -98,5 +100,32 @@ import Reports
         // The owner itself still writes there.
         let same = try runIsomine(["report", String(id)], database: first.name, environment: ["ISOMINE_REPORTS_ROOT": root])
         #expect(same.status == 0, "\(same.err)")
+    }
+
+    /// With jobs ending back to back the index is rewritten at most once per interval, and caught up
+    /// by `flushIndex` (the worker calls it when idle and before exiting).
+    @Test func indexIsNotRewrittenAfterEveryJob() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-index-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var publisher = try ReportPublisher(root: ReportsRoot(path: root))
+        publisher.indexInterval = 3600
+        let ids = try (0..<3).map { _ in try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
+        let worker = Worker(db: db, owner: "w", runner: Runner(), reports: publisher)
+        worker.childExecutable = nil
+        for _ in ids { _ = try worker.runOne() }
+        let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
+        // Written after the first job only.
+        #expect(index.contains("job-\(ids[0])/index.html") && !index.contains("job-\(ids[2])/index.html"))
+        for id in ids { #expect(FileManager.default.fileExists(atPath: root + "/job-\(id)/index.html")) }
+        try publisher.flushIndex(db)
+        #expect(try String(contentsOfFile: root + "/index.html", encoding: .utf8).contains("job-\(ids[2])/index.html"))
+        // Through the worker loop (--exit-when-idle), the index is complete when it exits.
+        _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
+        let last = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
+        let run = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        #expect(run.status == 0, "\(run.err)")
+        #expect(try String(contentsOfFile: root + "/index.html", encoding: .utf8).contains("job-\(last)/index.html"))
     }
 }
