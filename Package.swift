@@ -60,9 +60,11 @@ let package = Package(
         // The estimator block and the verdict built on them: thickness, collapse metrics, diagnosis.
         .target(name: "Estimators", dependencies: ["Isometry", "Linalg", "CBLAS"]),
         .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry"]),
+        // Job specs: JSON values, the reader with field-named errors, and the train, analyze, sweep and dataset specs.
+        .target(name: "Specs", dependencies: ["Datasets", "Linalg", "Trainer"]),
         .target(
             name: "Jobs",
-            dependencies: ["Linalg", "Datasets", "Trainer", "Estimators", "Isometry", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Specs", "Linalg", "Datasets", "Trainer", "Estimators", "Isometry", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTML templates of templates/, embedded in the binary.
         .target(
