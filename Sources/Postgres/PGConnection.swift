@@ -166,3 +166,34 @@ public final class PGConnection {
         }
     }
 }
+
+/// A connection opened on first use and opened again after it broke: for the side connections that
+/// must outlive a database restart (heartbeats, the metrics endpoint, the worker registry). One owner
+/// uses it, like `PGConnection`.
+public final class PGSession {
+    private let conninfo: String
+    private var open: PGConnection?
+
+    public init(conninfo: String) { self.conninfo = conninfo }
+
+    /// The open connection, connecting (again) when there is none or it broke.
+    public func connection() throws -> PGConnection {
+        if let c = open, !c.isBroken { return c }
+        open = nil
+        let c = try PGConnection(conninfo)
+        open = c
+        return c
+    }
+
+    /// Forgets the connection (after an error), so the next use reconnects.
+    public func reset() { open = nil }
+
+    /// The current connection if one is open (no connection attempt).
+    public var current: PGConnection? { open }
+
+    /// Waits `seconds` before a reconnection attempt, in short naps so that `stop` (a shutdown) is seen promptly.
+    public static func wait(_ seconds: Double, unless stop: () -> Bool) {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end && !stop() { Thread.sleep(forTimeInterval: min(0.05, seconds)) }
+    }
+}

@@ -10,6 +10,19 @@ public struct ClaimedJob: Sendable, Equatable {
     /// This attempt's number (1 for the first run).
     public let attempt: Int
     public let maxAttempts: Int
+
+    /// The job in row 0 of a result with id, kind, spec, attempt and max_attempts.
+    init(row rows: PGRows) throws {
+        guard let id = try rows.int(0, "id"), let kind = try rows.string(0, "kind"), let spec = try rows.string(0, "spec"),
+              let attempt = try rows.int(0, "attempt"), let maxAttempts = try rows.int(0, "max_attempts") else {
+            throw PGError("a claimed job's row has a NULL column")
+        }
+        self.id = id
+        self.kind = kind
+        self.spec = spec
+        self.attempt = attempt
+        self.maxAttempts = maxAttempts
+    }
 }
 
 /// Job-queue statements. Every one is parameterised; finishing statements match (id, state, lease
@@ -50,9 +63,7 @@ public enum JobQueue {
             SELECT * FROM claimed
             """, [owner, String(leaseSeconds), list])
         guard rows.count == 1 else { return nil }
-        let job = ClaimedJob(id: try rows.int(0, "id")!, kind: try rows.string(0, "kind")!, spec: try rows.string(0, "spec")!,
-                             attempt: try rows.int(0, "attempt")!, maxAttempts: try rows.int(0, "max_attempts")!)
-        return job
+        return try ClaimedJob(row: rows)
     }
 
     /// Extends the lease; false when the job is no longer this owner's (rescued, cancelled).
@@ -223,7 +234,6 @@ extension JobQueue {
              WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
             """, [String(id), owner, String(attempt)])
         guard rows.count == 1 else { return nil }
-        return ClaimedJob(id: try rows.int(0, "id")!, kind: try rows.string(0, "kind")!, spec: try rows.string(0, "spec")!,
-                          attempt: try rows.int(0, "attempt")!, maxAttempts: try rows.int(0, "max_attempts")!)
+        return try ClaimedJob(row: rows)
     }
 }

@@ -171,8 +171,7 @@ public enum WebhookLoop {
             } catch {
                 logger.warning("webhook dispatcher error; reconnecting", metadata: ["error": "\(error)"])
                 WebhookMetrics.reconnected()
-                let end = Date().addingTimeInterval(delay)
-                while Date() < end && !shuttingDown() { Thread.sleep(forTimeInterval: min(0.05, delay)) }
+                PGSession.wait(delay, unless: shuttingDown)
                 delay = min(delay * 2, 10)
             }
         }

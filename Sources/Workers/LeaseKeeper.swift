@@ -42,26 +42,26 @@ final class LeaseKeeper: @unchecked Sendable {
 
     private func beat() {
         let beatEvery = max(1.0, Double(leaseSeconds) / 3)
-        var db: PGConnection?
+        let session = PGSession(conninfo: conninfo)
         var lastBeat = Date()
         var lastCheck = Date.distantPast
         while !stopped {
             let now = Date()
             if now.timeIntervalSince(lastBeat) >= beatEvery || now.timeIntervalSince(lastCheck) >= 1 {
                 do {
-                    if db == nil || db!.isBroken { db = try PGConnection(conninfo) }
+                    let db = try session.connection()
                     if now.timeIntervalSince(lastBeat) >= beatEvery {
-                        let held = try JobQueue.heartbeat(db!, job, owner: owner, leaseSeconds: leaseSeconds)
+                        let held = try JobQueue.heartbeat(db, job, owner: owner, leaseSeconds: leaseSeconds)
                         lastBeat = now
                         if !held { mark(lost: true) }
                     }
                     if now.timeIntervalSince(lastCheck) >= 1 {
                         lastCheck = now
-                        if try JobQueue.isCancelled(db!, job) { mark(cancelled: true) }
+                        if try JobQueue.isCancelled(db, job) { mark(cancelled: true) }
                     }
                 } catch {
                     logger.warning("heartbeat failed; retrying", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                    db = nil
+                    session.reset()
                     lastCheck = now
                 }
             }

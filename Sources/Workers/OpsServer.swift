@@ -26,8 +26,7 @@ public final class OpsServer: @unchecked Sendable {
     // `fd` is written once in init; the thread only reads it. `database` is used on that thread only.
     private let fd: Int32
     private let registry: PrometheusCollectorRegistry
-    private let conninfo: String
-    private var database: PGConnection?
+    private let database: PGSession
     /// The port actually bound (useful with port 0).
     public let port: Int
 
@@ -71,7 +70,7 @@ public final class OpsServer: @unchecked Sendable {
         }
         fd = s
         self.registry = registry
-        self.conninfo = conninfo
+        database = PGSession(conninfo: conninfo)
     }
 
     deinit { close(fd) }
@@ -150,14 +149,13 @@ public final class OpsServer: @unchecked Sendable {
     /// Ready when the database answers and its migrations are the ones this binary carries.
     private func readiness() -> (Bool, String) {
         do {
-            if database == nil || database!.isBroken { database = try PGConnection(conninfo) }
-            let applied = try database!.execute("SELECT coalesce(max(version), 0) AS v FROM isomine.schema_migrations").int(0, "v") ?? 0
+            let applied = try database.connection().execute("SELECT coalesce(max(version), 0) AS v FROM isomine.schema_migrations").int(0, "v") ?? 0
             let expected = Migrations.all.last?.version ?? 0
             if applied < expected { return (false, "not ready: the database is at migration \(applied), this worker needs \(expected); run isomine migrate") }
             if applied > expected { return (false, "not ready: the database is at migration \(applied), newer than this worker (\(expected)); upgrade the worker") }
             return (true, "ready")
         } catch {
-            database = nil
+            database.reset()
             return (false, "not ready: \(error)")
         }
     }
@@ -180,17 +178,15 @@ public final class OpsServer: @unchecked Sendable {
 /// oldest runnable job of each queue has waited.
 public final class QueueGauges: @unchecked Sendable {
     // Used from the ops thread only (one scrape at a time).
-    private let conninfo: String
-    private var database: PGConnection?
+    private let database: PGSession
     private var seenJobs = Set<[String]>()
     private var seenQueues = Set<String>()
 
-    public init(conninfo: String) { self.conninfo = conninfo }
+    public init(conninfo: String) { database = PGSession(conninfo: conninfo) }
 
     public func refresh() {
         do {
-            if database == nil || database!.isBroken { database = try PGConnection(conninfo) }
-            let db = database!
+            let db = try database.connection()
             let rows = try db.execute("SELECT queue, kind, state, count(*) AS n FROM isomine.jobs GROUP BY queue, kind, state")
             var now = Set<[String]>()
             for r in 0..<rows.count {
@@ -217,7 +213,7 @@ public final class QueueGauges: @unchecked Sendable {
             seenQueues.formUnion(queues)
             Gauge(label: "isomine_database_up").record(1)
         } catch {
-            database = nil
+            database.reset()
             Gauge(label: "isomine_database_up").record(0)
         }
     }

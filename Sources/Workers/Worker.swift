@@ -104,11 +104,11 @@ public final class Worker {
     /// How this execution of `job` ended, for the metrics (read back from its row).
     private func outcome(of job: ClaimedJob) -> String {
         guard let row = try? db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]),
-              let state = try? row.string(0, "state") else { return "unknown" }
+              row.count == 1, let state = (try? row.string(0, "state")).flatMap({ $0 }).flatMap(JobState.init(rawValue:)) else { return "unknown" }
         switch state {
-        case "queued": return (try? row.int(0, "attempt")).flatMap { $0 } ?? 0 < job.attempt ? "released" : "retrying"
-        case "running": return (try? row.string(0, "lease_owner")) == owner ? "running" : "lease_lost"
-        default: return state
+        case .queued: return ((try? row.int(0, "attempt")) ?? nil ?? 0) < job.attempt ? "released" : "retrying"
+        case .running: return (try? row.string(0, "lease_owner")) == owner ? "running" : "lease_lost"
+        default: return state.rawValue
         }
     }
 
@@ -166,12 +166,12 @@ public final class Worker {
         logger.debug("job process started", metadata: ["job": "\(job.id)", "pid": "\(child.pid)"])
         var signalled: Date?
         var killed = false
-        var stopReason: String?
+        var stopReason: StopReason?
         while child.poll() == nil {
             if stopReason == nil {
-                stopReason = keeper.lost ? "lease lost" : keeper.cancelled ? "cancelled" : shuttingDown() ? "shutdown" : nil
+                stopReason = keeper.lost ? .leaseLost : keeper.cancelled ? .cancelled : shuttingDown() ? .shutdown : nil
                 if stopReason != nil { child.send(SIGTERM); signalled = Date() }
-            } else if !killed, let since = signalled, Date().timeIntervalSince(since) >= (stopReason == "shutdown" ? graceSeconds : 5) {
+            } else if !killed, let since = signalled, Date().timeIntervalSince(since) >= (stopReason == .shutdown ? graceSeconds : 5) {
                 child.send(SIGKILL)
                 killed = true
             }
@@ -187,7 +187,7 @@ public final class Worker {
         case .signalled(let sig):
             if killed {
                 // Killed by us after the grace period: a shutdown gives the job back as it is.
-                if stopReason == "shutdown" { try JobQueue.release(db, job, owner: owner) }
+                if stopReason == .shutdown { try JobQueue.release(db, job, owner: owner) }
                 return
             }
             if child.stderrTail.contains("failed to allocate") {
@@ -199,6 +199,9 @@ public final class Worker {
             }
         }
     }
+
+    /// Why the supervisor asked a job process to stop.
+    private enum StopReason { case leaseLost, cancelled, shutdown }
 
     private func crashed(_ job: ClaimedJob, _ message: String, tail: String) throws {
         // The child's last fatal message says why (a Swift runtime trap prints "Fatal error: …").

@@ -48,7 +48,7 @@ public enum WorkerLoop {
                 delay = 0.1
             } catch {
                 logger.warning("database unavailable; retrying", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
-                sleep(delay, unless: shuttingDown)
+                PGSession.wait(delay, unless: shuttingDown)
                 delay = min(delay * 2, options.maxReconnectDelay)
                 continue
             }
@@ -75,14 +75,9 @@ public enum WorkerLoop {
             } catch {
                 logger.warning("worker error; reconnecting", metadata: ["error": "\(error)", "connection_lost": "\(db.isBroken)"])
                 WorkerMetrics.reconnected("worker")
-                sleep(delay, unless: shuttingDown)
+                PGSession.wait(delay, unless: shuttingDown)
                 delay = min(delay * 2, options.maxReconnectDelay)
             }
         }
-    }
-
-    static func sleep(_ seconds: Double, unless stop: () -> Bool) {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end && !stop() { Thread.sleep(forTimeInterval: min(0.05, seconds)) }
     }
 }

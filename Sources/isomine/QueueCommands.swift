@@ -200,18 +200,17 @@ struct WorkerCommand: ParsableCommand {
         threads.forEach { $0.start() }
         // The registry row `isomine status` lists, refreshed every 10 s and removed on the way out.
         let workerID = "\(host):\(pid)"
-        var registry: PGConnection?
+        let registry = PGSession(conninfo: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "")
         var nextRegistration = Date.distantPast
         func refreshRegistry() {
             do {
-                if registry == nil || registry!.isBroken { registry = try PGConnection.fromEnvironment() }
-                try WorkerRegistry.register(registry!, id: workerID, host: host, pid: pid, queues: queueNames, concurrency: concurrency)
+                try WorkerRegistry.register(try registry.connection(), id: workerID, host: host, pid: pid, queues: queueNames, concurrency: concurrency)
             } catch {
-                registry = nil
+                registry.reset()
                 logger.debug("worker registry not refreshed", metadata: ["error": "\(error)"])
             }
         }
-        defer { if let registry { try? WorkerRegistry.deregister(registry, id: workerID) } }
+        defer { if let db = registry.current { try? WorkerRegistry.deregister(db, id: workerID) } }
         var stopRequested: Date?
         while threads.contains(where: { !$0.isFinished }) {
             Thread.sleep(forTimeInterval: 0.05)
