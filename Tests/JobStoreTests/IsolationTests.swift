@@ -27,9 +27,16 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         let db = try migrated(scratch)
         let analysis = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"iterations":900}"#)
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"split":{"by":"instance","test_fraction":0.9},"model":{"hidden":[16],"embedding_dim":8},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":800,"final_iterations":800}}"#)
-        let workers = try (0..<2).map { _ in try startIsomine(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2", "--exit-when-idle"], database: scratch.name) }
+        // Both workers stay up for the whole run (not --exit-when-idle: an idle second worker would leave
+        // before the lease could expire, and never rescue the busy job, which is the fault).
+        let workers = try (0..<2).map { _ in try startIsomine(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2"], database: scratch.name) }
         defer { for w in workers where w.isRunning { w.terminate(); w.waitUntilExit() } }
-        for w in workers { w.waitUntilExit() }
+        #expect(try waitUntil(180) {
+            try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE state IN ('succeeded', 'failed', 'dead', 'cancelled')") == 2
+        })
+        // A few more lease periods: a wrongly rescued copy would show up as a second start.
+        Thread.sleep(forTimeInterval: 4)
+        for w in workers { w.terminate(); w.waitUntilExit() }
         for id in [analysis, train] {
             let row = try db.execute("SELECT state, attempt, extract(epoch FROM finished_at - started_at) AS seconds FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
             #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 1, "job \(id): \(row.rows)")

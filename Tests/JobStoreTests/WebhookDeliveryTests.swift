@@ -55,7 +55,8 @@ import Jobs
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
+        // A receiver slower than the jobs: their deliveries are still due when the last job ends.
+        let receiver = try Receiver(secret: secret, delay: 0.5)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
         for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
