@@ -20,32 +20,29 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var blasThreads: Int
 
     static func parse(_ r: SpecReader) throws -> AnalyzeSpec {
-        let queue = try r.jobQueue()
-        var spec = AnalyzeSpec(
-            name: try r.jobName(),
-            dataset: try DatasetSpec.parse(try r.object("dataset")),
-            margin: try r.number("margin", default: 0.2, in: 0...1e6, rangeText: "must be a non-negative number"),
-            probeSize: try r.int("probe_size", default: 2000, in: 3...20_000),
-            iterations: try r.int("iterations", default: 0, in: 0...100_000),
-            seed: UInt64(try r.int("seed", default: 0, in: 0...(1 << 53))),
-            referenceScale: r.has("reference_scale") ? try r.number("reference_scale", in: 1e-300...1e300, rangeText: "must be a positive number") : nil,
-            blasThreads: try r.int("blas_threads", default: 1, in: 1...256))
-        if !r.has("reference_scale") { _ = r.raw("reference_scale") }
-        try r.rejectUnknownKeys()
-        spec.queue = queue
+        var spec = AnalyzeSpec(dataset: .digits, margin: 0.2, probeSize: 2000, iterations: 0, seed: 0, referenceScale: nil, blasThreads: 1)
+        try schema.decode(r, into: &spec)
         return spec
     }
 
     /// The spec with every default filled in.
-    public var json: JSONValue {
-        var out: [String: JSONValue] = [
-            "kind": .string("analyze"), "dataset": DatasetSpec.json(dataset), "margin": .number(margin),
-            "probe_size": .number(Double(probeSize)), "iterations": .number(Double(iterations)),
-            "seed": .number(Double(seed)), "blas_threads": .number(Double(blasThreads)),
-        ]
-        if let name { out["name"] = .string(name) }
-        if let queue { out["queue"] = .string(queue) }
-        if let referenceScale { out["reference_scale"] = .number(referenceScale) }
-        return .object(out)
-    }
+    public var json: JSONValue { .object(AnalyzeSpec.schema.encode(self)) }
+
+    /// The analyze spec's fields, declared once (README order).
+    public static let schema = SpecSchema<AnalyzeSpec>([
+        .kind("analyze", type: "`\"analyze\"`", ""),
+        .field("name", .jobName, \.name, default: .absent("none"), "at most 200 characters, one line"),
+        .field("queue", .queueName, \.queue, default: .absent("`default`"), "as for train jobs"),
+        .field("dataset", .dataset, \.dataset, default: .required, "as for train jobs"),
+        .field("margin", .number(.atLeast(0)), \.margin, default: .value(0.2),
+               "α of the reported batch-hard, batch-all and semi-hard hinge losses"),
+        .field("probe_size", .integer(3...20_000), \.probeSize, default: .value(2000),
+               "sets of up to 2000 points are analysed whole; larger ones through a seeded stratified probe of this size (an error if it exceeds the set)"),
+        .field("iterations", .integer(0...100_000), \.iterations, default: .value(0),
+               "f* descent iterations per start (0: 2000 up to 50 points, 600 up to 300, 250 up to 600, else 80)"),
+        .field("seed", .seed, \.seed, default: .value(0), "seeds the probe and the thickness search"),
+        .field("reference_scale", .number(.greaterThan(0)), \.referenceScale, default: .absent("none"),
+               "the distance the spread is judged against; without it, L2-normalised embeddings are judged against the sphere (√2 × their norm) and other embeddings' spread is not judged (see *Collapse signal and verdict*)"),
+        .field("blas_threads", .integer(1...256), \.blasThreads, default: .value(1), ""),
+    ])
 }

@@ -1,61 +1,133 @@
-// The `dataset` section of a job spec: which builtin or which files under the data root.
+// The `dataset` section of a job spec: which builtin or which files under the data root. Its fields
+// are declared once in `DatasetSpec.schema`, each applying to the dataset types that use it.
 import Datasets
+
+/// The `dataset.type` names.
+public enum DatasetType: String, CaseIterable, Sendable {
+    case digits, blobs, toy5, toy20, npy, csv
+
+    /// What the type holds (the README's dataset table).
+    public var about: String {
+        switch self {
+        case .digits: return "UCI optical digits as shipped by scikit-learn: 1797 × 64, 10 classes, embedded in the binary"
+        case .blobs: return "Gaussian classes: centres ~ N(0, separation²·I), points ~ N(centre, I)"
+        case .toy5: return "the paper's toy: 5 points (3 + 2) uniform in the unit square of R²"
+        case .toy20: return "20 points (10 + 10) uniform in the unit square of R²"
+        case .npy: return "NumPy files: features `(N, D)` float32 or float64, labels `(N,)` integers; little-endian, C order"
+        case .csv:
+            return "comma-separated numbers, optionally gzip-compressed (`.csv.gz`); `label_column` is an index (negative counts from the end) or, with `header: true`, a column name. Labels may be any text; features must be numbers"
+        }
+    }
+}
+
+/// The fields of `spec.dataset` while it is read: every type's fields, of which the type's own are used.
+struct DatasetFields: Sendable {
+    var type = DatasetType.digits
+    var classes = 10, perClass = 100, dim = 32
+    var separation = 3.0
+    var seed: UInt64 = 0
+    var features = "", labels = "", path = ""
+    var labelColumn = LabelColumn.index(-1)
+    var header = false
+
+    init() {}
+
+    init(_ source: DatasetSource) {
+        switch source {
+        case .digits: type = .digits
+        case .blobs(let p):
+            (type, classes, perClass, dim, separation, seed) = (.blobs, p.classes, p.perClass, p.dim, p.separation, p.seed)
+        case .toy5(let s): (type, seed) = (.toy5, s)
+        case .toy20(let s): (type, seed) = (.toy20, s)
+        case .npy(let f, let l): (type, features, labels) = (.npy, f, l)
+        case .csv(let p, let c, let h): (type, path, labelColumn, header) = (.csv, p, c, h)
+        }
+    }
+
+    var source: DatasetSource {
+        switch type {
+        case .digits: return .digits
+        case .blobs: return .blobs(BlobsParameters(classes: classes, perClass: perClass, dim: dim, separation: separation, seed: seed))
+        case .toy5: return .toy5(seed: seed)
+        case .toy20: return .toy20(seed: seed)
+        case .npy: return .npy(features: features, labels: labels)
+        case .csv: return .csv(path: path, labelColumn: labelColumn, header: header)
+        }
+    }
+}
+
+extension FieldType where Value == LabelColumn {
+    /// A column index (negative counts from the end) or a header name.
+    static var labelColumn: FieldType<LabelColumn> {
+        FieldType(text: "integer or string", read: { v, at in
+            if case .string(let s) = v { return .name(s) }
+            return .index(try SpecReader.int(v, path: at, in: -100_000...100_000))
+        }, write: { column in
+            switch column {
+            case .index(let i): return .number(Double(i))
+            case .name(let n): return .string(n)
+            }
+        })
+    }
+}
 
 /// Parsing and echoing of `spec.dataset`.
 enum DatasetSpec {
-    static let types = ["digits", "blobs", "toy5", "toy20", "npy", "csv"]
+    /// A condition: the field belongs to these dataset types.
+    static func only(_ types: DatasetType...) -> FieldCondition<DatasetFields> {
+        let names = types.map(\.rawValue)
+        return FieldCondition("only applies to dataset type\(names.count > 1 ? "s" : "") \(names.joined(separator: ", "))") { types.contains($0.type) }
+    }
+
+    /// Largest blobs dataset (values) generated.
+    static let maxBlobValues = 50_000_000
+
+    static let schema = SpecSchema<DatasetFields>([
+        .field("type", .choice(what: "dataset"), \.type, default: .required, "see the table"),
+        .field("classes", .integer(2...10_000), \.classes, default: .value(10), when: only(.blobs), "classes"),
+        .field("per_class", .integer(2...1_000_000), \.perClass, default: .value(100), when: only(.blobs), "points per class"),
+        .field("dim", .integer(1...4096), \.dim, default: .value(32), when: only(.blobs), "dimension"),
+        .field("separation", .number(.atLeast(0)), \.separation, default: .value(3), when: only(.blobs), "spread of the class centres"),
+        .field("seed", .seed, \.seed, default: .value(0), when: only(.blobs, .toy5, .toy20), "seeds the generated points"),
+        .field("features", .string, \.features, default: .required, when: only(.npy), "features file under the data root"),
+        .field("labels", .string, \.labels, default: .required, when: only(.npy), "labels file under the data root"),
+        .field("path", .string, \.path, default: .required, when: only(.csv), "CSV file under the data root"),
+        .field("label_column", .labelColumn, \.labelColumn, default: .value(.index(-1)), when: only(.csv), "the labels' column"),
+        .field("header", .bool, \.header, default: .value(false), when: only(.csv), "whether the first line names the columns"),
+    ], checks: [{ d, at in
+        if d.type == .blobs, d.classes * d.perClass * d.dim > maxBlobValues {
+            throw SpecError(path: "\(at)", "classes × per_class × dim = \(d.classes * d.perClass * d.dim) values exceeds the 50,000,000 limit")
+        }
+    }])
 
     static func parse(_ r: SpecReader) throws -> DatasetSource {
-        let type = try r.choice("type", types, what: "dataset")
-        let source: DatasetSource
-        switch type {
-        case "digits": source = .digits
-        case "blobs":
-            let p = BlobsParameters(
-                classes: try r.int("classes", default: 10, in: 2...10_000),
-                perClass: try r.int("per_class", default: 100, in: 2...1_000_000),
-                dim: try r.int("dim", default: 32, in: 1...4096),
-                separation: try r.number("separation", default: 3.0, in: 0...1e6, rangeText: "must be a non-negative number"),
-                seed: UInt64(try r.int("seed", default: 0, in: 0...(1 << 53))))
-            if p.classes * p.perClass * p.dim > 50_000_000 {
-                throw SpecError(path: r.path, "classes × per_class × dim = \(p.classes * p.perClass * p.dim) values exceeds the 50,000,000 limit")
-            }
-            source = .blobs(p)
-        case "toy5": source = .toy5(seed: UInt64(try r.int("seed", default: 0, in: 0...(1 << 53))))
-        case "toy20": source = .toy20(seed: UInt64(try r.int("seed", default: 0, in: 0...(1 << 53))))
-        case "npy":
-            source = .npy(features: try r.string("features"), labels: try r.string("labels"))
-        default:
-            let column: LabelColumn
-            switch r.raw("label_column") {
-            case nil: column = .index(-1)
-            case .string(let s)?: column = .name(s)
-            case let v?: column = .index(try SpecReader.int(v, path: "\(r.path).label_column", in: -100_000...100_000))
-            }
-            source = .csv(path: try r.string("path"), labelColumn: column, header: try r.bool("header", default: false))
-        }
-        try r.rejectUnknownKeys()
-        return source
+        var fields = DatasetFields()
+        try schema.decode(r, into: &fields)
+        return fields.source
     }
 
     static func json(_ source: DatasetSource) -> JSONValue {
-        switch source {
-        case .digits: return .object(["type": .string("digits")])
-        case .blobs(let p):
-            return .object([
-                "type": .string("blobs"), "classes": .number(Double(p.classes)), "per_class": .number(Double(p.perClass)),
-                "dim": .number(Double(p.dim)), "separation": .number(p.separation), "seed": .number(Double(p.seed)),
-            ])
-        case .toy5(let seed): return .object(["type": .string("toy5"), "seed": .number(Double(seed))])
-        case .toy20(let seed): return .object(["type": .string("toy20"), "seed": .number(Double(seed))])
-        case .npy(let f, let l): return .object(["type": .string("npy"), "features": .string(f), "labels": .string(l)])
-        case .csv(let path, let column, let header):
-            let c: JSONValue
-            switch column {
-            case .index(let i): c = .number(Double(i))
-            case .name(let n): c = .string(n)
-            }
-            return .object(["type": .string("csv"), "path": .string(path), "label_column": c, "header": .bool(header)])
+        .object(schema.encode(DatasetFields(source)))
+    }
+
+    /// Each type's fields with their defaults ("`classes` (10), …"; "—" for none).
+    static func fieldList(_ type: DatasetType) -> String {
+        var probe = DatasetFields()
+        probe.type = type
+        let fields = schema.fields.dropFirst().filter { $0.condition?.holds(probe) ?? true }.map { f in
+            f.doc.defaultValue == "—" ? f.doc.field : "\(f.doc.field) (\(f.doc.defaultValue.replacingOccurrences(of: "`", with: "")))"
         }
+        return fields.isEmpty ? "—" : fields.joined(separator: ", ")
+    }
+
+    /// The README's dataset table: each type with its fields (and their defaults) and what it holds.
+    static var markdownTable: String {
+        let rows = DatasetType.allCases.map { "| `\($0.rawValue)` | \(fieldList($0)) | \($0.about) |" }
+        return (["| type | fields (defaults) | data |", "|---|---|---|"] + rows).joined(separator: "\n")
+    }
+
+    /// The same for `--help`: one line per type.
+    static var plainText: String {
+        DatasetType.allCases.map { "  \($0.rawValue): " + fieldList($0).replacingOccurrences(of: "`", with: "") }.joined(separator: "\n")
     }
 }

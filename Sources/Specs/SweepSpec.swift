@@ -44,60 +44,86 @@ public struct SweepSpec: Sendable, Equatable {
     public var cellCount: Int { cellAxes.reduce(1) { $0 * $1.values.count } }
 
     static func parse(_ r: SpecReader) throws -> SweepSpec {
-        let name = try r.jobName()
-        let queue = try r.jobQueue()
-        guard let baseValue = r.raw("base") else { throw SpecError(path: "spec.base", "is required (a train spec)") }
-        guard case .object(var base) = baseValue else {
-            throw SpecError(path: "spec.base", "must be an object (a train spec), got \(baseValue.typeName)")
+        var sweep = SweepSpec(base: .object([:]), axes: [], replicateAxis: nil, children: [])
+        try schema.decode(r, into: &sweep)
+        if let replicate = sweep.replicateAxis, let i = sweep.axes.firstIndex(where: { $0.path == replicate }) {
+            sweep.axes.append(sweep.axes.remove(at: i))
         }
-        if let kind = base["kind"], kind != .string("train") {
-            throw SpecError(path: "spec.base.kind", "a sweep runs train jobs: must be \"train\" or left out")
-        }
-        base["kind"] = nil
-        guard let gridValue = r.raw("grid") else { throw SpecError(path: "spec.grid", "is required (an object of path: [values])") }
-        guard case .object(let grid) = gridValue, !grid.isEmpty else {
-            throw SpecError(path: "spec.grid", "must be a non-empty object mapping train-spec paths to arrays of values")
-        }
-        var axes: [SweepAxis] = []
-        for path in grid.keys.sorted() {
-            let at = "spec.grid[\"\(path)\"]"
-            let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-            guard !path.isEmpty, segments.allSatisfy({ !$0.isEmpty }) else {
-                throw SpecError(path: at, "is not a dotted path to a train-spec field (e.g. sampler.samples_per_class)")
-            }
-            if fixedFields.contains(segments[0]) && segments.count == 1 {
-                throw SpecError(path: at, "'\(path)' cannot be swept")
-            }
-            guard case .array(let values) = grid[path]!, !values.isEmpty else {
-                throw SpecError(path: at, "must be a non-empty array of values")
-            }
-            for (i, v) in values.enumerated() where values[..<i].contains(v) {
-                throw SpecError(path: "\(at)[\(i)]", "repeats an earlier value")
-            }
-            axes.append(SweepAxis(path: path, values: values))
-        }
-        let replicate: String?
-        if r.has("replicate") {
-            let axis = try r.string("replicate")
-            guard grid[axis] != nil else {
-                throw SpecError(path: "spec.replicate", "'\(axis)' is not an axis of spec.grid; expected one of \(grid.keys.sorted().joined(separator: ", "))")
-            }
-            replicate = axis
-        } else {
-            _ = r.raw("replicate")
-            replicate = grid["seed"] != nil ? "seed" : nil
-        }
-        try r.rejectUnknownKeys()
-        if let replicate, let i = axes.firstIndex(where: { $0.path == replicate }) { axes.append(axes.remove(at: i)) }
-
-        let total = axes.reduce(1) { $0 * $1.values.count }
+        let total = sweep.axes.reduce(1) { $0 * $1.values.count }
         if total > maxChildren {
             throw SpecError(path: "spec.grid", "expands to \(total) runs; a sweep may have at most \(maxChildren)")
         }
-        var sweep = SweepSpec(name: name, base: .object(base), axes: axes, replicateAxis: replicate, children: [])
-        sweep.queue = queue
+        guard case .object(let base) = sweep.base else { throw SpecError(path: "spec.base", "is required (a train spec)") }
         sweep.children = try sweep.expand(base: base)
         return sweep
+    }
+
+    /// The spec as JSON (parses back to the same sweep).
+    public var json: JSONValue { .object(SweepSpec.schema.encode(self)) }
+
+    /// The sweep spec's fields, declared once (README order).
+    public static let schema = SpecSchema<SweepSpec>([
+        .kind("sweep", type: "`\"sweep\"`", ""),
+        .field("name", .jobName, \.name, default: .absent("none"),
+               "also the prefix of every run's name: `NAME [path=value, …]` (cut to 200 characters)"),
+        .field("queue", .queueName, \.queue, default: .absent("`default`"), "the queue of the sweep and all its runs (a grid may not vary it)"),
+        .custom("base", type: "object", default: "—", "a train spec (`kind` may be left out); every run starts from it",
+                decode: { sweep, value, at in sweep.base = try parseBase(value, at: at) }, encode: { $0.base }),
+        .custom("grid", type: "object", default: "—",
+                "each key a dotted path of a train-spec field (`sampler.samples_per_class`, `model.embedding_dim`, `optimizer.learning_rate`, `miner`, `seed`, …; objects on the way are created), each value a non-empty array of distinct values; at most 1000 runs in all. Axes are taken in alphabetical order of their paths, the replicate axis last",
+                decode: { sweep, value, at in sweep.axes = try parseGrid(value, at: at) },
+                encode: { sweep in .object(Dictionary(uniqueKeysWithValues: sweep.axes.map { ($0.path, .array($0.values)) })) }),
+        .custom("replicate", type: "a grid key", default: "`seed` when the grid has it, else none",
+                "the axis runs are repeated over: a *cell* is a grid point without it, and the cell's collapse rate is over its replicates",
+                decode: { sweep, value, at in
+                    let paths = sweep.axes.map(\.path)
+                    guard let value else { sweep.replicateAxis = paths.contains("seed") ? "seed" : nil; return }
+                    let axis = try FieldType<String>.string.read(value, at)
+                    guard paths.contains(axis) else {
+                        throw SpecError(path: at, "'\(axis)' is not an axis of spec.grid; expected one of \(paths.sorted().joined(separator: ", "))")
+                    }
+                    sweep.replicateAxis = axis
+                }, encode: { $0.replicateAxis.map { .string($0) } }),
+    ])
+
+    /// `base`: a train spec object, its `kind` train or left out (and dropped).
+    static func parseBase(_ value: JSONValue?, at: String) throws -> JSONValue {
+        guard let value else { throw SpecError(path: at, "is required (a train spec)") }
+        guard case .object(var base) = value else {
+            throw SpecError(path: at, "must be an object (a train spec), got \(value.typeName)")
+        }
+        if let kind = base["kind"], kind != .string("train") {
+            throw SpecError(path: "\(at).kind", "a sweep runs train jobs: must be \"train\" or left out")
+        }
+        base["kind"] = nil
+        return .object(base)
+    }
+
+    /// `grid`: the axes in alphabetical order of their paths.
+    static func parseGrid(_ value: JSONValue?, at: String) throws -> [SweepAxis] {
+        guard let value else { throw SpecError(path: at, "is required (an object of path: [values])") }
+        guard case .object(let grid) = value, !grid.isEmpty else {
+            throw SpecError(path: at, "must be a non-empty object mapping train-spec paths to arrays of values")
+        }
+        var axes: [SweepAxis] = []
+        for path in grid.keys.sorted() {
+            let axisAt = "\(at)[\"\(path)\"]"
+            let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            guard !path.isEmpty, segments.allSatisfy({ !$0.isEmpty }) else {
+                throw SpecError(path: axisAt, "is not a dotted path to a train-spec field (e.g. sampler.samples_per_class)")
+            }
+            if fixedFields.contains(segments[0]) && segments.count == 1 {
+                throw SpecError(path: axisAt, "'\(path)' cannot be swept")
+            }
+            guard case .array(let values) = grid[path]!, !values.isEmpty else {
+                throw SpecError(path: axisAt, "must be a non-empty array of values")
+            }
+            for (i, v) in values.enumerated() where values[..<i].contains(v) {
+                throw SpecError(path: "\(axisAt)[\(i)]", "repeats an earlier value")
+            }
+            axes.append(SweepAxis(path: path, values: values))
+        }
+        return axes
     }
 
     /// Every grid point in order: the last axis varies fastest.
@@ -185,16 +211,5 @@ public struct SweepSpec: Sendable, Equatable {
         case .null: return "null"
         default: return (try? v.compactText()) ?? "?"
         }
-    }
-
-    /// The spec as JSON (parses back to the same sweep).
-    public var json: JSONValue {
-        var grid: [String: JSONValue] = [:]
-        for axis in axes { grid[axis.path] = .array(axis.values) }
-        var out: [String: JSONValue] = ["kind": .string("sweep"), "base": base, "grid": .object(grid)]
-        if let name { out["name"] = .string(name) }
-        if let queue { out["queue"] = .string(queue) }
-        if let replicateAxis { out["replicate"] = .string(replicateAxis) }
-        return .object(out)
     }
 }

@@ -16,10 +16,9 @@ struct Run: ParsableCommand {
         """ + "\n" + SpecDocs.plainText(SpecDocs.train) + """
 
 
-        Datasets (dataset.type): digits | blobs | toy5 | toy20 | npy | csv.
-          blobs: classes [10], per_class [100], dim [32], separation [3.0], seed [0]; toy5, toy20: seed [0]
-          npy: features, labels (paths relative to ISOMINE_DATA_ROOT)
-          csv: path, label_column (index, negative from the end, or header name) [-1], header [false]
+        Datasets (dataset.type; npy and csv paths are relative to ISOMINE_DATA_ROOT; a csv label_column is an index, negative from the end, or with header a column name):
+        """ + "\n" + SpecDocs.datasetsPlainText + """
+
 
         Analyze spec fields (writes kind, spec, dataset, final.{eval,losses,estimators,diagnosis,verdict}, timing, verdict):
         """ + "\n" + SpecDocs.plainText(SpecDocs.analyze) + """

@@ -1,66 +1,87 @@
-// The spec fields are documented once (`SpecDocs`): the README's tables are exactly those rows, and
-// they name exactly the fields the spec decoders accept (no field undocumented, no documented field
-// unknown). The accepted fields are read from the decoders themselves: a spec with an unknown key at
-// a level is refused with the fields known there.
+// Each spec field is declared once, in its kind's schema: the parser, the normalised echo, `run --help`
+// and the README's tables all come from it. These tests hold the README to the schemas and check that
+// what is derived agrees: the echo names every declared field (and only those that apply) and parses
+// back to the same spec.
 import Foundation
 import Testing
 @testable import Jobs
+@testable import Specs
 
 @Suite struct ReadmeSpecTableTests {
-    /// The field names of documented rows: "`optimizer.beta1`, `beta2`" names optimizer.beta1 and optimizer.beta2.
-    func documentedFields(_ rows: [SpecFieldDoc]) -> Set<String> {
-        var fields = Set<String>()
-        for row in rows {
-            let names = row.field.split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
-            guard let first = names.first else { continue }
-            let prefix = first.contains(".") ? String(first[..<first.lastIndex(of: ".")!]) + "." : ""
-            fields.insert(first)
-            for other in names.dropFirst() { fields.insert(prefix + other) }
-        }
-        return fields
-    }
-
-    @Test func readmeHoldsTheDocumentedTables() throws {
+    @Test func readmeHoldsTheSchemaTables() throws {
         let readme = try String(contentsOfFile: projectRoot + "/README.md", encoding: .utf8)
         for (kind, rows) in [("train", SpecDocs.train), ("analyze", SpecDocs.analyze), ("sweep", SpecDocs.sweep)] {
-            #expect(readme.contains(SpecDocs.markdown(rows) + "\n"), "the README's \(kind) spec table differs from SpecDocs.\(kind)")
+            #expect(readme.contains(SpecDocs.markdown(rows) + "\n"), "the README's \(kind) spec table differs from \(kind)'s schema")
         }
+        #expect(readme.contains(SpecDocs.datasets + "\n"), "the README's dataset table differs from the dataset schema")
     }
 
-    /// The fields known at `path` (dotted, "" for the top level) when `spec` has an unknown key there.
-    func knownFields(_ spec: String, at path: String) throws -> Set<String> {
-        guard let message = specError(spec), let range = message.range(of: "known fields here: ") else {
-            throw SpecError(path: path, "no known-fields message for \(spec)")
+    /// Dotted paths of the leaves of an echoed spec ("dataset" counts as one field: it has its own table).
+    func leaves(_ value: JSONValue, prefix: String = "") -> Set<String> {
+        guard case .object(let o) = value else { return [prefix] }
+        var out = Set<String>()
+        for (key, v) in o {
+            let path = prefix.isEmpty ? key : "\(prefix).\(key)"
+            if path == "dataset" || path == "base" || path == "grid" { out.insert(path); continue }
+            out.formUnion(leaves(v, prefix: path))
         }
-        let prefix = path.isEmpty ? "" : path + "."
-        return Set(message[range.upperBound...].split(separator: ",").map { prefix + $0.trimmingCharacters(in: .whitespaces) })
+        return out
     }
 
-    @Test func trainTableMatchesTheDecoder() throws {
-        let base = #""kind":"train","dataset":{"type":"toy20"}"#
-        var accepted = try knownFields("{\(base),\"zz\":1}", at: "")
-        accepted.formUnion(try knownFields("{\(base),\"model\":{\"zz\":1}}", at: "model"))
-        accepted.formUnion(try knownFields("{\(base),\"loss\":{\"zz\":1}}", at: "loss"))
-        accepted.formUnion(try knownFields("{\(base),\"sampler\":{\"zz\":1}}", at: "sampler"))
-        accepted.formUnion(try knownFields("{\(base),\"split\":{\"zz\":1}}", at: "split"))
-        accepted.formUnion(try knownFields("{\(base),\"estimators\":{\"zz\":1}}", at: "estimators"))
-        for type in ["adam", "sgd"] {
-            accepted.formUnion(try knownFields("{\(base),\"optimizer\":{\"type\":\"\(type)\",\"zz\":1}}", at: "optimizer"))
-        }
-        for schedule in [#""type":"cosine""#, #""type":"step","step_size":5"#] {
-            accepted.formUnion(try knownFields("{\(base),\"optimizer\":{\"schedule\":{\(schedule),\"zz\":1}}}", at: "optimizer.schedule"))
-        }
-        // Objects are documented by their fields (optimizer.schedule by its fields too); dataset has its own table.
-        let objects: Set<String> = ["model", "loss", "sampler", "split", "estimators", "optimizer", "optimizer.schedule"]
-        let documented = documentedFields(SpecDocs.train)
-        #expect(accepted.subtracting(objects).subtracting(documented).isEmpty, "undocumented: \(accepted.subtracting(objects).subtracting(documented).sorted())")
-        #expect(documented.subtracting(accepted).isEmpty, "documented but not accepted: \(documented.subtracting(accepted).sorted())")
+    func roundTrip(_ text: String) throws -> JSONValue {
+        let spec = try JobSpec.parse(Data(text.utf8))
+        let echo = spec.json
+        #expect(try JobSpec.parse(echo) == spec, "the echo of \(text) parses to another spec")
+        return echo
     }
 
-    @Test func analyzeAndSweepTablesMatchTheDecoders() throws {
-        let analyze = try knownFields(#"{"kind":"analyze","dataset":{"type":"toy20"},"zz":1}"#, at: "")
-        #expect(documentedFields(SpecDocs.analyze) == analyze)
-        let sweep = try knownFields(#"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2}},"grid":{"seed":[1]},"zz":1}"#, at: "")
-        #expect(documentedFields(SpecDocs.sweep) == sweep)
+    @Test func echoNamesEveryDeclaredFieldAndParsesBack() throws {
+        let train = [
+            #"{"kind":"train","dataset":{"type":"toy20"}}"#,
+            #"{"kind":"train","name":"n","queue":"gpu","dataset":{"type":"digits"},"optimizer":{"type":"sgd","schedule":{"type":"step","step_size":5}}}"#,
+            #"{"kind":"train","dataset":{"type":"digits"},"split":{"by":"class"},"optimizer":{"schedule":{"type":"cosine","min_learning_rate":1e-5}}}"#,
+        ]
+        var seen = Set<String>()
+        for text in train { seen.formUnion(leaves(try roundTrip(text))) }
+        #expect(seen == Set(TrainSpec.schema.fields.map(\.path)))
+
+        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2}"#)
+        #expect(leaves(analyze) == Set(AnalyzeSpec.schema.fields.map(\.path)))
+        let sweep = try roundTrip(#"{"kind":"sweep","name":"s","queue":"q","base":{"dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":2},"grid":{"seed":[1,2]}}"#)
+        #expect(leaves(sweep) == Set(SweepSpec.schema.fields.map(\.path)))
+
+        // Defaults that depend on other fields are filled in from them.
+        guard case .object(let t)? = Optional(try roundTrip(#"{"kind":"train","dataset":{"type":"toy20"},"steps":50,"optimizer":{"type":"sgd"},"split":{"by":"class"}}"#)),
+              case .object(let optimizer)? = t["optimizer"], case .object(let split)? = t["split"] else { Issue.record("echo is not an object"); return }
+        #expect(t["eval_every"] == .number(5) && optimizer["learning_rate"] == .number(1e-2) && split["test_fraction"] == .number(0.5))
+        #expect(optimizer["beta1"] == nil && optimizer["momentum"] == .number(0.9))
+    }
+
+    @Test func everyDatasetTypeEchoesItsOwnFields() throws {
+        let specs = [
+            #"{"type":"digits"}"#, #"{"type":"blobs","classes":3}"#, #"{"type":"toy5","seed":4}"#, #"{"type":"toy20"}"#,
+            #"{"type":"npy","features":"x.npy","labels":"y.npy"}"#, #"{"type":"csv","path":"d.csv","label_column":"label","header":true}"#,
+        ]
+        var seen = Set<String>()
+        for d in specs {
+            let echo = try roundTrip(#"{"kind":"analyze","dataset":\#(d)}"#)
+            guard case .object(let o) = echo, case .object(let dataset)? = o["dataset"] else { Issue.record("no dataset echoed"); continue }
+            seen.formUnion(dataset.keys)
+        }
+        #expect(seen == Set(DatasetSpec.schema.fields.map(\.path)))
+    }
+
+    @Test func aFieldWhereItDoesNotApplySaysWhereItDoes() {
+        let cases = [
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"type":"sgd","beta1":0.8}}"#, "spec.optimizer.beta1: only applies to optimizer type adam"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"schedule":{"type":"cosine","step_size":3}}}"#,
+             "spec.optimizer.schedule.step_size: only applies to schedule type step"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"optimizer":{"schedule":{"type":"step"}}}"#, "spec.optimizer.schedule.step_size: is required"),
+            (#"{"kind":"analyze","dataset":{"type":"toy5","classes":3}}"#, "spec.dataset.classes: only applies to dataset type blobs"),
+            (#"{"kind":"analyze","dataset":{"type":"digits","seed":3}}"#, "spec.dataset.seed: only applies to dataset types blobs, toy5, toy20"),
+            (#"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy"}}"#, "spec.dataset.labels: is required"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"model":"wide"}"#, "spec.model: must be an object, got a string"),
+        ]
+        for (spec, message) in cases { #expect(specError(spec) == message) }
     }
 }

@@ -1,0 +1,40 @@
+// Fields every job kind has: `kind`, `name`, `queue` and `dataset`, declared once for all of them.
+import Datasets
+
+extension FieldType where Value == String {
+    /// A job's `name`: a short label for lists, reports and webhooks (at most `SpecLimits.maxNameLength`
+    /// characters, no control characters, so one name cannot make every page and webhook body huge).
+    static var jobName: FieldType<String> {
+        FieldType<String>.string.checked { name, at in
+            if name.count > SpecLimits.maxNameLength {
+                throw SpecError(path: at, "is \(name.count) characters long; a job name has at most \(SpecLimits.maxNameLength)")
+            }
+            if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                throw SpecError(path: at, "contains a control character (newline, tab, ...); use a one-line name")
+            }
+        }
+    }
+
+    /// The `queue` a job goes to (the same rule as the database's check constraint).
+    static var queueName: FieldType<String> {
+        FieldType<String>.string.checked { queue, at in
+            guard SpecLimits.isQueueName(queue) else {
+                throw SpecError(path: at, "'\(queue)' is not a queue name; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit")
+            }
+        }
+    }
+}
+
+extension FieldType where Value == DatasetSource {
+    /// The `dataset` object, read and echoed by `DatasetSpec.schema`.
+    static var dataset: FieldType<DatasetSource> {
+        FieldType(text: "object", read: { v, at in try DatasetSpec.parse(try SpecReader(v, path: at)) }, write: DatasetSpec.json)
+    }
+}
+
+extension SpecField {
+    /// `kind`: read by `JobSpec` before the kind's schema, echoed as `kind`.
+    static func kind(_ kind: String, type: String, _ meaning: String) -> SpecField {
+        .custom("kind", type: type, default: "—", meaning, decode: { _, _, _ in }, encode: { _ in .string(kind) })
+    }
+}

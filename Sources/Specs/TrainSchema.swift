@@ -1,0 +1,152 @@
+// Every field of the `train` spec, declared once: the parser, the normalised echo, `run --help` and
+// the README's train table come from this list (README order).
+import Datasets
+import Trainer
+
+/// `split.by` names.
+public enum SplitBy: String, CaseIterable, Sendable {
+    case instance
+    case `class`
+}
+
+/// `optimizer.schedule.type` names.
+public enum ScheduleType: String, CaseIterable, Sendable {
+    case constant, cosine, step
+}
+
+extension TrainSpec {
+    /// `split.by` and `split.test_fraction`, kept in `split`.
+    var splitBy: SplitBy {
+        get { if case .byClass = split { return .class } else { return .instance } }
+        set { split = newValue == .class ? .byClass(testFraction: testFraction) : .byInstance(testFraction: testFraction) }
+    }
+
+    var testFraction: Double {
+        get { switch split { case .byInstance(let f), .byClass(let f): return f } }
+        set { split = splitBy == .class ? .byClass(testFraction: newValue) : .byInstance(testFraction: newValue) }
+    }
+}
+
+extension OptimizerConfig {
+    /// The schedule's fields, kept in `schedule`.
+    var scheduleType: ScheduleType {
+        get {
+            switch schedule {
+            case .constant: return .constant
+            case .cosine: return .cosine
+            case .step: return .step
+            }
+        }
+        set {
+            switch newValue {
+            case .constant: schedule = .constant
+            case .cosine: schedule = .cosine(minimum: 0)
+            case .step: schedule = .step(every: 1, gamma: 0.1)
+            }
+        }
+    }
+
+    var minimumLearningRate: Double {
+        get { if case .cosine(let m) = schedule { return m } else { return 0 } }
+        set { schedule = .cosine(minimum: newValue) }
+    }
+
+    var stepSize: Int {
+        get { if case .step(let every, _) = schedule { return every } else { return 1 } }
+        set { schedule = .step(every: newValue, gamma: gamma) }
+    }
+
+    var gamma: Double {
+        get { if case .step(_, let g) = schedule { return g } else { return 0.1 } }
+        set { schedule = .step(every: stepSize, gamma: newValue) }
+    }
+}
+
+extension TrainSpec {
+    private static func optimizer(_ kind: OptimizerKind) -> FieldCondition<TrainSpec> {
+        FieldCondition("only applies to optimizer type \(kind.rawValue)") { $0.training.optimizer.kind == kind }
+    }
+
+    private static func schedule(_ type: ScheduleType) -> FieldCondition<TrainSpec> {
+        FieldCondition("only applies to schedule type \(type.rawValue)") { $0.training.optimizer.scheduleType == type }
+    }
+
+    /// The train spec's fields.
+    public static let schema = SpecSchema<TrainSpec>([
+        .kind("train", type: "`\"train\"` \\| `\"analyze\"` \\| `\"sweep\"`", "job kind; the analyze and sweep fields are listed below"),
+        .field("name", .jobName, \.name, default: .absent("none"), "label echoed in the result (at most 200 characters, one line)"),
+        .field("queue", .queueName, \.queue, default: .absent("`default`"),
+               "the queue the job goes to when enqueued (1–63 of `a-z 0-9 _ . -`); workers serve `--queues`"),
+        .field("seed", .seed, \.training.seed, default: .value(0), "seeds the split, initialisation, sampling and the random miner"),
+        .field("dataset", .dataset, \.dataset, default: .required, "see below"),
+        .field("split.by", .choice(what: "split"), \.splitBy, default: .value(.instance),
+               "`instance`: stratified, about `test_fraction` of every class held out (at least 2 training samples stay in each class). `class`: whole classes held out, the zero-shot retrieval protocol (needs ≥ 4 classes; at least 2 on each side)"),
+        .field("split.test_fraction", .number(.open(0, 1)), \.testFraction,
+               default: .computed("0.3 (`instance`), 0.5 (`class`)") { $0.splitBy == .instance ? 0.3 : 0.5 },
+               "the test split may have at most 20,000 rows: evaluation is exact and holds its N × N distance matrix"),
+        .field("standardize", .bool, \.standardize, default: .value(true),
+               "per-feature mean/std of the **training** split applied to both splits; a constant feature is only centred"),
+        .field("model.hidden", .integers(1...65536, count: 0...16), \.training.model.hidden, default: .value([256, 256]), "hidden layer widths (ReLU)"),
+        .field("model.embedding_dim", .integer(1...4096), \.training.model.embeddingDim, default: .value(64),
+               "embedding dimension n (the whole model may have at most 10⁸ parameters)"),
+        .field("model.normalize", .bool, \.training.model.normalize, default: .value(true), "L2-normalise the output (embeddings on the unit sphere)"),
+        .field("loss.type", .choice(what: "loss"), \.training.loss.kind, default: .value(.hinge), "`[d⁺ − d⁻ + α]₊` or `softplus(d⁺ − d⁻ + α)`"),
+        .field("loss.margin", .number(.atLeast(0)), \.training.loss.margin, default: .value(0.2), "α"),
+        .field("loss.distance", .choice(what: "distance"), \.training.loss.distance, default: .value(.euclidean),
+               "‖a−b‖ (gradient of √ at 0 taken as 0) or ‖a−b‖²"),
+        .field("miner", FieldType<Miner>.choice(what: "miner").documented("see Miners"), \.training.miner, default: .value(.batchHard),
+               "which triplets of a batch the loss sees"),
+        .field("sampler.classes_per_batch", FieldType<Int>.integer(2...Int.max).documented("≥ 2, ≤ training classes"), \.training.classesPerBatch,
+               default: .value(8), "P"),
+        .field("sampler.samples_per_class", .integer(2...Int.max), \.training.samplesPerClass, default: .value(16),
+               "K; P × K ≤ 4096 (≤ 256 for `batch-all`, which mines up to B³ triplets)"),
+        .field("optimizer.type", .choice(what: "optimizer"), \.training.optimizer.kind, default: .value(.adam),
+               "Adam as `torch.optim.Adam`; SGD with heavy-ball momentum as `torch.optim.SGD`"),
+        .field("optimizer.learning_rate", .number(.openClosed(0, 10)), \.training.optimizer.learningRate,
+               default: .computed("1e-3 (adam), 1e-2 (sgd)") { $0.training.optimizer.kind == .adam ? 1e-3 : 1e-2 }, ""),
+        .field("optimizer.weight_decay", .number(.closed(0, 1)), \.training.optimizer.weightDecay, default: .value(0),
+               "L2 penalty added to the gradient (coupled, as PyTorch)"),
+        .field("optimizer.beta1", .number(.closedOpen(0, 1)), \.training.optimizer.beta1, default: .value(0.9), when: optimizer(.adam), "Adam only"),
+        .field("optimizer.beta2", .number(.closedOpen(0, 1)), \.training.optimizer.beta2, default: .value(0.999), when: optimizer(.adam), "Adam only"),
+        .field("optimizer.epsilon", .number(.openClosed(0, 1)), \.training.optimizer.epsilon, default: .value(1e-8), when: optimizer(.adam), "Adam only"),
+        .field("optimizer.momentum", .number(.closedOpen(0, 1)), \.training.optimizer.momentum, default: .value(0.9), when: optimizer(.sgd), "SGD only"),
+        .field("optimizer.schedule.type", .choice(what: "schedule"), \.training.optimizer.scheduleType, default: .value(.constant),
+               "learning-rate schedule"),
+        .field("optimizer.schedule.min_learning_rate", .number(.closed(0, 10)), \.training.optimizer.minimumLearningRate, default: .value(0),
+               when: schedule(.cosine), "`cosine`: half-cosine from `learning_rate` to this at the last step (at most `learning_rate`)"),
+        .field("optimizer.schedule.step_size", .integer(1...Int.max), \.training.optimizer.stepSize, default: .required, when: schedule(.step),
+               "`step`: multiply by `gamma` every `step_size` steps"),
+        .field("optimizer.schedule.gamma", .number(.openClosed(0, 1)), \.training.optimizer.gamma, default: .value(0.1), when: schedule(.step),
+               "`step`: the factor"),
+        .field("steps", FieldType<Int>.integer(1...100_000_000).documented("1…10⁸"), \.training.steps, default: .value(2000), "training steps"),
+        .field("eval_every", .integer(1...Int.max), \.training.evalEvery, default: .computed("steps/10") { max(1, $0.training.steps / 10) },
+               "evaluation interval; step 0 and the last step are always evaluated"),
+        .field("checkpoint_every", .integer(0...Int.max), \.checkpointEvery, default: .value(0), "write a checkpoint every N steps (0: never)"),
+        .field("blas_threads", .integer(1...256), \.blasThreads, default: .value(1),
+               "OpenBLAS threads for this job (set explicitly; OpenBLAS's default is one per core)"),
+        .field("estimators.enabled", .bool, \.training.estimators.enabled, default: .value(true), "compute the estimator block at every evaluation"),
+        .field("estimators.probe_size", .integer(3...2000), \.training.estimators.probeSize, default: .value(256),
+               "points of the evaluation set analysed: a seeded stratified probe, fixed for the run (a smaller evaluation set is analysed whole)"),
+        .field("estimators.iterations", .integer(0...100_000), \.training.estimators.iterations, default: .value(150),
+               "f* descent iterations per start at every evaluation but the last (0: chosen by size)"),
+        .field("estimators.final_iterations", .integer(0...100_000), \.training.estimators.finalIterations, default: .value(600),
+               "the same at the last evaluation, whose brackets the result, report and artifacts keep (on the reference run: d_iso ratio 1.02, d_haus 1.20)"),
+        .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
+               "end the run at the first evaluation whose verdict is collapsed, as **succeeded** with verdict `collapsed` and `stopped_on_collapse_at` in the result (through the worker, `collapse.detected` is recorded first)"),
+    ], checks: [
+        { spec, at in
+            let (p, k) = (spec.training.classesPerBatch, spec.training.samplesPerClass)
+            let limit = spec.training.miner == .batchAll ? maxBatchAll : maxBatch
+            if p > limit || k > limit || p * k > limit {
+                throw SpecError(path: "\(at).sampler", "classes_per_batch × samples_per_class = \(p * k) exceeds \(limit)" +
+                                (spec.training.miner == .batchAll ? " (batch-all mines up to B³ triplets per batch)" : ""))
+            }
+        },
+        { spec, at in
+            let o = spec.training.optimizer
+            if case .cosine(let minimum) = o.schedule, minimum > o.learningRate {
+                throw SpecError(path: "\(at).optimizer.schedule.min_learning_rate", "must not exceed learning_rate \(o.learningRate)")
+            }
+        },
+    ])
+}
