@@ -35,7 +35,8 @@ let package = Package(
             name: "Migrations", path: "sql",
             resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
                         .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql"),
-                        .embedInCode("006_webhook_trigger_filter.sql"), .embedInCode("007_queues_and_workers.sql")]
+                        .embedInCode("006_webhook_trigger_filter.sql"), .embedInCode("007_queues_and_workers.sql"),
+                        .embedInCode("008_inputs_and_series.sql")]
         ),
         // The libpq connection owner, its errors and the migrator.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Migrations"]),
@@ -70,7 +71,7 @@ let package = Package(
         .target(
             name: "Templates", path: "templates",
             resources: [.embedInCode("style.mustache"), .embedInCode("job.mustache"), .embedInCode("sweep.mustache"),
-                        .embedInCode("index.mustache")]
+                        .embedInCode("index.mustache"), .embedInCode("series.mustache")]
         ),
         // Static HTML/SVG reports: charts drawn here, pages rendered from the templates with swift-mustache.
         .target(

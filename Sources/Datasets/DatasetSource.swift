@@ -1,7 +1,7 @@
 // Where a job's labelled points come from, and how to load them.
 import Linalg
 
-/// The data a job reads: a builtin or a file under the data root.
+/// The data a job reads: a builtin, a file under the data root or an input stored in the database.
 public enum DatasetSource: Sendable, Equatable {
     case digits
     case blobs(BlobsParameters)
@@ -11,9 +11,20 @@ public enum DatasetSource: Sendable, Equatable {
     case npy(features: String, labels: String)
     /// A CSV file (optionally .gz) relative to the data root.
     case csv(path: String, labelColumn: LabelColumn, header: Bool)
+    /// Features and labels NPY arrays stored in the database, named by their SHA-256.
+    case stored(features: String, labels: String)
+    /// A CSV input stored in the database, named by its SHA-256.
+    case storedCSV(input: String, labelColumn: LabelColumn, header: Bool)
 
     /// Loads and validates the points (finite, labels match rows, ≥ 2 classes, ≥ 2 samples a class).
-    public func load(dataRoot: DataRoot, field: String = "dataset") throws -> LabeledData {
+    /// Stored inputs are read through `inputs` (nil: there is no database here, and they are an error).
+    public func load(dataRoot: DataRoot, inputs: (any StoredInputs)? = nil, field: String = "dataset") throws -> LabeledData {
+        func stored(_ sha256: String, _ sub: String) throws -> [UInt8] {
+            guard let inputs else {
+                throw DatasetError(field: "\(field).\(sub)", "names a stored input, which only the worker reads (from the database); enqueue the job or use isomine submit")
+            }
+            return try inputs.bytes(sha256: sha256, field: "\(field).\(sub)")
+        }
         let data: LabeledData
         switch self {
         case .digits: data = try BuiltinDatasets.digits()
@@ -32,6 +43,13 @@ public enum DatasetSource: Sendable, Equatable {
             let bytes = try DataRoot.read(f, field: "\(field).path")
             if bytes.isEmpty { throw DatasetError(field: "\(field).path", "'\(path)' is an empty file") }
             data = try CSVLoader.parse(bytes, name: path, labelColumn: labelColumn, header: header, field: field)
+        case .stored(let features, let labels):
+            data = try NPYLoader.load(features: try stored(features, "features"), labels: try stored(labels, "labels"),
+                                      name: "stored:" + features.prefix(12), featuresField: "\(field).features", labelsField: "\(field).labels")
+        case .storedCSV(let input, let labelColumn, let header):
+            let bytes = try stored(input, "input")
+            if bytes.isEmpty { throw DatasetError(field: "\(field).input", "the stored input is empty") }
+            data = try CSVLoader.parse(bytes, name: "stored:" + input.prefix(12), labelColumn: labelColumn, header: header, field: field)
         }
         try data.validate(field: field)
         return data

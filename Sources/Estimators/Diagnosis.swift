@@ -20,6 +20,8 @@ public enum SpreadReference: String, Sendable, Codable {
     case stepZero = "step_0"
     /// L2-normalised embeddings (every norm equal to r within 1e-5): √2·r, the distance of two orthogonal points of the sphere.
     case sphere
+    /// A series step's baseline: the same probe's mean pairwise distance at the series' baseline step.
+    case seriesBaseline = "series_baseline"
     /// The analyze job's `reference_scale`.
     case stated
     /// None available (unnormalised embeddings in an analyze job without `reference_scale`): the spread is not judged.
@@ -119,6 +121,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         let referenceText: String
         switch x.reference {
         case .stepZero: referenceText = "its value at step 0"
+        case .seriesBaseline: referenceText = "its value at the series' baseline step"
         case .sphere: referenceText = "√2 × the common norm (the embeddings are L2-normalised: the sphere is the reference)"
         case .stated: referenceText = "the stated reference_scale"
         case .none: referenceText = "nothing"

@@ -39,6 +39,24 @@ public struct AnalyzeResult: Sendable, Codable, Equatable {
     public var verdict: Verdict
     /// Names of the artifacts saved with the result (NumPy arrays: the analysed points, f*).
     public var artifacts: [String]?
+    /// For a series step: the series, this step and the baseline step its spread was judged against.
+    public var series: SeriesStepInfo?
+}
+
+/// Where an analysis sits in its series.
+public struct SeriesStepInfo: Sendable, Codable, Equatable {
+    public var name: String
+    public var step: Int
+    /// The step whose probe spread was the reference (nil when `reference_scale` was given instead).
+    public var baselineStep: Int?
+    /// That step's mean pairwise distance on the probe.
+    public var baselineSpread: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case name, step
+        case baselineStep = "baseline_step"
+        case baselineSpread = "baseline_spread"
+    }
 }
 
 /// Wall-clock time of an analysis (the only non-deterministic part).

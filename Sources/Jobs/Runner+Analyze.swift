@@ -14,7 +14,7 @@ extension Runner {
     public func prepare(_ spec: AnalyzeSpec) throws -> LabeledData {
         let data: LabeledData
         do {
-            data = try spec.dataset.load(dataRoot: dataRoot, field: "spec.dataset")
+            data = try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset")
         } catch let e as DatasetError {
             throw SpecError(path: e.field ?? "spec.dataset", e.message)
         }
@@ -30,8 +30,9 @@ extension Runner {
         BLASThreads.set(spec.blasThreads)
         let data = try prepare(spec)
         let points = data.features.converted(to: Double.self)
+        let (reference, seriesInfo) = try seriesReference(spec, points: points, labels: data.labels)
         let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
-                                       referenceScale: spec.referenceScale, referenceKind: .stated)
+                                       referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated)
         let report: EstimatorReport
         let kept: FStarPoints
         do {
@@ -58,7 +59,46 @@ extension Runner {
         let result = AnalyzeResult(
             spec: spec.json, dataset: summary,
             final: AnalysisRecord(eval: eval, losses: losses, estimators: report, diagnosis: diagnosis, verdict: diagnosis.verdict),
-            timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict)
+            timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict, series: seriesInfo)
         return (result, kept)
+    }
+
+    /// The spread reference of an analysis: `reference_scale` when given; for a series step, the mean
+    /// pairwise distance of the same probe at the series' baseline step (the probe is drawn by the
+    /// same seed and size from the baseline's points, so a series of one test set compares like with like).
+    func seriesReference(_ spec: AnalyzeSpec, points: Matrix<Double>, labels: [Int])
+        throws -> (reference: (scale: Double, kind: SpreadReference)?, info: SeriesStepInfo?) {
+        if let scale = spec.referenceScale {
+            return ((scale, .stated), spec.series.map { SeriesStepInfo(name: $0, step: spec.step ?? 0) })
+        }
+        guard let series = spec.series, let step = spec.step else { return (nil, nil) }
+        guard let baselines else {
+            throw SpecError(path: "spec.series", "a series step is judged against its series' baseline, which the worker reads from the database; enqueue it (isomine submit) or give reference_scale")
+        }
+        guard let baseline = try baselines.baseline(of: series, named: spec.baselineStep) else {
+            throw SpecError(path: spec.baselineStep == nil ? "spec.series" : "spec.baseline_step",
+                            "the baseline step \(spec.baselineStep.map(String.init) ?? "") of series '\(series)' was not submitted")
+        }
+        func probeSpread(_ x: Matrix<Double>, _ y: [Int]) -> Double {
+            // The rows the estimators analyse (EstimatorReport: the whole set up to maxExactPoints, else the probe).
+            let rows = x.rows <= EstimatorOptions().maxExactPoints ? Array(0..<x.rows)
+                : stratifiedSample(labels: y, size: spec.probeSize, seed: spec.seed)
+            let probe = x.rows(rows)
+            return CollapseMetrics(probe, squaredDistances: exactPairwiseSquaredDistances(probe)).meanPairwiseDistance
+        }
+        let spread: Double
+        if baseline.step == step {
+            spread = probeSpread(points, labels)
+        } else {
+            let other: LabeledData
+            do {
+                other = try baseline.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "baseline step \(baseline.step)'s dataset")
+            } catch let e as DatasetError {
+                throw SpecError(path: "spec.series", "the baseline step \(baseline.step) of series '\(series)' cannot be read: \(e.message)")
+            }
+            spread = probeSpread(other.features.converted(to: Double.self), other.labels)
+        }
+        let info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: spread)
+        return (spread > 0 && spread.isFinite ? (spread, .seriesBaseline) : nil, info)
     }
 }

@@ -32,25 +32,38 @@ public struct PreparedTraining: Sendable {
     public var summary: DatasetSummary
 }
 
+/// The baselines of series (the worker reads them from the database).
+public protocol SeriesBaselines: Sendable {
+    /// The step a series' spread is judged against (`named`, else the series' recorded baseline) and that
+    /// step's dataset; nil when no job of the series has that step.
+    func baseline(of series: String, named: Int?) throws -> (step: Int, dataset: DatasetSource)?
+}
+
 /// Runs jobs. Stateless apart from where it reads data and where it logs.
 public struct Runner: Sendable {
     public let dataRoot: DataRoot
     public let logger: Logger
+    /// Inputs stored in the database and series baselines (nil for `isomine run`: no database).
+    public var inputs: (any StoredInputs)?
+    public var baselines: (any SeriesBaselines)?
 
     /// Largest model accepted (400 MB of Float32 parameters, as much again for each Adam moment).
     public static let maxParameters = 100_000_000
     /// Largest test split: evaluation computes its full N × N distance matrix.
     public static let maxEvaluationRows = 20_000
 
-    public init(dataRoot: DataRoot = .fromEnvironment(), logger: Logger = Logger(label: "isomine.runner")) {
+    public init(dataRoot: DataRoot = .fromEnvironment(), logger: Logger = Logger(label: "isomine.runner"),
+                inputs: (any StoredInputs)? = nil, baselines: (any SeriesBaselines)? = nil) {
         self.dataRoot = dataRoot
         self.logger = logger
+        self.inputs = inputs
+        self.baselines = baselines
     }
 
     /// Loads, checks, splits and standardises the data of a train spec. Data problems become `SpecError`s.
     public func prepare(_ spec: TrainSpec) throws -> PreparedTraining {
         do {
-            let data = try spec.dataset.load(dataRoot: dataRoot, field: "spec.dataset")
+            let data = try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset")
             var rng = SeededRNG(seed: spec.training.seed, stream: 0x5117)
             var split = try spec.split.apply(to: data, rng: &rng, field: "spec.split")
             if spec.standardize {

@@ -126,15 +126,35 @@ public final class StoreSink: ResultSink {
             values += [("l_hard", e.lHard), ("d_iso_lower", e.dIso.lower), ("d_iso_upper", e.dIso.upper),
                        ("d_haus_lower", e.dHaus.lower), ("d_haus_upper", e.dHaus.upper)]
         }
+        try writeMetrics(values, step: record.step)
+    }
+
+    /// Upserts one metric row per finite value at `step`, fenced by the lease.
+    func writeMetrics(_ values: [(String, Double)], step: Int) throws {
         for (name, value) in values where value.isFinite {
             try fenced("""
                 INSERT INTO isomine.metrics (job_id, name, step, value) SELECT id, $4, $5::integer, $6::double precision FROM lease
                 ON CONFLICT (job_id, name, step) DO UPDATE SET value = excluded.value
-                """, [name, String(record.step), String(value)])
+                """, [name, String(step), String(value)])
         }
     }
 
-    public func finish(_ result: JobResult) throws { self.result = result }
+    /// Keeps the result (the worker writes it with the job's end); an analysis also writes its figures as
+    /// metric rows, at its series step (0 outside a series), so a series reads like a train run's evaluations.
+    public func finish(_ result: JobResult) throws {
+        self.result = result
+        guard case .analyze(let a) = result else { return }
+        let e = a.final.estimators
+        var values: [(String, Double)] = [
+            ("precision_at_1", a.final.eval.precisionAt1), ("r_precision", a.final.eval.rPrecision), ("map_at_r", a.final.eval.mapAtR),
+            ("l_hard", e.lHard), ("d_iso_lower", e.dIso.lower), ("d_iso_upper", e.dIso.upper),
+            ("d_haus_lower", e.dHaus.lower), ("d_haus_upper", e.dHaus.upper), ("effective_rank", e.collapse.effectiveRank),
+            ("near_duplicate_fraction", e.collapse.nearDuplicateFraction),
+            ("loss_batch_hard", a.final.losses.batchHard), ("loss_semi_hard", a.final.losses.semiHard),
+        ]
+        if let ratio = e.collapse.meanRatio { values.append(("relative_spread", ratio)) }
+        try writeMetrics(values, step: a.series?.step ?? 0)
+    }
 
     /// One `isomine.artifacts` row per name (upserted: a retried job replaces its earlier artifacts).
     public func saveArtifact(_ name: String, _ bytes: [UInt8]) throws {

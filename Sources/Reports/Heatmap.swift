@@ -35,7 +35,7 @@ public struct Heatmap: Sendable {
         let left = 120.0, top = 70.0, cellW = min(90, 500 / Double(max(columns.count, 1))), cellH = 34.0
         let width = left + cellW * Double(columns.count) + 20, height = top + cellH * Double(rows.count) + 44
         var s = """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(id)-title" class="chart heatmap" font-family="system-ui, sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(id)-title" class="chart heatmap" font-family="system-ui, sans-serif" font-size="13">
         <title id="\(id)-title">\(escapeXML(title))</title>
         <rect x="0" y="0" width="\(fmt(width))" height="\(fmt(height))" fill="#ffffff"/>
         <text x="8" y="20" font-size="14" font-weight="600" fill="#222">\(escapeXML(title))</text>

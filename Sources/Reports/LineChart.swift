@@ -43,8 +43,13 @@ public struct LineChart: Sendable {
     public var bands: [Band] = []
     /// Fixed y range (e.g. 0…1 for retrieval metrics); nil fits the data.
     public var yRange: ClosedRange<Double>?
+    /// Vertical lines at these x values (e.g. the first collapsed step), labelled at the top.
+    public var markers: [(x: Double, label: String)]
+    /// Horizontal reference lines at these y values (e.g. the margin α), labelled at the right.
+    public var levels: [(y: Double, label: String)]
 
-    public init(id: String, title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil) {
+    public init(id: String, title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil,
+                markers: [(x: Double, label: String)] = [], levels: [(y: Double, label: String)] = []) {
         self.id = id
         self.title = title
         self.xLabel = xLabel
@@ -52,11 +57,13 @@ public struct LineChart: Sendable {
         self.series = series
         self.bands = bands
         self.yRange = yRange
+        self.markers = markers
+        self.levels = levels
     }
 
     public var svg: String {
         let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x)
-        let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper }
+        let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper } + levels.map(\.y)
         var xr = paddedRange(xs)
         if let lo = xs.min(), let hi = xs.max(), hi > lo { xr = lo...hi }
         let frame = Frame(x: xr, y: yRange ?? paddedRange(ys, includeZero: (ys.min() ?? 0) >= 0))
@@ -75,6 +82,18 @@ public struct LineChart: Sendable {
                     s += "<circle cx=\"\(fmt(frame.px(p.x)))\" cy=\"\(fmt(frame.py(p.y)))\" r=\"2.5\" fill=\"\(line.colour)\"/>\n"
                 }
             }
+        }
+        for level in levels where frame.y.contains(level.y) {
+            let y = frame.py(level.y)
+            s += "<line x1=\"\(fmt(Frame.left))\" y1=\"\(fmt(y))\" x2=\"\(fmt(Frame.width - Frame.right))\" y2=\"\(fmt(y))\" stroke=\"#555\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>\n"
+            s += "<text x=\"\(fmt(Frame.width - Frame.right - 4))\" y=\"\(fmt(y - 4))\" text-anchor=\"end\" fill=\"#555\">\(escapeXML(level.label))</text>\n"
+        }
+        for marker in markers where frame.x.contains(marker.x) {
+            let x = frame.px(marker.x)
+            s += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(Frame.top))\" x2=\"\(fmt(x))\" y2=\"\(fmt(Frame.height - Frame.bottom))\" stroke=\"#CC3311\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n"
+            // Labelled on the side with room: right of the line in the left half, left of it in the right half.
+            let left = x > Frame.left + frame.plotWidth / 2
+            s += "<text x=\"\(fmt(left ? x - 4 : x + 4))\" y=\"\(fmt(Frame.height - Frame.bottom - 6))\" text-anchor=\"\(left ? "end" : "start")\" fill=\"#CC3311\">\(escapeXML(marker.label))</text>\n"
         }
         s += frame.legend(bands.map { ($0.name, $0.colour, false) } + series.map { ($0.name, $0.colour, $0.dashed) })
         return s + "</svg>\n"

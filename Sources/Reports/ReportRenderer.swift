@@ -56,6 +56,11 @@ public struct ReportRenderer: Sendable {
         try render(try SweepReport(doc: doc, indexLink: indexLink, runLink: runLink).context(), "sweep")
     }
 
+    /// The page of a series of analyze jobs.
+    public func seriesPage(_ page: SeriesPage) throws -> String {
+        try render(page.context(), "series")
+    }
+
     /// The list of all jobs, newest first.
     public func indexPage(_ entries: [IndexEntry]) throws -> String {
         let jobs: [[String: Any]] = entries.sorted { $0.id > $1.id }.map { e in

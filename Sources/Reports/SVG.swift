@@ -83,7 +83,7 @@ struct Frame {
     /// `<svg>` opening tag with an accessible title.
     static func open(title: String, id: String) -> String {
         """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(id)-title" class="chart" font-family="system-ui, sans-serif" font-size="12">
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(id)-title" class="chart" font-family="system-ui, sans-serif" font-size="13">
         <title id="\(id)-title">\(escapeXML(title))</title>
         <rect x="0" y="0" width="\(fmt(width))" height="\(fmt(height))" fill="#ffffff"/>
         <text x="\(fmt(left))" y="20" font-size="14" font-weight="600" fill="#222">\(escapeXML(title))</text>
@@ -111,8 +111,8 @@ struct Frame {
     /// A legend in the top-right corner of the plot: coloured swatches and names.
     func legend(_ entries: [(name: String, colour: String, dashed: Bool)]) -> String {
         guard !entries.isEmpty else { return "" }
-        let rowHeight = 16.0
-        let width = min(300, 30 + Double(entries.map(\.name.count).max() ?? 0) * 6.6)
+        let rowHeight = 17.0
+        let width = min(300, 30 + Double(entries.map(\.name.count).max() ?? 0) * 7.2)
         let x0 = Frame.width - Frame.right - width - 6, y0 = Frame.top + 6
         var s = "<g class=\"legend\"><rect x=\"\(fmt(x0))\" y=\"\(fmt(y0))\" width=\"\(fmt(width))\" height=\"\(fmt(rowHeight * Double(entries.count) + 6))\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
         for (i, e) in entries.enumerated() {

@@ -18,6 +18,11 @@ public struct AnalyzeSpec: Sendable, Equatable {
     /// Scale of the collapse ratios (nil: √2 × the RMS norm).
     public var referenceScale: Double?
     public var blasThreads: Int
+    /// The series this analysis is a step of (checkpoints of one training run), its step, and the step
+    /// whose spread is the reference (nil: the series' baseline, its first submitted step).
+    public var series: String?
+    public var step: Int?
+    public var baselineStep: Int?
 
     static func parse(_ r: SpecReader) throws -> AnalyzeSpec {
         var spec = AnalyzeSpec(dataset: .digits, margin: 0.2, probeSize: 2000, iterations: 0, seed: 0, referenceScale: nil, blasThreads: 1)
@@ -44,5 +49,14 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("reference_scale", .number(.greaterThan(0)), \.referenceScale, default: .absent("none"),
                "the distance the spread is judged against; without it, L2-normalised embeddings are judged against the sphere (√2 × their norm) and other embeddings' spread is not judged (see *Collapse signal and verdict*)"),
         .field("blas_threads", .integer(1...256), \.blasThreads, default: .value(1), ""),
+        .field("series", .seriesName, \.series, default: .absent("none"),
+               "makes the job a step of this series (1–100 of `A-Z a-z 0-9 _ . -`): checkpoints of one training run, shown together with their trend (`isomine series`)"),
+        .field("step", FieldType<Int>.integer(0...Int(Int32.max)).documented("0…2³¹−1"), \.step, default: .required, when: inSeries,
+               "the step (epoch or iteration) of this checkpoint; each step is submitted once per series"),
+        .field("baseline_step", FieldType<Int>.integer(0...Int(Int32.max)).documented("0…2³¹−1"), \.baselineStep,
+               default: .absent("the series' first step"), when: inSeries,
+               "names the series' baseline, whose spread is the reference of the relative spread (unless `reference_scale` is given)"),
     ])
+
+    private static let inSeries = FieldCondition<AnalyzeSpec>("only applies to a series step (set series)") { $0.series != nil }
 }

@@ -25,6 +25,17 @@ extension FieldType where Value == String {
     }
 }
 
+extension FieldType where Value == String {
+    /// A series name: 1–100 of A-Z a-z 0-9 _ . - starting with a letter or digit (it appears in file names and pages).
+    static var seriesName: FieldType<String> {
+        FieldType<String>.string.checked { name, at in
+            guard SpecLimits.isSeriesName(name) else {
+                throw SpecError(path: at, "'\(name.prefix(100))' is not a series name; use 1 to 100 of A-Z, a-z, 0-9, _ . - starting with a letter or digit")
+            }
+        }
+    }
+}
+
 extension FieldType where Value == DatasetSource {
     /// The `dataset` object, read and echoed by `DatasetSpec.schema`.
     static var dataset: FieldType<DatasetSource> {

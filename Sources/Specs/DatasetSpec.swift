@@ -4,7 +4,8 @@ import Datasets
 
 /// The `dataset.type` names.
 public enum DatasetType: String, CaseIterable, Sendable {
-    case digits, blobs, toy5, toy20, npy, csv
+    case digits, blobs, toy5, toy20, npy, csv, stored
+    case storedCSV = "stored_csv"
 
     /// What the type holds (the README's dataset table).
     public var about: String {
@@ -16,6 +17,9 @@ public enum DatasetType: String, CaseIterable, Sendable {
         case .npy: return "NumPy files: features `(N, D)` float32 or float64, labels `(N,)` integers; little-endian, C order"
         case .csv:
             return "comma-separated numbers, optionally gzip-compressed (`.csv.gz`); `label_column` is an index (negative counts from the end) or, with `header: true`, a column name. Labels may be any text; features must be numbers"
+        case .stored:
+            return "NPY arrays uploaded into the database (`isomine submit`, `isomine.submit_embeddings`, `isomine.store_input`), named by the SHA-256 of their bytes: no file on the worker"
+        case .storedCSV: return "a CSV input uploaded into the database (`isomine.store_input(bytes, 'csv')`), read as `csv`"
         }
     }
 }
@@ -26,7 +30,7 @@ struct DatasetFields: Sendable {
     var classes = 10, perClass = 100, dim = 32
     var separation = 3.0
     var seed: UInt64 = 0
-    var features = "", labels = "", path = ""
+    var features = "", labels = "", path = "", input = ""
     var labelColumn = LabelColumn.index(-1)
     var header = false
 
@@ -41,6 +45,8 @@ struct DatasetFields: Sendable {
         case .toy20(let s): (type, seed) = (.toy20, s)
         case .npy(let f, let l): (type, features, labels) = (.npy, f, l)
         case .csv(let p, let c, let h): (type, path, labelColumn, header) = (.csv, p, c, h)
+        case .stored(let f, let l): (type, features, labels) = (.stored, f, l)
+        case .storedCSV(let i, let c, let h): (type, input, labelColumn, header) = (.storedCSV, i, c, h)
         }
     }
 
@@ -52,6 +58,8 @@ struct DatasetFields: Sendable {
         case .toy20: return .toy20(seed: seed)
         case .npy: return .npy(features: features, labels: labels)
         case .csv: return .csv(path: path, labelColumn: labelColumn, header: header)
+        case .stored: return .stored(features: features, labels: labels)
+        case .storedCSV: return .storedCSV(input: input, labelColumn: labelColumn, header: header)
         }
     }
 }
@@ -89,12 +97,21 @@ enum DatasetSpec {
         .field("dim", .integer(1...4096), \.dim, default: .value(32), when: only(.blobs), "dimension"),
         .field("separation", .number(.atLeast(0)), \.separation, default: .value(3), when: only(.blobs), "spread of the class centres"),
         .field("seed", .seed, \.seed, default: .value(0), when: only(.blobs, .toy5, .toy20), "seeds the generated points"),
-        .field("features", .string, \.features, default: .required, when: only(.npy), "features file under the data root"),
-        .field("labels", .string, \.labels, default: .required, when: only(.npy), "labels file under the data root"),
+        .field("features", .string, \.features, default: .required, when: only(.npy, .stored),
+               "features file under the data root (npy), or a stored input's SHA-256 (stored)"),
+        .field("labels", .string, \.labels, default: .required, when: only(.npy, .stored),
+               "labels file under the data root (npy), or a stored input's SHA-256 (stored)"),
         .field("path", .string, \.path, default: .required, when: only(.csv), "CSV file under the data root"),
-        .field("label_column", .labelColumn, \.labelColumn, default: .value(.index(-1)), when: only(.csv), "the labels' column"),
-        .field("header", .bool, \.header, default: .value(false), when: only(.csv), "whether the first line names the columns"),
+        .field("input", .string, \.input, default: .required, when: only(.storedCSV), "a stored CSV input's SHA-256"),
+        .field("label_column", .labelColumn, \.labelColumn, default: .value(.index(-1)), when: only(.csv, .storedCSV), "the labels' column"),
+        .field("header", .bool, \.header, default: .value(false), when: only(.csv, .storedCSV), "whether the first line names the columns"),
     ], checks: [{ d, at in
+        let names: [(String, String)] = d.type == .stored ? [("features", d.features), ("labels", d.labels)]
+            : d.type == .storedCSV ? [("input", d.input)] : []
+        for (key, value) in names where !isStoredInputName(value) {
+            throw SpecError(path: "\(at).\(key)", "'\(value.prefix(80))' is not a stored input's name (the SHA-256 of its bytes: 64 lowercase hex digits)")
+        }
+    }, { d, at in
         if d.type == .blobs, d.classes * d.perClass * d.dim > maxBlobValues {
             throw SpecError(path: "\(at)", "classes × per_class × dim = \(d.classes * d.perClass * d.dim) values exceeds the 50,000,000 limit")
         }

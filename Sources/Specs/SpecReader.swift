@@ -82,6 +82,15 @@ public enum SpecLimits {
     /// Longest job name (characters).
     public static let maxNameLength = 200
 
+    /// Whether `name` is a valid series name (the same rule as the database's check constraint).
+    public static func isSeriesName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        func ok(_ b: UInt8, first: Bool) -> Bool {
+            (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || (!first && (b == 95 || b == 46 || b == 45))
+        }
+        return (1...100).contains(bytes.count) && ok(bytes[0], first: true) && bytes.dropFirst().allSatisfy { ok($0, first: false) }
+    }
+
     /// Whether `name` is a valid queue name (the same rule as the database's check constraint).
     public static func isQueueName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)

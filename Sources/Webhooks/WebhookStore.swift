@@ -37,7 +37,11 @@ public enum WebhookStore {
     public static let eventTypes = [JobEventType.succeeded, .failed, .dead, .collapseDetected, .sweepFinished, .reportReady].map(\.rawValue)
 
     /// Registers an endpoint; returns its id.
-    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool) throws -> Int {
+    /// Body formats: `standard` (type, timestamp, summary, data) or `slack` ({"text": summary and link}); both signed.
+    public static let formats = ["standard", "slack"]
+
+    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool, format: String = "standard") throws -> Int {
+        guard formats.contains(format) else { throw WebhookError("--format: unknown body format '\(format)'; expected standard or slack") }
         guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://"), url.count > 8, !url.contains(" ") else {
             throw WebhookError("URL: must be an http:// or https:// address, got '\(url)'")
         }
@@ -47,9 +51,9 @@ public enum WebhookStore {
         }
         let list = try JSONValue.array(events.map { .string($0) }).compactText()
         return try db.execute("""
-            INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report)
-            VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean) RETURNING id
-            """, [url, list, secret.text, String(attachReport)]).int(0, "id") ?? 0
+            INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report, format)
+            VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean, $5) RETURNING id
+            """, [url, list, secret.text, String(attachReport), format]).int(0, "id") ?? 0
     }
 
     public static func list(_ db: PGConnection) throws -> [WebhookEndpoint] {

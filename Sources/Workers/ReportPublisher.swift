@@ -106,6 +106,24 @@ public struct ReportPublisher: Sendable {
         return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
     }
 
+    /// The public URL of a series' page.
+    public func seriesURL(_ name: String) -> String { publicBase + "/" + ReportPublisher.seriesPath(name) }
+
+    /// `series-NAME/index.html` (series names are 1–100 of A-Z a-z 0-9 _ . - starting with a letter or digit: safe in a path).
+    public static func seriesPath(_ name: String) -> String { "series-\(name)/index.html" }
+
+    /// Writes the page of a series from its steps' rows.
+    @discardableResult
+    public func publishSeries(_ db: PGConnection, name: String) throws -> String {
+        try checkOwnership(db)
+        guard let (summary, steps) = try SeriesStore.results(db, name: name) else { throw PGError("series '\(name)' does not exist") }
+        let page = SeriesPage(name: name, baselineStep: summary.baselineStep, steps: steps.map { s in
+            SeriesPageStep(step: s.step, jobID: s.jobID, state: s.state, result: s.result, lastError: s.lastError,
+                           link: "../" + ReportPublisher.relativePath(s.jobID))
+        }, indexLink: "../index.html")
+        return try root.write(try renderer.seriesPage(page), to: ReportPublisher.seriesPath(name))
+    }
+
     /// Re-renders a running train job's page from the evaluations so far (no report.ready event, no
     /// index rewrite: those come when the job ends).
     public func publishProgress(_ db: PGConnection, jobID id: Int, history: [JSONValue]) throws {

@@ -258,14 +258,26 @@ public final class Worker {
         }
     }
 
-    /// Writes the job's report; a report that cannot be written is logged, never fails the job.
+    /// Writes the job's report; a report that cannot be written is logged, never fails the job. A series
+    /// step also rewrites its series' page and then, if the series has collapsed, records collapse.detected
+    /// (once per series), so the event's link resolves when it is sent.
     func publishReport(_ id: Int) {
-        guard let reports else { return }
+        if let reports {
+            do {
+                let report = try reports.publish(db, jobID: id)
+                logger.info("report written", metadata: ["job": "\(id)", "path": "\(report.fullPath)"])
+            } catch {
+                logger.warning("report not written", metadata: ["job": "\(id)", "error": "\(error)"])
+            }
+        }
         do {
-            let report = try reports.publish(db, jobID: id)
-            logger.info("report written", metadata: ["job": "\(id)", "path": "\(report.fullPath)"])
+            guard let series = try SeriesStore.series(ofJob: id, db) else { return }
+            if let reports { try reports.publishSeries(db, name: series) }
+            if let announced = try SeriesStore.announceCollapse(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {
+                logger.info("series collapsed", metadata: ["series": "\(series)", "job": "\(announced)"])
+            }
         } catch {
-            logger.warning("report not written", metadata: ["job": "\(id)", "error": "\(error)"])
+            logger.warning("series page or collapse event not written", metadata: ["job": "\(id)", "error": "\(error)"])
         }
     }
 

@@ -14,6 +14,10 @@ enum CLIError {
     /// Exit code for a run that failed for another reason (I/O, divergence, a bad checkpoint).
     static let runFailed: Int32 = 1
 
+    /// SQLSTATEs of input refused by isomine's SQL functions: invalid_parameter_value, unique_violation
+    /// (a series step submitted twice), program_limit_exceeded (an upload over the cap).
+    static let inputErrorStates: Set<String> = ["22023", "23505", "54000"]
+
     /// Runs `body`; prints a failure as one line on stderr and exits with the matching code.
     static func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
@@ -23,6 +27,10 @@ enum CLIError {
         } catch let e where e is SpecError || e is DatasetError || e is WebhookError {
             // The input is wrong: the message already starts with the field path.
             printError("\(e)")
+            throw ExitCode(invalidSpec)
+        } catch let e as PGError where e.sqlstate.map(inputErrorStates.contains) == true {
+            // isomine's SQL functions refuse bad input with these states and a message that names the problem.
+            printError(e.message)
             throw ExitCode(invalidSpec)
         } catch {
             printError("error: \(error)")

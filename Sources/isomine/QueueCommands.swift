@@ -186,7 +186,8 @@ struct WorkerCommand: ParsableCommand {
                 options.jobMemoryBytes = memory
                 options.graceSeconds = graceSeconds
                 options.queues = queueNames
-                WorkerLoop.run(options: options, runner: Runner(logger: logger), logger: logger,
+                let inputs = DatabaseInputs(conninfo: ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "")
+                WorkerLoop.run(options: options, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
             }
         }
@@ -468,13 +469,15 @@ struct Webhooks: ParsableCommand {
         var secret: String?
         @Flag(help: "Also send the self-contained report HTML in report.ready payloads (data.report_html).")
         var attachReport = false
+        @Option(help: "Body format: standard ({type, timestamp, summary, data}) or slack ({\"text\": summary and report link}, for Slack-compatible incoming webhooks); both are signed.")
+        var format = "standard"
 
         func run() throws {
             try CLIError.reporting {
                 let key = try secret.map { try WebhookSecret($0) } ?? WebhookSecret.generate()
                 let names = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 let db = try PGConnection.fromEnvironment()
-                let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport)
+                let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport, format: format)
                 print("endpoint \(id)")
                 if secret == nil { print("secret \(key.text)  (store it: it is needed to verify signatures)") }
             }

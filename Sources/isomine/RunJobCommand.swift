@@ -42,11 +42,13 @@ struct RunJobCommand: ParsableCommand {
         let env = ProcessInfo.processInfo.environment
         let outcome: ExecutionOutcome
         do {
-            let db = try PGConnection(env["ISOMINE_JOB_DATABASE"] ?? env["DATABASE_URL"] ?? "")
+            let conninfo = env["ISOMINE_JOB_DATABASE"] ?? env["DATABASE_URL"] ?? ""
+            let db = try PGConnection(conninfo)
+            let inputs = DatabaseInputs(conninfo: conninfo)
             guard let claimed = try JobQueue.held(db, id: job, owner: owner, attempt: attempt) else {
                 Foundation.exit(ExecutionOutcome.recorded.rawValue)
             }
-            let worker = Worker(db: db, owner: owner, runner: Runner(logger: logger), logger: logger,
+            let worker = Worker(db: db, owner: owner, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
                                 reports: try reportsRoot.map { try ReportPublisher(root: ReportsRoot(path: $0), publicBase: publicUrl) })
             worker.reportEachEvaluation = reportEachEvaluation
             let spec = try JobSpec.parse(Data(claimed.spec.utf8))

@@ -45,7 +45,7 @@ import Testing
         for text in train { seen.formUnion(leaves(try roundTrip(text))) }
         #expect(seen == Set(TrainSpec.schema.fields.map(\.path)))
 
-        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2}"#)
+        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2,"series":"s-1","step":4,"baseline_step":1}"#)
         #expect(leaves(analyze) == Set(AnalyzeSpec.schema.fields.map(\.path)))
         let sweep = try roundTrip(#"{"kind":"sweep","name":"s","queue":"q","base":{"dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":2},"grid":{"seed":[1,2]}}"#)
         #expect(leaves(sweep) == Set(SweepSpec.schema.fields.map(\.path)))
@@ -61,6 +61,8 @@ import Testing
         let specs = [
             #"{"type":"digits"}"#, #"{"type":"blobs","classes":3}"#, #"{"type":"toy5","seed":4}"#, #"{"type":"toy20"}"#,
             #"{"type":"npy","features":"x.npy","labels":"y.npy"}"#, #"{"type":"csv","path":"d.csv","label_column":"label","header":true}"#,
+            #"{"type":"stored","features":"\#(String(repeating: "a", count: 64))","labels":"\#(String(repeating: "b", count: 64))"}"#,
+            #"{"type":"stored_csv","input":"\#(String(repeating: "c", count: 64))"}"#,
         ]
         var seen = Set<String>()
         for d in specs {
@@ -81,6 +83,12 @@ import Testing
             (#"{"kind":"analyze","dataset":{"type":"digits","seed":3}}"#, "spec.dataset.seed: only applies to dataset types blobs, toy5, toy20"),
             (#"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy"}}"#, "spec.dataset.labels: is required"),
             (#"{"kind":"train","dataset":{"type":"digits"},"model":"wide"}"#, "spec.model: must be an object, got a string"),
+            (#"{"kind":"analyze","dataset":{"type":"stored","features":"x.npy","labels":"y.npy"}}"#,
+             "spec.dataset.features: 'x.npy' is not a stored input's name (the SHA-256 of its bytes: 64 lowercase hex digits)"),
+            (#"{"kind":"analyze","dataset":{"type":"toy5"},"step":3}"#, "spec.step: only applies to a series step (set series)"),
+            (#"{"kind":"analyze","dataset":{"type":"toy5"},"series":"a/b","step":3}"#,
+             "spec.series: 'a/b' is not a series name; use 1 to 100 of A-Z, a-z, 0-9, _ . - starting with a letter or digit"),
+            (#"{"kind":"analyze","dataset":{"type":"toy5"},"series":"run"}"#, "spec.step: is required"),
         ]
         for (spec, message) in cases { #expect(specError(spec) == message) }
     }

@@ -52,7 +52,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"fit"}"#, "spec.kind: unknown job kind 'fit'; expected one of train, analyze, sweep"),
             (#"{"kind":3}"#, "spec.kind: must be a string, got a number"),
             (#"{"kind":"train"}"#, "spec.dataset: is required"),
-            (#"{"kind":"train","dataset":{"type":"mnist"}}"#, "spec.dataset.type: unknown dataset 'mnist'; expected one of digits, blobs, toy5, toy20, npy, csv"),
+            (#"{"kind":"train","dataset":{"type":"mnist"}}"#, "spec.dataset.type: unknown dataset 'mnist'; expected one of digits, blobs, toy5, toy20, npy, csv, stored, stored_csv"),
             (#"{"kind":"train","dataset":{"type":"digits","path":"x"}}"#, "spec.dataset.path: only applies to dataset type csv"),
             (#"{"kind":"train","dataset":{"type":"digits"},"stepz":10}"#, "spec.stepz: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, optimizer, queue, sampler, seed, split, standardize, steps, stop_on_collapse"),
             (#"{"kind":"train","dataset":{"type":"digits"},"model":{"hiden":[3]}}"#, "spec.model.hiden: unknown field; known fields here: embedding_dim, hidden, normalize"),

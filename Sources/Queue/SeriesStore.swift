@@ -1,0 +1,218 @@
+// Series of analyze jobs (one training run's checkpoints) and the inputs they read: every statement
+// about series and stored inputs.
+import Datasets
+import Foundation
+import Jobs
+import Postgres
+
+/// Reads stored inputs and series baselines for a job process. It holds only the connection string
+/// (so it is Sendable) and opens a connection for each read: a job reads its inputs once or twice.
+public final class DatabaseInputs: StoredInputs, SeriesBaselines {
+    let conninfo: String
+
+    public init(conninfo: String) { self.conninfo = conninfo }
+
+    public func bytes(sha256: String, field: String) throws -> [UInt8] {
+        let db = try PGConnection(conninfo)
+        let size = try db.execute("SELECT byte_size FROM isomine.inputs WHERE sha256 = $1", [sha256])
+        guard size.count == 1, let bytes = try size.int(0, "byte_size") else {
+            throw DatasetError(field: field, "stored input \(sha256) is not in the database (it was deleted, or never uploaded); submit it again")
+        }
+        let limit = InputLimits.current.maxInputBytes
+        if bytes > limit {
+            throw DatasetError(field: field, "stored input \(sha256) is \(bytes) bytes, above the input limit of \(limit) (set ISOMINE_MAX_INPUT_BYTES to raise it)")
+        }
+        let rows = try db.execute("SELECT encode(data, 'hex') AS data FROM isomine.inputs WHERE sha256 = $1", [sha256])
+        guard rows.count == 1, let hex = try rows.string(0, "data") else {
+            throw DatasetError(field: field, "stored input \(sha256) is not in the database (it was deleted while the job started)")
+        }
+        return try StoreSink.bytes(hex: hex)
+    }
+
+    public func baseline(of series: String, named: Int?) throws -> (step: Int, dataset: DatasetSource)? {
+        let db = try PGConnection(conninfo)
+        let rows = try db.execute("""
+            SELECT j.series_step AS step, j.spec::text AS spec
+              FROM isomine.series s JOIN isomine.jobs j ON j.series = s.name AND j.series_step = coalesce($2::bigint, s.baseline_step)
+             WHERE s.name = $1
+            """, [series, named.map(String.init)])
+        guard rows.count == 1, let step = try rows.int(0, "step"), let text = try rows.string(0, "spec") else { return nil }
+        guard case .analyze(let spec) = try JobSpec.parse(Data(text.utf8)) else { return nil }
+        return (step, spec.dataset)
+    }
+}
+
+/// One step of a series as listed.
+public struct SeriesStep: Sendable, Codable, Equatable {
+    public var step: Int
+    public var jobID: Int
+    public var state: String
+    public var verdict: String?
+    public var precisionAt1: Double?
+    public var mapAtR: Double?
+    public var relativeSpread: Double?
+    public var lHard: Double?
+    public var dIsoLower: Double?
+    public var dIsoUpper: Double?
+    /// Codes of the reasons that lowered the verdict.
+    public var reasons: [String]
+    public var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case step, state, verdict, reasons
+        case jobID = "job_id"
+        case precisionAt1 = "precision_at_1"
+        case mapAtR = "map_at_r"
+        case relativeSpread = "relative_spread"
+        case lHard = "l_hard"
+        case dIsoLower = "d_iso_lower"
+        case dIsoUpper = "d_iso_upper"
+        case lastError = "last_error"
+    }
+}
+
+/// A series with its steps, as `isomine.series_json` gives it.
+public struct SeriesDetail: Sendable, Codable, Equatable {
+    public var name: String
+    public var baselineStep: Int
+    public var collapseStep: Int?
+    public var steps: [SeriesStep]
+
+    enum CodingKeys: String, CodingKey {
+        case name, steps
+        case baselineStep = "baseline_step"
+        case collapseStep = "collapse_step"
+    }
+}
+
+/// A series as listed: its baseline, its steps' count and where it collapsed.
+public struct SeriesSummary: Sendable, Codable, Equatable {
+    public var name: String
+    public var baselineStep: Int
+    public var steps: Int
+    public var lastStep: Int?
+    public var lastVerdict: String?
+    /// The step collapse.detected was recorded for.
+    public var collapseStep: Int?
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, steps
+        case baselineStep = "baseline_step"
+        case lastStep = "last_step"
+        case lastVerdict = "last_verdict"
+        case collapseStep = "collapse_step"
+        case createdAt = "created_at"
+    }
+}
+
+/// Every statement about series and stored inputs.
+public enum SeriesStore {
+    /// Uploads bytes as a stored input (deduplicated, capped by isomine.max_input_bytes()); returns its SHA-256.
+    public static func storeInput(_ db: PGConnection, _ bytes: [UInt8], format: String, what: String) throws -> String {
+        let rows = try db.execute("SELECT isomine.store_input(decode($1, 'hex'), $2, $3) AS sha256", [StoreSink.hex(bytes), format, what])
+        guard let digest = try rows.string(0, "sha256") else { throw PGError("isomine.store_input returned no name") }
+        return digest
+    }
+
+    /// Submits one series step from NPY bytes (`isomine.submit_embeddings`); returns the job id.
+    public static func submit(_ db: PGConnection, series: String, step: Int, embeddings: [UInt8], labels: [UInt8], options: JSONValue) throws -> Int {
+        let rows = try db.execute("""
+            SELECT isomine.submit_embeddings($1, $2::bigint, decode($3, 'hex'), decode($4, 'hex'), $5::jsonb) AS id
+            """, [series, String(step), StoreSink.hex(embeddings), StoreSink.hex(labels), try options.compactText()])
+        guard let id = try rows.int(0, "id") else { throw PGError("isomine.submit_embeddings returned no job id") }
+        return id
+    }
+
+    /// Every series, newest first.
+    public static func list(_ db: PGConnection) throws -> [SeriesSummary] {
+        let rows = try db.execute("""
+            SELECT s.name, s.baseline_step, s.collapse_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
+                   (SELECT count(*) FROM isomine.jobs j WHERE j.series = s.name) AS steps,
+                   last.series_step AS last_step, last.result->>'verdict' AS last_verdict
+              FROM isomine.series s
+              LEFT JOIN LATERAL (SELECT j.series_step, j.result FROM isomine.jobs j WHERE j.series = s.name
+                                  ORDER BY j.series_step DESC LIMIT 1) last ON true
+             ORDER BY s.created_at DESC, s.name
+            """)
+        return try (0..<rows.count).map { r in
+            SeriesSummary(name: try rows.string(r, "name") ?? "", baselineStep: try rows.int(r, "baseline_step") ?? 0,
+                          steps: try rows.int(r, "steps") ?? 0, lastStep: try rows.int(r, "last_step"),
+                          lastVerdict: try rows.string(r, "last_verdict"), collapseStep: try rows.int(r, "collapse_step"),
+                          createdAt: try rows.string(r, "created_at") ?? "")
+        }
+    }
+
+    /// The series and its steps in order (`isomine.series_json`), or nil when there is no such series.
+    public static func show(_ db: PGConnection, name: String) throws -> (SeriesDetail, JSONValue)? {
+        let rows = try db.execute("SELECT isomine.series_json($1)::text AS series", [name])
+        guard rows.count == 1, let text = try rows.string(0, "series") else { return nil }
+        let json = try JSONValue.parse(Data(text.utf8))
+        return (try JSONDecoder().decode(SeriesDetail.self, from: Data(text.utf8)), json)
+    }
+
+    /// One step with its full result, for the series page.
+    public struct StepResult: Sendable {
+        public var step: Int
+        public var jobID: Int
+        public var state: String
+        public var result: JSONValue?
+        public var lastError: String?
+    }
+
+    /// The series' summary and every step's result, or nil when there is no such series.
+    public static func results(_ db: PGConnection, name: String) throws -> (SeriesSummary, [StepResult])? {
+        guard let summary = try list(db).first(where: { $0.name == name }) else { return nil }
+        let rows = try db.execute("""
+            SELECT series_step AS step, id, state, result::text AS result, last_error FROM isomine.jobs WHERE series = $1 ORDER BY series_step
+            """, [name])
+        return (summary, try (0..<rows.count).map { r in
+            StepResult(step: try rows.int(r, "step") ?? 0, jobID: try rows.int(r, "id") ?? 0, state: try rows.string(r, "state") ?? "",
+                       result: try rows.string(r, "result").map { try JSONValue.parse(Data($0.utf8)) }, lastError: try rows.string(r, "last_error"))
+        })
+    }
+
+    /// The series a job is a step of, if any.
+    public static func series(ofJob id: Int, _ db: PGConnection) throws -> String? {
+        let rows = try db.execute("SELECT series FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        return rows.count == 1 ? try rows.string(0, "series") : nil
+    }
+
+    /// Records collapse.detected once per series: for its first collapsed step that succeeded (lowest
+    /// step), when none was recorded yet. Called after a step's report is published, so the link the
+    /// event carries resolves; a worker that died in between leaves it to the next step that ends.
+    /// Returns the job id the event was recorded for.
+    @discardableResult
+    public static func announceCollapse(_ db: PGConnection, series: String, seriesURL: String?, jobURL: (_ jobID: Int) -> String?) throws -> Int? {
+        try db.transaction {
+            let rows = try db.execute("""
+                SELECT s.collapse_step IS NOT NULL AS announced, j.id, j.series_step AS step, j.result::text AS result
+                  FROM isomine.series s
+                  LEFT JOIN LATERAL (SELECT id, series_step, result FROM isomine.jobs
+                                      WHERE series = s.name AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
+                                      ORDER BY series_step LIMIT 1) j ON true
+                 WHERE s.name = $1 FOR UPDATE OF s
+                """, [series])
+            guard rows.count == 1, try rows.bool(0, "announced") == false, let id = try rows.int(0, "id"),
+                  let step = try rows.int(0, "step"), let text = try rows.string(0, "result") else { return nil }
+            let result = try JSONValue.parse(Data(text.utf8))
+            var signals: [String: JSONValue] = [:]
+            let final = result["final"]
+            if let v = final?["eval"]?["precision_at_1"] { signals["precision_at_1"] = v }
+            if let v = final?["estimators"]?["collapse"]?["mean_ratio"] { signals["relative_spread"] = v }
+            if let v = final?["estimators"]?["l_hard"] { signals["l_hard"] = v }
+            if let v = final?["estimators"]?["d_iso"] { signals["d_iso"] = v }
+            if case .array(let reasons)? = final?["diagnosis"]?["reasons"] {
+                signals["reasons"] = .array(reasons.filter { $0["level"] != .string("healthy") })
+            }
+            var data: [String: JSONValue] = ["step": .number(Double(step)), "series": .string(series), "verdict": .string("collapsed"),
+                                             "signals": .object(signals)]
+            if let seriesURL { data["report_url"] = .string(seriesURL) }
+            if let url = jobURL(id) { data["job_report_url"] = .string(url) }
+            try db.execute("UPDATE isomine.series SET collapse_step = $2::bigint, collapse_job_id = $3::bigint WHERE name = $1",
+                           [series, String(step), String(id)])
+            try JobQueue.event(db, id, .collapseDetected, try JSONValue.object(data).compactText())
+            return id
+        }
+    }
+}

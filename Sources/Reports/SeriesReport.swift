@@ -1,0 +1,100 @@
+// The page of a series: one training run's checkpoints analysed step by step, drawn as a train run's
+// evaluations are (retrieval, collapse signals, the d_iso bracket), with the first collapsed step
+// marked and every step linking to its own analysis.
+import Foundation
+import Jobs
+
+/// One step of a series as the page sees it.
+public struct SeriesPageStep: Sendable {
+    public var step: Int
+    public var jobID: Int
+    public var state: String
+    /// The step's analyze result (nil until it has run).
+    public var result: JSONValue?
+    public var lastError: String?
+    /// Relative link to the step's own report.
+    public var link: String?
+
+    public init(step: Int, jobID: Int, state: String, result: JSONValue?, lastError: String?, link: String?) {
+        self.step = step
+        self.jobID = jobID
+        self.state = state
+        self.result = result
+        self.lastError = lastError
+        self.link = link
+    }
+}
+
+/// A series' page content.
+public struct SeriesPage: Sendable {
+    public var name: String
+    public var baselineStep: Int
+    public var steps: [SeriesPageStep]
+    public var indexLink: String?
+
+    public init(name: String, baselineStep: Int, steps: [SeriesPageStep], indexLink: String?) {
+        self.name = name
+        self.baselineStep = baselineStep
+        self.steps = steps.sorted { $0.step < $1.step }
+        self.indexLink = indexLink
+    }
+
+    func context() -> [String: Any] {
+        let decoded: [(SeriesPageStep, AnalyzeResult?)] = steps.map { s in
+            (s, s.result.flatMap { try? $0.serialized(pretty: false) }.flatMap { try? JSONDecoder().decode(AnalyzeResult.self, from: $0) })
+        }
+        let done = decoded.compactMap { s, r in r.map { (s.step, $0) } }
+        let firstCollapse = done.first { $0.1.verdict == .collapsed }?.0
+        let markers = firstCollapse.map { [(x: Double($0), label: "collapsed at step \($0)")] } ?? []
+        func series(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (AnalyzeResult) -> Double?) -> Series {
+            Series(name: name, points: done.compactMap { step, r in value(r).flatMap { $0.isFinite ? (Double(step), $0) : nil } },
+                   colour: Palette.colour(colour), dashed: dashed)
+        }
+        var charts: [[String: Any]] = []
+        if !done.isEmpty {
+            charts.append(["svg": LineChart(id: "retrieval", title: "Retrieval by step", xLabel: "step", yLabel: "score", series: [
+                series("P@1", 0) { $0.final.eval.precisionAt1 }, series("MAP@R", 2) { $0.final.eval.mapAtR },
+                series("R-Precision", 4, dashed: true) { $0.final.eval.rPrecision },
+            ], yRange: 0...1, markers: markers).svg, "caption": "Is the embedding still useful? PML-exact P@1, R-Precision and MAP@R of each checkpoint."])
+            charts.append(["svg": LineChart(id: "collapse", title: "Collapse signals by step", xLabel: "step", yLabel: "ratio", series: [
+                series("spread / baseline step's", 0) { $0.final.estimators.collapse.meanRatio },
+                series("near-duplicate pair fraction", 6, dashed: true) { $0.final.estimators.collapse.nearDuplicateFraction },
+                series("f*_haus contraction", 7) { $0.final.estimators.fStar.contraction },
+            ], markers: markers, levels: [(0.05, "collapsed below 0.05"), (0.3, "partial below 0.3")]).svg,
+                "caption": "Is it collapsing? The spread against the baseline step (step \(baselineStep)) falling towards 0, near-duplicates rising or f* contracting are the signs."])
+            charts.append(["svg": LineChart(
+                id: "diso", title: "d_iso bracket and Theorem 3's bound by step", xLabel: "step", yLabel: "distance",
+                series: [
+                    series("2·L_hard (Theorem 3 bound)", 6, dashed: true) { 2 * max($0.final.estimators.lHard, 0) },
+                    series("L_hard", 7) { $0.final.estimators.lHard },
+                ],
+                bands: [Band(name: "d_iso [lower, upper]", x: done.map { Double($0.0) }, lower: done.map { $0.1.final.estimators.dIso.lower },
+                             upper: done.map { $0.1.final.estimators.dIso.upper }, colour: Palette.colour(1))],
+                markers: markers).svg,
+                "caption": "How far is each checkpoint from the triplet-separated set? The band is the certified d_iso bracket."])
+        }
+        let rows: [[String: Any]] = decoded.map { s, r in
+            var row: [String: Any] = ["step": s.step, "state": s.state, "job": "job \(s.jobID)", "verdict": r?.verdict.rawValue ?? "",
+                                      "baseline": s.step == baselineStep ? " (baseline)" : ""]
+            if let link = s.link { row["link"] = link }
+            if let r {
+                row["p1"] = String(format: "%.3f", r.final.eval.precisionAt1)
+                row["map"] = String(format: "%.3f", r.final.eval.mapAtR)
+                row["spread"] = r.final.estimators.collapse.meanRatio.map { String(format: "%.3g", $0) } ?? ""
+                row["lhard"] = String(format: "%.3g", r.final.estimators.lHard)
+                row["diso"] = String(format: "[%.3g, %.3g]", r.final.estimators.dIso.lower, r.final.estimators.dIso.upper)
+                row["reasons"] = r.final.diagnosis.reasons.filter { $0.level != .healthy }.map { ["code": $0.code, "message": $0.message] }
+            } else if let e = s.lastError {
+                row["reasons"] = [["code": "error", "message": e]]
+            }
+            return row
+        }
+        let last = done.last
+        let summary = "\(steps.count) steps, baseline step \(baselineStep)" + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
+            + (last.map { ", latest step \($0.0): \($0.1.verdict.rawValue)" } ?? "")
+        let optional: [String: Any?] = ["indexLink": indexLink]
+        return optional.compactMapValues { $0 }.merging([
+            "title": name, "summary": summary, "charts": charts, "hasCharts": !charts.isEmpty, "steps": rows,
+        ]) { $1 }
+    }
+}

@@ -1,0 +1,167 @@
+// `isomine submit` and `isomine series …`: checkpoints of a training run, analysed step by step.
+import ArgumentParser
+import Datasets
+import Foundation
+import Jobs
+import Postgres
+import Queue
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Upload one checkpoint's embeddings and labels (NPY) into the database and queue its analysis as a series step; prints the job id.",
+        discussion: """
+        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its spread is judged against the series' baseline step (the first step submitted, or --baseline-step). A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
+        """)
+
+    @Option(help: "The series (1–100 of A-Z a-z 0-9 _ . - starting with a letter or digit).")
+    var series: String
+
+    @Option(help: "The step of this checkpoint (epoch or iteration), 0 to 2147483647.")
+    var step: Int
+
+    @Argument(help: "Embeddings: an NPY file, float32 or float64, shape (N, D).")
+    var embeddings: String
+
+    @Argument(help: "Labels: an NPY file, integers, shape (N,).")
+    var labels: String
+
+    @Option(help: "Margin α of the reported triplet losses (default 0.2).")
+    var margin: Double?
+
+    @Option(help: "Probe size for sets above 2000 points (default 2000).")
+    var probeSize: Int?
+
+    @Option(help: "f* descent iterations per start (default 0: by size).")
+    var iterations: Int?
+
+    @Option(help: "Seed of the probe and the thickness search (default 0).")
+    var seed: Int?
+
+    @Option(help: "Judge the spread against this distance instead of the baseline step's spread.")
+    var referenceScale: Double?
+
+    @Option(help: "Name the series' baseline step (default: the series' first submitted step).")
+    var baselineStep: Int?
+
+    @Option(help: "The queue (default 'default').")
+    var queue: String?
+
+    @Option(help: "A name for the job (default none).")
+    var name: String?
+
+    func validate() throws {
+        guard SpecLimits.isSeriesName(series) else {
+            throw ValidationError("--series: '\(series.prefix(100))' is not a series name; use 1 to 100 of A-Z, a-z, 0-9, _ . - starting with a letter or digit")
+        }
+        guard (0...Int(Int32.max)).contains(step) else { throw ValidationError("--step: must be between 0 and 2147483647, got \(step)") }
+        if let queue, !SpecLimits.isQueueName(queue) {
+            throw ValidationError("--queue: '\(queue)' is not a queue name; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit")
+        }
+    }
+
+    /// The options as an analyze spec's fields (checked by the spec schema before anything is uploaded).
+    var options: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        if let margin { o["margin"] = .number(margin) }
+        if let probeSize { o["probe_size"] = .number(Double(probeSize)) }
+        if let iterations { o["iterations"] = .number(Double(iterations)) }
+        if let seed { o["seed"] = .number(Double(seed)) }
+        if let referenceScale { o["reference_scale"] = .number(referenceScale) }
+        if let baselineStep { o["baseline_step"] = .number(Double(baselineStep)) }
+        if let queue { o["queue"] = .string(queue) }
+        if let name { o["name"] = .string(name) }
+        return o
+    }
+
+    func run() throws {
+        try CLIError.reporting {
+            // The spec this submission makes, checked here first so a bad option is named before any upload.
+            let zeros = String(repeating: "0", count: 64)
+            var spec = options
+            spec["kind"] = .string("analyze")
+            spec["series"] = .string(series)
+            spec["step"] = .number(Double(step))
+            spec["dataset"] = .object(["type": .string("stored"), "features": .string(zeros), "labels": .string(zeros)])
+            _ = try JobSpec.parse(.object(spec))
+            let limits = InputLimits.current
+            func read(_ path: String, _ what: String) throws -> [UInt8] {
+                guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), let size = attributes[.size] as? Int else {
+                    throw DatasetError(field: what, "file \(path) does not exist")
+                }
+                if size > limits.maxInputBytes {
+                    throw DatasetError(field: what, "\(path) is \(size) bytes, above the input limit of \(limits.maxInputBytes) (set ISOMINE_MAX_INPUT_BYTES to raise it)")
+                }
+                guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(field: what, "cannot read \(path)") }
+                return [UInt8](data)
+            }
+            let e = try read(embeddings, "embeddings"), l = try read(labels, "labels")
+            // The same checks the worker makes (dtype, shape, rows, finite values, classes), before the upload.
+            _ = try NPYLoader.load(features: e, labels: l, name: embeddings, featuresField: "embeddings", labelsField: "labels").validate(field: "embeddings")
+            let db = try PGConnection.fromEnvironment()
+            print(try SeriesStore.submit(db, series: series, step: step, embeddings: e, labels: l, options: .object(options)))
+        }
+    }
+}
+
+struct SeriesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "series",
+        abstract: "Series of checkpoints (isomine submit): their steps, verdicts, reasons and key figures.",
+        subcommands: [SeriesList.self, SeriesShow.self])
+}
+
+struct SeriesList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every series: steps, baseline, latest verdict, where it collapsed.")
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try CLIError.reporting {
+            let db = try PGConnection.fromEnvironment()
+            let all = try SeriesStore.list(db)
+            if json {
+                print(String(decoding: try JSONValue.from(all).serialized(), as: UTF8.self))
+                return
+            }
+            let rows = all.map { s in
+                [s.name, String(s.steps), String(s.baselineStep), s.lastStep.map(String.init) ?? "", s.lastVerdict ?? "",
+                 s.collapseStep.map(String.init) ?? "", s.createdAt]
+            }
+            print(TextTable.render([["series", "steps", "baseline", "last step", "last verdict", "collapsed at", "created"]] + rows), terminator: "")
+        }
+    }
+}
+
+struct SeriesShow: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A series' steps in order: state, verdict, reasons, P@1, MAP@R, spread against the baseline, L_hard, d_iso.")
+
+    @Argument(help: "The series name.")
+    var name: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        try CLIError.reporting {
+            let db = try PGConnection.fromEnvironment()
+            guard let (detail, document) = try SeriesStore.show(db, name: name) else {
+                throw SpecError(path: "series", "'\(name.prefix(100))' does not exist (isomine series list shows the series)")
+            }
+            if json {
+                print(String(decoding: try document.serialized(), as: UTF8.self))
+                return
+            }
+            let steps = detail.steps
+            print("series \(detail.name): \(steps.count) steps, baseline step \(detail.baselineStep)"
+                  + (detail.collapseStep.map { ", collapse.detected at step \($0)" } ?? ""))
+            func f(_ v: Double?, _ format: String = "%.3f") -> String { v.map { String(format: format, $0) } ?? "" }
+            let rows = steps.map { s in
+                [String(s.step), String(s.jobID), s.state, s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
+                 f(s.lHard, "%.3g"), s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? "",
+                 s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")]
+            }
+            print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons"]] + rows), terminator: "")
+        }
+    }
+}

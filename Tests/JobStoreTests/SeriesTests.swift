@@ -1,0 +1,191 @@
+// Series: checkpoints of a training run submitted through the Python client and the CLI (inputs stored
+// in PostgreSQL, the worker's data root empty), run by a worker, listed by `isomine series show`, with
+// metric rows per step and exactly one collapse.detected (summary, report link that resolves) at a real
+// loopback receiver; and every bad submission refused with a clear error, nothing stored lost.
+import Foundation
+import Testing
+import Datasets
+import Jobs
+import Linalg
+@testable import Postgres
+@testable import Queue
+@testable import Webhooks
+
+/// Runs `script` with Debian's python3 (numpy and psycopg2 from apt) and the client on its path.
+func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    p.arguments = [script] + arguments
+    var env = ProcessInfo.processInfo.environment
+    env["PYTHONPATH"] = projectRoot + "/clients/python"
+    p.environment = env
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// An empty directory used as the worker's data root: every input must come from the database.
+func emptyDataRoot() throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-empty-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+@Suite struct SeriesTests {
+    @Test func pythonClientSeriesEndToEnd() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret), slack = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: slack.url, events: ["collapse.detected"], secret: secret, attachReport: false, format: "slack")
+
+        let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_series.py").path,
+                                      ["dbname=\(scratch.name)", "ckpt-run"])
+        #expect(submitted.status == 0, "\(submitted.err)")
+        guard case .array(let ids)? = try? JSONValue.parse(Data(submitted.out.utf8)), ids.count == 4 else {
+            Issue.record("the client printed \(submitted.out)"); return
+        }
+        let empty = try emptyDataRoot()
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": empty])
+        #expect(worker.status == 0, "\(worker.err)")
+
+        let show = try runIsomine(["series", "show", "ckpt-run", "--json"], database: scratch.name)
+        let series = try JSONValue.parse(Data(show.out.utf8))
+        guard case .array(let steps)? = series["steps"] else { Issue.record("no steps: \(show.out) \(show.err)"); return }
+        #expect(steps.count == 4)
+        #expect(steps.map { $0["state"] } == Array(repeating: .string("succeeded"), count: 4))
+        #expect(steps[0]["verdict"] == .string("healthy") && steps[1]["verdict"] == .string("healthy"))
+        #expect(steps[3]["verdict"] == .string("collapsed"))
+        #expect(steps[0]["relative_spread"] == .number(1), "the baseline step is its own reference")
+        let firstCollapsed = steps.firstIndex { $0["verdict"] == .string("collapsed") }!
+        #expect(series["collapse_step"] == .number(Double(firstCollapsed)))
+        // Metric rows per step, at the series step.
+        for (step, id) in ids.enumerated() {
+            guard case .number(let job) = id else { continue }
+            let n = try db.execute("SELECT count(*) AS n FROM isomine.metrics WHERE job_id = $1::bigint AND step = $2::integer",
+                                   [String(Int(job)), String(step)]).int(0, "n") ?? 0
+            #expect(n >= 10, "job \(Int(job)) has \(n) metric rows at step \(step)")
+        }
+        let table = try runIsomine(["series", "show", "ckpt-run"], database: scratch.name)
+        #expect(table.out.contains("spread_collapsed") && table.out.split(separator: "\n").count == 6)
+
+        // Exactly one collapse.detected, with a summary and a link to a page that exists.
+        let events = receiver.requests().filter { $0["payload"]?["type"] == .string("collapse.detected") }
+        #expect(events.count == 1)
+        let event = try #require(events.first)
+        #expect(event["valid"] == .bool(true))
+        guard case .string(let summary)? = event["payload"]?["summary"] else { Issue.record("no summary"); return }
+        #expect(summary.contains("series \"ckpt-run\"") && summary.contains("collapsed at step \(firstCollapsed)") && summary.contains("spread_collapsed"))
+        #expect(event["payload"]?["data"]?["series"] == .string("ckpt-run"))
+        for key in ["report_url", "job_report_url"] {
+            guard case .string(let url)? = event["payload"]?["data"]?[key], url.hasPrefix("file://") else { Issue.record("no \(key)"); continue }
+            #expect(FileManager.default.fileExists(atPath: String(url.dropFirst("file://".count))), "\(key) \(url) does not exist")
+        }
+        // The Slack-format endpoint got {"text": summary …}, signed like the rest.
+        let slackEvents = slack.requests()
+        #expect(slackEvents.count == 1 && slackEvents.first?["valid"] == .bool(true))
+        guard case .string(let text)? = slackEvents.first?["payload"]?["text"] else { Issue.record("no Slack text"); return }
+        #expect(text.hasPrefix(summary))
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.detected'").int(0, "n") == 1)
+
+        // The client reads the series back too.
+        let read = try runPython("-c", ["import isomine_client as c, json, sys; s = c.series(sys.argv[1], 'ckpt-run'); print(len(s['steps']), s['collapse_step'])",
+                                        "dbname=\(scratch.name)"])
+        #expect(read.out.trimmingCharacters(in: .whitespacesAndNewlines) == "4 \(firstCollapsed)", "\(read.err)")
+    }
+
+    /// Points in 3 separated classes (4 each) in R⁴, and their labels, as NPY bytes.
+    func arrays(rows: Int = 12) -> (embeddings: [UInt8], labels: [UInt8]) {
+        var m = Matrix<Double>(rows: rows, cols: 4)
+        for i in 0..<rows { for j in 0..<4 { m[i, j] = Double(i % 3) * 5 + Double((i * 7 + j * 3) % 5) * 0.1 } }
+        return (NPYWriter.encode(m), NPYWriter.encode(labels: (0..<rows).map { $0 % 3 }))
+    }
+
+    @Test func cliSubmitWorksWithAnEmptyDataRootAndRefusesBadInput() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let dir = try emptyDataRoot()
+        let (e, l) = arrays()
+        FileManager.default.createFile(atPath: dir + "/e.npy", contents: Data(e))
+        FileManager.default.createFile(atPath: dir + "/y.npy", contents: Data(l))
+        let ok = try runIsomine(["submit", "--series", "cli-run", "--step", "0", dir + "/e.npy", dir + "/y.npy", "--margin", "0.1"], database: scratch.name)
+        #expect(ok.status == 0, "\(ok.err)")
+        let id = try #require(Int(ok.out.trimmingCharacters(in: .whitespacesAndNewlines)))
+
+        // Bad input: each a clear error naming the problem, exit 2, nothing queued.
+        var wrongDtype = Matrix<Double>(rows: 12, cols: 4)
+        wrongDtype[0, 0] = 1
+        FileManager.default.createFile(atPath: dir + "/labels-float.npy", contents: Data(NPYWriter.encode(wrongDtype)))
+        FileManager.default.createFile(atPath: dir + "/short.npy", contents: Data(NPYWriter.encode(labels: [0, 1, 2])))
+        FileManager.default.createFile(atPath: dir + "/flat.npy", contents: Data(NPYWriter.encode(labels: Array(0..<12))))
+        let cases: [([String], String)] = [
+            (["--series", "cli-run", "--step", "0", dir + "/e.npy", dir + "/y.npy"], "step 0 of series 'cli-run' was already submitted (job \(id))"),
+            (["--series", "<b>x</b>", "--step", "1", dir + "/e.npy", dir + "/y.npy"], "is not a series name"),
+            (["--series", "../etc", "--step", "1", dir + "/e.npy", dir + "/y.npy"], "is not a series name"),
+            (["--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/labels-float.npy"], "labels must be a 1-D array"),
+            (["--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/short.npy"], "has 3 labels but embeddings has 12 rows"),
+            (["--series", "cli-run", "--step", "1", dir + "/flat.npy", dir + "/y.npy"], "2-D array"),
+            (["--series", "cli-run", "--step", "1", dir + "/missing.npy", dir + "/y.npy"], "does not exist"),
+            (["--series", "cli-run", "--step", "1", "--probe-size", "1", dir + "/e.npy", dir + "/y.npy"], "spec.probe_size"),
+        ]
+        for (arguments, message) in cases {
+            let r = try runIsomine(["submit"] + arguments, database: scratch.name)
+            #expect(r.status == 2 && r.err.contains(message), "\(arguments): \(r.status) \(r.err)")
+        }
+        // An upload over the cap (isomine.max_input_bytes, here set for the session through PGOPTIONS).
+        let big = try runIsomine(["submit", "--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/y.npy"], database: scratch.name,
+                                 environment: ["PGOPTIONS": "-c isomine.max_input_bytes=200"])
+        #expect(big.status == 2 && big.err.contains("above the upload limit of 200 bytes"), "\(big.err)")
+        // By SQL, the same checks on raw bytes: not an NPY; a header claiming more rows than the bytes hold.
+        #expect(throws: PGError.self) { try SeriesStore.submit(db, series: "sql-run", step: 0, embeddings: [1, 2, 3], labels: l, options: .object([:])) }
+        do {
+            _ = try SeriesStore.submit(db, series: "sql-run", step: 0, embeddings: e, labels: e, options: .object([:]))
+            Issue.record("float labels were accepted")
+        } catch let error as PGError {
+            #expect(error.message.contains("labels: has dtype '<f8'; labels must be little-endian integers"), "\(error.message)")
+        }
+        do {
+            _ = try SeriesStore.submit(db, series: "sql-run", step: 0, embeddings: e, labels: NPYWriter.encode(labels: [1, 2]), options: .object([:]))
+            Issue.record("labels of another length were accepted")
+        } catch let error as PGError {
+            #expect(error.message.contains("embeddings have 12 rows but labels have 2"), "\(error.message)")
+        }
+        var truncated = e
+        truncated.removeLast(16)
+        do {
+            _ = try SeriesStore.submit(db, series: "sql-run", step: 0, embeddings: truncated, labels: l, options: .object([:]))
+            Issue.record("a truncated NPY was accepted")
+        } catch let error as PGError {
+            #expect(error.message.contains("needs 384 bytes, but the file holds 368"), "\(error.message)")
+        }
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 1)
+
+        // The one good submission runs with an empty data root.
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        #expect(worker.status == 0)
+        let row = try db.execute("SELECT state, spec->>'margin' AS margin, result->'series'->>'baseline_step' AS baseline FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "succeeded" && row.string(0, "margin") == "0.1" && row.string(0, "baseline") == "0")
+
+        // A stored input deleted before its job runs: the job fails with a clear error; the rest stays.
+        let (e2, l2) = arrays(rows: 15)
+        let second = try SeriesStore.submit(db, series: "cli-run", step: 1, embeddings: e2, labels: l2, options: .object([:]))
+        let features = try #require(try db.execute("SELECT spec->'dataset'->>'features' AS f FROM isomine.jobs WHERE id = $1::bigint", [String(second)]).string(0, "f"))
+        try db.execute("DELETE FROM isomine.inputs WHERE sha256 = $1", [features])
+        _ = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        let failed = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(second)])
+        #expect(try failed.string(0, "state") == "failed")
+        #expect(try failed.string(0, "last_error")?.contains("stored input \(features) is not in the database") == true)
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") == "succeeded")
+        // Enqueueing a spec that names a missing stored input is refused at once.
+        #expect(throws: PGError.self) {
+            try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"stored","features":"\#(features)","labels":"\#(features)"}}"#)
+        }
+    }
+}

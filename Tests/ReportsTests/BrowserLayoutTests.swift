@@ -1,0 +1,131 @@
+// Report pages in a real headless browser (chromium), at a desktop width (1280 px) and a phone width
+// (390 px): the page body never scrolls sideways (wide charts and tables scroll inside their own box),
+// and no text is drawn smaller than 11 px. A script appended to a copy of each page measures the laid-out
+// page (in an iframe of the wanted width) and posts its findings to the host page, which `--dump-dom` returns. Screenshots of the job page are taken too.
+import Foundation
+import Testing
+import Datasets
+import Jobs
+@testable import Reports
+
+/// Runs chromium headless and returns its stdout.
+func chromium(_ arguments: [String]) throws -> String {
+    let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
+    guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        throw ReportError("no chromium: install it (apt-get install chromium; deploy/install-deps.sh does)")
+    }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: exe)
+    // As root chromium needs --no-sandbox; the pages are local files we wrote.
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-dev-shm-usage"] + arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+/// Measures a laid-out page: horizontal overflow of the body, the smallest SVG text (font size times the
+/// SVG's scale on screen) and the smallest HTML text.
+let layoutProbe = """
+<script>
+(function () {
+  var d = document.documentElement, b = document.body;
+  var overflow = Math.max(d.scrollWidth, b.scrollWidth) - d.clientWidth;
+  var minSvg = 1e9, svgSample = "";
+  document.querySelectorAll("svg text").forEach(function (t) {
+    if (!t.textContent.trim()) return;
+    var px = parseFloat(getComputedStyle(t).fontSize) * t.ownerSVGElement.getScreenCTM().a;
+    if (px < minSvg) { minSvg = px; svgSample = t.textContent.slice(0, 40); }
+  });
+  var minHtml = 1e9, htmlSample = "";
+  document.querySelectorAll("body *").forEach(function (e) {
+    if (e.closest("svg") || e.id === "layout-result") return;
+    var own = Array.prototype.some.call(e.childNodes, function (n) { return n.nodeType === 3 && n.textContent.trim(); });
+    if (!own) return;
+    var px = parseFloat(getComputedStyle(e).fontSize);
+    if (px < minHtml) { minHtml = px; htmlSample = e.tagName + ": " + e.textContent.trim().slice(0, 40); }
+  });
+  parent.postMessage("LAYOUT " + JSON.stringify({width: d.clientWidth, overflow: overflow, minSvg: minSvg, svgSample: svgSample, minHtml: minHtml, htmlSample: htmlSample}) + " END", "*");
+})();
+</script>
+"""
+
+struct Layout: Decodable {
+    var width: Double
+    var overflow: Double
+    var minSvg: Double
+    var svgSample: String
+    var minHtml: Double
+    var htmlSample: String
+}
+
+/// Lays `html` out at `width` px and returns the probe's measurements. Headless chromium's window is at
+/// least 500 px wide, so the page is laid out in an iframe of the width wanted; its probe posts the
+/// result to the host page, whose DOM chromium dumps.
+func layout(_ html: String, width: Int, in dir: String, name: String) throws -> Layout {
+    let path = "\(dir)/\(name)-probe.html", host = "\(dir)/\(name)-host-\(width).html"
+    try html.replacingOccurrences(of: "</body>", with: layoutProbe + "</body>").write(toFile: path, atomically: true, encoding: .utf8)
+    try """
+    <!DOCTYPE html><html><body style="margin:0"><iframe src="\(name)-probe.html" style="width:\(width)px;height:900px;border:0"></iframe>
+    <pre id="result"></pre><script>addEventListener("message", function (e) { document.getElementById("result").textContent = e.data; });</script></body></html>
+    """.write(toFile: host, atomically: true, encoding: .utf8)
+    let dom = try chromium(["--window-size=\(width + 40),1000", "--virtual-time-budget=3000", "--dump-dom", "file://" + host])
+    // The script's own text is in the DOM too: the result is the text that starts with "LAYOUT {".
+    guard let start = dom.range(of: "LAYOUT {", options: .backwards), let end = dom.range(of: " END", range: start.upperBound..<dom.endIndex) else {
+        throw ReportError("the layout probe did not run in \(name) at \(width) px")
+    }
+    let json = "{" + String(dom[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&amp;", with: "&")
+        .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
+    return try JSONDecoder().decode(Layout.self, from: Data(json.utf8))
+}
+
+@Suite(.serialized) struct BrowserLayoutTests {
+    /// The pages of every kind: a train run, an analysis, a sweep, a series and the index.
+    func pages(_ dir: String) throws -> [(String, String)] {
+        let renderer = try ReportRenderer()
+        let longName = "a-very-long-run-name-without-any-spaces-" + String(repeating: "x", count: 120)
+        let train = try String(contentsOfFile: try runAndReport(dir + "/train", name: longName), encoding: .utf8)
+        var analyses: [SeriesPageStep] = []
+        for (step, separation) in [(0, 6.0), (1, 3.0), (2, 0.5)] {
+            let spec = try JobSpec.parse(Data(#"{"kind":"analyze","series":"layout-run","step":\#(step),"reference_scale":4,"dataset":{"type":"blobs","classes":5,"per_class":12,"dim":8,"separation":\#(separation)}}"#.utf8))
+            _ = try Runner().run(spec, sink: try FileSink(directory: "\(dir)/a\(step)"))
+            let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a\(step)/result.json")))
+            analyses.append(SeriesPageStep(step: step, jobID: 100 + step, state: "succeeded", result: result, lastError: nil, link: "../job-\(100 + step)/index.html"))
+        }
+        let analyze = try String(contentsOfFile: try DirectoryReport.write(directory: "\(dir)/a2", renderer: renderer), encoding: .utf8)
+        let series = try renderer.seriesPage(SeriesPage(name: "layout-run", baselineStep: 0, steps: analyses, indexLink: "../index.html"))
+        let sweepSpec = try JobSpec.parse(Data(#"{"kind":"sweep","name":"layout sweep","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},"model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":4,"eval_every":2,"estimators":{"probe_size":16,"iterations":5}},"grid":{"seed":[0,1],"model.embedding_dim":[2,4,8],"sampler.samples_per_class":[2,3]}}"#.utf8))
+        _ = try Runner().run(sweepSpec, sink: try FileSink(directory: dir + "/sweep"))
+        let sweep = try String(contentsOfFile: try DirectoryReport.write(directory: dir + "/sweep", renderer: renderer), encoding: .utf8)
+        let index = try renderer.indexPage((1...30).map { IndexEntry(id: $0, kind: "train", name: longName, state: "succeeded", verdict: "healthy",
+                                                                       precisionAt1: 0.9, finishedAt: "2026-11-30 12:00:00", link: "job-\($0)/index.html") })
+        return [("train", train), ("analyze", analyze), ("series", series), ("sweep", sweep), ("index", index)]
+    }
+
+    @Test func pagesFitPhoneAndDesktopWidthsWithReadableText() throws {
+        let dir = ScratchDir()
+        for (name, html) in try pages(dir.path) {
+            for width in [1280, 390] {
+                let l = try layout(html, width: width, in: dir.path, name: name)
+                #expect(l.width == Double(width), "\(name): the browser laid the page out at \(l.width) px, not \(width)")
+                #expect(l.overflow <= 0, "\(name) at \(width) px: the page body overflows sideways by \(l.overflow) px")
+                if l.minSvg < 1e9 { #expect(l.minSvg >= 11 - 1e-6, "\(name) at \(width) px: chart text '\(l.svgSample)' is \(l.minSvg) px") }
+                #expect(l.minHtml >= 11 - 1e-6, "\(name) at \(width) px: text '\(l.htmlSample)' is \(l.minHtml) px")
+            }
+        }
+    }
+
+    @Test func screenshotsOfAJobPage() throws {
+        let dir = ScratchDir()
+        let page = try runAndReport(dir.path + "/train")
+        for width in [1280, 390] {
+            let png = "\(dir.path)/job-\(width).png"
+            _ = try chromium(["--window-size=\(width),1200", "--screenshot=\(png)", "file://" + page])
+            let bytes = [UInt8]((FileManager.default.contents(atPath: png) ?? Data()).prefix(8))
+            #expect(bytes == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "no PNG screenshot at \(width) px")
+        }
+    }
+}
