@@ -17,6 +17,20 @@ public enum DatasetSource: Sendable, Equatable {
     case storedCSV(input: String, labelColumn: LabelColumn, header: Bool)
 
     /// Loads and validates the points (finite, labels match rows, ≥ 2 classes, ≥ 2 samples a class).
+    /// Checks that the files this dataset names exist under the data root (without reading them): what
+    /// `isomine enqueue` checks before queueing. Builtins and stored inputs have no files.
+    public func checkFilesExist(dataRoot: DataRoot, field: String = "dataset") throws {
+        switch self {
+        case .npy(let features, let labels):
+            _ = try dataRoot.resolve(features, field: "\(field).features")
+            _ = try dataRoot.resolve(labels, field: "\(field).labels")
+        case .csv(let path, _, _):
+            _ = try dataRoot.resolve(path, field: "\(field).path")
+        case .digits, .blobs, .toy5, .toy20, .stored, .storedCSV:
+            break
+        }
+    }
+
     /// Stored inputs are read through `inputs` (nil: there is no database here, and they are an error).
     public func load(dataRoot: DataRoot, inputs: (any StoredInputs)? = nil, field: String = "dataset") throws -> LabeledData {
         func stored(_ sha256: String, _ sub: String) throws -> [UInt8] {

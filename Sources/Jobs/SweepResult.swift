@@ -73,6 +73,8 @@ public struct SweepCell: Sendable, Codable, Equatable {
     public var degradedRate: Double?
     /// Mean, over the runs that were collapsed at some evaluation, of the first such step.
     public var meanFirstCollapseStep: Double?
+    /// Runs whose verdict was collapsed at any evaluation (not only at the end) / succeeded.
+    public var everCollapsedRate: Double?
     public var metrics: [String: MetricSpread]
 
     enum CodingKeys: String, CodingKey {
@@ -80,6 +82,7 @@ public struct SweepCell: Sendable, Codable, Equatable {
         case collapseRate = "collapse_rate"
         case degradedRate = "degraded_rate"
         case meanFirstCollapseStep = "mean_first_collapse_step"
+        case everCollapsedRate = "ever_collapsed_rate"
         case metrics
     }
 }
@@ -198,6 +201,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count),
             degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),
             meanFirstCollapseStep: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
+            everCollapsedRate: ok.isEmpty ? nil : Double(steps.count) / Double(ok.count),
             metrics: metrics)
     }
 

@@ -36,8 +36,23 @@ public enum Pruning {
                     """, [list, String(seconds), String(batch)]).affected
             }
             total += n
-            if n < batch { return total }
+            if n < batch { break }
         }
+        try pruneInputs(db, olderThan: seconds)
+        return total
+    }
+
+    /// Deletes stored inputs older than the cutoff that no job names any more (a job's dataset, or a
+    /// sweep base's); an input a job still names is never deleted. Returns how many were deleted.
+    @discardableResult
+    public static func pruneInputs(_ db: PGConnection, olderThan seconds: Double) throws -> Int {
+        try db.execute("""
+            DELETE FROM isomine.inputs i
+             WHERE i.created_at < now() - make_interval(secs => $1::double precision)
+               AND NOT EXISTS (
+                   SELECT 1 FROM isomine.jobs j, LATERAL (VALUES (j.spec->'dataset'), (j.spec->'base'->'dataset')) AS d(dataset)
+                    WHERE i.sha256 IN (d.dataset->>'features', d.dataset->>'labels', d.dataset->>'input'))
+            """, [String(seconds)]).affected
     }
 
     /// Parses 30d, 12h, 90m, 45s or 2w into seconds (nil when malformed or not positive).

@@ -27,7 +27,7 @@ struct JobReport {
             // Only the history is needed, so a running job's partial result (no timing yet) renders too.
             final = (last.eval, last.estimators)
             diagnosis = last.diagnosis
-            charts += JobReport.historyCharts(history)
+            charts += JobReport.historyCharts(history, loss: lossConfig)
             if case .number(let rate)? = doc.result?["timing"]?["steps_per_second"] {
                 tiles.append(tile("steps per second", String(format: "%.0f", rate)))
             }
@@ -57,7 +57,8 @@ struct JobReport {
                 }
             }
         }
-        if let v = doc.verdict { tiles.append(["label": "verdict", "value": v, "class": "verdict-\(v)"]) }
+        tiles += batchTiles
+        if let v = doc.verdict { tiles.insert(["label": "verdict", "value": v, "class": "verdict-\(v)"], at: 0) }
         charts += try embeddingCharts(hardest: hardest)
         var dataset: String?
         if case .object? = doc.result?["dataset"], let d = try? JSONDecoder().decode(DatasetSummary.self, from: try doc.result!["dataset"]!.serialized(pretty: false)) {
@@ -76,14 +77,34 @@ struct JobReport {
             "hasReasons": !(diagnosis?.reasons ?? []).isEmpty,
             "failures": (diagnosis?.failures ?? []).map(\.rawValue).joined(separator: ", "),
             "reference": diagnosis.map { $0.reference.rawValue } ?? "",
-            "spec": String(decoding: try doc.spec.serialized(), as: UTF8.self),
+            "spec": String(decoding: try normalisedSpec.serialized(), as: UTF8.self),
         ]) { $1 }
     }
 
     func tile(_ label: String, _ value: String) -> [String: Any] { ["label": label, "value": value, "class": ""] }
 
-    /// Loss and active fraction, retrieval, collapse signals, and the d_iso bracket against 2·L_hard, by step.
-    static func historyCharts(_ history: [EvaluationRecord]) -> [[String: Any]] {
+    /// The spec with every default filled in: the result's echo when there is one (the row's spec is as submitted).
+    var normalisedSpec: JSONValue { doc.result?["spec"] ?? doc.spec }
+
+    /// The train spec's loss (for the collapsed-loss line), from the normalised spec.
+    var lossConfig: TripletLossConfig? {
+        guard case .object? = normalisedSpec["loss"], case .number(let margin)? = normalisedSpec["loss"]?["margin"] else { return nil }
+        let kind = normalisedSpec["loss"]?["type"] == .string("soft") ? TripletLossKind.soft : .hinge
+        return TripletLossConfig(kind: kind, margin: margin)
+    }
+
+    /// Batch size B = P × K and B / n for a train run (the paper's hypothesis: hard mining collapses when B ≫ n).
+    var batchTiles: [[String: Any]] {
+        guard case .number(let p)? = normalisedSpec["sampler"]?["classes_per_batch"], case .number(let k)? = normalisedSpec["sampler"]?["samples_per_class"],
+              case .number(let n)? = normalisedSpec["model"]?["embedding_dim"], n > 0 else { return [] }
+        return [tile("batch B = P × K", String(format: "%.0f = %.0f × %.0f", p * k, p, k)), tile("B / n (embedding dim \(Int(n)))", String(format: "%.3g", p * k / n))]
+    }
+
+    /// Loss and active fraction, retrieval, collapse signals, and the d_iso bracket against 2·L_hard, by step;
+    /// the first collapsed evaluation is marked on each, the loss every triplet has at collapse drawn on the loss chart.
+    static func historyCharts(_ history: [EvaluationRecord], loss: TripletLossConfig? = nil) -> [[String: Any]] {
+        let markers = history.first { $0.verdict == .collapsed }.map { [(x: Double($0.step), label: "collapsed at step \($0.step)")] } ?? []
+        let levels = loss.map { [(y: $0.collapsedValue, label: ($0.kind == .hinge ? "α" : "softplus(α)") + String(format: " = %.3g: loss at collapse", $0.collapsedValue))] } ?? []
         func series(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (EvaluationRecord) -> Double?) -> Series {
             Series(name: name, points: history.compactMap { r in value(r).map { (Double(r.step), $0) } }, colour: Palette.colour(colour), dashed: dashed)
         }
@@ -91,12 +112,12 @@ struct JobReport {
             ["svg": LineChart(id: "loss", title: "Training loss and active triplets", xLabel: "step", yLabel: "value", series: [
                 series("loss (mean since last evaluation)", 0) { $0.loss },
                 series("active fraction", 6, dashed: true) { $0.activeFraction },
-            ]).svg, "caption": "Is training still learning? A loss stuck at the margin α with every triplet active is the collapsed state."],
+            ], markers: markers, levels: levels).svg, "caption": "Is training still learning? A loss stuck at the margin α with every triplet active is the collapsed state."],
             ["svg": LineChart(id: "retrieval", title: "Retrieval on the held-out split", xLabel: "step", yLabel: "score", series: [
                 series("P@1", 0) { $0.eval.precisionAt1 },
                 series("MAP@R", 2) { $0.eval.mapAtR },
                 series("R-Precision", 4, dashed: true) { $0.eval.rPrecision },
-            ], yRange: 0...1).svg, "caption": "Is the embedding useful? PML-exact P@1, R-Precision and MAP@R."],
+            ], yRange: 0...1, markers: markers).svg, "caption": "Is the embedding useful? PML-exact P@1, R-Precision and MAP@R."],
         ]
         var signals = [series("relative spread (vs step 0)", 0) { $0.collapse.relativeSpread }]
         if history.contains(where: { $0.estimators != nil }) {
@@ -106,7 +127,7 @@ struct JobReport {
                 series("f*_haus contraction", 7) { $0.estimators?.fStar.contraction },
             ]
             let withE = history.filter { $0.estimators != nil }
-            out.append(["svg": LineChart(id: "collapse", title: "Collapse signals", xLabel: "step", yLabel: "ratio", series: signals).svg,
+            out.append(["svg": LineChart(id: "collapse", title: "Collapse signals", xLabel: "step", yLabel: "ratio", series: signals, markers: markers).svg,
                         "caption": "Is it collapsing? Spread falling towards 0, near-duplicates rising, or f* contracting are the signs."])
             out.append(["svg": LineChart(
                 id: "diso", title: "d_iso bracket and Theorem 3's bound", xLabel: "step", yLabel: "distance",
@@ -115,10 +136,10 @@ struct JobReport {
                     Series(name: "L_hard", points: withE.map { (Double($0.step), $0.estimators!.lHard) }, colour: Palette.colour(7)),
                 ],
                 bands: [Band(name: "d_iso [lower, upper]", x: withE.map { Double($0.step) }, lower: withE.map { $0.estimators!.dIso.lower },
-                             upper: withE.map { $0.estimators!.dIso.upper }, colour: Palette.colour(1))]).svg,
+                             upper: withE.map { $0.estimators!.dIso.upper }, colour: Palette.colour(1))], markers: markers).svg,
                 "caption": "How far is f from the triplet-separated set? The band is the certified d_iso bracket; the bound 2·L_hard must lie above it."])
         } else {
-            out.append(["svg": LineChart(id: "collapse", title: "Collapse signal", xLabel: "step", yLabel: "ratio", series: signals).svg,
+            out.append(["svg": LineChart(id: "collapse", title: "Collapse signal", xLabel: "step", yLabel: "ratio", series: signals, markers: markers).svg,
                         "caption": "Is it collapsing? Spread falling towards 0 is the sign (estimators were off for this run)."])
         }
         return out
@@ -140,17 +161,36 @@ struct JobReport {
         guard !labels.isEmpty, let final = try matrix("probe_final.npy"), final.rows == labels.count else { return [] }
         let classes = Array(Set(labels)).sorted().map { (label: $0, name: "\($0)") }
         var out: [[String: Any]] = []
-        func scatter(_ id: String, _ title: String, _ m: Matrix<Double>, arrows: Matrix<Double>? = nil) -> String {
+        /// Half the extent of a projected cloud around its mean (its farthest point on either axis).
+        func extent(_ xy: [(x: Double, y: Double)]) -> Double {
+            guard !xy.isEmpty else { return 0 }
+            let cx = xy.map(\.x).reduce(0, +) / Double(xy.count), cy = xy.map(\.y).reduce(0, +) / Double(xy.count)
+            return xy.map { max(abs($0.x - cx), abs($0.y - cy)) }.max() ?? 0
+        }
+        func scatter(_ id: String, _ title: String, _ m: Matrix<Double>, arrows: Matrix<Double>? = nil, span: Double? = nil) -> String {
             let p = Projection(fitting: m)
             let xy = p.apply(m)
-            return ScatterPlot(id: id, title: title, xLabel: p.xLabel, yLabel: p.yLabel,
-                               points: zip(xy, labels).map { ($0.x, $0.y, $1) }, classes: classes,
-                               arrowTo: arrows.map { p.apply($0) } ?? []).svg
+            var plot = ScatterPlot(id: id, title: title, xLabel: p.xLabel, yLabel: p.yLabel,
+                                   points: zip(xy, labels).map { ($0.x, $0.y, $1) }, classes: classes,
+                                   arrowTo: arrows.map { p.apply($0) } ?? [])
+            plot.span = span
+            return plot.svg
         }
+        let finalExtent = extent(Projection(fitting: final).apply(final))
         if let start = try matrix("probe_start.npy"), start.rows == labels.count {
-            out.append(["svg": scatter("start", "Embedding at step 0 (probe)", start), "caption": "Where training started: the probe's embedding at initialisation, coloured by class."])
+            // Start and end on one scale (the larger cloud's), so the end shows its spread relative to step 0.
+            let startExtent = extent(Projection(fitting: start).apply(start))
+            let span = max(startExtent, finalExtent) * 1.08
+            let relative = startExtent > 0 ? finalExtent / startExtent : .nan
+            out.append(["svg": scatter("start", "Embedding at step 0 (probe)", start, span: span > 0 ? span : nil),
+                        "caption": "Where training started: the probe's embedding at initialisation, coloured by class, on the same scale as the end."])
+            out.append(["svg": scatter("final", "Embedding at the end (probe), same scale as step 0", final, span: span > 0 ? span : nil),
+                        "caption": "Where it ended, on step 0's scale" + (relative.isFinite ? String(format: " (the cloud spans %.3g× its step-0 extent)", relative) : "")
+                            + ": separated clusters are healthy; one dot (or a line) is collapse."])
+        } else {
+            out.append(["svg": scatter("final", "Embedding (probe)", final),
+                        "caption": "The analysed points, coloured by class, fitted to the plot (the spread against its reference is in the collapse figures above)."])
         }
-        out.append(["svg": scatter("final", "Embedding at the end (probe)", final), "caption": "Where it ended: separated clusters are healthy; one blob (or a line) is collapse."])
         guard let fStar = try matrix("f_star_iso.npy"), fStar.rows == final.rows, fStar.cols == final.cols else { return out }
         out.append(["svg": scatter("fstar", "f(x) → f*(x): the nearest triplet-separated embedding found", final, arrows: fStar),
                     "caption": "Which points must move to separate the classes, and where to (the paper's Figure 3); the longest arrows are highlighted."])

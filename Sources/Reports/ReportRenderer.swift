@@ -16,8 +16,20 @@ public struct IndexEntry: Sendable {
     public var finishedAt: String?
     /// Relative link to the job's report, when it has one.
     public var link: String?
+    /// The sweep this job is a run of, and the series it is a step of (with its step): the index lists
+    /// such jobs under their parent.
+    public var parentID: Int?
+    public var series: String?
+    public var seriesStep: Int?
+    /// Relative link to the series page.
+    public var seriesLink: String?
 
-    public init(id: Int, kind: String, name: String, state: String, verdict: String?, precisionAt1: Double?, finishedAt: String?, link: String?) {
+    public init(id: Int, kind: String, name: String, state: String, verdict: String?, precisionAt1: Double?, finishedAt: String?, link: String?,
+                parentID: Int? = nil, series: String? = nil, seriesStep: Int? = nil, seriesLink: String? = nil) {
+        self.parentID = parentID
+        self.series = series
+        self.seriesStep = seriesStep
+        self.seriesLink = seriesLink
         self.id = id
         self.kind = kind
         self.name = name
@@ -61,16 +73,41 @@ public struct ReportRenderer: Sendable {
         try render(page.context(), "series")
     }
 
-    /// The list of all jobs, newest first.
+    /// The list of all jobs, newest first: a sweep's runs under the sweep, a series' steps under a row of
+    /// the series (linking to its page); every name links to its report.
     public func indexPage(_ entries: [IndexEntry]) throws -> String {
-        let jobs: [[String: Any]] = entries.sorted { $0.id > $1.id }.map { e in
-            [
-                "id": e.id, "kind": e.kind, "name": e.name, "state": e.state, "verdict": e.verdict ?? "",
+        func row(_ e: IndexEntry, nested: Bool) -> [String: Any] {
+            var r: [String: Any] = [
+                "id": e.id, "kind": e.kind, "name": e.name.isEmpty ? "\(e.kind) job \(e.id)" : e.name, "state": e.state, "verdict": e.verdict ?? "",
                 "p1": e.precisionAt1.map { String(format: "%.3f", $0) } ?? "", "finished": e.finishedAt ?? "",
-            ].merging(e.link.map { ["link": $0] } ?? [:]) { $1 }
+                "nested": nested, "step": e.seriesStep.map { "step \($0)" } ?? "",
+            ]
+            if let link = e.link { r["link"] = link }
+            return r
+        }
+        let sorted = entries.sorted { $0.id > $1.id }
+        let shown = Set(sorted.map(\.id))
+        let children = Dictionary(grouping: sorted.filter { $0.parentID.map(shown.contains) == true }, by: { $0.parentID! })
+        var rows: [[String: Any]] = []
+        var seriesDone = Set<String>()
+        for e in sorted where e.parentID.map(shown.contains) != true {
+            if let series = e.series {
+                // One group per series, placed at its newest step; steps in step order under it.
+                guard seriesDone.insert(series).inserted else { continue }
+                let steps = sorted.filter { $0.series == series }.sorted { ($0.seriesStep ?? 0) < ($1.seriesStep ?? 0) }
+                var head: [String: Any] = ["id": "", "kind": "series", "name": series, "state": "\(steps.count) steps",
+                                           "verdict": steps.last?.verdict ?? "", "p1": "", "finished": steps.compactMap(\.finishedAt).max() ?? "",
+                                           "nested": false, "step": "", "group": true]
+                if let link = e.seriesLink { head["link"] = link }
+                rows.append(head)
+                rows += steps.map { row($0, nested: true) }
+                continue
+            }
+            rows.append(row(e, nested: false))
+            rows += (children[e.id] ?? []).sorted { $0.id < $1.id }.map { row($0, nested: true) }
         }
         let generated = ISO8601DateFormatter().string(from: Date())
-        return try render(["jobs": jobs, "count": entries.count, "generated": generated], "index")
+        return try render(["jobs": rows, "count": entries.count, "generated": generated], "index")
     }
 
     func render(_ context: [String: Any], _ template: String) throws -> String {

@@ -14,6 +14,9 @@ public struct ScatterPlot: Sendable {
     public var arrowTo: [(x: Double, y: Double)] = []
     /// How many of the longest arrows are drawn highlighted.
     public var highlightLongest = 5
+    /// Half the width of both axes, centred on the points (nil: fit the points). Plots of one run drawn
+    /// with the same span share a scale, so a collapsed cloud looks like the dot it is.
+    public var span: Double?
 
     public init(id: String, title: String, xLabel: String, yLabel: String, points: [(x: Double, y: Double, label: Int)],
                 classes: [(label: Int, name: String)], arrowTo: [(x: Double, y: Double)] = []) {
@@ -28,7 +31,11 @@ public struct ScatterPlot: Sendable {
 
     public var svg: String {
         let xs = points.map(\.x) + arrowTo.map(\.x), ys = points.map(\.y) + arrowTo.map(\.y)
-        let frame = Frame(x: paddedRange(xs), y: paddedRange(ys))
+        var frame = Frame(x: paddedRange(xs), y: paddedRange(ys))
+        if let span, span > 0, !points.isEmpty {
+            let cx = points.map(\.x).reduce(0, +) / Double(points.count), cy = points.map(\.y).reduce(0, +) / Double(points.count)
+            frame = Frame(x: (cx - span)...(cx + span), y: (cy - span)...(cy + span))
+        }
         let colourOf = Dictionary(classes.enumerated().map { ($1.label, Palette.colour($0)) }, uniquingKeysWith: { a, _ in a })
         var s = Frame.open(title: title, id: id)
         s += frame.axes(xLabel: xLabel, yLabel: yLabel)

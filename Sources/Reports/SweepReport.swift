@@ -70,6 +70,9 @@ struct SweepReport {
             out.append(["svg": Heatmap(id: "collapse-\(g)", title: "Collapse rate" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.collapseRate } }, range: 0...1, links: links).svg,
                         "caption": "Where does hard mining collapse? Fraction of each cell's runs whose final verdict is collapsed."])
+            out.append(["svg": Heatmap(id: "ever-\(g)", title: "Ever collapsed" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
+                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.everCollapsedRate } }, range: 0...1, links: links).svg,
+                        "caption": "Collapse that training recovered from counts here too: fraction of each cell's runs collapsed at any evaluation."])
             out.append(["svg": Heatmap(id: "p1-\(g)", title: "Final P@1 (mean)" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.metrics["precision_at_1"]?.mean } }, range: 0...1,
                                        links: links, format: "%.3f").svg,

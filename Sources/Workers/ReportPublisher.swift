@@ -151,6 +151,7 @@ public struct ReportPublisher: Sendable {
         try checkOwnership(db)
         let rows = try db.execute("""
             SELECT j.id, j.kind, coalesce(j.spec->>'name', '') AS name, j.state, j.result->>'verdict' AS verdict,
+                   j.parent_id, j.series, j.series_step,
                    (j.result->'final'->'eval'->>'precision_at_1')::double precision AS p1,
                    to_char(j.finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished, r.path
               FROM isomine.jobs j LEFT JOIN isomine.reports r ON r.job_id = j.id
@@ -160,7 +161,8 @@ public struct ReportPublisher: Sendable {
             IndexEntry(id: try rows.int(r, "id") ?? 0, kind: try rows.string(r, "kind") ?? "", name: try rows.string(r, "name") ?? "",
                        state: try rows.string(r, "state") ?? "", verdict: try rows.string(r, "verdict"),
                        precisionAt1: try rows.string(r, "p1").flatMap(Double.init), finishedAt: try rows.string(r, "finished"),
-                       link: try rows.string(r, "path"))
+                       link: try rows.string(r, "path"), parentID: try rows.int(r, "parent_id"), series: try rows.string(r, "series"),
+                       seriesStep: try rows.int(r, "series_step"), seriesLink: try rows.string(r, "series").map(ReportPublisher.seriesPath))
         }
         return try root.write(try renderer.indexPage(entries), to: "index.html")
     }

@@ -9,6 +9,7 @@ import Queue
 import Webhooks
 import Workers
 import Jobs
+import Datasets
 import Reports
 
 struct Enqueue: ParsableCommand {
@@ -37,6 +38,9 @@ struct Enqueue: ParsableCommand {
     @Option(help: "The queue (default: the spec's queue, else 'default'); workers serve the queues they are given with --queues.")
     var queue: String?
 
+    @Flag(help: "Do not check that the spec's data files exist under ISOMINE_DATA_ROOT here (when only the workers hold them).")
+    var noFileCheck = false
+
     func validate() throws {
         if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts: must be at least 1") }
         if let queue, !SpecLimits.isQueueName(queue) {
@@ -51,6 +55,15 @@ struct Enqueue: ParsableCommand {
                 let specKind: String
                 if case .string(let k)? = job.json["kind"] { specKind = k } else { specKind = "?" }
                 throw SpecError(path: "spec.kind", "is '\(specKind)', but the command enqueues '\(kind)'")
+            }
+            if !noFileCheck {
+                // A missing file would fail the job for good on the worker: say so now.
+                let root = DataRoot.fromEnvironment()
+                switch job {
+                case .train(let t): try t.dataset.checkFilesExist(dataRoot: root, field: "spec.dataset")
+                case .analyze(let a): try a.dataset.checkFilesExist(dataRoot: root, field: "spec.dataset")
+                case .sweep(let s): for child in s.children { try child.spec.dataset.checkFilesExist(dataRoot: root, field: "spec.base.dataset") }
+                }
             }
             let text = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).compactText()
             let db = try PGConnection.fromEnvironment()

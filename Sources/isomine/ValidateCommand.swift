@@ -1,6 +1,8 @@
 // `isomine validate SPEC`: check a spec (and its data) without running it.
 import ArgumentParser
+import Foundation
 import Jobs
+import Queue
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,19 +19,22 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         let logger = try logging.bootstrap()
+        // Stored inputs (dataset types stored, stored_csv) are read from DATABASE_URL when it is set.
+        let inputs = ProcessInfo.processInfo.environment["DATABASE_URL"].map { DatabaseInputs(conninfo: $0) }
+        let runner = Runner(logger: logger, inputs: inputs, baselines: inputs)
         try CLIError.reporting {
             let job = try JobSpec.load(path: spec)
             if !noData, case .train(let t) = job {
-                let prepared = try Runner(logger: logger).prepare(t)
+                let prepared = try runner.prepare(t)
                 print("ok: train job on \(prepared.summary.name) (\(prepared.summary.trainRows) train / \(prepared.summary.testRows) test rows, \(prepared.summary.classes) classes)")
             } else if !noData, case .analyze(let a) = job {
-                let data = try Runner(logger: logger).prepare(a)
+                let data = try runner.prepare(a)
                 print("ok: analyze job on \(data.name) (\(data.count) rows, \(data.features.cols) dimensions, \(Set(data.labels).count) classes)")
             } else if !noData, case .sweep(let sweep) = job {
                 // Every run's data checks (classes per batch against the split, file paths) before anything is queued.
                 for child in sweep.children {
                     do {
-                        _ = try Runner(logger: logger).prepare(child.spec)
+                        _ = try runner.prepare(child.spec)
                     } catch let e as SpecError {
                         throw SpecError(path: e.path, "\(e.message) (in the run \(child.spec.name ?? String(child.index)))")
                     }

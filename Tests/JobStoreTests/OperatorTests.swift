@@ -2,6 +2,8 @@
 // was never migrated, a bad SQL enqueue and bad options.
 import Foundation
 import Testing
+import Linalg
+import Datasets
 import Jobs
 @testable import Postgres
 @testable import Queue
@@ -88,6 +90,25 @@ import Jobs
         #expect(bad.status == 2 && bad.err.contains("--older-than: 'soon' is not a duration"), "\(bad.err)")
         let badState = try runIsomine(["jobs", "prune", "--older-than", "1d", "--state", "running"], database: scratch.name)
         #expect(badState.status == 2 && badState.err.contains("--state: 'running' is not an ended state"))
+    }
+
+    @Test func pruneDeletesStoredInputsOnlyWhenNoJobNamesThem() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        var m = Matrix<Double>(rows: 6, cols: 2)
+        for i in 0..<6 { m[i, 0] = Double(i % 2) * 4 + Double(i) * 0.1; m[i, 1] = Double(i) * 0.2 }
+        let labels = NPYWriter.encode(labels: (0..<6).map { $0 % 2 })
+        let kept = try SeriesStore.submit(db, series: "keep", step: 0, embeddings: NPYWriter.encode(m), labels: labels, options: .object([:]))
+        var other = m
+        other[0, 0] = 99
+        let orphan = try SeriesStore.storeInput(db, NPYWriter.encode(other), format: "npy", what: "orphan")
+        try db.execute("UPDATE isomine.inputs SET created_at = now() - interval '40 days'")
+        let r = try runIsomine(["jobs", "prune", "--older-than", "30d"], database: scratch.name)
+        #expect(r.status == 0, "\(r.err)")
+        // The orphan is gone; the queued job's two inputs stay.
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.inputs WHERE sha256 = $1", [orphan]) == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.inputs") == 2)
+        #expect(try state(db, kept) == "queued")
     }
 
     @Test func clearErrorsForAnUnmigratedDatabaseAndBadEnqueues() throws {

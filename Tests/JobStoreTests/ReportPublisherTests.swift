@@ -42,7 +42,8 @@ import Reports
         #expect(FileManager.default.fileExists(atPath: root + "/job-\(firstRun)/index.html"))
         // Every job is on the index, newest first, with a link to its report.
         let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
-        #expect(index.contains(#"<a href="job-\#(train)/index.html">report</a>"#) && index.contains(#"<a href="job-\#(sweep)/index.html">report</a>"#))
+        #expect(index.contains(#"<a href="job-\#(train)/index.html">"#) && index.contains(#"<a href="job-\#(sweep)/index.html">"#))
+        #expect(index.contains(#"<td class="text nested"><a href="job-\#(firstRun)/index.html">"#), "the sweep's runs are listed under it")
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.reports") == 11)
 
         // `isomine report ID` renders it again, to the root it is given.

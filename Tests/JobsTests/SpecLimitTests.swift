@@ -36,4 +36,18 @@ import Testing
         let o = try isomine(["validate", ok])
         #expect(o.status == 0 && o.stdout.hasPrefix("ok: analyze job on toy20 ("), "\(o.stdout)")
     }
+
+    @Test func enqueueChecksThatDataFilesExistBeforeQueueing() throws {
+        let dir = TempDir()
+        // The check comes before any database connection (none is configured here).
+        let missing = dir.write("missing.json", #"{"kind":"analyze","dataset":{"type":"npy","features":"nope.npy","labels":"nope-labels.npy"}}"#)
+        let m = try isomine(["enqueue", "analyze", missing], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
+        #expect(m.status == 2 && m.stderr.hasPrefix("spec.dataset.features: 'nope.npy' does not exist under the data root"), "\(m.stderr)")
+        let sweep = dir.write("sweep.json", #"{"kind":"sweep","base":{"dataset":{"type":"csv","path":"gone.csv"}},"grid":{"seed":[1,2]}}"#)
+        let s = try isomine(["enqueue", "sweep", sweep], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
+        #expect(s.status == 2 && s.stderr.hasPrefix("spec.base.dataset.path: 'gone.csv' does not exist"), "\(s.stderr)")
+        // --no-file-check skips it (the workers hold the files): the next failure is the database connection.
+        let skip = try isomine(["enqueue", "analyze", missing, "--no-file-check"], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
+        #expect(skip.status == 1 && skip.stderr.contains("PostgreSQL"), "\(skip.stderr)")
+    }
 }

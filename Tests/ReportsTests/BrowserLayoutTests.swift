@@ -101,7 +101,9 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
         _ = try Runner().run(sweepSpec, sink: try FileSink(directory: dir + "/sweep"))
         let sweep = try String(contentsOfFile: try DirectoryReport.write(directory: dir + "/sweep", renderer: renderer), encoding: .utf8)
         let index = try renderer.indexPage((1...30).map { IndexEntry(id: $0, kind: "train", name: longName, state: "succeeded", verdict: "healthy",
-                                                                       precisionAt1: 0.9, finishedAt: "2026-11-30 12:00:00", link: "job-\($0)/index.html") })
+                                                                       precisionAt1: 0.9, finishedAt: "2026-11-30 12:00:00", link: "job-\($0)/index.html",
+                                                                       parentID: $0 > 20 ? 20 : nil, series: $0 < 5 ? "layout-run" : nil, seriesStep: $0 < 5 ? $0 : nil,
+                                                                       seriesLink: $0 < 5 ? "series-layout-run/index.html" : nil) })
         return [("train", train), ("analyze", analyze), ("series", series), ("sweep", sweep), ("index", index)]
     }
 

@@ -137,7 +137,7 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         let (error, check) = XMLCheck.parse(html)
         #expect(error == nil, "\(error ?? "")")
         // Two cell axes beyond the first two: one pair of maps per value of the third.
-        #expect(check.elements["svg"] == 4 && html.contains("Collapse rate (sampler.samples_per_class=2)"))
+        #expect(check.elements["svg"] == 6 && html.contains("Collapse rate (sampler.samples_per_class=2)") && html.contains("Ever collapsed (sampler.samples_per_class=2)"))
         #expect(html.contains(#"<a href="../runs/000/report/index.html">"#))
         #expect(FileManager.default.fileExists(atPath: dir.path + "/runs/015/report/index.html"))
     }
@@ -151,5 +151,28 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(throws: ReportError.self) { try root.write("x", to: "link/escape.html") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
         #expect(try root.write("ok", to: "job-1/index.html") == dir.path + "/job-1/index.html")
+    }
+}
+
+@Suite struct IndexPageTests {
+    @Test func sweepRunsAndSeriesStepsAreListedUnderTheirParentWithNamesAsLinks() throws {
+        let entries = [
+            IndexEntry(id: 1, kind: "sweep", name: "grid", state: "succeeded", verdict: nil, precisionAt1: nil, finishedAt: nil, link: "job-1/index.html"),
+            IndexEntry(id: 2, kind: "train", name: "grid [seed=0]", state: "succeeded", verdict: "healthy", precisionAt1: 0.9, finishedAt: nil, link: "job-2/index.html", parentID: 1),
+            IndexEntry(id: 3, kind: "analyze", name: "", state: "succeeded", verdict: "healthy", precisionAt1: 0.8, finishedAt: nil, link: "job-3/index.html",
+                       series: "run-7", seriesStep: 2, seriesLink: "series-run-7/index.html"),
+            IndexEntry(id: 4, kind: "analyze", name: "", state: "succeeded", verdict: "collapsed", precisionAt1: 0.1, finishedAt: nil, link: "job-4/index.html",
+                       series: "run-7", seriesStep: 1, seriesLink: "series-run-7/index.html"),
+            IndexEntry(id: 5, kind: "train", name: "alone", state: "failed", verdict: nil, precisionAt1: nil, finishedAt: nil, link: nil),
+        ]
+        let html = try ReportRenderer().indexPage(entries)
+        #expect(XMLCheck.parse(html).error == nil)
+        func position(_ s: String) -> Int { html.range(of: s).map { html.distance(from: html.startIndex, to: $0.lowerBound) } ?? -1 }
+        // Newest first at the top level: the plain job, the series (at its newest step), the sweep; children right under their parent.
+        #expect(position(">alone<") < position(#"<a href="series-run-7/index.html">run-7</a>"#))
+        #expect(position(#"<a href="series-run-7/index.html">run-7</a>"#) < position(#"<a href="job-4/index.html">analyze job 4</a> · step 1"#))
+        #expect(position(#"<a href="job-4/index.html">analyze job 4</a> · step 1"#) < position(#"<a href="job-3/index.html">analyze job 3</a> · step 2"#))
+        #expect(position(#"<a href="job-3/index.html">"#) < position(#"<a href="job-1/index.html">grid</a>"#))
+        #expect(position(#"<a href="job-1/index.html">grid</a>"#) < position(#"<td class="text nested"><a href="job-2/index.html">grid [seed=0]</a>"#))
     }
 }
