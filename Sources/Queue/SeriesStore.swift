@@ -178,6 +178,36 @@ public enum SeriesStore {
         return rows.count == 1 ? try rows.string(0, "series") : nil
     }
 
+    /// Records collapse.detected for an analyze job outside any series whose verdict is collapsed (once
+    /// per job), after its page is written. Returns whether it recorded one.
+    @discardableResult
+    public static func announceAnalysisCollapse(_ db: PGConnection, jobID: Int, reportURL: String?) throws -> Bool {
+        let rows = try db.execute("""
+            SELECT result::text AS result FROM isomine.jobs j
+             WHERE id = $1::bigint AND kind = 'analyze' AND series IS NULL AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
+               AND NOT EXISTS (SELECT 1 FROM isomine.job_events e WHERE e.job_id = j.id AND e.type = 'collapse.detected')
+            """, [String(jobID)])
+        guard rows.count == 1, let text = try rows.string(0, "result") else { return false }
+        var data = collapseData(try JSONValue.parse(Data(text.utf8)), step: 0)
+        if let reportURL { data["report_url"] = .string(reportURL) }
+        try JobQueue.event(db, jobID, .collapseDetected, try JSONValue.object(data).compactText())
+        return true
+    }
+
+    /// The data of an analysis' collapse.detected: the step, the verdict and the signals behind it.
+    static func collapseData(_ result: JSONValue, step: Int) -> [String: JSONValue] {
+        var signals: [String: JSONValue] = [:]
+        let final = result["final"]
+        if let v = final?["eval"]?["precision_at_1"] { signals["precision_at_1"] = v }
+        if let v = final?["estimators"]?["collapse"]?["mean_ratio"] { signals["relative_spread"] = v }
+        if let v = final?["estimators"]?["l_hard"] { signals["l_hard"] = v }
+        if let v = final?["estimators"]?["d_iso"] { signals["d_iso"] = v }
+        if case .array(let reasons)? = final?["diagnosis"]?["reasons"] {
+            signals["reasons"] = .array(reasons.filter { $0["level"] != .string("healthy") })
+        }
+        return ["step": .number(Double(step)), "verdict": .string("collapsed"), "signals": .object(signals)]
+    }
+
     /// Records collapse.detected once per series: for its first collapsed step that succeeded (lowest
     /// step), when none was recorded yet. Called after a step's report is published, so the link the
     /// event carries resolves; a worker that died in between leaves it to the next step that ends.
@@ -195,18 +225,8 @@ public enum SeriesStore {
                 """, [series])
             guard rows.count == 1, try rows.bool(0, "announced") == false, let id = try rows.int(0, "id"),
                   let step = try rows.int(0, "step"), let text = try rows.string(0, "result") else { return nil }
-            let result = try JSONValue.parse(Data(text.utf8))
-            var signals: [String: JSONValue] = [:]
-            let final = result["final"]
-            if let v = final?["eval"]?["precision_at_1"] { signals["precision_at_1"] = v }
-            if let v = final?["estimators"]?["collapse"]?["mean_ratio"] { signals["relative_spread"] = v }
-            if let v = final?["estimators"]?["l_hard"] { signals["l_hard"] = v }
-            if let v = final?["estimators"]?["d_iso"] { signals["d_iso"] = v }
-            if case .array(let reasons)? = final?["diagnosis"]?["reasons"] {
-                signals["reasons"] = .array(reasons.filter { $0["level"] != .string("healthy") })
-            }
-            var data: [String: JSONValue] = ["step": .number(Double(step)), "series": .string(series), "verdict": .string("collapsed"),
-                                             "signals": .object(signals)]
+            var data = collapseData(try JSONValue.parse(Data(text.utf8)), step: step)
+            data["series"] = .string(series)
             if let seriesURL { data["report_url"] = .string(seriesURL) }
             if let url = jobURL(id) { data["job_report_url"] = .string(url) }
             try db.execute("UPDATE isomine.series SET collapse_step = $2::bigint, collapse_job_id = $3::bigint WHERE name = $1",

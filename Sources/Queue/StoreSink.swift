@@ -31,9 +31,14 @@ public final class StoreSink: ResultSink {
 
     /// Called after each evaluation with the evaluations so far (the worker's per-evaluation report).
     let onEvaluation: (([JSONValue]) -> Void)?
+    /// Called with the evaluations so far just before collapse.detected is recorded: the worker writes
+    /// the run's page there, so the link the event carries resolves when it is sent.
+    let beforeCollapse: (([JSONValue]) -> Void)?
     private var history: [JSONValue] = []
 
-    public init(db: PGConnection, job: ClaimedJob, owner: String, reportURL: String? = nil, onEvaluation: (([JSONValue]) -> Void)? = nil) {
+    public init(db: PGConnection, job: ClaimedJob, owner: String, reportURL: String? = nil, onEvaluation: (([JSONValue]) -> Void)? = nil,
+                beforeCollapse: (([JSONValue]) -> Void)? = nil) {
+        self.beforeCollapse = beforeCollapse
         self.db = db
         self.jobID = job.id
         self.owner = owner
@@ -110,13 +115,10 @@ public final class StoreSink: ResultSink {
 
     /// One row per metric, keyed (job, name, step) with upsert, so a retried or resumed job does not duplicate.
     public func recordEvaluation(_ record: EvaluationRecord) throws {
+        if onEvaluation != nil || beforeCollapse != nil, let json = try? JSONValue.from(record) { history.append(json) }
+        if record.verdict == .collapsed, !collapseAnnounced { beforeCollapse?(history) }
         try announceCollapse(record)
-        defer {
-            if let onEvaluation, let json = try? JSONValue.from(record) {
-                history.append(json)
-                onEvaluation(history)
-            }
-        }
+        defer { onEvaluation?(history) }
         var values: [(String, Double)] = [
             ("loss", record.loss), ("active_fraction", record.activeFraction),
             ("precision_at_1", record.eval.precisionAt1), ("r_precision", record.eval.rPrecision), ("map_at_r", record.eval.mapAtR),

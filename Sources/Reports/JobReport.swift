@@ -188,8 +188,14 @@ struct JobReport {
                         "caption": "Where it ended, on step 0's scale" + (relative.isFinite ? String(format: " (the cloud spans %.3g× its step-0 extent)", relative) : "")
                             + ": separated clusters are healthy; one dot (or a line) is collapse."])
         } else {
-            out.append(["svg": scatter("final", "Embedding (probe)", final),
-                        "caption": "The analysed points, coloured by class, fitted to the plot (the spread against its reference is in the collapse figures above)."])
+            // Fitted to the plot, so the caption says how spread the cloud really is against its reference.
+            var caption = "The analysed points, coloured by class, fitted to the plot"
+            if case .number(let ratio)? = doc.result?["final"]?["estimators"]?["collapse"]?["mean_ratio"],
+               case .string(let reference)? = doc.result?["final"]?["diagnosis"]?["reference"] {
+                let against = ["series_baseline": "the series' baseline step's", "sphere": "the sphere's (√2 × the norm)", "stated": "the stated reference_scale"][reference] ?? reference
+                caption += String(format: ": their mean pairwise distance is %.3g× %@", ratio, against) + (ratio < 0.05 ? ", a collapsed cloud drawn large" : "")
+            }
+            out.append(["svg": scatter("final", "Embedding (probe)", final), "caption": caption + "."])
         }
         guard let fStar = try matrix("f_star_iso.npy"), fStar.rows == final.rows, fStar.cols == final.cols else { return out }
         out.append(["svg": scatter("fstar", "f(x) → f*(x): the nearest triplet-separated embedding found", final, arrows: fStar),

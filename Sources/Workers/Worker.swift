@@ -218,14 +218,16 @@ public final class Worker {
     /// every write fenced by the lease. Used by the `run-job` child and when no binary is available.
     public func execute(_ job: ClaimedJob, _ spec: JobSpec, shouldStop: @escaping () -> Bool) -> ExecutionOutcome {
         var progressReport: (([JSONValue]) -> Void)?
-        if reportEachEvaluation, let reports {
+        if let reports {
             progressReport = { [db, logger] history in
                 do { try reports.publishProgress(db, jobID: job.id, history: history) } catch {
                     logger.warning("progress report not written", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 }
             }
         }
-        let sink = StoreSink(db: db, job: job, owner: owner, reportURL: reports?.url(job.id), onEvaluation: progressReport)
+        // The page is written before collapse.detected even without --report-each-evaluation.
+        let sink = StoreSink(db: db, job: job, owner: owner, reportURL: reports?.url(job.id),
+                             onEvaluation: reportEachEvaluation ? progressReport : nil, beforeCollapse: progressReport)
         do {
             do {
                 let outcome = try runner.run(spec, sink: sink, progress: { _ in }, shouldStop: shouldStop)
@@ -271,7 +273,12 @@ public final class Worker {
             }
         }
         do {
-            guard let series = try SeriesStore.series(ofJob: id, db) else { return }
+            guard let series = try SeriesStore.series(ofJob: id, db) else {
+                if try SeriesStore.announceAnalysisCollapse(db, jobID: id, reportURL: reports?.url(id)) {
+                    logger.info("analysis collapsed", metadata: ["job": "\(id)"])
+                }
+                return
+            }
             if let reports { try reports.publishSeries(db, name: series) }
             if let announced = try SeriesStore.announceCollapse(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {
                 logger.info("series collapsed", metadata: ["series": "\(series)", "job": "\(announced)"])

@@ -101,6 +101,31 @@ func emptyDataRoot() throws -> String {
         #expect(read.out.trimmingCharacters(in: .whitespacesAndNewlines) == "4 \(firstCollapsed)", "\(read.err)")
     }
 
+    @Test func aCollapsedAnalysisOutsideASeriesAnnouncesItOnce() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
+        // Normalised embeddings all within 1e-6 of one point of the sphere: judged against the sphere, collapsed.
+        var m = Matrix<Double>(rows: 24, cols: 3)
+        for i in 0..<24 { m[i, 0] = 1; m[i, 1] = Double(i) * 1e-7; m[i, 2] = Double(i % 5) * 1e-7 }
+        let x = try SeriesStore.storeInput(db, NPYWriter.encode(m), format: "npy", what: "embeddings")
+        let y = try SeriesStore.storeInput(db, NPYWriter.encode(labels: (0..<24).map { $0 % 3 }), format: "npy", what: "labels")
+        let spec = #"{"kind":"analyze","dataset":{"type":"stored","features":"\#(x)","labels":"\#(y)"}}"#
+        let collapsed = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
+        let healthy = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"toy20"}}"#)
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        #expect(worker.status == 0, "\(worker.err)")
+        #expect(try db.execute("SELECT result->>'verdict' AS v FROM isomine.jobs WHERE id = $1::bigint", [String(collapsed)]).string(0, "v") == "collapsed")
+        let events = try db.execute("SELECT job_id FROM isomine.job_events WHERE type = 'collapse.detected'")
+        #expect(events.rows.map { $0[0] } == [String(collapsed)], "\(events.rows) (healthy job \(healthy))")
+        let request = try #require(receiver.requests().first)
+        #expect(receiver.requests().count == 1 && request["report_exists"] == .bool(true))
+        guard case .string(let summary)? = request["payload"]?["summary"] else { Issue.record("no summary"); return }
+        #expect(summary.hasPrefix("job \(collapsed) (analyze) collapsed at step 0: verdict collapsed"), "\(summary)")
+    }
+
     /// Points in 3 separated classes (4 each) in R⁴, and their labels, as NPY bytes.
     func arrays(rows: Int = 12) -> (embeddings: [UInt8], labels: [UInt8]) {
         var m = Matrix<Double>(rows: rows, cols: 4)

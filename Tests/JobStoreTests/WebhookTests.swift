@@ -232,6 +232,30 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 }
 
+@Suite struct CollapseLinkTests {
+    /// The page collapse.detected links to exists when the event is sent, while the run goes on and
+    /// without --report-each-evaluation (the receiver checks the file when the request arrives).
+    @Test func collapseEventLinksAPageThatExistsWhenSent() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
+        let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":1000000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20}}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        let worker = try startIsomine(["worker"], database: scratch.name)
+        defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
+        let deadline = Date().addingTimeInterval(120)
+        while receiver.requests().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        let event = try #require(receiver.requests().first)
+        #expect(event["payload"]?["type"] == .string("collapse.detected"))
+        #expect(event["report_exists"] == .bool(true), "the page was not there when collapse.detected arrived")
+        // The run was still going when the event arrived.
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") == "running")
+        try JobQueue.cancel(db, id: id)
+    }
+}
+
 /// Runs the built isomine binary against the scratch database and captures its output.
 func runIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let out = Pipe(), err = Pipe()

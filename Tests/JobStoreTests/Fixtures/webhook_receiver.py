@@ -4,7 +4,9 @@
 Listens on 127.0.0.1 (a given port, or a free one written to --port-file), answers each POST with
 the next status of --responses (the last one repeats), optionally after --delay seconds and with a
 Retry-After header, verifies webhook-signature with Python's own hmac, and appends one JSON line per
-request to --log: webhook-id, timestamp, whether the signature verified, the status sent, the body.
+request to --log: webhook-id, timestamp, whether the signature verified, the status sent, the body,
+and — when the body links a report on this machine (data.report_url = file://…) — whether that page
+existed when the request arrived.
 """
 import argparse, base64, hashlib, hmac, json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,9 +45,13 @@ class Handler(BaseHTTPRequestHandler):
             payload = json.loads(body)
         except ValueError:
             payload = None
+        url = ((payload or {}).get("data") or {}).get("report_url", "") if isinstance(payload, dict) else ""
+        entry = {"id": msg_id, "timestamp": ts, "valid": valid and fresh, "status": status,
+                 "content_type": self.headers.get("Content-Type"), "payload": payload}
+        if isinstance(url, str) and url.startswith("file://"):
+            entry["report_exists"] = os.path.exists(url[len("file://"):])
         with lock, open(args.log, "a") as f:
-            f.write(json.dumps({"id": msg_id, "timestamp": ts, "valid": valid and fresh, "status": status,
-                                "content_type": self.headers.get("Content-Type"), "payload": payload}) + "\n")
+            f.write(json.dumps(entry) + "\n")
         self.send_response(status)
         if args.retry_after:
             self.send_header("Retry-After", args.retry_after)
