@@ -1,4 +1,5 @@
 // Where a job's labelled points come from, and how to load them.
+import Foundation
 import Linalg
 
 /// The data a job reads: a builtin, a file under the data root or an input stored in the database.
@@ -48,10 +49,11 @@ public enum DatasetSource: Sendable, Equatable {
         case .npy(let features, let labels):
             let fx = try dataRoot.resolve(features, field: "\(field).features")
             let fy = try dataRoot.resolve(labels, field: "\(field).labels")
-            data = try NPYLoader.load(
-                features: try DataRoot.read(fx, field: "\(field).features"),
-                labels: try DataRoot.read(fy, field: "\(field).labels"),
-                name: features, featuresField: "\(field).features", labelsField: "\(field).labels")
+            if let size = (try? FileManager.default.attributesOfItem(atPath: fx))?[.size] as? Int {
+                try InputLimits.current.checkFileSize(size, field: "\(field).features", path: fx)
+            }
+            data = try NPYLoader.load(featuresFile: fx, labelsFile: fy, name: features,
+                                      featuresField: "\(field).features", labelsField: "\(field).labels")
         case .csv(let path, let labelColumn, let header):
             let f = try dataRoot.resolve(path, field: "\(field).path")
             let bytes = try DataRoot.read(f, field: "\(field).path")

@@ -25,6 +25,72 @@ public enum NPYLoader {
         case "<f8": values = try floats(x, width: 8, field: featuresField) { Float(Double(bitPattern: $0)) }
         default: throw DatasetError(field: featuresField, "has dtype '\(x.descr)'; features must be little-endian float32 ('<f4') or float64 ('<f8')")
         }
+        let raw = try labelStrings(labels, field: labelsField)
+        let n = raw.count
+        guard n == x.shape[0] else {
+            throw DatasetError(field: labelsField, "has \(n) labels but \(featuresField) has \(x.shape[0]) rows")
+        }
+        return LabeledData(name: name, features: Matrix(rows: x.shape[0], cols: x.shape[1], storage: values), rawLabels: raw)
+    }
+
+    /// Features and labels from files, the features read straight into the matrix that keeps them: the
+    /// header is read first and checked against the file's size (a header that claims more than the file
+    /// holds is an error before anything is allocated), then the data is read once, in place for
+    /// float32, through a 1 MiB buffer for float64. The labels (small) are read whole.
+    public static func load(featuresFile: String, labelsFile: String, name: String, featuresField: String, labelsField: String) throws -> LabeledData {
+        guard let handle = FileHandle(forReadingAtPath: featuresFile) else { throw DatasetError(field: featuresField, "cannot read '\(name)'") }
+        defer { try? handle.close() }
+        let fileSize = Int((try? FileManager.default.attributesOfItem(atPath: featuresFile)[.size] as? Int) ?? 0)
+        let prefix = [UInt8]((try? handle.read(upToCount: min(fileSize, 1 << 16))) ?? Data())
+        let (descr, shape, offset) = try parseHeader(prefix, field: featuresField)
+        guard shape.count == 2 else {
+            throw DatasetError(field: featuresField, "has shape \(shapeText(shape)); features must be a 2-D array (N, D)")
+        }
+        try InputLimits.current.checkDimension(shape[1], field: featuresField, what: "the array")
+        try InputLimits.current.checkRows(shape[0], field: featuresField, what: "the array")
+        let width: Int
+        switch descr {
+        case "<f4": width = 4
+        case "<f8": width = 8
+        default: throw DatasetError(field: featuresField, "has dtype '\(descr)'; features must be little-endian float32 ('<f4') or float64 ('<f8')")
+        }
+        guard let count = checkedProduct(shape), let needed = checkedProduct([count, width]), fileSize - offset >= needed else {
+            throw DatasetError(field: featuresField, "is truncated: \(max(0, fileSize - offset)) data bytes for shape \(shapeText(shape)) of \(descr)")
+        }
+        try InputLimits.current.checkMemory(count * 4, field: featuresField, what: "the array \(shapeText(shape)) of float32")
+        try handle.seek(toOffset: UInt64(offset))
+        var values = [Float](repeating: 0, count: count)
+        func readFully(_ target: UnsafeMutableRawBufferPointer) throws {
+            var done = 0
+            while done < target.count {
+                let got = Foundation.read(handle.fileDescriptor, target.baseAddress! + done, target.count - done)
+                if got <= 0 { throw DatasetError(field: featuresField, "could not be read to the end (\(done) of \(target.count) data bytes)") }
+                done += got
+            }
+        }
+        if width == 4 {
+            // Little-endian float32 on a little-endian machine: the bytes are the values.
+            try values.withUnsafeMutableBytes { try readFully($0) }
+        } else {
+            var chunk = [Double](repeating: 0, count: 1 << 17)
+            var at = 0
+            while at < count {
+                let m = min(chunk.count, count - at)
+                try chunk.withUnsafeMutableBytes { try readFully(UnsafeMutableRawBufferPointer(rebasing: $0[0..<(m * 8)])) }
+                for t in 0..<m { values[at + t] = Float(chunk[t]) }
+                at += m
+            }
+        }
+        let labelBytes = try DataRoot.read(labelsFile, field: labelsField)
+        let raw = try labelStrings(labelBytes, field: labelsField)
+        guard raw.count == shape[0] else {
+            throw DatasetError(field: labelsField, "has \(raw.count) labels but \(featuresField) has \(shape[0]) rows")
+        }
+        return LabeledData(name: name, features: Matrix(rows: shape[0], cols: shape[1], storage: values), rawLabels: raw)
+    }
+
+    /// The labels of an .npy integer vector (N,) or (N, 1), as text.
+    static func labelStrings(_ labels: [UInt8], field labelsField: String) throws -> [String] {
         let y = try parse(labels, field: labelsField)
         let n: Int
         if y.shape.count == 1 { n = y.shape[0] }
@@ -54,10 +120,7 @@ public enum NPYLoader {
             if signed && width < 8 && (u >> (UInt64(width) * 8 - 1)) & 1 == 1 { u |= ~0 << (UInt64(width) * 8) }
             raw.append(signed ? String(Int64(bitPattern: u)) : String(u))
         }
-        guard n == x.shape[0] else {
-            throw DatasetError(field: labelsField, "has \(n) labels but \(featuresField) has \(x.shape[0]) rows")
-        }
-        return LabeledData(name: name, features: Matrix(rows: x.shape[0], cols: x.shape[1], storage: values), rawLabels: raw)
+        return raw
     }
 
     static func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
@@ -79,6 +142,13 @@ public enum NPYLoader {
 
     /// Parses the magic, version, header dictionary and payload of an .npy file.
     static func parse(_ bytes: [UInt8], field: String) throws -> NPYArray {
+        let (descr, shape, offset) = try parseHeader(bytes, field: field)
+        return NPYArray(descr: descr, shape: shape, payload: bytes[offset...])
+    }
+
+    /// The dtype, the shape and the offset of the data, from the first bytes of an .npy file (at least
+    /// the whole header).
+    static func parseHeader(_ bytes: [UInt8], field: String) throws -> (descr: String, shape: [Int], dataOffset: Int) {
         if bytes.isEmpty { throw DatasetError(field: field, "is an empty file") }
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
@@ -124,7 +194,7 @@ public enum NPYLoader {
             }
             shape.append(v)
         }
-        return NPYArray(descr: descr, shape: shape, payload: bytes[(headerStart + headerLength)...])
+        return (descr, shape, headerStart + headerLength)
     }
 
     private static func quotedValue(after key: String, in header: String) -> String? {

@@ -128,6 +128,16 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         return (report, kept!)
     }
 
+    /// The report of a probe chosen by the caller: `probe` holds the rows `rows` of a set of `setSize`
+    /// points (the caller converts only those rows to Double); indices in the report refer to the set.
+    public static func withPoints(probe: Matrix<Double>, labels: [Int], rows: [Int], setSize: Int,
+                                  options: EstimatorOptions = EstimatorOptions()) throws -> (EstimatorReport, FStarPoints) {
+        var kept: FStarPoints?
+        let report = try EstimatorReport(f: try LabeledPoints(points: probe, labels: labels), labels: labels, rows: rows, setSize: setSize,
+                                         options: options, keeping: &kept)
+        return (report, kept!)
+    }
+
     init(points: Matrix<Double>, labels: [Int], options: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
         let all = try LabeledPoints(points: points, labels: labels)
         let wantsProbe = all.count > options.maxExactPoints
@@ -137,7 +147,12 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         if wantsProbe && options.probeSize < 3 { throw EstimatorError("probe size \(options.probeSize): the estimators need at least 3 points", option: "probe_size") }
         let rows = wantsProbe ? stratifiedSample(labels: all.labels, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
         let f = wantsProbe ? try LabeledPoints(points: points.rows(rows), labels: rows.map { labels[$0] }) : all
-        probe = ProbeInfo(size: f.count, of: all.count, subset: f.count < all.count, seed: options.seed)
+        try self.init(f: f, labels: rows.map { labels[$0] }, rows: rows, setSize: all.count, options: options, keeping: &kept)
+    }
+
+    /// `labels` are the probe's labels as given (`f` holds them relabelled densely).
+    init(f: LabeledPoints, labels: [Int], rows: [Int], setSize: Int, options: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
+        probe = ProbeInfo(size: f.count, of: setSize, subset: f.count < setSize, seed: options.seed)
         dimension = f.dimension
 
         let analysis = IsometryAnalysis(f, options: options.fStar)
@@ -172,7 +187,7 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         diagnosis = Diagnosis(EstimatorReport.inputs(lHard: lHard, collapse: collapse, contraction: fStar.contraction, precisionAt1: precisionAt1,
                                                      chance: chancePrecisionAt1, dimension: f.dimension, classes: f.classes.count))
         verdict = diagnosis.verdict
-        kept = FStarPoints(rows: rows, labels: rows.map { labels[$0] }, f: f.points, isometric: analysis.fStar.isometric.points,
+        kept = FStarPoints(rows: rows, labels: labels, f: f.points, isometric: analysis.fStar.isometric.points,
                            hausdorff: analysis.fStar.hausdorff.points)
     }
 

@@ -37,10 +37,13 @@ public struct Thickness: Sendable, Codable, Equatable {
             self.init(lower: w, upper: w, exact: true, diameter: diameter)
             return
         }
+        // N ≤ n: the centred points span at most N − 1 dimensions, so θ = 0 exactly (no D × D eigenproblem:
+        // a probe of many small classes in a wide embedding has hundreds of such classes).
+        if n <= dim { self.init(lower: 0, upper: 0, exact: true, diameter: diameter); return }
         let eigen = SymmetricEigen(x.covariance)
         let values = eigen?.values ?? []
         let lambdaMin = max(values.first ?? 0, 0), lambdaMax = values.last ?? 0
-        if n <= dim || lambdaMin <= 1e-12 * lambdaMax {
+        if lambdaMin <= 1e-12 * lambdaMax {
             self.init(lower: 0, upper: 0, exact: true, diameter: diameter)
             return
         }
@@ -58,22 +61,63 @@ public struct Thickness: Sendable, Codable, Equatable {
         var bestCanonical = Thickness.width(frame.canonical, direction)
         var rng = SeededRNG(seed: seed, stream: 0x7A1C)
         var step = 0.5
-        while step > 1e-4 {
-            var improved = false
-            for _ in 0..<(4 * dim) {
-                var candidate = direction.map { $0 + step * rng.normal() }
-                let norm = candidate.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                candidate = candidate.map { $0 / norm }
-                let w = Thickness.width(frame.canonical, candidate)
-                if w < bestCanonical { bestCanonical = w; direction = candidate; improved = true }
+        if dim <= Thickness.greedyDimensions {
+            // Small n: greedy, each candidate perturbs the best direction so far.
+            while step > 1e-4 {
+                var improved = false
+                for _ in 0..<(4 * dim) {
+                    var candidate = direction.map { $0 + step * rng.normal() }
+                    let norm = candidate.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    candidate = candidate.map { $0 / norm }
+                    let w = Thickness.width(frame.canonical, candidate)
+                    if w < bestCanonical { bestCanonical = w; direction = candidate; improved = true }
+                }
+                if !improved { step /= 2 }
             }
-            if !improved { step /= 2 }
+        } else {
+            // Wide embeddings: each round perturbs the best direction `batch` times and measures every
+            // candidate's width with one GEMM (batch × n × N), at most `maxRounds` rounds. The upper end
+            // is the width of a direction actually measured, so it stays certified; it is only less tight.
+            let batch = Thickness.batchCandidates
+            var candidates = Matrix<Double>(rows: batch, cols: dim)
+            var projections = Matrix<Double>(rows: batch, cols: n)
+            var rounds = 0
+            while step > 1e-4 && rounds < Thickness.maxRounds {
+                rounds += 1
+                for c in 0..<batch {
+                    var norm = 0.0
+                    for d in 0..<dim { let v = direction[d] + step * rng.normal(); candidates[c, d] = v; norm += v * v }
+                    norm = norm.squareRoot()
+                    for d in 0..<dim { candidates[c, d] /= norm }
+                }
+                candidates.storage.withUnsafeBufferPointer { e in
+                    frame.canonical.storage.withUnsafeBufferPointer { x in
+                        projections.storage.withUnsafeMutableBufferPointer { w in
+                            Double.gemm(transA: false, transB: true, m: batch, n: n, k: dim, alpha: 1, a: e.baseAddress!, lda: dim,
+                                        b: x.baseAddress!, ldb: dim, beta: 0, c: w.baseAddress!, ldc: n)
+                        }
+                    }
+                }
+                var bestRow = -1
+                for c in 0..<batch {
+                    var lo = Double.infinity, hi = -Double.infinity
+                    for r in 0..<n { let v = projections[c, r]; lo = min(lo, v); hi = max(hi, v) }
+                    if hi - lo < bestCanonical { bestCanonical = hi - lo; bestRow = c }
+                }
+                if bestRow >= 0 { direction = (0..<dim).map { candidates[bestRow, $0] } } else { step /= 2 }
+            }
         }
         let original = (0..<dim).map { i in (0..<dim).reduce(0.0) { $0 + frame.axes[i, $1] * direction[$1] } }
         let best = Thickness.width(x, original)
         let lower = 2 * lambdaMin.squareRoot()
         self.init(lower: min(lower, best), upper: min(best, 2 * (Double(n) * lambdaMin).squareRoot()), exact: false, diameter: diameter)
     }
+
+    /// Up to this dimension the search is the greedy one; above it, batched rounds.
+    static let greedyDimensions = 32
+    /// Candidate directions per batched round, and the most rounds.
+    static let batchCandidates = 128
+    static let maxRounds = 120
 
     init(lower: Double, upper: Double, exact: Bool, diameter: Double) {
         self.lower = lower

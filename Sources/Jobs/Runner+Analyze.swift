@@ -12,44 +12,71 @@ extension Runner {
 
     /// The analyze job's labelled points, loaded and checked (what `isomine validate` runs too).
     public func prepare(_ spec: AnalyzeSpec) throws -> LabeledData {
-        let data: LabeledData
         do {
-            data = try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset")
+            return try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset")
         } catch let e as DatasetError {
             throw SpecError(path: e.field ?? "spec.dataset", e.message)
         }
-        if data.count > Runner.maxEvaluationRows {
-            throw SpecError(path: "spec.dataset", "has \(data.count) rows; retrieval metrics are exact and support at most \(Runner.maxEvaluationRows)")
-        }
-        return data
     }
 
-    /// The analysis and the points behind its estimators (saved as artifacts).
-    func runAnalyze(_ spec: AnalyzeSpec) throws -> (AnalyzeResult, FStarPoints) {
-        let started = DispatchTime.now().uptimeNanoseconds
-        BLASThreads.set(spec.blasThreads)
-        let data = try prepare(spec)
-        let points = data.features.converted(to: Double.self)
-        let (reference, seriesInfo) = try seriesReference(spec, points: points, labels: data.labels)
-        let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
-                                       referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated)
-        let report: EstimatorReport
-        let kept: FStarPoints
-        do {
-            (report, kept) = try EstimatorReport.withPoints(points: points, labels: data.labels, options: options)
-        } catch let e as EstimatorError {
+    /// The rows the estimators analyse: the whole set up to `EstimatorOptions.maxExactPoints` points,
+    /// else a class-keeping probe of `probe_size` (every class in it has at least two points).
+    func probeRows(_ spec: AnalyzeSpec, labels: [Int]) throws -> [Int] {
+        let n = labels.count
+        if n <= EstimatorOptions().maxExactPoints { return Array(0..<n) }
+        if spec.probeSize > n { throw SpecError(path: "spec.probe_size", "\(spec.probeSize) is larger than the set (\(n) points)") }
+        return try specRows { try classKeepingProbe(labels: labels, size: spec.probeSize, perClassCap: spec.probePerClass, seed: spec.seed) }
+    }
+
+    /// Runs a probe choice, naming the spec field an estimator error is about.
+    func specRows(_ body: () throws -> [Int]) throws -> [Int] {
+        do { return try body() } catch let e as EstimatorError {
             throw SpecError(path: e.option.map { "spec.\($0)" } ?? "spec.dataset", e.message)
         }
+    }
+
+    /// The analysis and the points behind its estimators (saved as artifacts). The embeddings stay
+    /// Float32; only the probe and the loss rows become Double. Phases are reported through `progress`
+    /// (`load`, `retrieval metrics` with its fraction, `losses`, `estimators`).
+    func runAnalyze(_ spec: AnalyzeSpec, progress: @escaping (RunProgress) -> Void = { _ in }) throws -> (AnalyzeResult, FStarPoints) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        func phase(_ name: String, _ fraction: Double) {
+            progress(RunProgress(step: 0, totalSteps: 0, loss: 0, precisionAt1: nil, phase: name, fraction: fraction))
+        }
+        BLASThreads.set(spec.blasThreads)
+        phase("load", 0)
+        let data = try prepare(spec)
+        // Every probe is chosen before the heavy work, so a set that cannot give one fails at once.
+        let rows = try probeRows(spec, labels: data.labels)
         let lossRows = data.count <= Runner.maxLossPoints ? Array(0..<data.count)
-            : stratifiedSample(labels: data.labels, size: Runner.maxLossPoints, seed: spec.seed)
-        let lossPoints = points.rows(lossRows), lossLabels = lossRows.map { data.labels[$0] }
+            : try specRows { try classKeepingProbe(labels: data.labels, size: Runner.maxLossPoints, perClassCap: spec.probePerClass, seed: spec.seed) }
+        let probe = data.features.rows(rows).converted(to: Double.self)
+        let probeLabels = rows.map { data.labels[$0] }
+        let (reference, seriesInfo) = try seriesReference(spec, probe: probe)
+        let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
+                                       referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated)
+
+        phase("retrieval metrics", 0)
+        let eval = RetrievalMetrics.exact(data.features, labels: data.labels) { phase("retrieval metrics", $0) }
+
+        phase("losses", 0)
+        let lossPoints = data.features.rows(lossRows).converted(to: Double.self), lossLabels = lossRows.map { data.labels[$0] }
         let config = TripletLossConfig(kind: .hinge, margin: spec.margin, distance: .euclidean)
         let losses = LossSummary(
             margin: spec.margin, points: lossRows.count,
             batchHard: tripletLoss(lossPoints, labels: lossLabels, miner: .batchHard, config: config).loss,
             batchAll: tripletLoss(lossPoints, labels: lossLabels, miner: .batchAll, config: config).loss,
             semiHard: tripletLoss(lossPoints, labels: lossLabels, miner: .semiHard, config: config).loss)
-        let eval = RetrievalMetrics(distances: points.pairwiseDistances(), labels: data.labels)
+
+        phase("estimators", 0)
+        let report: EstimatorReport
+        let kept: FStarPoints
+        do {
+            (report, kept) = try EstimatorReport.withPoints(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options)
+        } catch let e as EstimatorError {
+            throw SpecError(path: e.option.map { "spec.\($0)" } ?? "spec.dataset", e.message)
+        }
+        phase("estimators", 1)
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
         let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
@@ -60,13 +87,25 @@ extension Runner {
             spec: spec.json, dataset: summary,
             final: AnalysisRecord(eval: eval, losses: losses, estimators: report, diagnosis: diagnosis, verdict: diagnosis.verdict),
             timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict, series: seriesInfo)
+        try requireFinite(result)
         return (result, kept)
+    }
+
+    /// A last check that no infinite or NaN number reaches result.json (the probes above are chosen so
+    /// none arises; if one did, the job fails naming the field instead of writing an invalid document).
+    func requireFinite(_ result: AnalyzeResult) throws {
+        do {
+            _ = try JSONValue.from(result)
+        } catch EncodingError.invalidValue(let value, let context) {
+            let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            throw RunError("the analysis produced a non-finite number (\(value)) at result\(path); please report this input")
+        }
     }
 
     /// The spread reference of an analysis: `reference_scale` when given; for a series step, the mean
     /// pairwise distance of the same probe at the series' baseline step (the probe is drawn by the
     /// same seed and size from the baseline's points, so a series of one test set compares like with like).
-    func seriesReference(_ spec: AnalyzeSpec, points: Matrix<Double>, labels: [Int])
+    func seriesReference(_ spec: AnalyzeSpec, probe: Matrix<Double>)
         throws -> (reference: (scale: Double, kind: SpreadReference)?, info: SeriesStepInfo?) {
         if let scale = spec.referenceScale {
             return ((scale, .stated), spec.series.map { SeriesStepInfo(name: $0, step: spec.step ?? 0) })
@@ -79,16 +118,10 @@ extension Runner {
             throw SpecError(path: spec.baselineStep == nil ? "spec.series" : "spec.baseline_step",
                             "the baseline step \(spec.baselineStep.map(String.init) ?? "") of series '\(series)' was not submitted")
         }
-        func probeSpread(_ x: Matrix<Double>, _ y: [Int]) -> Double {
-            // The rows the estimators analyse (EstimatorReport: the whole set up to maxExactPoints, else the probe).
-            let rows = x.rows <= EstimatorOptions().maxExactPoints ? Array(0..<x.rows)
-                : stratifiedSample(labels: y, size: spec.probeSize, seed: spec.seed)
-            let probe = x.rows(rows)
-            return CollapseMetrics(probe, squaredDistances: exactPairwiseSquaredDistances(probe)).meanPairwiseDistance
-        }
-        let spread: Double
+        func spread(_ p: Matrix<Double>) -> Double { CollapseMetrics(p, squaredDistances: exactPairwiseSquaredDistances(p)).meanPairwiseDistance }
+        let value: Double
         if baseline.step == step {
-            spread = probeSpread(points, labels)
+            value = spread(probe)
         } else {
             let other: LabeledData
             do {
@@ -96,9 +129,10 @@ extension Runner {
             } catch let e as DatasetError {
                 throw SpecError(path: "spec.series", "the baseline step \(baseline.step) of series '\(series)' cannot be read: \(e.message)")
             }
-            spread = probeSpread(other.features.converted(to: Double.self), other.labels)
+            // The baseline's probe is drawn by the same rule, seed and size.
+            value = spread(other.features.rows(try probeRows(spec, labels: other.labels)).converted(to: Double.self))
         }
-        let info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: spread)
-        return (spread > 0 && spread.isFinite ? (spread, .seriesBaseline) : nil, info)
+        let info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: value)
+        return (value > 0 && value.isFinite ? (value, .seriesBaseline) : nil, info)
     }
 }

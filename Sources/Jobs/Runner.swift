@@ -12,6 +12,10 @@ public struct RunProgress: Sendable {
     public var loss: Double
     /// P@1 of the latest evaluation.
     public var precisionAt1: Double?
+    /// The phase of a job without steps (an analysis: load, retrieval metrics, losses, estimators) and
+    /// how far it is (0…1), when known.
+    public var phase: String? = nil
+    public var fraction: Double? = nil
 }
 
 /// How a run ended.
@@ -49,8 +53,6 @@ public struct Runner: Sendable {
 
     /// Largest model accepted (400 MB of Float32 parameters, as much again for each Adam moment).
     public static let maxParameters = 100_000_000
-    /// Largest test split: evaluation computes its full N × N distance matrix.
-    public static let maxEvaluationRows = 20_000
 
     public init(dataRoot: DataRoot = .fromEnvironment(), logger: Logger = Logger(label: "isomine.runner"),
                 inputs: (any StoredInputs)? = nil, baselines: (any SeriesBaselines)? = nil) {
@@ -83,10 +85,6 @@ public struct Runner: Sendable {
             if config.model.parameterCount > Runner.maxParameters {
                 throw SpecError(path: "spec.model", "\(config.model.parameterCount) parameters for \(data.dimension) input features exceeds the limit of \(Runner.maxParameters)")
             }
-            // Evaluation is exact: it holds the test split's full distance matrix.
-            if split.test.count > Runner.maxEvaluationRows {
-                throw SpecError(path: "spec.split.test_fraction", "gives a test split of \(split.test.count) rows; exact evaluation supports at most \(Runner.maxEvaluationRows), so lower it")
-            }
             let summary = DatasetSummary(
                 name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                 trainRows: split.train.count, testRows: split.test.count, trainClasses: trainClasses,
@@ -109,7 +107,7 @@ public struct Runner: Sendable {
         switch spec {
         case .train(let train): return try runTrain(train, json: spec.json, sink: sink, stopAfter: stopAfter, progress: progress, shouldStop: shouldStop)
         case .analyze(let analyze):
-            var (result, points) = try runAnalyze(analyze)
+            var (result, points) = try runAnalyze(analyze, progress: progress)
             result.artifacts = try Artifacts.save(Artifacts.of(points), to: sink)
             try sink.finish(.analyze(result))
             return .analyzed(result)

@@ -12,6 +12,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var margin: Double
     /// Sets above 2000 points are analysed through a seeded stratified probe of this size.
     public var probeSize: Int
+    /// Most points a class keeps in a probe (nil: no cap; classes are filled evenly anyway).
+    public var probePerClass: Int?
     /// f* descent iterations per start (0: by size).
     public var iterations: Int
     public var seed: UInt64
@@ -41,8 +43,10 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("dataset", .dataset, \.dataset, default: .required, "as for train jobs"),
         .field("margin", .number(.atLeast(0)), \.margin, default: .value(0.2),
                "α of the reported batch-hard, batch-all and semi-hard hinge losses"),
-        .field("probe_size", .integer(3...20_000), \.probeSize, default: .value(2000),
-               "sets of up to 2000 points are analysed whole; larger ones through a seeded stratified probe of this size (an error if it exceeds the set)"),
+        .field("probe_size", .integer(4...20_000), \.probeSize, default: .value(2000),
+               "sets of up to 2000 points are analysed whole; larger ones through a seeded probe of about this size that keeps at least 2 points of every class it samples (classes filled evenly; an error if it exceeds the set)"),
+        .field("probe_per_class", .integer(2...Int.max), \.probePerClass, default: .absent("none"),
+               "most points one class keeps in the probe (also for the 300 points the losses use)"),
         .field("iterations", .integer(0...100_000), \.iterations, default: .value(0),
                "f* descent iterations per start (0: 2000 up to 50 points, 600 up to 300, 250 up to 600, else 80)"),
         .field("seed", .seed, \.seed, default: .value(0), "seeds the probe and the thickness search"),

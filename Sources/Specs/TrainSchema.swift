@@ -83,7 +83,7 @@ extension TrainSpec {
                "`instance`: stratified, about `test_fraction` of every class held out (at least 2 training samples stay in each class). `class`: whole classes held out, the zero-shot retrieval protocol (needs ≥ 4 classes; at least 2 on each side)"),
         .field("split.test_fraction", .number(.open(0, 1)), \.testFraction,
                default: .computed("0.3 (`instance`), 0.5 (`class`)") { $0.splitBy == .instance ? 0.3 : 0.5 },
-               "the test split may have at most 20,000 rows: evaluation is exact and holds its N × N distance matrix"),
+               "evaluation is exact at any size (k nearest neighbours by blocks, no N × N matrix; see *Retrieval metrics at scale*)"),
         .field("standardize", .bool, \.standardize, default: .value(true),
                "per-feature mean/std of the **training** split applied to both splits; a constant feature is only centred"),
         .field("model.hidden", .integers(1...65536, count: 0...16), \.training.model.hidden, default: .value([256, 256]), "hidden layer widths (ReLU)"),

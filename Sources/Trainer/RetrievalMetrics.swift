@@ -26,16 +26,11 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
     public init<T: BLASReal>(distances: Matrix<T>, labels: [Int]) {
         let n = labels.count
         precondition(distances.rows == n && distances.cols == n)
-        var counts = [Int: Int]()
-        for l in labels { counts[l, default: 0] += 1 }
-        var p1 = 0.0, rp = 0.0, map = 0.0
-        var queries = 0
+        var sums = MetricSums(labels: labels)
         var order = [Int]()
         order.reserveCapacity(n)
         for q in 0..<n {
-            let r = counts[labels[q]]! - 1
-            if r == 0 { continue }
-            queries += 1
+            guard sums.relevant(q) > 0 else { continue }
             order.removeAll(keepingCapacity: true)
             for j in 0..<n where j != q { order.append(j) }
             let base = q * n
@@ -43,17 +38,72 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
                 let da = distances.storage[base + a], db = distances.storage[base + b]
                 return da < db || (da == db && a < b)
             }
-            if labels[order[0]] == labels[q] { p1 += 1 }
-            var hits = 0
-            var precisionSum = 0.0
-            for i in 0..<r where labels[order[i]] == labels[q] {
-                hits += 1
-                precisionSum += Double(hits) / Double(i + 1)
-            }
-            rp += Double(hits) / Double(r)
-            map += precisionSum / Double(r)
+            sums.add(query: q) { order[$0] }
         }
+        self = sums.metrics
+    }
+
+    /// The metrics from each row's exact nearest neighbours (`ExactNeighbours` with k ≥ the largest
+    /// class size − 1): the same numbers as from the full distance matrix, without it.
+    public init(neighbours nn: ExactNeighbours, labels: [Int]) {
+        var sums = MetricSums(labels: labels)
+        nn.neighbours.withUnsafeBufferPointer { nb in
+            for q in 0..<labels.count {
+                let r = sums.relevant(q)
+                guard r > 0 else { continue }
+                precondition(r <= nn.k, "ExactNeighbours.k must be at least the largest class size − 1")
+                let base = q * nn.k
+                sums.add(query: q) { Int(nb[base + $0]) }
+            }
+        }
+        self = sums.metrics
+    }
+
+    /// The neighbours the metrics need: k = the largest class size − 1 (at least 1), as PML's "max_bin_count".
+    public static func neighbourCount(labels: [Int]) -> Int {
+        var counts = [Int: Int]()
+        for l in labels { counts[l, default: 0] += 1 }
+        return max(1, (counts.values.max() ?? 2) - 1)
+    }
+
+    /// Metrics of `x` (N × D, Float32) without an N × N matrix: exact k nearest neighbours by blocks.
+    public static func exact(_ x: Matrix<Float>, labels: [Int], progress: ((Double) -> Void)? = nil) -> RetrievalMetrics {
+        RetrievalMetrics(neighbours: ExactNeighbours(x, k: neighbourCount(labels: labels), progress: progress), labels: labels)
+    }
+}
+
+/// The running sums of P@1, R-Precision and MAP@R over queries, from each query's ranked neighbours.
+struct MetricSums {
+    let labels: [Int]
+    private var counts: [Int: Int] = [:]
+    private var p1 = 0.0, rp = 0.0, map = 0.0
+    private var queries = 0
+
+    init(labels: [Int]) {
+        self.labels = labels
+        for l in labels { counts[l, default: 0] += 1 }
+    }
+
+    /// R: the other points of the query's class (0: a lone query, left out of every average).
+    func relevant(_ q: Int) -> Int { counts[labels[q]]! - 1 }
+
+    /// Adds query `q`, whose r-th nearest neighbour (0-based) is `neighbour(r)`, for r < R.
+    mutating func add(query q: Int, neighbour: (Int) -> Int) {
+        let r = relevant(q)
+        queries += 1
+        if labels[neighbour(0)] == labels[q] { p1 += 1 }
+        var hits = 0
+        var precisionSum = 0.0
+        for i in 0..<r where labels[neighbour(i)] == labels[q] {
+            hits += 1
+            precisionSum += Double(hits) / Double(i + 1)
+        }
+        rp += Double(hits) / Double(r)
+        map += precisionSum / Double(r)
+    }
+
+    var metrics: RetrievalMetrics {
         let denom = Double(max(queries, 1))
-        self.init(precisionAt1: p1 / denom, rPrecision: rp / denom, mapAtR: map / denom)
+        return RetrievalMetrics(precisionAt1: p1 / denom, rPrecision: rp / denom, mapAtR: map / denom)
     }
 }

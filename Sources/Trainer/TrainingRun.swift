@@ -221,12 +221,13 @@ public final class TrainingRun {
         let started = DispatchTime.now().uptimeNanoseconds
         defer { evalSeconds += Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9 }
         let e = embed(test.features)
-        let d = e.pairwiseDistances()
-        let metrics = RetrievalMetrics(distances: d, labels: test.labels)
-        var total = 0.0
-        let n = d.rows
-        for i in 0..<n { for j in (i + 1)..<n { total += Double(d[i, j]) } }
-        let spread = n > 1 ? total / Double(n * (n - 1) / 2) : 0
+        guard e.storage.allSatisfy({ $0.isFinite }) else {
+            throw TrainingError("training diverged: non-finite embeddings at step \(step); lower optimizer.learning_rate")
+        }
+        // Exact neighbours by blocks: no N × N matrix, so the test split has no size cap.
+        let nn = ExactNeighbours(e, k: RetrievalMetrics.neighbourCount(labels: test.labels), meanDistance: true)
+        let metrics = RetrievalMetrics(neighbours: nn, labels: test.labels)
+        let spread = nn.meanPairwiseDistance ?? 0
         guard spread.isFinite else {
             throw TrainingError("training diverged: non-finite embeddings at step \(step); lower optimizer.learning_rate")
         }

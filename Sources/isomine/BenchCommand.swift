@@ -17,7 +17,7 @@ import Trainer
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print JSON.",
-        subcommands: [TrainerBench.self, EstimatorsBench.self, VerdictsBench.self, QueueBench.self])
+        subcommands: [TrainerBench.self, EstimatorsBench.self, VerdictsBench.self, QueueBench.self, AnalyzeBench.self])
 }
 
 struct TrainerBench: ParsableCommand {

@@ -28,7 +28,7 @@ struct Run: ParsableCommand {
         """ + "\n" + SpecDocs.plainText(SpecDocs.sweep) + """
 
 
-        Limits: at most 1e8 model parameters; a test split of at most 20000 rows (exact evaluation).
+        Limits: at most 1e8 model parameters; the input limits of ISOMINE_MAX_* (see the README). Retrieval metrics are exact at any size: k nearest neighbours by blocks of rows, memory O(block × N + N × k), no N × N matrix.
 
         Exit status: 0 done, 2 invalid spec or data (one line naming the field), 1 other failure.
         """

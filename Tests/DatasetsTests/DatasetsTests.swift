@@ -66,7 +66,7 @@ import Linalg
             ("big.npy", "y.npy", "dataset.features: has dtype '>f4', which is big-endian; isomine reads little-endian NPY"),
             ("fortran.npy", "y.npy", "dataset.features: is stored in Fortran order; save it in C order (np.ascontiguousarray)"),
             ("cube.npy", "y.npy", "dataset.features: has shape (2, 2, 2); features must be a 2-D array (N, D)"),
-            ("short.npy", "y.npy", "dataset.features: is truncated: 12 data bytes for shape (4, 2)"),
+            ("short.npy", "y.npy", "dataset.features: is truncated: 12 data bytes for shape (4, 2) of <f4"),
             ("x.npy", "y3.npy", "dataset.labels: has 3 labels but dataset.features has 4 rows"),
             ("x.npy", "yfloat.npy", "dataset.labels: has dtype '<f8'; labels must be little-endian integers (e.g. '<i8')"),
             ("empty.npy", "y.npy", "dataset.features: is an empty file"),

@@ -45,7 +45,7 @@ import Testing
         for text in train { seen.formUnion(leaves(try roundTrip(text))) }
         #expect(seen == Set(TrainSpec.schema.fields.map(\.path)))
 
-        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2,"series":"s-1","step":4,"baseline_step":1}"#)
+        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2,"series":"s-1","step":4,"baseline_step":1,"probe_per_class":6}"#)
         #expect(leaves(analyze) == Set(AnalyzeSpec.schema.fields.map(\.path)))
         let sweep = try roundTrip(#"{"kind":"sweep","name":"s","queue":"q","base":{"dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":2},"grid":{"seed":[1,2]}}"#)
         #expect(leaves(sweep) == Set(SweepSpec.schema.fields.map(\.path)))

@@ -102,7 +102,6 @@ func specError(_ json: String) -> String? {
         #expect(try prepareError(#"{"type":"csv","path":"/etc/passwd"}"#)?.hasPrefix("spec.dataset.path: '/etc/passwd' is absolute") == true)
         #expect(try prepareError(#"{"type":"npy","features":"x.npy","labels":"y.npy"}"#)?.hasPrefix("spec.dataset.features: 'x.npy' does not exist under the data root") == true)
         #expect(try prepareError(#"{"type":"digits"}"#, extra: #","model":{"hidden":[65536,65536]}"#) == "spec.model: 4303487040 parameters for 64 input features exceeds the limit of 100000000")
-        #expect(try prepareError(#"{"type":"blobs","classes":10,"per_class":5000,"dim":1}"#, extra: #","split":{"test_fraction":0.5}"#) == "spec.split.test_fraction: gives a test split of 25000 rows; exact evaluation supports at most 20000, so lower it")
         #expect(try prepareError(#"{"type":"digits"}"#, extra: #","sampler":{"classes_per_batch":12}"#) == "spec.sampler.classes_per_batch: 12 exceeds the 10 classes of the training split")
         #expect(try prepareError(#"{"type":"digits"}"#, extra: #","split":{"by":"class","test_fraction":0.5},"sampler":{"classes_per_batch":6}"#) == "spec.sampler.classes_per_batch: 6 exceeds the 5 classes of the training split")
     }

@@ -1,0 +1,315 @@
+// The k nearest neighbours of every row among the other rows, exactly, without an N × N matrix:
+// Float32 GEMM blocks screen candidates with a proven error bound, Double distances rank them.
+
+/// Each row's k nearest other rows (by Euclidean distance, ties by index) and the mean pairwise distance.
+///
+/// Memory is O(block × N + N × k): the rows are processed in blocks of `blockRows`; each block's inner
+/// products with the rows after it come from one `sgemm` (the query set is the gallery, so the upper
+/// triangle suffices: every pair is screened once, for both of its rows). A pair's distance is bracketed
+/// from the Float32 product with a proven bound (below); each row keeps the pairs whose lower bound does
+/// not exceed its current k-th smallest upper bound, and those candidates are ranked by Double distances
+/// computed from the rows themselves, so the order is exact wherever Float32 rounding could change it.
+///
+/// **The bound.** The rows are centred first (y = x − μ: distances do not change, and the bound scales
+/// with the spread of the points instead of their distance from the origin, so even a collapsed cloud
+/// is ranked exactly). Let ỹ = fl₃₂(fl₆₄(x − μ)): each coordinate is off by at most ρ|y| with
+/// ρ = u₃₂ + u₆₄ + u₃₂u₆₄ (u₃₂ = 2⁻²⁴, u₆₄ = 2⁻⁵³), so ‖ỹᵢ − ỹⱼ‖ and ‖yᵢ − yⱼ‖ differ by at most
+/// δ = ρ(‖yᵢ‖ + ‖yⱼ‖) ≤ ρ/(1 − ρ)·(‖ỹᵢ‖ + ‖ỹⱼ‖) (triangle inequality). The GEMM returns
+/// ĝ = ⟨ỹᵢ, ỹⱼ⟩ + η with |η| ≤ γ·Σₖ|ỹᵢₖỹⱼₖ| ≤ γ‖ỹᵢ‖‖ỹⱼ‖, γ = (D + 1)u₃₂/(1 − (D + 1)u₃₂), for any
+/// order of summation and with or without FMA (Higham, Accuracy and Stability, §3.1: a sum of D
+/// products has a tree of depth ≤ D − 1, plus the final rounding to Float32). The squared norms
+/// ñ = Σₖỹₖ² are summed in Double from exact products (|error| ≤ D·u₆₄·ñ), and
+/// d̃ = ñᵢ + ñⱼ − 2ĝ in Double adds at most 3u₆₄(ñᵢ + ñⱼ + 2|ĝ|). So with
+/// ε = 2γ‖ỹᵢ‖‖ỹⱼ‖ + (D + 3)u₆₄(ñᵢ + ñⱼ + 2|ĝ|), ‖ỹᵢ − ỹⱼ‖² ∈ [d̃ − ε, d̃ + ε] and the true distance
+/// lies in [√max(0, d̃ − ε) − δ, √(d̃ + ε) + δ]. Both ends are widened by a further 1e-9 relative (the
+/// square roots' own rounding and the Double re-ranking's, each below 1e-15). Any row among the true k
+/// nearest has a lower bound no larger than the k-th smallest upper bound, so it is a candidate.
+public struct ExactNeighbours: Sendable {
+    /// Neighbours per row.
+    public let k: Int
+    /// `neighbours[i * k + r]`: the r-th nearest other row of row i.
+    public let neighbours: [Int32]
+    /// Mean over pairs of the distance (from the screening products: within the bound above of exact),
+    /// when asked for (it costs a square root per pair).
+    public let meanPairwiseDistance: Double?
+    /// Candidates re-ranked in all (a measure of how many near-ties the screen could not decide).
+    public let candidatesRanked: Int
+
+    /// How candidates are screened. `pairs`: the upper triangle once (half the products), each row
+    /// keeping a pool of candidates as pairs stream in; best for small k. `rows`: each block of rows
+    /// against all rows, a row's threshold from a selection over its whole row of products, no pools;
+    /// for large k (a few large classes), where pools would hold N × k entries. `automatic`: `pairs`
+    /// up to k = `poolLimit`.
+    public enum Strategy: Sendable { case automatic, pairs, rows }
+
+    /// Largest k screened with pools.
+    public static let poolLimit = 64
+
+    /// Rows per GEMM block (its buffer is blockRows × N Float32).
+    public static func defaultBlockRows(n: Int) -> Int { max(16, min(512, (16 << 20) / max(n, 1))) }
+
+    /// Finds the `k` nearest other rows of every row of `x` (N × D, N ≥ 2, finite values; k is clamped
+    /// to 1…N − 1). `progress` is called with the fraction of pairs screened.
+    public init(_ x: Matrix<Float>, k requested: Int, meanDistance: Bool = false, blockRows: Int? = nil, strategy: Strategy = .automatic,
+                progress: ((Double) -> Void)? = nil) {
+        let n = x.rows, dim = x.cols
+        precondition(n >= 2 && dim >= 1)
+        let k = min(max(requested, 1), n - 1)
+        self.k = k
+        // Centre in Double, round to Float32 for the GEMM.
+        var mean = [Double](repeating: 0, count: dim)
+        x.storage.withUnsafeBufferPointer { p in
+            for i in 0..<n { for c in 0..<dim { mean[c] += Double(p[i * dim + c]) } }
+        }
+        for c in 0..<dim { mean[c] /= Double(n) }
+        var y = [Float](repeating: 0, count: n * dim)
+        var sq = [Double](repeating: 0, count: n), norm = [Double](repeating: 0, count: n)
+        x.storage.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                var s = 0.0
+                for c in 0..<dim {
+                    let v = Float(Double(p[i * dim + c]) - mean[c])
+                    y[i * dim + c] = v
+                    s += Double(v) * Double(v)
+                }
+                sq[i] = s
+                norm[i] = s.squareRoot()
+            }
+        }
+        let u32 = 0x1p-24, u64 = 0x1p-53
+        let gamma = Double(dim + 1) * u32 / (1 - Double(dim + 1) * u32)
+        let rho = (u32 + u64 + u32 * u64) / (1 - (u32 + u64 + u32 * u64))
+        let sumTerm = Double(dim + 3) * u64
+        let widen = 1e-9
+
+        let bound = ScreenBound(gamma: gamma, rho: rho, sumTerm: sumTerm, widen: widen)
+        let useRows = strategy == .rows || (strategy == .automatic && k > ExactNeighbours.poolLimit)
+        let screened = y.withUnsafeBufferPointer { yp in
+            useRows
+                ? ExactNeighbours.screenRows(yp, n: n, dim: dim, k: k, sq: sq, norm: norm, bound: bound, meanDistance: meanDistance,
+                                             block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), progress: progress)
+                : ExactNeighbours.screenPairs(yp, n: n, dim: dim, k: k, sq: sq, norm: norm, bound: bound, meanDistance: meanDistance,
+                                              block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), progress: progress)
+        }
+        let totalPairs = Double(n) * Double(n - 1) / 2
+        meanPairwiseDistance = meanDistance ? screened.distanceSum / totalPairs : nil
+        // Rank each row's candidates by Double distances of the rows as given.
+        var out = [Int32](repeating: 0, count: n * k)
+        var ranked = 0
+        var scratch: [(d: Double, j: Int32)] = []
+        x.storage.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                scratch.removeAll(keepingCapacity: true)
+                for c in screened.candidates[i] {
+                    var s = 0.0
+                    let a = i * dim, bb = Int(c) * dim
+                    for t in 0..<dim { let d = Double(p[a + t]) - Double(p[bb + t]); s += d * d }
+                    scratch.append((s, c))
+                }
+                ranked += scratch.count
+                scratch.sort { $0.d < $1.d || ($0.d == $1.d && $0.j < $1.j) }
+                for r in 0..<k { out[i * k + r] = scratch[r].j }
+            }
+        }
+        neighbours = out
+        candidatesRanked = ranked
+    }
+}
+
+/// The screen's error constants (see `ExactNeighbours`).
+struct ScreenBound {
+    let gamma, rho, sumTerm, widen: Double
+
+    /// ε of a pair: the bound on |d̃ − ‖ỹᵢ − ỹⱼ‖²|.
+    @inline(__always) func eps(si: Double, sj: Double, ni: Double, nj: Double, g: Double) -> Double {
+        2 * gamma * ni * nj + sumTerm * (si + sj + 2 * abs(g))
+    }
+}
+
+/// What a screen leaves: each row's candidates and (if asked) the sum of the pairs' distances.
+struct Screened {
+    var candidates: [[Int32]]
+    var distanceSum: Double
+}
+
+extension ExactNeighbours {
+    /// The upper triangle by blocks, every pair offered to both of its rows' pools.
+    static func screenPairs(_ yp: UnsafeBufferPointer<Float>, n: Int, dim: Int, k: Int, sq: [Double], norm: [Double], bound: ScreenBound,
+                            meanDistance: Bool, block: Int, progress: ((Double) -> Void)?) -> Screened {
+        var pool = CandidatePool(n: n, k: k)
+        var gram = [Float](repeating: 0, count: block * n)
+        var distanceSum = 0.0
+        let totalPairs = Double(n) * Double(n - 1) / 2
+        var donePairs = 0.0
+        let widen = bound.widen, rho = bound.rho
+        gram.withUnsafeMutableBufferPointer { gp in
+            var r0 = 0
+            while r0 < n {
+                let b = min(block, n - r0), width = n - r0
+                // G = Y[r0..<r0+b] · Y[r0..<n]ᵀ: each row of the block against itself and every later row.
+                Float.gemm(transA: false, transB: true, m: b, n: width, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
+                           b: yp.baseAddress! + r0 * dim, ldb: dim, beta: 0, c: gp.baseAddress!, ldc: width)
+                for bi in 0..<b {
+                    let i = r0 + bi
+                    let si = sq[i], ni = norm[i]
+                    let rowBase = gp.baseAddress! + bi * width
+                    for j in (i + 1)..<n {
+                        let g = Double(rowBase[j - r0])
+                        let sj = sq[j], nj = norm[j]
+                        var d2 = si + sj - 2 * g
+                        if d2 < 0 { d2 = 0 }
+                        let eps = bound.eps(si: si, sj: sj, ni: ni, nj: nj, g: g)
+                        let delta = rho * (ni + nj)
+                        if meanDistance { distanceSum += d2.squareRoot() }
+                        // Reject cheaply (no square root) when the lower bound exceeds both rows' thresholds.
+                        let lowSq = d2 - eps
+                        let ti = pool.threshold[i], tj = pool.threshold[j]
+                        let tMax = ti > tj ? ti : tj
+                        if lowSq > 0 {
+                            // lowSq > t² implies lo = (√lowSq − δ)(1 − widen) > tMax (t carries 1e-12 for √'s rounding).
+                            let t = (tMax / (1 - widen) + delta) * (1 + 1e-12)
+                            if t.isFinite && lowSq > t * t { continue }
+                        }
+                        let lo = max(0, ((lowSq > 0 ? lowSq.squareRoot() : 0) - delta) * (1 - widen))
+                        let hi = ((d2 + eps).squareRoot() + delta) * (1 + widen)
+                        if lo <= ti { pool.offer(row: i, lo: lo, hi: hi, other: Int32(j)) }
+                        if lo <= tj { pool.offer(row: j, lo: lo, hi: hi, other: Int32(i)) }
+                    }
+                }
+                donePairs += Double(b) * Double(width) - Double(b) * Double(b + 1) / 2
+                progress?(min(1, donePairs / totalPairs))
+                r0 += b
+            }
+        }
+        return Screened(candidates: (0..<n).map { pool.candidates(of: $0) }, distanceSum: distanceSum)
+    }
+
+    /// Blocks of rows against all rows. Per row, with M the largest norm, εmax and δmax (the pair bounds
+    /// at norm M) bound every pair's ε and δ, and √(d̃ + εmax) + δmax bounds every pair's distance from
+    /// above and grows with d̃: so τ = √(d̃₍ₖ₎ + εmax) + δmax, from the k-th smallest d̃, is at least the
+    /// row's true k-th distance, and a row j can be among the k nearest only if
+    /// √max(0, d̃ⱼ − εmax) − δmax ≤ τ, i.e. d̃ⱼ ≤ (τ + δmax)² + εmax (both widened).
+    static func screenRows(_ yp: UnsafeBufferPointer<Float>, n: Int, dim: Int, k: Int, sq: [Double], norm: [Double], bound: ScreenBound,
+                           meanDistance: Bool, block: Int, progress: ((Double) -> Void)?) -> Screened {
+        var candidates = [[Int32]](repeating: [], count: n)
+        var gram = [Float](repeating: 0, count: block * n)
+        var row = [Double](repeating: 0, count: n - 1)
+        var distanceSum = 0.0
+        let maxNorm = norm.max() ?? 0, maxSq = maxNorm * maxNorm
+        let w = bound.widen
+        gram.withUnsafeMutableBufferPointer { gp in
+            var r0 = 0
+            while r0 < n {
+                let b = min(block, n - r0)
+                Float.gemm(transA: false, transB: true, m: b, n: n, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
+                           b: yp.baseAddress!, ldb: dim, beta: 0, c: gp.baseAddress!, ldc: n)
+                for bi in 0..<b {
+                    let i = r0 + bi
+                    let si = sq[i], ni = norm[i]
+                    let rowBase = gp.baseAddress! + bi * n
+                    var t = 0
+                    for j in 0..<n where j != i {
+                        var d2 = si + sq[j] - 2 * Double(rowBase[j])
+                        if d2 < 0 { d2 = 0 }
+                        row[t] = d2
+                        t += 1
+                        if meanDistance && j > i { distanceSum += d2.squareRoot() }
+                    }
+                    let epsMax = bound.eps(si: si, sj: maxSq, ni: ni, nj: maxNorm, g: ni * maxNorm * (1 + bound.gamma))
+                    let deltaMax = bound.rho * (ni + maxNorm)
+                    let kth = ExactNeighbours.select(&row, k - 1)
+                    let tau = ((kth + epsMax).squareRoot() + deltaMax) * (1 + w)
+                    let reach = (tau / (1 - w) + deltaMax) * (1 + w)
+                    let limit = reach * reach + epsMax
+                    var list: [Int32] = []
+                    list.reserveCapacity(k + 8)
+                    for j in 0..<n where j != i {
+                        var d2 = si + sq[j] - 2 * Double(rowBase[j])
+                        if d2 < 0 { d2 = 0 }
+                        if d2 <= limit { list.append(Int32(j)) }
+                    }
+                    candidates[i] = list
+                }
+                progress?(min(1, Double(r0 + b) / Double(n)))
+                r0 += b
+            }
+        }
+        return Screened(candidates: candidates, distanceSum: distanceSum)
+    }
+
+    /// The value of rank `r` (0-based) of `values` (reordered in place): quickselect, median of three.
+    static func select(_ values: inout [Double], _ r: Int) -> Double {
+        var lo = 0, hi = values.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            var a = values[lo], b = values[mid], c = values[hi]
+            if a > b { swap(&a, &b) }
+            if b > c { swap(&b, &c) }
+            if a > b { swap(&a, &b) }
+            let pivot = b
+            var i = lo, j = hi
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while values[j] > pivot { j -= 1 }
+                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if r <= j { hi = j } else if r >= i { lo = i } else { return values[r] }
+        }
+        return values[r]
+    }
+}
+
+/// Per row, the pairs that may be among its k nearest: bounded by compaction against the k-th smallest
+/// upper bound, so it stays near k entries unless the distances are genuinely tied.
+struct CandidatePool {
+    let k: Int
+    /// Per row: the k-th smallest upper bound among its candidates (+∞ until it has k).
+    var threshold: [Double]
+    private var lo: [[Double]], hi: [[Double]], other: [[Int32]]
+    /// Size at which a row is compacted next (doubles when compaction cannot shrink it: real ties).
+    private var limit: [Int]
+
+    init(n: Int, k: Int) {
+        self.k = k
+        threshold = [Double](repeating: .infinity, count: n)
+        lo = [[Double]](repeating: [], count: n)
+        hi = [[Double]](repeating: [], count: n)
+        other = [[Int32]](repeating: [], count: n)
+        limit = [Int](repeating: 2 * k + 16, count: n)
+    }
+
+    mutating func offer(row: Int, lo l: Double, hi h: Double, other o: Int32) {
+        lo[row].append(l)
+        hi[row].append(h)
+        other[row].append(o)
+        if lo[row].count >= limit[row] { compact(row) }
+        else if lo[row].count == k && threshold[row] == .infinity { compact(row) }
+    }
+
+    /// Sets the row's threshold to its k-th smallest upper bound and drops what cannot make the top k:
+    /// a lower bound above it, or an exactly known distance equal to it (lower = upper) at a larger index
+    /// than k others that are exactly that close or closer (ties are broken by index).
+    private mutating func compact(_ row: Int) {
+        let count = lo[row].count
+        guard count >= k else { return }
+        var order = Array(0..<count)
+        let h = hi[row], l = lo[row], o = other[row]
+        order.sort { h[$0] < h[$1] || (h[$0] == h[$1] && o[$0] < o[$1]) }
+        let kth = order[k - 1]
+        let tau = h[kth]
+        threshold[row] = tau
+        let kthExact = l[kth] == h[kth]
+        var nl: [Double] = [], nh: [Double] = [], no: [Int32] = []
+        nl.reserveCapacity(count); nh.reserveCapacity(count); no.reserveCapacity(count)
+        for idx in 0..<count {
+            if l[idx] > tau { continue }
+            if kthExact && l[idx] == tau && h[idx] == tau && o[idx] > o[kth] { continue }
+            nl.append(l[idx]); nh.append(h[idx]); no.append(o[idx])
+        }
+        lo[row] = nl; hi[row] = nh; other[row] = no
+        limit[row] = max(2 * k + 16, 2 * nl.count)
+    }
+
+    /// The row's remaining candidates (at least k).
+    func candidates(of row: Int) -> [Int32] { other[row] }
+}

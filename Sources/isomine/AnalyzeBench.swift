@@ -1,0 +1,148 @@
+// `isomine bench analyze`: an analysis at retrieval-benchmark scale, phase by phase, with peak memory.
+import ArgumentParser
+import Datasets
+import Dispatch
+import Foundation
+import Jobs
+import Linalg
+import Logging
+
+struct AnalyzeBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Times an analysis of generated unit-norm embeddings (or given NPY files) phase by phase and prints peak memory, as JSON.",
+        discussion: """
+        Generates ROWS unit-norm float32 embeddings of dimension DIM in classes of PER_CLASS points as \
+        ../shared/bench/pml_eval_peer.py --generate does (class centres ~ N(0, I), points = centre + 2·N(0, I), \
+        normalised; isomine's own random numbers, so not the same values), writes them as NPY files to a \
+        temporary data root and runs the analyze job on them: load, retrieval metrics (P@1, R-Precision, \
+        MAP@R from exact k nearest neighbours), losses and estimators on the default probe. With --npy and \
+        --labels it analyses those files instead (e.g. the peer's, to compare the metrics). Prints seconds \
+        per phase, the total, the metrics and the process's peak resident memory.
+        """)
+
+    @Option(help: "Rows to generate.")
+    var rows = 60_000
+
+    @Option(help: "Dimension.")
+    var dim = 512
+
+    @Option(help: "Points per class.")
+    var perClass = 5
+
+    @Option(help: "Embeddings to analyse instead of generated ones (NPY, float32/float64, (N, D)).")
+    var npy: String?
+
+    @Option(help: "Their labels (NPY, integers, (N,)).")
+    var labels: String?
+
+    @Option(help: "The analyze spec's probe_size.")
+    var probeSize = 2000
+
+    @Option(help: "OpenBLAS threads (the analyze spec's blas_threads).")
+    var blasThreads = 1
+
+    @Option(help: "Seed of the generated embeddings.")
+    var seed = 0
+
+    func validate() throws {
+        guard rows >= 4, dim >= 1, perClass >= 2, rows / perClass >= 2 else {
+            throw ValidationError("--rows must give at least 2 classes of --per-class ≥ 2 points, and --dim at least 1")
+        }
+        guard (npy == nil) == (labels == nil) else { throw ValidationError("give both --npy and --labels, or neither") }
+    }
+
+    func run() throws {
+        try CLIError.reporting {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-bench-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var generated = 0.0
+            var root = dir, features = "x.npy", labelFile = "y.npy"
+            if let npy, let labels {
+                // The files' directory is the data root (both must be in it).
+                let x = URL(fileURLWithPath: npy).standardizedFileURL, y = URL(fileURLWithPath: labels).standardizedFileURL
+                guard x.deletingLastPathComponent() == y.deletingLastPathComponent() else {
+                    throw ValidationError("--npy and --labels must be in the same directory (it becomes the data root)")
+                }
+                root = x.deletingLastPathComponent().path
+                features = x.lastPathComponent
+                labelFile = y.lastPathComponent
+            } else {
+                let t = DispatchTime.now().uptimeNanoseconds
+                try AnalyzeBench.generate(rows: rows, dim: dim, perClass: perClass, seed: UInt64(seed), into: dir)
+                generated = Double(DispatchTime.now().uptimeNanoseconds - t) * 1e-9
+            }
+            let dataset: JSONValue = .object(["type": .string("npy"), "features": .string(features), "labels": .string(labelFile)])
+            let spec = try JobSpec.parse(.object(["kind": .string("analyze"), "dataset": dataset, "probe_size": .number(Double(probeSize)),
+                                                  "blas_threads": .number(Double(blasThreads))]))
+            var phases: [(String, Double)] = []
+            var current: (String, UInt64)?
+            let started = DispatchTime.now().uptimeNanoseconds
+            func mark(_ name: String?) {
+                let now = DispatchTime.now().uptimeNanoseconds
+                if let (previous, since) = current { phases.append((previous, Double(now - since) * 1e-9)) }
+                current = name.map { ($0, now) }
+            }
+            var quiet = Logger(label: "bench")
+            quiet.logLevel = .error
+            let outcome = try Runner(dataRoot: DataRoot(path: root), logger: quiet).run(spec, sink: MemorySink(), progress: { p in
+                if let phase = p.phase, phase != current?.0 { mark(phase) }
+            })
+            mark(nil)
+            let total = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+            guard case .analyzed(let r) = outcome else { throw RunError("the analysis did not complete") }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            var phaseJSON: [String: JSONValue] = [:]
+            for (name, seconds) in phases { phaseJSON[name.replacingOccurrences(of: " ", with: "_")] = .number((seconds * 1000).rounded() / 1000) }
+            let out: JSONValue = .object([
+                "benchmark": .string("analyze"),
+                "rows": .number(Double(r.dataset.rows)), "dim": .number(Double(r.dataset.dim)), "classes": .number(Double(r.dataset.classes)),
+                "source": .string(npy == nil ? "generated (\(perClass) per class, seed \(seed), \((generated * 100).rounded() / 100) s)" : "files"),
+                "blas_threads": .number(Double(blasThreads)),
+                "phases_seconds": .object(phaseJSON),
+                "total_seconds": .number((total * 1000).rounded() / 1000),
+                "peak_rss_mib": .number(Double(usage.ru_maxrss / 1024)),
+                "precision_at_1": .number(r.final.eval.precisionAt1), "r_precision": .number(r.final.eval.rPrecision),
+                "map_at_r": .number(r.final.eval.mapAtR),
+                "probe_points": .number(Double(r.final.estimators.probe.size)), "verdict": .string(r.verdict.rawValue),
+            ])
+            print(String(decoding: try out.serialized(), as: UTF8.self))
+        }
+    }
+
+    /// Writes x.npy (float32, unit rows) and y.npy (int64) like the peer's generator, row block by row block.
+    static func generate(rows: Int, dim: Int, perClass: Int, seed: UInt64, into dir: String) throws {
+        let classes = rows / perClass, n = classes * perClass
+        var rng = SeededRNG(seed: seed, stream: 0xBE7C4)
+        var centres = [Float](repeating: 0, count: classes * dim)
+        for i in 0..<centres.count { centres[i] = Float(rng.normal()) }
+        func header(_ descr: String, _ shape: String) -> [UInt8] {
+            var text = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
+            while (10 + text.utf8.count + 1) % 64 != 0 { text += " " }
+            text += "\n"
+            let length = text.utf8.count
+            return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 255), UInt8(length >> 8)] + Array(text.utf8)
+        }
+        FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(header("<f4", "(\(n), \(dim))")))
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/x.npy"))
+        try out.seekToEnd()
+        var row = [Float](repeating: 0, count: dim)
+        var chunk = Data()
+        for i in 0..<n {
+            let c = i / perClass
+            var s: Float = 0
+            for d in 0..<dim { let v = centres[c * dim + d] + 2 * Float(rng.normal()); row[d] = v; s += v * v }
+            let inv = 1 / s.squareRoot()
+            for d in 0..<dim { row[d] *= inv }
+            row.withUnsafeBytes { chunk.append(contentsOf: $0) }
+            if chunk.count >= 1 << 22 { try out.write(contentsOf: chunk); chunk.removeAll(keepingCapacity: true) }
+        }
+        try out.write(contentsOf: chunk)
+        try out.close()
+        var labels = Data(header("<i8", "(\(n),)"))
+        for i in 0..<n { withUnsafeBytes(of: Int64(i / perClass).littleEndian) { labels.append(contentsOf: $0) } }
+        FileManager.default.createFile(atPath: dir + "/y.npy", contents: labels)
+    }
+}

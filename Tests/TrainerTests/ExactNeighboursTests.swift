@@ -1,0 +1,94 @@
+// Exact k nearest neighbours by Float32 GEMM blocks: the same neighbours (ties by index) and the same
+// PML metrics as a brute-force ranking on Double distances, on sets built to stress the screen —
+// well-separated and overlapping classes, exact duplicates, integer grids full of ties, a collapsed
+// cloud far from the origin — with small blocks so rows cross block boundaries.
+import Testing
+import Linalg
+@testable import Trainer
+
+/// Each row's k nearest other rows by Double distance of the Float values, ties by index.
+func bruteForceNeighbours(_ x: Matrix<Float>, k: Int) -> [Int32] {
+    let n = x.rows, d = x.cols
+    var out: [Int32] = []
+    for i in 0..<n {
+        var all: [(Double, Int)] = []
+        for j in 0..<n where j != i {
+            var s = 0.0
+            for c in 0..<d { let t = Double(x[i, c]) - Double(x[j, c]); s += t * t }
+            all.append((s, j))
+        }
+        all.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        out += all.prefix(k).map { Int32($0.1) }
+    }
+    return out
+}
+
+func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> (Matrix<Float>, [Int]) {
+    var rng = SeededRNG(seed: seed, stream: 7)
+    var x = Matrix<Float>(rows: n, cols: dim)
+    let labels = (0..<n).map { $0 % classes }
+    let centres = (0..<classes).map { _ in (0..<dim).map { _ in rng.normal() * 3 } }
+    for i in 0..<n {
+        for c in 0..<dim {
+            switch kind {
+            case "grid": x[i, c] = Float(Int(rng.uniform() * 3))            // coordinates in {0, 1, 2}: many exact ties
+            case "collapsed": x[i, c] = Float(100 + 1e-3 * rng.normal())  // a tiny cloud far from the origin
+            case "duplicates": x[i, c] = Float(centres[labels[i]][c] + (i % 4 == 0 ? 0 : 0.5 * rng.normal()))
+            default: x[i, c] = Float(centres[labels[i]][c] + 2.5 * rng.normal())
+            }
+        }
+    }
+    if kind == "duplicates" { for i in stride(from: 1, to: n, by: 7) { for c in 0..<dim { x[i, c] = x[i - 1, c] } } }
+    return (x, labels)
+}
+
+@Suite struct ExactNeighboursTests {
+    @Test(arguments: ["overlapping", "duplicates", "grid", "collapsed"])
+    func sameNeighboursAndMetricsAsBruteForce(kind: String) {
+        for (n, dim, classes, block) in [(240, 8, 12, 37), (301, 64, 30, 64), (97, 3, 5, 16)] {
+            let (x, labels) = generated(kind, n: n, dim: dim, classes: classes, seed: UInt64(n))
+            let k = RetrievalMetrics.neighbourCount(labels: labels)
+            let nn = ExactNeighbours(x, k: k, meanDistance: true, blockRows: block, strategy: .pairs)
+            let expected = bruteForceNeighbours(x, k: k)
+            #expect(nn.neighbours == expected, "\(kind) n=\(n) d=\(dim)")
+            let byRows = ExactNeighbours(x, k: k, meanDistance: true, blockRows: block, strategy: .rows)
+            #expect(byRows.neighbours == expected, "\(kind) n=\(n) d=\(dim), by rows")
+            let brute = RetrievalMetrics(distances: x.converted(to: Double.self).pairwiseDistances(), labels: labels)
+            let fast = RetrievalMetrics(neighbours: nn, labels: labels)
+            if kind != "grid" && kind != "duplicates" {
+                // Without exact ties the Gram-based brute force ranks the same way.
+                #expect(abs(fast.precisionAt1 - brute.precisionAt1) < 1e-12 && abs(fast.mapAtR - brute.mapAtR) < 1e-12 && abs(fast.rPrecision - brute.rPrecision) < 1e-12)
+            }
+            // The screen's mean distance is within the bound of the exact one.
+            var exact = 0.0
+            let d = x.converted(to: Double.self)
+            for i in 0..<n { for j in (i + 1)..<n { var s = 0.0; for c in 0..<dim { let t = d[i, c] - d[j, c]; s += t * t }; exact += s.squareRoot() } }
+            exact /= Double(n * (n - 1) / 2)
+            for screen in [nn, byRows] {
+                #expect(abs(screen.meanPairwiseDistance! - exact) <= 1e-4 * max(exact, 1e-3), "\(kind): \(screen.meanPairwiseDistance!) vs \(exact)")
+            }
+        }
+    }
+
+    @Test func largeClassesUseTheRowScreenWithTheSameResult() {
+        // 3 classes of 200: k = 199, above the pools' limit.
+        let (x, labels) = generated("overlapping", n: 600, dim: 6, classes: 3, seed: 11)
+        let k = RetrievalMetrics.neighbourCount(labels: labels)
+        #expect(k > ExactNeighbours.poolLimit)
+        let nn = ExactNeighbours(x, k: k, blockRows: 100)
+        #expect(nn.neighbours == bruteForceNeighbours(x, k: k))
+        let brute = RetrievalMetrics(distances: x.converted(to: Double.self).pairwiseDistances(), labels: labels)
+        let fast = RetrievalMetrics(neighbours: nn, labels: labels)
+        #expect(abs(fast.mapAtR - brute.mapAtR) < 1e-12 && abs(fast.rPrecision - brute.rPrecision) < 1e-12 && fast.precisionAt1 == brute.precisionAt1)
+    }
+
+    @Test func allRowsIdenticalKeepsTheLowestIndices() {
+        var x = Matrix<Float>(rows: 50, cols: 4)
+        for i in 0..<50 { for c in 0..<4 { x[i, c] = 0.25 } }
+        let nn = ExactNeighbours(x, k: 3, blockRows: 8)
+        #expect(Array(nn.neighbours.prefix(3)) == [1, 2, 3] && Array(nn.neighbours[3 * 10..<3 * 10 + 3]) == [0, 1, 2])
+        #expect(ExactNeighbours(x, k: 3, blockRows: 8, strategy: .rows).neighbours == nn.neighbours)
+        // Compaction keeps the pools small even though every distance is tied.
+        #expect(nn.candidatesRanked < 50 * 40)
+    }
+}
