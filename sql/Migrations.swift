@@ -21,5 +21,6 @@ public enum Migrations {
         Migration(version: 6, name: "006_webhook_trigger_filter.sql", sql: String(decoding: PackageResources._06_webhook_trigger_filter_sql, as: UTF8.self)),
         Migration(version: 7, name: "007_queues_and_workers.sql", sql: String(decoding: PackageResources._07_queues_and_workers_sql, as: UTF8.self)),
         Migration(version: 8, name: "008_inputs_and_series.sql", sql: String(decoding: PackageResources._08_inputs_and_series_sql, as: UTF8.self)),
+        Migration(version: 9, name: "009_job_progress.sql", sql: String(decoding: PackageResources._09_job_progress_sql, as: UTF8.self)),
     ]
 }

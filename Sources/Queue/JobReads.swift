@@ -9,7 +9,9 @@ extension JobQueue {
         try db.execute("""
             SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
                    to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->>'verdict', '') AS verdict,
-                   coalesce(spec->>'name', '') AS name
+                   coalesce(spec->>'name', '') AS name,
+                   CASE WHEN state = 'running' AND phase IS NOT NULL
+                        THEN phase || coalesce(' ' || round(100 * phase_fraction)::integer || '%', '') ELSE '' END AS progress
               FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) AND ($3::bigint IS NULL OR parent_id = $3::bigint)
                AND (NOT $4::boolean OR parent_id IS NULL)
              ORDER BY id DESC LIMIT $2::integer
@@ -22,6 +24,7 @@ extension JobQueue {
             SELECT jsonb_build_object('id', id, 'kind', kind, 'queue', queue, 'state', state, 'attempt', attempt, 'max_attempts', max_attempts,
                    'priority', priority, 'run_after', run_after, 'created_at', created_at, 'started_at', started_at,
                    'finished_at', finished_at, 'last_error', last_error, 'unique_key', unique_key, 'parent_id', parent_id,
+                   'phase', phase, 'phase_fraction', phase_fraction,
                    'spec', spec, 'result', result,
                    'runs', CASE WHEN kind = 'sweep' THEN (SELECT coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
                                                             FROM (SELECT state, count(*) AS n FROM isomine.jobs c WHERE c.parent_id = j.id GROUP BY state) s)

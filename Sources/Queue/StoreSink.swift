@@ -141,6 +141,22 @@ public final class StoreSink: ResultSink {
         }
     }
 
+    /// Records the job's phase and fraction on its row, at most once a second (and at every change of
+    /// phase), fenced by the lease; a lost lease is noticed by the next fenced write.
+    public func recordProgress(phase: String, fraction: Double?) {
+        let now = Date()
+        guard phase != lastPhase || now.timeIntervalSince(lastProgress) >= 1 else { return }
+        lastPhase = phase
+        lastProgress = now
+        _ = try? db.execute(StoreSink.leaseCTE + """
+
+            UPDATE isomine.jobs j SET phase = $4, phase_fraction = $5::real FROM lease WHERE j.id = lease.id
+            """, [String(jobID), owner, String(attempt), phase, fraction.map { String(min(max($0, 0), 1)) }])
+    }
+
+    private var lastPhase: String?
+    private var lastProgress = Date.distantPast
+
     /// Keeps the result (the worker writes it with the job's end); an analysis also writes its figures as
     /// metric rows, at its series step (0 outside a series), so a series reads like a train run's evaluations.
     public func finish(_ result: JobResult) throws {

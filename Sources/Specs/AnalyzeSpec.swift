@@ -10,7 +10,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var dataset: DatasetSource
     /// Margin α of the reported triplet losses.
     public var margin: Double
-    /// Sets above 2000 points are analysed through a seeded stratified probe of this size.
+    /// Sets above 2000 points are analysed through a seeded class-keeping probe of about this size.
     public var probeSize: Int
     /// Most points a class keeps in a probe (nil: no cap; classes are filled evenly anyway).
     public var probePerClass: Int?

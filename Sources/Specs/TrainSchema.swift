@@ -126,7 +126,7 @@ extension TrainSpec {
                "OpenBLAS threads for this job (set explicitly; OpenBLAS's default is one per core)"),
         .field("estimators.enabled", .bool, \.training.estimators.enabled, default: .value(true), "compute the estimator block at every evaluation"),
         .field("estimators.probe_size", .integer(3...2000), \.training.estimators.probeSize, default: .value(256),
-               "points of the evaluation set analysed: a seeded stratified probe, fixed for the run (a smaller evaluation set is analysed whole)"),
+               "points of the evaluation set analysed: a seeded probe that keeps at least 2 points of every class it samples (see *Retrieval metrics at scale*), fixed for the run (a smaller evaluation set is analysed whole)"),
         .field("estimators.iterations", .integer(0...100_000), \.training.estimators.iterations, default: .value(150),
                "f* descent iterations per start at every evaluation but the last (0: chosen by size)"),
         .field("estimators.final_iterations", .integer(0...100_000), \.training.estimators.finalIterations, default: .value(600),

@@ -17,11 +17,19 @@ public struct ProbeSnapshot: Sendable {
 }
 
 extension TrainingRun {
+    /// The evaluation rows the estimators analyse: all of them when the set is no larger than `size`,
+    /// else a class-keeping probe (every class in it has at least two points); a stratified sample
+    /// only when the split has fewer than two classes with two points.
+    static func probe(labels: [Int], size: Int, seed: UInt64) -> [Int] {
+        if size >= labels.count { return Array(0..<labels.count) }
+        return (try? classKeepingProbe(labels: labels, size: max(size, 4), seed: seed)) ?? stratifiedSample(labels: labels, size: size, seed: seed)
+    }
+
     /// Probe embeddings at initialisation and now. The probe is the estimators' (or, with estimators
-    /// off, a stratified sample of at most 256 rows); step 0 is recomputed from the seed, so this
+    /// off, such a probe of at most 256 rows); step 0 is recomputed from the seed, so this
     /// also works for a resumed run.
     public func probeSnapshot() -> ProbeSnapshot {
-        let rows = probeRows.isEmpty ? stratifiedSample(labels: test.labels, size: min(256, test.count), seed: config.seed) : probeRows
+        let rows = probeRows.isEmpty ? TrainingRun.probe(labels: test.labels, size: 256, seed: config.seed) : probeRows
         let x = test.features.rows(rows)
         var initRNG = SeededRNG(seed: config.seed, stream: RandomStream.initialisation.rawValue)
         let initial = MLP<Float>(shape: config.model, rng: &initRNG)

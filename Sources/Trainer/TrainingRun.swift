@@ -82,8 +82,7 @@ public final class TrainingRun {
             guard config.estimators.probeSize >= 3 else {
                 throw TrainingError("estimators.probe_size: must be at least 3")
             }
-            // A smaller evaluation set is analysed whole.
-            probeRows = stratifiedSample(labels: test.labels, size: min(config.estimators.probeSize, test.count), seed: config.seed)
+            probeRows = TrainingRun.probe(labels: test.labels, size: config.estimators.probeSize, seed: config.seed)
         } else {
             probeRows = []
         }

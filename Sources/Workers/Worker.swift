@@ -230,7 +230,10 @@ public final class Worker {
                              onEvaluation: reportEachEvaluation ? progressReport : nil, beforeCollapse: progressReport)
         do {
             do {
-                let outcome = try runner.run(spec, sink: sink, progress: { _ in }, shouldStop: shouldStop)
+                let outcome = try runner.run(spec, sink: sink, progress: { p in
+                    if let phase = p.phase { sink.recordProgress(phase: phase, fraction: p.fraction) }
+                    else if p.totalSteps > 0 { sink.recordProgress(phase: "training", fraction: Double(p.step) / Double(p.totalSteps)) }
+                }, shouldStop: shouldStop)
                 switch outcome {
                 case .finished, .analyzed, .swept:
                     let result = try sink.result.map { try $0.json().compactText() } ?? "null"

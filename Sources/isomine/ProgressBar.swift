@@ -8,6 +8,7 @@ final class ProgressBar {
     private var lastDraw: UInt64 = 0
     private let started = DispatchTime.now().uptimeNanoseconds
     private var drawn = false
+    private var lastPhase: String?
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -15,6 +16,17 @@ final class ProgressBar {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         // The last step draws twice: after the step, and after its evaluation (new P@1).
+        if let phase = p.phase {
+            // An analysis: its phase and, while it is known, how far.
+            guard phase != lastPhase || now - lastDraw > 100_000_000 else { return }
+            lastPhase = phase
+            lastDraw = now
+            let seconds = Double(now - started) * 1e-9
+            let share = p.fraction.map { String(format: " %3.0f%%", 100 * $0) } ?? ""
+            FileHandle.standardError.write(Data(String(format: "\r%@%@  (%.0f s)            ", phase, share, seconds).utf8))
+            drawn = true
+            return
+        }
         guard now - lastDraw > 100_000_000 || p.step == p.totalSteps else { return }
         lastDraw = now
         let width = 30

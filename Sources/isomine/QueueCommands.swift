@@ -360,7 +360,7 @@ struct Jobs: ParsableCommand {
                 let db = try PGConnection.fromEnvironment()
                 let rows = try JobQueue.list(db, state: state, parent: parent, hideRuns: hideRuns, limit: limit)
                 let columns = [("id", "id"), ("kind", "kind"), ("queue", "queue"), ("state", "state"), ("attempt", "attempts"), ("priority", "priority"),
-                               ("parent", "parent"), ("created", "created"), ("verdict", "verdict"), ("name", "name")]
+                               ("parent", "parent"), ("created", "created"), ("verdict", "verdict"), ("progress", "progress"), ("name", "name")]
                 let body = try (0..<rows.count).map { r in try columns.map { try rows.string(r, $0.1) ?? "" } }
                 print(TextTable.render([columns.map(\.0)] + body), terminator: "")
             }

@@ -92,6 +92,30 @@ import Jobs
         #expect(badState.status == 2 && badState.err.contains("--state: 'running' is not an ended state"))
     }
 
+    @Test func aRunningAnalysisShowsItsPhaseInJobsList() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        // 4,000 classes of 5 in R⁶⁴: a few seconds, most of them in the estimators on the 2,000-point probe.
+        let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":4000,"per_class":5,"dim":64}}"#)
+        let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
+        var seen = Set<String>()
+        let deadline = Date().addingTimeInterval(120)
+        while worker.isRunning && Date() < deadline {
+            let list = try runIsomine(["jobs", "list"], database: scratch.name)
+            for phase in ["load", "retrieval metrics", "losses", "estimators"] where list.out.contains(" running ") && list.out.contains(phase) {
+                seen.insert(phase)
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        worker.waitUntilExit()
+        #expect(try state(db, id) == "succeeded")
+        #expect(seen.contains("estimators"), "phases seen in jobs list: \(seen)")
+        // The phase stays on the row (jobs show) and no longer shows in the list once the job ended.
+        #expect(try db.execute("SELECT phase FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "phase") == "estimators")
+        #expect(!(try runIsomine(["jobs", "list"], database: scratch.name).out.contains("estimators")))
+    }
+
     @Test func pruneDeletesStoredInputsOnlyWhenNoJobNamesThem() throws {
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)
