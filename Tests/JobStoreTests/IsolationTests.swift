@@ -53,8 +53,8 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     @Test func memoryBombEndsItsJobOnly() throws {
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)
-        // 15,000 rows: the exact retrieval metrics need a 15,000² distance matrix (≈ 0.9 GB), over the 600 MiB limit.
-        let bomb = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":1500,"dim":8},"iterations":3}"#, maxAttempts: 1)
+        // Two classes of 15,000: PML's k is 14,999 neighbours for each of 30,000 points (1.8 GB of indices), over the 600 MiB limit.
+        let bomb = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":2,"per_class":15000,"dim":8},"iterations":3}"#, maxAttempts: 1)
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":3000,"eval_every":1000,"estimators":{"enabled":false}}"#)
         let worker = try startIsomine(["worker", "--concurrency", "2", "--job-memory", "600MiB", "--exit-when-idle"], database: scratch.name)
         defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
@@ -66,6 +66,33 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         #expect(error.hasPrefix("exceeded the memory limit of 600 MiB"), "\(error)")
         let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(train)])
         #expect(try ok.string(0, "state") == "succeeded" && ok.int(0, "attempt") == 1)
+    }
+
+    /// An NPY file that would not fit in the job's memory limit is refused before it is read, naming
+    /// the memory it needs and the limit (the file is sparse: its size is real, its blocks are not).
+    @Test func anInputLargerThanTheJobsMemoryIsRefusedBeforeReading() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-big-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let rows = 100_000, dim = 512
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(dim)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        let head: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        FileManager.default.createFile(atPath: root.path + "/x.npy", contents: Data(head))
+        let handle = try FileHandle(forWritingTo: root.appendingPathComponent("x.npy"))
+        try handle.truncate(atOffset: UInt64(head.count + rows * dim * 4))
+        try handle.close()
+        FileManager.default.createFile(atPath: root.path + "/y.npy", contents: Data(NPYWriter.encode(labels: (0..<rows).map { $0 % 1000 })))
+        let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy","labels":"y.npy"}}"#)
+        let worker = try runIsomine(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
+        #expect(worker.status == 0)
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "failed")
+        let error = try row.string(0, "last_error") ?? "nil"
+        #expect(error.hasPrefix("spec.dataset.features: the array (100000, 512) of float32 needs 195 MiB in memory, more than this job's memory limit of 512 MiB allows"), "\(error)")
     }
 
     /// An NPY whose header declares (10¹⁰, 10¹⁰), enqueued by SQL: its job fails with an error naming the
