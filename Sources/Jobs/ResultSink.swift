@@ -10,6 +10,8 @@ public protocol ResultSink: AnyObject {
     func finish(_ result: JobResult) throws
     /// Stores one artifact (written before `finish`; a retried job overwrites it).
     func saveArtifact(_ name: String, _ bytes: [UInt8]) throws
+    /// Records a train run's per-step signals (at the spec's warning stride).
+    func recordSignals(_ signals: StepSignals) throws
     /// The sink of one run of a sweep executed in this process (`isomine run` of a sweep).
     func childSink(_ child: SweepChild) throws -> ResultSink
     /// The result this sink already holds from an earlier, completed run (a resumed sweep skips it).
@@ -17,6 +19,9 @@ public protocol ResultSink: AnyObject {
 }
 
 extension ResultSink {
+    /// Files and memory keep the signals in the run's artifact only.
+    public func recordSignals(_ signals: StepSignals) throws {}
+
     public func childSink(_ child: SweepChild) throws -> ResultSink {
         throw RunError("this sink cannot run sweep children in-process; the worker queues them as jobs")
     }

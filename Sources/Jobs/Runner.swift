@@ -116,6 +116,13 @@ public struct Runner: Sendable {
         }
     }
 
+    /// The run's per-step signals as the artifact `step_signals.json` (a JSON array), its name in a list.
+    private func saveSignals(_ signals: [StepSignals], to sink: ResultSink) throws -> [String] {
+        guard !signals.isEmpty else { return [] }
+        try sink.saveArtifact("step_signals.json", [UInt8](try JSONValue.from(signals).serialized(pretty: false)))
+        return ["step_signals.json"]
+    }
+
     private func runTrain(
         _ spec: TrainSpec, json: JSONValue, sink: ResultSink, stopAfter: Int?,
         progress: @escaping (RunProgress) -> Void, shouldStop: @escaping () -> Bool
@@ -146,6 +153,10 @@ public struct Runner: Sendable {
                 "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.verdict.rawValue)",
             ])
             do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
+        }
+        hooks.signalsEvery = spec.warningStride
+        hooks.onSignals = { signals in
+            do { try sink.recordSignals(signals) } catch { sinkError = sinkError ?? error }
         }
         hooks.checkpointEvery = spec.checkpointEvery
         hooks.onCheckpoint = { [logger] checkpoint in
@@ -178,7 +189,8 @@ public struct Runner: Sendable {
                 evalSeconds: run.evalSeconds, totalSeconds: totalSeconds,
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
-            artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink), stoppedOnCollapseAt: collapsedAt)
+            artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink) + (try saveSignals(run.signals, to: sink)),
+            stoppedOnCollapseAt: collapsedAt)
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

@@ -131,6 +131,11 @@ public final class StoreSink: ResultSink {
         try writeMetrics(values, step: record.step)
     }
 
+    /// The per-step signals as metric rows `signal_*` at their step.
+    public func recordSignals(_ signals: StepSignals) throws {
+        try writeMetrics(signals.metricRows, step: signals.step)
+    }
+
     /// Upserts one metric row per finite value at `step`, fenced by the lease.
     func writeMetrics(_ values: [(String, Double)], step: Int) throws {
         for (name, value) in values where value.isFinite {

@@ -18,6 +18,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var blasThreads: Int
     /// End the run (as succeeded, verdict collapsed) at the first evaluation whose verdict is collapsed.
     public var stopOnCollapse = false
+    /// Record the per-step collapse signals at step 0 and every this many steps.
+    public var warningStride = 1
 
     /// Largest batch (P × K) accepted; batch-all mines up to B³ triplets, so it has a lower limit.
     static let maxBatch = 4096

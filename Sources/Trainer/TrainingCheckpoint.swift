@@ -17,6 +17,9 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         var history: [EvaluationRecord]
         var baselineSpread: Double
         var baselineProbeSpread: Double
+        /// Optional: checkpoints written before the per-step signals existed have none.
+        var signals: [StepSignals]?
+        var baselineBatchSpread: Double?
         var optimizerUpdates: Int
         var parameterCount: Int
         var secondCount: Int

@@ -16,6 +16,9 @@ public struct TrainingHooks {
     public var onCheckpoint: (TrainingCheckpoint) throws -> Void = { _ in }
     /// Polled between steps; returning true stops the run after the current step (for cancellation).
     public var shouldStop: () -> Bool = { false }
+    /// Record the per-step signals at step 0 and every this many steps (0: never).
+    public var signalsEvery = 0
+    public var onSignals: (StepSignals) -> Void = { _ in }
 
     public init() {}
 }
@@ -51,6 +54,9 @@ public final class TrainingRun {
     var baselineSpread = 0.0
     /// Mean pairwise distance of the estimator probe at step 0: the reference scale of its collapse ratios.
     var baselineProbeSpread = 0.0
+    /// The per-step signals recorded so far (at the hooks' stride), and the first batch's spread they are relative to.
+    public internal(set) var signals: [StepSignals] = []
+    var baselineBatchSpread = 0.0
     /// Rows of the evaluation set the estimators analyse (fixed for the run).
     let probeRows: [Int]
     /// The points behind the latest evaluation's estimators (f on the probe, f*), and that evaluation's step.
@@ -109,6 +115,8 @@ public final class TrainingRun {
         history = c.header.history
         baselineSpread = c.header.baselineSpread
         baselineProbeSpread = c.header.baselineProbeSpread
+        signals = c.header.signals ?? []
+        baselineBatchSpread = c.header.baselineBatchSpread ?? signals.first?.batchSpread ?? 0
         step = c.header.step
     }
 
@@ -116,7 +124,8 @@ public final class TrainingRun {
     public func checkpoint() -> TrainingCheckpoint {
         TrainingCheckpoint(
             header: .init(config: config, step: step, rng: rng.state, sampler: sampler, window: window, history: history,
-                          baselineSpread: baselineSpread, baselineProbeSpread: baselineProbeSpread, optimizerUpdates: optimizer.updates,
+                          baselineSpread: baselineSpread, baselineProbeSpread: baselineProbeSpread, signals: signals,
+                          baselineBatchSpread: baselineBatchSpread, optimizerUpdates: optimizer.updates,
                           parameterCount: model.parameters.count, secondCount: optimizer.second.count),
             parameters: model.parameters.array, first: optimizer.first.array, second: optimizer.second.array)
     }
@@ -124,7 +133,12 @@ public final class TrainingRun {
     /// Trains to `config.steps` (or until `hooks.shouldStop`), evaluating at step 0, every `evalEvery` and at the end.
     public func run(hooks: TrainingHooks = TrainingHooks()) throws {
         if step == 0 && history.isEmpty {
-            probeInitialBatch()
+            let initial = probeInitialBatch()
+            if hooks.signalsEvery > 0 {
+                let s = stepSignals(initial)
+                signals.append(s)
+                hooks.onSignals(s)
+            }
             let record = try evaluate()
             history.append(record)
             hooks.onEvaluation(record)
@@ -139,6 +153,11 @@ public final class TrainingRun {
                 throw TrainingError("training diverged: the loss is \(stats.loss) at step \(step); lower optimizer.learning_rate")
             }
             hooks.onStep(step, stats.loss)
+            if hooks.signalsEvery > 0 && step % hooks.signalsEvery == 0 {
+                let s = stepSignals(stats)
+                signals.append(s)
+                hooks.onSignals(s)
+            }
             if config.isEvaluationStep(step) {
                 let record = try evaluate()
                 history.append(record)
@@ -196,11 +215,13 @@ public final class TrainingRun {
 
     /// Statistics for the step-0 record, from one batch of an independent stream (the run's own
     /// sampling stream is untouched, so evaluating does not change what is trained).
-    private func probeInitialBatch() {
+    @discardableResult
+    private func probeInitialBatch() -> TripletLossStats {
         var probeRNG = SeededRNG(seed: config.seed, stream: RandomStream.probe.rawValue)
         var probeSampler = sampler
         let stats = lossOnNextBatch(sampler: &probeSampler, rng: &probeRNG, withGradient: false)
         window.add(stats, meanNorm: meanOutputNorm(), learningRate: optimizer.currentLearningRate)
+        return stats
     }
 
     /// The embeddings the model outputs for `x` (rows), normalised when the model normalises.

@@ -71,7 +71,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).int(0, "n") == 0)
         #expect(try db.execute("SELECT result->'final'->>'step' AS s FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "s") == "40")
         let artifacts = try db.execute("SELECT name, length(data) AS bytes FROM isomine.artifacts WHERE job_id = $1::bigint ORDER BY name", [String(id)])
-        #expect(artifacts.rows.map { $0[0]! } == ["f_star_haus.npy", "f_star_iso.npy", "probe_final.npy", "probe_labels.npy", "probe_rows.npy", "probe_start.npy"])
+        #expect(artifacts.rows.map { $0[0]! } == ["f_star_haus.npy", "f_star_iso.npy", "probe_final.npy", "probe_labels.npy", "probe_rows.npy", "probe_start.npy", "step_signals.json"])
         #expect(try artifacts.int(2, "bytes")! > 128)
     }
 

@@ -39,7 +39,7 @@ func spread(_ m: Matrix<Float>) -> Double {
         guard case .finished(let r) = try Runner().run(try trainSpec(smallSpec), sink: try FileSink(directory: dir.path)) else {
             Issue.record("did not finish"); return
         }
-        #expect(r.artifacts == ["probe_rows.npy", "probe_labels.npy", "probe_start.npy", "probe_final.npy", "f_star_iso.npy", "f_star_haus.npy"])
+        #expect(r.artifacts == ["probe_rows.npy", "probe_labels.npy", "probe_start.npy", "probe_final.npy", "f_star_iso.npy", "f_star_haus.npy", "step_signals.json"])
         let e = try #require(r.final.estimators)
         let start = try loadNPY(dir.path, "probe_start.npy"), final = try loadNPY(dir.path, "probe_final.npy")
         #expect(start.count == e.probe.size && final.count == e.probe.size && final.dimension == 8)

@@ -1,0 +1,37 @@
+// The per-step collapse signals (issue 13's foundation): recorded at step 0 and every warning.stride
+// steps, kept across a resume, written as the artifact step_signals.json; a bad stride is named.
+import Foundation
+import Testing
+@testable import Jobs
+import Trainer
+
+@Suite struct StepSignalsTests {
+    let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":6},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":60,"eval_every":30,"estimators":{"enabled":false},"warning":{"stride":20},"checkpoint_every":25}"#
+
+    @Test func signalsAtTheStrideSurviveAResumeAndReachTheArtifact() throws {
+        let dir = TempDir()
+        let job = try JobSpec.parse(Data(spec.utf8))
+        // Stop after 30 steps (a checkpoint), then resume to the end.
+        _ = try Runner().run(job, sink: try FileSink(directory: dir.path), stopAfter: 30)
+        guard case .finished(let result) = try Runner().run(job, sink: try FileSink(directory: dir.path)) else { Issue.record("not finished"); return }
+        #expect(result.artifacts?.contains("step_signals.json") == true)
+        let data = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/artifacts/step_signals.json"))
+        let signals = try JSONDecoder().decode([StepSignals].self, from: data)
+        #expect(signals.map(\.step) == [0, 20, 40, 60])
+        #expect(signals[0].batchSpreadRatio == 1)
+        for s in signals {
+            #expect(s.lossRatio.isFinite && s.activeFraction >= 0 && s.activeFraction <= 1 && s.effectiveRank >= 1 && s.effectiveRank <= 4 + 1e-9)
+        }
+        // The same numbers as an uninterrupted run.
+        let again = TempDir()
+        _ = try Runner().run(job, sink: try FileSink(directory: again.path))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: again.path + "/artifacts/step_signals.json")) == data)
+    }
+
+    @Test func aBadStrideIsNamed() {
+        let base = #""kind":"train","dataset":{"type":"digits"},"steps":100"#
+        #expect(specError("{\(base),\"warning\":{\"stride\":0}}") == "spec.warning.stride: must be between 1 and 100000000, got 0")
+        #expect(specError("{\(base),\"warning\":{\"stride\":101}}") == "spec.warning.stride: 101 is larger than steps (100); the signals would never be recorded after step 0")
+        #expect(specError("{\(base),\"warning\":{\"strid\":5}}")?.hasPrefix("spec.warning.strid: unknown field") == true)
+    }
+}
