@@ -8,6 +8,8 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var attachReport: Bool
     public var enabled: Bool
     public var disabledReason: String?
+    /// The body format: standard or slack.
+    public var format: String = "standard"
 }
 
 extension WebhookEndpoint {
@@ -58,7 +60,7 @@ public enum WebhookStore {
 
     public static func list(_ db: PGConnection) throws -> [WebhookEndpoint] {
         let rows = try db.execute("""
-            SELECT id, url, array_to_json(events)::text AS events, attach_report, enabled, disabled_reason
+            SELECT id, url, array_to_json(events)::text AS events, attach_report, enabled, disabled_reason, format
               FROM isomine.webhook_endpoints ORDER BY id
             """)
         return try (0..<rows.count).map { r in
@@ -68,7 +70,7 @@ public enum WebhookStore {
             }
             return WebhookEndpoint(id: try rows.int(r, "id") ?? 0, url: try rows.string(r, "url") ?? "", events: events,
                                    attachReport: try rows.bool(r, "attach_report") ?? false, enabled: try rows.bool(r, "enabled") ?? false,
-                                   disabledReason: try rows.string(r, "disabled_reason"))
+                                   disabledReason: try rows.string(r, "disabled_reason"), format: try rows.string(r, "format") ?? "standard")
         }
     }
 
@@ -100,8 +102,10 @@ public enum WebhookStore {
         let rows = try db.execute("""
             INSERT INTO isomine.webhook_deliveries (endpoint_id, message_id, event_type, payload)
             SELECT e.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), 'webhook.test',
-                   jsonb_build_object('type', 'webhook.test', 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                      'data', jsonb_build_object('endpoint_id', e.id))
+                   CASE WHEN e.format = 'slack' THEN jsonb_build_object('text', 'isomine test message for webhook endpoint ' || e.id)
+                   ELSE jsonb_build_object('type', 'webhook.test', 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                                           'summary', 'isomine test message for webhook endpoint ' || e.id,
+                                           'data', jsonb_build_object('endpoint_id', e.id)) END
               FROM isomine.webhook_endpoints e WHERE e.id = $1::bigint
             RETURNING message_id
             """, [String(id)])

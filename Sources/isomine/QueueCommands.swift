@@ -503,10 +503,10 @@ struct Webhooks: ParsableCommand {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
                 let body = try WebhookStore.list(db).map { e in
-                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.events.joined(separator: ","),
+                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.format, e.events.joined(separator: ","),
                      e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? "")]
                 }
-                print(TextTable.render([["id", "enabled", "attach", "events", "url"]] + body), terminator: "")
+                print(TextTable.render([["id", "enabled", "attach", "format", "events", "url"]] + body), terminator: "")
             }
         }
     }

@@ -279,6 +279,7 @@ func runIsomine(_ arguments: [String], database: String, environment: [String: S
         #expect((try? WebhookSecret(secret)) != nil)
         let list = try runIsomine(["webhooks", "list"], database: scratch.name)
         #expect(list.out.contains("job.dead,report.ready") && list.out.contains("https://h.example.org/x") && !list.out.contains("whsec_"))
+        #expect(list.out.contains("  format  ") && list.out.contains(" standard "))
         let test = try runIsomine(["webhooks", "test", "1"], database: scratch.name)
         #expect(test.status == 0 && test.out.hasPrefix("queued msg_"))
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE event_type = 'webhook.test' AND state = 'pending'") == 1)
