@@ -22,5 +22,6 @@ public enum Migrations {
         Migration(version: 7, name: "007_queues_and_workers.sql", sql: String(decoding: PackageResources._07_queues_and_workers_sql, as: UTF8.self)),
         Migration(version: 8, name: "008_inputs_and_series.sql", sql: String(decoding: PackageResources._08_inputs_and_series_sql, as: UTF8.self)),
         Migration(version: 9, name: "009_job_progress.sql", sql: String(decoding: PackageResources._09_job_progress_sql, as: UTF8.self)),
+        Migration(version: 10, name: "010_collapse_warning.sql", sql: String(decoding: PackageResources._10_collapse_warning_sql, as: UTF8.self)),
     ]
 }

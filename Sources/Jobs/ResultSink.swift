@@ -12,6 +12,8 @@ public protocol ResultSink: AnyObject {
     func saveArtifact(_ name: String, _ bytes: [UInt8]) throws
     /// Records a train run's per-step signals (at the spec's warning stride).
     func recordSignals(_ signals: StepSignals) throws
+    /// Records the run's collapse warning (once per run; the worker announces `collapse.warning`).
+    func recordWarning(_ warning: CollapseWarning) throws
     /// The sink of one run of a sweep executed in this process (`isomine run` of a sweep).
     func childSink(_ child: SweepChild) throws -> ResultSink
     /// The result this sink already holds from an earlier, completed run (a resumed sweep skips it).
@@ -21,6 +23,8 @@ public protocol ResultSink: AnyObject {
 extension ResultSink {
     /// Files and memory keep the signals in the run's artifact only.
     public func recordSignals(_ signals: StepSignals) throws {}
+    /// Files and memory keep the warning in the result only.
+    public func recordWarning(_ warning: CollapseWarning) throws {}
 
     public func childSink(_ child: SweepChild) throws -> ResultSink {
         throw RunError("this sink cannot run sweep children in-process; the worker queues them as jobs")

@@ -158,6 +158,12 @@ public struct Runner: Sendable {
         hooks.onSignals = { signals in
             do { try sink.recordSignals(signals) } catch { sinkError = sinkError ?? error }
         }
+        var warnedAt: Int?
+        hooks.onWarning = { [logger] warning in
+            logger.info("collapse warning", metadata: ["step": "\(warning.step)", "reasons": "\(warning.reasons.map(\.code))"])
+            if spec.stopOnWarning { warnedAt = warning.step }
+            do { try sink.recordWarning(warning) } catch { sinkError = sinkError ?? error }
+        }
         hooks.checkpointEvery = spec.checkpointEvery
         hooks.onCheckpoint = { [logger] checkpoint in
             try sink.saveCheckpoint(checkpoint)
@@ -165,7 +171,7 @@ public struct Runner: Sendable {
         }
         let startStep = run.step
         hooks.shouldStop = {
-            if sinkError != nil || collapsedAt != nil { return true }
+            if sinkError != nil || collapsedAt != nil || warnedAt != nil { return true }
             if let stopAfter, run.step - startStep >= stopAfter { return true }
             return shouldStop()
         }
@@ -175,7 +181,12 @@ public struct Runner: Sendable {
             throw RunError(e.message)
         }
         if let sinkError { throw sinkError }
-        guard run.step >= total || collapsedAt != nil, let final = run.history.last else {
+        if warnedAt != nil {
+            // Stopped at a signals step: evaluate there, so the result ends with the verdict of that step.
+            do { try run.evaluateIfNeeded() } catch let e as TrainingError { throw RunError(e.message) }
+            if let record = run.history.last { try sink.recordEvaluation(record) }
+        }
+        guard run.step >= total || collapsedAt != nil || warnedAt != nil, let final = run.history.last else {
             // Stopped early (cancel, shutdown, --stop-after): keep the progress so the job can resume.
             try sink.saveCheckpoint(run.checkpoint())
             return .stopped(step: run.step)
@@ -190,7 +201,7 @@ public struct Runner: Sendable {
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
             artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink) + (try saveSignals(run.signals, to: sink)),
-            stoppedOnCollapseAt: collapsedAt)
+            stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt)
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

@@ -62,11 +62,17 @@ public struct TrainResult: Sendable, Codable, Equatable {
     public var artifacts: [String]?
     /// The step at which a `stop_on_collapse` run ended because its verdict turned collapsed.
     public var stoppedOnCollapseAt: Int?
+    /// The run's collapse warning (step, reasons, signals), when the signals warned.
+    public var warning: CollapseWarning?
+    /// The step at which a `stop_on_warning` run ended because of its warning.
+    public var stoppedOnWarningAt: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, dataset, history, final, timing, verdict
         case resumedFromStep = "resumed_from_step"
         case artifacts
         case stoppedOnCollapseAt = "stopped_on_collapse_at"
+        case warning
+        case stoppedOnWarningAt = "stopped_on_warning_at"
     }
 }

@@ -27,6 +27,7 @@ public enum JobEventType: String, Sendable, CaseIterable, Codable {
     case sweepRunsFinished = "sweep.runs_finished"
     case sweepFinished = "sweep.finished"
     case collapseDetected = "collapse.detected"
+    case collapseWarning = "collapse.warning"
     case reportReady = "report.ready"
 
     /// The event a failure records for the state it leads to.

@@ -131,6 +131,23 @@ public final class StoreSink: ResultSink {
         try writeMetrics(values, step: record.step)
     }
 
+    /// Records collapse.warning once per job (across resumes), after the run's page is written.
+    public func recordWarning(_ warning: CollapseWarning) throws {
+        if try db.execute("SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'collapse.warning'", [String(jobID)]).count > 0 {
+            return
+        }
+        beforeCollapse?(history)
+        var data: [String: JSONValue] = [
+            "step": .number(Double(warning.step)),
+            "reasons": .array(warning.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) }),
+            "signals": try JSONValue.from(warning.signals),
+        ]
+        if let reportURL { data["report_url"] = .string(reportURL) }
+        try fenced("""
+            INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.warning', $4::jsonb FROM lease
+            """, [try JSONValue.object(data).compactText()])
+    }
+
     /// The per-step signals as metric rows `signal_*` at their step.
     public func recordSignals(_ signals: StepSignals) throws {
         try writeMetrics(signals.metricRows, step: signals.step)

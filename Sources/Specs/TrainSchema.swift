@@ -133,6 +133,8 @@ extension TrainSpec {
                "the same at the last evaluation, whose brackets the result, report and artifacts keep (on the reference run: d_iso ratio 1.02, d_haus 1.20)"),
         .field("warning.stride", .integer(1...100_000_000), \.warningStride, default: .computed("steps/200") { max(1, $0.training.steps / 200) },
                "record the per-step collapse signals (loss over its collapsed value, active fraction, d⁻ − d⁺, the batch's spread against step 0's, output norm, the batch's effective rank) at step 0 and every this many steps: metric rows `signal_*` and the artifact `step_signals.json`; at most `steps`"),
+        .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
+               "end the run when the per-step signals first warn of collapse (`collapse.warning`), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
                "end the run at the first evaluation whose verdict is collapsed, as **succeeded** with verdict `collapsed` and `stopped_on_collapse_at` in the result (through the worker, `collapse.detected` is recorded first)"),
     ], checks: [
@@ -142,6 +144,11 @@ extension TrainSpec {
             if p > limit || k > limit || p * k > limit {
                 throw SpecError(path: "\(at).sampler", "classes_per_batch × samples_per_class = \(p * k) exceeds \(limit)" +
                                 (spec.training.miner == .batchAll ? " (batch-all mines up to B³ triplets per batch)" : ""))
+            }
+        },
+        { spec, at in
+            if spec.stopOnWarning && !spec.training.estimators.enabled {
+                throw SpecError(path: "\(at).stop_on_warning", "needs estimators.enabled: the verdict a stopped run ends with comes from the estimators")
             }
         },
         { spec, at in

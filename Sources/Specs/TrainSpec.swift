@@ -20,6 +20,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var stopOnCollapse = false
     /// Record the per-step collapse signals at step 0 and every this many steps.
     public var warningStride = 1
+    /// End the run (as succeeded, with its verdict at that step) when the signals first warn of collapse.
+    public var stopOnWarning = false
 
     /// Largest batch (P × K) accepted; batch-all mines up to B³ triplets, so it has a lower limit.
     static let maxBatch = 4096

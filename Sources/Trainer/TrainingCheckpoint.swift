@@ -19,6 +19,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         var baselineProbeSpread: Double
         /// Optional: checkpoints written before the per-step signals existed have none.
         var signals: [StepSignals]?
+        var warning: CollapseWarning?
         var baselineBatchSpread: Double?
         var optimizerUpdates: Int
         var parameterCount: Int

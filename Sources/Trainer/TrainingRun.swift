@@ -19,6 +19,8 @@ public struct TrainingHooks {
     /// Record the per-step signals at step 0 and every this many steps (0: never).
     public var signalsEvery = 0
     public var onSignals: (StepSignals) -> Void = { _ in }
+    /// Once per run (not again after a resume): when the signals first warn of collapse.
+    public var onWarning: (CollapseWarning) -> Void = { _ in }
 
     public init() {}
 }
@@ -56,6 +58,8 @@ public final class TrainingRun {
     var baselineProbeSpread = 0.0
     /// The per-step signals recorded so far (at the hooks' stride), and the first batch's spread they are relative to.
     public internal(set) var signals: [StepSignals] = []
+    /// The run's collapse warning, once it has fired.
+    public internal(set) var warning: CollapseWarning?
     var baselineBatchSpread = 0.0
     /// Rows of the evaluation set the estimators analyse (fixed for the run).
     let probeRows: [Int]
@@ -116,6 +120,7 @@ public final class TrainingRun {
         baselineSpread = c.header.baselineSpread
         baselineProbeSpread = c.header.baselineProbeSpread
         signals = c.header.signals ?? []
+        warning = c.header.warning
         baselineBatchSpread = c.header.baselineBatchSpread ?? signals.first?.batchSpread ?? 0
         step = c.header.step
     }
@@ -124,7 +129,7 @@ public final class TrainingRun {
     public func checkpoint() -> TrainingCheckpoint {
         TrainingCheckpoint(
             header: .init(config: config, step: step, rng: rng.state, sampler: sampler, window: window, history: history,
-                          baselineSpread: baselineSpread, baselineProbeSpread: baselineProbeSpread, signals: signals,
+                          baselineSpread: baselineSpread, baselineProbeSpread: baselineProbeSpread, signals: signals, warning: warning,
                           baselineBatchSpread: baselineBatchSpread, optimizerUpdates: optimizer.updates,
                           parameterCount: model.parameters.count, secondCount: optimizer.second.count),
             parameters: model.parameters.array, first: optimizer.first.array, second: optimizer.second.array)
@@ -157,6 +162,10 @@ public final class TrainingRun {
                 let s = stepSignals(stats)
                 signals.append(s)
                 hooks.onSignals(s)
+                if warning == nil, let w = WarningRule.check(signals) {
+                    warning = w
+                    hooks.onWarning(w)
+                }
             }
             if config.isEvaluationStep(step) {
                 let record = try evaluate()
@@ -167,6 +176,13 @@ public final class TrainingRun {
                 try hooks.onCheckpoint(checkpoint())
             }
         }
+    }
+
+    /// Evaluates now unless the latest evaluation is of this step (a run stopped on a warning ends with
+    /// an evaluation of the step it stopped at).
+    public func evaluateIfNeeded() throws {
+        guard history.last?.step != step else { return }
+        history.append(try evaluate())
     }
 
     /// One optimisation step on the next PK batch.

@@ -36,7 +36,7 @@ extension WebhookEndpoint {
 /// Endpoint and delivery statements (all parameterised).
 public enum WebhookStore {
     /// The event types an endpoint can subscribe to.
-    public static let eventTypes = [JobEventType.succeeded, .failed, .dead, .collapseDetected, .sweepFinished, .reportReady].map(\.rawValue)
+    public static let eventTypes = [JobEventType.succeeded, .failed, .dead, .collapseDetected, .collapseWarning, .sweepFinished, .reportReady].map(\.rawValue)
 
     /// Registers an endpoint; returns its id.
     /// Body formats: `standard` (type, timestamp, summary, data) or `slack` ({"text": summary and link}); both signed.

@@ -256,6 +256,28 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 }
 
+@Suite struct CollapseWarningEventTests {
+    /// A run whose signals warn records collapse.warning once, with a summary and a link to a page that exists.
+    @Test func collapseWarningIsAnnouncedOnceWithItsReasons() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false)
+        let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":150,"eval_every":50,"warning":{"stride":5},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        #expect(worker.status == 0, "\(worker.err)")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'collapse.warning'", [String(id)]).int(0, "n") == 1)
+        let warning = try #require(receiver.requests().first)
+        #expect(receiver.requests().count == 1 && warning["valid"] == .bool(true) && warning["report_exists"] == .bool(true))
+        guard case .string(let summary)? = warning["payload"]?["summary"] else { Issue.record("no summary"); return }
+        #expect(summary.contains("may be collapsing: warning at step") && summary.contains("of 150") && summary.contains("batch_spread_collapsing"), "\(summary)")
+        let result = try db.execute("SELECT (result->'warning'->>'step')::integer AS step FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try result.int(0, "step") == (warning["payload"]?["data"]?["step"]).flatMap { if case .number(let d) = $0 { return Int(d) } else { return nil } })
+    }
+}
+
 /// Runs the built isomine binary against the scratch database and captures its output.
 func runIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let out = Pipe(), err = Pipe()

@@ -54,7 +54,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train"}"#, "spec.dataset: is required"),
             (#"{"kind":"train","dataset":{"type":"mnist"}}"#, "spec.dataset.type: unknown dataset 'mnist'; expected one of digits, blobs, toy5, toy20, npy, csv, stored, stored_csv"),
             (#"{"kind":"train","dataset":{"type":"digits","path":"x"}}"#, "spec.dataset.path: only applies to dataset type csv"),
-            (#"{"kind":"train","dataset":{"type":"digits"},"stepz":10}"#, "spec.stepz: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, optimizer, queue, sampler, seed, split, standardize, steps, stop_on_collapse, warning"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"stepz":10}"#, "spec.stepz: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, optimizer, queue, sampler, seed, split, standardize, steps, stop_on_collapse, stop_on_warning, warning"),
             (#"{"kind":"train","dataset":{"type":"digits"},"model":{"hiden":[3]}}"#, "spec.model.hiden: unknown field; known fields here: embedding_dim, hidden, normalize"),
             (#"{"kind":"train","dataset":{"type":"digits"},"steps":"100"}"#, "spec.steps: must be an integer, got a string"),
             (#"{"kind":"train","dataset":{"type":"digits"},"steps":2.5}"#, "spec.steps: must be an integer, got 2.5"),

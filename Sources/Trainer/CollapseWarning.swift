@@ -1,0 +1,52 @@
+// The early warning of collapse: a rule over the per-step signals that fires before an evaluation
+// can say "collapsed". First version, from one calibration sweep (see the README's warning section);
+// its detection rate, lead and false alarms over sweeps are still to be measured.
+import Foundation
+
+/// One reason of a warning: a stable code and one sentence with the numbers.
+public struct WarningReason: Sendable, Codable, Equatable {
+    public var code: String
+    public var message: String
+}
+
+/// A collapse warning: the step it fired at, why, and the signals there.
+public struct CollapseWarning: Sendable, Codable, Equatable {
+    public var step: Int
+    public var reasons: [WarningReason]
+    public var signals: StepSignals
+}
+
+/// When the signals warn: for `consecutive` records in a row (after step 0), the batch's spread is
+/// under `spreadBelow` of step 0's, the mean d⁻ − d⁺ is under `gapBelow` times the batch's spread
+/// (negatives closer than positives, relative to the scale the batch has left), and at least
+/// `activeAtLeast` of the mined triplets violate the margin. Healthy runs whose spread drops fast
+/// early keep a gap that turns positive; collapsing ones shrink with the gap negative.
+public enum WarningRule {
+    public static let spreadBelow = 0.05
+    public static let gapBelow = -0.5
+    public static let activeAtLeast = 0.9
+    public static let consecutive = 2
+
+    /// The warning the latest records give, or nil.
+    public static func check(_ signals: [StepSignals]) -> CollapseWarning? {
+        let recent = signals.filter { $0.step > 0 }.suffix(consecutive)
+        guard recent.count == consecutive, recent.allSatisfy(fires), let last = recent.last else { return nil }
+        let gap = last.batchSpread > 0 ? last.gap / last.batchSpread : 0
+        return CollapseWarning(step: last.step, reasons: [
+            WarningReason(code: "batch_spread_collapsing",
+                          message: "The batch's mean pairwise distance is \(format(last.batchSpreadRatio)) of step 0's (under \(format(spreadBelow)) for \(consecutive) records in a row)."),
+            WarningReason(code: "negatives_closer_than_positives",
+                          message: "Mean d⁻ − d⁺ is \(format(gap)) × the batch's spread: negatives sit closer than positives."),
+            WarningReason(code: "margin_violated_everywhere",
+                          message: "\(format(100 * last.activeFraction))% of mined triplets violate the margin (loss at \(format(last.lossRatio)) × its value at collapse)."),
+        ], signals: last)
+    }
+
+    static func fires(_ s: StepSignals) -> Bool {
+        guard s.activeFraction >= activeAtLeast, s.batchSpreadRatio < spreadBelow else { return false }
+        // A batch collapsed to one point has no spread to compare the gap with: that is the end state itself.
+        return s.batchSpread == 0 || s.gap / s.batchSpread < gapBelow
+    }
+
+    static func format(_ v: Double) -> String { String(format: "%.3g", v) }
+}
