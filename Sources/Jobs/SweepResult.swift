@@ -40,6 +40,8 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var verdict: Verdict?
     /// First evaluation step whose verdict was collapsed.
     public var firstCollapseStep: Int?
+    /// The step the run's collapse warning fired at.
+    public var firstWarningStep: Int?
     /// Final metrics (see `SweepResult.metricNames`).
     public var final: [String: Double]
     public var error: String?
@@ -50,7 +52,50 @@ public struct SweepRun: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case index, id, cell, params, state, verdict
         case firstCollapseStep = "first_collapse_step"
+        case firstWarningStep = "first_warning_step"
         case final, error
+    }
+}
+
+/// How the collapse warning did over runs: collapsed runs (a collapsed evaluation at some step) warned
+/// strictly before their first collapsed evaluation, the lead (first collapsed step − warning step) of
+/// those, and warnings in runs that ended healthy. A warning at or after the collapse is a miss.
+public struct WarningSummary: Sendable, Codable, Equatable {
+    public var collapsedRuns: Int
+    public var warnedBeforeCollapse: Int
+    public var detectionRate: Double?
+    public var medianLeadSteps: Double?
+    public var healthyRuns: Int
+    public var falseAlarms: Int
+    public var falseAlarmRate: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case collapsedRuns = "collapsed_runs"
+        case warnedBeforeCollapse = "warned_before_collapse"
+        case detectionRate = "detection_rate"
+        case medianLeadSteps = "median_lead_steps"
+        case healthyRuns = "healthy_runs"
+        case falseAlarms = "false_alarms"
+        case falseAlarmRate = "false_alarm_rate"
+    }
+
+    /// Over the runs that succeeded among `runs`.
+    init(_ runs: [SweepRun]) {
+        let ok = runs.filter { $0.state == "succeeded" }
+        let collapsed = ok.filter { $0.firstCollapseStep != nil }
+        let leads = collapsed.compactMap { r -> Int? in
+            guard let c = r.firstCollapseStep, let w = r.firstWarningStep, w < c else { return nil }
+            return c - w
+        }.sorted()
+        let healthy = ok.filter { $0.verdict == .healthy }
+        collapsedRuns = collapsed.count
+        warnedBeforeCollapse = leads.count
+        detectionRate = collapsed.isEmpty ? nil : Double(leads.count) / Double(collapsed.count)
+        medianLeadSteps = leads.isEmpty ? nil
+            : (leads.count % 2 == 1 ? Double(leads[leads.count / 2]) : Double(leads[leads.count / 2 - 1] + leads[leads.count / 2]) / 2)
+        healthyRuns = healthy.count
+        falseAlarms = healthy.filter { $0.firstWarningStep != nil }.count
+        falseAlarmRate = healthy.isEmpty ? nil : Double(falseAlarms) / Double(healthy.count)
     }
 }
 
@@ -76,6 +121,8 @@ public struct SweepCell: Sendable, Codable, Equatable {
     /// Runs whose verdict was collapsed at any evaluation (not only at the end) / succeeded.
     public var everCollapsedRate: Double?
     public var metrics: [String: MetricSpread]
+    /// The collapse warning over the cell's runs.
+    public var warning: WarningSummary?
 
     enum CodingKeys: String, CodingKey {
         case cell, params, runs, succeeded, failed, cancelled, healthy, partial, collapsed
@@ -83,7 +130,7 @@ public struct SweepCell: Sendable, Codable, Equatable {
         case degradedRate = "degraded_rate"
         case meanFirstCollapseStep = "mean_first_collapse_step"
         case everCollapsedRate = "ever_collapsed_rate"
-        case metrics
+        case metrics, warning
     }
 }
 
@@ -118,11 +165,13 @@ public struct SweepResult: Sendable, Codable, Equatable {
     public var cells: [SweepCell]
     public var runs: [SweepRun]
     public var summary: SweepSummary
+    /// The collapse warning over all runs.
+    public var warning: WarningSummary?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, axes
         case replicateAxis = "replicate_axis"
-        case cells, runs, summary
+        case cells, runs, summary, warning
     }
 
     /// Final metrics collected per run, with where they sit in a train result.
@@ -151,7 +200,9 @@ public struct SweepResult: Sendable, Codable, Equatable {
             var final: [String: Double] = [:]
             var verdict: Verdict?
             var firstCollapse: Int?
+            var firstWarning: Int?
             if outcome.state == "succeeded", let r = outcome.result {
+                if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
                     if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
                 }
@@ -164,7 +215,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
                 }
             }
             return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
-                            verdict: verdict, firstCollapseStep: firstCollapse, final: final, error: outcome.error)
+                            verdict: verdict, firstCollapseStep: firstCollapse, firstWarningStep: firstWarning, final: final, error: outcome.error)
         }
         self.runs = runs
         let cellAxes = sweep.cellAxes
@@ -180,6 +231,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             runs: runs.count, succeeded: ok.count, failed: runs.filter(\.endedInFailure).count,
             cancelled: runs.filter { $0.state == "cancelled" }.count, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
+        warning = WarningSummary(runs)
     }
 
     static func aggregate(cell: Int, params: [String: JSONValue], _ members: [SweepRun]) -> SweepCell {
@@ -202,7 +254,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),
             meanFirstCollapseStep: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
             everCollapsedRate: ok.isEmpty ? nil : Double(steps.count) / Double(ok.count),
-            metrics: metrics)
+            metrics: metrics, warning: WarningSummary(members))
     }
 
     static func value(_ v: JSONValue, _ path: [String]) -> JSONValue? {

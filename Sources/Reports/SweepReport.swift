@@ -19,6 +19,11 @@ struct SweepReport {
             axes = r.axes.map(\.path)
             replicate = r.replicateAxis.map { "the values of \($0)" } ?? "its single run"
             summary = "\(r.summary.runs) runs, \(r.summary.collapsed) collapsed, \(r.summary.failed) failed"
+            if let w = r.warning {
+                summary += " · warning: \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their collapse"
+                    + (w.medianLeadSteps.map { String(format: " (median lead %.0f steps)", $0) } ?? "")
+                    + ", \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned"
+            }
             heatmaps = SweepReport.heatmaps(r, runLink: runLink)
             runs = r.runs.map { run in
                 var row: [String: Any] = [

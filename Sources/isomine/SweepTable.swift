@@ -6,14 +6,25 @@ enum SweepTable {
     /// Cell axes, runs, verdict counts, collapse rate and mean final P@1, aligned in columns.
     static func render(_ r: SweepResult) -> String {
         let axes = r.axes.map(\.path).filter { $0 != r.replicateAxis }
-        var rows: [[String]] = [axes + ["runs", "collapsed", "partial", "failed", "collapse_rate", "P@1"]]
+        var rows: [[String]] = [axes + ["runs", "collapsed", "partial", "failed", "collapse_rate", "P@1", "warned_before", "false_alarms"]]
         for cell in r.cells {
-            rows.append(axes.map { cell.params[$0].map(SweepSpec.text) ?? "" } + [
-                String(cell.runs), String(cell.collapsed), String(cell.partial), String(cell.failed + cell.cancelled),
-                cell.collapseRate.map { String(format: "%.2f", $0) } ?? "-",
-                cell.metrics["precision_at_1"].map { String(format: "%.3f", $0.mean) } ?? "-",
-            ])
+            let values: [String] = axes.map { cell.params[$0].map(SweepSpec.text) ?? "" }
+            let rate: String = cell.collapseRate.map { String(format: "%.2f", $0) } ?? "-"
+            let p1: String = cell.metrics["precision_at_1"].map { String(format: "%.3f", $0.mean) } ?? "-"
+            let warned: String = cell.warning.map { "\($0.warnedBeforeCollapse)/\($0.collapsedRuns)" } ?? "-"
+            let alarms: String = cell.warning.map { "\($0.falseAlarms)/\($0.healthyRuns)" } ?? "-"
+            let counts: [String] = [String(cell.runs), String(cell.collapsed), String(cell.partial), String(cell.failed + cell.cancelled)]
+            rows.append(values + counts + [rate, p1, warned, alarms])
         }
         return TextTable.render(rows) + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
+            + (r.warning.map(warningLine) ?? "")
+    }
+
+    /// The collapse warning over the sweep in one line.
+    static func warningLine(_ w: WarningSummary) -> String {
+        let detection = w.detectionRate.map { String(format: " (detection rate %.2f)", $0) } ?? ""
+        let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps", $0) } ?? ""
+        let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f)", $0) } ?? ""
+        return "warning: \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their first collapsed evaluation\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\n"
     }
 }

@@ -49,3 +49,26 @@ import Testing
                 == "spec.stop_on_warning: needs estimators.enabled: the verdict a stopped run ends with comes from the estimators")
     }
 }
+
+@Suite struct WarningSummaryTests {
+    func run(_ i: Int, _ state: String, _ verdict: Verdict?, collapse: Int?, warning: Int?) -> SweepRun {
+        SweepRun(index: i, id: nil, cell: 0, params: [:], state: state, verdict: verdict, firstCollapseStep: collapse, firstWarningStep: warning,
+                 final: [:], error: nil)
+    }
+
+    @Test func leadsMissesAndFalseAlarms() {
+        let w = WarningSummary([
+            run(0, "succeeded", .collapsed, collapse: 50, warning: 20),   // warned 30 steps before
+            run(1, "succeeded", .collapsed, collapse: 50, warning: 50),   // at the collapse: a miss
+            run(2, "succeeded", .partial, collapse: 100, warning: 40),    // collapsed once, recovered: warned 60 before
+            run(3, "succeeded", .collapsed, collapse: 0, warning: nil),   // collapsed from the start: a miss
+            run(4, "succeeded", .healthy, collapse: nil, warning: 35),    // a false alarm
+            run(5, "succeeded", .healthy, collapse: nil, warning: nil),
+            run(6, "failed", nil, collapse: nil, warning: nil),           // not counted
+        ])
+        #expect(w.collapsedRuns == 4 && w.warnedBeforeCollapse == 2 && w.detectionRate == 0.5 && w.medianLeadSteps == 45)
+        #expect(w.healthyRuns == 2 && w.falseAlarms == 1 && w.falseAlarmRate == 0.5)
+        let none = WarningSummary([run(0, "succeeded", .healthy, collapse: nil, warning: nil)])
+        #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)
+    }
+}
