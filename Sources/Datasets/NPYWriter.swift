@@ -19,8 +19,8 @@ public enum NPYWriter {
     }
 
     /// Magic, version 1.0, header length, then the header dict padded with spaces so the data starts
-    /// on a 64-byte boundary (as NumPy writes it).
-    static func header(descr: String, shape: [Int]) -> [UInt8] {
+    /// on a 64-byte boundary (as NumPy writes it). Public for writers that stream the data after it.
+    public static func header(descr: String, shape: [Int]) -> [UInt8] {
         let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
         var dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dims)), }".utf8)
         let unpadded = 10 + dict.count + 1

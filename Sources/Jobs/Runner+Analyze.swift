@@ -25,11 +25,11 @@ extension Runner {
         let n = labels.count
         if n <= EstimatorOptions().maxExactPoints { return Array(0..<n) }
         if spec.probeSize > n { throw SpecError(path: "spec.probe_size", "\(spec.probeSize) is larger than the set (\(n) points)") }
-        return try specRows { try classKeepingProbe(labels: labels, size: spec.probeSize, perClassCap: spec.probePerClass, seed: spec.seed) }
+        return try specErrors { try classKeepingProbe(labels: labels, size: spec.probeSize, perClassCap: spec.probePerClass, seed: spec.seed) }
     }
 
-    /// Runs a probe choice, naming the spec field an estimator error is about.
-    func specRows(_ body: () throws -> [Int]) throws -> [Int] {
+    /// Runs estimator code, an `EstimatorError` becoming a `SpecError` at the field it is about.
+    func specErrors<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as EstimatorError {
             throw SpecError(path: e.option.map { "spec.\($0)" } ?? "spec.dataset", e.message)
         }
@@ -49,7 +49,7 @@ extension Runner {
         // Every probe is chosen before the heavy work, so a set that cannot give one fails at once.
         let rows = try probeRows(spec, labels: data.labels)
         let lossRows = data.count <= Runner.maxLossPoints ? Array(0..<data.count)
-            : try specRows { try classKeepingProbe(labels: data.labels, size: Runner.maxLossPoints, perClassCap: spec.probePerClass, seed: spec.seed) }
+            : try specErrors { try classKeepingProbe(labels: data.labels, size: Runner.maxLossPoints, perClassCap: spec.probePerClass, seed: spec.seed) }
         let probe = data.features.rows(rows).converted(to: Double.self)
         let probeLabels = rows.map { data.labels[$0] }
         let (reference, seriesInfo) = try seriesReference(spec, probe: probe)
@@ -69,12 +69,8 @@ extension Runner {
             semiHard: tripletLoss(lossPoints, labels: lossLabels, miner: .semiHard, config: config).loss)
 
         phase("estimators", 0)
-        let report: EstimatorReport
-        let kept: FStarPoints
-        do {
-            (report, kept) = try EstimatorReport.withPoints(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options)
-        } catch let e as EstimatorError {
-            throw SpecError(path: e.option.map { "spec.\($0)" } ?? "spec.dataset", e.message)
+        let (report, kept) = try specErrors {
+            try EstimatorReport.withPoints(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options)
         }
         phase("estimators", 1)
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,

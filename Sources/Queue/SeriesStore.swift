@@ -124,8 +124,8 @@ public enum SeriesStore {
         return id
     }
 
-    /// Every series, newest first.
-    public static func list(_ db: PGConnection) throws -> [SeriesSummary] {
+    /// Every series, newest first (or only the one named).
+    public static func list(_ db: PGConnection, name: String? = nil) throws -> [SeriesSummary] {
         let rows = try db.execute("""
             SELECT s.name, s.baseline_step, s.collapse_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
                    (SELECT count(*) FROM isomine.jobs j WHERE j.series = s.name) AS steps,
@@ -133,8 +133,9 @@ public enum SeriesStore {
               FROM isomine.series s
               LEFT JOIN LATERAL (SELECT j.series_step, j.result FROM isomine.jobs j WHERE j.series = s.name
                                   ORDER BY j.series_step DESC LIMIT 1) last ON true
+             WHERE $1::text IS NULL OR s.name = $1
              ORDER BY s.created_at DESC, s.name
-            """)
+            """, [name])
         return try (0..<rows.count).map { r in
             SeriesSummary(name: try rows.string(r, "name") ?? "", baselineStep: try rows.int(r, "baseline_step") ?? 0,
                           steps: try rows.int(r, "steps") ?? 0, lastStep: try rows.int(r, "last_step"),
@@ -162,7 +163,7 @@ public enum SeriesStore {
 
     /// The series' summary and every step's result, or nil when there is no such series.
     public static func results(_ db: PGConnection, name: String) throws -> (SeriesSummary, [StepResult])? {
-        guard let summary = try list(db).first(where: { $0.name == name }) else { return nil }
+        guard let summary = try list(db, name: name).first else { return nil }
         let rows = try db.execute("""
             SELECT series_step AS step, id, state, result::text AS result, last_error FROM isomine.jobs WHERE series = $1 ORDER BY series_step
             """, [name])
@@ -172,26 +173,35 @@ public enum SeriesStore {
         })
     }
 
-    /// The series a job is a step of, if any.
-    public static func series(ofJob id: Int, _ db: PGConnection) throws -> String? {
-        let rows = try db.execute("SELECT series FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
-        return rows.count == 1 ? try rows.string(0, "series") : nil
+    /// What an ended job may still have to announce, read in one query (every job that ends asks).
+    public enum FollowUp: Sendable {
+        /// A step of this series: its page and the series' collapse.detected.
+        case series(String)
+        /// An analysis outside any series that collapsed and has no collapse.detected yet: its result.
+        case collapsedAnalysis(String)
+        case nothing
+    }
+
+    public static func followUp(ofJob id: Int, _ db: PGConnection) throws -> FollowUp {
+        let rows = try db.execute("""
+            SELECT series,
+                   CASE WHEN kind = 'analyze' AND series IS NULL AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
+                             AND NOT EXISTS (SELECT 1 FROM isomine.job_events e WHERE e.job_id = j.id AND e.type = 'collapse.detected')
+                        THEN result::text END AS collapsed_result
+              FROM isomine.jobs j WHERE id = $1::bigint
+            """, [String(id)])
+        guard rows.count == 1 else { return .nothing }
+        if let series = try rows.string(0, "series") { return .series(series) }
+        if let result = try rows.string(0, "collapsed_result") { return .collapsedAnalysis(result) }
+        return .nothing
     }
 
     /// Records collapse.detected for an analyze job outside any series whose verdict is collapsed (once
-    /// per job), after its page is written. Returns whether it recorded one.
-    @discardableResult
-    public static func announceAnalysisCollapse(_ db: PGConnection, jobID: Int, reportURL: String?) throws -> Bool {
-        let rows = try db.execute("""
-            SELECT result::text AS result FROM isomine.jobs j
-             WHERE id = $1::bigint AND kind = 'analyze' AND series IS NULL AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
-               AND NOT EXISTS (SELECT 1 FROM isomine.job_events e WHERE e.job_id = j.id AND e.type = 'collapse.detected')
-            """, [String(jobID)])
-        guard rows.count == 1, let text = try rows.string(0, "result") else { return false }
-        var data = collapseData(try JSONValue.parse(Data(text.utf8)), step: 0)
+    /// per job: `followUp` offers it only while none is recorded), after its page is written.
+    public static func announceAnalysisCollapse(_ db: PGConnection, jobID: Int, result: String, reportURL: String?) throws {
+        var data = collapseData(try JSONValue.parse(Data(result.utf8)), step: 0)
         if let reportURL { data["report_url"] = .string(reportURL) }
         try JobQueue.event(db, jobID, .collapseDetected, try JSONValue.object(data).compactText())
-        return true
     }
 
     /// The data of an analysis' collapse.detected: the step, the verdict and the signals behind it.

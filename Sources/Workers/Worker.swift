@@ -276,11 +276,14 @@ public final class Worker {
             }
         }
         do {
-            guard let series = try SeriesStore.series(ofJob: id, db) else {
-                if try SeriesStore.announceAnalysisCollapse(db, jobID: id, reportURL: reports?.url(id)) {
-                    logger.info("analysis collapsed", metadata: ["job": "\(id)"])
-                }
+            let series: String
+            switch try SeriesStore.followUp(ofJob: id, db) {
+            case .nothing: return
+            case .collapsedAnalysis(let result):
+                try SeriesStore.announceAnalysisCollapse(db, jobID: id, result: result, reportURL: reports?.url(id))
+                logger.info("analysis collapsed", metadata: ["job": "\(id)"])
                 return
+            case .series(let name): series = name
             }
             if let reports { try reports.publishSeries(db, name: series) }
             if let announced = try SeriesStore.announceCollapse(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {

@@ -118,14 +118,7 @@ struct AnalyzeBench: ParsableCommand {
         var rng = SeededRNG(seed: seed, stream: 0xBE7C4)
         var centres = [Float](repeating: 0, count: classes * dim)
         for i in 0..<centres.count { centres[i] = Float(rng.normal()) }
-        func header(_ descr: String, _ shape: String) -> [UInt8] {
-            var text = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
-            while (10 + text.utf8.count + 1) % 64 != 0 { text += " " }
-            text += "\n"
-            let length = text.utf8.count
-            return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(length & 255), UInt8(length >> 8)] + Array(text.utf8)
-        }
-        FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(header("<f4", "(\(n), \(dim))")))
+        FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(NPYWriter.header(descr: "<f4", shape: [n, dim])))
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/x.npy"))
         try out.seekToEnd()
         var row = [Float](repeating: 0, count: dim)
@@ -141,7 +134,7 @@ struct AnalyzeBench: ParsableCommand {
         }
         try out.write(contentsOf: chunk)
         try out.close()
-        var labels = Data(header("<i8", "(\(n),)"))
+        var labels = Data(NPYWriter.header(descr: "<i8", shape: [n]))
         for i in 0..<n { withUnsafeBytes(of: Int64(i / perClass).littleEndian) { labels.append(contentsOf: $0) } }
         FileManager.default.createFile(atPath: dir + "/y.npy", contents: labels)
     }

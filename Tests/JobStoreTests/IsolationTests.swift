@@ -77,10 +77,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
         let rows = 100_000, dim = 512
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(rows), \(dim)), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        let head: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        let head = NPYWriter.header(descr: "<f4", shape: [rows, dim])
         FileManager.default.createFile(atPath: root.path + "/x.npy", contents: Data(head))
         let handle = try FileHandle(forWritingTo: root.appendingPathComponent("x.npy"))
         try handle.truncate(atOffset: UInt64(head.count + rows * dim * 4))
@@ -104,10 +101,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-npy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (10000000000, 10000000000), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        let npy: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 255), UInt8(header.utf8.count >> 8)] + Array(header.utf8) + [UInt8](repeating: 0, count: 64)
+        let npy = NPYWriter.header(descr: "<f4", shape: [10_000_000_000, 10_000_000_000]) + [UInt8](repeating: 0, count: 64)
         try Data(npy).write(to: root.appendingPathComponent("huge.npy"))
         try Data(NPYWriter.encode(labels: [0, 1])).write(to: root.appendingPathComponent("labels.npy"))
         let bad = try db.execute("""
