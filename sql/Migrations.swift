@@ -23,5 +23,6 @@ public enum Migrations {
         Migration(version: 8, name: "008_inputs_and_series.sql", sql: String(decoding: PackageResources._08_inputs_and_series_sql, as: UTF8.self)),
         Migration(version: 9, name: "009_job_progress.sql", sql: String(decoding: PackageResources._09_job_progress_sql, as: UTF8.self)),
         Migration(version: 10, name: "010_collapse_warning.sql", sql: String(decoding: PackageResources._10_collapse_warning_sql, as: UTF8.self)),
+        Migration(version: 11, name: "011_series_warning.sql", sql: String(decoding: PackageResources._11_series_warning_sql, as: UTF8.self)),
     ]
 }

@@ -59,6 +59,9 @@ public struct DiagnosisInputs: Sendable {
     /// Train runs: whether the mean loss sits at its collapsed value, and the active-triplet fraction.
     public var lossAtCollapsedValue: Bool?
     public var activeFraction: Double?
+    /// Whether this is a train run's step 0, the untrained initialisation: retrieval at chance there
+    /// is what an untrained network does, not a collapse (a run cannot collapse before it trains).
+    public var atInitialisation = false
 
     public init(precisionAt1: Double, chancePrecisionAt1: Double, strictlySeparated: Bool, relativeHardestLoss: Double,
                 allCoincide: Bool, spreadRatio: Double?, reference: SpreadReference, effectiveRank: Double,
@@ -102,8 +105,10 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     /// 2. strictly triplet-separated → healthy, or partial when the spread is under 5 % of its reference
     ///    (a separated embedding is never collapsed: tight, separated classes are the goal);
     /// 3. otherwise collapsed when the spread is under 5 % of its reference, or the loss sits at its
-    ///    collapsed value with ≥ 99 % of triplets active (network collapse), or retrieval is at chance,
-    ///    κ < 0.2 (lost class structure);
+    ///    collapsed value with ≥ 99 % of triplets active and the spread under 30 % of its reference
+    ///    (network collapse; with the spread intact that is partial), or retrieval is at chance,
+    ///    κ < 0.2 (lost class structure) — except at a train run's step 0, where chance retrieval is
+    ///    the untrained network's and argues only for partial (`untrained_at_chance`);
     /// 4. otherwise partial when the spread is under 30 % of its reference, classes overlap (κ < 0.7),
     ///    the effective rank is under 35 % of min(n, classes − 1) (dimensional collapse), or f*_haus
     ///    keeps under half of f's spread;
@@ -144,11 +149,23 @@ public struct Diagnosis: Sendable, Codable, Equatable {
                 add("no_spread_reference", .healthy, nil, "The embeddings are not L2-normalised and no reference_scale was given, so the spread is not judged (the verdict is scale-invariant).")
             }
             if x.lossAtCollapsedValue == true, let active = x.activeFraction, active >= 0.99 {
-                add("loss_at_collapsed_value", x.strictlySeparated ? .partial : .collapsed, .networkCollapse,
-                    String(format: "The training loss sits at its collapsed value with %.1f %% of triplets active.", 100 * active))
+                // At the collapsed fixed point every distance is 0, so the spread is gone too; a mean loss
+                // equal to α while the spread is intact (≥ 30 % of its reference) is the loss passing
+                // through that value (hardest positives as far as hardest negatives), which the
+                // retrieval reasons judge, not network collapse.
+                if let ratio = x.spreadRatio, ratio >= Diagnosis.shrunkSpread {
+                    add("loss_at_collapsed_value", .partial, .networkCollapse,
+                        String(format: "The training loss is at its collapsed value with %.1f %% of triplets active, but the spread is %.3g of %@: not the collapsed fixed point.", 100 * active, ratio, referenceText))
+                } else {
+                    add("loss_at_collapsed_value", x.strictlySeparated ? .partial : .collapsed, .networkCollapse,
+                        String(format: "The training loss sits at its collapsed value with %.1f %% of triplets active.", 100 * active))
+                }
             }
             if !x.strictlySeparated {
-                if kappa < Diagnosis.chanceKappa {
+                if kappa < Diagnosis.chanceKappa && x.atInitialisation {
+                    add("untrained_at_chance", .partial, nil,
+                        p1 + ": the untrained network does not separate the classes yet (step 0 is not judged collapsed for it).")
+                } else if kappa < Diagnosis.chanceKappa {
                     add("retrieval_at_chance", .collapsed, .lostClassStructure,
                         String(format: "%@; L_hard is %.2f × the RMS radius.", p1, x.relativeHardestLoss))
                 } else if kappa < Diagnosis.overlapKappa {

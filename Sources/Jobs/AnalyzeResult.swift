@@ -41,6 +41,10 @@ public struct AnalyzeResult: Sendable, Codable, Equatable {
     public var artifacts: [String]?
     /// For a series step: the series, this step and the baseline step its spread was judged against.
     public var series: SeriesStepInfo?
+    /// The collapse-warning signals of this embedding (when its spread has a reference) and the warning
+    /// they give (absent when the rule does not fire or the verdict is already collapsed).
+    public var signals: StepSignals?
+    public var warning: CollapseWarning?
 }
 
 /// Where an analysis sits in its series.

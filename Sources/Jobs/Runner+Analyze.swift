@@ -77,14 +77,32 @@ extension Runner {
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
         let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
                                                 lossAtCollapsedValue: nil, activeFraction: nil, classes: data.classCount))
+        let (signals, warning) = checkpointWarning(spec, report: report, probe: probe, labels: probeLabels, verdict: diagnosis.verdict)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(diagnosis.verdict.rawValue)"])
         let result = AnalyzeResult(
             spec: spec.json, dataset: summary,
             final: AnalysisRecord(eval: eval, losses: losses, estimators: report, diagnosis: diagnosis, verdict: diagnosis.verdict),
-            timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict, series: seriesInfo)
+            timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict, series: seriesInfo, signals: signals, warning: warning)
         try requireFinite(result)
         return (result, kept)
+    }
+
+    /// The collapse-warning signals of this embedding and the warning they give, when its spread has a
+    /// reference (a series' baseline, `reference_scale`, or the sphere): the training rule applied to one
+    /// checkpoint. An embedding the verdict already calls collapsed gets no warning (it is past it).
+    func checkpointWarning(_ spec: AnalyzeSpec, report: EstimatorReport, probe: Matrix<Double>, labels: [Int], verdict: Verdict)
+        -> (StepSignals?, CollapseWarning?) {
+        guard let ratio = report.collapse.meanRatio,
+              let signals = StepSignals.checkpoint(step: spec.step ?? 0, points: probe, labels: labels, margin: spec.margin, spreadRatio: ratio,
+                                                   effectiveRank: report.collapse.effectiveRank, seed: spec.seed) else { return (nil, nil) }
+        let reference: String
+        switch report.collapse.reference {
+        case .seriesBaseline: reference = "the baseline step's"
+        case .sphere: reference = "√2 × the common norm"
+        default: reference = "reference_scale"
+        }
+        return (signals, verdict == .collapsed ? nil : WarningRule.check(checkpoint: signals, reference: reference))
     }
 
     /// A last check that no infinite or NaN number reaches result.json (the probes above are chosen so

@@ -1,4 +1,5 @@
 // The result of a sweep: its children's outcomes aggregated per grid cell (collapse rate, final metrics).
+import Foundation
 import Trainer
 
 /// How one child of a sweep ended, as the aggregation sees it (read from files or from job rows).
@@ -42,6 +43,9 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var firstCollapseStep: Int?
     /// The step the run's collapse warning fired at.
     public var firstWarningStep: Int?
+    /// The first evaluation (after step 0, not collapsed) whose probe, read as a series checkpoint,
+    /// the checkpoint rule warns on: what a series of this run's evaluations would have been told.
+    public var firstCheckpointWarningStep: Int?
     /// Final metrics (see `SweepResult.metricNames`).
     public var final: [String: Double]
     public var error: String?
@@ -53,18 +57,22 @@ public struct SweepRun: Sendable, Codable, Equatable {
         case index, id, cell, params, state, verdict
         case firstCollapseStep = "first_collapse_step"
         case firstWarningStep = "first_warning_step"
+        case firstCheckpointWarningStep = "first_checkpoint_warning_step"
         case final, error
     }
 }
 
-/// How the collapse warning did over runs: collapsed runs (a collapsed evaluation at some step) warned
-/// strictly before their first collapsed evaluation, the lead (first collapsed step − warning step) of
-/// those, and warnings in runs that ended healthy. A warning at or after the collapse is a miss.
+/// How the collapse warning did over runs: collapsed runs (a collapsed evaluation at some step after
+/// step 0) warned strictly before their first collapsed evaluation, the lead (first collapsed step −
+/// warning step) of those, in steps and as a fraction of the steps to that collapse, and warnings in
+/// healthy runs (ended healthy, never collapsed). A warning at or after the collapse is a miss.
 public struct WarningSummary: Sendable, Codable, Equatable {
     public var collapsedRuns: Int
     public var warnedBeforeCollapse: Int
     public var detectionRate: Double?
     public var medianLeadSteps: Double?
+    /// Median over the warned collapsed runs of lead / first collapsed step.
+    public var medianLeadFraction: Double?
     public var healthyRuns: Int
     public var falseAlarms: Int
     public var falseAlarmRate: Double?
@@ -74,28 +82,37 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         case warnedBeforeCollapse = "warned_before_collapse"
         case detectionRate = "detection_rate"
         case medianLeadSteps = "median_lead_steps"
+        case medianLeadFraction = "median_lead_fraction"
         case healthyRuns = "healthy_runs"
         case falseAlarms = "false_alarms"
         case falseAlarmRate = "false_alarm_rate"
     }
 
-    /// Over the runs that succeeded among `runs`.
-    init(_ runs: [SweepRun]) {
+    /// Over the runs that succeeded among `runs`, with each run's warning step read by `warningStep`
+    /// (the per-step rule's by default; `firstCheckpointWarningStep` for the series rule).
+    init(_ runs: [SweepRun], warningStep: KeyPath<SweepRun, Int?> = \.firstWarningStep) {
         let ok = runs.filter { $0.state == "succeeded" }
         let collapsed = ok.filter { $0.firstCollapseStep != nil }
-        let leads = collapsed.compactMap { r -> Int? in
-            guard let c = r.firstCollapseStep, let w = r.firstWarningStep, w < c else { return nil }
-            return c - w
-        }.sorted()
-        let healthy = ok.filter { $0.verdict == .healthy }
+        let warned = collapsed.compactMap { r -> (lead: Int, collapse: Int)? in
+            guard let c = r.firstCollapseStep, let w = r[keyPath: warningStep], w < c else { return nil }
+            return (c - w, c)
+        }
+        // A run that collapsed along the way is a collapsed run even if it ended healthy.
+        let healthy = ok.filter { $0.verdict == .healthy && $0.firstCollapseStep == nil }
         collapsedRuns = collapsed.count
-        warnedBeforeCollapse = leads.count
-        detectionRate = collapsed.isEmpty ? nil : Double(leads.count) / Double(collapsed.count)
-        medianLeadSteps = leads.isEmpty ? nil
-            : (leads.count % 2 == 1 ? Double(leads[leads.count / 2]) : Double(leads[leads.count / 2 - 1] + leads[leads.count / 2]) / 2)
+        warnedBeforeCollapse = warned.count
+        detectionRate = collapsed.isEmpty ? nil : Double(warned.count) / Double(collapsed.count)
+        medianLeadSteps = WarningSummary.median(warned.map { Double($0.lead) })
+        medianLeadFraction = WarningSummary.median(warned.map { Double($0.lead) / Double($0.collapse) })
         healthyRuns = healthy.count
-        falseAlarms = healthy.filter { $0.firstWarningStep != nil }.count
+        falseAlarms = healthy.filter { $0[keyPath: warningStep] != nil }.count
         falseAlarmRate = healthy.isEmpty ? nil : Double(falseAlarms) / Double(healthy.count)
+    }
+
+    static func median(_ values: [Double]) -> Double? {
+        let v = values.sorted()
+        guard !v.isEmpty else { return nil }
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }
 }
 
@@ -167,11 +184,14 @@ public struct SweepResult: Sendable, Codable, Equatable {
     public var summary: SweepSummary
     /// The collapse warning over all runs.
     public var warning: WarningSummary?
+    /// The series (checkpoint) rule over all runs, read on each run's evaluations as checkpoints.
+    public var checkpointWarning: WarningSummary?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, axes
         case replicateAxis = "replicate_axis"
         case cells, runs, summary, warning
+        case checkpointWarning = "checkpoint_warning"
     }
 
     /// Final metrics collected per run, with where they sit in a train result.
@@ -201,6 +221,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             var verdict: Verdict?
             var firstCollapse: Int?
             var firstWarning: Int?
+            var firstCheckpointWarning: Int?
             if outcome.state == "succeeded", let r = outcome.result {
                 if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
@@ -212,10 +233,12 @@ public struct SweepResult: Sendable, Codable, Equatable {
                         if case .number(let s)? = record["step"] { firstCollapse = Int(s) }
                         break
                     }
+                    firstCheckpointWarning = history.lazy.compactMap(SweepResult.checkpointWarningStep).first
                 }
             }
             return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
-                            verdict: verdict, firstCollapseStep: firstCollapse, firstWarningStep: firstWarning, final: final, error: outcome.error)
+                            verdict: verdict, firstCollapseStep: firstCollapse, firstWarningStep: firstWarning,
+                            firstCheckpointWarningStep: firstCheckpointWarning, final: final, error: outcome.error)
         }
         self.runs = runs
         let cellAxes = sweep.cellAxes
@@ -232,6 +255,14 @@ public struct SweepResult: Sendable, Codable, Equatable {
             cancelled: runs.filter { $0.state == "cancelled" }.count, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
         warning = WarningSummary(runs)
+        checkpointWarning = WarningSummary(runs, warningStep: \.firstCheckpointWarningStep)
+    }
+
+    /// The step of a history record (JSON) on which the checkpoint rule warns, or nil.
+    static func checkpointWarningStep(_ record: JSONValue) -> Int? {
+        guard let data = try? record.serialized(pretty: false), let r = try? JSONDecoder().decode(EvaluationRecord.self, from: data),
+              r.checkpointWarns else { return nil }
+        return r.step
     }
 
     static func aggregate(cell: Int, params: [String: JSONValue], _ members: [SweepRun]) -> SweepCell {

@@ -56,10 +56,12 @@ public struct SeriesStep: Sendable, Codable, Equatable {
     public var dIsoUpper: Double?
     /// Codes of the reasons that lowered the verdict.
     public var reasons: [String]
+    /// Codes of the collapse warning's reasons, when the step warned.
+    public var warning: [String]?
     public var lastError: String?
 
     enum CodingKeys: String, CodingKey {
-        case step, state, verdict, reasons
+        case step, state, verdict, reasons, warning
         case jobID = "job_id"
         case precisionAt1 = "precision_at_1"
         case mapAtR = "map_at_r"
@@ -76,12 +78,15 @@ public struct SeriesDetail: Sendable, Codable, Equatable {
     public var name: String
     public var baselineStep: Int
     public var collapseStep: Int?
+    /// The step collapse.warning was recorded for.
+    public var warningStep: Int?
     public var steps: [SeriesStep]
 
     enum CodingKeys: String, CodingKey {
         case name, steps
         case baselineStep = "baseline_step"
         case collapseStep = "collapse_step"
+        case warningStep = "warning_step"
     }
 }
 
@@ -94,6 +99,8 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
     public var lastVerdict: String?
     /// The step collapse.detected was recorded for.
     public var collapseStep: Int?
+    /// The step collapse.warning was recorded for.
+    public var warningStep: Int?
     public var createdAt: String
 
     enum CodingKeys: String, CodingKey {
@@ -102,6 +109,7 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
         case lastStep = "last_step"
         case lastVerdict = "last_verdict"
         case collapseStep = "collapse_step"
+        case warningStep = "warning_step"
         case createdAt = "created_at"
     }
 }
@@ -127,7 +135,7 @@ public enum SeriesStore {
     /// Every series, newest first (or only the one named).
     public static func list(_ db: PGConnection, name: String? = nil) throws -> [SeriesSummary] {
         let rows = try db.execute("""
-            SELECT s.name, s.baseline_step, s.collapse_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
+            SELECT s.name, s.baseline_step, s.collapse_step, s.warning_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
                    (SELECT count(*) FROM isomine.jobs j WHERE j.series = s.name) AS steps,
                    last.series_step AS last_step, last.result->>'verdict' AS last_verdict
               FROM isomine.series s
@@ -140,7 +148,7 @@ public enum SeriesStore {
             SeriesSummary(name: try rows.string(r, "name") ?? "", baselineStep: try rows.int(r, "baseline_step") ?? 0,
                           steps: try rows.int(r, "steps") ?? 0, lastStep: try rows.int(r, "last_step"),
                           lastVerdict: try rows.string(r, "last_verdict"), collapseStep: try rows.int(r, "collapse_step"),
-                          createdAt: try rows.string(r, "created_at") ?? "")
+                          warningStep: try rows.int(r, "warning_step"), createdAt: try rows.string(r, "created_at") ?? "")
         }
     }
 
@@ -216,6 +224,40 @@ public enum SeriesStore {
             signals["reasons"] = .array(reasons.filter { $0["level"] != .string("healthy") })
         }
         return ["step": .number(Double(step)), "verdict": .string("collapsed"), "signals": .object(signals)]
+    }
+
+    /// Records collapse.warning once per series: for its first step that warned (lowest), when that step
+    /// comes before every collapsed step and neither event was recorded yet (a warning is news only
+    /// before the collapse). Called after a step's report is published and before `announceCollapse`,
+    /// so subscribers get the warning first. Returns the job id the event was recorded for.
+    @discardableResult
+    public static func announceWarning(_ db: PGConnection, series: String, seriesURL: String?, jobURL: (_ jobID: Int) -> String?) throws -> Int? {
+        try db.transaction {
+            let rows = try db.execute("""
+                SELECT s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL AS announced, w.id, w.series_step AS step,
+                       w.result->'warning' AS warning, w.result->'final'->'eval'->'precision_at_1' AS p1
+                  FROM isomine.series s
+                  JOIN LATERAL (SELECT id, series_step, result FROM isomine.jobs
+                                 WHERE series = s.name AND state = 'succeeded' AND result ? 'warning'
+                                 ORDER BY series_step LIMIT 1) w ON true
+                 WHERE s.name = $1
+                   AND NOT EXISTS (SELECT 1 FROM isomine.jobs c WHERE c.series = s.name AND c.state = 'succeeded'
+                                      AND c.result->>'verdict' = 'collapsed' AND c.series_step <= w.series_step)
+                   FOR UPDATE OF s
+                """, [series])
+            guard rows.count == 1, try rows.bool(0, "announced") == false, let id = try rows.int(0, "id"),
+                  let step = try rows.int(0, "step"), let text = try rows.string(0, "warning") else { return nil }
+            let warning = try JSONValue.parse(Data(text.utf8))
+            var data: [String: JSONValue] = ["step": .number(Double(step)), "series": .string(series),
+                                             "reasons": warning["reasons"] ?? .array([]), "signals": warning["signals"] ?? .object([:])]
+            if let p1 = try rows.string(0, "p1"), let value = Double(p1) { data["precision_at_1"] = .number(value) }
+            if let seriesURL { data["report_url"] = .string(seriesURL) }
+            if let url = jobURL(id) { data["job_report_url"] = .string(url) }
+            try db.execute("UPDATE isomine.series SET warning_step = $2::bigint, warning_job_id = $3::bigint WHERE name = $1",
+                           [series, String(step), String(id)])
+            try JobQueue.event(db, id, .collapseWarning, try JSONValue.object(data).compactText())
+            return id
+        }
     }
 
     /// Records collapse.detected once per series: for its first collapsed step that succeeded (lowest

@@ -131,11 +131,15 @@ public final class StoreSink: ResultSink {
         try writeMetrics(values, step: record.step)
     }
 
-    /// Records collapse.warning once per job (across resumes), after the run's page is written.
+    /// Records collapse.warning once per job (across resumes), after the run's page is written; not
+    /// after collapse.detected (a warning is news only before the collapse, so subscribers always get
+    /// the warning first or not at all; the result still records it).
     public func recordWarning(_ warning: CollapseWarning) throws {
-        if try db.execute("SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'collapse.warning'", [String(jobID)]).count > 0 {
-            return
-        }
+        guard !collapseAnnounced else { return }
+        let announced = try db.execute("""
+            SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('collapse.warning', 'collapse.detected')
+            """, [String(jobID)])
+        if announced.count > 0 { return }
         beforeCollapse?(history)
         var data: [String: JSONValue] = [
             "step": .number(Double(warning.step)),

@@ -35,7 +35,7 @@ public enum DirectoryReport {
         guard case .string(let kind)? = result["kind"] else { throw ReportError("\(directory)/result.json has no kind") }
         var artifacts: [String: [UInt8]] = [:]
         let dir = directory + "/artifacts"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".npy") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".npy") || name.hasSuffix(".json") {
             if let bytes = FileManager.default.contents(atPath: dir + "/" + name) { artifacts[name] = [UInt8](bytes) }
         }
         return JobDocument(kind: kind, state: "succeeded", spec: result["spec"] ?? .null, result: result, artifacts: artifacts)

@@ -27,7 +27,7 @@ struct JobReport {
             // Only the history is needed, so a running job's partial result (no timing yet) renders too.
             final = (last.eval, last.estimators)
             diagnosis = last.diagnosis
-            charts += JobReport.historyCharts(history, loss: lossConfig)
+            charts += JobReport.historyCharts(history, loss: lossConfig, warning: warning, stepSignals: stepSignals)
             if case .number(let rate)? = doc.result?["timing"]?["steps_per_second"] {
                 tiles.append(tile("steps per second", String(format: "%.0f", rate)))
             }
@@ -100,10 +100,25 @@ struct JobReport {
         return [tile("batch B = P × K", String(format: "%.0f = %.0f × %.0f", p * k, p, k)), tile("B / n (embedding dim \(Int(n)))", String(format: "%.3g", p * k / n))]
     }
 
-    /// Loss and active fraction, retrieval, collapse signals, and the d_iso bracket against 2·L_hard, by step;
-    /// the first collapsed evaluation is marked on each, the loss every triplet has at collapse drawn on the loss chart.
-    static func historyCharts(_ history: [EvaluationRecord], loss: TripletLossConfig? = nil) -> [[String: Any]] {
-        let markers = history.first { $0.verdict == .collapsed }.map { [(x: Double($0.step), label: "collapsed at step \($0.step)")] } ?? []
+    /// The train run's collapse warning, when it fired.
+    var warning: CollapseWarning? {
+        guard let w = doc.result?["warning"], w != .null, let data = try? w.serialized(pretty: false) else { return nil }
+        return try? JSONDecoder().decode(CollapseWarning.self, from: data)
+    }
+
+    /// The train run's per-step signals (the artifact step_signals.json), empty when absent.
+    var stepSignals: [StepSignals] {
+        guard let bytes = doc.artifacts["step_signals.json"] else { return [] }
+        return (try? JSONDecoder().decode([StepSignals].self, from: Data(bytes))) ?? []
+    }
+
+    /// Loss and active fraction, retrieval, collapse signals, the per-step warning signals, and the
+    /// d_iso bracket against 2·L_hard, by step; the warning step and the first collapsed evaluation are
+    /// marked on each, the loss every triplet has at collapse drawn on the loss chart.
+    static func historyCharts(_ history: [EvaluationRecord], loss: TripletLossConfig? = nil, warning: CollapseWarning? = nil,
+                              stepSignals: [StepSignals] = []) -> [[String: Any]] {
+        var markers = warning.map { [ChartMarker(x: Double($0.step), label: "warning at step \($0.step)", kind: .warning)] } ?? []
+        markers += history.first { $0.verdict == .collapsed }.map { [ChartMarker(x: Double($0.step), label: "collapsed at step \($0.step)")] } ?? []
         let levels = loss.map { [(y: $0.collapsedValue, label: ($0.kind == .hinge ? "α" : "softplus(α)") + String(format: " = %.3g: loss at collapse", $0.collapsedValue))] } ?? []
         func series(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (EvaluationRecord) -> Double?) -> Series {
             Series(name: name, points: history.compactMap { r in value(r).map { (Double(r.step), $0) } }, colour: Palette.colour(colour), dashed: dashed)
@@ -119,6 +134,18 @@ struct JobReport {
                 series("R-Precision", 4, dashed: true) { $0.eval.rPrecision },
             ], yRange: 0...1, markers: markers).svg, "caption": "Is the embedding useful? PML-exact P@1, R-Precision and MAP@R."],
         ]
+        if stepSignals.count > 1 {
+            func line(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (StepSignals) -> Double) -> Series {
+                Series(name: name, points: stepSignals.map { (Double($0.step), value($0)) }, colour: Palette.colour(colour), dashed: dashed)
+            }
+            out.append(["svg": LineChart(id: "warning", title: "Per-step warning signals", xLabel: "step", yLabel: "ratio", series: [
+                line("batch spread / step 0's", 0) { $0.batchSpreadRatio },
+                line("(d⁻ − d⁺) / batch spread", 2) { $0.batchSpread > 0 ? $0.gap / $0.batchSpread : 0 },
+                line("active fraction", 6, dashed: true) { $0.activeFraction },
+            ], markers: markers, levels: [(WarningRule.spreadBelow, String(format: "spread %.2g", WarningRule.spreadBelow)),
+                                          (WarningRule.gapBelow, String(format: "gap %.2g", WarningRule.gapBelow))]).svg,
+                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active."])
+        }
         var signals = [series("relative spread (vs step 0)", 0) { $0.collapse.relativeSpread }]
         if history.contains(where: { $0.estimators != nil }) {
             signals += [

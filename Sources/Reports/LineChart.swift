@@ -33,6 +33,23 @@ public struct Band: Sendable {
     }
 }
 
+/// A vertical line at one step: the first collapsed evaluation (red, labelled at the bottom) or the
+/// collapse warning (amber, labelled at the top, so the two labels never overlap).
+public struct ChartMarker: Sendable {
+    public enum Kind: Sendable { case collapse, warning }
+    public var x: Double
+    public var label: String
+    public var kind: Kind
+
+    public init(x: Double, label: String, kind: Kind = .collapse) {
+        self.x = x
+        self.label = label
+        self.kind = kind
+    }
+
+    var colour: String { kind == .collapse ? "#CC3311" : "#EE7733" }
+}
+
 /// A line chart with axes, a legend, dots at the data points and optional bands.
 public struct LineChart: Sendable {
     public var id: String
@@ -43,13 +60,13 @@ public struct LineChart: Sendable {
     public var bands: [Band] = []
     /// Fixed y range (e.g. 0…1 for retrieval metrics); nil fits the data.
     public var yRange: ClosedRange<Double>?
-    /// Vertical lines at these x values (e.g. the first collapsed step), labelled at the top.
-    public var markers: [(x: Double, label: String)]
+    /// Vertical lines at these x values (the first collapsed step, the warning step).
+    public var markers: [ChartMarker]
     /// Horizontal reference lines at these y values (e.g. the margin α), labelled at the right.
     public var levels: [(y: Double, label: String)]
 
     public init(id: String, title: String, xLabel: String, yLabel: String, series: [Series], bands: [Band] = [], yRange: ClosedRange<Double>? = nil,
-                markers: [(x: Double, label: String)] = [], levels: [(y: Double, label: String)] = []) {
+                markers: [ChartMarker] = [], levels: [(y: Double, label: String)] = []) {
         self.id = id
         self.title = title
         self.xLabel = xLabel
@@ -90,10 +107,11 @@ public struct LineChart: Sendable {
         }
         for marker in markers where frame.x.contains(marker.x) {
             let x = frame.px(marker.x)
-            s += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(Frame.top))\" x2=\"\(fmt(x))\" y2=\"\(fmt(Frame.height - Frame.bottom))\" stroke=\"#CC3311\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n"
+            s += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(Frame.top))\" x2=\"\(fmt(x))\" y2=\"\(fmt(Frame.height - Frame.bottom))\" stroke=\"\(marker.colour)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\" class=\"marker-\(marker.kind)\"/>\n"
             // Labelled on the side with room: right of the line in the left half, left of it in the right half.
             let left = x > Frame.left + frame.plotWidth / 2
-            s += "<text x=\"\(fmt(left ? x - 4 : x + 4))\" y=\"\(fmt(Frame.height - Frame.bottom - 6))\" text-anchor=\"\(left ? "end" : "start")\" fill=\"#CC3311\">\(escapeXML(marker.label))</text>\n"
+            let y = marker.kind == .collapse ? Frame.height - Frame.bottom - 6 : Frame.top + 12
+            s += "<text x=\"\(fmt(left ? x - 4 : x + 4))\" y=\"\(fmt(y))\" text-anchor=\"\(left ? "end" : "start")\" fill=\"\(marker.colour)\">\(escapeXML(marker.label))</text>\n"
         }
         s += frame.legend(bands.map { ($0.name, $0.colour, false) } + series.map { ($0.name, $0.colour, $0.dashed) })
         return s + "</svg>\n"

@@ -45,7 +45,10 @@ public struct SeriesPage: Sendable {
         }
         let done = decoded.compactMap { s, r in r.map { (s.step, $0) } }
         let firstCollapse = done.first { $0.1.verdict == .collapsed }?.0
-        let markers = firstCollapse.map { [(x: Double($0), label: "collapsed at step \($0)")] } ?? []
+        // The warning that counts is the first one before any collapse (the one collapse.warning announces).
+        let firstWarning = done.first { step, r in r.warning != nil && firstCollapse.map { step < $0 } != false }?.0
+        let markers = (firstWarning.map { [ChartMarker(x: Double($0), label: "warning at step \($0)", kind: .warning)] } ?? [])
+            + (firstCollapse.map { [ChartMarker(x: Double($0), label: "collapsed at step \($0)")] } ?? [])
         func series(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (AnalyzeResult) -> Double?) -> Series {
             Series(name: name, points: done.compactMap { step, r in value(r).flatMap { $0.isFinite ? (Double(step), $0) : nil } },
                    colour: Palette.colour(colour), dashed: dashed)
@@ -84,13 +87,15 @@ public struct SeriesPage: Sendable {
                 row["lhard"] = String(format: "%.3g", r.final.estimators.lHard)
                 row["diso"] = String(format: "[%.3g, %.3g]", r.final.estimators.dIso.lower, r.final.estimators.dIso.upper)
                 row["reasons"] = r.final.diagnosis.reasons.filter { $0.level != .healthy }.map { ["code": $0.code, "message": $0.message] }
+                    + (r.warning?.reasons.map { ["code": "warning: " + $0.code, "message": $0.message] } ?? [])
             } else if let e = s.lastError {
                 row["reasons"] = [["code": "error", "message": e]]
             }
             return row
         }
         let last = done.last
-        let summary = "\(steps.count) steps, baseline step \(baselineStep)" + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
+        let summary = "\(steps.count) steps, baseline step \(baselineStep)" + (firstWarning.map { ", collapse warning at step \($0)" } ?? "")
+            + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
             + (last.map { ", latest step \($0.0): \($0.1.verdict.rawValue)" } ?? "")
         let optional: [String: Any?] = ["indexLink": indexLink]
         return optional.compactMapValues { $0 }.merging([

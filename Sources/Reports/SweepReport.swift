@@ -21,7 +21,7 @@ struct SweepReport {
             summary = "\(r.summary.runs) runs, \(r.summary.collapsed) collapsed, \(r.summary.failed) failed"
             if let w = r.warning {
                 summary += " · warning: \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their collapse"
-                    + (w.medianLeadSteps.map { String(format: " (median lead %.0f steps)", $0) } ?? "")
+                    + (w.medianLeadSteps.map { String(format: " (median lead %.0f steps, %.0f %% of the steps to collapse)", $0, 100 * (w.medianLeadFraction ?? 0)) } ?? "")
                     + ", \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned"
             }
             heatmaps = SweepReport.heatmaps(r, runLink: runLink)

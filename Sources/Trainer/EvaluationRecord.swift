@@ -62,10 +62,22 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
     public var diagnosis: Diagnosis
     /// `diagnosis.verdict`.
     public var verdict: Verdict
+    /// The collapse-warning signals of the probe as a checkpoint (what a series step of this embedding
+    /// would read, against the probe at step 0; nil without estimators), so sweeps can measure the
+    /// series warning on the same runs.
+    public var checkpointSignals: StepSignals?
 
     enum CodingKeys: String, CodingKey {
         case step, loss
         case activeFraction = "active_fraction"
         case stats, eval, collapse, estimators, diagnosis, verdict
+        case checkpointSignals = "checkpoint_signals"
+    }
+
+    /// Whether the checkpoint rule warns at this evaluation: it fires on `checkpointSignals` and the
+    /// verdict is not already collapsed (as for a series step).
+    public var checkpointWarns: Bool {
+        guard step > 0, verdict != .collapsed, let s = checkpointSignals else { return false }
+        return WarningRule.check(checkpoint: s, reference: "step 0's") != nil
     }
 }

@@ -273,6 +273,7 @@ public final class TrainingRun {
         let atMargin = abs(window.meanLoss - collapsedLoss) < 1e-3
         let signal = CollapseSignal(meanPairwiseDistance: spread, relativeSpread: relative, collapsedLoss: collapsedLoss, lossAtMargin: atMargin)
         var estimators: EstimatorReport?
+        var checkpointSignals: StepSignals?
         if config.estimators.enabled {
             let probe = e.rows(probeRows).converted(to: Double.self)
             if step == 0 || baselineProbeSpread == 0 {
@@ -287,12 +288,16 @@ public final class TrainingRun {
                 let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeRows.map { test.labels[$0] }, options: options)
                 estimators = report
                 latestFStar = (step, points)
+                checkpointSignals = report.collapse.meanRatio.flatMap { ratio in
+                    StepSignals.checkpoint(step: step, points: probe, labels: probeRows.map { test.labels[$0] }, margin: config.loss.margin,
+                                           spreadRatio: ratio, effectiveRank: report.collapse.effectiveRank, seed: config.seed)
+                }
             } catch let error as EstimatorError {
                 throw TrainingError("estimators at step \(step): \(error.message)")
             }
         }
         let chance = chancePrecisionAtOne(labels: test.labels)
-        let inputs: DiagnosisInputs
+        var inputs: DiagnosisInputs
         if let estimators {
             inputs = estimators.inputs(precisionAt1: metrics.precisionAt1, chance: chance, lossAtCollapsedValue: atMargin,
                                        activeFraction: window.activeFraction, classes: test.classCount)
@@ -305,10 +310,11 @@ public final class TrainingRun {
                 effectiveRank: effectiveRank(e.rows(sample).converted(to: Double.self)), dimension: config.model.embeddingDim,
                 classes: test.classCount, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction)
         }
+        inputs.atInitialisation = step == 0
         let diagnosis = Diagnosis(inputs)
         let record = EvaluationRecord(
             step: step, loss: window.meanLoss, activeFraction: window.activeFraction, stats: window.stats, eval: metrics,
-            collapse: signal, estimators: estimators, diagnosis: diagnosis, verdict: diagnosis.verdict)
+            collapse: signal, estimators: estimators, diagnosis: diagnosis, verdict: diagnosis.verdict, checkpointSignals: checkpointSignals)
         window = StatsWindow()
         return record
     }

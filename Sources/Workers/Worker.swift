@@ -264,8 +264,9 @@ public final class Worker {
     }
 
     /// Writes the job's report; a report that cannot be written is logged, never fails the job. A series
-    /// step also rewrites its series' page and then, if the series has collapsed, records collapse.detected
-    /// (once per series), so the event's link resolves when it is sent.
+    /// step also rewrites its series' page and then records collapse.warning (once per series, if a step
+    /// warned before any collapsed) and collapse.detected (once per series, if one collapsed), so the
+    /// events' links resolve when they are sent and the warning comes first.
     func publishReport(_ id: Int) {
         if let reports {
             do {
@@ -286,6 +287,9 @@ public final class Worker {
             case .series(let name): series = name
             }
             if let reports { try reports.publishSeries(db, name: series) }
+            if let warned = try SeriesStore.announceWarning(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {
+                logger.info("series may be collapsing", metadata: ["series": "\(series)", "job": "\(warned)"])
+            }
             if let announced = try SeriesStore.announceCollapse(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {
                 logger.info("series collapsed", metadata: ["series": "\(series)", "job": "\(announced)"])
             }

@@ -126,9 +126,9 @@ struct SeriesList: ParsableCommand {
             }
             let rows = all.map { s in
                 [s.name, String(s.steps), String(s.baselineStep), s.lastStep.map(String.init) ?? "", s.lastVerdict ?? "",
-                 s.collapseStep.map(String.init) ?? "", s.createdAt]
+                 s.warningStep.map(String.init) ?? "", s.collapseStep.map(String.init) ?? "", s.createdAt]
             }
-            print(TextTable.render([["series", "steps", "baseline", "last step", "last verdict", "collapsed at", "created"]] + rows), terminator: "")
+            print(TextTable.render([["series", "steps", "baseline", "last step", "last verdict", "warned at", "collapsed at", "created"]] + rows), terminator: "")
         }
     }
 }
@@ -154,14 +154,17 @@ struct SeriesShow: ParsableCommand {
             }
             let steps = detail.steps
             print("series \(detail.name): \(steps.count) steps, baseline step \(detail.baselineStep)"
+                  + (detail.warningStep.map { ", collapse.warning at step \($0)" } ?? "")
                   + (detail.collapseStep.map { ", collapse.detected at step \($0)" } ?? ""))
             func f(_ v: Double?, _ format: String = "%.3f") -> String { v.map { String(format: format, $0) } ?? "" }
-            let rows = steps.map { s in
-                [String(s.step), String(s.jobID), s.state, s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
-                 f(s.lHard, "%.3g"), s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? "",
-                 s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")]
+            let rows = steps.map { s -> [String] in
+                let dIso: String = s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? ""
+                let reasons: String = s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")
+                let warning: String = s.warning?.joined(separator: ",") ?? ""
+                return [String(s.step), String(s.jobID), s.state, s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
+                        f(s.lHard, "%.3g"), dIso, reasons, warning]
             }
-            print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons"]] + rows), terminator: "")
+            print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")
         }
     }
 }

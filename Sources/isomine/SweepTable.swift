@@ -17,14 +17,16 @@ enum SweepTable {
             rows.append(values + counts + [rate, p1, warned, alarms])
         }
         return TextTable.render(rows) + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
-            + (r.warning.map(warningLine) ?? "")
+            + (r.warning.map { warningLine($0) } ?? "")
+            + (r.checkpointWarning.map { warningLine($0, rule: "series rule on the evaluations' probes") } ?? "")
     }
 
     /// The collapse warning over the sweep in one line.
-    static func warningLine(_ w: WarningSummary) -> String {
+    static func warningLine(_ w: WarningSummary, rule: String = "warning") -> String {
         let detection = w.detectionRate.map { String(format: " (detection rate %.2f)", $0) } ?? ""
-        let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps", $0) } ?? ""
+        let fraction = w.medianLeadFraction.map { String(format: ", %.0f %% of the steps to collapse", 100 * $0) } ?? ""
+        let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps%@", $0, fraction) } ?? ""
         let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f)", $0) } ?? ""
-        return "warning: \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their first collapsed evaluation\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\n"
+        return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their first collapsed evaluation\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\n"
     }
 }

@@ -87,3 +87,35 @@ import Linalg
         }
     }
 }
+
+@Suite struct InitialisationVerdictTests {
+    /// Retrieval at chance on an untrained network (a train run's step 0) is partial with its own
+    /// reason; the same numbers after step 0 are collapsed. Other collapses still count at step 0.
+    @Test func chanceRetrievalAtStepZeroIsNotACollapse() {
+        var x = DiagnosisInputs(precisionAt1: 0.12, chancePrecisionAt1: 0.1, strictlySeparated: false, relativeHardestLoss: 0.5,
+                                allCoincide: false, spreadRatio: 1, reference: .stepZero, effectiveRank: 1.9, dimension: 2, classes: 10)
+        #expect(Diagnosis(x).verdict == .collapsed)
+        #expect(Diagnosis(x).reasons.contains { $0.code == "retrieval_at_chance" })
+        x.atInitialisation = true
+        let initial = Diagnosis(x)
+        #expect(initial.verdict == .partial)
+        #expect(initial.reasons.map(\.code).contains("untrained_at_chance"))
+        #expect(!initial.reasons.map(\.code).contains("retrieval_at_chance"))
+        #expect(!initial.failures.contains(.lostClassStructure))
+        x.allCoincide = true
+        #expect(Diagnosis(x).verdict == .collapsed)
+        x.allCoincide = false
+        x.lossAtCollapsedValue = true
+        x.activeFraction = 1
+        x.atInitialisation = false
+        x.precisionAt1 = 0.9
+        // The loss at α with every triplet active but the spread intact is the loss passing through α: partial.
+        #expect(Diagnosis(x).verdict == .partial)
+        #expect(Diagnosis(x).reasons.contains { $0.code == "loss_at_collapsed_value" && $0.level == .partial })
+        // With the spread shrunk too it is the collapsed fixed point, at step 0 as after it.
+        x.spreadRatio = 0.2
+        #expect(Diagnosis(x).verdict == .collapsed)
+        x.atInitialisation = true
+        #expect(Diagnosis(x).verdict == .collapsed, "a loss at its collapsed value with every triplet active and no spread is collapse even at step 0")
+    }
+}

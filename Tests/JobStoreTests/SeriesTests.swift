@@ -214,3 +214,47 @@ func emptyDataRoot() throws -> String {
         }
     }
 }
+
+@Suite struct SeriesWarningTests {
+    /// A series whose checkpoint warns before a later one collapses gets collapse.warning (that step,
+    /// its reasons, the series page) and then collapse.detected, in that order, once each; a series
+    /// that only tightens with its classes intact gets neither.
+    @Test func aSeriesWarnsBeforeItCollapses() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false)
+        let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_warning_series.py").path,
+                                      ["dbname=\(scratch.name)"])
+        #expect(submitted.status == 0, "\(submitted.err)")
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        #expect(worker.status == 0, "\(worker.err)")
+
+        let series = try JSONValue.parse(Data(try runIsomine(["series", "show", "warn-run", "--json"], database: scratch.name).out.utf8))
+        guard case .array(let steps)? = series["steps"], steps.count == 4 else { Issue.record("steps: \(series)"); return }
+        #expect(steps.map { $0["verdict"] } == [.string("healthy"), .string("healthy"), .string("partial"), .string("collapsed")])
+        #expect(series["warning_step"] == .number(2) && series["collapse_step"] == .number(3))
+        #expect(steps[2]["warning"] == .array([.string("batch_spread_collapsing"), .string("negatives_closer_than_positives"), .string("margin_violated_everywhere")]))
+        #expect(steps[0]["warning"] == nil && steps[1]["warning"] == nil)
+
+        let events = receiver.requests().filter { $0["payload"]?["data"]?["series"] == .string("warn-run") }
+        #expect(events.compactMap { $0["payload"]?["type"] } == [.string("collapse.warning"), .string("collapse.detected")])
+        let warning = try #require(events.first)
+        #expect(warning["valid"] == .bool(true) && warning["report_exists"] == .bool(true))
+        #expect(warning["payload"]?["data"]?["step"] == .number(2))
+        guard case .string(let summary)? = warning["payload"]?["summary"] else { Issue.record("no summary"); return }
+        #expect(summary.hasPrefix("series \"warn-run\"") && summary.contains("may be collapsing: warning at step 2:")
+                && summary.contains("negatives_closer_than_positives") && !summary.contains(" of "), "\(summary)")
+
+        let tight = try JSONValue.parse(Data(try runIsomine(["series", "show", "tight-run", "--json"], database: scratch.name).out.utf8))
+        #expect(tight["warning_step"] == nil && tight["collapse_step"] == nil)
+        let tightEvents = receiver.requests().filter { $0["payload"]?["data"]?["series"] == .string("tight-run") }
+        #expect(tightEvents.count == 0)
+
+        let list = try runIsomine(["series", "list"], database: scratch.name).out
+        #expect(list.contains("warned at"), "\(list)")
+        let page = try String(contentsOfFile: reportsRoot(scratch.name) + "/series-warn-run/index.html", encoding: .utf8)
+        #expect(page.contains(#"class="marker-warning""#) && page.contains("collapse warning at step 2"))
+    }
+}

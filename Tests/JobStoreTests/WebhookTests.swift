@@ -276,6 +276,38 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         let result = try db.execute("SELECT (result->'warning'->>'step')::integer AS step FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
         #expect(try result.int(0, "step") == (warning["payload"]?["data"]?["step"]).flatMap { if case .number(let d) = $0 { return Int(d) } else { return nil } })
     }
+
+    /// A run that warns, is stopped and resumed, then collapses: the receiver gets collapse.warning once,
+    /// before collapse.detected, and nothing twice across the resume.
+    @Test func warningIsDeliveredBeforeTheCollapseOnceAcrossAResume() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false)
+        let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":90,"eval_every":30,"warning":{"stride":2},"checkpoint_every":10,"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#
+        let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
+        // First attempt, in-process: stopped as on SIGTERM after about 20 steps, warned, not yet evaluated collapsed.
+        var polls = 0
+        let first = Worker(db: db, owner: "first", runner: Runner(), shuttingDown: { polls += 1; return polls > 20 })
+        first.childExecutable = nil
+        #expect(try first.runOne() == id)
+        #expect(try state(db, id) == "queued")
+        func events(_ type: String) throws -> Int {
+            try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = $2", [String(id), type])
+        }
+        #expect(try events("collapse.warning") == 1 && events("collapse.detected") == 0)
+        // A worker process resumes it to the end and delivers both.
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        #expect(worker.status == 0, "\(worker.err)")
+        #expect(try state(db, id) == "succeeded")
+        #expect(try db.execute("SELECT (result->>'resumed_from_step')::integer AS s FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "s") ?? 0 > 0)
+        #expect(try events("collapse.warning") == 1 && events("collapse.detected") == 1)
+        let types = receiver.requests().compactMap { request -> String? in
+            if case .string(let t)? = request["payload"]?["type"] { return t } else { return nil }
+        }
+        #expect(types == ["collapse.warning", "collapse.detected"])
+    }
 }
 
 /// Runs the built isomine binary against the scratch database and captures its output.

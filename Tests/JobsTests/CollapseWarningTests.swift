@@ -12,18 +12,24 @@ import Testing
                     batchSpread: spread, batchSpreadRatio: spread, outputNorm: 1, effectiveRank: 1)
     }
 
-    @Test func theRuleNeedsEverySignalForTwoRecords() {
+    @Test func theRuleNeedsEverySignal() {
         let start = signal(0, spread: 1, gap: -1, active: 1)
-        // Collapsing: tiny spread, negatives closer than positives, all triplets active — twice.
-        #expect(WarningRule.check([start, signal(5, spread: 0.03, gap: -0.04, active: 1), signal(10, spread: 0.02, gap: -0.03, active: 1)])?.step == 10)
-        // Once is not enough; step 0 never counts.
-        #expect(WarningRule.check([start, signal(5, spread: 0.03, gap: -0.04, active: 1)]) == nil)
-        // A fast early drop of spread with a gap that is not negative enough, or triplets no longer all active: no warning.
-        #expect(WarningRule.check([start, signal(5, spread: 0.04, gap: 0.001, active: 1), signal(10, spread: 0.04, gap: 0.002, active: 1)]) == nil)
-        #expect(WarningRule.check([start, signal(5, spread: 0.03, gap: -0.04, active: 0.7), signal(10, spread: 0.02, gap: -0.03, active: 0.7)]) == nil)
-        #expect(WarningRule.check([start, signal(5, spread: 0.2, gap: -0.2, active: 1), signal(10, spread: 0.2, gap: -0.2, active: 1)]) == nil)
-        let w = WarningRule.check([start, signal(5, spread: 0.03, gap: -0.04, active: 1), signal(10, spread: 0.02, gap: -0.03, active: 1)])
+        // Collapsing: the spread under 0.08 of step 0's, negatives well inside the positives, every triplet active.
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1)])?.step == 4)
+        // Step 0 never counts, whatever its signals.
+        #expect(WarningRule.check([signal(0, spread: 0.01, gap: -1, active: 1)]) == nil)
+        // A fast early drop of spread with a gap near zero, triplets no longer all active, or a spread
+        // still above the threshold: no warning.
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.03, active: 1)]) == nil)
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 0.7)]) == nil)
+        #expect(WarningRule.check([start, signal(4, spread: 0.09, gap: -0.2, active: 1)]) == nil)
+        // Only the latest record decides: an earlier firing record was already reported when it came.
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1), signal(6, spread: 0.2, gap: 0, active: 1)]) == nil)
+        // A batch collapsed to one point has no spread to compare the gap with: it warns.
+        #expect(WarningRule.check([start, signal(4, spread: 0, gap: 0, active: 1)])?.step == 4)
+        let w = WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1)])
         #expect(w?.reasons.map(\.code) == ["batch_spread_collapsing", "negatives_closer_than_positives", "margin_violated_everywhere"])
+        #expect(w?.reasons.allSatisfy { !$0.message.isEmpty } == true)
     }
 
     func run(_ spec: String) throws -> TrainResult {
@@ -47,6 +53,10 @@ import Testing
     @Test func stopOnWarningNeedsTheEstimators() {
         #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"stop_on_warning":true,"estimators":{"enabled":false}}"#)
                 == "spec.stop_on_warning: needs estimators.enabled: the verdict a stopped run ends with comes from the estimators")
+        // A spec that would never evaluate (an interval of 0) is named; every accepted spec evaluates
+        // at step 0, the last step and, with stop_on_warning, the step it stops at.
+        #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"stop_on_warning":true,"eval_every":0}"#)
+                == "spec.eval_every: must be at least 1")
     }
 }
 
@@ -58,15 +68,17 @@ import Testing
 
     @Test func leadsMissesAndFalseAlarms() {
         let w = WarningSummary([
-            run(0, "succeeded", .collapsed, collapse: 50, warning: 20),   // warned 30 steps before
+            run(0, "succeeded", .collapsed, collapse: 50, warning: 20),   // warned 30 steps before (0.6 of 50)
             run(1, "succeeded", .collapsed, collapse: 50, warning: 50),   // at the collapse: a miss
-            run(2, "succeeded", .partial, collapse: 100, warning: 40),    // collapsed once, recovered: warned 60 before
+            run(2, "succeeded", .partial, collapse: 100, warning: 40),    // collapsed once, recovered: warned 60 before (0.6)
             run(3, "succeeded", .collapsed, collapse: 0, warning: nil),   // collapsed from the start: a miss
             run(4, "succeeded", .healthy, collapse: nil, warning: 35),    // a false alarm
             run(5, "succeeded", .healthy, collapse: nil, warning: nil),
             run(6, "failed", nil, collapse: nil, warning: nil),           // not counted
+            run(7, "succeeded", .healthy, collapse: 25, warning: 20),     // ended healthy after a collapse: a collapsed run (0.2)
         ])
-        #expect(w.collapsedRuns == 4 && w.warnedBeforeCollapse == 2 && w.detectionRate == 0.5 && w.medianLeadSteps == 45)
+        #expect(w.collapsedRuns == 5 && w.warnedBeforeCollapse == 3 && w.detectionRate == 0.6 && w.medianLeadSteps == 30)
+        #expect(w.medianLeadFraction == 0.6)
         #expect(w.healthyRuns == 2 && w.falseAlarms == 1 && w.falseAlarmRate == 0.5)
         let none = WarningSummary([run(0, "succeeded", .healthy, collapse: nil, warning: nil)])
         #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)

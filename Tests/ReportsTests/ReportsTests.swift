@@ -8,6 +8,8 @@ import Testing
 import Datasets
 import Jobs
 import Linalg
+import Estimators
+import Trainer
 @testable import Reports
 
 /// A temporary directory removed when released.
@@ -95,8 +97,8 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         let (error, check) = XMLCheck.parse(html)
         #expect(error == nil, "\(error ?? "")")
         #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains(#"<meta name="viewport""#))
-        #expect(check.elements["svg"] == 8)
-        for id in ["loss-title", "retrieval-title", "collapse-title", "diso-title", "start-title", "final-title", "fstar-title", "discrepancy-title"] {
+        #expect(check.elements["svg"] == 9)
+        for id in ["loss-title", "retrieval-title", "warning-title", "collapse-title", "diso-title", "start-title", "final-title", "fstar-title", "discrepancy-title"] {
             #expect(check.ids.contains(id), "\(id)")
         }
         for label in ["P@1", "MAP@R", "L_hard", "d_iso bracket", "d_haus bracket", "verdict", "Thickness and diameter per class"] {
@@ -107,6 +109,27 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(!html.contains("nil"))
         // Atomic write: no temporary file left behind.
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path + "/report") == ["index.html"])
+    }
+
+    /// A run that warns and then collapses: every by-step chart marks both steps, the warning in its own
+    /// colour and labelled apart from the collapse.
+    @Test func warningAndCollapseAreMarkedOnEveryByStepChart() throws {
+        let dir = ScratchDir()
+        let spec = try JobSpec.parse(Data(#"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":60,"eval_every":30,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#.utf8))
+        guard case .finished(let result) = try Runner().run(spec, sink: try FileSink(directory: dir.path)) else { Issue.record("not finished"); return }
+        let warning = try #require(result.warning)
+        let collapse = try #require(result.history.first { $0.verdict == .collapsed })
+        #expect(warning.step < collapse.step)
+        let html = try String(contentsOfFile: try DirectoryReport.write(directory: dir.path, renderer: try ReportRenderer()), encoding: .utf8)
+        #expect(XMLCheck.parse(html).error == nil)
+        let byStep = ["loss", "retrieval", "warning", "collapse", "diso"]
+        for id in byStep {
+            let start = try #require(html.range(of: #"id="\#(id)-title""#))
+            let rest = html[start.lowerBound...]
+            let svg = String(rest[..<(rest.range(of: "</svg>")?.lowerBound ?? rest.endIndex)])
+            #expect(svg.contains(#"class="marker-warning""#) && svg.contains("warning at step \(warning.step)"), "\(id)")
+            #expect(svg.contains(#"class="marker-collapse""#) && svg.contains("collapsed at step \(collapse.step)"), "\(id)")
+        }
     }
 
     @Test func hostileNamesAreEscapedEverywhere() throws {
