@@ -468,7 +468,7 @@ struct Webhooks: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Webhook endpoints (Standard Webhooks): add, list, remove, test, and the delivery log.",
         discussion: """
-        Events: job.succeeded, job.failed, job.dead, collapse.detected, sweep.finished, report.ready. Each delivery is a POST of {"type", "timestamp", "data"} with headers webhook-id (the same on every retry), webhook-timestamp and webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body"> keyed by the base64-decoded whsec_ secret. The worker delivers them (2xx is success; retries at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with jitter, or later if Retry-After says so; 410 disables the endpoint).
+        Events: job.succeeded, job.failed, job.dead, collapse.detected, collapse.warning, sweep.finished, report.ready. Each delivery is a POST of {"type", "timestamp", "data"} with headers webhook-id (the same on every retry), webhook-timestamp and webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body"> keyed by the base64-decoded whsec_ secret. The worker delivers them (2xx is success; retries at once, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with jitter, or later if Retry-After says so; 410 disables the endpoint).
         """,
         subcommands: [Add.self, List.self, Remove.self, Test.self, Deliveries.self])
 

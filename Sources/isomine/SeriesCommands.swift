@@ -111,7 +111,7 @@ struct SeriesCommand: ParsableCommand {
 }
 
 struct SeriesList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every series: steps, baseline, latest verdict, where it collapsed.")
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Every series: steps, baseline, latest verdict, where it was warned of collapse and where it collapsed.")
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -134,7 +134,7 @@ struct SeriesList: ParsableCommand {
 }
 
 struct SeriesShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "A series' steps in order: state, verdict, reasons, P@1, MAP@R, spread against the baseline, L_hard, d_iso.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A series' steps in order: state, verdict, reasons, P@1, MAP@R, spread against the baseline, L_hard, d_iso, warning.")
 
     @Argument(help: "The series name.")
     var name: String
