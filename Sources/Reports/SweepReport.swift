@@ -24,6 +24,9 @@ struct SweepReport {
                     + (w.medianLeadSteps.map { String(format: " (median lead %.0f steps, %.0f %% of the steps to collapse)", $0, 100 * (w.medianLeadFraction ?? 0)) } ?? "")
                     + ", \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned"
             }
+            if let c = r.checkpointWarning {
+                summary += " · series rule on the evaluations' probes: \(c.warnedBeforeCollapse) of \(c.collapsedRuns) warned before, \(c.falseAlarms) of \(c.healthyRuns) healthy warned"
+            }
             heatmaps = SweepReport.heatmaps(r, runLink: runLink)
             runs = r.runs.map { run in
                 var row: [String: Any] = [
@@ -34,6 +37,7 @@ struct SweepReport {
                 row["p1"] = run.final["precision_at_1"].map { String(format: "%.3f", $0) } ?? ""
                 row["map"] = run.final["map_at_r"].map { String(format: "%.3f", $0) } ?? ""
                 row["collapseStep"] = run.firstCollapseStep.map(String.init) ?? ""
+                row["warningStep"] = run.firstWarningStep.map(String.init) ?? ""
                 if let link = runLink(run) { row["link"] = link }
                 return row
             }
@@ -82,6 +86,9 @@ struct SweepReport {
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.metrics["precision_at_1"]?.mean } }, range: 0...1,
                                        links: links, format: "%.3f").svg,
                         "caption": "What it costs: the cell's mean final P@1 on the held-out split."])
+            out.append(["svg": Heatmap(id: "warned-\(g)", title: "Warned before collapse" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
+                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.warning?.detectionRate } }, range: 0...1, links: links).svg,
+                        "caption": "Did the collapse warning come in time? Fraction of each cell's collapsed runs warned before their first collapsed evaluation (blank: none collapsed)."])
         }
         return out
     }

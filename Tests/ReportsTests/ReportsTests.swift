@@ -160,7 +160,9 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         let (error, check) = XMLCheck.parse(html)
         #expect(error == nil, "\(error ?? "")")
         // Two cell axes beyond the first two: one pair of maps per value of the third.
-        #expect(check.elements["svg"] == 6 && html.contains("Collapse rate (sampler.samples_per_class=2)") && html.contains("Ever collapsed (sampler.samples_per_class=2)"))
+        #expect(check.elements["svg"] == 8 && html.contains("Collapse rate (sampler.samples_per_class=2)") && html.contains("Ever collapsed (sampler.samples_per_class=2)"))
+        #expect(html.contains("Warned before collapse (sampler.samples_per_class=2)") && html.contains("<th>warning step</th>"))
+        #expect(html.contains("series rule on the evaluations"))
         #expect(html.contains(#"<a href="../runs/000/report/index.html">"#))
         #expect(FileManager.default.fileExists(atPath: dir.path + "/runs/015/report/index.html"))
     }
