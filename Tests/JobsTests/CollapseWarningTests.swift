@@ -1,8 +1,9 @@
-// The collapse warning (issue 13, first rule): fires on the signals of a collapsing run and not on a
+// The collapse warning (issue 13): the rule fires on the signals of a collapsing run and not on a
 // healthy run whose spread drops fast early; stop_on_warning ends the run there, evaluated; bad specs
-// are named.
+// are named; the sweep summary counts leads, misses and false alarms; the checkpoint (series) rule.
 import Foundation
 import Testing
+import Linalg
 @testable import Jobs
 @testable import Trainer
 
@@ -82,5 +83,37 @@ import Testing
         #expect(w.healthyRuns == 2 && w.falseAlarms == 1 && w.falseAlarmRate == 0.5)
         let none = WarningSummary([run(0, "succeeded", .healthy, collapse: nil, warning: nil)])
         #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)
+    }
+}
+
+@Suite struct CheckpointWarningTests {
+    /// Eight classes in R³ around centres of scale 4 × `separation`, unit noise, the whole scaled by `scale`.
+    func cloud(scale: Double, separation: Double, seed: UInt64 = 5) -> (Matrix<Double>, [Int]) {
+        var rng = SeededRNG(seed: seed)
+        let centres = (0..<8).map { _ in (0..<3).map { _ in 4 * rng.normal() } }
+        let labels = (0..<200).map { $0 / 25 }
+        var x = Matrix<Double>(rows: 200, cols: 3)
+        for i in 0..<200 { for j in 0..<3 { x[i, j] = scale * (centres[labels[i]][j] * separation + rng.normal()) + 3 } }
+        return (x, labels)
+    }
+
+    func signals(_ c: (Matrix<Double>, [Int]), ratio: Double) -> StepSignals? {
+        StepSignals.checkpoint(step: 2, points: c.0, labels: c.1, margin: 0.2, spreadRatio: ratio, effectiveRank: 2, seed: 0)
+    }
+
+    /// The checkpoint rule warns on a shrunken cloud whose classes merge, not on one whose classes stay
+    /// apart at the same spread nor on a healthy one; the signals are deterministic per seed.
+    @Test func checkpointSignalsWarnOnlyOnAMergingShrink() throws {
+        let merging = try #require(signals(cloud(scale: 0.17, separation: 0.3), ratio: 0.07))
+        #expect(merging.activeFraction == 1 && merging.gap / merging.batchSpread < WarningRule.gapBelow)
+        let w = try #require(WarningRule.check(checkpoint: merging, reference: "the baseline step's"))
+        #expect(w.step == 2 && w.reasons.first?.message.contains("probe's mean pairwise distance is 0.07 of the baseline step's") == true)
+        let apart = try #require(signals(cloud(scale: 0.07, separation: 1), ratio: 0.07))
+        #expect(apart.gap / apart.batchSpread > WarningRule.gapBelow && WarningRule.check(checkpoint: apart, reference: "x") == nil)
+        let healthy = try #require(signals(cloud(scale: 1, separation: 1), ratio: 1))
+        #expect(WarningRule.check(checkpoint: healthy, reference: "x") == nil)
+        #expect(signals(cloud(scale: 0.17, separation: 0.3), ratio: 0.07) == merging)
+        // One class: no batch-hard triplets, no signals.
+        #expect(StepSignals.checkpoint(step: 1, points: Matrix<Double>(rows: 4, cols: 2), labels: [0, 0, 0, 0], margin: 0.2, spreadRatio: 1, effectiveRank: 1, seed: 0) == nil)
     }
 }
