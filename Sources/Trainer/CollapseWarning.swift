@@ -31,8 +31,9 @@ public enum WarningRule {
 
     /// The warning the latest records of a training run give, or nil (step 0, the reference, never counts).
     public static func check(_ signals: [StepSignals]) -> CollapseWarning? {
-        let recent = signals.filter { $0.step > 0 }.suffix(consecutive)
-        guard recent.count == consecutive, recent.allSatisfy(fires), let last = recent.last else { return nil }
+        // Only the latest records matter (earlier ones were checked when they came): no pass over the run.
+        let recent = signals.suffix(consecutive)
+        guard recent.count == consecutive, recent.allSatisfy({ $0.step > 0 && fires($0) }), let last = recent.last else { return nil }
         return warning(last, spread: "batch's mean pairwise distance", reference: "step 0's",
                        recordsInARow: consecutive > 1 ? " for \(consecutive) records in a row" : "")
     }
