@@ -213,6 +213,9 @@ public struct SweepResult: Sendable, Codable, Equatable {
         axes = sweep.axes.map { SweepAxisInfo(path: $0.path, values: $0.values) }
         replicateAxis = sweep.replicateAxis
         let byIndex = Dictionary(outcomes.map { ($0.index, $0) }, uniquingKeysWith: { a, _ in a })
+        // Whether any run recorded checkpoint signals (only runs with the estimators do): without them
+        // the series rule was never applied, and its summary would be a count that could not be non-zero.
+        var checkpointSignalsSeen = false
         let runs = sweep.children.map { child in
             let outcome = byIndex[child.index] ?? SweepChildOutcome(index: child.index, state: "missing")
             var params: [String: JSONValue] = [:]
@@ -234,6 +237,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
                         break
                     }
                     firstCheckpointWarning = history.lazy.compactMap(SweepResult.checkpointWarningStep).first
+                    if history.contains(where: { ($0["checkpoint_signals"] ?? .null) != .null }) { checkpointSignalsSeen = true }
                 }
             }
             return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
@@ -255,7 +259,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             cancelled: runs.filter { $0.state == "cancelled" }.count, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
         warning = WarningSummary(runs)
-        checkpointWarning = WarningSummary(runs, warningStep: \.firstCheckpointWarningStep)
+        checkpointWarning = checkpointSignalsSeen ? WarningSummary(runs, warningStep: \.firstCheckpointWarningStep) : nil
     }
 
     /// The step of a history record (JSON) on which the checkpoint rule warns, or nil.

@@ -132,7 +132,7 @@ extension TrainSpec {
         .field("estimators.final_iterations", .integer(0...100_000), \.training.estimators.finalIterations, default: .value(600),
                "the same at the last evaluation, whose brackets the result, report and artifacts keep (on the reference run: d_iso ratio 1.02, d_haus 1.20)"),
         .field("warning.stride", .integer(1...100_000_000), \.warningStride, default: .computed("steps/200") { max(1, $0.training.steps / 200) },
-               "record the per-step collapse signals (loss over its collapsed value, active fraction, d⁻ − d⁺, the batch's spread against step 0's, output norm, the batch's effective rank) at step 0 and every this many steps: metric rows `signal_*` and the artifact `step_signals.json`; at most `steps`"),
+               "record the per-step collapse signals (loss over its collapsed value, active fraction, d⁻ − d⁺, the batch's spread against step 0's, output norm, the batch's effective rank) at step 0 and every this many steps, and check the warning rule on each record: metric rows `signal_*` and the artifact `step_signals.json`; at most `steps`. A record costs the batch's pairwise distances and an n × n eigendecomposition, so a stride of 1 slows training with large batches or dimensions"),
         .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
                "end the run when the per-step signals first warn of collapse (`collapse.warning`), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),

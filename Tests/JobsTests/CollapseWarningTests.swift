@@ -81,8 +81,25 @@ import Linalg
         #expect(w.collapsedRuns == 5 && w.warnedBeforeCollapse == 3 && w.detectionRate == 0.6 && w.medianLeadSteps == 30)
         #expect(w.medianLeadFraction == 0.6)
         #expect(w.healthyRuns == 2 && w.falseAlarms == 1 && w.falseAlarmRate == 0.5)
+        let series = WarningSummary([run(0, "succeeded", .collapsed, collapse: 50, warning: 20)], warningStep: \.firstCheckpointWarningStep)
+        #expect(series.collapsedRuns == 1 && series.warnedBeforeCollapse == 0, "the series rule reads its own step")
         let none = WarningSummary([run(0, "succeeded", .healthy, collapse: nil, warning: nil)])
         #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)
+    }
+}
+
+@Suite struct SweepWarningSummaryTests {
+    /// A sweep reports the series rule only when its runs recorded checkpoint signals (the estimators
+    /// on): without them the rule was never applied.
+    @Test func theSeriesRuleIsReportedOnlyWhereItRan() throws {
+        func sweep(estimators: Bool) throws -> SweepResult {
+            let spec = try JobSpec.parse(Data(#"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},"model":{"hidden":[8],"embedding_dim":2},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"enabled":\#(estimators),"probe_size":16,"iterations":5}},"grid":{"seed":[0,1]}}"#.utf8))
+            guard case .swept(let r) = try Runner().run(spec, sink: MemorySink()) else { throw RunError("no sweep result") }
+            return r
+        }
+        let off = try sweep(estimators: false), on = try sweep(estimators: true)
+        #expect(off.warning != nil && off.checkpointWarning == nil)
+        #expect(on.warning != nil && on.checkpointWarning != nil)
     }
 }
 
