@@ -29,15 +29,18 @@ public final class StoreSink: ResultSink {
     let reportURL: String?
     private var collapseAnnounced = false
 
-    /// Called after each evaluation with the evaluations so far (the worker's per-evaluation report).
-    let onEvaluation: (([JSONValue]) -> Void)?
-    /// Called with the evaluations so far just before collapse.detected is recorded: the worker writes
-    /// the run's page there, so the link the event carries resolves when it is sent.
-    let beforeCollapse: (([JSONValue]) -> Void)?
+    /// Called after each evaluation with the evaluations so far and the warning, if one fired (the
+    /// worker's per-evaluation report).
+    let onEvaluation: (([JSONValue], JSONValue?) -> Void)?
+    /// Called with the same just before collapse.warning or collapse.detected is recorded: the worker
+    /// writes the run's page there, so the link the event carries resolves, and shows the warning, when
+    /// it is sent.
+    let beforeCollapse: (([JSONValue], JSONValue?) -> Void)?
     private var history: [JSONValue] = []
+    private var warning: JSONValue?
 
-    public init(db: PGConnection, job: ClaimedJob, owner: String, reportURL: String? = nil, onEvaluation: (([JSONValue]) -> Void)? = nil,
-                beforeCollapse: (([JSONValue]) -> Void)? = nil) {
+    public init(db: PGConnection, job: ClaimedJob, owner: String, reportURL: String? = nil, onEvaluation: (([JSONValue], JSONValue?) -> Void)? = nil,
+                beforeCollapse: (([JSONValue], JSONValue?) -> Void)? = nil) {
         self.beforeCollapse = beforeCollapse
         self.db = db
         self.jobID = job.id
@@ -116,9 +119,9 @@ public final class StoreSink: ResultSink {
     /// One row per metric, keyed (job, name, step) with upsert, so a retried or resumed job does not duplicate.
     public func recordEvaluation(_ record: EvaluationRecord) throws {
         if onEvaluation != nil || beforeCollapse != nil, let json = try? JSONValue.from(record) { history.append(json) }
-        if record.verdict == .collapsed, !collapseAnnounced { beforeCollapse?(history) }
+        if record.verdict == .collapsed, !collapseAnnounced { beforeCollapse?(history, warning) }
         try announceCollapse(record)
-        defer { onEvaluation?(history) }
+        defer { onEvaluation?(history, warning) }
         var values: [(String, Double)] = [
             ("loss", record.loss), ("active_fraction", record.activeFraction),
             ("precision_at_1", record.eval.precisionAt1), ("r_precision", record.eval.rPrecision), ("map_at_r", record.eval.mapAtR),
@@ -140,7 +143,8 @@ public final class StoreSink: ResultSink {
             SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('collapse.warning', 'collapse.detected')
             """, [String(jobID)])
         if announced.count > 0 { return }
-        beforeCollapse?(history)
+        self.warning = try JSONValue.from(warning)
+        beforeCollapse?(history, self.warning)
         var data: [String: JSONValue] = [
             "step": .number(Double(warning.step)),
             "reasons": .array(warning.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) }),

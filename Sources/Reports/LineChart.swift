@@ -79,7 +79,8 @@ public struct LineChart: Sendable {
     }
 
     public var svg: String {
-        let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x)
+        // Markers widen the x range: a warning after the last evaluation so far is still drawn.
+        let xs = series.flatMap { $0.points.map(\.x) } + bands.flatMap(\.x) + markers.map(\.x)
         let ys = series.flatMap { $0.points.map(\.y) } + bands.flatMap { $0.lower + $0.upper } + levels.map(\.y)
         var xr = paddedRange(xs)
         if let lo = xs.min(), let hi = xs.max(), hi > lo { xr = lo...hi }

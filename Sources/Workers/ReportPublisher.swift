@@ -124,13 +124,15 @@ public struct ReportPublisher: Sendable {
         return try root.write(try renderer.seriesPage(page), to: ReportPublisher.seriesPath(name))
     }
 
-    /// Re-renders a running train job's page from the evaluations so far (no report.ready event, no
-    /// index rewrite: those come when the job ends).
-    public func publishProgress(_ db: PGConnection, jobID id: Int, history: [JSONValue]) throws {
+    /// Re-renders a running train job's page from the evaluations so far and its collapse warning, if
+    /// one fired (no report.ready event, no index rewrite: those come when the job ends).
+    public func publishProgress(_ db: PGConnection, jobID id: Int, history: [JSONValue], warning: JSONValue? = nil) throws {
         try checkOwnership(db)
         var doc = try ReportPublisher.document(db, id)
         guard let last = history.last else { return }
-        doc.result = .object(["kind": .string("train"), "history": .array(history), "final": last, "verdict": last["verdict"] ?? .null])
+        var result: [String: JSONValue] = ["kind": .string("train"), "history": .array(history), "final": last, "verdict": last["verdict"] ?? .null]
+        if let warning { result["warning"] = warning }
+        doc.result = .object(result)
         try root.write(try renderer.jobPage(doc, indexLink: "../index.html"), to: ReportPublisher.relativePath(id))
     }
 

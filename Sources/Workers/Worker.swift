@@ -217,10 +217,10 @@ public final class Worker {
     /// Runs a claimed job in this process and records its end (succeeded, failed, retrying, dead), with
     /// every write fenced by the lease. Used by the `run-job` child and when no binary is available.
     public func execute(_ job: ClaimedJob, _ spec: JobSpec, shouldStop: @escaping () -> Bool) -> ExecutionOutcome {
-        var progressReport: (([JSONValue]) -> Void)?
+        var progressReport: (([JSONValue], JSONValue?) -> Void)?
         if let reports {
-            progressReport = { [db, logger] history in
-                do { try reports.publishProgress(db, jobID: job.id, history: history) } catch {
+            progressReport = { [db, logger] history, warning in
+                do { try reports.publishProgress(db, jobID: job.id, history: history, warning: warning) } catch {
                     logger.warning("progress report not written", metadata: ["job": "\(job.id)", "error": "\(error)"])
                 }
             }

@@ -130,6 +130,16 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
             #expect(svg.contains(#"class="marker-warning""#) && svg.contains("warning at step \(warning.step)"), "\(id)")
             #expect(svg.contains(#"class="marker-collapse""#) && svg.contains("collapsed at step \(collapse.step)"), "\(id)")
         }
+        // The progress page the worker writes when the warning fires, before any evaluation after step
+        // 0: the marker widens the charts' range and is drawn.
+        let first = try JSONValue.from(result.history[0])
+        let progress = JobDocument(kind: "train", state: "running", spec: try JSONValue.from(result)["spec"] ?? .null, result: .object([
+            "kind": .string("train"), "history": .array([first]), "final": first, "verdict": first["verdict"] ?? .null,
+            "warning": try JSONValue.from(warning),
+        ]))
+        let page = try ReportRenderer().jobPage(progress)
+        #expect(XMLCheck.parse(page).error == nil)
+        #expect(page.components(separatedBy: #"class="marker-warning""#).count - 1 >= 3, "loss, retrieval and collapse charts")
     }
 
     @Test func hostileNamesAreEscapedEverywhere() throws {
