@@ -370,7 +370,7 @@ struct Jobs: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One job as JSON (spec, state, attempts, last error, result; a sweep also shows how many of its runs are in each state).")
         @Argument var id: Int
-        @Flag(help: "For a finished sweep: print its per-cell table (collapse rate, P@1) instead of the JSON.")
+        @Flag(help: "For a finished sweep: print its per-cell table (collapse rate, P@1, collapse warnings) and the warning summaries instead of the JSON.")
         var cells = false
 
         func run() throws {

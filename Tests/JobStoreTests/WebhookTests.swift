@@ -310,6 +310,22 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 }
 
+@Suite struct SweepCellsWarningTests {
+    /// Through the worker, `isomine jobs show ID --cells` prints the per-cell warning columns and the
+    /// warning summaries of a finished sweep.
+    @Test func jobsShowCellsPrintsTheWarningSummary() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let spec = #"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[64]},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":40,"eval_every":20,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":5,"final_iterations":5}},"grid":{"model.embedding_dim":[2,16]}}"#
+        let id = try JobQueue.enqueue(db, kind: "sweep", spec: spec)
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        #expect(worker.status == 0, "\(worker.err)")
+        let shown = try runIsomine(["jobs", "show", String(id), "--cells"], database: scratch.name)
+        #expect(shown.status == 0, "\(shown.err)")
+        #expect(shown.out.contains("warned_before") && shown.out.contains("\nwarning: ") && shown.out.contains("\nseries rule on the evaluations' probes: "), "\(shown.out)")
+    }
+}
+
 /// Runs the built isomine binary against the scratch database and captures its output.
 func runIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let out = Pipe(), err = Pipe()

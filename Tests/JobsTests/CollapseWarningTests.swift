@@ -134,3 +134,21 @@ import Linalg
         #expect(StepSignals.checkpoint(step: 1, points: Matrix<Double>(rows: 4, cols: 2), labels: [0, 0, 0, 0], margin: 0.2, spreadRatio: 1, effectiveRank: 1, seed: 0) == nil)
     }
 }
+
+@Suite struct SweepWarningOutputTests {
+    /// `isomine run` of a sweep prints the warning summary per cell and overall, and the series rule's.
+    @Test func runOfASweepPrintsTheWarningSummary() throws {
+        let dir = TempDir()
+        let spec = dir.write("sweep.json", #"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[64]},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":40,"eval_every":20,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":5,"final_iterations":5}},"grid":{"model.embedding_dim":[2,16]}}"#)
+        let r = try isomine(["run", spec, "--out", dir.path + "/out"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("warned_before") && r.stdout.contains("false_alarms"))
+        #expect(r.stdout.contains("\nwarning: ") && r.stdout.contains("collapsed runs warned before their first collapsed evaluation"), "\(r.stdout)")
+        #expect(r.stdout.contains("\nseries rule on the evaluations' probes: "), "\(r.stdout)")
+        let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
+        #expect(result["warning"]?["collapsed_runs"] != nil && result["checkpoint_warning"]?["healthy_runs"] != nil)
+        guard case .array(let runs)? = result["runs"] else { Issue.record("no runs"); return }
+        // The n = 2 run with B = 320 warns; its first collapsed evaluation (if any) comes after.
+        #expect(runs[0]["first_warning_step"] != nil && runs[0]["first_warning_step"] != .null)
+    }
+}
