@@ -262,11 +262,15 @@ public struct SweepResult: Sendable, Codable, Equatable {
         checkpointWarning = checkpointSignalsSeen ? WarningSummary(runs, warningStep: \.firstCheckpointWarningStep) : nil
     }
 
-    /// The step of a history record (JSON) on which the checkpoint rule warns, or nil.
+    /// The step of a history record (JSON) on which the checkpoint rule warns — after step 0, on its
+    /// `checkpoint_signals`, with the verdict not already collapsed (as for a series step) — or nil.
+    /// Only the signals are decoded, not the whole record.
     static func checkpointWarningStep(_ record: JSONValue) -> Int? {
-        guard let data = try? record.serialized(pretty: false), let r = try? JSONDecoder().decode(EvaluationRecord.self, from: data),
-              r.checkpointWarns else { return nil }
-        return r.step
+        guard case .number(let step)? = record["step"], step > 0, record["verdict"] != .string(Verdict.collapsed.rawValue),
+              let json = record["checkpoint_signals"], json != .null, let data = try? json.serialized(pretty: false),
+              let signals = try? JSONDecoder().decode(StepSignals.self, from: data),
+              WarningRule.check(checkpoint: signals, reference: "step 0's") != nil else { return nil }
+        return Int(step)
     }
 
     static func aggregate(cell: Int, params: [String: JSONValue], _ members: [SweepRun]) -> SweepCell {

@@ -2,7 +2,6 @@
 // spread reference): the trainer's per-step signals computed on batches drawn from the analysed
 // probe the way the trainer draws them, so the warning rule reads them on the same footing.
 import Datasets
-import Estimators
 import Linalg
 
 extension StepSignals {
@@ -30,18 +29,19 @@ extension StepSignals {
         let p = min(checkpointClasses, index.count)
         guard var sampler = try? PKSampler(labels: compact, classesPerBatch: p, samplesPerClass: checkpointPerClass, rng: &rng) else { return nil }
         var rows = [Int](repeating: 0, count: sampler.batchSize)
-        let config = TripletLossConfig(kind: .hinge, margin: margin, distance: .euclidean)
+        // One objective for every batch, as the trainer has: its squared distances give the spread too.
+        let objective = TripletObjective<Double>(config: TripletLossConfig(kind: .hinge, margin: margin, distance: .euclidean),
+                                                 miner: .batchHard, batch: rows.count, dim: points.cols)
         var loss = 0.0, active = 0, triplets = 0, positive = 0.0, negative = 0.0, spread = 0.0
         for _ in 0..<checkpointBatches {
             sampler.next(into: &rows, rng: &rng)
-            let batch = points.rows(rows)
-            let stats = tripletLoss(batch, labels: rows.map { compact[$0] }, miner: .batchHard, config: config)
+            let stats = objective.evaluate(points.rows(rows), labels: rows.map { compact[$0] })
             loss += stats.loss
             active += stats.active
             triplets += stats.triplets
             positive += stats.positiveDistanceSum
             negative += stats.negativeDistanceSum
-            spread += CollapseMetrics(batch, squaredDistances: exactPairwiseSquaredDistances(batch)).meanPairwiseDistance
+            spread += objective.meanPairwiseDistance
         }
         let b = Double(checkpointBatches)
         let pos = triplets > 0 ? positive / Double(triplets) : 0, neg = triplets > 0 ? negative / Double(triplets) : 0

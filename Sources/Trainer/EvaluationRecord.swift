@@ -73,11 +73,4 @@ public struct EvaluationRecord: Sendable, Codable, Equatable {
         case stats, eval, collapse, estimators, diagnosis, verdict
         case checkpointSignals = "checkpoint_signals"
     }
-
-    /// Whether the checkpoint rule warns at this evaluation: it fires on `checkpointSignals` and the
-    /// verdict is not already collapsed (as for a series step).
-    public var checkpointWarns: Bool {
-        guard step > 0, verdict != .collapsed, let s = checkpointSignals else { return false }
-        return WarningRule.check(checkpoint: s, reference: "step 0's") != nil
-    }
 }

@@ -44,14 +44,22 @@ public struct StepSignals: Sendable, Codable, Equatable {
     }
 }
 
+extension TripletObjective {
+    /// Mean pairwise Euclidean distance of the batch last evaluated, from the squared distances the
+    /// evaluation already computed (no second pass over the embeddings).
+    var meanPairwiseDistance: Double {
+        let b = batch, sq = squared.pointer
+        var spread = 0.0
+        for i in 0..<b { for j in (i + 1)..<b { spread += Double(max(sq[i * b + j], 0)).squareRoot() } }
+        return spread / Double(max(b * (b - 1) / 2, 1))
+    }
+}
+
 extension TrainingRun {
     /// The signals of the batch now in the workspace, whose objective gave `stats`.
     func stepSignals(_ stats: TripletLossStats) -> StepSignals {
         let b = workspace.batch, n = config.model.embeddingDim
-        var spread = 0.0
-        let sq = objective.squared.pointer
-        for i in 0..<b { for j in (i + 1)..<b { spread += Double(max(sq[i * b + j], 0)).squareRoot() } }
-        spread /= Double(max(b * (b - 1) / 2, 1))
+        let spread = objective.meanPairwiseDistance
         if baselineBatchSpread == 0 { baselineBatchSpread = spread }
         let e = Matrix<Double>(rows: b, cols: n, storage: (0..<(b * n)).map { Double(workspace.embeddings[$0]) })
         let collapsed = config.loss.collapsedValue

@@ -275,7 +275,7 @@ public final class TrainingRun {
         var estimators: EstimatorReport?
         var checkpointSignals: StepSignals?
         if config.estimators.enabled {
-            let probe = e.rows(probeRows).converted(to: Double.self)
+            let probe = e.rows(probeRows).converted(to: Double.self), probeLabels = probeRows.map { test.labels[$0] }
             if step == 0 || baselineProbeSpread == 0 {
                 let d2 = exactPairwiseSquaredDistances(probe)
                 baselineProbeSpread = CollapseMetrics(probe, squaredDistances: d2).meanPairwiseDistance
@@ -285,11 +285,11 @@ public final class TrainingRun {
                 fStar: FStarOptions(iterations: step >= config.steps ? config.estimators.finalIterations : config.estimators.iterations),
                 referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil, referenceKind: .stepZero)
             do {
-                let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeRows.map { test.labels[$0] }, options: options)
+                let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeLabels, options: options)
                 estimators = report
                 latestFStar = (step, points)
                 checkpointSignals = report.collapse.meanRatio.flatMap { ratio in
-                    StepSignals.checkpoint(step: step, points: probe, labels: probeRows.map { test.labels[$0] }, margin: config.loss.margin,
+                    StepSignals.checkpoint(step: step, points: probe, labels: probeLabels, margin: config.loss.margin,
                                            spreadRatio: ratio, effectiveRank: report.collapse.effectiveRank, seed: config.seed)
                 }
             } catch let error as EstimatorError {
