@@ -11,6 +11,9 @@ public struct LabeledData: Sendable {
     public var labels: [Int]
     /// The original label of each dense class id, for display.
     public var classNames: [String]
+    /// How the input's values became `features` (input = features × unit + offset): the identity except
+    /// for float64 inputs outside Float32's comfortable range or far from the origin (`Float32Conversion`).
+    public var conversion = Float32Conversion.identity
 
     public init(name: String, features: Matrix<Float>, labels: [Int], classNames: [String]) {
         self.name = name
@@ -45,7 +48,9 @@ public struct LabeledData: Sendable {
 
     /// The subset at `indices` (same class ids).
     public func subset(_ indices: [Int]) -> LabeledData {
-        LabeledData(name: name, features: features.rows(indices), labels: indices.map { labels[$0] }, classNames: classNames)
+        var out = LabeledData(name: name, features: features.rows(indices), labels: indices.map { labels[$0] }, classNames: classNames)
+        out.conversion = conversion
+        return out
     }
 
     /// Checks what every job needs: labels match rows, finite values, two classes, two samples a class.

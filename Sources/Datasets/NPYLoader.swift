@@ -19,10 +19,19 @@ public enum NPYLoader {
         }
         try InputLimits.current.checkDimension(x.shape[1], field: featuresField, what: "the array")
         try InputLimits.current.checkRows(x.shape[0], field: featuresField, what: "the array")
-        let values: [Float]
+        var values: [Float]
+        let conversion: Float32Conversion
         switch x.descr {
-        case "<f4": values = try floats(x, width: 4, field: featuresField) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
-        case "<f8": values = try floats(x, width: 8, field: featuresField) { Float(Double(bitPattern: $0)) }
+        case "<f4":
+            values = try floats(x, width: 4, field: featuresField) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
+            conversion = try scaleInPlace(&values, columns: x.shape[1], field: featuresField)
+        case "<f8":
+            let doubles = try floats(x, width: 8, field: featuresField) { Double(bitPattern: $0) }
+            var stats = InputStatistics(columns: max(x.shape[1], 1))
+            doubles.withUnsafeBufferPointer { stats.add($0, startingAt: 0) }
+            try refuseNonFinite(stats, field: featuresField)
+            conversion = Float32Conversion(stats, centre: true)
+            values = doubles.enumerated().map { conversion.apply($0.element, column: $0.offset % max(x.shape[1], 1)) }
         default: throw DatasetError(field: featuresField, "has dtype '\(x.descr)'; features must be little-endian float32 ('<f4') or float64 ('<f8')")
         }
         let raw = try labelStrings(labels, field: labelsField)
@@ -30,7 +39,36 @@ public enum NPYLoader {
         guard n == x.shape[0] else {
             throw DatasetError(field: labelsField, "has \(n) labels but \(featuresField) has \(x.shape[0]) rows")
         }
-        return LabeledData(name: name, features: Matrix(rows: x.shape[0], cols: x.shape[1], storage: values), rawLabels: raw)
+        var data = LabeledData(name: name, features: Matrix(rows: x.shape[0], cols: x.shape[1], storage: values), rawLabels: raw)
+        data.conversion = conversion
+        return data
+    }
+
+    /// Refuses a non-finite value, naming where it is.
+    static func refuseNonFinite(_ stats: InputStatistics, field: String) throws {
+        if let bad = stats.nonFinite {
+            throw DatasetError(field: field, "row \(bad.row), column \(bad.column) is \(bad.value.isNaN ? "NaN" : "infinite"); remove or impute non-finite values")
+        }
+    }
+
+    /// Float32 values outside `Float32Conversion.comfortable` scaled in place by a power of two (exact).
+    static func scaleInPlace(_ values: inout [Float], columns: Int, field: String) throws -> Float32Conversion {
+        var stats = InputStatistics(columns: max(columns, 1))
+        var at = 0
+        var chunk = [Double](repeating: 0, count: 4096)
+        while at < values.count {
+            let m = min(chunk.count, values.count - at)
+            for t in 0..<m { chunk[t] = Double(values[at + t]) }
+            chunk.withUnsafeBufferPointer { stats.add(UnsafeBufferPointer(rebasing: $0[0..<m]), startingAt: at) }
+            at += m
+        }
+        try refuseNonFinite(stats, field: field)
+        let conversion = Float32Conversion(stats, centre: false)
+        if conversion.unit != 1 {
+            let unit = Float(conversion.unit)
+            for i in 0..<values.count { values[i] /= unit }
+        }
+        return conversion
     }
 
     /// Features and labels from files, the features read straight into the matrix that keeps them: the
@@ -68,16 +106,30 @@ public enum NPYLoader {
                 done += got
             }
         }
+        let conversion: Float32Conversion
         if width == 4 {
             // Little-endian float32 on a little-endian machine: the bytes are the values.
             try values.withUnsafeMutableBytes { try readFully($0) }
+            conversion = try scaleInPlace(&values, columns: shape[1], field: featuresField)
         } else {
+            // Two passes: the statistics decide the conversion (`Float32Conversion`), then the values are converted.
             var chunk = [Double](repeating: 0, count: 1 << 17)
+            var stats = InputStatistics(columns: max(shape[1], 1))
             var at = 0
             while at < count {
                 let m = min(chunk.count, count - at)
                 try chunk.withUnsafeMutableBytes { try readFully(UnsafeMutableRawBufferPointer(rebasing: $0[0..<(m * 8)])) }
-                for t in 0..<m { values[at + t] = Float(chunk[t]) }
+                chunk.withUnsafeBufferPointer { stats.add(UnsafeBufferPointer(rebasing: $0[0..<m]), startingAt: at) }
+                at += m
+            }
+            try refuseNonFinite(stats, field: featuresField)
+            conversion = Float32Conversion(stats, centre: true)
+            try handle.seek(toOffset: UInt64(offset))
+            at = 0
+            while at < count {
+                let m = min(chunk.count, count - at)
+                try chunk.withUnsafeMutableBytes { try readFully(UnsafeMutableRawBufferPointer(rebasing: $0[0..<(m * 8)])) }
+                for t in 0..<m { values[at + t] = conversion.apply(chunk[t], column: (at + t) % max(shape[1], 1)) }
                 at += m
             }
         }
@@ -86,7 +138,9 @@ public enum NPYLoader {
         guard raw.count == shape[0] else {
             throw DatasetError(field: labelsField, "has \(raw.count) labels but \(featuresField) has \(shape[0]) rows")
         }
-        return LabeledData(name: name, features: Matrix(rows: shape[0], cols: shape[1], storage: values), rawLabels: raw)
+        var data = LabeledData(name: name, features: Matrix(rows: shape[0], cols: shape[1], storage: values), rawLabels: raw)
+        data.conversion = conversion
+        return data
     }
 
     /// The labels of an .npy integer vector (N,) or (N, 1), as text.
@@ -125,12 +179,12 @@ public enum NPYLoader {
 
     static func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
 
-    private static func floats(_ a: NPYArray, width: Int, field: String, _ convert: (UInt64) -> Float) throws -> [Float] {
+    private static func floats<T: Numeric>(_ a: NPYArray, width: Int, field: String, _ convert: (UInt64) -> T) throws -> [T] {
         // Checked arithmetic: a header may declare any shape, e.g. (10¹⁰, 10¹⁰); the file must hold it.
         guard let count = checkedProduct(a.shape), let needed = checkedProduct([count, width]), a.payload.count >= needed else {
             throw DatasetError(field: field, "is truncated: \(a.payload.count) data bytes for shape \(shapeText(a.shape))")
         }
-        var out = [Float](repeating: 0, count: count)
+        var out = [T](repeating: 0, count: count)
         let base = a.payload.startIndex
         for i in 0..<count {
             var u: UInt64 = 0

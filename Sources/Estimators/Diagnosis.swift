@@ -5,8 +5,8 @@ import Foundation
 
 /// The kinds of failure a verdict can name.
 public enum FailureKind: String, Sendable, Codable, CaseIterable {
-    /// The spread is gone relative to its reference (all points near one point), or the training loss
-    /// sits at its collapsed value with every triplet active.
+    /// Distances have collapsed against the margin α (every distance well inside it: the loss's collapsed
+    /// fixed point), or are on their way there.
     case networkCollapse = "network_collapse"
     /// The points occupy few dimensions (low effective rank of the covariance spectrum) while classes overlap.
     case dimensionalCollapse = "dimensional_collapse"
@@ -14,7 +14,7 @@ public enum FailureKind: String, Sendable, Codable, CaseIterable {
     case lostClassStructure = "lost_class_structure"
 }
 
-/// What the spread of an embedding is compared with.
+/// What the spread is also compared with, as context (the verdict judges it against the margin α).
 public enum SpreadReference: String, Sendable, Codable {
     /// The same probe's mean pairwise distance at step 0 of the training run.
     case stepZero = "step_0"
@@ -24,7 +24,7 @@ public enum SpreadReference: String, Sendable, Codable {
     case seriesBaseline = "series_baseline"
     /// The analyze job's `reference_scale`.
     case stated
-    /// None available (unnormalised embeddings in an analyze job without `reference_scale`): the spread is not judged.
+    /// None (unnormalised embeddings in an analyze job without `reference_scale` or series).
     case none
 }
 
@@ -36,43 +36,54 @@ public struct VerdictReason: Sendable, Codable, Equatable {
     public var message: String
 }
 
-/// Everything the rule looks at; each input is invariant to translation, rotation and positive scaling.
+/// Everything the rule looks at. Each input is invariant to translation, rotation and positive scaling
+/// of the embedding together with its margin.
 public struct DiagnosisInputs: Sendable {
-    /// Leave-one-out 1-NN precision of the labelled set, and its value for random labels of the same sizes.
+    /// P@1 (the whole split or set) and its value for random labels of the same class sizes.
     public var precisionAt1: Double
     public var chancePrecisionAt1: Double
-    /// Whether the set is strictly triplet-separated (L_hard < 0).
-    public var strictlySeparated: Bool
-    /// L_hard over the RMS distance of the points to their centroid.
-    public var relativeHardestLoss: Double
+    /// The margin α in distance units (√α for a loss on squared distances); > 0.
+    public var margin: Double
+    /// Mean pairwise distance of the embedding (the probe, or the whole split without estimators).
+    public var meanPairwiseDistance: Double
+    /// Fraction of anchors that are triplet-separated (g(a) ≤ 0) and that meet the margin
+    /// (g(a) + α ≤ 0); nil without the estimators.
+    public var separatedFraction: Double?
+    public var marginMetFraction: Double?
+    /// L_hard (nil without the estimators).
+    public var hardestLoss: Double?
     /// Whether every point coincides (diameter 0).
     public var allCoincide: Bool
-    /// Mean pairwise distance over the reference's (nil when there is no reference).
-    public var spreadRatio: Double?
+    /// The spread over a reference (step 0, the sphere, a series' baseline, `reference_scale`): context only.
+    public var referenceRatio: Double?
     public var reference: SpreadReference
     /// Effective rank of the covariance spectrum, the dimension and the number of classes.
     public var effectiveRank: Double
     public var dimension: Int
     public var classes: Int
-    /// Mean pairwise distance of f*_haus over that of f (nil without estimators).
+    /// Mean pairwise distance of f*_haus over that of f (nil without estimators): context only.
     public var fStarContraction: Double?
-    /// Train runs: whether the mean loss sits at its collapsed value, and the active-triplet fraction.
+    /// Train runs: whether the mean loss sits at its collapsed value, and the active-triplet fraction: context only.
     public var lossAtCollapsedValue: Bool?
     public var activeFraction: Double?
-    /// Whether this is a train run's step 0, the untrained initialisation: retrieval at chance there
-    /// is what an untrained network does, not a collapse (a run cannot collapse before it trains).
-    public var atInitialisation = false
+    /// Whether the embedding is an untrained network's (a train run's step 0, a series' baseline step, a
+    /// step submitted as untrained): nothing has trained yet, so nothing can have collapsed.
+    public var untrained = false
 
-    public init(precisionAt1: Double, chancePrecisionAt1: Double, strictlySeparated: Bool, relativeHardestLoss: Double,
-                allCoincide: Bool, spreadRatio: Double?, reference: SpreadReference, effectiveRank: Double,
+    public init(precisionAt1: Double, chancePrecisionAt1: Double, margin: Double, meanPairwiseDistance: Double,
+                separatedFraction: Double? = nil, marginMetFraction: Double? = nil, hardestLoss: Double? = nil,
+                allCoincide: Bool, referenceRatio: Double? = nil, reference: SpreadReference = .none, effectiveRank: Double,
                 dimension: Int, classes: Int, fStarContraction: Double? = nil, lossAtCollapsedValue: Bool? = nil,
-                activeFraction: Double? = nil) {
+                activeFraction: Double? = nil, untrained: Bool = false) {
         self.precisionAt1 = precisionAt1
         self.chancePrecisionAt1 = chancePrecisionAt1
-        self.strictlySeparated = strictlySeparated
-        self.relativeHardestLoss = relativeHardestLoss
+        self.margin = margin
+        self.meanPairwiseDistance = meanPairwiseDistance
+        self.separatedFraction = separatedFraction
+        self.marginMetFraction = marginMetFraction
+        self.hardestLoss = hardestLoss
         self.allCoincide = allCoincide
-        self.spreadRatio = spreadRatio
+        self.referenceRatio = referenceRatio
         self.reference = reference
         self.effectiveRank = effectiveRank
         self.dimension = dimension
@@ -80,117 +91,176 @@ public struct DiagnosisInputs: Sendable {
         self.fStarContraction = fStarContraction
         self.lossAtCollapsedValue = lossAtCollapsedValue
         self.activeFraction = activeFraction
+        self.untrained = untrained
     }
 
     /// Retrieval above chance on a 0–1 scale: (P@1 − chance)/(1 − chance), Cohen's κ for 1-NN.
     public var retrievalAboveChance: Double {
         chancePrecisionAt1 < 1 ? (precisionAt1 - chancePrecisionAt1) / (1 - chancePrecisionAt1) : 1
     }
+
+    /// Mean pairwise distance over α.
+    public var spreadOverMargin: Double { margin > 0 ? meanPairwiseDistance / margin : 0 }
 }
 
-/// The verdict with its reasons and the failures it names.
+/// The continuous evidence a verdict rests on (`diagnosis.evidence`).
+public struct VerdictEvidence: Sendable, Codable, Equatable {
+    /// (P@1 − chance)/(1 − chance).
+    public var kappa: Double
+    /// The margin α the distances were judged against (in the embedding's units).
+    public var margin: Double
+    /// Mean pairwise distance / α.
+    public var spreadOverMargin: Double
+    /// Fraction of anchors with farthest positive ≤ nearest negative, and with farthest positive + α ≤ nearest negative.
+    public var separatedFraction: Double?
+    public var marginMetFraction: Double?
+    /// L_hard / α.
+    public var hardestLossOverMargin: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case kappa, margin
+        case spreadOverMargin = "spread_over_margin"
+        case separatedFraction = "separated_fraction"
+        case marginMetFraction = "margin_met_fraction"
+        case hardestLossOverMargin = "l_hard_over_margin"
+    }
+}
+
+/// The verdict with its reasons, the failures it names, the evidence and a one-line headline.
 public struct Diagnosis: Sendable, Codable, Equatable {
     public var verdict: VerdictLevel
+    /// The verdict and which state it is, e.g. `collapsed (distances; ranking intact)`, `collapsed (classes
+    /// lost)`, `partial (untrained)`: what pages, tables, `series show`, `jobs list` and webhooks print.
+    public var headline: String
     public var failures: [FailureKind]
     public var reasons: [VerdictReason]
     public var reference: SpreadReference
+    public var evidence: VerdictEvidence
 
-    /// Thresholds of the rule (documented in the README).
-    public static let collapsedSpread = 0.05, shrunkSpread = 0.3
+    /// Thresholds of the rule (README, *Collapse signal and verdict*, says why each sits where it does).
+    public static let collapsedSpread = 0.25, insideMarginSpread = 0.5
     public static let chanceKappa = 0.2, overlapKappa = 0.7
-    public static let lowRankFraction = 0.35, contracted = 0.5
+    public static let separatedAnchors = 0.99
+    public static let lowRankFraction = 0.35
 
-    /// The rule:
-    /// 1. every point coincides → collapsed (network collapse);
-    /// 2. strictly triplet-separated → healthy, or partial when the spread is under 5 % of its reference
-    ///    (a separated embedding is never collapsed: tight, separated classes are the goal);
-    /// 3. otherwise collapsed when the spread is under 5 % of its reference, or the loss sits at its
-    ///    collapsed value with ≥ 99 % of triplets active and the spread under 30 % of its reference
-    ///    (network collapse; with the spread intact that is partial), or retrieval is at chance,
-    ///    κ < 0.2 (lost class structure) — except at a train run's step 0, where chance retrieval is
-    ///    the untrained network's and argues only for partial (`untrained_at_chance`);
-    /// 4. otherwise partial when the spread is under 30 % of its reference, classes overlap (κ < 0.7),
-    ///    the effective rank is under 35 % of min(n, classes − 1) (dimensional collapse), or f*_haus
-    ///    keeps under half of f's spread;
+    /// The rule, on the margin's scale:
+    /// 1. every point coincides → collapsed (one point);
+    /// 2. κ < 0.2 → collapsed (classes lost);
+    /// 3. mean pairwise distance < 0.25·α → collapsed (distances; `ranking intact` when κ ≥ 0.7), partial
+    ///    when ≥ 99 % of anchors are triplet-separated (a separated embedding is never called collapsed);
+    /// 4. κ < 0.7 (classes overlap) or mean pairwise distance < 0.5·α (distances inside the margin) → partial;
     /// 5. otherwise healthy.
+    /// An untrained embedding is never collapsed: what would be is partial (`untrained_at_chance` for chance
+    /// retrieval). References (step 0, the sphere, a series' baseline), the loss at its collapsed value,
+    /// f*'s contraction and a low effective rank with classes intact are information, never the switch.
     public init(_ x: DiagnosisInputs) {
         reference = x.reference
         var reasons = [VerdictReason]()
         var failures = Set<FailureKind>()
         func add(_ code: String, _ level: VerdictLevel, _ failure: FailureKind?, _ message: String) {
-            reasons.append(VerdictReason(code: code, level: level, message: message))
-            if let failure, level > .healthy { failures.insert(failure) }
+            let capped = x.untrained && level == .collapsed ? VerdictLevel.partial : level
+            reasons.append(VerdictReason(code: code, level: capped, message: message))
+            if let failure, capped > .healthy { failures.insert(failure) }
         }
-        let kappa = x.retrievalAboveChance
-        let p1 = String(format: "P@1 %.3f against %.3f for random labels (%.2f above chance on a 0–1 scale)", x.precisionAt1, x.chancePrecisionAt1, kappa)
-        let referenceText: String
-        switch x.reference {
-        case .stepZero: referenceText = "its value at step 0"
-        case .seriesBaseline: referenceText = "its value at the series' baseline step"
-        case .sphere: referenceText = "√2 × the common norm (the embeddings are L2-normalised: the sphere is the reference)"
-        case .stated: referenceText = "the stated reference_scale"
-        case .none: referenceText = "nothing"
-        }
+        let kappa = x.retrievalAboveChance, spread = x.spreadOverMargin
+        evidence = VerdictEvidence(kappa: kappa, margin: x.margin, spreadOverMargin: spread, separatedFraction: x.separatedFraction,
+                                   marginMetFraction: x.marginMetFraction, hardestLossOverMargin: x.hardestLoss.map { $0 / x.margin })
+        let p1 = String(format: "P@1 %.3f against %.3f for random labels (κ = %.2f above chance on a 0–1 scale)", x.precisionAt1, x.chancePrecisionAt1, kappa)
+        let spreadText = String(format: "the mean pairwise distance is %.3g α (α = %.3g)", spread, x.margin)
+        let separated = (x.separatedFraction ?? 0) >= Diagnosis.separatedAnchors
+        let untrainedNote = x.untrained ? " (untrained: nothing has trained yet, so this is not called collapsed)" : ""
+        var distancesCollapsed = false, classesLost = false
         if x.allCoincide {
-            add("all_points_coincide", .collapsed, .networkCollapse, "Every embedding is the same point.")
+            add("all_points_coincide", .collapsed, .networkCollapse, "Every embedding is the same point." + untrainedNote)
         } else {
-            if x.strictlySeparated {
-                add("triplet_separated", .healthy, nil, "Every anchor's farthest positive is closer than its nearest negative (L_hard < 0): the classes are triplet-separated, which is never a collapse.")
+            if let fraction = x.separatedFraction, separated {
+                add("triplet_separated", .healthy, nil, String(format: "%.1f %% of anchors have their farthest positive no farther than their nearest negative: the classes are triplet-separated, which is never called collapsed.", 100 * fraction))
             }
-            if let ratio = x.spreadRatio {
-                if ratio < Diagnosis.collapsedSpread {
-                    add("spread_collapsed", x.strictlySeparated ? .partial : .collapsed, .networkCollapse,
-                        String(format: "The mean pairwise distance is %.3g of %@.", ratio, referenceText))
-                } else if ratio < Diagnosis.shrunkSpread {
-                    add("spread_shrunk", x.strictlySeparated ? .healthy : .partial, .networkCollapse,
-                        String(format: "The mean pairwise distance is %.3g of %@.", ratio, referenceText))
+            if kappa < Diagnosis.chanceKappa {
+                if x.untrained {
+                    add("untrained_at_chance", .partial, nil, p1 + ": the untrained network does not separate the classes yet (not a collapse: nothing has trained).")
+                } else {
+                    classesLost = true
+                    add("retrieval_at_chance", .collapsed, .lostClassStructure, p1 + ": the classes are lost.")
                 }
-            } else {
-                add("no_spread_reference", .healthy, nil, "The embeddings are not L2-normalised and no reference_scale was given, so the spread is not judged (the verdict is scale-invariant).")
+            } else if kappa < Diagnosis.overlapKappa {
+                add("classes_overlap", .partial, .lostClassStructure, p1 + ": classes are partly merged.")
+            }
+            if spread < Diagnosis.collapsedSpread {
+                distancesCollapsed = !separated && !x.untrained
+                add("distances_collapsed", separated ? .partial : .collapsed, .networkCollapse,
+                    "Distances have collapsed against the margin: " + spreadText
+                    + ", so every triplet sits inside the margin (the loss's collapsed fixed point is where all distances are ≪ α)"
+                    + (separated ? ", though the classes are still triplet-separated." : ".") + untrainedNote)
+            } else if spread < Diagnosis.insideMarginSpread {
+                add("distances_inside_margin", .partial, .networkCollapse,
+                    "Distances are shrinking inside the margin: " + spreadText + ", so most triplets cannot meet it.")
+            }
+            if distancesCollapsed && kappa >= Diagnosis.overlapKappa {
+                add("ranking_intact", .healthy, nil, p1 + ": ranking survives (it is scale-free), but distances, thresholds and margins are no longer meaningful.")
+            }
+            let capacity = Double(min(x.dimension, max(x.classes - 1, 1)))
+            if capacity >= 2 && x.effectiveRank < Diagnosis.lowRankFraction * capacity {
+                add("dimensional_collapse", kappa < Diagnosis.overlapKappa ? .partial : .healthy, .dimensionalCollapse,
+                    String(format: "The effective rank of the covariance spectrum is %.2f, against min(n, classes − 1) = %.0f%@.", x.effectiveRank, capacity,
+                           kappa < Diagnosis.overlapKappa ? "" : " (classes still retrievable)"))
+            }
+            if let ratio = x.referenceRatio, ratio < 0.3 {
+                add("spread_below_reference", .healthy, nil,
+                    String(format: "Context: the mean pairwise distance is %.3g of %@ (judged against α, not this: a trained model on the sphere often fills a cap).",
+                           ratio, Diagnosis.referenceText(x.reference)))
             }
             if x.lossAtCollapsedValue == true, let active = x.activeFraction, active >= 0.99 {
-                // At the collapsed fixed point every distance is 0, so the spread is gone too; a mean loss
-                // equal to α while the spread is intact (≥ 30 % of its reference) is the loss passing
-                // through that value (hardest positives as far as hardest negatives), which the
-                // retrieval reasons judge, not network collapse.
-                if let ratio = x.spreadRatio, ratio >= Diagnosis.shrunkSpread {
-                    add("loss_at_collapsed_value", .partial, .networkCollapse,
-                        String(format: "The training loss is at its collapsed value with %.1f %% of triplets active, but the spread is %.3g of %@: not the collapsed fixed point.", 100 * active, ratio, referenceText))
-                } else {
-                    add("loss_at_collapsed_value", x.strictlySeparated ? .partial : .collapsed, .networkCollapse,
-                        String(format: "The training loss sits at its collapsed value with %.1f %% of triplets active.", 100 * active))
-                }
+                add("loss_at_collapsed_value", .healthy, nil,
+                    String(format: "Context: the training loss is at its collapsed value with %.1f %% of triplets active.", 100 * active))
             }
-            if !x.strictlySeparated {
-                if kappa < Diagnosis.chanceKappa && x.atInitialisation {
-                    add("untrained_at_chance", .partial, nil,
-                        p1 + ": the untrained network does not separate the classes yet (step 0 is not judged collapsed for it).")
-                } else if kappa < Diagnosis.chanceKappa {
-                    add("retrieval_at_chance", .collapsed, .lostClassStructure,
-                        String(format: "%@; L_hard is %.2f × the RMS radius.", p1, x.relativeHardestLoss))
-                } else if kappa < Diagnosis.overlapKappa {
-                    add("classes_overlap", .partial, .lostClassStructure, p1 + ": classes are partly merged.")
-                } else if failures.contains(.networkCollapse) {
-                    add("ranking_intact", .healthy, nil, p1 + ": ranking survives (it is scale-free), but distances, thresholds and margins are no longer meaningful.")
-                }
-                let capacity = Double(min(x.dimension, max(x.classes - 1, 1)))
-                if capacity >= 2 && x.effectiveRank < Diagnosis.lowRankFraction * capacity {
-                    add("dimensional_collapse", .partial, .dimensionalCollapse,
-                        String(format: "The effective rank of the covariance spectrum is %.2f, against min(n, classes − 1) = %.0f.", x.effectiveRank, capacity))
-                }
-                if let c = x.fStarContraction, c < Diagnosis.contracted {
-                    add("f_star_contracting", .partial, .networkCollapse,
-                        String(format: "The nearest triplet-separated embedding found keeps %.2f of the spread (the paper's sign of collapse under hard mining).", c))
-                }
+            if let c = x.fStarContraction, c < 0.5 {
+                add("f_star_contracting", .healthy, nil,
+                    String(format: "Context: the nearest triplet-separated embedding found keeps %.2f of the spread.", c))
             }
         }
         let level = reasons.map(\.level).max() ?? .healthy
-        if level == .healthy && !x.strictlySeparated && !x.allCoincide {
-            reasons.append(VerdictReason(code: "classes_retrievable", level: .healthy, message: p1 + "."))
+        if level == .healthy && !x.allCoincide {
+            var message = p1 + "; " + spreadText
+            if let met = x.marginMetFraction { message += String(format: "; %.1f %% of anchors meet the margin", 100 * met) }
+            reasons.append(VerdictReason(code: "classes_retrievable", level: .healthy, message: message + "."))
         }
         verdict = level
         self.failures = FailureKind.allCases.filter { failures.contains($0) }
         self.reasons = reasons
+        headline = Diagnosis.headline(level, reasons: reasons, classesLost: classesLost, distancesCollapsed: distancesCollapsed, kappa: kappa,
+                                      untrained: x.untrained)
+    }
+
+    /// `verdict (state)`: which collapse, or what keeps a run partial.
+    static func headline(_ level: VerdictLevel, reasons: [VerdictReason], classesLost: Bool, distancesCollapsed: Bool, kappa: Double,
+                         untrained: Bool) -> String {
+        let codes = Set(reasons.filter { $0.level == level }.map(\.code))
+        switch level {
+        case .healthy: return "healthy"
+        case .collapsed:
+            if codes.contains("all_points_coincide") { return "collapsed (one point)" }
+            if classesLost { return distancesCollapsed ? "collapsed (classes lost; distances)" : "collapsed (classes lost)" }
+            return kappa >= overlapKappa ? "collapsed (distances; ranking intact)" : "collapsed (distances)"
+        case .partial:
+            let states: [(String, String)] = [
+                ("all_points_coincide", "untrained; one point"), ("untrained_at_chance", "untrained"),
+                ("distances_collapsed", untrained ? "distances collapsed" : "distances collapsed; classes separated"), ("distances_inside_margin", "distances inside the margin"),
+                ("classes_overlap", "classes overlap"), ("dimensional_collapse", "dimensional collapse"),
+            ]
+            let named = states.filter { codes.contains($0.0) }.map(\.1)
+            return named.isEmpty ? "partial" : "partial (" + named.joined(separator: "; ") + ")"
+        }
+    }
+
+    static func referenceText(_ reference: SpreadReference) -> String {
+        switch reference {
+        case .stepZero: return "its value at step 0"
+        case .seriesBaseline: return "its value at the series' baseline step"
+        case .sphere: return "√2 × the common norm (the sphere)"
+        case .stated: return "the stated reference_scale"
+        case .none: return "nothing"
+        }
     }
 }
 

@@ -15,15 +15,22 @@ public struct EstimatorOptions: Sendable, Equatable {
     public var referenceScale: Double?
     /// Where `referenceScale` comes from (`stated` for an analyze job's option, `stepZero` in train runs).
     public var referenceKind: SpreadReference
+    /// The margin α the distances are judged against, in the points' units (> 0).
+    public var margin: Double
+    /// Whether the points are an untrained network's (judged as a train run's step 0).
+    public var untrained: Bool
 
     public init(maxExactPoints: Int = 2000, probeSize: Int = 2000, seed: UInt64 = 0,
-                fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil, referenceKind: SpreadReference = .stated) {
+                fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil, referenceKind: SpreadReference = .stated,
+                margin: Double = 0.2, untrained: Bool = false) {
         self.maxExactPoints = maxExactPoints
         self.probeSize = probeSize
         self.seed = seed
         self.fStar = fStar
         self.referenceScale = referenceScale
         self.referenceKind = referenceKind
+        self.margin = margin
+        self.untrained = untrained
     }
 }
 
@@ -95,6 +102,12 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     /// Leave-one-out 1-NN precision on the analysed points, and its value for random labels.
     public var precisionAt1: Double
     public var chancePrecisionAt1: Double
+    /// Fraction of anchors (points with a positive and a negative in the probe) that are triplet-separated,
+    /// g(a) ≤ 0, and that meet the margin, g(a) + α ≤ 0: continuous, so one moved point moves them by 1/N.
+    public var separatedFraction: Double
+    public var marginMetFraction: Double
+    /// Classes in the probe.
+    public var classCount: Int
     /// The verdict of these points alone, with its reasons (a train record adds its own signals).
     public var diagnosis: Diagnosis
     public var verdict: VerdictLevel
@@ -113,6 +126,9 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         case collapse, diagnosis, verdict
         case precisionAt1 = "precision_at_1"
         case chancePrecisionAt1 = "chance_precision_at_1"
+        case separatedFraction = "separated_fraction"
+        case marginMetFraction = "margin_met_fraction"
+        case classCount = "classes"
     }
 
     /// Analyses `points` (N × n) with `labels`; probe indices refer to the rows given.
@@ -130,15 +146,22 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
 
     /// The report of a probe chosen by the caller: `probe` holds the rows `rows` of a set of `setSize`
     /// points (the caller converts only those rows to Double); indices in the report refer to the set.
-    public static func withPoints(probe: Matrix<Double>, labels: [Int], rows: [Int], setSize: Int,
+    public static func withPoints(probe given: Matrix<Double>, labels: [Int], rows: [Int], setSize: Int,
                                   options: EstimatorOptions = EstimatorOptions()) throws -> (EstimatorReport, FStarPoints) {
         var kept: FStarPoints?
-        let report = try EstimatorReport(f: try LabeledPoints(points: probe, labels: labels), labels: labels, rows: rows, setSize: setSize,
-                                         options: options, keeping: &kept)
-        return (report, kept!)
+        let (probe, unit) = UnitScale.scaled(given)
+        var report = try EstimatorReport(f: try LabeledPoints(points: probe, labels: labels), labels: labels, rows: rows, setSize: setSize,
+                                         options: UnitScale.options(options, unit: unit), keeping: &kept)
+        report.rescale(by: unit, options: options)
+        return (report, kept!.scaled(by: unit))
     }
 
-    init(points: Matrix<Double>, labels: [Int], options: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
+    init(points given: Matrix<Double>, labels: [Int], options stated: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
+        // Everything is computed on the points scaled by a power of two to unit magnitude (exact, so the
+        // numbers are those of the input for any ordinary scale) and stated in the input's units: a set
+        // scaled by 1e-170 or 1e140 neither underflows nor overflows on the way (squared distances would).
+        let (points, unit) = UnitScale.scaled(given)
+        let options = UnitScale.options(stated, unit: unit)
         let all = try LabeledPoints(points: points, labels: labels)
         let wantsProbe = all.count > options.maxExactPoints
         if wantsProbe && options.probeSize > all.count {
@@ -148,6 +171,8 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         let rows = wantsProbe ? stratifiedSample(labels: all.labels, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
         let f = wantsProbe ? try LabeledPoints(points: points.rows(rows), labels: rows.map { labels[$0] }) : all
         try self.init(f: f, labels: rows.map { labels[$0] }, rows: rows, setSize: all.count, options: options, keeping: &kept)
+        rescale(by: unit, options: stated)
+        kept = kept?.scaled(by: unit)
     }
 
     /// `labels` are the probe's labels as given (`f` holds them relabelled densely).
@@ -184,29 +209,28 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         classThickness = f.classes.enumerated().map { c, members in
             ClassThickness(label: c, size: members.count, thickness: Thickness(f.points.rows(members), seed: options.seed))
         }
-        diagnosis = Diagnosis(EstimatorReport.inputs(lHard: lHard, collapse: collapse, contraction: fStar.contraction, precisionAt1: precisionAt1,
-                                                     chance: chancePrecisionAt1, dimension: f.dimension, classes: f.classes.count))
+        let margins = analysis.anchorMargins.compactMap { $0 }
+        separatedFraction = margins.isEmpty ? 0 : Double(margins.filter { $0 <= 0 }.count) / Double(margins.count)
+        marginMetFraction = margins.isEmpty ? 0 : Double(margins.filter { $0 + options.margin <= 0 }.count) / Double(margins.count)
+        classCount = f.classes.count
+        // Set in the input's units by `rescale(by:options:)`.
+        diagnosis = Diagnosis(DiagnosisInputs(precisionAt1: 0, chancePrecisionAt1: 0, margin: 1, meanPairwiseDistance: 0, allCoincide: true,
+                                              effectiveRank: 0, dimension: 1, classes: 2))
         verdict = diagnosis.verdict
         kept = FStarPoints(rows: rows, labels: labels, f: f.points, isometric: analysis.fStar.isometric.points,
                            hausdorff: analysis.fStar.hausdorff.points)
     }
 
-    /// The verdict's inputs from these measurements; a train record passes its own P@1 (the whole
-    /// evaluation split) and loss signals.
-    public static func inputs(lHard: Double, collapse: CollapseMetrics, contraction: Double?, precisionAt1: Double, chance: Double,
-                              dimension: Int, classes: Int, lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil) -> DiagnosisInputs {
+    /// The inputs of this report's own diagnosis (the probe alone, leave-one-out P@1), or, with the
+    /// arguments, a train record's or an analysis' (P@1 of the whole split or set, loss signals).
+    public func inputs(precisionAt1: Double? = nil, chance: Double? = nil, margin: Double, untrained: Bool,
+                       lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
         DiagnosisInputs(
-            precisionAt1: precisionAt1, chancePrecisionAt1: chance, strictlySeparated: lHard < 0,
-            relativeHardestLoss: collapse.rmsRadius > 0 ? lHard / collapse.rmsRadius : 0,
-            allCoincide: collapse.meanPairwiseDistance == 0, spreadRatio: collapse.meanRatio, reference: collapse.reference,
-            effectiveRank: collapse.effectiveRank, dimension: dimension, classes: classes, fStarContraction: contraction,
-            lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction)
-    }
-
-    /// The inputs of this report's own diagnosis, with P@1 and loss signals replaced by a train record's.
-    public func inputs(precisionAt1: Double, chance: Double, lossAtCollapsedValue: Bool?, activeFraction: Double?, classes: Int) -> DiagnosisInputs {
-        EstimatorReport.inputs(lHard: lHard, collapse: collapse, contraction: fStar.contraction, precisionAt1: precisionAt1, chance: chance,
-                               dimension: dimension, classes: classes, lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction)
+            precisionAt1: precisionAt1 ?? self.precisionAt1, chancePrecisionAt1: chance ?? chancePrecisionAt1, margin: margin,
+            meanPairwiseDistance: collapse.meanPairwiseDistance, separatedFraction: separatedFraction, marginMetFraction: marginMetFraction,
+            hardestLoss: lHard, allCoincide: collapse.meanPairwiseDistance == 0, referenceRatio: collapse.meanRatio, reference: collapse.reference,
+            effectiveRank: collapse.effectiveRank, dimension: dimension, classes: classes ?? classCount, fStarContraction: fStar.contraction,
+            lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction, untrained: untrained)
     }
 }
 

@@ -12,6 +12,8 @@ public struct VerdictFamily: Sendable {
     public var description: String
     /// Points (N × n) and labels for a size, a dimension and a seed.
     public var make: @Sendable (_ count: Int, _ dim: Int, _ rng: inout SeededRNG) -> (Matrix<Double>, [Int])
+    /// A factor the set and its margin α = 0.2 are scaled by after `make` (nil: none).
+    public var scale: (@Sendable (_ rng: inout SeededRNG) -> Double)? = nil
 }
 
 /// One generated case and the verdict it got.
@@ -72,6 +74,26 @@ public enum VerdictBenchmark {
         return (clusters(l, c, sigma: 1, rank: rank, rng: &rng), l)
     }
 
+    /// 10 tight classes on the unit sphere inside a cap: class centres around a pole at angular radius
+    /// set so that the mean pairwise distance is `spread`·√2 (a trained model on the sphere that fills a
+    /// cap, not the sphere), each class a small cloud around its centre.
+    static func cap(_ count: Int, _ dim: Int, spread: Double, _ rng: inout SeededRNG) -> (Matrix<Double>, [Int]) {
+        let l = labels(count, 10)
+        let pole = centres(1, dim: dim, radius: 1, rng: &rng)[0]
+        let directions = centres(10, dim: dim, radius: 1, rng: &rng).map { d -> [Double] in
+            // The part of a random direction orthogonal to the pole, unit length.
+            let along = zip(d, pole).reduce(0) { $0 + $1.0 * $1.1 }
+            let v = zip(d, pole).map { $0 - along * $1 }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        // Centres at angle θ from the pole; two of them about 2·sin(θ)·√(1/2)·√2 apart on average, so
+        // the mean pairwise distance ≈ 0.9·√2·sin θ (10 classes): solve for the target.
+        let theta = asin(min(1, spread / 0.9))
+        let c = directions.map { d in zip(pole, d).map { cos(theta) * $0 + sin(theta) * $1 } }
+        return (normalised(clusters(l, c, sigma: 0.02 * spread / Double(dim).squareRoot(), rng: &rng)), l)
+    }
+
     /// The families of the benchmark.
     public static let families: [VerdictFamily] = [
         VerdictFamily(name: "healthy_separated", expected: .healthy, description: "8 well separated Gaussian clusters in Rⁿ") { n, d, rng in healthy(n, d, &rng) },
@@ -93,10 +115,28 @@ public enum VerdictBenchmark {
             for i in 0..<x.storage.count { x.storage[i] += 100 }
             return (x, l)
         },
-        VerdictFamily(name: "healthy_scaled", expected: .healthy, description: "the healthy family scaled by 1e-4 or 1e4") { n, d, rng in
-            var (x, l) = healthy(n, d, &rng)
-            let s = rng.uniform() < 0.5 ? 1e-4 : 1e4
-            for i in 0..<x.storage.count { x.storage[i] *= s }
+        VerdictFamily(name: "healthy_scaled", expected: .healthy, description: "the healthy family scaled with its margin by 1e-4 or 1e4",
+                      make: { n, d, rng in healthy(n, d, &rng) }, scale: { rng in rng.uniform() < 0.5 ? 1e-4 : 1e4 }),
+        VerdictFamily(name: "separated_scaled_extreme", expected: .healthy,
+                      description: "the healthy family scaled with its margin by 1e-30, 1e30, 1e-170 or 1e140 (outside Float32's range)",
+                      make: { n, d, rng in healthy(n, d, &rng) }, scale: { rng in [1e-30, 1e30, 1e-170, 1e140][Int(rng.next() % 4)] }),
+        VerdictFamily(name: "tight_in_cap", expected: .healthy,
+                      description: "10 tight classes in a spherical cap of the unit sphere, mean distance 0.15–0.5 of √2 (α = 0.2)") { n, d, rng in
+            cap(n, d, spread: 0.15 + 0.35 * rng.uniform(), &rng)
+        },
+        VerdictFamily(name: "tight_in_cap_one_moved", expected: .healthy,
+                      description: "tight_in_cap with one point per class moved 45 % of the way toward a neighbouring class") { n, d, rng in
+            var (x, l) = cap(n, d, spread: 0.15 + 0.35 * rng.uniform(), &rng)
+            for c in 0..<10 {
+                guard let i = l.firstIndex(of: c), let j = l.firstIndex(of: (c + 1) % 10) else { continue }
+                for k in 0..<x.cols { x[i, k] += 0.45 * (x[j, k] - x[i, k]) }
+            }
+            return (normalised(x), l)
+        },
+        VerdictFamily(name: "tight_in_cap_norms_perturbed", expected: .healthy,
+                      description: "tight_in_cap with every norm multiplied by 1 ± 1e-5 (no longer exactly on the sphere)") { n, d, rng in
+            var (x, l) = cap(n, d, spread: 0.15 + 0.35 * rng.uniform(), &rng)
+            for i in 0..<x.rows { let f = 1 + 1e-5 * (2 * rng.uniform() - 1); for k in 0..<x.cols { x[i, k] *= f } }
             return (x, l)
         },
         VerdictFamily(name: "healthy_rotated", expected: .healthy, description: "the healthy family under a random rotation and shift") { n, d, rng in
@@ -156,9 +196,14 @@ public enum VerdictBenchmark {
                 for dim in dims {
                     for seed in 0..<UInt64(seeds) {
                         var rng = SeededRNG(seed: seed, stream: UInt64(count * 10_007 + dim))
-                        let (x, labels) = family.make(count, dim, &rng)
+                        var (x, labels) = family.make(count, dim, &rng)
+                        var margin = 0.2
+                        if let scale = family.scale?(&rng) {
+                            for i in 0..<x.storage.count { x.storage[i] *= scale }
+                            margin *= scale
+                        }
                         let report = try EstimatorReport(points: x, labels: labels,
-                                                         options: EstimatorOptions(seed: seed, fStar: FStarOptions(iterations: iterations)))
+                                                         options: EstimatorOptions(seed: seed, fStar: FStarOptions(iterations: iterations), margin: margin))
                         cases.append(VerdictCase(family: family.name, expected: family.expected, got: report.verdict, count: count, dim: dim,
                                                  seed: seed, reasons: report.diagnosis.reasons.filter { $0.level > .healthy }.map(\.code)))
                     }

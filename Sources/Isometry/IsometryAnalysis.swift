@@ -86,6 +86,8 @@ public struct IsometryAnalysis: Sendable {
     public var hardestLoss: Double
     public var hardestTriplet: (anchor: Int, positive: Int, negative: Int)
     public var separated: Bool
+    /// g(a) = farthest positive − nearest negative per anchor (nil for a point without a positive or a negative).
+    public var anchorMargins: [Double?]
     public var isometric: Bracket
     public var hausdorff: Bracket
     /// Class-set Hausdorff distance max_i d_H(f(Xⁱ), f*(Xⁱ)) of the d_haus-best f*.
@@ -103,6 +105,7 @@ public struct IsometryAnalysis: Sendable {
         hardestLoss = separation.hardestLoss
         hardestTriplet = separation.hardestTriplet
         separated = separation.isSeparated
+        anchorMargins = separation.margins
         // Upper bounds are the measured discrepancies of certified candidates, raised by the rounding
         // allowance of the distances they were computed from (0 stays 0: f* = f is exact).
         let scale = (d2.storage.max() ?? 0).squareRoot() + max(result.isometric.discrepancy.isometric, result.hausdorff.discrepancy.pointwise)

@@ -17,6 +17,9 @@ public enum LowerBoundRule: String, Sendable, Codable, CaseIterable {
     case twoAnchor = "two_anchor"
     /// d_iso of {a, p, q} with both a and p as anchors in R¹, solved exactly over the orders of the three points (`lineIsometricBound`).
     case lineOrder = "line_order"
+    /// d_iso of four points in n ≤ 2: their separation order, and that four points of a plane have a
+    /// largest distance at least √2 times their smallest (3 times on a line) (`PlanarQuadSearch`).
+    case planarQuad = "planar_quad"
 }
 
 /// A certified lower bound and the subset of points that proves it.
@@ -43,57 +46,71 @@ struct SubsetBounds {
     /// Most triplets whose exact anchor-ball bound is computed (each costs a few thousand evaluations).
     static let anchorBallBudget = 64
 
-    /// Bounds from the hardest triplet and from the three-point subsets of the hardest anchors.
-    /// `d2` are f's exact squared distances; `separation` its per-anchor margins.
+    /// Most anchors whose three-point (and, in n ≤ 2, four-point) subsets are tried: a plain budget, taken
+    /// by decreasing margin g(a). (A triplet's margin does not cap what its subset can prove: on the closed
+    /// form of DESIGN §1, g = 1 and the two-anchor bound is 1/√3 > g/2, so no pruning rule is used.)
+    static let anchorBudget = 64
+
+    /// Bounds from the hardest triplet and from the three-point subsets of the hardest anchors (and the
+    /// four-point planar subsets when n ≤ 2). `d2` are f's exact squared distances; `separation` its
+    /// per-anchor margins.
     init(_ f: LabeledPoints, squaredDistances d2: Matrix<Double>, separation: SeparationReport) {
         let lHard = max(0, separation.hardestLoss)
         let t = separation.hardestTriplet
         let hardest = t.anchor >= 0 ? [t.anchor, t.positive, t.negative] : []
-        // Every bound is computed in floating point from distances with relative error ≲ (n + 3)·u; it
-        // is lowered by a multiple of that times the largest distance so it stays below the exact value.
-        slack = 4 * Double(f.dimension + 3) * Double.ulpOfOne * (d2.storage.max() ?? 0).squareRoot()
+        let diameter = (d2.storage.max() ?? 0).squareRoot()
+        // The hardest-triplet bounds and the four-point bound read distances with relative error ≲ (n + 3)·u;
+        // they are lowered by a multiple of that times the largest distance so they stay below the exact
+        // value. The three-point d_haus bounds read a planar triangle computed from coordinates, each
+        // vertex within 2γ_{n+6}·D of a rigid image of the exact one (`PlanarTriangle`); moving the points
+        // of S by at most δ changes d_haus(f|S) by at most δ, and the bound's own arithmetic (a few dozen
+        // operations on numbers ≤ 2D) errs by far less than 16·u·D, so they are lowered by 4γ_{n+6}·D + 16·u·D.
+        slack = 4 * Double(f.dimension + 3) * Double.ulpOfOne * diameter
+        let triangleSlack = 4 * LabeledPoints.roundingAllowance(dimension: f.dimension + 3) * diameter + 16 * Double.ulpOfOne * diameter
         isometric = LowerBound(value: max(0, lHard / 2 - slack), rule: .hardestTriplet, points: hardest)
         hausdorff = LowerBound(value: max(0, lHard / 4 - slack), rule: .hardestTriplet, points: hardest)
         guard lHard > 0 else { return }
         let n = f.count
-        // Anchors by decreasing margin: a triplet with margin g cannot give a d_haus bound above g/2
-        // (moving p and q by g/2 each separates it), so the scan stops once g/2 is below the best bound
-        // (in R¹, once g is also below the best d_iso bound: a budget rule, not part of any proof).
         let anchors = (0..<n).filter { (separation.margins[$0] ?? 0) > 0 }.sorted {
             separation.margins[$0]! > separation.margins[$1]! || (separation.margins[$0]! == separation.margins[$1]! && $0 < $1)
-        }
+        }.prefix(SubsetBounds.anchorBudget)
         var ballsLeft = SubsetBounds.anchorBallBudget
         let dist = { (i: Int, j: Int) in d2[i, j].squareRoot() }
+        var quads = PlanarQuadSearch(f, squaredDistances: d2)
         for a in anchors {
-            let g = separation.margins[a]!
             // The anchor's farthest positive; its nearest negative, and the negative nearest the pair's midpoint.
             var p = -1, q = -1, mid = -1
             var far = -1.0, near = Double.infinity, midBest = Double.infinity
             for j in 0..<n where j != a && f.labels[j] == f.labels[a] && d2[a, j] > far { far = d2[a, j]; p = j }
             for j in 0..<n where f.labels[j] != f.labels[a] {
                 if d2[a, j] < near { near = d2[a, j]; q = j }
-                let m = 0.5 * (d2[j, a] + d2[j, p]) - 0.25 * d2[a, p]  // ‖f_j − (f_a + f_p)/2‖² (Apollonius)
+                let m = 0.5 * (d2[j, a] + d2[j, p]) - 0.25 * d2[a, p]  // ‖f_j − (f_a + f_p)/2‖² (Apollonius; only a choice)
                 if m < midBest { midBest = m; mid = j }
             }
             guard p >= 0, q >= 0 else { continue }
-            if g / 2 <= hausdorff.value && (f.dimension > 1 || g <= isometric.value) { break }
             for negative in Set([q, mid]).sorted() {
-                let (ap, aq, pq) = (dist(a, p), dist(a, negative), dist(p, negative))
                 if f.dimension == 1 {
+                    let (ap, aq, pq) = (dist(a, p), dist(a, negative), dist(p, negative))
                     let value = max(0, SubsetBounds.lineIsometricBound(ap: ap, aq: aq, pq: pq) - slack)
                     if value > isometric.value { isometric = LowerBound(value: value, rule: .lineOrder, points: [a, p, negative]) }
                 }
-                consider(SubsetBounds.twoAnchorBound(ap: ap, aq: aq, pq: pq), .twoAnchor, [a, p, negative])
+                let triangle = PlanarTriangle(f.points, a: a, p: p, q: negative)
+                consider(SubsetBounds.twoAnchorBound(triangle), .twoAnchor, [a, p, negative], slack: triangleSlack)
                 if ballsLeft > 0 {
                     ballsLeft -= 1
-                    consider(SubsetBounds.anchorBallBound(ap: ap, aq: aq, pq: pq, dimension: f.dimension), .anchorBall, [a, p, negative])
-                    consider(SubsetBounds.anchorBallBound(ap: ap, aq: pq, pq: aq, dimension: f.dimension), .anchorBall, [p, a, negative])
+                    consider(SubsetBounds.anchorBallBound(triangle, dimension: f.dimension), .anchorBall, [a, p, negative], slack: triangleSlack)
+                    consider(SubsetBounds.anchorBallBound(triangle.swappingAnchor(), dimension: f.dimension), .anchorBall, [p, a, negative],
+                             slack: triangleSlack)
+                }
+                if let quad = quads.best(a: a, p: p, q: negative, above: isometric.value + slack) {
+                    let value = max(0, quad.value - slack)
+                    if value > isometric.value { isometric = LowerBound(value: value, rule: .planarQuad, points: quad.points) }
                 }
             }
         }
     }
 
-    private mutating func consider(_ computed: Double, _ rule: LowerBoundRule, _ points: [Int]) {
+    private mutating func consider(_ computed: Double, _ rule: LowerBoundRule, _ points: [Int], slack: Double) {
         let value = max(0, computed - slack)
         if value > hausdorff.value { hausdorff = LowerBound(value: value, rule: rule, points: points) }
     }
@@ -110,17 +127,27 @@ struct SubsetBounds {
     /// Cauchy–Schwarz ‖μ‖ + κ‖v‖ ≤ h·√(1 + κ²/(λ(1 − λ))). Together: κ·d_ap − c ≤ h·(1 + √(1 + κ²/(λ(1 − λ)))).
     /// Any λ gives a valid bound; the best of a grid is returned. In the closed form of DESIGN §1
     /// (a = 0, p = 2, q = 1, λ = 1/2) it is (√3 − 0)/3 = 1/√3, the exact d_haus in R² and above.
-    static func twoAnchorBound(ap: Double, aq: Double, pq: Double) -> Double {
+    ///
+    /// c is computed in the triangle's plane as the length of q − (λa + (1 − λ)p), a sum of squares, never
+    /// as √(λ·aq² + (1 − λ)·pq² − λ(1 − λ)·ap²), whose cancellation errs by up to √u·D and can raise the bound.
+    static func twoAnchorBound(_ t: PlanarTriangle) -> Double {
         var best = 0.0
+        let ap = t.ap
         for k in 1..<40 {
             let lambda = Double(k) / 40
             let w = lambda * (1 - lambda)
-            let c2 = lambda * aq * aq + (1 - lambda) * pq * pq - w * ap * ap
-            let c = max(0, c2).squareRoot()
+            // m = λ·a + (1 − λ)·p with p at the origin; q at (pq, 0).
+            let dx = t.pq - lambda * t.ax, dy = lambda * t.ar
+            let c = (dx * dx + dy * dy).squareRoot()
             let kappa = (1 - w).squareRoot()
             best = max(best, (kappa * ap - c) / (1 + (1 + kappa * kappa / w).squareRoot()))
         }
         return best
+    }
+
+    /// The same from side lengths (exact inputs only; see `PlanarTriangle.init(ap:aq:pq:)`).
+    static func twoAnchorBound(ap: Double, aq: Double, pq: Double) -> Double {
+        twoAnchorBound(PlanarTriangle(ap: ap, aq: aq, pq: pq))
     }
 
     /// d_iso ≥ this for any f in R¹ with these distances between a, p (same class) and q (another class).
@@ -177,11 +204,15 @@ struct SubsetBounds {
     /// by min over samples of (φ(θ_i) + φ(θ_{i+1}))/2 − 2h·π/M. The largest h with this lower estimate
     /// above 2h is found by bisection, keeping the end proven infeasible.
     static func anchorBallBound(ap: Double, aq: Double, pq: Double, dimension: Int) -> Double {
-        let g = ap - aq
+        anchorBallBound(PlanarTriangle(ap: ap, aq: aq, pq: pq), dimension: dimension)
+    }
+
+    /// The anchor-ball bound of a triangle placed from coordinates (anchor a, positive p at the origin,
+    /// negative q on the axis).
+    static func anchorBallBound(_ t: PlanarTriangle, dimension: Int) -> Double {
+        let g = t.ap - t.aq
         guard g > 0 else { return 0 }
-        // Plane coordinates: f(p) at the origin, f(q) at (pq, 0), f(a) at (ax, ar) with ar ≥ 0.
-        let ax = pq > 0 ? (ap * ap + pq * pq - aq * aq) / (2 * pq) : 0
-        let ar = max(0, ap * ap - ax * ax).squareRoot()
+        let (pq, ax, ar) = (t.pq, t.ax, t.ar)
         func phi(_ x: Double, _ r: Double) -> Double { (x * x + r * r).squareRoot() - ((x - pq) * (x - pq) + r * r).squareRoot() }
         // A certified lower estimate of min φ over the ball of radius h around f(a).
         func minimumBelow(_ h: Double) -> Double {

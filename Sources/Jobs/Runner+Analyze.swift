@@ -50,23 +50,35 @@ extension Runner {
         let rows = try probeRows(spec, labels: data.labels)
         let lossRows = data.count <= Runner.maxLossPoints ? Array(0..<data.count)
             : try specErrors { try classKeepingProbe(labels: data.labels, size: Runner.maxLossPoints, perClassCap: spec.probePerClass, seed: spec.seed) }
-        let probe = data.features.rows(rows).converted(to: Double.self)
+        // `features` are the input divided by a power of two when its values were outside Float32's
+        // comfortable range (`Float32Conversion`): the estimators get the probe back in the input's units
+        // (Double holds them; the estimators scale for themselves), the losses and signals are computed
+        // in the features' units with the margin in the same units and stated back.
+        let unit = data.conversion.unit
+        let scaledProbe = data.features.rows(rows).converted(to: Double.self)
+        var probe = scaledProbe
+        if unit != 1 { for i in 0..<probe.storage.count { probe.storage[i] *= unit } }
         let probeLabels = rows.map { data.labels[$0] }
-        let (reference, seriesInfo) = try seriesReference(spec, probe: probe)
+        let (reference, seriesInfo) = try seriesReference(spec, probe: scaledProbe, unit: unit)
+        // A series' baseline step is the untrained network of the run (or whatever the run started from):
+        // nothing has trained yet, so it is judged as a train run's step 0, and the series' collapse is
+        // its first collapse after the baseline.
+        let untrained = spec.untrained || (seriesInfo?.baselineStep != nil && seriesInfo?.baselineStep == spec.step)
         let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
-                                       referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated)
+                                       referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
+                                       margin: spec.margin, untrained: untrained)
 
         phase("retrieval metrics", 0)
         let eval = RetrievalMetrics.exact(data.features, labels: data.labels) { phase("retrieval metrics", $0) }
 
         phase("losses", 0)
         let lossPoints = data.features.rows(lossRows).converted(to: Double.self), lossLabels = lossRows.map { data.labels[$0] }
-        let config = TripletLossConfig(kind: .hinge, margin: spec.margin, distance: .euclidean)
+        let config = TripletLossConfig(kind: .hinge, margin: spec.margin / unit, distance: .euclidean)
         let losses = LossSummary(
             margin: spec.margin, points: lossRows.count,
-            batchHard: tripletLoss(lossPoints, labels: lossLabels, miner: .batchHard, config: config).loss,
-            batchAll: tripletLoss(lossPoints, labels: lossLabels, miner: .batchAll, config: config).loss,
-            semiHard: tripletLoss(lossPoints, labels: lossLabels, miner: .semiHard, config: config).loss)
+            batchHard: unit * tripletLoss(lossPoints, labels: lossLabels, miner: .batchHard, config: config).loss,
+            batchAll: unit * tripletLoss(lossPoints, labels: lossLabels, miner: .batchAll, config: config).loss,
+            semiHard: unit * tripletLoss(lossPoints, labels: lossLabels, miner: .semiHard, config: config).loss)
 
         phase("estimators", 0)
         let (report, kept) = try specErrors {
@@ -76,8 +88,8 @@ extension Runner {
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
         let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
-                                                lossAtCollapsedValue: nil, activeFraction: nil, classes: data.classCount))
-        let (signals, warning) = checkpointWarning(spec, report: report, probe: probe, labels: probeLabels, verdict: diagnosis.verdict)
+                                                margin: spec.margin, untrained: untrained, classes: data.classCount))
+        let (signals, warning) = checkpointWarning(spec, report: report, probe: scaledProbe, unit: unit, labels: probeLabels, verdict: diagnosis.verdict)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(diagnosis.verdict.rawValue)"])
         let result = AnalyzeResult(
@@ -91,11 +103,20 @@ extension Runner {
     /// The collapse-warning signals of this embedding and the warning they give, when its spread has a
     /// reference (a series' baseline, `reference_scale`, or the sphere): the training rule applied to one
     /// checkpoint. An embedding the verdict already calls collapsed gets no warning (it is past it).
-    func checkpointWarning(_ spec: AnalyzeSpec, report: EstimatorReport, probe: Matrix<Double>, labels: [Int], verdict: Verdict)
+    func checkpointWarning(_ spec: AnalyzeSpec, report: EstimatorReport, probe: Matrix<Double>, unit: Double, labels: [Int], verdict: Verdict)
         -> (StepSignals?, CollapseWarning?) {
         guard let ratio = report.collapse.meanRatio,
-              let signals = StepSignals.checkpoint(step: spec.step ?? 0, points: probe, labels: labels, margin: spec.margin, spreadRatio: ratio,
+              var signals = StepSignals.checkpoint(step: spec.step ?? 0, points: probe, labels: labels, margin: spec.margin / unit, spreadRatio: ratio,
                                                    effectiveRank: report.collapse.effectiveRank, seed: spec.seed) else { return (nil, nil) }
+        if unit != 1 {
+            // Lengths back in the input's units (the ratios and fractions do not change).
+            signals.loss *= unit
+            signals.meanPositive *= unit
+            signals.meanNegative *= unit
+            signals.gap *= unit
+            signals.batchSpread *= unit
+            signals.outputNorm *= unit
+        }
         let reference: String
         switch report.collapse.reference {
         case .seriesBaseline: reference = "the baseline step's"
@@ -119,10 +140,14 @@ extension Runner {
     /// The spread reference of an analysis: `reference_scale` when given; for a series step, the mean
     /// pairwise distance of the same probe at the series' baseline step (the probe is drawn by the
     /// same seed and size from the baseline's points, so a series of one test set compares like with like).
-    func seriesReference(_ spec: AnalyzeSpec, probe: Matrix<Double>)
+    func seriesReference(_ spec: AnalyzeSpec, probe: Matrix<Double>, unit: Double)
         throws -> (reference: (scale: Double, kind: SpreadReference)?, info: SeriesStepInfo?) {
         if let scale = spec.referenceScale {
-            return ((scale, .stated), spec.series.map { SeriesStepInfo(name: $0, step: spec.step ?? 0) })
+            guard let series = spec.series, let step = spec.step else { return ((scale, .stated), nil) }
+            // The baseline step is still needed to judge that step as untrained; without a database
+            // (`isomine run`) a stated scale stands alone.
+            let baselineStep = try baselines?.baseline(of: series, named: spec.baselineStep)?.step
+            return ((scale, .stated), SeriesStepInfo(name: series, step: step, baselineStep: baselineStep))
         }
         guard let series = spec.series, let step = spec.step else { return (nil, nil) }
         guard let baselines else {
@@ -135,7 +160,7 @@ extension Runner {
         func spread(_ p: Matrix<Double>) -> Double { CollapseMetrics(p, squaredDistances: exactPairwiseSquaredDistances(p)).meanPairwiseDistance }
         let value: Double
         if baseline.step == step {
-            value = spread(probe)
+            value = spread(probe) * unit
         } else {
             let other: LabeledData
             do {
@@ -144,7 +169,7 @@ extension Runner {
                 throw SpecError(path: "spec.series", "the baseline step \(baseline.step) of series '\(series)' cannot be read: \(e.message)")
             }
             // The baseline's probe is drawn by the same rule, seed and size.
-            value = spread(other.features.rows(try probeRows(spec, labels: other.labels)).converted(to: Double.self))
+            value = spread(other.features.rows(try probeRows(spec, labels: other.labels)).converted(to: Double.self)) * other.conversion.unit
         }
         let info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: value)
         return (value > 0 && value.isFinite ? (value, .seriesBaseline) : nil, info)

@@ -8,7 +8,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var queue: String?
     /// The labelled embeddings (any dataset source; files come from the data root).
     public var dataset: DatasetSource
-    /// Margin α of the reported triplet losses.
+    /// The margin α the embedding was trained with: the verdict judges distances against it, and the
+    /// reported triplet losses use it.
     public var margin: Double
     /// Sets above 2000 points are analysed through a seeded class-keeping probe of about this size.
     public var probeSize: Int
@@ -25,6 +26,21 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var series: String?
     public var step: Int?
     public var baselineStep: Int?
+    /// Whether the embeddings are an untrained network's, judged as a train run's step 0 (a series'
+    /// baseline step is judged so whatever this says).
+    public var untrained = false
+
+    /// An analysis of `dataset` judged against `margin`, every other field at its default.
+    public init(dataset: DatasetSource, margin: Double = 0.2, probeSize: Int = 2000, iterations: Int = 0, seed: UInt64 = 0,
+                referenceScale: Double? = nil, blasThreads: Int = 1) {
+        self.dataset = dataset
+        self.margin = margin
+        self.probeSize = probeSize
+        self.iterations = iterations
+        self.seed = seed
+        self.referenceScale = referenceScale
+        self.blasThreads = blasThreads
+    }
 
     static func parse(_ r: SpecReader) throws -> AnalyzeSpec {
         var spec = AnalyzeSpec(dataset: .digits, margin: 0.2, probeSize: 2000, iterations: 0, seed: 0, referenceScale: nil, blasThreads: 1)
@@ -41,8 +57,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("name", .jobName, \.name, default: .absent("none"), "at most 200 characters, one line"),
         .field("queue", .queueName, \.queue, default: .absent("`default`"), "as for train jobs"),
         .field("dataset", .dataset, \.dataset, default: .required, "as for train jobs"),
-        .field("margin", .number(.atLeast(0)), \.margin, default: .value(0.2),
-               "α of the reported batch-hard, batch-all and semi-hard hinge losses"),
+        .field("margin", .number(.greaterThan(0)), \.margin, default: .value(0.2),
+               "the margin α you trained with (e.g. 0.2 for isomine's and FaceNet's default, 0.05 for PML's `TripletMarginLoss` default); the verdict judges distances against it (see *Collapse signal and verdict*), and the reported batch-hard, batch-all and semi-hard hinge losses use it"),
         .field("probe_size", .integer(4...20_000), \.probeSize, default: .value(2000),
                "sets of up to 2000 points are analysed whole; larger ones through a seeded probe of about this size that keeps at least 2 points of every class it samples (classes filled evenly; an error if it exceeds the set)"),
         .field("probe_per_class", .integer(2...Int.max), \.probePerClass, default: .absent("none"),
@@ -51,7 +67,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
                "f* descent iterations per start (0: 2000 up to 50 points, 600 up to 300, 250 up to 600, else 80)"),
         .field("seed", .seed, \.seed, default: .value(0), "seeds the probe and the thickness search"),
         .field("reference_scale", .number(.greaterThan(0)), \.referenceScale, default: .absent("none"),
-               "the distance the spread is judged against; without it, L2-normalised embeddings are judged against the sphere (√2 × their norm) and other embeddings' spread is not judged (see *Collapse signal and verdict*)"),
+               "a distance the spread is also compared with, as context (the verdict judges it against `margin`); without it, a series step is compared with its baseline step and L2-normalised embeddings with the sphere (√2 × their norm)"),
         .field("blas_threads", .integer(1...256), \.blasThreads, default: .value(1), ""),
         .field("series", .seriesName, \.series, default: .absent("none"),
                "makes the job a step of this series (1–100 of `A-Z a-z 0-9 _ . -`): checkpoints of one training run, shown together with their trend (`isomine series`)"),
@@ -59,7 +75,9 @@ public struct AnalyzeSpec: Sendable, Equatable {
                "the step (epoch or iteration) of this checkpoint; each step is submitted once per series"),
         .field("baseline_step", FieldType<Int>.integer(0...Int(Int32.max)).documented("0…2³¹−1"), \.baselineStep,
                default: .absent("the series' first step"), when: inSeries,
-               "names the series' baseline, whose spread is the reference of the relative spread (unless `reference_scale` is given)"),
+               "names the series' baseline, whose spread is the context reference of the relative spread (unless `reference_scale` is given); the baseline step is judged as an untrained network"),
+        .field("untrained", .bool, \.untrained, default: .value(false),
+               "the embeddings are an untrained network's (a baseline before training): judged as a train run's step 0, where retrieval at chance is `partial` (`untrained_at_chance`), never collapsed"),
     ])
 
     private static let inSeries = FieldCondition<AnalyzeSpec>("only applies to a series step (set series)") { $0.series != nil }

@@ -91,7 +91,7 @@ extension TrainSpec {
                "embedding dimension n (the whole model may have at most 10⁸ parameters)"),
         .field("model.normalize", .bool, \.training.model.normalize, default: .value(true), "L2-normalise the output (embeddings on the unit sphere)"),
         .field("loss.type", .choice(what: "loss"), \.training.loss.kind, default: .value(.hinge), "`[d⁺ − d⁻ + α]₊` or `softplus(d⁺ − d⁻ + α)`"),
-        .field("loss.margin", .number(.atLeast(0)), \.training.loss.margin, default: .value(0.2), "α"),
+        .field("loss.margin", .number(.greaterThan(0)), \.training.loss.margin, default: .value(0.2), "α (in the loss's distance: a squared length for `squared`); the verdict judges distances against it"),
         .field("loss.distance", .choice(what: "distance"), \.training.loss.distance, default: .value(.euclidean),
                "‖a−b‖ (gradient of √ at 0 taken as 0) or ‖a−b‖²"),
         .field("miner", FieldType<Miner>.choice(what: "miner").documented("see Miners"), \.training.miner, default: .value(.batchHard),

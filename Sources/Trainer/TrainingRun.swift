@@ -283,7 +283,8 @@ public final class TrainingRun {
             let options = EstimatorOptions(
                 maxExactPoints: Int.max, seed: config.seed,
                 fStar: FStarOptions(iterations: step >= config.steps ? config.estimators.finalIterations : config.estimators.iterations),
-                referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil, referenceKind: .stepZero)
+                referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil, referenceKind: .stepZero,
+                margin: config.loss.marginDistance, untrained: step == 0)
             do {
                 let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeLabels, options: options)
                 estimators = report
@@ -297,20 +298,19 @@ public final class TrainingRun {
             }
         }
         let chance = chancePrecisionAtOne(labels: test.labels)
-        var inputs: DiagnosisInputs
+        let inputs: DiagnosisInputs
         if let estimators {
-            inputs = estimators.inputs(precisionAt1: metrics.precisionAt1, chance: chance, lossAtCollapsedValue: atMargin,
-                                       activeFraction: window.activeFraction, classes: test.classCount)
+            inputs = estimators.inputs(precisionAt1: metrics.precisionAt1, chance: chance, margin: config.loss.marginDistance, untrained: step == 0,
+                                       lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction, classes: test.classCount)
         } else {
-            // Without estimators: the spread of the whole split against step 0, and the effective rank of a sample.
+            // Without estimators: the spread of the whole split, and the effective rank of a sample.
             let sample = stratifiedSample(labels: test.labels, size: min(256, test.count), seed: config.seed)
             inputs = DiagnosisInputs(
-                precisionAt1: metrics.precisionAt1, chancePrecisionAt1: chance, strictlySeparated: false, relativeHardestLoss: 0,
-                allCoincide: spread == 0, spreadRatio: relative, reference: .stepZero,
+                precisionAt1: metrics.precisionAt1, chancePrecisionAt1: chance, margin: config.loss.marginDistance, meanPairwiseDistance: spread,
+                allCoincide: spread == 0, referenceRatio: relative, reference: .stepZero,
                 effectiveRank: effectiveRank(e.rows(sample).converted(to: Double.self)), dimension: config.model.embeddingDim,
-                classes: test.classCount, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction)
+                classes: test.classCount, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction, untrained: step == 0)
         }
-        inputs.atInitialisation = step == 0
         let diagnosis = Diagnosis(inputs)
         let record = EvaluationRecord(
             step: step, loss: window.meanLoss, activeFraction: window.activeFraction, stats: window.stats, eval: metrics,

@@ -47,4 +47,8 @@ public struct TripletLossConfig: Sendable, Codable, Equatable {
 
     /// The loss every triplet has when all embeddings coincide (d⁺ = d⁻ = 0): α for hinge, softplus(α) for soft.
     public var collapsedValue: Double { value(margin) }
+
+    /// The margin as a distance, what the verdict judges embeddings against: α, or √α for a loss on
+    /// squared distances (where α is a squared length).
+    public var marginDistance: Double { distance == .squared ? margin.squareRoot() : margin }
 }

@@ -119,27 +119,35 @@ struct EstimatorsBench: ParsableCommand {
 struct VerdictsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verdicts",
-        abstract: "Accuracy of the collapse verdict on generated embeddings whose status is known by construction.",
+        abstract: "Accuracy of the collapse verdict on generated embeddings whose status is known by construction, or on a corpus of real runs.",
         discussion: """
-        Every family (healthy separated, tight classes balanced and unbalanced, classes on a line, healthy shifted,
-        scaled, rotated and on the sphere, one-point collapse on and off the sphere, rank-1 and rank-2 dimensional
-        collapse with overlapping classes, random labels, partially merged classes) is generated at each size,
-        dimension and seed and analysed as an analyze job would be (estimators and verdict). Prints JSON: per family
-        its expected verdict, the verdicts it got, `accuracy` in [0, 1] and the misses with their reasons; the
-        confusion matrix (expected → got) and the overall accuracy.
+        Without --corpus: every family (healthy separated, tight classes balanced and unbalanced, classes on a line, healthy
+        shifted, scaled, rotated and on the sphere, tight classes in spherical caps and the same with one point per class moved
+        toward a neighbour or with norms perturbed by 1e-5, a separated set scaled with its margin by 1e-30 and 1e30 and by
+        1e-170 and 1e140, one-point collapse on and off the sphere, rank-1 and rank-2 dimensional collapse with overlapping
+        classes, random labels, partially merged classes) is generated at each size, dimension and seed and analysed as an
+        analyze job would be (estimators and verdict, judged against the family's margin).
+        With --corpus DIR: every checkpoint listed in DIR/manifest.json (deploy/corpus/make_real_runs.py writes one from
+        real PyTorch + pytorch-metric-learning runs) is analysed as an analyze job with its margin (epoch 0 as untrained)
+        and compared with the manifest's expected verdict; families are the manifest's.
+        Prints JSON: per family its cases, the verdicts it got, `accuracy` in [0, 1] and the misses with their reasons;
+        the confusion matrix (expected → got) and the overall accuracy.
         """)
 
-    @Option(help: "Seeds per family, size and dimension.")
+    @Option(help: "Seeds per family, size and dimension (generated families).")
     var seeds = 3
 
-    @Option(help: "Set sizes, comma-separated.")
+    @Option(help: "Set sizes, comma-separated (generated families).")
     var sizes = "96,240"
 
-    @Option(help: "Dimensions, comma-separated.")
+    @Option(help: "Dimensions, comma-separated (generated families).")
     var dims = "8,32"
 
     @Option(help: "f* descent iterations per start (0: by size).")
     var iterations = 100
+
+    @Option(help: "A corpus folder with manifest.json (real runs) instead of the generated families.")
+    var corpus: String?
 
     func run() throws {
         try CLIError.reporting {
@@ -154,40 +162,90 @@ struct VerdictsBench: ParsableCommand {
             guard (0...100_000).contains(iterations) else { throw RunError("--iterations: must be between 0 and 100000") }
             BLASThreads.set(1)
             let start = DispatchTime.now().uptimeNanoseconds
-            let cases = try VerdictBenchmark.run(sizes: try list(sizes, "sizes", 24...2000), dims: try list(dims, "dims", 1...512),
-                                                 seeds: seeds, iterations: iterations)
+            let tally: VerdictTally
+            if let corpus {
+                let cases = try RealRunCorpus.run(corpus, iterations: iterations)
+                tally = VerdictTally(cases.map {
+                    VerdictTally.Case(family: $0.checkpoint.family, expected: $0.checkpoint.expected, got: $0.got,
+                                      detail: ["run": .string($0.checkpoint.run), "epoch": .number(Double($0.checkpoint.epoch)),
+                                               "headline": .string($0.headline), "reasons": .array($0.reasons.map(JSONValue.string))])
+                }, descriptions: [:])
+            } else {
+                let cases = try VerdictBenchmark.run(sizes: try list(sizes, "sizes", 24...2000), dims: try list(dims, "dims", 1...512),
+                                                     seeds: seeds, iterations: iterations)
+                tally = VerdictTally(cases.map {
+                    VerdictTally.Case(family: $0.family, expected: $0.expected, got: $0.got,
+                                      detail: ["size": .number(Double($0.count)), "dim": .number(Double($0.dim)), "seed": .number(Double($0.seed)),
+                                               "reasons": .array($0.reasons.map(JSONValue.string))])
+                }, descriptions: Dictionary(VerdictBenchmark.families.map { ($0.name, $0.description) }, uniquingKeysWith: { a, _ in a }))
+            }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-            var families = [JSONValue]()
-            for family in VerdictBenchmark.families {
-                let mine = cases.filter { $0.family == family.name }
-                let correct = mine.filter { $0.got == family.expected }.count
-                var got = [String: JSONValue]()
-                for level in VerdictLevel.allCases { got[level.rawValue] = .number(Double(mine.filter { $0.got == level }.count)) }
-                let misses: [JSONValue] = mine.filter { $0.got != family.expected }.map {
-                    .object(["size": .number(Double($0.count)), "dim": .number(Double($0.dim)), "seed": .number(Double($0.seed)),
-                             "got": .string($0.got.rawValue), "reasons": .array($0.reasons.map(JSONValue.string))])
-                }
-                families.append(.object([
-                    "family": .string(family.name), "description": .string(family.description), "expected": .string(family.expected.rawValue),
-                    "cases": .number(Double(mine.count)), "got": .object(got),
-                    "accuracy": .number(mine.isEmpty ? 0 : Double(correct) / Double(mine.count)), "misses": .array(misses),
-                ]))
-            }
-            var confusion = [String: JSONValue]()
-            for expected in VerdictLevel.allCases {
-                var row = [String: JSONValue]()
-                for got in VerdictLevel.allCases {
-                    row[got.rawValue] = .number(Double(cases.filter { $0.expected == expected && $0.got == got }.count))
-                }
-                confusion[expected.rawValue] = .object(row)
-            }
-            let out: JSONValue = .object([
-                "benchmark": .string("verdicts"), "cases": .number(Double(cases.count)), "seconds": .number(seconds),
-                "accuracy": .number(Double(cases.filter { $0.got == $0.expected }.count) / Double(max(cases.count, 1))),
-                "confusion": .object(confusion), "families": .array(families),
-            ])
-            print(String(decoding: try out.serialized(), as: UTF8.self))
+            var out = tally.json
+            out["benchmark"] = .string(corpus == nil ? "verdicts" : "verdicts-corpus")
+            out["seconds"] = .number(seconds)
+            print(String(decoding: try JSONValue.object(out).serialized(), as: UTF8.self))
         }
+    }
+}
+
+/// Per-family accuracy, misses and the confusion matrix of verdict cases (generated or real).
+struct VerdictTally {
+    struct Case {
+        var family: String
+        var expected: VerdictLevel
+        var got: VerdictLevel
+        var detail: [String: JSONValue]
+    }
+
+    let cases: [Case]
+    let descriptions: [String: String]
+
+    init(_ cases: [Case], descriptions: [String: String]) {
+        self.cases = cases
+        self.descriptions = descriptions
+    }
+
+    /// Families in order of first appearance.
+    var familyNames: [String] {
+        var seen = Set<String>(), names = [String]()
+        for c in cases where seen.insert(c.family).inserted { names.append(c.family) }
+        return names
+    }
+
+    func accuracy(_ family: String? = nil) -> Double {
+        let mine = cases.filter { family == nil || $0.family == family }
+        return mine.isEmpty ? 0 : Double(mine.filter { $0.got == $0.expected }.count) / Double(mine.count)
+    }
+
+    var json: [String: JSONValue] {
+        let families: [JSONValue] = familyNames.map { name in
+            let mine = cases.filter { $0.family == name }
+            var got = [String: JSONValue](), expected = [String: JSONValue]()
+            for level in VerdictLevel.allCases {
+                got[level.rawValue] = .number(Double(mine.filter { $0.got == level }.count))
+                expected[level.rawValue] = .number(Double(mine.filter { $0.expected == level }.count))
+            }
+            var object: [String: JSONValue] = [
+                "family": .string(name), "cases": .number(Double(mine.count)), "expected": .object(expected), "got": .object(got),
+                "accuracy": .number(accuracy(name)),
+                "misses": .array(mine.filter { $0.got != $0.expected }.map {
+                    var d = $0.detail
+                    d["expected"] = .string($0.expected.rawValue)
+                    d["got"] = .string($0.got.rawValue)
+                    return .object(d)
+                }),
+            ]
+            if let text = descriptions[name] { object["description"] = .string(text) }
+            return .object(object)
+        }
+        var confusion = [String: JSONValue]()
+        for e in VerdictLevel.allCases {
+            var row = [String: JSONValue]()
+            for g in VerdictLevel.allCases { row[g.rawValue] = .number(Double(cases.filter { $0.expected == e && $0.got == g }.count)) }
+            confusion[e.rawValue] = .object(row)
+        }
+        return ["cases": .number(Double(cases.count)), "accuracy": .number(accuracy()), "min_family_accuracy": .number(familyNames.map { accuracy($0) }.min() ?? 0),
+                "confusion": .object(confusion), "families": .array(families)]
     }
 }
 

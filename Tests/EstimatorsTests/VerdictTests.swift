@@ -6,8 +6,8 @@ import Linalg
 @testable import Isometry
 
 @Suite struct VerdictTests {
-    func report(_ x: Matrix<Double>, _ labels: [Int]) throws -> EstimatorReport {
-        try EstimatorReport(points: x, labels: labels, options: EstimatorOptions(fStar: FStarOptions(iterations: 60)))
+    func report(_ x: Matrix<Double>, _ labels: [Int], margin: Double = 0.2) throws -> EstimatorReport {
+        try EstimatorReport(points: x, labels: labels, options: EstimatorOptions(fStar: FStarOptions(iterations: 60), margin: margin))
     }
 
     @Test func healthyEmbeddingStaysHealthyShiftedScaledOrRotated() throws {
@@ -18,8 +18,9 @@ import Linalg
         var shifted = x, scaled = x
         for i in 0..<x.storage.count { shifted.storage[i] += 100; scaled.storage[i] *= 1e-3 }
         let rotated = x.matmul(VerdictBenchmark.randomRotation(32, &rng))
-        for y in [shifted, scaled, rotated] {
-            let r = try report(y, labels)
+        // The margin is a length: scaled with the embedding (a run trained at that scale).
+        for (y, margin) in [(shifted, 0.2), (scaled, 0.2e-3), (rotated, 0.2)] {
+            let r = try report(y, labels, margin: margin)
             #expect(r.verdict == .healthy, "reasons: \(r.diagnosis.reasons.map(\.code))")
             #expect(r.diagnosis.reasons.map(\.code) == base.diagnosis.reasons.map(\.code))
         }
@@ -53,7 +54,7 @@ import Linalg
         var rng = SeededRNG(seed: 3)
         let collapsed = try report(VerdictBenchmark.families.first { $0.name == "one_point_on_sphere" }!.make(96, 8, &rng).0, (0..<96).map { $0 % 8 })
         #expect(collapsed.verdict == .collapsed && collapsed.diagnosis.failures.contains(.networkCollapse))
-        #expect(collapsed.diagnosis.reasons.contains { $0.code == "spread_collapsed" && !$0.message.isEmpty })
+        #expect(collapsed.diagnosis.reasons.contains { $0.code == "distances_collapsed" && !$0.message.isEmpty })
         let (x, l) = VerdictBenchmark.lowRank(160, 16, rank: 1, &rng)
         let low = try report(x, l)
         #expect(low.verdict == .partial && low.diagnosis.failures.contains(.dimensionalCollapse))
@@ -66,18 +67,18 @@ import Linalg
         #expect(throws: EstimatorError("labels: a single class; triplet separation needs at least 2 classes")) {
             try report(Matrix([[0.0], [1], [2]]), [5, 5, 5])
         }
-        #expect(throws: EstimatorError("embeddings: row 1, column 0 is 1e+200; values up to 1e150 in magnitude are supported")) {
-            try report(Matrix([[0.0], [1e200], [2]]), [0, 0, 1])
-        }
+        // Values near the ends of Double's range are analysed at unit scale and reported in their own units.
+        let huge = try report(Matrix([[0.0], [1e200], [2]]), [0, 0, 1], margin: 1e199)
+        #expect(huge.lHard.isFinite && huge.dIso.upper.isFinite && abs(huge.diameter - 1e200) < 1e186)
         // Identical points (rank 0): collapsed, every number finite.
         let same = try report(Matrix(Array(repeating: [0.5, -2.0], count: 6)), [0, 0, 0, 1, 1, 1])
         #expect(same.verdict == .collapsed && same.diagnosis.reasons.first?.code == "all_points_coincide")
         var rng = SeededRNG(seed: 4)
         let (x, labels) = VerdictBenchmark.healthy(64, 8, &rng)
-        for scale in [1e-30, 1e30] {
+        for scale in [1e-30, 1e30, 1e-170, 1e140] {
             var y = x
             for i in 0..<y.storage.count { y.storage[i] *= scale }
-            let r = try report(y, labels)
+            let r = try report(y, labels, margin: 0.2 * scale)
             #expect(r.verdict == .healthy)
             let text = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
             #expect(!text.contains("nan") && !text.contains("inf"))
@@ -89,33 +90,50 @@ import Linalg
 }
 
 @Suite struct InitialisationVerdictTests {
-    /// Retrieval at chance on an untrained network (a train run's step 0) is partial with its own
-    /// reason; the same numbers after step 0 are collapsed. Other collapses still count at step 0.
-    @Test func chanceRetrievalAtStepZeroIsNotACollapse() {
-        var x = DiagnosisInputs(precisionAt1: 0.12, chancePrecisionAt1: 0.1, strictlySeparated: false, relativeHardestLoss: 0.5,
-                                allCoincide: false, spreadRatio: 1, reference: .stepZero, effectiveRank: 1.9, dimension: 2, classes: 10)
+    /// Retrieval at chance on an untrained network (a train run's step 0, a series' baseline, a step
+    /// submitted as untrained) is partial with its own reason; the same numbers after training are
+    /// collapsed. Nothing untrained is ever called collapsed.
+    @Test func chanceRetrievalOfAnUntrainedNetworkIsNotACollapse() {
+        var x = DiagnosisInputs(precisionAt1: 0.12, chancePrecisionAt1: 0.1, margin: 0.2, meanPairwiseDistance: 1, allCoincide: false,
+                                effectiveRank: 1.9, dimension: 2, classes: 10)
         #expect(Diagnosis(x).verdict == .collapsed)
+        #expect(Diagnosis(x).headline == "collapsed (classes lost)")
         #expect(Diagnosis(x).reasons.contains { $0.code == "retrieval_at_chance" })
-        x.atInitialisation = true
+        x.untrained = true
         let initial = Diagnosis(x)
-        #expect(initial.verdict == .partial)
+        #expect(initial.verdict == .partial && initial.headline == "partial (untrained)")
         #expect(initial.reasons.map(\.code).contains("untrained_at_chance"))
         #expect(!initial.reasons.map(\.code).contains("retrieval_at_chance"))
         #expect(!initial.failures.contains(.lostClassStructure))
         x.allCoincide = true
-        #expect(Diagnosis(x).verdict == .collapsed)
-        x.allCoincide = false
-        x.lossAtCollapsedValue = true
-        x.activeFraction = 1
-        x.atInitialisation = false
-        x.precisionAt1 = 0.9
-        // The loss at α with every triplet active but the spread intact is the loss passing through α: partial.
-        #expect(Diagnosis(x).verdict == .partial)
-        #expect(Diagnosis(x).reasons.contains { $0.code == "loss_at_collapsed_value" && $0.level == .partial })
-        // With the spread shrunk too it is the collapsed fixed point, at step 0 as after it.
-        x.spreadRatio = 0.2
-        #expect(Diagnosis(x).verdict == .collapsed)
-        x.atInitialisation = true
-        #expect(Diagnosis(x).verdict == .collapsed, "a loss at its collapsed value with every triplet active and no spread is collapse even at step 0")
+        #expect(Diagnosis(x).verdict == .partial, "an untrained network is never collapsed")
+        x.untrained = false
+        #expect(Diagnosis(x).verdict == .collapsed && Diagnosis(x).headline == "collapsed (one point)")
+    }
+
+    /// Distances are judged against the margin; the loss at its collapsed value and the references are
+    /// context, never the switch.
+    @Test func distancesAreJudgedAgainstTheMargin() {
+        var x = DiagnosisInputs(precisionAt1: 0.95, chancePrecisionAt1: 0.1, margin: 0.2, meanPairwiseDistance: 0.41, separatedFraction: 0.6,
+                                allCoincide: false, referenceRatio: 0.29, reference: .sphere, effectiveRank: 8, dimension: 64, classes: 10,
+                                lossAtCollapsedValue: true, activeFraction: 1)
+        let healthy = Diagnosis(x)
+        #expect(healthy.verdict == .healthy, "\(healthy.reasons.map(\.code))")
+        #expect(healthy.reasons.contains { $0.code == "spread_below_reference" && $0.level == .healthy })
+        #expect(healthy.reasons.contains { $0.code == "loss_at_collapsed_value" && $0.level == .healthy })
+        x.meanPairwiseDistance = 0.08  // 0.4 α
+        #expect(Diagnosis(x).verdict == .partial && Diagnosis(x).headline == "partial (distances inside the margin)")
+        x.meanPairwiseDistance = 0.02  // 0.1 α
+        let collapsed = Diagnosis(x)
+        #expect(collapsed.verdict == .collapsed && collapsed.headline == "collapsed (distances; ranking intact)")
+        #expect(collapsed.reasons.contains { $0.code == "ranking_intact" })
+        x.separatedFraction = 1
+        #expect(Diagnosis(x).verdict == .partial, "a triplet-separated embedding is never called collapsed")
+        x.separatedFraction = 0.5
+        x.precisionAt1 = 0.4
+        #expect(Diagnosis(x).headline == "collapsed (distances)")
+        x.precisionAt1 = 0.12
+        #expect(Diagnosis(x).headline == "collapsed (classes lost; distances)")
+        #expect(abs(Diagnosis(x).evidence.spreadOverMargin - 0.1) < 1e-12)
     }
 }
