@@ -24,5 +24,6 @@ public enum Migrations {
         Migration(version: 9, name: "009_job_progress.sql", sql: String(decoding: PackageResources._09_job_progress_sql, as: UTF8.self)),
         Migration(version: 10, name: "010_collapse_warning.sql", sql: String(decoding: PackageResources._10_collapse_warning_sql, as: UTF8.self)),
         Migration(version: 11, name: "011_series_warning.sql", sql: String(decoding: PackageResources._11_series_warning_sql, as: UTF8.self)),
+        Migration(version: 12, name: "012_verdict_headline.sql", sql: String(decoding: PackageResources._12_verdict_headline_sql, as: UTF8.self)),
     ]
 }

@@ -4,11 +4,12 @@ import Foundation
 import Postgres
 
 extension JobQueue {
-    /// Jobs newest first: id, kind, queue, state, attempts ("1/3"), priority, parent, created, verdict, name.
+    /// Jobs newest first: id, kind, queue, state, attempts ("1/3"), priority, parent, created, verdict (its headline, e.g.
+    /// `collapsed (distances; ranking intact)`), name.
     public static func list(_ db: PGConnection, state: String?, parent: Int?, hideRuns: Bool, limit: Int) throws -> PGRows {
         try db.execute("""
             SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
-                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->>'verdict', '') AS verdict,
+                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict', '') AS verdict,
                    coalesce(spec->>'name', '') AS name,
                    CASE WHEN state = 'running' AND phase IS NOT NULL
                         THEN phase || coalesce(' ' || round(100 * phase_fraction)::integer || '%', '') ELSE '' END AS progress

@@ -48,6 +48,8 @@ public struct SeriesStep: Sendable, Codable, Equatable {
     public var jobID: Int
     public var state: String
     public var verdict: String?
+    /// The verdict's headline, naming the state (e.g. `collapsed (distances; ranking intact)`).
+    public var headline: String?
     public var precisionAt1: Double?
     public var mapAtR: Double?
     public var relativeSpread: Double?
@@ -61,7 +63,7 @@ public struct SeriesStep: Sendable, Codable, Equatable {
     public var lastError: String?
 
     enum CodingKeys: String, CodingKey {
-        case step, state, verdict, reasons, warning
+        case step, state, verdict, headline, reasons, warning
         case jobID = "job_id"
         case precisionAt1 = "precision_at_1"
         case mapAtR = "map_at_r"
@@ -137,7 +139,8 @@ public enum SeriesStore {
         let rows = try db.execute("""
             SELECT s.name, s.baseline_step, s.collapse_step, s.warning_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
                    (SELECT count(*) FROM isomine.jobs j WHERE j.series = s.name) AS steps,
-                   last.series_step AS last_step, last.result->>'verdict' AS last_verdict
+                   last.series_step AS last_step,
+                   coalesce(last.result->'final'->'diagnosis'->>'headline', last.result->>'verdict') AS last_verdict
               FROM isomine.series s
               LEFT JOIN LATERAL (SELECT j.series_step, j.result FROM isomine.jobs j WHERE j.series = s.name
                                   ORDER BY j.series_step DESC LIMIT 1) last ON true
@@ -218,12 +221,15 @@ public enum SeriesStore {
         let final = result["final"]
         if let v = final?["eval"]?["precision_at_1"] { signals["precision_at_1"] = v }
         if let v = final?["estimators"]?["collapse"]?["mean_ratio"] { signals["relative_spread"] = v }
+        if let v = final?["diagnosis"]?["evidence"]?["spread_over_margin"] { signals["spread_over_margin"] = v }
         if let v = final?["estimators"]?["l_hard"] { signals["l_hard"] = v }
         if let v = final?["estimators"]?["d_iso"] { signals["d_iso"] = v }
         if case .array(let reasons)? = final?["diagnosis"]?["reasons"] {
             signals["reasons"] = .array(reasons.filter { $0["level"] != .string("healthy") })
         }
-        return ["step": .number(Double(step)), "verdict": .string("collapsed"), "signals": .object(signals)]
+        var data: [String: JSONValue] = ["step": .number(Double(step)), "verdict": .string("collapsed"), "signals": .object(signals)]
+        if let headline = final?["diagnosis"]?["headline"] { data["headline"] = headline }
+        return data
     }
 
     /// Records collapse.warning once per series: for its first step that warned (lowest), when that step
@@ -260,8 +266,9 @@ public enum SeriesStore {
         }
     }
 
-    /// Records collapse.detected once per series: for its first collapsed step that succeeded (lowest
-    /// step), when none was recorded yet. Called after a step's report is published, so the link the
+    /// Records collapse.detected once per series: for its first collapsed step after the baseline that
+    /// succeeded (lowest step), when none was recorded yet. (The baseline is judged as an untrained
+    /// network and is never collapsed; a step before a named later baseline is not the run's collapse.) Called after a step's report is published, so the link the
     /// event carries resolves; a worker that died in between leaves it to the next step that ends.
     /// Returns the job id the event was recorded for.
     @discardableResult
@@ -272,6 +279,7 @@ public enum SeriesStore {
                   FROM isomine.series s
                   LEFT JOIN LATERAL (SELECT id, series_step, result FROM isomine.jobs
                                       WHERE series = s.name AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
+                                        AND series_step > s.baseline_step
                                       ORDER BY series_step LIMIT 1) j ON true
                  WHERE s.name = $1 FOR UPDATE OF s
                 """, [series])

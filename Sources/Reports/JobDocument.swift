@@ -41,4 +41,11 @@ public struct JobDocument: Sendable {
         if case .string(let v)? = result?["verdict"] { return v }
         return nil
     }
+
+    /// The final verdict's headline, naming the state (e.g. `collapsed (distances; ranking intact)`);
+    /// the verdict itself for results written before headlines.
+    public var headline: String? {
+        if case .string(let h)? = result?["final"]?["diagnosis"]?["headline"] { return h }
+        return verdict
+    }
 }

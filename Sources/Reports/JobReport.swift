@@ -58,7 +58,7 @@ struct JobReport {
             }
         }
         tiles += batchTiles
-        if let v = doc.verdict { tiles.insert(["label": "verdict", "value": v, "class": "verdict-\(v)"], at: 0) }
+        if let v = doc.verdict { tiles.insert(["label": "verdict", "value": doc.headline ?? v, "class": "verdict-\(v)"], at: 0) }
         charts += try embeddingCharts(hardest: hardest)
         var dataset: String?
         if case .object? = doc.result?["dataset"], let d = try? JSONDecoder().decode(DatasetSummary.self, from: try doc.result!["dataset"]!.serialized(pretty: false)) {

@@ -63,8 +63,8 @@ public struct SeriesPage: Sendable {
                 series("spread / baseline step's", 0) { $0.final.estimators.collapse.meanRatio },
                 series("near-duplicate pair fraction", 6, dashed: true) { $0.final.estimators.collapse.nearDuplicateFraction },
                 series("f*_haus contraction", 7) { $0.final.estimators.fStar.contraction },
-            ], markers: markers, levels: [(0.05, "collapsed below 0.05"), (0.3, "partial below 0.3")]).svg,
-                "caption": "Is it collapsing? The spread against the baseline step (step \(baselineStep)) falling towards 0, near-duplicates rising or f* contracting are the signs."])
+            ], markers: markers).svg,
+                "caption": "Context: the spread against the baseline step (step \(baselineStep)), near-duplicates and f*'s contraction. The verdict judges distances against the margin α (each step's reasons say how far)."])
             charts.append(["svg": LineChart(
                 id: "diso", title: "d_iso bracket and Theorem 3's bound by step", xLabel: "step", yLabel: "distance",
                 series: [
@@ -77,7 +77,8 @@ public struct SeriesPage: Sendable {
                 "caption": "How far is each checkpoint from the triplet-separated set? The band is the certified d_iso bracket."])
         }
         let rows: [[String: Any]] = decoded.map { s, r in
-            var row: [String: Any] = ["step": s.step, "state": s.state, "job": "job \(s.jobID)", "verdict": r?.verdict.rawValue ?? "",
+            var row: [String: Any] = ["step": s.step, "state": s.state, "job": "job \(s.jobID)", "verdict": r?.final.diagnosis.headline ?? "",
+                                      "level": r?.verdict.rawValue ?? "",
                                       "baseline": s.step == baselineStep ? " (baseline)" : ""]
             if let link = s.link { row["link"] = link }
             if let r {
@@ -96,7 +97,7 @@ public struct SeriesPage: Sendable {
         let last = done.last
         let summary = "\(steps.count) steps, baseline step \(baselineStep)" + (firstWarning.map { ", collapse warning at step \($0)" } ?? "")
             + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
-            + (last.map { ", latest step \($0.0): \($0.1.verdict.rawValue)" } ?? "")
+            + (last.map { ", latest step \($0.0): \($0.1.final.diagnosis.headline)" } ?? "")
         let optional: [String: Any?] = ["indexLink": indexLink]
         return optional.compactMapValues { $0 }.merging([
             "title": name, "summary": summary, "charts": charts, "hasCharts": !charts.isEmpty, "steps": rows,

@@ -10,7 +10,7 @@ struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload one checkpoint's embeddings and labels (NPY) into the database and queue its analysis as a series step; prints the job id.",
         discussion: """
-        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its spread is judged against the series' baseline step (the first step submitted, or --baseline-step). A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
+        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its distances are judged against the margin (--margin, the one you trained with), and its spread is also compared with the series' baseline step (the first step submitted, or --baseline-step), which is judged as an untrained network (as is any step given --untrained): never collapsed, so the series' collapse.detected is its first collapse after the baseline. A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
         """)
 
     @Option(help: "The series (1–100 of A-Z a-z 0-9 _ . - starting with a letter or digit).")
@@ -25,7 +25,7 @@ struct Submit: ParsableCommand {
     @Argument(help: "Labels: an NPY file, integers, shape (N,).")
     var labels: String
 
-    @Option(help: "Margin α of the reported triplet losses (default 0.2).")
+    @Option(help: "The margin α the model was trained with (default 0.2; PML's TripletMarginLoss default is 0.05): the verdict judges distances against it.")
     var margin: Double?
 
     @Option(help: "Probe size for sets above 2000 points (default 2000).")
@@ -37,8 +37,11 @@ struct Submit: ParsableCommand {
     @Option(help: "Seed of the probe and the thickness search (default 0).")
     var seed: Int?
 
-    @Option(help: "Judge the spread against this distance instead of the baseline step's spread.")
+    @Option(help: "Compare the spread with this distance (context; the verdict judges it against the margin) instead of the baseline step's spread.")
     var referenceScale: Double?
+
+    @Flag(help: "The embeddings are an untrained network's (a baseline before training): judged as a train run's step 0, never collapsed. A series' baseline step is judged so anyway.")
+    var untrained = false
 
     @Option(help: "Name the series' baseline step (default: the series' first submitted step).")
     var baselineStep: Int?
@@ -68,6 +71,7 @@ struct Submit: ParsableCommand {
         if let seed { o["seed"] = .number(Double(seed)) }
         if let referenceScale { o["reference_scale"] = .number(referenceScale) }
         if let baselineStep { o["baseline_step"] = .number(Double(baselineStep)) }
+        if untrained { o["untrained"] = .bool(true) }
         if let queue { o["queue"] = .string(queue) }
         if let name { o["name"] = .string(name) }
         return o
@@ -161,7 +165,7 @@ struct SeriesShow: ParsableCommand {
                 let dIso: String = s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? ""
                 let reasons: String = s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")
                 let warning: String = s.warning?.joined(separator: ",") ?? ""
-                return [String(s.step), String(s.jobID), s.state, s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
+                return [String(s.step), String(s.jobID), s.state, s.headline ?? s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
                         f(s.lHard, "%.3g"), dIso, reasons, warning]
             }
             print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")

@@ -74,7 +74,8 @@ func emptyDataRoot() throws -> String {
             #expect(n >= 10, "job \(Int(job)) has \(n) metric rows at step \(step)")
         }
         let table = try runIsomine(["series", "show", "ckpt-run"], database: scratch.name)
-        #expect(table.out.contains("spread_collapsed") && table.out.split(separator: "\n").count == 6)
+        #expect(table.out.contains("distances_collapsed") && table.out.contains("collapsed (distances; ranking intact)"))
+        #expect(table.out.split(separator: "\n").count == 6)
 
         // Exactly one collapse.detected, with a summary and a link to a page that exists.
         let events = receiver.requests().filter { $0["payload"]?["type"] == .string("collapse.detected") }
@@ -82,7 +83,8 @@ func emptyDataRoot() throws -> String {
         let event = try #require(events.first)
         #expect(event["valid"] == .bool(true))
         guard case .string(let summary)? = event["payload"]?["summary"] else { Issue.record("no summary"); return }
-        #expect(summary.contains("series \"ckpt-run\"") && summary.contains("collapsed at step \(firstCollapsed)") && summary.contains("spread_collapsed"))
+        #expect(summary.contains("series \"ckpt-run\"") && summary.contains("collapsed at step \(firstCollapsed)") && summary.contains("distances_collapsed"))
+        #expect(summary.contains("verdict collapsed (distances; ranking intact)"), "\(summary)")
         #expect(event["payload"]?["data"]?["series"] == .string("ckpt-run"))
         for key in ["report_url", "job_report_url"] {
             guard case .string(let url)? = event["payload"]?["data"]?[key], url.hasPrefix("file://") else { Issue.record("no \(key)"); continue }
@@ -99,6 +101,34 @@ func emptyDataRoot() throws -> String {
         let read = try runPython("-c", ["import isomine_client as c, json, sys; s = c.series(sys.argv[1], 'ckpt-run'); print(len(s['steps']), s['collapse_step'])",
                                         "dbname=\(scratch.name)"])
         #expect(read.out.trimmingCharacters(in: .whitespacesAndNewlines) == "4 \(firstCollapsed)", "\(read.err)")
+    }
+
+    /// An untrained step 0 at chance (flagged, or only the series' baseline) is partial, never collapsed:
+    /// the one collapse.detected is the real one, at step 2.
+    @Test func anUntrainedBaselineNeverAlertsAndTheRealCollapseIsAnnounced() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
+        let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_untrained_series.py").path,
+                                      ["dbname=\(scratch.name)"])
+        #expect(submitted.status == 0, "\(submitted.err)")
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        #expect(worker.status == 0, "\(worker.err)")
+        for name in ["untrained-flag", "untrained-baseline"] {
+            let show = try runIsomine(["series", "show", name, "--json"], database: scratch.name)
+            let series = try JSONValue.parse(Data(show.out.utf8))
+            guard case .array(let steps)? = series["steps"], steps.count == 3 else { Issue.record("\(name): \(show.out) \(show.err)"); continue }
+            #expect(steps[0]["verdict"] == .string("partial") && steps[0]["headline"] == .string("partial (untrained)"), "\(name): \(steps[0])")
+            #expect(steps[1]["verdict"] == .string("healthy"), "\(name): \(steps[1])")
+            #expect(steps[2]["verdict"] == .string("collapsed") && steps[2]["headline"] == .string("collapsed (distances; ranking intact)"),
+                    "\(name): \(steps[2])")
+            #expect(series["collapse_step"] == .number(2))
+            let events = receiver.requests().filter { $0["payload"]?["data"]?["series"] == .string(name) }
+            #expect(events.count == 1 && events.first?["payload"]?["data"]?["step"] == .number(2), "\(name): \(events.count) events")
+        }
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.detected'").int(0, "n") == 2)
     }
 
     @Test func aCollapsedAnalysisOutsideASeriesAnnouncesItOnce() throws {

@@ -27,7 +27,7 @@ __all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
 
 #: Options submit() passes on (analyze spec fields and queue fields), as isomine.submit_embeddings takes them.
 OPTIONS = ("margin", "probe_size", "iterations", "seed", "reference_scale", "blas_threads", "name", "queue",
-           "baseline_step", "priority", "max_attempts")
+           "baseline_step", "untrained", "priority", "max_attempts")
 
 
 def npy_bytes(array):
@@ -79,7 +79,9 @@ def _query(dsn, sql, params, commit=False):
 def submit(dsn, series, step, embeddings, labels, **options):
     """Uploads one checkpoint's embeddings (N, D) and integer labels (N,) and queues its analysis as
     step `step` of `series`. Returns the job id. A step is submitted once per series: the database
-    refuses a second submission of the same step."""
+    refuses a second submission of the same step. Pass `margin=` the margin you trained with (the verdict
+    judges distances against it) and `untrained=True` for a checkpoint of the untrained model (the
+    series' baseline step is judged so anyway: an untrained network at chance is never a collapse)."""
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise ValueError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")

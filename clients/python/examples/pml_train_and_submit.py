@@ -52,8 +52,8 @@ def main():
         with torch.no_grad():
             return torch.nn.functional.normalize(model(inputs), dim=1).numpy()
 
-    # Step 0: the untrained model, the natural baseline of the series.
-    print("epoch 0 → job", isomine.submit(args.dsn, args.series, 0, embed(x_test), y_test, margin=args.margin))
+    # Step 0: the untrained model, the natural baseline of the series (judged as untrained: never collapsed).
+    print("epoch 0 → job", isomine.submit(args.dsn, args.series, 0, embed(x_test), y_test, margin=args.margin, untrained=True))
     for epoch in range(1, args.epochs + 1):
         model.train()
         for xb, yb in loader:
