@@ -69,6 +69,9 @@ public struct DiagnosisInputs: Sendable {
     /// Whether the embedding is an untrained network's (a train run's step 0, a series' baseline step, a
     /// step submitted as untrained): nothing has trained yet, so nothing can have collapsed.
     public var untrained = false
+    /// κ of the untrained reference the spread ratio is taken against (a train run's step 0, a series'
+    /// baseline step); nil when the reference is not an untrained state.
+    public var referenceKappa: Double?
 
     public init(precisionAt1: Double, chancePrecisionAt1: Double, margin: Double, meanPairwiseDistance: Double,
                 separatedFraction: Double? = nil, marginMetFraction: Double? = nil, hardestLoss: Double? = nil,
@@ -101,6 +104,14 @@ public struct DiagnosisInputs: Sendable {
 
     /// Mean pairwise distance over α.
     public var spreadOverMargin: Double { margin > 0 ? meanPairwiseDistance / margin : 0 }
+
+    /// Still where the untrained network was: retrieval at chance now and at the untrained reference, and
+    /// the spread not contracted (at least half the reference's). A run that has not learned yet has not
+    /// collapsed either (a collapse to chance contracts the embedding); it is judged as untrained.
+    public var stillAtChance: Bool {
+        guard !untrained, let k0 = referenceKappa, let ratio = referenceRatio else { return false }
+        return retrievalAboveChance < Diagnosis.chanceKappa && k0 < Diagnosis.chanceKappa && ratio >= Diagnosis.uncontracted
+    }
 }
 
 /// The continuous evidence a verdict rests on (`diagnosis.evidence`).
@@ -141,6 +152,8 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     public static let collapsedSpread = 0.25, insideMarginSpread = 0.5
     public static let chanceKappa = 0.2, overlapKappa = 0.7
     public static let separatedAnchors = 0.99
+    /// Least spread (over the untrained reference's) of a run that is still at chance and counts as not yet trained.
+    public static let uncontracted = 0.5
     public static let lowRankFraction = 0.35
 
     /// The rule, on the margin's scale:
@@ -151,14 +164,16 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     /// 4. κ < 0.7 (classes overlap) or mean pairwise distance < 0.5·α (distances inside the margin) → partial;
     /// 5. otherwise healthy.
     /// An untrained embedding is never collapsed: what would be is partial (`untrained_at_chance` for chance
-    /// retrieval). References (step 0, the sphere, a series' baseline), the loss at its collapsed value,
+    /// retrieval); nor is one still where its untrained reference was (`still_at_chance`: at chance then
+    /// and now, the spread at least half the reference's). References (step 0, the sphere, a series' baseline), the loss at its collapsed value,
     /// f*'s contraction and a low effective rank with classes intact are information, never the switch.
     public init(_ x: DiagnosisInputs) {
         reference = x.reference
         var reasons = [VerdictReason]()
         var failures = Set<FailureKind>()
+        let untrained = x.untrained || x.stillAtChance
         func add(_ code: String, _ level: VerdictLevel, _ failure: FailureKind?, _ message: String) {
-            let capped = x.untrained && level == .collapsed ? VerdictLevel.partial : level
+            let capped = untrained && level == .collapsed ? VerdictLevel.partial : level
             reasons.append(VerdictReason(code: code, level: capped, message: message))
             if let failure, capped > .healthy { failures.insert(failure) }
         }
@@ -168,7 +183,8 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         let p1 = String(format: "P@1 %.3f against %.3f for random labels (κ = %.2f above chance on a 0–1 scale)", x.precisionAt1, x.chancePrecisionAt1, kappa)
         let spreadText = String(format: "the mean pairwise distance is %.3g α (α = %.3g)", spread, x.margin)
         let separated = (x.separatedFraction ?? 0) >= Diagnosis.separatedAnchors
-        let untrainedNote = x.untrained ? " (untrained: nothing has trained yet, so this is not called collapsed)" : ""
+        let untrainedNote = x.untrained ? " (untrained: nothing has trained yet, so this is not called collapsed)"
+            : x.stillAtChance ? " (still where the untrained network was, so this is not called collapsed)" : ""
         var distancesCollapsed = false, classesLost = false
         if x.allCoincide {
             add("all_points_coincide", .collapsed, .networkCollapse, "Every embedding is the same point." + untrainedNote)
@@ -179,6 +195,9 @@ public struct Diagnosis: Sendable, Codable, Equatable {
             if kappa < Diagnosis.chanceKappa {
                 if x.untrained {
                     add("untrained_at_chance", .partial, nil, p1 + ": the untrained network does not separate the classes yet (not a collapse: nothing has trained).")
+                } else if x.stillAtChance {
+                    add("still_at_chance", .partial, nil, p1 + String(format: ", as at %@ (κ = %.2f), and the spread has not contracted (%.2f of it): the network has not learned the classes yet, which is not a collapse.",
+                                                                    Diagnosis.referenceText(x.reference), x.referenceKappa ?? 0, x.referenceRatio ?? 0))
                 } else {
                     classesLost = true
                     add("retrieval_at_chance", .collapsed, .lostClassStructure, p1 + ": the classes are lost.")
@@ -187,7 +206,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
                 add("classes_overlap", .partial, .lostClassStructure, p1 + ": classes are partly merged.")
             }
             if spread < Diagnosis.collapsedSpread {
-                distancesCollapsed = !separated && !x.untrained
+                distancesCollapsed = !separated && !untrained
                 add("distances_collapsed", separated ? .partial : .collapsed, .networkCollapse,
                     "Distances have collapsed against the margin: " + spreadText
                     + ", so every triplet sits inside the margin (the loss's collapsed fixed point is where all distances are ≪ α)"
@@ -229,7 +248,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         self.failures = FailureKind.allCases.filter { failures.contains($0) }
         self.reasons = reasons
         headline = Diagnosis.headline(level, reasons: reasons, classesLost: classesLost, distancesCollapsed: distancesCollapsed, kappa: kappa,
-                                      untrained: x.untrained)
+                                      untrained: untrained)
     }
 
     /// `verdict (state)`: which collapse, or what keeps a run partial.
@@ -244,7 +263,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
             return kappa >= overlapKappa ? "collapsed (distances; ranking intact)" : "collapsed (distances)"
         case .partial:
             let states: [(String, String)] = [
-                ("all_points_coincide", "untrained; one point"), ("untrained_at_chance", "untrained"),
+                ("all_points_coincide", "untrained; one point"), ("untrained_at_chance", "untrained"), ("still_at_chance", "still at chance"),
                 ("distances_collapsed", untrained ? "distances collapsed" : "distances collapsed; classes separated"), ("distances_inside_margin", "distances inside the margin"),
                 ("classes_overlap", "classes overlap"), ("dimensional_collapse", "dimensional collapse"),
             ]

@@ -58,7 +58,7 @@ extension EstimatorReport {
             collapse.rmsRadius *= unit
             collapse.referenceScale = collapse.referenceScale.map { $0 * unit }
         }
-        diagnosis = Diagnosis(inputs(margin: options.margin, untrained: options.untrained))
+        diagnosis = Diagnosis(inputs(margin: options.margin, untrained: options.untrained, referenceKappa: options.referenceKappa))
         verdict = diagnosis.verdict
     }
 }

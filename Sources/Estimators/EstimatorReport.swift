@@ -19,6 +19,8 @@ public struct EstimatorOptions: Sendable, Equatable {
     public var margin: Double
     /// Whether the points are an untrained network's (judged as a train run's step 0).
     public var untrained: Bool
+    /// κ of the untrained reference (step 0, a series' baseline) when `referenceScale` is its spread.
+    public var referenceKappa: Double?
 
     public init(maxExactPoints: Int = 2000, probeSize: Int = 2000, seed: UInt64 = 0,
                 fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil, referenceKind: SpreadReference = .stated,
@@ -223,14 +225,17 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
 
     /// The inputs of this report's own diagnosis (the probe alone, leave-one-out P@1), or, with the
     /// arguments, a train record's or an analysis' (P@1 of the whole split or set, loss signals).
-    public func inputs(precisionAt1: Double? = nil, chance: Double? = nil, margin: Double, untrained: Bool,
+    public func inputs(precisionAt1: Double? = nil, chance: Double? = nil, margin: Double, untrained: Bool, referenceKappa: Double? = nil,
                        lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
-        DiagnosisInputs(
+        var x = DiagnosisInputs(
             precisionAt1: precisionAt1 ?? self.precisionAt1, chancePrecisionAt1: chance ?? chancePrecisionAt1, margin: margin,
             meanPairwiseDistance: collapse.meanPairwiseDistance, separatedFraction: separatedFraction, marginMetFraction: marginMetFraction,
             hardestLoss: lHard, allCoincide: collapse.meanPairwiseDistance == 0, referenceRatio: collapse.meanRatio, reference: collapse.reference,
             effectiveRank: collapse.effectiveRank, dimension: dimension, classes: classes ?? classCount, fStarContraction: fStar.contraction,
             lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction, untrained: untrained)
+        // κ of the reference counts only when the reference is an untrained state.
+        if collapse.reference == .stepZero || collapse.reference == .seriesBaseline { x.referenceKappa = referenceKappa }
+        return x
     }
 }
 

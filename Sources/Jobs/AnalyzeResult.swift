@@ -55,11 +55,15 @@ public struct SeriesStepInfo: Sendable, Codable, Equatable {
     public var baselineStep: Int?
     /// That step's mean pairwise distance on the probe.
     public var baselineSpread: Double?
+    /// That step's κ (leave-one-out 1-NN on the same probe, above chance on a 0–1 scale): whether the
+    /// baseline was at chance, for "still at chance" (nil when `reference_scale` was given instead).
+    public var baselineKappa: Double?
 
     enum CodingKeys: String, CodingKey {
         case name, step
         case baselineStep = "baseline_step"
         case baselineSpread = "baseline_spread"
+        case baselineKappa = "baseline_kappa"
     }
 }
 

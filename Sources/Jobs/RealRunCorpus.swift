@@ -62,6 +62,9 @@ public enum RealRunCorpus {
         guard manifest.version == 1 else { throw DatasetError(field: field, "has version \(manifest.version); this isomine reads version 1") }
         guard !manifest.checkpoints.isEmpty else { throw DatasetError(field: field, "lists no checkpoints") }
         for (i, c) in manifest.checkpoints.enumerated() {
+            guard SpecLimits.isSeriesName(c.run) else {
+                throw DatasetError(field: field, "checkpoints[\(i)].run '\(c.run.prefix(100))' is not a run name (1–100 of A-Z a-z 0-9 _ . -)")
+            }
             guard c.margin > 0 && c.margin.isFinite else {
                 throw DatasetError(field: field, "checkpoints[\(i)].margin is \(c.margin); a margin must be greater than 0")
             }
@@ -79,13 +82,24 @@ public enum RealRunCorpus {
         path.isEmpty ? "the document" : path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: ["."])
     }
 
-    /// Analyses every checkpoint as an analyze job with its margin (`untrained` for epoch 0) and returns
-    /// the verdicts. `iterations` is the f* search's (the verdict does not read f*).
+    /// The runs' first checkpoints, as the baselines of series.
+    struct Baselines: SeriesBaselines {
+        let first: [String: (step: Int, dataset: DatasetSource)]
+        func baseline(of series: String, named: Int?) throws -> (step: Int, dataset: DatasetSource)? { first[series] }
+    }
+
+    /// Analyses every checkpoint as a series step would be — the run a series, its first epoch (the
+    /// untrained epoch 0) the baseline — with its margin, and returns the verdicts. `iterations` is the
+    /// f* search's (the verdict does not read f*).
     public static func run(_ directory: String, iterations: Int = 0, progress: (Int, Int) -> Void = { _, _ in }) throws -> [CorpusCase] {
         let checkpoints = try load(directory)
         var logger = Logger(label: "isomine.corpus")
         logger.logLevel = .warning
-        let runner = Runner(dataRoot: DataRoot(path: directory), logger: logger)
+        var first = [String: (step: Int, dataset: DatasetSource)]()
+        for c in checkpoints where first[c.run].map({ c.epoch < $0.step }) ?? true {
+            first[c.run] = (c.epoch, .npy(features: c.embeddings, labels: c.labels))
+        }
+        let runner = Runner(dataRoot: DataRoot(path: directory), logger: logger, baselines: Baselines(first: first))
         var cases = [CorpusCase]()
         for (i, c) in checkpoints.enumerated() {
             progress(i, checkpoints.count)
@@ -93,6 +107,8 @@ public enum RealRunCorpus {
                                    seed: 0, referenceScale: nil, blasThreads: 1)
             spec.untrained = c.untrained
             spec.name = "\(c.run) epoch \(c.epoch)"
+            spec.series = c.run
+            spec.step = c.epoch
             let result: AnalyzeResult
             do {
                 result = try runner.runAnalyze(spec).0

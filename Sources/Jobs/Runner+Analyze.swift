@@ -64,9 +64,10 @@ extension Runner {
         // nothing has trained yet, so it is judged as a train run's step 0, and the series' collapse is
         // its first collapse after the baseline.
         let untrained = spec.untrained || (seriesInfo?.baselineStep != nil && seriesInfo?.baselineStep == spec.step)
-        let options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
+        var options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
                                        referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
                                        margin: spec.margin, untrained: untrained)
+        options.referenceKappa = seriesInfo?.baselineKappa
 
         phase("retrieval metrics", 0)
         let eval = RetrievalMetrics.exact(data.features, labels: data.labels) { phase("retrieval metrics", $0) }
@@ -88,7 +89,8 @@ extension Runner {
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
         let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
-                                                margin: spec.margin, untrained: untrained, classes: data.classCount))
+                                                margin: spec.margin, untrained: untrained, referenceKappa: seriesInfo?.baselineKappa,
+                                                classes: data.classCount))
         let (signals, warning) = checkpointWarning(spec, report: report, probe: scaledProbe, unit: unit, labels: probeLabels, verdict: diagnosis.verdict)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(diagnosis.verdict.rawValue)"])
@@ -159,6 +161,7 @@ extension Runner {
         }
         func spread(_ p: Matrix<Double>) -> Double { CollapseMetrics(p, squaredDistances: exactPairwiseSquaredDistances(p)).meanPairwiseDistance }
         let value: Double
+        var kappa: Double?
         if baseline.step == step {
             value = spread(probe) * unit
         } else {
@@ -169,9 +172,16 @@ extension Runner {
                 throw SpecError(path: "spec.series", "the baseline step \(baseline.step) of series '\(series)' cannot be read: \(e.message)")
             }
             // The baseline's probe is drawn by the same rule, seed and size.
-            value = spread(other.features.rows(try probeRows(spec, labels: other.labels)).converted(to: Double.self)) * other.conversion.unit
+            let rows = try probeRows(spec, labels: other.labels)
+            let baselineProbe = other.features.rows(rows).converted(to: Double.self)
+            value = spread(baselineProbe) * other.conversion.unit
+            // Whether the baseline was at chance: leave-one-out 1-NN on the same probe.
+            let (p1, chance) = nearestNeighbourPrecision(squaredDistances: exactPairwiseSquaredDistances(baselineProbe).storage,
+                                                         labels: rows.map { other.labels[$0] })
+            kappa = chance < 1 ? (p1 - chance) / (1 - chance) : 1
         }
-        let info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: value)
+        var info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: value)
+        info.baselineKappa = kappa
         return (value > 0 && value.isFinite ? (value, .seriesBaseline) : nil, info)
     }
 }

@@ -280,11 +280,12 @@ public final class TrainingRun {
                 let d2 = exactPairwiseSquaredDistances(probe)
                 baselineProbeSpread = CollapseMetrics(probe, squaredDistances: d2).meanPairwiseDistance
             }
-            let options = EstimatorOptions(
+            var options = EstimatorOptions(
                 maxExactPoints: Int.max, seed: config.seed,
                 fStar: FStarOptions(iterations: step >= config.steps ? config.estimators.finalIterations : config.estimators.iterations),
                 referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil, referenceKind: .stepZero,
                 margin: config.loss.marginDistance, untrained: step == 0)
+            options.referenceKappa = step == 0 ? nil : history.first.map { $0.diagnosis.evidence.kappa }
             do {
                 let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeLabels, options: options)
                 estimators = report
@@ -298,10 +299,13 @@ public final class TrainingRun {
             }
         }
         let chance = chancePrecisionAtOne(labels: test.labels)
-        let inputs: DiagnosisInputs
+        // κ at step 0 (the untrained network), against which "still at chance" is judged.
+        let initialKappa = step == 0 ? nil : history.first.map { $0.diagnosis.evidence.kappa }
+        var inputs: DiagnosisInputs
         if let estimators {
             inputs = estimators.inputs(precisionAt1: metrics.precisionAt1, chance: chance, margin: config.loss.marginDistance, untrained: step == 0,
-                                       lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction, classes: test.classCount)
+                                       referenceKappa: initialKappa, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction,
+                                       classes: test.classCount)
         } else {
             // Without estimators: the spread of the whole split, and the effective rank of a sample.
             let sample = stratifiedSample(labels: test.labels, size: min(256, test.count), seed: config.seed)
@@ -310,6 +314,7 @@ public final class TrainingRun {
                 allCoincide: spread == 0, referenceRatio: relative, reference: .stepZero,
                 effectiveRank: effectiveRank(e.rows(sample).converted(to: Double.self)), dimension: config.model.embeddingDim,
                 classes: test.classCount, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction, untrained: step == 0)
+            inputs.referenceKappa = initialKappa
         }
         let diagnosis = Diagnosis(inputs)
         let record = EvaluationRecord(

@@ -137,3 +137,22 @@ import Linalg
         #expect(abs(Diagnosis(x).evidence.spreadOverMargin - 0.1) < 1e-12)
     }
 }
+
+@Suite struct StillAtChanceTests {
+    /// A run still at chance where its untrained reference was at chance, its spread not contracted, has
+    /// not learned yet: partial (`still_at_chance`), not collapsed. Contracted, it is a collapse.
+    @Test func notYetTrainedIsNotACollapse() {
+        var x = DiagnosisInputs(precisionAt1: 0.11, chancePrecisionAt1: 0.1, margin: 0.2, meanPairwiseDistance: 2, allCoincide: false,
+                                referenceRatio: 0.93, reference: .stepZero, effectiveRank: 1.9, dimension: 2, classes: 10)
+        #expect(Diagnosis(x).verdict == .collapsed, "without the reference's κ nothing says it was at chance")
+        x.referenceKappa = 0.05
+        let still = Diagnosis(x)
+        #expect(still.verdict == .partial && still.headline == "partial (still at chance)", "\(still.reasons.map(\.code))")
+        #expect(still.reasons.contains { $0.code == "still_at_chance" })
+        x.referenceRatio = 0.3
+        #expect(Diagnosis(x).verdict == .collapsed && Diagnosis(x).headline == "collapsed (classes lost)")
+        x.referenceRatio = 0.93
+        x.referenceKappa = 0.6
+        #expect(Diagnosis(x).verdict == .collapsed, "it had learned something at the reference and lost it")
+    }
+}

@@ -63,7 +63,8 @@ func npyBytes(descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
         #expect(error(#"{"kind":"analyze","dataset":{"type":"csv","path":"nan.csv"}}"#) == "spec.dataset: row 1, column 1 is NaN; remove or impute non-finite values")
         #expect(error(#"{"kind":"analyze","dataset":{"type":"csv","path":"one.csv"}}"#) == "spec.dataset: has a single class ('0'); triplet loss needs at least 2 classes")
         #expect(error(#"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":210,"dim":2},"probe_size":3000}"#) == "spec.probe_size: 3000 is larger than the set (2100 points)")
-        #expect(error(#"{"kind":"analyze","dataset":{"type":"toy5"},"margin":-1}"#) == "spec.margin: must be a non-negative number")
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"toy5"},"margin":-1}"#) == "spec.margin: must be a positive number")
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"toy5"},"margin":0}"#) == "spec.margin: must be a positive number")
         #expect(error(#"{"kind":"analyze","dataset":{"type":"toy5"},"steps":10}"#)?.hasPrefix("spec.steps: unknown field") == true)
     }
 }

@@ -3,10 +3,11 @@
 import Foundation
 import Testing
 import Datasets
-import Estimators
+
 import Linalg
 @testable import Jobs
 @testable import Specs
+@testable import Estimators
 
 @Suite struct RealRunCorpusTests {
     @Test func everyFamilyOfTheRealRunCorpusIsJudgedAsItsCriterionSays() throws {

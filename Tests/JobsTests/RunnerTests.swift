@@ -90,3 +90,19 @@ let referenceResult: Result<TrainResult, Error> = Result {
         }
     }
 }
+
+@Suite struct SlowStartTests {
+    /// Evaluated every 2 steps at a tiny learning rate, a 2-D digits run is still at chance after its
+    /// first steps: never a "first collapse" at step 2 (it has not trained yet).
+    @Test func aRunThatHasNotLearnedYetIsNotCollapsed() throws {
+        let spec = try trainSpec(#"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[32],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":4},"optimizer":{"type":"adam","learning_rate":0.00001},"steps":6,"eval_every":2,"estimators":{"iterations":20,"final_iterations":20}}"#)
+        guard case .finished(let r) = try Runner().run(spec, sink: MemorySink()) else { Issue.record("stopped"); return }
+        #expect(r.history.count == 4)
+        for record in r.history {
+            #expect(record.verdict != .collapsed, "step \(record.step): \(record.diagnosis.headline) \(record.diagnosis.reasons.map(\.code))")
+        }
+        if r.history[0].diagnosis.evidence.kappa < 0.2 {
+            #expect(r.history.dropFirst().allSatisfy { $0.diagnosis.reasons.contains { $0.code == "still_at_chance" } || $0.diagnosis.evidence.kappa >= 0.2 })
+        }
+    }
+}

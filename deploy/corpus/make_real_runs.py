@@ -16,7 +16,9 @@ use isomine or its rule (see manifest["criterion"] and the README's "Real runs" 
   other-class point.
   - collapsed when κ < 0.2 (classes lost), or spread/α < 0.25 (every distance well inside the margin:
     the loss's collapsed fixed point) unless ≥ 99 % of points are separated;
-  - the untrained epoch 0 is never collapsed (nothing has trained): what would be is partial;
+  - the untrained epoch 0 is never collapsed (nothing has trained): what would be is partial; so is a
+    later checkpoint still at chance (κ < 0.2) when epoch 0 was at chance too and its mean distance is
+    at least half of epoch 0's (it has not learned yet; it has not contracted);
   - healthy when κ ≥ 0.7 and spread/α ≥ 0.5 (classes retrievable, distances on the margin's scale);
   - partial otherwise.
 Everything is seeded; the corpus is deterministic for a given torch version on one machine.
@@ -39,14 +41,15 @@ CRITERION = {
     "separated_fraction": "fraction of points whose farthest same-class point is no farther than their nearest other-class point",
     "collapsed": "kappa < 0.2 (classes lost), or spread_over_margin < 0.25 with separated_fraction < 0.99 (distances collapsed)",
     "untrained": "epoch 0 is never collapsed: what would be is partial",
+    "still_at_chance": "after training, kappa < 0.2 while epoch 0 had kappa < 0.2 and the mean distance is still at least half of epoch 0's: not learned yet, judged as untrained (partial)",
     "healthy": "kappa >= 0.7 and spread_over_margin >= 0.5",
     "partial": "otherwise",
 }
 
 
-def expected_verdict(kappa, spread_over_margin, separated_fraction, untrained):
+def expected_verdict(kappa, spread_over_margin, separated_fraction, untrained, still_at_chance=False):
     if kappa < 0.2 or (spread_over_margin < 0.25 and separated_fraction < 0.99):
-        return "partial" if untrained else "collapsed"
+        return "partial" if untrained or still_at_chance else "collapsed"
     if kappa >= 0.7 and spread_over_margin >= 0.5:
         return "healthy"
     return "partial"
@@ -193,8 +196,13 @@ def train_run(cfg, out_dir, calc):
             "margin": margin, "normalized": normalize, "dimension": dim,
             "config": {k: cfg[k] for k in ("dataset", "miner", "margin", "normalize", "dim", "lr", "P", "K", "seed")},
             "facts": f,
-            "expected": expected_verdict(f["kappa"], f["spread_over_margin"], f["separated_fraction"], epoch == 0),
         })
+    # The expected verdicts, now that epoch 0's facts are known.
+    first = records[0]["facts"] if records else None
+    for r in records:
+        f = r["facts"]
+        still = r["epoch"] > 0 and f["kappa"] < 0.2 and first["kappa"] < 0.2 and f["mean_distance"] >= 0.5 * first["mean_distance"]
+        r["expected"] = expected_verdict(f["kappa"], f["spread_over_margin"], f["separated_fraction"], r["untrained"], still)
     return records
 
 
