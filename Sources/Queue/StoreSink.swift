@@ -61,6 +61,7 @@ public final class StoreSink: ResultSink {
             "relative_spread": .number(record.collapse.relativeSpread), "loss": .number(record.loss),
             "active_fraction": .number(record.activeFraction), "loss_at_margin": .bool(record.collapse.lossAtMargin),
             "failures": .array(record.diagnosis.failures.map { .string($0.rawValue) }),
+            "spread_over_margin": .number(record.diagnosis.evidence.spreadOverMargin), "kappa": .number(record.diagnosis.evidence.kappa),
             "reasons": .array(record.diagnosis.reasons.filter { $0.level > .healthy }.map {
                 .object(["code": .string($0.code), "level": .string($0.level.rawValue), "message": .string($0.message)])
             }),
@@ -73,7 +74,8 @@ public final class StoreSink: ResultSink {
             signals["d_iso"] = .object(["lower": .number(e.dIso.lower), "upper": .number(e.dIso.upper)])
             signals["f_star_contraction"] = .number(e.fStar.contraction)
         }
-        var data: [String: JSONValue] = ["step": .number(Double(record.step)), "verdict": .string("collapsed"), "signals": .object(signals)]
+        var data: [String: JSONValue] = ["step": .number(Double(record.step)), "verdict": .string("collapsed"),
+                                         "headline": .string(record.diagnosis.headline), "signals": .object(signals)]
         if let reportURL { data["report_url"] = .string(reportURL) }
         try fenced("""
             INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.detected', $4::jsonb FROM lease

@@ -156,3 +156,30 @@ import Linalg
         #expect(Diagnosis(x).verdict == .collapsed, "it had learned something at the reference and lost it")
     }
 }
+
+@Suite struct BrittlenessTests {
+    /// The case: 10 tight classes × 30 points in a spherical cap of R⁶⁴ (mean distance 0.28 of √2,
+    /// 2α at α = 0.2) read healthy; one point per class pulled 45 % toward a neighbouring class, or every
+    /// norm multiplied by 1 ± 2e-5 (no longer "on the sphere"), does not change that.
+    @Test func onePointOrATinyNormChangeCannotFlipTheVerdict() throws {
+        var rng = SeededRNG(seed: 64)
+        let (x, labels) = VerdictBenchmark.cap(300, 64, spread: 0.28, &rng)
+        func verdict(_ y: Matrix<Double>) throws -> Diagnosis {
+            try EstimatorReport(points: y, labels: labels, options: EstimatorOptions(fStar: FStarOptions(iterations: 20), margin: 0.2)).diagnosis
+        }
+        let base = try verdict(x)
+        #expect(base.verdict == .healthy, "\(base.reasons.map(\.code))")
+        var moved = x
+        for c in 0..<10 {
+            let i = labels.firstIndex(of: c)!, j = labels.firstIndex(of: (c + 1) % 10)!
+            for k in 0..<64 { moved[i, k] += 0.45 * (x[j, k] - x[i, k]) }
+        }
+        let m = try verdict(VerdictBenchmark.normalised(moved))
+        #expect(m.verdict == .healthy, "\(m.reasons.map(\.code))")
+        var perturbed = x
+        for i in 0..<300 { let f = 1 + 2e-5 * (2 * rng.uniform() - 1); for k in 0..<64 { perturbed[i, k] *= f } }
+        let p = try verdict(perturbed)
+        #expect(p.verdict == .healthy && p.reference == .none && base.reference == .sphere)
+        #expect(abs(p.evidence.spreadOverMargin - base.evidence.spreadOverMargin) < 1e-3 * base.evidence.spreadOverMargin)
+    }
+}
