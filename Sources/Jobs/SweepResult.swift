@@ -50,8 +50,9 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var final: [String: Double]
     public var error: String?
 
-    /// Failed, dead, or never found among the sweep's jobs: counted as failed.
-    var endedInFailure: Bool { state == "failed" || state == "dead" || state == "missing" }
+    /// Failed or dead. A run never found among the sweep's jobs (`missing`: deleted before the sweep
+    /// was aggregated) is counted apart, never as a failure.
+    var endedInFailure: Bool { state == "failed" || state == "dead" }
 
     enum CodingKeys: String, CodingKey {
         case index, id, cell, params, state, verdict
@@ -126,6 +127,8 @@ public struct SweepCell: Sendable, Codable, Equatable {
     /// Runs that ended failed or dead.
     public var failed: Int
     public var cancelled: Int
+    /// Runs whose jobs were gone when the sweep was aggregated (absent when none).
+    public var missing: Int?
     public var healthy: Int
     public var partial: Int
     public var collapsed: Int
@@ -142,7 +145,7 @@ public struct SweepCell: Sendable, Codable, Equatable {
     public var warning: WarningSummary?
 
     enum CodingKeys: String, CodingKey {
-        case cell, params, runs, succeeded, failed, cancelled, healthy, partial, collapsed
+        case cell, params, runs, succeeded, failed, cancelled, missing, healthy, partial, collapsed
         case collapseRate = "collapse_rate"
         case degradedRate = "degraded_rate"
         case meanFirstCollapseStep = "mean_first_collapse_step"
@@ -157,11 +160,14 @@ public struct SweepSummary: Sendable, Codable, Equatable {
     public var succeeded: Int
     public var failed: Int
     public var cancelled: Int
+    /// Runs whose jobs were gone when the sweep was aggregated (pruned or deleted by hand): neither
+    /// failed nor succeeded; absent when there are none.
+    public var missing: Int?
     public var collapsed: Int
     public var collapseRate: Double?
 
     enum CodingKeys: String, CodingKey {
-        case runs, succeeded, failed, cancelled, collapsed
+        case runs, succeeded, failed, cancelled, missing, collapsed
         case collapseRate = "collapse_rate"
     }
 }
@@ -254,9 +260,10 @@ public struct SweepResult: Sendable, Codable, Equatable {
         }
         let ok = runs.filter { $0.state == "succeeded" }
         let collapsed = ok.filter { $0.verdict == .collapsed }.count
+        let missing = runs.filter { $0.state == "missing" }.count
         summary = SweepSummary(
             runs: runs.count, succeeded: ok.count, failed: runs.filter(\.endedInFailure).count,
-            cancelled: runs.filter { $0.state == "cancelled" }.count, collapsed: collapsed,
+            cancelled: runs.filter { $0.state == "cancelled" }.count, missing: missing > 0 ? missing : nil, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
         warning = WarningSummary(runs)
         checkpointWarning = checkpointSignalsSeen ? WarningSummary(runs, warningStep: \.firstCheckpointWarningStep) : nil
@@ -288,6 +295,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             cell: cell, params: params, runs: members.count, succeeded: ok.count,
             failed: members.filter(\.endedInFailure).count,
             cancelled: members.filter { $0.state == "cancelled" }.count,
+            missing: members.contains { $0.state == "missing" } ? members.filter { $0.state == "missing" }.count : nil,
             healthy: count(.healthy), partial: partial, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count),
             degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),

@@ -10,8 +10,11 @@ public enum Pruning {
 
     /// Deletes jobs in `states` that ended before `olderThan` seconds ago — with their events, metrics,
     /// checkpoints, artifacts, report rows (cascades) and their delivered or dead webhook deliveries — in
-    /// batches of `batch` (each its own transaction, so a large prune never holds long locks). A sweep is
-    /// kept while any of its runs is queued or running. Returns how many jobs were removed.
+    /// batches of `batch` (each its own transaction, so a large prune never holds long locks). What an
+    /// unfinished parent still needs is kept: a sweep while any of its runs is queued or running, every
+    /// run of a sweep that has not ended (its aggregation reads them), and every step of a series while
+    /// any step of it is queued or running (later steps read the baseline step). Returns how many jobs
+    /// were removed.
     @discardableResult
     public static func prune(_ db: PGConnection, olderThan seconds: Double, states: [String] = endedStates, batch: Int = 1000) throws -> Int {
         for s in states where !endedStates.contains(s) {
@@ -27,6 +30,8 @@ public enum Pruning {
                          WHERE j.state IN (SELECT jsonb_array_elements_text($1::jsonb))
                            AND j.finished_at < now() - make_interval(secs => $2::double precision)
                            AND NOT EXISTS (SELECT 1 FROM isomine.jobs c WHERE c.parent_id = j.id AND c.state IN ('queued', 'running'))
+                           AND NOT EXISTS (SELECT 1 FROM isomine.jobs p WHERE p.id = j.parent_id AND p.state IN ('queued', 'running'))
+                           AND (j.series IS NULL OR NOT EXISTS (SELECT 1 FROM isomine.jobs s WHERE s.series = j.series AND s.state IN ('queued', 'running')))
                          ORDER BY j.id LIMIT $3::integer
                            FOR UPDATE SKIP LOCKED),
                     deliveries AS (

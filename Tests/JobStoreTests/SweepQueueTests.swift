@@ -49,6 +49,29 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
 }
 
 @Suite struct SweepQueueTests {
+    /// A sweep pruned every pass while it runs (`--older-than 1s`-like, every ended state) keeps its
+    /// finished runs until it has aggregated them: it ends succeeded with every run counted and their
+    /// metrics kept; afterwards the prune may take them.
+    @Test func pruningWhileASweepRunsLosesNothing() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
+        try runWorkers(scratch, 1) { db in
+            if try state(db, id) == "succeeded" { return true }
+            try Pruning.prune(db, olderThan: 0.001)
+            return false
+        }
+        let result = try JSONValue.parse(Data((try db.execute("SELECT result::text AS r FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "r") ?? "{}").utf8))
+        #expect(result["summary"]?["succeeded"] == .number(8) && result["summary"]?["failed"] == .number(0), "\(result["summary"] ?? .null)")
+        #expect(result["summary"]?["missing"] == nil)
+        guard case .array(let runs)? = result["runs"] else { Issue.record("no runs"); return }
+        #expect(runs.allSatisfy { $0["state"] == .string("succeeded") && $0["final"]?["precision_at_1"] != nil })
+        // Once the sweep has ended, its runs may go (and the sweep with them).
+        Thread.sleep(forTimeInterval: 0.05)
+        try Pruning.prune(db, olderThan: 0.001)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs") == 0)
+    }
+
     @Test func sweepFansOutToWorkersAndAggregatesWhenTheLastRunEnds() throws {
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)

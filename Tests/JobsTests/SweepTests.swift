@@ -112,12 +112,13 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
         ])
         #expect(r.cells.count == 1 && r.replicateAxis == "seed")
         let c = r.cells[0]
-        #expect(c.runs == 4 && c.succeeded == 2 && c.failed == 2 && c.collapsed == 1 && c.healthy == 1)
+        // The run never found (deleted before aggregation) is missing, not failed.
+        #expect(c.runs == 4 && c.succeeded == 2 && c.failed == 1 && c.missing == 1 && c.collapsed == 1 && c.healthy == 1)
         #expect(c.collapseRate == 0.5 && c.meanFirstCollapseStep == 10)
         #expect(c.metrics["precision_at_1"] == MetricSpread(mean: 0.55, min: 0.2, max: 0.9))
         #expect(r.runs.map(\.state) == ["succeeded", "dead", "succeeded", "missing"])
         #expect(r.runs[1].error == "boom" && r.runs[2].id == 12 && r.runs[2].firstCollapseStep == 10)
-        #expect(r.summary == SweepSummary(runs: 4, succeeded: 2, failed: 2, cancelled: 0, collapsed: 1, collapseRate: 0.5))
+        #expect(r.summary == SweepSummary(runs: 4, succeeded: 2, failed: 1, cancelled: 0, missing: 1, collapsed: 1, collapseRate: 0.5))
     }
 
     @Test func validateChecksEveryRunsData() throws {
