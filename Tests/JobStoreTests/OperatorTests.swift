@@ -152,6 +152,17 @@ import Jobs
         } throws: { error in
             (error as? PGError)?.message == "isomine.enqueue: the spec must be a JSON object"
         }
+        // A bad series is refused with the documented sentence (it used to be an internal type error).
+        #expect {
+            try db.execute(#"SELECT isomine.enqueue('analyze', '{"kind":"analyze","series":"../evil","step":1,"dataset":{"type":"toy20"}}')"#)
+        } throws: { error in
+            (error as? PGError)?.message.hasPrefix("isomine.enqueue: series name '../evil' is not valid") == true
+        }
+        #expect {
+            try db.execute(#"SELECT isomine.enqueue('analyze', '{"kind":"analyze","series":"run-1","step":-1,"dataset":{"type":"toy20"}}')"#)
+        } throws: { error in
+            (error as? PGError)?.message == #"isomine.enqueue: a series step needs "step", an integer from 0 to 2147483647"#
+        }
         let events = try runIsomine(["webhooks", "add", "http://127.0.0.1:9/h", "--events", "report.readyy"], database: scratch.name)
         #expect(events.status == 2 && events.err.contains("unknown event 'report.readyy'"), "\(events.status) \(events.err)")
         let memory = try runIsomine(["worker", "--job-memory", "64MiB"], database: scratch.name)

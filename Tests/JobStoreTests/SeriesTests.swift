@@ -131,6 +131,28 @@ func emptyDataRoot() throws -> String {
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.detected'").int(0, "n") == 2)
     }
 
+    /// Slack-format bodies escape what users control: a hostile job name can neither @-mention a channel
+    /// nor plant a disguised link; the standard body keeps it as JSON text.
+    @Test func aHostileNameArrivesEscapedInSlackBodies() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let slack = try Receiver(secret: secret), standard = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: slack.url, events: ["job.succeeded"], secret: secret, attachReport: false, format: "slack")
+        _ = try WebhookStore.add(db, url: standard.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        let hostile = "<!channel> <https://evil.example/|Click: report> & more"
+        let spec = try JSONValue.object(["kind": .string("analyze"), "name": .string(hostile), "dataset": .object(["type": .string("toy20")]),
+                                         "iterations": .number(20)]).compactText()
+        _ = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
+        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        #expect(worker.status == 0, "\(worker.err)")
+        guard case .string(let text)? = slack.requests().first?["payload"]?["text"] else { Issue.record("no Slack body"); return }
+        #expect(text.contains("&lt;!channel&gt; &lt;https://evil.example/|Click: report&gt; &amp; more"), "\(text)")
+        #expect(!text.contains("<!channel>") && !text.contains("<https://evil"))
+        guard case .string(let summary)? = standard.requests().first?["payload"]?["summary"] else { Issue.record("no standard body"); return }
+        #expect(summary.contains(hostile), "the standard format keeps the text as it is (JSON-escaped): \(summary)")
+    }
+
     @Test func aCollapsedAnalysisOutsideASeriesAnnouncesItOnce() throws {
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)
