@@ -19,6 +19,13 @@ public enum NPYLoader {
         }
         try InputLimits.current.checkDimension(x.shape[1], field: featuresField, what: "the array")
         try InputLimits.current.checkRows(x.shape[0], field: featuresField, what: "the array")
+        // The same check a file gets: the decoded matrix (and, for float64, its Double copy) must fit the
+        // job's memory limit before it is allocated.
+        // (A header claiming more than the bytes hold is reported as truncated by the decoder instead.)
+        if let count = checkedProduct(x.shape), let held = checkedProduct([count, x.descr == "<f8" ? 8 : 4]), x.payload.count >= held,
+           let bytes = checkedProduct([count, x.descr == "<f8" ? 12 : 4]) {
+            try InputLimits.current.checkMemory(bytes, field: featuresField, what: "the array \(shapeText(x.shape)) as float32")
+        }
         var values: [Float]
         let conversion: Float32Conversion
         switch x.descr {

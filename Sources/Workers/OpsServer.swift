@@ -155,8 +155,10 @@ public final class OpsServer: @unchecked Sendable {
             if applied > expected { return (false, "not ready: the database is at migration \(applied), newer than this worker (\(expected)); upgrade the worker") }
             return (true, "ready")
         } catch {
+            // Unauthenticated callers learn that the database does not answer, never where it is (the
+            // connection error names the host, port or socket path); the worker's log has the details.
             database.reset()
-            return (false, "not ready: \(error)")
+            return (false, "not ready: database unreachable")
         }
     }
 

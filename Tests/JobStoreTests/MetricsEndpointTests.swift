@@ -43,6 +43,18 @@ func samples(_ exposition: String) -> [String: Double] {
 }
 
 @Suite struct MetricsEndpointTests {
+    /// With the database down, /readyz says so without naming the database's host, port or socket.
+    @Test func readinessDoesNotTellWhereTheDatabaseIs() throws {
+        let port = try freePort()
+        let worker = try startIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)"], database: "nowhere",
+                                      environment: ["DATABASE_URL": "host=/tmp/isomine-no-such-socket-dir port=5999 dbname=nowhere"])
+        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        #expect(waitUntil(20) { httpGet(port: port, "/healthz")?.status == 200 })
+        let ready = httpGet(port: port, "/readyz")
+        #expect(ready?.status == 503 && ready?.body == "not ready: database unreachable\n", "\(String(describing: ready))")
+        #expect(ready?.body.contains("5999") == false && ready?.body.contains("isomine-no-such-socket-dir") == false)
+    }
+
     @Test func metricsMoveAsJobsRunAndProbesAnswer() throws {
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)
