@@ -98,8 +98,11 @@ public struct DiagnosisInputs: Sendable {
     }
 
     /// Retrieval above chance on a 0–1 scale: (P@1 − chance)/(1 − chance), Cohen's κ for 1-NN.
-    public var retrievalAboveChance: Double {
-        chancePrecisionAt1 < 1 ? (precisionAt1 - chancePrecisionAt1) / (1 - chancePrecisionAt1) : 1
+    public var retrievalAboveChance: Double { DiagnosisInputs.kappa(precisionAt1: precisionAt1, chance: chancePrecisionAt1) }
+
+    /// (P@1 − chance)/(1 − chance); 1 when chance is 1.
+    public static func kappa(precisionAt1: Double, chance: Double) -> Double {
+        chance < 1 ? (precisionAt1 - chance) / (1 - chance) : 1
     }
 
     /// Mean pairwise distance over α.

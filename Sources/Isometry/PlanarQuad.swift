@@ -47,7 +47,7 @@ struct PlanarQuadSearch {
     }
 
     /// The best four-point bound above `above` among {a, p, q, x} for fourth points x, or nil.
-    mutating func best(a: Int, p: Int, q: Int, above: Double) -> (value: Double, points: [Int])? {
+    func best(a: Int, p: Int, q: Int, above: Double) -> (value: Double, points: [Int])? {
         guard let ratio, a != p, a != q, p != q else { return nil }
         let n = f.count
         // Fourth points nearest to the triplet (by their largest squared distance to it) first.

@@ -76,7 +76,7 @@ struct SubsetBounds {
         }.prefix(SubsetBounds.anchorBudget)
         var ballsLeft = SubsetBounds.anchorBallBudget
         let dist = { (i: Int, j: Int) in d2[i, j].squareRoot() }
-        var quads = PlanarQuadSearch(f, squaredDistances: d2)
+        let quads = PlanarQuadSearch(f, squaredDistances: d2)
         for a in anchors {
             // The anchor's farthest positive; its nearest negative, and the negative nearest the pair's midpoint.
             var p = -1, q = -1, mid = -1

@@ -178,7 +178,7 @@ extension Runner {
             // Whether the baseline was at chance: leave-one-out 1-NN on the same probe.
             let (p1, chance) = nearestNeighbourPrecision(squaredDistances: exactPairwiseSquaredDistances(baselineProbe).storage,
                                                          labels: rows.map { other.labels[$0] })
-            kappa = chance < 1 ? (p1 - chance) / (1 - chance) : 1
+            kappa = DiagnosisInputs.kappa(precisionAt1: p1, chance: chance)
         }
         var info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: value)
         info.baselineKappa = kappa

@@ -5,7 +5,7 @@ embeddings kept (the untrained epoch 0 included) with their labels, and a manife
 checkpoint's independent facts and its expected verdict.
 
     deploy/corpus/make_real_runs.sh [OUT_DIR]        # makes a venv with torch + PML, then runs this
-    VENV/bin/python deploy/corpus/make_real_runs.py --out deploy/corpus/real-runs [--runs-per-family N]
+    VENV/bin/python deploy/corpus/make_real_runs.py --out deploy/corpus/real-runs [--runs-per-family N] [--seed-offset K]
 
 The expected verdict comes from the criterion below, computed here from the facts alone; it does not
 use isomine or its rule (see manifest["criterion"] and the README's "Real runs" section):
@@ -217,7 +217,7 @@ RUNS = [
 ]
 
 
-def grid(runs_per_family):
+def grid(runs_per_family, seed_offset=0):
     """The runs: for each dataset × miner (a family), the settings of RUNS (the first runs_per_family)."""
     runs = []
     for dataset_name in ("digits", "blobs"):
@@ -227,7 +227,7 @@ def grid(runs_per_family):
                 # All triplets of a batch grow as its cube: the large batch is 10 × 12 there.
                 P, K = ((10, 12) if miner == "all" else (10, 32)) if large else (8, 8)
                 runs.append({"name": f"{dataset_name}-{miner}-{i:02d}", "family": family, "dataset": dataset_name, "miner": miner,
-                             "margin": m, "normalize": nz, "dim": d, "lr": lr, "P": P, "K": K, "seed": i, "epochs": 3})
+                             "margin": m, "normalize": nz, "dim": d, "lr": lr, "P": P, "K": K, "seed": i + seed_offset, "epochs": 3})
     return runs
 
 
@@ -235,6 +235,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
     ap.add_argument("--runs-per-family", type=int, default=12)
+    ap.add_argument("--seed-offset", type=int, default=0,
+                    help="added to every run's seed (initialisation, batches, test split): a held-out corpus of the same grid")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -242,7 +244,7 @@ def main():
     calc = AccuracyCalculator(include=("precision_at_1", "mean_average_precision_at_r"), k="max_bin_count",
                               knn_func=CustomKNN(distances.LpDistance(normalize_embeddings=False)))
     checkpoints = []
-    for cfg in grid(a.runs_per_family):
+    for cfg in grid(a.runs_per_family, a.seed_offset):
         recs = train_run(cfg, a.out, calc)
         checkpoints.extend(recs)
         print(cfg["name"], " ".join(f"{r['expected'][0]}{r['facts']['kappa']:.2f}/{r['facts']['spread_over_margin']:.2f}" for r in recs),
