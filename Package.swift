@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "Webhooks", dependencies: ["Postgres", "Queue", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),
         // The worker: supervisor, job processes, heartbeats, report publishing, status, metrics endpoint.
-        .target(name: "Workers", dependencies: ["Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
+        .target(name: "Workers", dependencies: ["CProcess", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
                                                 .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "CoreMetrics", package: "swift-metrics"),
                                                 .product(name: "Prometheus", package: "swift-prometheus")]),
@@ -90,8 +90,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test helpers: child processes spawned and reaped without Foundation's Process, every wait bounded.
+        .target(name: "TestSupport", dependencies: ["CProcess"], path: "Tests/TestSupport"),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Linalg"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Linalg", "TestSupport"]),
         .testTarget(
             name: "TrainerTests",
             dependencies: ["Trainer", "Datasets", "Linalg"],
@@ -100,11 +102,11 @@ let package = Package(
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
         .testTarget(
             name: "JobStoreTests",
-            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "Linalg", "isomine", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "Linalg", "isomine", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures/webhook_receiver.py", "Fixtures/submit_series.py", "Fixtures/submit_warning_series.py",
                       "Fixtures/submit_untrained_series.py"]
         ),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets", "TestSupport"]),
     ]
 )

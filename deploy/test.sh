@@ -10,4 +10,22 @@ trap 'bash deploy/pg.sh stop || true' EXIT
 # Tests run in parallel: one BLAS thread each so they do not oversubscribe the cores.
 export OPENBLAS_NUM_THREADS=1
 # Release build: numeric loops are many times slower in debug; -enable-testing keeps @testable imports.
-swift test -c release -Xswiftc -enable-testing "$@"
+# A watchdog: a run that has not ended in ISOMINE_TEST_TIMEOUT seconds (default 50 min; the suite takes
+# about 5) is stopped, and the tests that started but never ended are named, instead of a silent hang.
+log="$(mktemp)"
+set +e
+# Line-buffered (stdbuf reaches the test binary through its environment) so that a stopped run's log
+# still holds every line the tests printed.
+timeout --kill-after=30s "${ISOMINE_TEST_TIMEOUT:-3000}" stdbuf -oL -eL swift test -c release -Xswiftc -enable-testing "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    echo "test run stopped after ${ISOMINE_TEST_TIMEOUT:-3000} s; tests started and not ended:"
+    started="$(sed -n 's/^.*◇ Test \(.*)\) started\.$/\1/p' "$log" | sort -u)"
+    ended="$(sed -n 's/^.*[✔✘] Test \(.*)\) .*\(passed\|failed\).*$/\1/p' "$log" | sort -u)"
+    comm -23 <(echo "$started") <(echo "$ended") | sed 's/^/  /'
+    # Processes the killed tests had started (workers, receivers) do not outlive the run.
+    pkill -KILL -f "$PWD/.build/" || true
+fi
+rm -f "$log"
+exit "$status"

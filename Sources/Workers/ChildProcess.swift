@@ -2,6 +2,7 @@
 import Postgres
 import Queue
 import Webhooks
+import CProcess
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -34,14 +35,28 @@ final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 2)
         posix_spawn_file_actions_addclose(&actions, pipeFDs[0])
         posix_spawn_file_actions_addclose(&actions, pipeFDs[1])
+        // Nothing else of the worker's (its ops server's socket, another job's pipe) goes to the job.
+        _ = isomine_spawn_close_from(&actions, 3)
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
         }
+        // SIGTERM and SIGINT start blocked (and at their default action): the job process installs its
+        // stop handler and unblocks them, so a stop sent while it starts waits for it instead of killing it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGTERM)
+        sigaddset(&stops, SIGINT)
+        posix_spawnattr_setsigmask(&attributes, &stops)
+        posix_spawnattr_setsigdefault(&attributes, &stops)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, nil, argv, envp)
+        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
         close(pipeFDs[1])
         guard rc == 0 else {
             close(pipeFDs[0])

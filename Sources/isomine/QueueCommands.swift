@@ -2,6 +2,7 @@
 import ArgumentParser
 import CoreMetrics
 import Prometheus
+import CProcess
 import Dispatch
 import Foundation
 import Postgres
@@ -156,6 +157,8 @@ struct WorkerCommand: ParsableCommand {
     }
 
     func run() throws {
+        // First, before anything can be asked to stop: a SIGTERM from now on is a graceful stop.
+        let shutdown = ShutdownFlag.installed()
         let logger = try logging.bootstrap()
         let memory = try jobMemoryBytes()
         let queueNames = try queueList()
@@ -186,7 +189,6 @@ struct WorkerCommand: ParsableCommand {
                 throw ExitCode(CLIError.invalidSpec)
             } catch {}
         }
-        let shutdown = ShutdownFlag.installed()
         let threads = (0..<concurrency).map { slot in
             Thread { [once, exitWhenIdle, leaseSeconds, pollSeconds, reportEachEvaluation, graceSeconds] in
                 var options = WorkerLoopOptions(owner: "\(host):\(pid):\(slot)")
@@ -287,25 +289,19 @@ enum ByteSize {
     }
 }
 
-/// Set once SIGTERM or SIGINT arrives (the signals are routed to a dispatch source, not a C handler).
-final class ShutdownFlag: @unchecked Sendable {
-    // Guarded by `lock`: the signal source's queue writes, worker threads read.
-    private let lock = NSLock()
-    private var set = false
-    private var sources: [DispatchSourceSignal] = []
+/// Set once SIGTERM or SIGINT arrives. A C handler sets the flag (installed with `sigaction`, so there
+/// is no moment when a stop signal is ignored and lost, as there was between `signal(SIG_IGN)` and a
+/// dispatch source's registration); the job process is spawned with both signals blocked and
+/// unblocks them here, so a stop sent while it starts is delivered instead of killing it.
+final class ShutdownFlag: Sendable {
+    private init() {}
 
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return set }
+    var isSet: Bool { isomine_stop_requested() != 0 }
 
+    /// Installs the handler (idempotent: every flag reads the one process-wide signal state).
     static func installed() -> ShutdownFlag {
-        let flag = ShutdownFlag()
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { flag.lock.lock(); flag.set = true; flag.lock.unlock() }
-            source.resume()
-            flag.sources.append(source)
-        }
-        return flag
+        _ = isomine_install_stop_handler()
+        return ShutdownFlag()
     }
 }
 

@@ -30,6 +30,9 @@ struct RunJobCommand: ParsableCommand {
     @Option var publicUrl: String?
 
     func run() throws {
+        // The worker spawned us with SIGTERM and SIGINT blocked: installing the handler unblocks them,
+        // and a stop sent while we started is delivered now, as a checkpoint-and-exit.
+        let stop = ShutdownFlag.installed()
         // Die with the worker (a worker that is killed must not leave its jobs computing).
         _ = isomine_set_parent_death_signal(SIGKILL)
         if getppid() == 1 { Foundation.exit(ExecutionOutcome.recorded.rawValue) }
@@ -38,7 +41,6 @@ struct RunJobCommand: ParsableCommand {
         }
         let logging = try LoggingOptions.parse([])
         let logger = try logging.bootstrap()
-        let stop = ShutdownFlag.installed()
         let env = ProcessInfo.processInfo.environment
         let outcome: ExecutionOutcome
         do {

@@ -1,6 +1,7 @@
 // Input limits: shapes and sizes a file declares are checked, with overflow-checked arithmetic, before
 // anything large is allocated; each error names the limit and how to raise it.
 import Foundation
+import TestSupport
 import Testing
 import Linalg
 @testable import Datasets
@@ -60,11 +61,7 @@ import Linalg
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("x")
         try Data(bytes).write(to: file)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        p.arguments = ["-9", file.path]
-        try p.run()
-        p.waitUntilExit()
+        _ = try runCommand("/bin/gzip", ["-9", file.path])
         return [UInt8](try Data(contentsOf: dir.appendingPathComponent("x.gz")))
     }
 }

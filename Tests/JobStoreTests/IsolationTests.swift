@@ -30,13 +30,13 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         // Both workers stay up for the whole run (not --exit-when-idle: an idle second worker would leave
         // before the lease could expire, and never rescue the busy job, which is the fault).
         let workers = try (0..<2).map { _ in try startIsomine(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2"], database: scratch.name) }
-        defer { for w in workers where w.isRunning { w.terminate(); w.waitUntilExit() } }
+        defer { for w in workers { w.stop() } }
         #expect(try waitUntil(180) {
             try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE state IN ('succeeded', 'failed', 'dead', 'cancelled')") == 2
         })
         // A few more lease periods: a wrongly rescued copy would show up as a second start.
         Thread.sleep(forTimeInterval: 4)
-        for w in workers { w.terminate(); w.waitUntilExit() }
+        for w in workers { w.terminate(); try w.wait(within: 120) }
         for id in [analysis, train] {
             let row = try db.execute("SELECT state, attempt, extract(epoch FROM finished_at - started_at) AS seconds FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
             #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 1, "job \(id): \(row.rows)")
@@ -57,8 +57,8 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         let bomb = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":2,"per_class":15000,"dim":8},"iterations":3}"#, maxAttempts: 1)
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":3000,"eval_every":1000,"estimators":{"enabled":false}}"#)
         let worker = try startIsomine(["worker", "--concurrency", "2", "--job-memory", "600MiB", "--exit-when-idle"], database: scratch.name)
-        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
-        worker.waitUntilExit()
+        defer { worker.stop() }
+        try worker.wait()
         #expect(worker.terminationStatus == 0)
         let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(bomb)])
         #expect(try row.string(0, "state") == "failed")
@@ -109,8 +109,8 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
             """).int(0, "id")!
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":2000,"eval_every":1000,"estimators":{"enabled":false}}"#)
         let worker = try startIsomine(["worker", "--concurrency", "2", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
-        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
-        worker.waitUntilExit()
+        defer { worker.stop() }
+        try worker.wait()
         #expect(worker.terminationStatus == 0)
         let row = try db.execute("SELECT state, attempt, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(bad)])
         #expect(try row.string(0, "state") == "failed" && row.int(0, "attempt") == 1)

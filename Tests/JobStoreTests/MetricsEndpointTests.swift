@@ -48,7 +48,7 @@ func samples(_ exposition: String) -> [String: Double] {
         let port = try freePort()
         let worker = try startIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)"], database: "nowhere",
                                       environment: ["DATABASE_URL": "host=/tmp/isomine-no-such-socket-dir port=5999 dbname=nowhere"])
-        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        defer { worker.stop() }
         #expect(waitUntil(20) { httpGet(port: port, "/healthz")?.status == 200 })
         let ready = httpGet(port: port, "/readyz")
         #expect(ready?.status == 503 && ready?.body == "not ready: database unreachable\n", "\(String(describing: ready))")
@@ -60,7 +60,7 @@ func samples(_ exposition: String) -> [String: Double] {
         let db = try migrated(scratch)
         let port = try freePort()
         let worker = try startIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)", "--poll-seconds", "0.2"], database: scratch.name)
-        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        defer { worker.stop() }
         #expect(waitUntil(20) { httpGet(port: port, "/healthz")?.status == 200 })
         #expect(httpGet(port: port, "/readyz")?.status == 200)
         let before = samples(try #require(httpGet(port: port, "/metrics")).body)

@@ -98,7 +98,7 @@ import Jobs
         // 4,000 classes of 5 in R⁶⁴: a few seconds, most of them in the estimators on the 2,000-point probe.
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":4000,"per_class":5,"dim":64}}"#)
         let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
-        defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
+        defer { if worker.isRunning { worker.interrupt(); try? worker.wait(within: 60) } }
         var seen = Set<String>()
         let deadline = Date().addingTimeInterval(120)
         while worker.isRunning && Date() < deadline {
@@ -108,7 +108,7 @@ import Jobs
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        worker.waitUntilExit()
+        try worker.wait()
         #expect(try state(db, id) == "succeeded")
         #expect(seen.contains("estimators"), "phases seen in jobs list: \(seen)")
         // The phase stays on the row (jobs show) and no longer shows in the list once the job ended.

@@ -49,11 +49,11 @@ import Reports
         // `isomine report ID` renders it again, to the root it is given.
         let other = root + "/elsewhere"
         let cli = try startIsomine(["report", String(train)], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
-        cli.waitUntilExit()
+        try cli.wait()
         #expect(cli.terminationStatus == 0)
         #expect(FileManager.default.fileExists(atPath: other + "/job-\(train)/index.html") && FileManager.default.fileExists(atPath: other + "/index.html"))
         let missing = try startIsomine(["report", "999999"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
-        missing.waitUntilExit()
+        try missing.wait()
         #expect(missing.terminationStatus == 1)
     }
 

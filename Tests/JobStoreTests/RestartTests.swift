@@ -57,7 +57,7 @@ final class PrivateCluster {
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let worker = try startIsomine(["worker", "--lease-seconds", "10", "--poll-seconds", "0.2"], database: "isomine",
                                       environment: ["DATABASE_URL": cluster.conninfo, "PGHOST": cluster.socket, "PGDATABASE": "isomine"])
-        defer { if worker.isRunning { worker.terminate(); worker.waitUntilExit() } }
+        defer { worker.stop() }
         // Running, with a checkpoint written.
         var deadline = Date().addingTimeInterval(60)
         while try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).count == 0 && Date() < deadline {
@@ -84,7 +84,7 @@ final class PrivateCluster {
         // The worker is still in service: SIGTERM ends it cleanly.
         #expect(worker.isRunning)
         worker.terminate()
-        worker.waitUntilExit()
+        try worker.wait()
         #expect(worker.terminationStatus == 0)
         withExtendedLifetime(cluster) {}
     }

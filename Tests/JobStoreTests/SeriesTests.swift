@@ -3,6 +3,7 @@
 // metric rows per step and exactly one collapse.detected (summary, report link that resolves) at a real
 // loopback receiver; and every bad submission refused with a clear error, nothing stored lost.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Jobs
@@ -13,19 +14,10 @@ import Linalg
 
 /// Runs `script` with Debian's python3 (numpy and psycopg2 from apt) and the client on its path.
 func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-    p.arguments = [script] + arguments
     var env = ProcessInfo.processInfo.environment
     env["PYTHONPATH"] = projectRoot + "/clients/python"
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try runCommand("/usr/bin/python3", [script] + arguments, environment: env)
+    return (r.status, r.out, r.err)
 }
 
 let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -60,7 +60,7 @@ import Jobs
         _ = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
         for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
-        worker.waitUntilExit()
+        try worker.wait()
         #expect(worker.terminationStatus == 0)
         #expect(try WebhookStore.dueCount(db) == 0)
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'delivered'") == 3)
@@ -89,10 +89,9 @@ import Jobs
         let scratch = try ScratchDatabase()
         let db = try migrated(scratch)
         _ = try WebhookStore.add(db, url: "https://bob:hunter2@hooks.example.com/x?token=abc", events: ["job.succeeded"], secret: WebhookSecret.generate(), attachReport: false)
-        let out = Pipe()
-        let cli = try startIsomine(["webhooks", "list"], database: scratch.name, output: out)
-        cli.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let cli = try startIsomine(["webhooks", "list"], database: scratch.name, stdout: .capture)
+        try cli.wait()
+        let text = cli.output
         #expect(cli.terminationStatus == 0 && text.contains("https://bob:***@hooks.example.com/x?token=***"), "\(text)")
         #expect(!text.contains("hunter2") && !text.contains("abc"))
     }

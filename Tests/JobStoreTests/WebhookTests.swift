@@ -3,6 +3,7 @@
 // down and comes back, 410 disabling the endpoint, a slow receiver timing out, report attachments,
 // and stop_on_collapse announcing collapse.detected.
 import Foundation
+import TestSupport
 import Logging
 import Testing
 import Jobs
@@ -14,7 +15,7 @@ import Reports
 
 /// The test receiver (Tests/JobStoreTests/Fixtures/webhook_receiver.py), stopped in deinit.
 final class Receiver {
-    let process = Process()
+    let process: Spawned
     let dir: String
     let port: Int
     /// The python process itself (the launched process may be a wrapper that defers SIGTERM).
@@ -25,13 +26,9 @@ final class Receiver {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-hook-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook_receiver.py").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--port", String(port), "--port-file", dir + "/port", "--log", dir + "/log.jsonl",
-                             "--secret", secret.text, "--responses", responses, "--delay", String(delay), "--retry-after", retryAfter]
         // Not the test's own stdout: a receiver outliving a killed test run would hold that pipe open.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try Spawned("/usr/bin/env", ["python3", script, "--port", String(port), "--port-file", dir + "/port", "--log", dir + "/log.jsonl",
+                                               "--secret", secret.text, "--responses", responses, "--delay", String(delay), "--retry-after", retryAfter])
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: dir + "/port") && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let parts = ((try? String(contentsOfFile: dir + "/port", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int($0) }
@@ -50,7 +47,7 @@ final class Receiver {
 
     func stop() {
         kill(pid, SIGKILL)
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+        process.stop(within: 10)
     }
 
     deinit {
@@ -244,7 +241,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":1000000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let worker = try startIsomine(["worker"], database: scratch.name)
-        defer { if worker.isRunning { worker.interrupt(); worker.waitUntilExit() } }
+        defer { if worker.isRunning { worker.interrupt(); try? worker.wait(within: 60) } }
         let deadline = Date().addingTimeInterval(120)
         while receiver.requests().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
         let event = try #require(receiver.requests().first)
@@ -328,11 +325,9 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
 /// Runs the built isomine binary against the scratch database and captures its output.
 func runIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-    let out = Pipe(), err = Pipe()
-    let p = try startIsomine(arguments, database: database, environment: environment, output: out, errors: err)
-    let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let p = try startIsomine(arguments, database: database, environment: environment, stdout: .capture, stderr: .capture)
+    try p.wait()
+    return (p.terminationStatus, p.output, p.errors)
 }
 
 @Suite struct WebhookCLITests {

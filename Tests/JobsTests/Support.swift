@@ -1,5 +1,6 @@
 // Test helpers: temporary directories and running the built isomine binary.
 import Foundation
+import TestSupport
 
 /// A temporary directory removed when released.
 final class TempDir {
@@ -28,21 +29,11 @@ struct CommandResult {
 /// Runs the `isomine` binary built next to the test bundle.
 func isomine(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
-    let p = Process()
-    p.executableURL = exe
-    p.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     env["OPENBLAS_NUM_THREADS"] = "1"
     for (k, v) in environment { env[k] = v }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    let r = try runCommand(exe.path, arguments, environment: env)
+    return CommandResult(status: r.status, stdout: r.out, stderr: r.err)
 }
 
 /// The project root (two levels above this file's directory), for reading deploy/examples.

@@ -3,6 +3,7 @@
 // and no text is drawn smaller than 11 px. A script appended to a copy of each page measures the laid-out
 // page (in an iframe of the wanted width) and posts its findings to the host page, which `--dump-dom` returns. Screenshots of the job page are taken too.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Jobs
@@ -14,17 +15,11 @@ func chromium(_ arguments: [String]) throws -> String {
     guard let exe = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
         throw ReportError("no chromium: install it (apt-get install chromium; deploy/install-deps.sh does)")
     }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    // As root chromium needs --no-sandbox; the pages are local files we wrote.
-    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-dev-shm-usage"] + arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return String(decoding: data, as: UTF8.self)
+    // As root chromium needs --no-sandbox; the pages are local files we wrote. Its output goes to a
+    // file, not a pipe: a helper it leaves behind (the crash handler) would hold a pipe open.
+    let r = try runCommand(exe, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-dev-shm-usage"] + arguments,
+                           within: 180)
+    return r.out
 }
 
 /// Measures a laid-out page: horizontal overflow of the body, the smallest SVG text (font size times the
