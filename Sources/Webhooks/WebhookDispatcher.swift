@@ -48,10 +48,11 @@ public final class WebhookDispatcher {
     /// Each delivery is claimed on its own, just before its POST, with a lock longer than any POST can
     /// take (timeout + connect timeout + 30 s). Claiming a batch under one lock let a second dispatcher
     /// re-post the ones the first had not reached when the lock ran out behind a slow receiver.
+    /// `stop` is asked before each claim, so a stopping worker finishes the delivery in flight and claims no other.
     @discardableResult
-    public func deliverDue(limit: Int = 20) throws -> Int {
+    public func deliverDue(limit: Int = 20, unless stop: () -> Bool = { false }) throws -> Int {
         var sent = 0
-        while sent < limit, try deliverNext() { sent += 1 }
+        while sent < limit, !stop(), try deliverNext() { sent += 1 }
         return sent
     }
 
@@ -166,7 +167,7 @@ public enum WebhookLoop {
                                                    schedule: schedule, logger: logger)
                 delay = 0.1
                 while !shuttingDown() {
-                    if try dispatcher.deliverDue() == 0 { _ = try db.notifications(timeout: 0.25) }
+                    if try dispatcher.deliverDue(unless: shuttingDown) == 0 { _ = try db.notifications(timeout: 0.25) }
                 }
             } catch {
                 logger.warning("webhook dispatcher error; reconnecting", metadata: ["error": "\(error)"])

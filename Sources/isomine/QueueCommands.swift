@@ -208,11 +208,14 @@ struct WorkerCommand: ParsableCommand {
         }
         // One more thread delivers webhooks, so a slow receiver never holds up a job.
         let schedule = try DeliverySchedule(parsing: webhookSchedule)
-        let dispatcher = Thread { [webhookTimeout] in
-            WebhookLoop.run(schedule: schedule, timeout: webhookTimeout, logger: logger, shuttingDown: { shutdown.isSet },
-                            connect: { try PGConnection.fromEnvironment() })
+        let dispatcher = WebhookDispatcherThread(schedule: schedule, timeout: webhookTimeout, logger: logger, shuttingDown: { shutdown.isSet })
+        dispatcher.start(connect: { try PGConnection.fromEnvironment() })
+        // However the worker leaves, a webhook POST in flight is finished and recorded first.
+        func stopWebhooks() {
+            if !dispatcher.stopAndJoin() {
+                logger.warning("webhook dispatcher still sending at exit; its delivery is retried once its claim expires")
+            }
         }
-        dispatcher.start()
         threads.forEach { $0.start() }
         // The registry row `isomine status` lists, refreshed every 10 s and removed on the way out.
         let workerID = "\(host):\(pid)"
@@ -248,6 +251,7 @@ struct WorkerCommand: ParsableCommand {
                 } catch {
                     logger.error("grace period over; could not release the running jobs (their leases will expire)", metadata: ["error": "\(error)"])
                 }
+                stopWebhooks()
                 Foundation.exit(0)
             }
         }
@@ -270,6 +274,7 @@ struct WorkerCommand: ParsableCommand {
                 logger.warning("webhooks not delivered before exiting", metadata: ["error": "\(error)"])
             }
         }
+        stopWebhooks()
     }
 }
 

@@ -50,6 +50,42 @@ import Jobs
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'delivered' AND attempts = 1") == 8)
     }
 
+    /// Three workers stopped (SIGTERM) and replaced every 0.7 s behind a receiver that takes 1 s: each
+    /// stopping worker finishes and records the POST it has in flight, so no message is posted twice.
+    /// (Exiting with the POST in flight left its claim to expire; a later worker posted it again.)
+    @Test func workersStoppedMidRequestNeverPostAMessageTwice() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret, delay: 1.0)
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        let messages = 24
+        for _ in 0..<messages { _ = try WebhookStore.test(db, id: endpoint) }
+        let arguments = ["worker", "--poll-seconds", "0.2", "--webhook-timeout", "3"]
+        var workers = try (0..<3).map { _ in try startIsomine(arguments, database: scratch.name) }
+        defer { for w in workers { w.stop() } }
+        let end = Date().addingTimeInterval(18)
+        var turn = 0
+        while Date() < end {
+            Thread.sleep(forTimeInterval: 0.7)
+            let k = turn % 3
+            workers[k].terminate()
+            try workers[k].wait(within: 30)
+            #expect(workers[k].terminationStatus == 0)
+            workers[k] = try startIsomine(arguments, database: scratch.name)
+            turn += 1
+        }
+        for w in workers { w.terminate(); try w.wait(within: 30) }
+        // What is left, sent by one worker that drains before leaving (a claim left by an exit would
+        // expire within this drain, 3 + 3 + 30 s, and be posted a second time).
+        let last = try startIsomine(["worker", "--exit-when-idle", "--webhook-timeout", "3", "--webhook-drain-seconds", "90"], database: scratch.name)
+        try last.wait(within: 150)
+        let posted = receiver.requests().compactMap { r -> String? in if case .string(let s)? = r["id"] { return s } else { return nil } }
+        #expect(Set(posted).count == messages, "\(Set(posted).count) of \(messages) messages arrived")
+        #expect(posted.count == Set(posted).count, "posted twice: \(Dictionary(grouping: posted, by: { $0 }).filter { $0.value.count > 1 }.keys.sorted())")
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'delivered' AND attempts = 1") == messages)
+    }
+
     /// `worker --exit-when-idle` (CI's and the demo's mode) sends what its jobs made due before it exits.
     @Test func exitWhenIdleLeavesNothingDue() throws {
         let scratch = try ScratchDatabase()
