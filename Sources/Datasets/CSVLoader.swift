@@ -13,71 +13,66 @@ public enum LabelColumn: Sendable, Equatable, Codable {
 /// Reads comma-separated numeric features with one label column.
 public enum CSVLoader {
     /// Parses CSV bytes (gzip detected by its magic bytes). Labels may be any token; features must be numbers.
+    ///
+    /// The text is streamed line by line, never held whole: a .csv.gz is inflated chunk by chunk, once
+    /// to check its size and count its rows (a gzip bomb is refused there, having held one chunk), and
+    /// once more to parse into a matrix allocated at its final size after the job's memory limit allows it.
     public static func parse(
         _ bytes: [UInt8], name: String, labelColumn: LabelColumn = .index(-1), header: Bool = false,
         field: String = "dataset"
     ) throws -> LabeledData {
-        let raw = Gzip.isGzip(bytes) ? try Gzip.decompress(bytes, what: "\(field) '\(name)'") : bytes
-        guard let text = String(bytes: raw, encoding: .utf8) else {
-            throw DatasetError(field: field, "'\(name)' is not UTF-8 text")
-        }
-        // One pass, line by line, without holding the split lines: memory stays proportional to the
-        // values kept (a tiny .csv.gz of short lines used to need gigabytes of cell arrays).
         let limits = InputLimits.current
-        var rest = Substring(text)
-        var number = 0
-        /// The next non-blank line's number and cells, or nil at the end.
-        func nextLine() -> (number: Int, cells: [Substring])? {
-            while !rest.isEmpty {
-                // "\r\n" is one Character in Swift, so each line-ending form is matched explicitly.
-                let end = rest.firstIndex(where: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) ?? rest.endIndex
-                let line = rest[..<end]
-                rest = end == rest.endIndex ? "" : rest[rest.index(after: end)...]
-                number += 1
-                if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-                return (number, line.split(separator: ",", omittingEmptySubsequences: false).map(clean))
+        let gzip = Gzip.isGzip(bytes)
+        // A row has at most maxDimension + 1 cells; 128 bytes a cell is far more than any number needs.
+        let maxLineBytes = max(1 << 20, (limits.maxDimension + 1) * 128)
+        func forEachLine(_ body: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+            var splitter = LineSplitter(maxLineBytes: maxLineBytes, field: field, name: name)
+            if gzip {
+                try Gzip.inflate(bytes, what: "\(field) '\(name)'", limit: limits.maxDecompressedBytes) { try splitter.feed($0, body) }
+            } else {
+                try bytes.withUnsafeBufferPointer { try splitter.feed($0, body) }
             }
-            return nil
+            try splitter.finish(body)
         }
+        func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool { line.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+
+        // Pass 1: the size, and the rows to allocate for.
+        var nonBlank = 0
+        try forEachLine { _, line in if !isBlank(line) { nonBlank += 1 } }
+        if header && nonBlank == 0 { throw DatasetError(field: field, "'\(name)' is empty") }
+        let rows = nonBlank - (header ? 1 : 0)
+        if rows <= 0 { throw DatasetError(field: field, "'\(name)' has no data rows") }
+        if rows > limits.maxRows {
+            throw DatasetError(field: field, "'\(name)' has more than \(limits.maxRows) rows, the limit (set ISOMINE_MAX_ROWS to raise it)")
+        }
+
+        // Pass 2: parse.
         var headerCells: [Substring]? = nil
-        if header {
-            guard let line = nextLine() else { throw DatasetError(field: field, "'\(name)' is empty") }
-            headerCells = line.cells
-        }
-        guard var line = nextLine() else {
-            throw DatasetError(field: field, "'\(name)' has no data rows")
-        }
-        let width = headerCells?.count ?? line.cells.count
-        try limits.checkDimension(width - 1, field: field, what: "'\(name)'")
-        if width < 2 {
-            throw DatasetError(field: field, "'\(name)' has \(width) column; need at least one feature column and a label column")
-        }
-        let labelIndex: Int
-        switch labelColumn {
-        case .index(let i):
-            let resolved = i < 0 ? width + i : i
-            guard resolved >= 0 && resolved < width else {
-                throw DatasetError(field: "\(field).label_column", "\(i) is outside the \(width) columns of '\(name)'")
-            }
-            labelIndex = resolved
-        case .name(let n):
-            guard let cells = headerCells else {
-                throw DatasetError(field: "\(field).label_column", "a column name needs \(field).header set to true")
-            }
-            guard let i = cells.firstIndex(where: { $0 == n }) else {
-                throw DatasetError(field: "\(field).label_column", "no column named '\(n)' in the header of '\(name)'")
-            }
-            labelIndex = i
-        }
+        var width = 0
+        var labelIndex = 0
         var values = [Float]()
         var labels = [String]()
-        while true {
-            let (number, cells) = line
+        try forEachLine { number, bytes in
+            if isBlank(bytes) { return }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw DatasetError(field: field, "'\(name)' is not UTF-8 text (line \(number))")
+            }
+            let cells = text.split(separator: ",", omittingEmptySubsequences: false).map(clean)
+            if header && headerCells == nil {
+                headerCells = cells
+                return
+            }
+            if width == 0 {
+                (width, labelIndex) = try layout(firstRow: cells, headerCells: headerCells, labelColumn: labelColumn, name: name, field: field, limits: limits)
+                // The matrix at its final size, allocated once, if this job's memory allows it (labels
+                // are small strings, 16 bytes each).
+                let features = checkedProduct([rows, width - 1, MemoryLayout<Float>.size]) ?? Int.max
+                try limits.checkMemory(features &+ rows &* 16, field: field, what: "'\(name)' (\(rows) rows × \(width - 1) features)")
+                values.reserveCapacity(rows * (width - 1))
+                labels.reserveCapacity(rows)
+            }
             guard cells.count == width else {
                 throw DatasetError(field: field, "'\(name)' line \(number) has \(cells.count) columns, expected \(width)")
-            }
-            if labels.count >= limits.maxRows {
-                throw DatasetError(field: field, "'\(name)' has more than \(limits.maxRows) rows, the limit (set ISOMINE_MAX_ROWS to raise it)")
             }
             for (c, cell) in cells.enumerated() {
                 if c == labelIndex {
@@ -91,11 +86,34 @@ public enum CSVLoader {
                     values.append(v)
                 }
             }
-            guard let next = nextLine() else { break }
-            line = next
         }
-        let data = LabeledData(name: name, features: Matrix(rows: labels.count, cols: width - 1, storage: values), rawLabels: labels)
-        return data
+        return LabeledData(name: name, features: Matrix(rows: labels.count, cols: width - 1, storage: values), rawLabels: labels)
+    }
+
+    /// The row width and the label column's index, from the header (if any) and the first data row.
+    private static func layout(firstRow: [Substring], headerCells: [Substring]?, labelColumn: LabelColumn, name: String, field: String,
+                               limits: InputLimits) throws -> (width: Int, labelIndex: Int) {
+        let width = headerCells?.count ?? firstRow.count
+        try limits.checkDimension(width - 1, field: field, what: "'\(name)'")
+        if width < 2 {
+            throw DatasetError(field: field, "'\(name)' has \(width) column; need at least one feature column and a label column")
+        }
+        switch labelColumn {
+        case .index(let i):
+            let resolved = i < 0 ? width + i : i
+            guard resolved >= 0 && resolved < width else {
+                throw DatasetError(field: "\(field).label_column", "\(i) is outside the \(width) columns of '\(name)'")
+            }
+            return (width, resolved)
+        case .name(let n):
+            guard let cells = headerCells else {
+                throw DatasetError(field: "\(field).label_column", "a column name needs \(field).header set to true")
+            }
+            guard let i = cells.firstIndex(where: { $0 == n }) else {
+                throw DatasetError(field: "\(field).label_column", "no column named '\(n)' in the header of '\(name)'")
+            }
+            return (width, i)
+        }
     }
 
     private static func clean(_ s: Substring) -> Substring {

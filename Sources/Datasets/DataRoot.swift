@@ -57,6 +57,8 @@ public struct DataRoot: Sendable, Equatable {
     static func read(_ realPath: String, field: String) throws -> [UInt8] {
         if let size = (try? FileManager.default.attributesOfItem(atPath: realPath))?[.size] as? Int {
             try InputLimits.current.checkFileSize(size, field: field, path: realPath)
+            // Its bytes, and the Data they arrive in, must fit this job's memory.
+            try InputLimits.current.checkMemory(size &* 2, field: field, what: "'\(realPath)' (\(size) bytes)")
         }
         guard let data = FileManager.default.contents(atPath: realPath) else {
             throw DatasetError(field: field, "cannot read '\(realPath)' (permissions?)")

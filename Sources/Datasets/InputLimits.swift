@@ -51,13 +51,19 @@ public struct InputLimits: Sendable, Equatable {
         }
     }
 
-    /// Refuses an allocation of `bytes` that cannot fit in this process's address-space limit (the
-    /// worker's `--job-memory`), with room for the runtime and the analysis beside it: named before the
-    /// data is read, not as an allocation failure after.
-    func checkMemory(_ bytes: Int, field: String, what: String) throws {
+    /// This process's address-space limit in bytes (a job process runs under the worker's
+    /// `--job-memory`), or nil when there is none.
+    public static func addressSpaceLimit() -> Int? {
         var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return }
-        let available = Int(clamping: limit.rlim_cur)
+        guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return nil }
+        return Int(clamping: limit.rlim_cur)
+    }
+
+    /// Refuses an allocation of `bytes` that cannot fit in the address-space limit (this process's,
+    /// the worker's `--job-memory`), with room for the runtime and the analysis beside it: named before
+    /// the data is read, not as an allocation failure after.
+    func checkMemory(_ bytes: Int, field: String, what: String, addressSpace: Int? = InputLimits.addressSpaceLimit()) throws {
+        guard let available = addressSpace else { return }
         // The runtime, BLAS and the analysis' own buffers take a few hundred MiB besides the data.
         if bytes > available - (384 << 20) {
             throw DatasetError(field: field, "\(what) needs \(bytes >> 20) MiB in memory, more than this job's memory limit of \(available >> 20) MiB allows (raise the worker's --job-memory)")

@@ -10,9 +10,11 @@ struct NPYArray {
 
 /// Reads the subset of the NPY format isomine accepts, with an error naming each violation.
 public enum NPYLoader {
-    /// Features (N×D float32/float64) plus labels (N integers) as labelled points.
+    /// Features (N×D float32/float64) plus labels (N integers) as labelled points. The decoded matrix
+    /// must fit `addressSpace` (this process's limit by default) as a file's must.
     public static func load(features: [UInt8], labels: [UInt8], name: String,
-                            featuresField: String, labelsField: String) throws -> LabeledData {
+                            featuresField: String, labelsField: String,
+                            addressSpace: Int? = InputLimits.addressSpaceLimit()) throws -> LabeledData {
         let x = try parse(features, field: featuresField)
         guard x.shape.count == 2 else {
             throw DatasetError(field: featuresField, "has shape \(shapeText(x.shape)); features must be a 2-D array (N, D)")
@@ -24,7 +26,7 @@ public enum NPYLoader {
         // (A header claiming more than the bytes hold is reported as truncated by the decoder instead.)
         if let count = checkedProduct(x.shape), let held = checkedProduct([count, x.descr == "<f8" ? 8 : 4]), x.payload.count >= held,
            let bytes = checkedProduct([count, x.descr == "<f8" ? 12 : 4]) {
-            try InputLimits.current.checkMemory(bytes, field: featuresField, what: "the array \(shapeText(x.shape)) as float32")
+            try InputLimits.current.checkMemory(bytes, field: featuresField, what: "the array \(shapeText(x.shape)) as float32", addressSpace: addressSpace)
         }
         var values: [Float]
         let conversion: Float32Conversion

@@ -54,6 +54,61 @@ import Linalg
         #expect(try Gzip.decompress(gz, what: "ok", limit: 10_000_000).count == plain.count)
     }
 
+    /// Lines are the same however the bytes are cut into chunks: "\r\n" split across two chunks is one
+    /// ending, "\r" and "\n" alone are endings, blank lines are counted, no ending at the end is a line.
+    @Test func linesAreTheSameWhereverTheChunksAreCut() throws {
+        let text = Array("a,1\r\nb,2\n\n c,3 \rd,4\r\n\r\ne,5\r\r\nf,6".utf8)
+        func lines(chunk: Int) throws -> [String] {
+            var splitter = LineSplitter(maxLineBytes: 100, field: "dataset", name: "x.csv")
+            var out = [String]()
+            var start = 0
+            while start < text.count {
+                let end = min(start + chunk, text.count)
+                try text[start..<end].withUnsafeBufferPointer { try splitter.feed($0) { out.append("\($0):" + String(decoding: $1, as: UTF8.self)) } }
+                start = end
+            }
+            try splitter.finish { out.append("\($0):" + String(decoding: $1, as: UTF8.self)) }
+            return out
+        }
+        let expected = ["1:a,1", "2:b,2", "3:", "4: c,3 ", "5:d,4", "6:", "7:e,5", "8:", "9:f,6"]
+        for chunk in 1...text.count { #expect(try lines(chunk: chunk) == expected, "chunks of \(chunk)") }
+    }
+
+    /// A file without line breaks is refused at the line cap, having held one line at most.
+    @Test func aLineLongerThanTheCapIsRefused() throws {
+        var splitter = LineSplitter(maxLineBytes: 10, field: "dataset", name: "x.csv")
+        let long = [UInt8](repeating: UInt8(ascii: "7"), count: 6)
+        #expect(throws: DatasetError(field: "dataset", "'x.csv' line 2 is longer than 10 bytes (a CSV file has one row per line, of at most ISOMINE_MAX_DIMENSION + 1 columns)")) {
+            try Array("0,1\n".utf8).withUnsafeBufferPointer { try splitter.feed($0) { _, _ in } }
+            for _ in 0..<3 { try long.withUnsafeBufferPointer { try splitter.feed($0) { _, _ in } } }
+        }
+    }
+
+    /// A .csv.gz spanning many inflate chunks, with Windows line endings, reads exactly as its plain text.
+    @Test func gzipStreamedCSVEqualsItsPlainText() throws {
+        var rows = [String]()
+        for i in 0..<20_000 { rows.append("\(Float(i % 97) * 0.25),\(-Float(i % 13)),\(i % 7)") }
+        let plain = Array(rows.joined(separator: "\r\n").utf8)
+        let gz = try gzipped(plain)
+        #expect(plain.count > 4 * Gzip.chunkBytes)
+        let a = try CSVLoader.parse(plain, name: "x.csv"), b = try CSVLoader.parse(gz, name: "x.csv")
+        #expect(a.count == 20_000 && a.features.storage == b.features.storage && a.labels == b.labels && a.classNames == b.classNames)
+    }
+
+    /// A float64 NPY read from bytes (a stored input, a series step) is refused before it is decoded
+    /// when its matrix and the Double copy cannot fit the job's memory, as a file is.
+    @Test func storedNPYIsCheckedAgainstTheJobsMemory() throws {
+        let shape = [20_000, 64]
+        let features = NPYWriter.header(descr: "<f8", shape: shape) + [UInt8](repeating: 0, count: shape[0] * shape[1] * 8)
+        let labels = NPYWriter.encode(labels: (0..<shape[0]).map { $0 % 4 })
+        let budget = (384 << 20) + (12 << 20)
+        #expect(throws: DatasetError(field: "dataset.features", "the array (20000, 64) as float32 needs 14 MiB in memory, more than this job's memory limit of 396 MiB allows (raise the worker's --job-memory)")) {
+            try NPYLoader.load(features: features, labels: labels, name: "stored", featuresField: "dataset.features", labelsField: "dataset.labels", addressSpace: budget)
+        }
+        #expect(try NPYLoader.load(features: features, labels: labels, name: "stored", featuresField: "dataset.features", labelsField: "dataset.labels",
+                                   addressSpace: budget + (4 << 20)).count == shape[0])
+    }
+
     /// gzip's own output (the real tool, as a user's file would be made).
     func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-gz-\(UUID().uuidString)")

@@ -1,6 +1,7 @@
 // Jobs in child processes, heartbeats from beside them, writes fenced by the lease: the faults seen
 // when the worker ran jobs on its own threads and heartbeated only from training steps.
 import Foundation
+import TestSupport
 import Testing
 import Jobs
 import Datasets
@@ -90,6 +91,36 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         #expect(try row.string(0, "state") == "failed")
         let error = try row.string(0, "last_error") ?? "nil"
         #expect(error.hasPrefix("spec.dataset.features: the array (100000, 512) of float32 needs 195 MiB in memory, more than this job's memory limit of 512 MiB allows"), "\(error)")
+    }
+
+    /// A .csv.gz that inflates past the decompression limit, under the smallest --job-memory: the job
+    /// fails with the limit's own error (inflation is streamed and counted before anything is kept),
+    /// where it used to hold the whole limit twice over and die as "exceeded the memory limit".
+    @Test func aGzipBombUnderTheJobsMemoryGetsTheLimitsError() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-bomb-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        // 310 MB of one short row, about 600 KB gzipped; the limit set to 300 MB for the test.
+        let made = try runCommand("/usr/bin/python3", ["-c", """
+            import zlib, sys
+            chunk = b"0,0,0,0,0,0,0,1\\n" * 65536
+            c = zlib.compressobj(9, zlib.DEFLATED, 31)
+            with open(sys.argv[1], "wb") as f:
+                for _ in range(310_000_000 // len(chunk) + 1):
+                    f.write(c.compress(chunk))
+                f.write(c.flush())
+            """, root.appendingPathComponent("bomb.csv.gz").path])
+        #expect(made.status == 0, "\(made.err)")
+        let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"csv","path":"bomb.csv.gz"}}"#, maxAttempts: 1)
+        let worker = try runIsomine(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name,
+                                    environment: ["ISOMINE_DATA_ROOT": root.path, "ISOMINE_MAX_DECOMPRESSED_BYTES": "300000000"])
+        #expect(worker.status == 0)
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "failed")
+        let error = try row.string(0, "last_error") ?? "nil"
+        #expect(error.contains("'bomb.csv.gz': decompresses to more than 300000000 bytes, the limit (set ISOMINE_MAX_DECOMPRESSED_BYTES to raise it)"), "\(error)")
     }
 
     /// An NPY whose header declares (10¹⁰, 10¹⁰), enqueued by SQL: its job fails with an error naming the
