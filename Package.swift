@@ -38,7 +38,8 @@ let package = Package(
                         .embedInCode("006_webhook_trigger_filter.sql"), .embedInCode("007_queues_and_workers.sql"),
                         .embedInCode("008_inputs_and_series.sql"), .embedInCode("009_job_progress.sql"),
                         .embedInCode("010_collapse_warning.sql"), .embedInCode("011_series_warning.sql"), .embedInCode("012_verdict_headline.sql"),
-                        .embedInCode("013_slack_escape_and_enqueue.sql")]
+                        .embedInCode("013_slack_escape_and_enqueue.sql"),
+                        .embedInCode("014_webhook_private_network.sql")]
         ),
         // The libpq connection owner, its errors and the migrator.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Migrations"]),

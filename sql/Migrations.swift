@@ -26,5 +26,6 @@ public enum Migrations {
         Migration(version: 11, name: "011_series_warning.sql", sql: String(decoding: PackageResources._11_series_warning_sql, as: UTF8.self)),
         Migration(version: 12, name: "012_verdict_headline.sql", sql: String(decoding: PackageResources._12_verdict_headline_sql, as: UTF8.self)),
         Migration(version: 13, name: "013_slack_escape_and_enqueue.sql", sql: String(decoding: PackageResources._13_slack_escape_and_enqueue_sql, as: UTF8.self)),
+        Migration(version: 14, name: "014_webhook_private_network.sql", sql: String(decoding: PackageResources._14_webhook_private_network_sql, as: UTF8.self)),
     ]
 }

@@ -35,6 +35,8 @@ public final class WebhookDispatcher {
     let logger: Logger
     /// Added to the request and connect timeouts to make a claimed delivery's lock (seconds).
     var lockMargin = 30.0
+    /// Every endpoint may reach private addresses (`ISOMINE_WEBHOOK_ALLOW_PRIVATE=1` by default).
+    public var allowPrivateNetwork = OutboundPolicy.deploymentAllowsPrivate()
 
     public init(db: PGConnection, client: HTTPClient, schedule: DeliverySchedule = .standard, logger: Logger = Logger(label: "isomine.webhooks")) {
         self.db = db
@@ -68,7 +70,7 @@ public final class WebhookDispatcher {
                 UPDATE isomine.webhook_deliveries d SET locked_until = now() + make_interval(secs => $1::double precision)
                   FROM due WHERE d.id = due.id
                 RETURNING d.id, d.endpoint_id, d.message_id, d.payload::text AS payload, d.attempts)
-            SELECT l.id, l.endpoint_id, l.message_id, l.payload, l.attempts, e.url, e.secret
+            SELECT l.id, l.endpoint_id, l.message_id, l.payload, l.attempts, e.url, e.secret, e.allow_private_network
               FROM locked l JOIN isomine.webhook_endpoints e ON e.id = l.endpoint_id
             """, [String(lock)])
         guard rows.count == 1 else { return false }
@@ -79,6 +81,7 @@ public final class WebhookDispatcher {
                 throw PGError("webhook delivery row with a missing column")
             }
             let attempt = (try rows.int(r, "attempts") ?? 0) + 1
+            let allowPrivate = try allowPrivateNetwork || (rows.bool(r, "allow_private_network") ?? false)
             let response: HTTPResponse
             do {
                 let secret = try WebhookSecret(secretText)
@@ -88,7 +91,7 @@ public final class WebhookDispatcher {
                     "webhook-id: \(message)",
                     "webhook-timestamp: \(timestamp)",
                     "webhook-signature: \(secret.signature(id: message, timestamp: timestamp, body: body))",
-                ], body: body)
+                ], body: body, allowPrivateNetwork: allowPrivate)
             } catch {
                 response = HTTPResponse(status: 0, retryAfter: nil, error: "\(error)", seconds: 0)
             }

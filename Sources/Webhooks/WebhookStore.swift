@@ -10,6 +10,8 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var disabledReason: String?
     /// The body format: standard or slack.
     public var format: String = "standard"
+    /// It may reach addresses the outbound policy refuses by default.
+    public var allowPrivateNetwork = false
 }
 
 extension WebhookEndpoint {
@@ -42,7 +44,8 @@ public enum WebhookStore {
     /// Body formats: `standard` (type, timestamp, summary, data) or `slack` ({"text": summary and link}); both signed.
     public static let formats = ["standard", "slack"]
 
-    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool, format: String = "standard") throws -> Int {
+    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool, format: String = "standard",
+                           allowPrivateNetwork: Bool = false) throws -> Int {
         guard formats.contains(format) else { throw WebhookError("--format: unknown body format '\(format)'; expected standard or slack") }
         guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://"), url.count > 8, !url.contains(" ") else {
             throw WebhookError("URL: must be an http:// or https:// address, got '\(url)'")
@@ -51,16 +54,17 @@ public enum WebhookStore {
         for e in events where !eventTypes.contains(e) {
             throw WebhookError("--events: unknown event '\(e)'; expected one of \(eventTypes.joined(separator: ", "))")
         }
+        try OutboundPolicy.check(url: url, allowPrivate: allowPrivateNetwork || OutboundPolicy.deploymentAllowsPrivate())
         let list = try JSONValue.array(events.map { .string($0) }).compactText()
         return try db.execute("""
-            INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report, format)
-            VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean, $5) RETURNING id
-            """, [url, list, secret.text, String(attachReport), format]).int(0, "id") ?? 0
+            INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report, format, allow_private_network)
+            VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean, $5, $6::boolean) RETURNING id
+            """, [url, list, secret.text, String(attachReport), format, String(allowPrivateNetwork)]).int(0, "id") ?? 0
     }
 
     public static func list(_ db: PGConnection) throws -> [WebhookEndpoint] {
         let rows = try db.execute("""
-            SELECT id, url, array_to_json(events)::text AS events, attach_report, enabled, disabled_reason, format
+            SELECT id, url, array_to_json(events)::text AS events, attach_report, enabled, disabled_reason, format, allow_private_network
               FROM isomine.webhook_endpoints ORDER BY id
             """)
         return try (0..<rows.count).map { r in
@@ -70,7 +74,8 @@ public enum WebhookStore {
             }
             return WebhookEndpoint(id: try rows.int(r, "id") ?? 0, url: try rows.string(r, "url") ?? "", events: events,
                                    attachReport: try rows.bool(r, "attach_report") ?? false, enabled: try rows.bool(r, "enabled") ?? false,
-                                   disabledReason: try rows.string(r, "disabled_reason"), format: try rows.string(r, "format") ?? "standard")
+                                   disabledReason: try rows.string(r, "disabled_reason"), format: try rows.string(r, "format") ?? "standard",
+                                   allowPrivateNetwork: try rows.bool(r, "allow_private_network") ?? false)
         }
     }
 

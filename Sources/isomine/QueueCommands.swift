@@ -485,13 +485,16 @@ struct Webhooks: ParsableCommand {
         var attachReport = false
         @Option(help: "Body format: standard ({type, timestamp, summary, data}) or slack ({\"text\": summary and report link}, for Slack-compatible incoming webhooks); both are signed.")
         var format = "standard"
+        @Flag(help: "Let this endpoint reach loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16, fe80::/10), shared and multicast addresses, refused by default (ISOMINE_WEBHOOK_ALLOW_PRIVATE=1 allows them for every endpoint).")
+        var allowPrivateNetwork = false
 
         func run() throws {
             try CLIError.reporting {
                 let key = try secret.map { try WebhookSecret($0) } ?? WebhookSecret.generate()
                 let names = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 let db = try PGConnection.fromEnvironment()
-                let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport, format: format)
+                let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport, format: format,
+                                              allowPrivateNetwork: allowPrivateNetwork)
                 print("endpoint \(id)")
                 if secret == nil { print("secret \(key.text)  (store it: it is needed to verify signatures)") }
             }
@@ -504,10 +507,10 @@ struct Webhooks: ParsableCommand {
             try CLIError.reporting {
                 let db = try PGConnection.fromEnvironment()
                 let body = try WebhookStore.list(db).map { e in
-                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.format, e.events.joined(separator: ","),
-                     e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? "")]
+                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.format, e.allowPrivateNetwork ? "yes" : "no",
+                     e.events.joined(separator: ","), e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? "")]
                 }
-                print(TextTable.render([["id", "enabled", "attach", "format", "events", "url"]] + body), terminator: "")
+                print(TextTable.render([["id", "enabled", "attach", "format", "private", "events", "url"]] + body), terminator: "")
             }
         }
     }

@@ -36,7 +36,7 @@ final class ScratchDatabase {
     @Test func migrateAppliesOnceAndCreatesTheSchema() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
-        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql"])
+        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql", "014_webhook_private_network.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
         #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_migrations", "series", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])

@@ -35,8 +35,8 @@ func emptyDataRoot() throws -> String {
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret), slack = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
-        _ = try WebhookStore.add(db, url: slack.url, events: ["collapse.detected"], secret: secret, attachReport: false, format: "slack")
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        _ = try WebhookStore.add(db, url: slack.url, events: ["collapse.detected"], secret: secret, attachReport: false, format: "slack", allowPrivateNetwork: true)
 
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_series.py").path,
                                       ["dbname=\(scratch.name)", "ckpt-run"])
@@ -102,7 +102,7 @@ func emptyDataRoot() throws -> String {
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_untrained_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")
@@ -130,8 +130,8 @@ func emptyDataRoot() throws -> String {
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let slack = try Receiver(secret: secret), standard = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: slack.url, events: ["job.succeeded"], secret: secret, attachReport: false, format: "slack")
-        _ = try WebhookStore.add(db, url: standard.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: slack.url, events: ["job.succeeded"], secret: secret, attachReport: false, format: "slack", allowPrivateNetwork: true)
+        _ = try WebhookStore.add(db, url: standard.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let hostile = "<!channel> <https://evil.example/|Click: report> & more"
         let spec = try JSONValue.object(["kind": .string("analyze"), "name": .string(hostile), "dataset": .object(["type": .string("toy20")]),
                                          "iterations": .number(20)]).compactText()
@@ -150,7 +150,7 @@ func emptyDataRoot() throws -> String {
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         // Normalised embeddings all within 1e-6 of one point of the sphere: judged against the sphere, collapsed.
         var m = Matrix<Double>(rows: 24, cols: 3)
         for i in 0..<24 { m[i, 0] = 1; m[i, 1] = Double(i) * 1e-7; m[i, 2] = Double(i % 5) * 1e-7 }
@@ -268,7 +268,7 @@ func emptyDataRoot() throws -> String {
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_warning_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")

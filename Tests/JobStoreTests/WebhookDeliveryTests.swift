@@ -16,7 +16,7 @@ import Jobs
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, delay: 0.6)
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         for _ in 0..<8 { _ = try WebhookStore.test(db, id: endpoint) }
         let name = scratch.name
         let done = LockedResults()
@@ -58,7 +58,7 @@ import Jobs
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, delay: 1.0)
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let messages = 24
         for _ in 0..<messages { _ = try WebhookStore.test(db, id: endpoint) }
         let arguments = ["worker", "--poll-seconds", "0.2", "--webhook-timeout", "3"]
@@ -93,7 +93,7 @@ import Jobs
         let secret = WebhookSecret.generate()
         // A receiver slower than the jobs: their deliveries are still due when the last job ends.
         let receiver = try Receiver(secret: secret, delay: 0.5)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
         try worker.wait()
@@ -110,7 +110,7 @@ import Jobs
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, responses: "410")
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false)
+        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         for _ in 0..<3 { _ = try WebhookStore.test(db, id: endpoint) }
         try dispatch(db) { try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'pending'") == 0 }
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'dead'") == 3)
