@@ -95,4 +95,20 @@ import TestSupport
         #expect(receiver.requests().count == 1)
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE endpoint_id = \(id) AND state = 'delivered'") == 1)
     }
+
+    /// A redirect is never followed, so it cannot lead a delivery to an address the policy refuses:
+    /// the 307 is a failed attempt and its target gets nothing.
+    @Test func redirectsAreNotFollowed() throws {
+        let scratch = try ScratchDatabase()
+        let db = try migrated(scratch)
+        let secret = WebhookSecret.generate()
+        let target = try Receiver(secret: secret)
+        let redirecting = try Receiver(secret: secret, responses: "307", location: target.url)
+        let id = try WebhookStore.add(db, url: redirecting.url, events: ["job.failed"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        _ = try WebhookStore.test(db, id: id)
+        try dispatch(db, schedule: [60]) { try count(db, "SELECT count(*) AS n FROM isomine.webhook_attempts") == 1 }
+        let row = try db.execute("SELECT state, last_status FROM isomine.webhook_deliveries WHERE endpoint_id = $1::bigint", [String(id)])
+        #expect(try row.string(0, "state") == "pending" && row.int(0, "last_status") == 307, "\(row.rows)")
+        #expect(redirecting.requests().count == 1 && target.requests().isEmpty)
+    }
 }

@@ -22,13 +22,13 @@ final class Receiver {
     let pid: pid_t
     var log: String { dir + "/log.jsonl" }
 
-    init(secret: WebhookSecret, responses: String = "200", delay: Double = 0, retryAfter: String = "", port: Int = 0) throws {
+    init(secret: WebhookSecret, responses: String = "200", delay: Double = 0, retryAfter: String = "", location: String = "", port: Int = 0) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-hook-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook_receiver.py").path
         // Not the test's own stdout: a receiver outliving a killed test run would hold that pipe open.
         process = try Spawned("/usr/bin/env", ["python3", script, "--port", String(port), "--port-file", dir + "/port", "--log", dir + "/log.jsonl",
-                                               "--secret", secret.text, "--responses", responses, "--delay", String(delay), "--retry-after", retryAfter])
+                                               "--secret", secret.text, "--responses", responses, "--delay", String(delay), "--retry-after", retryAfter, "--location", location])
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: dir + "/port") && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let parts = ((try? String(contentsOfFile: dir + "/port", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int($0) }

@@ -3,7 +3,7 @@
 
 Listens on 127.0.0.1 (a given port, or a free one written to --port-file), answers each POST with
 the next status of --responses (the last one repeats), optionally after --delay seconds and with a
-Retry-After header, verifies webhook-signature with Python's own hmac, and appends one JSON line per
+Retry-After header (and a Location header, --location), verifies webhook-signature with Python's own hmac, and appends one JSON line per
 request to --log: webhook-id, timestamp, whether the signature verified, the status sent, the body,
 and — when the body links a report on this machine (data.report_url = file://…) — whether that page
 existed when the request arrived.
@@ -19,6 +19,7 @@ p.add_argument("--secret", required=True)
 p.add_argument("--responses", default="200")
 p.add_argument("--delay", type=float, default=0)
 p.add_argument("--retry-after", default="")
+p.add_argument("--location", default="")
 args = p.parse_args()
 
 key = base64.b64decode(args.secret[len("whsec_"):])
@@ -55,6 +56,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         if args.retry_after:
             self.send_header("Retry-After", args.retry_after)
+        if args.location:
+            self.send_header("Location", args.location)
         self.send_header("Content-Length", "2")
         self.end_headers()
         self.wfile.write(b"ok")
