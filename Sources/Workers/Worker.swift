@@ -11,17 +11,6 @@ import Logging
 import Glibc
 #endif
 
-/// How one execution of a claimed job ended, as seen by the process that ran it.
-public enum ExecutionOutcome: Int32, Sendable {
-    /// The job's state was recorded (succeeded, failed, retrying or dead), or it was no longer ours.
-    case recorded = 0
-    /// Stopped at a step on request (checkpoint saved); the job's state was left running.
-    case stopped = 3
-    /// The database connection was lost mid-job: nothing recorded; the job should be given back
-    /// without using up an attempt.
-    case databaseLost = 75
-}
-
 /// Runs queued jobs, one at a time, on its own connection (one Worker per thread).
 public final class Worker {
     let db: PGConnection
@@ -152,17 +141,18 @@ public final class Worker {
     /// follows after the grace period; a crash or a memory-limit kill fails this job only.
     func supervise(_ job: ClaimedJob, executable: String, keeper: LeaseKeeper) throws {
         var environment = ProcessInfo.processInfo.environment
-        environment["ISOMINE_JOB_DATABASE"] = db.conninfo
+        environment[JobProcessInvocation.databaseVariable] = db.conninfo
         // A crashing child should not spend seconds symbolicating a backtrace.
         environment["SWIFT_BACKTRACE"] = "enable=no"
-        var arguments = ["isomine", "run-job", "--job", String(job.id), "--owner", owner, "--attempt", String(job.attempt),
-                         "--memory-bytes", String(jobMemoryBytes)]
+        var invocation = JobProcessInvocation(job: job.id, owner: owner, attempt: job.attempt)
+        invocation.memoryBytes = jobMemoryBytes
         if let reports {
-            arguments += ["--reports-root", reports.root.path, "--public-url", reports.publicBase]
-            if reportEachEvaluation { arguments.append("--report-each-evaluation") }
+            invocation.reportsRoot = reports.root.path
+            invocation.publicURL = reports.publicBase
+            invocation.reportEachEvaluation = reportEachEvaluation
         }
         let started = Date()
-        let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment)
+        let child = try ChildProcess(executable: executable, arguments: ["isomine"] + invocation.arguments, environment: environment)
         logger.debug("job process started", metadata: ["job": "\(job.id)", "pid": "\(child.pid)"])
         var signalled: Date?
         var killed = false

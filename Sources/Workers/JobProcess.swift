@@ -1,0 +1,130 @@
+// The job process: what a worker starts for each train or analyze job, and what that process does.
+// Its protocol — argv, environment and exit codes — is described once here and used by both sides.
+import CProcess
+import Foundation
+import Logging
+import Postgres
+import Queue
+import Jobs
+import Reports
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How one execution of a claimed job ended, as seen by the process that ran it (its exit status).
+public enum ExecutionOutcome: Int32, Sendable {
+    /// The job's state was recorded (succeeded, failed, retrying or dead), or it was no longer ours.
+    case recorded = 0
+    /// Stopped at a step on request (checkpoint saved); the job's state was left running.
+    case stopped = 3
+    /// The database connection was lost mid-job: nothing recorded; the job should be given back
+    /// without using up an attempt.
+    case databaseLost = 75
+}
+
+/// What a worker tells a job process: `isomine run-job` and these arguments; the database conninfo
+/// travels in the environment (`databaseVariable`), not in argv, which `ps` shows to every user.
+public struct JobProcessInvocation: Equatable, Sendable {
+    /// The (hidden) subcommand that runs a job process.
+    public static let subcommand = "run-job"
+    /// The environment variable that carries the worker's database conninfo to the job.
+    public static let databaseVariable = "ISOMINE_JOB_DATABASE"
+
+    public var job: Int
+    public var owner: String
+    public var attempt: Int
+    /// Address-space limit in bytes (0: none).
+    public var memoryBytes: UInt64 = 0
+    /// The worker's reports root (nil: the job writes no pages).
+    public var reportsRoot: String?
+    public var publicURL: String?
+    public var reportEachEvaluation = false
+
+    public init(job: Int, owner: String, attempt: Int) {
+        self.job = job
+        self.owner = owner
+        self.attempt = attempt
+    }
+
+    /// The arguments after the executable: the subcommand and its options.
+    public var arguments: [String] {
+        var a = [Self.subcommand, "--job", String(job), "--owner", owner, "--attempt", String(attempt), "--memory-bytes", String(memoryBytes)]
+        if let reportsRoot { a += ["--reports-root", reportsRoot] }
+        if let publicURL { a += ["--public-url", publicURL] }
+        if reportEachEvaluation { a.append("--report-each-evaluation") }
+        return a
+    }
+
+    /// Reads `arguments` (what follows the subcommand) back; throws on anything it did not write.
+    public init(parsing arguments: [String]) throws {
+        var job: Int?, owner: String?, attempt: Int?
+        var memory: UInt64 = 0, root: String?, url: String?, each = false
+        var i = 0
+        func value() throws -> String {
+            i += 1
+            guard i < arguments.count else { throw JobProcessError("\(arguments[i - 1]) needs a value") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--job": job = Int(try value())
+            case "--owner": owner = try value()
+            case "--attempt": attempt = Int(try value())
+            case "--memory-bytes": memory = UInt64(try value()) ?? 0
+            case "--reports-root": root = try value()
+            case "--public-url": url = try value()
+            case "--report-each-evaluation": each = true
+            default: throw JobProcessError("unknown argument '\(arguments[i])'")
+            }
+            i += 1
+        }
+        guard let job, let owner, let attempt else { throw JobProcessError("--job, --owner and --attempt are required") }
+        self.init(job: job, owner: owner, attempt: attempt)
+        memoryBytes = memory
+        reportsRoot = root
+        publicURL = url
+        reportEachEvaluation = each
+    }
+}
+
+/// A malformed job-process invocation (only the worker starts job processes).
+public struct JobProcessError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The job process's life: stop handling, death with the worker, the memory limit, then the job.
+public enum JobProcess {
+    /// Runs the invoked job and exits with its `ExecutionOutcome`. `logger` is made after the stop
+    /// handler is in place.
+    public static func run(_ invocation: JobProcessInvocation, logger makeLogger: () throws -> Logger) -> Never {
+        // The worker spawned us with SIGTERM and SIGINT blocked: installing the handler unblocks them,
+        // and a stop sent while we started is delivered now, as a checkpoint-and-exit.
+        let stop = ShutdownFlag.installed()
+        // Die with the worker (a worker that is killed must not leave its jobs computing).
+        _ = isomine_set_parent_death_signal(SIGKILL)
+        if getppid() == 1 { exit(ExecutionOutcome.recorded.rawValue) }
+        if invocation.memoryBytes > 0 {
+            _ = isomine_limit_address_space(invocation.memoryBytes)
+        }
+        let env = ProcessInfo.processInfo.environment
+        let outcome: ExecutionOutcome
+        do {
+            let logger = try makeLogger()
+            let conninfo = env[JobProcessInvocation.databaseVariable] ?? env["DATABASE_URL"] ?? ""
+            let db = try PGConnection(conninfo)
+            let inputs = DatabaseInputs(conninfo: conninfo)
+            guard let claimed = try JobQueue.held(db, id: invocation.job, owner: invocation.owner, attempt: invocation.attempt) else {
+                exit(ExecutionOutcome.recorded.rawValue)
+            }
+            let worker = Worker(db: db, owner: invocation.owner, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
+                                reports: try invocation.reportsRoot.map { try ReportPublisher(root: ReportsRoot(path: $0), publicBase: invocation.publicURL) })
+            worker.reportEachEvaluation = invocation.reportEachEvaluation
+            let spec = try JobSpec.parse(Data(claimed.spec.utf8))
+            outcome = worker.execute(claimed, spec, shouldStop: { stop.isSet })
+        } catch {
+            outcome = .databaseLost
+        }
+        exit(outcome.rawValue)
+    }
+}

@@ -1,0 +1,166 @@
+// The worker process: its job threads, the webhook dispatcher, the registry row, the grace-period
+// backstop and the webhook drain before an idle exit. `isomine worker` parses options and calls `run`.
+import CoreMetrics
+import Foundation
+import Logging
+import Postgres
+import Prometheus
+import Queue
+import Reports
+import Webhooks
+import Jobs
+
+/// Everything `isomine worker` lets an operator set (validated by the CLI).
+public struct WorkerProcessOptions: Sendable {
+    public var concurrency = 1
+    public var once = false
+    public var exitWhenIdle = false
+    public var leaseSeconds = 30
+    public var pollSeconds = 2.0
+    public var reportEachEvaluation = false
+    public var webhookSchedule = DeliverySchedule.standard
+    public var webhookTimeout = 15.0
+    public var webhookDrainSeconds = 60.0
+    public var graceSeconds = 20.0
+    /// Address-space limit of each job process (0: none).
+    public var jobMemoryBytes: UInt64 = 0
+    public var queues = ["default"]
+    /// Serve /metrics, /healthz and /readyz here (HOST:PORT).
+    public var metricsAddress: String?
+
+    public init() {}
+}
+
+/// Why a worker could not start (an operator error, reported before any job runs).
+public struct WorkerStartError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public enum WorkerProcess {
+    /// Runs the worker until it is stopped (SIGTERM, SIGINT) or, with `once` / `exitWhenIdle`, until
+    /// its threads are done. `shutdown` must be installed before anything else, `logger` after it.
+    public static func run(_ options: WorkerProcessOptions, shutdown: ShutdownFlag, logger: Logger) throws {
+        let conninfo = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        if let metricsAddress = options.metricsAddress {
+            // Prometheus through swift-metrics: every Counter/Timer/Gauge of the worker lands in `registry`.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            let server: OpsServer
+            do { server = try OpsServer(address: metricsAddress, registry: registry, conninfo: conninfo) } catch let e as OpsAddressError {
+                throw WorkerStartError(description: "\(e)")
+            }
+            let gauges = QueueGauges(conninfo: conninfo)
+            server.start { gauges.refresh() }
+            WorkerMetrics.slots(options.concurrency)
+            logger.info("metrics served", metadata: ["address": "\(metricsAddress)", "port": "\(server.port)"])
+        }
+        let host = ProcessInfo.processInfo.hostName
+        let pid = ProcessInfo.processInfo.processIdentifier
+        // Reports go under ISOMINE_REPORTS_ROOT (default ./reports): job-ID/index.html and index.html.
+        let reports = try ReportPublisher.fromEnvironment()
+        // A reports folder that belongs to another database is refused before any job runs (when the
+        // database is reachable now; otherwise every page write checks again).
+        if let db = try? PGConnection.fromEnvironment() {
+            do { try reports.checkOwnership(db) } catch let e as ReportFolderError {
+                throw WorkerStartError(description: "\(e)")
+            } catch {}
+        }
+        let threads = (0..<options.concurrency).map { slot in
+            Thread {
+                var loop = WorkerLoopOptions(owner: "\(host):\(pid):\(slot)")
+                loop.once = options.once
+                loop.exitWhenIdle = options.exitWhenIdle
+                loop.leaseSeconds = options.leaseSeconds
+                loop.pollSeconds = options.pollSeconds
+                loop.reports = reports
+                loop.reportEachEvaluation = options.reportEachEvaluation
+                loop.jobMemoryBytes = options.jobMemoryBytes
+                loop.graceSeconds = options.graceSeconds
+                loop.queues = options.queues
+                let inputs = DatabaseInputs(conninfo: conninfo)
+                WorkerLoop.run(options: loop, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
+                               shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
+            }
+        }
+        // One more thread delivers webhooks, so a slow receiver never holds up a job.
+        let dispatcher = WebhookDispatcherThread(schedule: options.webhookSchedule, timeout: options.webhookTimeout, logger: logger,
+                                                 shuttingDown: { shutdown.isSet })
+        dispatcher.start(connect: { try PGConnection.fromEnvironment() })
+        // However the worker leaves, a webhook POST in flight is finished and recorded first.
+        func stopWebhooks() {
+            if !dispatcher.stopAndJoin() {
+                logger.warning("webhook dispatcher still sending at exit; its delivery is retried once its claim expires")
+            }
+        }
+        threads.forEach { $0.start() }
+        // The registry row `isomine status` lists, refreshed every 10 s and removed on the way out.
+        let workerID = "\(host):\(pid)"
+        let registry = PGSession(conninfo: conninfo)
+        var nextRegistration = Date.distantPast
+        func refreshRegistry() {
+            do {
+                try WorkerRegistry.register(try registry.connection(), id: workerID, host: host, pid: pid, queues: options.queues,
+                                            concurrency: options.concurrency)
+            } catch {
+                registry.reset()
+                logger.debug("worker registry not refreshed", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { if let db = registry.current { try? WorkerRegistry.deregister(db, id: workerID) } }
+        var stopRequested: Date?
+        while threads.contains(where: { !$0.isFinished }) {
+            Thread.sleep(forTimeInterval: 0.05)
+            if Date() >= nextRegistration && !shutdown.isSet {
+                refreshRegistry()
+                nextRegistration = Date().addingTimeInterval(10)
+            }
+            guard shutdown.isSet else { continue }
+            let since = stopRequested ?? Date()
+            stopRequested = since
+            // The supervising threads kill their jobs' processes at the grace period and give the jobs
+            // back; this is the backstop for a thread stuck elsewhere.
+            if Date().timeIntervalSince(since) >= options.graceSeconds + 5 {
+                releaseStuckJobs(owners: (0..<options.concurrency).map { "\(host):\(pid):\($0)" }, logger: logger)
+                stopWebhooks()
+                exit(0)
+            }
+        }
+        // --once / --exit-when-idle: the jobs are done; send the webhooks they made due before leaving
+        // (CI and the demo run this way), within --webhook-drain-seconds. Retries scheduled later stay queued.
+        if (options.once || options.exitWhenIdle) && !shutdown.isSet {
+            drainWebhooks(options, shutdown: shutdown, logger: logger)
+        }
+        stopWebhooks()
+    }
+
+    /// The grace period is over and threads are still inside jobs: hand those jobs back from a
+    /// connection of our own.
+    private static func releaseStuckJobs(owners: [String], logger: Logger) {
+        do {
+            let released = try JobQueue.releaseAll(try PGConnection.fromEnvironment(), owners: owners)
+            logger.warning("grace period over; released the jobs still running", metadata: ["jobs": "\(released)"])
+        } catch {
+            logger.error("grace period over; could not release the running jobs (their leases will expire)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends the deliveries due now, one at a time (each finished and recorded), until none is due or
+    /// the drain time is up.
+    private static func drainWebhooks(_ options: WorkerProcessOptions, shutdown: ShutdownFlag, logger: Logger) {
+        let deadline = Date().addingTimeInterval(options.webhookDrainSeconds)
+        do {
+            let db = try PGConnection.fromEnvironment()
+            let sender = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: min(5, options.webhookTimeout), timeout: options.webhookTimeout),
+                                           schedule: options.webhookSchedule, logger: logger)
+            while Date() < deadline && !shutdown.isSet {
+                if try sender.deliverDue(limit: 1) == 0 {
+                    // None due and unclaimed: done unless another dispatcher still holds one in flight.
+                    if try WebhookStore.dueCount(db) == 0 { break }
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+        } catch {
+            logger.warning("webhooks not delivered before exiting", metadata: ["error": "\(error)"])
+        }
+    }
+}
