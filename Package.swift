@@ -43,13 +43,15 @@ let package = Package(
         ),
         // The libpq connection owner, its errors and the migrator.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Migrations"]),
+        // The names the schema and the modules share: job kinds and states, event types, delivery states, formats, channels.
+        .target(name: "Vocabulary"),
         // Every statement that touches jobs: the queue, sweeps, the result sink, pruning, the worker registry.
-        .target(name: "Queue", dependencies: ["Postgres", "Jobs", "Trainer"]),
+        .target(name: "Queue", dependencies: ["Postgres", "Vocabulary", "Jobs", "Trainer"]),
         // Endpoints, secrets and signing, the libcurl client, the outbox and its dispatcher.
-        .target(name: "Webhooks", dependencies: ["Postgres", "Queue", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
+        .target(name: "Webhooks", dependencies: ["Postgres", "Vocabulary", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),
         // The worker: supervisor, job processes, heartbeats, report publishing, status, metrics endpoint.
-        .target(name: "Workers", dependencies: ["CProcess", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
+        .target(name: "Workers", dependencies: ["CProcess", "Vocabulary", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
                                                 .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "CoreMetrics", package: "swift-metrics"),
                                                 .product(name: "Prometheus", package: "swift-prometheus")]),
@@ -65,7 +67,7 @@ let package = Package(
         .target(name: "Estimators", dependencies: ["Isometry", "Linalg", "CBLAS"]),
         .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry"]),
         // Job specs: JSON values, the reader with field-named errors, and the train, analyze, sweep and dataset specs.
-        .target(name: "Specs", dependencies: ["Datasets", "Linalg", "Trainer"]),
+        .target(name: "Specs", dependencies: ["Vocabulary", "Datasets", "Linalg", "Trainer"]),
         .target(
             name: "Jobs",
             dependencies: ["Specs", "Linalg", "Datasets", "Trainer", "Estimators", "Isometry", .product(name: "Logging", package: "swift-log")]
@@ -85,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Reports", "CProcess",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Reports", "CProcess", "Vocabulary",
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +105,7 @@ let package = Package(
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
         .testTarget(
             name: "JobStoreTests",
-            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "Linalg", "isomine", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "Linalg", "isomine", "TestSupport", "Vocabulary", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["Fixtures/webhook_receiver.py", "Fixtures/submit_series.py", "Fixtures/submit_warning_series.py",
                       "Fixtures/submit_untrained_series.py"]
         ),

@@ -1,5 +1,6 @@
 // NumPy .npy files: float32/float64 feature matrices and integer label vectors (little-endian, C order).
 import Linalg
+import Foundation
 
 /// The parsed header and payload of one .npy file.
 struct NPYArray {
@@ -271,4 +272,3 @@ public enum NPYLoader {
     }
 }
 
-import Foundation

@@ -1,4 +1,5 @@
 // The one seeded random number generator: xoshiro256** seeded through splitmix64.
+import Foundation
 
 /// xoshiro256** (Blackman & Vigna), the single source of randomness in isomine.
 ///
@@ -86,6 +87,5 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Equatable {
     }
 }
 
-import Foundation
 @inline(__always) private func _log(_ x: Double) -> Double { Foundation.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Foundation.cos(x) }

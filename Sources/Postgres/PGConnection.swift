@@ -110,6 +110,11 @@ public final class PGConnection {
         }
     }
 
+    /// NOTIFY `channel` with `payload` (through pg_notify, parameterised); delivered at commit.
+    public func notify(_ channel: String, _ payload: String) throws {
+        try execute("SELECT pg_notify($1, $2)", [channel, payload])
+    }
+
     /// Subscribes to a NOTIFY channel (a fixed identifier of isomine's, quoted).
     public func listen(_ channel: String) throws {
         try execute("LISTEN \"\(channel.replacingOccurrences(of: "\"", with: "\"\""))\"")

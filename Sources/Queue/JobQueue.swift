@@ -1,5 +1,8 @@
 // The job lifecycle in SQL: enqueue, claim (SKIP LOCKED), heartbeat, finish with compare-and-set on
 // the lease, retry with backoff, rescue of expired leases, cancel.
+import Vocabulary
+import Postgres
+import Jobs
 
 /// A job a worker holds a lease on.
 public struct ClaimedJob: Sendable, Equatable {
@@ -172,7 +175,7 @@ public enum JobQueue {
                     SELECT id, 'job.retried', jsonb_build_object('by_sweep', $1::bigint) FROM again
                     """, [String(id)])
                 try event(db, id, .retried, "{}")
-                try Channel.notify(db, Channel.jobs, String(id))
+                try db.notify(Channel.jobs, String(id))
             }
             return done
         }
@@ -188,7 +191,7 @@ public enum JobQueue {
                 """, [String(job.id), owner, String(job.attempt)]).affected == 1
             if done {
                 try event(db, job.id, .released, "{}")
-                try Channel.notify(db, Channel.jobs, String(job.id))
+                try db.notify(Channel.jobs, String(job.id))
             }
             return done
         }
@@ -208,7 +211,7 @@ public enum JobQueue {
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.released', '{"grace_period_over": true}'::jsonb FROM released
                 """, [list]).affected
-            if n > 0 { try Channel.notify(db, Channel.jobs, "released") }
+            if n > 0 { try db.notify(Channel.jobs, "released") }
             return n
         }
     }
@@ -221,9 +224,6 @@ public enum JobQueue {
         try JSONValue.object(fields.mapValues { .string($0) }).compactText()
     }
 }
-
-import Postgres
-import Jobs
 
 extension JobQueue {
     /// The job as claimed by `owner` in `attempt`, while that lease still holds (a job's child process

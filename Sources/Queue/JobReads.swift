@@ -1,5 +1,6 @@
 // The reads behind `jobs list`, `jobs show`, `metrics` and `report --all`: SQL stays in this module,
 // the command line only formats.
+import Vocabulary
 import Foundation
 import Postgres
 

@@ -1,4 +1,5 @@
 // Operators' statements: pruning ended jobs, and the queue's status at a glance.
+import Vocabulary
 import Postgres
 import Foundation
 import Jobs

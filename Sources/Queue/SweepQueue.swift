@@ -1,6 +1,7 @@
 // Sweeps in the queue: a claimed sweep parent queues its runs as child jobs, waits without a lease
 // while any worker runs them, and is claimed again to aggregate them once the last one has ended
 // (sql/004_sweeps.sql queues it again).
+import Vocabulary
 import Postgres
 import Foundation
 import Jobs
@@ -82,7 +83,7 @@ public enum SweepQueue {
                 SELECT id, 'job.enqueued', jsonb_build_object('kind', 'train', 'sweep', $1::bigint) FROM children)
             SELECT count(*) AS n FROM children
             """, [String(job.id), specs]).int(0, "n") ?? 0
-        try Channel.notify(db, Channel.jobs, String(job.id))
+        try db.notify(Channel.jobs, String(job.id))
         return n
     }
 

@@ -1,5 +1,6 @@
 // Two-dimensional views of embeddings: the raw plane when n = 2, else the top two principal axes.
 import Linalg
+import Foundation
 
 /// A linear map to the plane, fitted on one embedding and applied to others (so start, end and f*
 /// plots of a run can share axes where that makes sense).
@@ -47,4 +48,3 @@ public struct Projection: Sendable {
     }
 }
 
-import Foundation

@@ -1,4 +1,5 @@
 // The job spec: the one decoder and validator used by `isomine run`, `validate`, `enqueue` and the worker.
+import Vocabulary
 import Foundation
 
 /// A validated job.
@@ -9,7 +10,7 @@ public enum JobSpec: Sendable, Equatable {
     case sweep(SweepSpec)
 
     /// Kinds the decoder knows.
-    public static let kinds = ["train", "analyze", "sweep"]
+    public static let kinds = JobKind.allCases.map(\.rawValue)
 
     /// Parses and validates spec JSON text.
     public static func parse(_ data: Data) throws -> JobSpec {

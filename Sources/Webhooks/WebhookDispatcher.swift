@@ -1,7 +1,7 @@
 // Delivering the webhook outbox: claim due deliveries (SKIP LOCKED, so several workers share the
 // work), POST them signed, and record every attempt; retry on the Standard Webhooks schedule.
+import Vocabulary
 import Postgres
-import Queue
 import Foundation
 import Logging
 

@@ -1,4 +1,8 @@
 // Webhook endpoints and deliveries in SQL: add, list, remove, and the delivery log.
+import Vocabulary
+import Postgres
+import Foundation
+import Jobs
 
 /// A registered endpoint.
 public struct WebhookEndpoint: Sendable, Equatable {
@@ -38,11 +42,11 @@ extension WebhookEndpoint {
 /// Endpoint and delivery statements (all parameterised).
 public enum WebhookStore {
     /// The event types an endpoint can subscribe to.
-    public static let eventTypes = [JobEventType.succeeded, .failed, .dead, .collapseDetected, .collapseWarning, .sweepFinished, .reportReady].map(\.rawValue)
+    public static let eventTypes = JobEventType.subscribable.map(\.rawValue)
 
     /// Registers an endpoint; returns its id.
     /// Body formats: `standard` (type, timestamp, summary, data) or `slack` ({"text": summary and link}); both signed.
-    public static let formats = ["standard", "slack"]
+    public static let formats = WebhookFormat.allCases.map(\.rawValue)
 
     public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool, format: String = "standard",
                            allowPrivateNetwork: Bool = false) throws -> Int {
@@ -115,12 +119,8 @@ public enum WebhookStore {
             RETURNING message_id
             """, [String(id)])
         guard rows.count == 1, let message = try rows.string(0, "message_id") else { throw WebhookError("webhook endpoint \(id) does not exist") }
-        try Channel.notify(db, Channel.webhooks, "webhook.test")
+        try db.notify(Channel.webhooks, "webhook.test")
         return message
     }
 }
 
-import Postgres
-import Queue
-import Foundation
-import Jobs

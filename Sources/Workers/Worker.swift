@@ -1,5 +1,6 @@
 // A worker: claims jobs from PostgreSQL and runs each in a child process of the same binary (or, when no
 // binary is available, in-process), keeping its lease alive from beside the job.
+import Vocabulary
 import Postgres
 import Queue
 import Webhooks

@@ -1,5 +1,6 @@
 // A worker's life on one thread: connect (retrying with backoff while the database is down), run jobs,
 // wait on NOTIFY with a polling backstop, reconnect when the connection breaks, stop on shutdown.
+import Vocabulary
 import Postgres
 import Queue
 import Webhooks

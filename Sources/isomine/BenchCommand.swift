@@ -1,4 +1,5 @@
 // `isomine bench trainer`: training speed on the reference config, as JSON.
+import Vocabulary
 import ArgumentParser
 import Datasets
 import Dispatch

@@ -1,5 +1,12 @@
-// The job state machine's names, written once: states, event types and notification channels.
-import Postgres
+// The names the database and the Swift modules share, written once: job kinds and states, event
+// types, webhook delivery states and body formats, stored-input formats and notification channels.
+// Queue, Webhooks, Specs and Workers use these; `VocabularyTests` holds them equal to the schema's
+// CHECK lists and trigger literals.
+
+/// A job's kind (the `isomine.jobs.kind` column).
+public enum JobKind: String, Sendable, CaseIterable, Codable {
+    case train, analyze, sweep
+}
 
 /// A job's state (the `isomine.jobs.state` column).
 public enum JobState: String, Sendable, CaseIterable, Codable {
@@ -30,8 +37,11 @@ public enum JobEventType: String, Sendable, CaseIterable, Codable {
     case collapseWarning = "collapse.warning"
     case reportReady = "report.ready"
 
+    /// The events a webhook endpoint can subscribe to (the webhook trigger's WHEN list).
+    public static let subscribable: [JobEventType] = [.succeeded, .failed, .dead, .collapseDetected, .collapseWarning, .sweepFinished, .reportReady]
+
     /// The event a failure records for the state it leads to.
-    static func afterFailure(_ state: JobState) -> JobEventType {
+    public static func afterFailure(_ state: JobState) -> JobEventType {
         switch state {
         case .queued: return .retrying
         case .dead: return .dead
@@ -40,15 +50,31 @@ public enum JobEventType: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// The type of the message `webhooks test` sends (a delivery, not a job event).
+public let webhookTestEventType = "webhook.test"
+
+/// A webhook delivery's state (the `isomine.webhook_deliveries.state` column).
+public enum DeliveryState: String, Sendable, CaseIterable, Codable {
+    case pending, delivered, dead
+}
+
+/// A webhook endpoint's body format (the `isomine.webhook_endpoints.format` column).
+public enum WebhookFormat: String, Sendable, CaseIterable, Codable {
+    /// `{type, timestamp, summary, data}`.
+    case standard
+    /// `{"text": summary and report link}`, for Slack-compatible incoming webhooks.
+    case slack
+}
+
+/// A stored input's format (the `isomine.inputs.format` column).
+public enum InputFormat: String, Sendable, CaseIterable, Codable {
+    case npy, csv
+}
+
 /// LISTEN/NOTIFY channels.
 public enum Channel {
     /// A job became claimable (enqueued, retried, released).
     public static let jobs = "isomine_jobs"
     /// A webhook delivery became due.
     public static let webhooks = "isomine_webhooks"
-
-    /// NOTIFY `channel` with `payload` (through pg_notify, parameterised).
-    public static func notify(_ db: PGConnection, _ channel: String, _ payload: String) throws {
-        try db.execute("SELECT pg_notify($1, $2)", [channel, payload])
-    }
 }
