@@ -24,7 +24,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// An analysis and a train job whose evaluations each outlast the lease several times over, with two
     /// workers and a 3 s lease: each runs once (one start, attempt 1, no rescue) and succeeds.
     @Test func longAnalysisAndLongEvaluationRunExactlyOnceWithAShortLease() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let analysis = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"iterations":900}"#)
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"split":{"by":"instance","test_fraction":0.9},"model":{"hidden":[16],"embedding_dim":8},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":800,"final_iterations":800}}"#)
@@ -52,7 +52,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// A job that needs more memory than --job-memory fails with a clear error; a train job running
     /// beside it in the same worker succeeds on its first attempt, and the worker goes on.
     @Test func memoryBombEndsItsJobOnly() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         // Two classes of 15,000: PML's k is 14,999 neighbours for each of 30,000 points (1.8 GB of indices), over the 600 MiB limit.
         let bomb = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":2,"per_class":15000,"dim":8},"iterations":3}"#, maxAttempts: 1)
@@ -72,7 +72,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// An NPY file that would not fit in the job's memory limit is refused before it is read, naming
     /// the memory it needs and the limit (the file is sparse: its size is real, its blocks are not).
     @Test func anInputLargerThanTheJobsMemoryIsRefusedBeforeReading() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-big-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -97,7 +97,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// fails with the limit's own error (inflation is streamed and counted before anything is kept),
     /// where it used to hold the whole limit twice over and die as "exceeded the memory limit".
     @Test func aGzipBombUnderTheJobsMemoryGetsTheLimitsError() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-bomb-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -127,7 +127,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// limit (it used to trap on integer overflow and take the worker down, at every attempt); a train job
     /// in the same worker succeeds on its first attempt.
     @Test func overflowingNPYFailsItsJobOnly() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-npy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -153,7 +153,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// A copy of a job whose lease was taken over can no longer write metrics, artifacts, checkpoints,
     /// events or the result; a checkpoint never goes backwards.
     @Test func staleCopyCannotWrite() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let first = try #require(try JobQueue.claim(db, owner: "first", leaseSeconds: 60))

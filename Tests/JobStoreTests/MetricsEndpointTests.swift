@@ -56,7 +56,7 @@ func samples(_ exposition: String) -> [String: Double] {
     }
 
     @Test func metricsMoveAsJobsRunAndProbesAnswer() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let port = try freePort()
         let worker = try startIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)", "--poll-seconds", "0.2"], database: scratch.name)

@@ -12,7 +12,7 @@ import Jobs
 
 @Suite struct OperatorTests {
     @Test func namedQueuesRouteJobsToTheWorkersThatServeThem() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let plain = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let gpu = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, queue: "gpu")
@@ -38,7 +38,7 @@ import Jobs
     }
 
     @Test func statusReportsQueuesWorkersAndFailingEndpoints() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, queue: "cpu")
         _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, runAfter: "2999-01-01 00:00+00")
@@ -68,7 +68,7 @@ import Jobs
     }
 
     @Test func pruneRemovesEndedJobsAndWhatTheyOwnOnly() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let old = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let recent = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
@@ -93,7 +93,7 @@ import Jobs
     }
 
     @Test func aRunningAnalysisShowsItsPhaseInJobsList() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         // 4,000 classes of 5 in R⁶⁴: a few seconds, most of them in the estimators on the 2,000-point probe.
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":4000,"per_class":5,"dim":64}}"#)
@@ -117,7 +117,7 @@ import Jobs
     }
 
     @Test func pruneDeletesStoredInputsOnlyWhenNoJobNamesThem() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         var m = Matrix<Double>(rows: 6, cols: 2)
         for i in 0..<6 { m[i, 0] = Double(i % 2) * 4 + Double(i) * 0.1; m[i, 1] = Double(i) * 0.2 }

@@ -52,7 +52,7 @@ import TestSupport
     /// `webhooks add` refuses a private address with the rule named; --allow-private-network (stored on
     /// the endpoint, shown by `webhooks list`) or ISOMINE_WEBHOOK_ALLOW_PRIVATE=1 allows it.
     @Test func webhooksAddRefusesAndAllows() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         _ = try migrated(scratch)
         let metadata = "http://169.254.169.254/latest/meta-data/"
         let refused = try runIsomine(["webhooks", "add", metadata, "--events", "job.failed"], database: scratch.name)
@@ -72,7 +72,7 @@ import TestSupport
     /// worker connects, the attempt saying why, and nothing reaches the receiver; the deployment switch
     /// lets a worker deliver it.
     @Test func theAddressIsCheckedWhenConnecting() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -99,7 +99,7 @@ import TestSupport
     /// A redirect is never followed, so it cannot lead a delivery to an address the policy refuses:
     /// the 307 is a failed attempt and its target gets nothing.
     @Test func redirectsAreNotFollowed() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let target = try Receiver(secret: secret)

@@ -10,7 +10,7 @@ import Jobs
 
 @Suite struct ReconnectTests {
     @Test func databaseDownAtStartIsRetried() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         var attempts = 0
@@ -26,7 +26,7 @@ import Jobs
     }
 
     @Test func killedConnectionsAreReplacedAndNoJobIsLost() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         for _ in 0..<40 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let name = scratch.name

@@ -12,7 +12,7 @@ import Reports
 
 @Suite struct ReportPublisherTests {
     @Test func workerWritesReportsOfFinishedJobsAndTheIndex() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -58,7 +58,7 @@ import Reports
     }
 
     @Test func runningJobsPageFollowsItsEvaluationsWhenAsked() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-progress-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -81,7 +81,7 @@ import Reports
     /// A reports folder belongs to the database that first wrote into it: another database's `report`
     /// and worker are refused with a clear error, and the first database's pages stay as they were.
     @Test func foreignReportsFolderIsRefused() throws {
-        let first = try ScratchDatabase(), second = try ScratchDatabase()
+        let first = try ScratchDatabase(migrated: true), second = try ScratchDatabase(migrated: true)
         let a = try migrated(first), b = try migrated(second)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-owner-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -106,7 +106,7 @@ import Reports
     /// With jobs ending back to back the index is rewritten at most once per interval, and caught up
     /// by `flushIndex` (the worker calls it when idle and before exiting).
     @Test func indexIsNotRewrittenAfterEveryJob() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-index-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }

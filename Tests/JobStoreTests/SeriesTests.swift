@@ -31,7 +31,7 @@ func emptyDataRoot() throws -> String {
 
 @Suite struct SeriesTests {
     @Test func pythonClientSeriesEndToEnd() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret), slack = try Receiver(secret: secret)
@@ -98,7 +98,7 @@ func emptyDataRoot() throws -> String {
     /// An untrained step 0 at chance (flagged, or only the series' baseline) is partial, never collapsed:
     /// the one collapse.detected is the real one, at step 2.
     @Test func anUntrainedBaselineNeverAlertsAndTheRealCollapseIsAnnounced() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -126,7 +126,7 @@ func emptyDataRoot() throws -> String {
     /// Slack-format bodies escape what users control: a hostile job name can neither @-mention a channel
     /// nor plant a disguised link; the standard body keeps it as JSON text.
     @Test func aHostileNameArrivesEscapedInSlackBodies() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let slack = try Receiver(secret: secret), standard = try Receiver(secret: secret)
@@ -146,7 +146,7 @@ func emptyDataRoot() throws -> String {
     }
 
     @Test func aCollapsedAnalysisOutsideASeriesAnnouncesItOnce() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -178,7 +178,7 @@ func emptyDataRoot() throws -> String {
     }
 
     @Test func cliSubmitWorksWithAnEmptyDataRootAndRefusesBadInput() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let dir = try emptyDataRoot()
         let (e, l) = arrays()
@@ -264,7 +264,7 @@ func emptyDataRoot() throws -> String {
     /// its reasons, the series page) and then collapse.detected, in that order, once each; a series
     /// that only tightens with its classes intact gets neither.
     @Test func aSeriesWarnsBeforeItCollapses() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)

@@ -42,7 +42,7 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
     }
 
     @Test func sigtermReleasesTheJobWhichResumesLater() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[32],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":400000,"eval_every":400000,"estimators":{"enabled":false}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
@@ -78,7 +78,7 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
 
 @Suite struct GracePeriodTests {
     @Test func jobThatCannotStopIsReleasedWhenTheGracePeriodEnds() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         // An analysis has no steps to stop at (this one runs for minutes).
         let spec = #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":100,"dim":16},"iterations":3000}"#
@@ -100,7 +100,7 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
 
 @Suite struct KillTests {
     @Test func killedWorkerIsRescuedAndTheResumedJobEndsLikeAnUninterruptedRun() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":8,"per_class":40,"dim":32},"model":{"hidden":[512,512],"embedding_dim":16},"sampler":{"classes_per_batch":8,"samples_per_class":16},"steps":1500,"eval_every":500,"checkpoint_every":100,"estimators":{"iterations":5,"probe_size":40}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)

@@ -53,7 +53,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
     /// finished runs until it has aggregated them: it ends succeeded with every run counted and their
     /// metrics kept; afterwards the prune may take them.
     @Test func pruningWhileASweepRunsLosesNothing() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
         try runWorkers(scratch, 1) { db in
@@ -73,7 +73,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
     }
 
     @Test func sweepFansOutToWorkersAndAggregatesWhenTheLastRunEnds() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep, priority: 5)
         #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "max_attempts") == 1)
@@ -104,7 +104,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
     }
 
     @Test func childrenEndingAtTheSameMomentQueueTheParentExactlyOnce() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let name = scratch.name
         for round in 0..<4 {
@@ -148,7 +148,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
     }
 
     @Test func cancellingASweepCancelsItsRunsAndRetryQueuesThemAgain() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
@@ -168,7 +168,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
     }
 
     @Test func invalidSweepEnqueuedBySQLFailsAtOnce() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try db.execute("""
             SELECT isomine.enqueue('sweep', '{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"model.embedding_dim":[2,0]}}'::jsonb) AS id

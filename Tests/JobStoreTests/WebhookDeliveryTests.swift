@@ -12,7 +12,7 @@ import Jobs
     /// Each delivery is claimed on its own, just before its POST: two dispatchers never post one twice,
     /// even when the receiver is slower than a batch lock would last (the old batch claim re-posted 6 of 20).
     @Test func twoDispatchersAndASlowReceiverPostEachDeliveryOnce() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, delay: 0.6)
@@ -54,7 +54,7 @@ import Jobs
     /// stopping worker finishes and records the POST it has in flight, so no message is posted twice.
     /// (Exiting with the POST in flight left its claim to expire; a later worker posted it again.)
     @Test func workersStoppedMidRequestNeverPostAMessageTwice() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, delay: 1.0)
@@ -88,7 +88,7 @@ import Jobs
 
     /// `worker --exit-when-idle` (CI's and the demo's mode) sends what its jobs made due before it exits.
     @Test func exitWhenIdleLeavesNothingDue() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         // A receiver slower than the jobs: their deliveries are still due when the last job ends.
@@ -106,7 +106,7 @@ import Jobs
     /// 410 Gone disables the endpoint; its other pending deliveries end (dead, saying why) instead of
     /// staying pending forever.
     @Test func disabledEndpointsDeliveriesEnd() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, responses: "410")
@@ -122,7 +122,7 @@ import Jobs
         #expect(WebhookEndpoint.mask("https://bob:hunter2@hooks.example.com/x?token=abc&room=7") == "https://bob:***@hooks.example.com/x?token=***&room=7")
         #expect(WebhookEndpoint.mask("https://tok123@hooks.example.com/x") == "https://***@hooks.example.com/x")
         #expect(WebhookEndpoint.mask("http://127.0.0.1:8080/hook?api_key=k") == "http://127.0.0.1:8080/hook?api_key=***")
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         _ = try WebhookStore.add(db, url: "https://bob:hunter2@hooks.example.com/x?token=abc", events: ["job.succeeded"], secret: WebhookSecret.generate(), attachReport: false)
         let cli = try startIsomine(["webhooks", "list"], database: scratch.name, stdout: .capture)

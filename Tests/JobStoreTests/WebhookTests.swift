@@ -87,7 +87,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
 @Suite struct WebhookTests {
     @Test func signedDeliveriesRetryUnderOneIdUntilA2xx() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, responses: "500,200")
@@ -115,7 +115,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 
     @Test func receiverDownIsRetriedAndDeliveredWhenItComesUp() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let port = try freePort()
@@ -134,7 +134,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 
     @Test func goneDisablesTheEndpointAndLastAttemptIsDead() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let gone = try Receiver(secret: secret, responses: "410")
@@ -162,7 +162,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 
     @Test func slowReceiverTimesOutAndIsRecorded() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let slow = try Receiver(secret: secret, delay: 3)
@@ -180,7 +180,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 
     @Test func reportReadyCarriesTheLinkAndOnlyAttachingEndpointsGetTheHTML() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let plain = try Receiver(secret: secret), attaching = try Receiver(secret: secret)
@@ -203,7 +203,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     }
 
     @Test func stopOnCollapseEndsSucceededAfterAnnouncingIt() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -233,7 +233,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// The page collapse.detected links to exists when the event is sent, while the run goes on and
     /// without --report-each-evaluation (the receiver checks the file when the request arrives).
     @Test func collapseEventLinksAPageThatExistsWhenSent() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -256,7 +256,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 @Suite struct CollapseWarningEventTests {
     /// A run whose signals warn records collapse.warning once, with a summary and a link to a page that exists.
     @Test func collapseWarningIsAnnouncedOnceWithItsReasons() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -277,7 +277,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// A run that warns, is stopped and resumed, then collapses: the receiver gets collapse.warning once,
     /// before collapse.detected, and nothing twice across the resume.
     @Test func warningIsDeliveredBeforeTheCollapseOnceAcrossAResume() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
@@ -311,7 +311,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// Through the worker, `isomine jobs show ID --cells` prints the per-cell warning columns and the
     /// warning summaries of a finished sweep.
     @Test func jobsShowCellsPrintsTheWarningSummary() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let spec = #"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[64]},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":40,"eval_every":20,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":5,"final_iterations":5}},"grid":{"model.embedding_dim":[2,16]}}"#
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: spec)
@@ -332,7 +332,7 @@ func runIsomine(_ arguments: [String], database: String, environment: [String: S
 
 @Suite struct WebhookCLITests {
     @Test func addListTestRemove() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let bad = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.succeeded,job.exploded"], database: scratch.name)
         #expect(bad.status == 2 && bad.err.contains("--events: unknown event 'job.exploded'"))

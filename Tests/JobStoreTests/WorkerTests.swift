@@ -18,7 +18,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
 
 @Suite struct WorkerTests {
     @Test func fourWorkersRunTwoHundredJobsExactlyOnce() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         for _ in 0..<200 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let name = scratch.name
@@ -46,7 +46,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
     }
 
     @Test func invalidSpecFailsAtOnceWithTheFieldNamed() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#)
         let worker = Worker(db: db, owner: "w", runner: Runner())
@@ -58,7 +58,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
     }
 
     @Test func trainJobWritesMetricsAndResult() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":40,"eval_every":20,"checkpoint_every":20,"estimators":{"iterations":5}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
@@ -76,7 +76,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
     }
 
     @Test func cancelledJobsDoNotRun() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         #expect(try JobQueue.cancel(db, id: id))
@@ -85,7 +85,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
     }
 
     @Test func expiredLeasesAreRescuedAndLateFinishersLose() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         try db.execute("UPDATE isomine.jobs SET max_attempts = 2 WHERE id = $1::bigint", [String(id)])
@@ -105,7 +105,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
     }
 
     @Test func transientFailuresRetryWithBackoffThenDie() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         try db.execute("UPDATE isomine.jobs SET max_attempts = 2 WHERE id = $1::bigint", [String(id)])
