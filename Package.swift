@@ -51,7 +51,11 @@ let package = Package(
         .target(name: "Webhooks", dependencies: ["Postgres", "Vocabulary", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),
         // The worker: supervisor, job processes, heartbeats, report publishing, status, metrics endpoint.
-        .target(name: "Workers", dependencies: ["CProcess", "Vocabulary", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
+        // The operator's view: the /metrics, /healthz and /readyz endpoint and the queue's status.
+        .target(name: "Operations", dependencies: ["Postgres", "Queue", "Webhooks", "Migrations", "Jobs",
+                                                   .product(name: "CoreMetrics", package: "swift-metrics"),
+                                                   .product(name: "Prometheus", package: "swift-prometheus")]),
+        .target(name: "Workers", dependencies: ["CProcess", "Vocabulary", "Operations", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
                                                 .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "CoreMetrics", package: "swift-metrics"),
                                                 .product(name: "Prometheus", package: "swift-prometheus")]),
@@ -87,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Reports", "CProcess", "Vocabulary",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Operations", "Reports", "CProcess", "Vocabulary",
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

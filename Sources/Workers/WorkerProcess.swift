@@ -2,6 +2,7 @@
 // backstop and the webhook drain before an idle exit. `isomine worker` parses options and calls `run`.
 import CoreMetrics
 import Foundation
+import Operations
 import Logging
 import Postgres
 import Prometheus

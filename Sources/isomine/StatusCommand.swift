@@ -1,6 +1,7 @@
 // `isomine status`: the queue at a glance for an operator.
 import ArgumentParser
 import Foundation
+import Operations
 import Postgres
 import Queue
 import Webhooks

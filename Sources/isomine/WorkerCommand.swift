@@ -1,6 +1,7 @@
 // `isomine worker`: options, validated, for `WorkerProcess` (in Workers), which runs the worker.
 import ArgumentParser
 import Foundation
+import Operations
 import Postgres
 import Queue
 import Webhooks
