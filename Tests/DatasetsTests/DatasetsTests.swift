@@ -1,5 +1,6 @@
 // Datasets: builtins, NPY and CSV loaders, the data-root confinement, splits, standardisation, PK sampling.
 import Foundation
+import TestSupport
 import Testing
 import Linalg
 @testable import Datasets
@@ -33,7 +34,7 @@ import Linalg
 
 @Suite struct NPYTests {
     @Test func readsFloat32AndFloat64WithIntegerLabels() throws {
-        let dir = TempDataRoot()
+        let dir = TempFolder()
         let values: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
         dir.write("x32.npy", npy(descr: "<f4", shape: [4, 2], payload: float32Payload(values)))
         dir.write("x64.npy", npy(descr: "<f8", shape: [4, 2], payload: float64Payload(values.map(Double.init))))
@@ -48,7 +49,7 @@ import Linalg
     }
 
     @Test func rejectsWhatItCannotRead() throws {
-        let dir = TempDataRoot()
+        let dir = TempFolder()
         let good = npy(descr: "<f4", shape: [4, 2], payload: float32Payload([1, 2, 3, 4, 5, 6, 7, 8]))
         dir.write("x.npy", good)
         dir.write("y.npy", npy(descr: "<i8", shape: [4], payload: int64Payload([0, 0, 1, 1])))
@@ -85,7 +86,7 @@ import Linalg
 
 @Suite struct CSVTests {
     @Test func labelColumnByIndexNegativeIndexAndName() throws {
-        let dir = TempDataRoot()
+        let dir = TempFolder()
         dir.write("a.csv", text: "1,2,cat\n3,4,cat\n5,6,dog\n7,8,dog\n")
         dir.write("b.csv", text: "label,x,y\r\n0,1,2\r\n0,3,4\r\n1,5,6\r\n1,7,8\r\n")
         let a = try DatasetSource.csv(path: "a.csv", labelColumn: .index(-1), header: false).load(dataRoot: dir.root)
@@ -97,7 +98,7 @@ import Linalg
     }
 
     @Test func badCSVIsNamed() throws {
-        let dir = TempDataRoot()
+        let dir = TempFolder()
         dir.write("header.csv", text: "x,y,label\n1,2,0\n3,4,0\n5,6,1\n7,8,1\n")
         dir.write("ragged.csv", text: "1,2,0\n3,0\n5,6,1\n")
         dir.write("empty.csv", text: "")
@@ -127,7 +128,7 @@ import Linalg
     }
 
     @Test func gzipCSVIsRead() throws {
-        let dir = TempDataRoot()
+        let dir = TempFolder()
         // The embedded digits file is gzip: copy its bytes as a user file.
         dir.write("digits.csv.gz", PackageResources.digits_csv_gz)
         let d = try DatasetSource.csv(path: "digits.csv.gz", labelColumn: .index(-1), header: false).load(dataRoot: dir.root)
@@ -143,9 +144,9 @@ import Linalg
 
 @Suite struct DataRootTests {
     @Test func pathsStayInsideTheRoot() throws {
-        let dir = TempDataRoot()
+        let dir = TempFolder()
         dir.write("inside/a.csv", text: "1,0\n2,0\n3,1\n4,1\n")
-        let outside = TempDataRoot()
+        let outside = TempFolder()
         outside.write("secret.csv", text: "1,0\n2,0\n3,1\n4,1\n")
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/link.csv", withDestinationPath: outside.path + "/secret.csv")
         #expect(try dir.root.resolve("inside/a.csv", field: "f").hasSuffix("/inside/a.csv"))

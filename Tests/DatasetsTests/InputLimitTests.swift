@@ -9,11 +9,7 @@ import Linalg
 @Suite struct InputLimitTests {
     /// An NPY header declaring `shape` with `payload` bytes of data.
     func npy(shape: String, descr: String = "<f4", payload: Int = 16) -> [UInt8] {
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-        header += "\n"
-        let n = header.utf8.count
-        return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(n & 255), UInt8(n >> 8)] + Array(header.utf8) + [UInt8](repeating: 0, count: payload)
+        TestSupport.npy(descr: descr, shapeText: shape, payload: [UInt8](repeating: 0, count: payload))
     }
 
     @Test func overflowingNPYShapeIsAClearError() throws {

@@ -16,14 +16,10 @@ func reportsRoot(_ database: String) -> String {
 /// Starts the built `isomine` binary with the scratch database in its environment.
 func startIsomine(_ arguments: [String], database: String, environment: [String: String] = [:],
                   stdout: SpawnedStream = .discard, stderr: SpawnedStream = .discard) throws -> Spawned {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
-    var env = ProcessInfo.processInfo.environment
-    env["DATABASE_URL"] = "dbname=\(database)"
-    env["OPENBLAS_NUM_THREADS"] = "1"
     // Each database gets its own reports folder: a folder belongs to one database.
-    env["ISOMINE_REPORTS_ROOT"] = reportsRoot(database)
+    var env = ["DATABASE_URL": "dbname=\(database)", "ISOMINE_REPORTS_ROOT": reportsRoot(database)]
     for (k, v) in environment { env[k] = v }
-    return try Spawned(exe.path, arguments, environment: env, stdout: stdout, stderr: stderr)
+    return try IsomineBinary.start(arguments, environment: env, stdout: stdout, stderr: stderr)
 }
 
 @Suite struct ShutdownTests {

@@ -1,17 +1,10 @@
 // Analyze jobs end to end: shipped examples, NPY embeddings from the data root, and bad input.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Trainer
 @testable import Jobs
-
-func npyBytes(descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
-    let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
-    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
-    while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
-    header += "\n"
-    return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8) + payload
-}
 
 @Suite struct AnalyzeTests {
     @Test func toy20ExampleReportsTheEstimatorBlock() throws {
@@ -40,8 +33,8 @@ func npyBytes(descr: String, shape: [Int], payload: [UInt8]) -> [UInt8] {
         for c in 0..<3 {
             for i in 0..<8 { values += [centres[c][0] + Float(i) * 0.01, centres[c][1] + Float(i % 2) * 0.01, centres[c][2]]; labels.append(Int64(c)) }
         }
-        _ = FileManager.default.createFile(atPath: dir.path + "/embeddings.npy", contents: Data(npyBytes(descr: "<f4", shape: [24, 3], payload: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })))
-        _ = FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(npyBytes(descr: "<i8", shape: [24], payload: labels.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })))
+        _ = FileManager.default.createFile(atPath: dir.path + "/embeddings.npy", contents: Data(npy(descr: "<f4", shape: [24, 3], payload: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })))
+        _ = FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(npy(descr: "<i8", shape: [24], payload: labels.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })))
         let r = try isomine(["run", projectRoot + "/deploy/examples/analyze-npy.json", "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
         #expect(r.status == 0, "\(r.stderr)")
         let json = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))

@@ -28,11 +28,7 @@ struct CommandResult {
 
 /// Runs the `isomine` binary built next to the test bundle.
 func isomine(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
-    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("isomine")
-    var env = ProcessInfo.processInfo.environment
-    env["OPENBLAS_NUM_THREADS"] = "1"
-    for (k, v) in environment { env[k] = v }
-    let r = try runCommand(exe.path, arguments, environment: env)
+    let r = try IsomineBinary.run(arguments, environment: environment)
     return CommandResult(status: r.status, stdout: r.out, stderr: r.err)
 }
 
