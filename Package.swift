@@ -66,9 +66,9 @@ let package = Package(
             resources: [.embedInCode("Resources/digits.csv.gz")]
         ),
         // The paper's isometry quantities: separation, the f* search, certified d_iso / d_haus brackets.
-        .target(name: "Isometry", dependencies: ["Linalg", "CBLAS"]),
+        .target(name: "Isometry", dependencies: ["Linalg"]),
         // The estimator block and the verdict built on them: thickness, collapse metrics, diagnosis.
-        .target(name: "Estimators", dependencies: ["Isometry", "Linalg", "CBLAS"]),
+        .target(name: "Estimators", dependencies: ["Isometry", "Linalg"]),
         .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry"]),
         // Job specs: JSON values, the reader with field-named errors, and the train, analyze, sweep and dataset specs.
         .target(name: "Specs", dependencies: ["Vocabulary", "Datasets", "Linalg", "Trainer"]),

@@ -1,6 +1,5 @@
 // One descent of the f* search: Adam on the coordinates of f*, a smooth maximum of the objective's terms
 // plus a separation penalty, with the O(N²) terms restricted to an active set between full refreshes.
-import CBLAS
 import Foundation
 import Linalg
 
@@ -138,7 +137,7 @@ extension FStarSolver {
                     // ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle,
                     // or pair by pair when few pairs carry weight (always so for the pointwise objective).
                     if active.count > n * n / 16 {
-                        cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, Int32(n), Int32(dim), 1, W, Int32(n), Y, Int32(dim), 0, wy.pointer, Int32(dim))
+                        Double.symmUpper(m: n, n: dim, alpha: 1, a: W, lda: n, b: Y, ldb: dim, beta: 0, c: wy.pointer, ldc: dim)
                         for i in 0..<n {
                             let r = rowSums[i]
                             for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - wy[i * dim + k]) }

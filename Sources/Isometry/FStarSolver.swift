@@ -1,6 +1,5 @@
 // The search for the nearest triplet-separated embedding f*: penalised smooth-max descent from several
 // starts, with feasibility repaired and certified along the way; the best feasible candidate wins.
-import CBLAS
 import Foundation
 import Linalg
 

@@ -15,6 +15,10 @@ public protocol BLASReal: BinaryFloatingPoint, Sendable, Codable, LosslessString
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// Row-major upper triangle of `C ← alpha·A·Aᵀ + beta·C`, A of shape n×k (the lower triangle is not touched).
     static func syrkUpper(n: Int, k: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int, beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Row-major `C ← alpha·A·B + beta·C` with A symmetric m×m (only its upper triangle is read) and
+    /// B, C of shape m×n.
+    static func symmUpper(m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                          beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     /// e^x.
     static func exp(_ x: Self) -> Self
     /// log(1 + x), accurate for small x.
@@ -53,6 +57,11 @@ extension Float: BLASReal {
     public static func syrkUpper(n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
     }
+    @inlinable
+    public static func symmUpper(m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                 beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_ssymm(CblasRowMajor, CblasLeft, CblasUpper, Int32(m), Int32(n), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
     @inlinable public static func exp(_ x: Float) -> Float { Foundation.exp(x) }
     @inlinable public static func log1p(_ x: Float) -> Float { Foundation.log1p(x) }
 }
@@ -71,6 +80,11 @@ extension Double: BLASReal {
     @inlinable
     public static func syrkUpper(n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(k), alpha, a, Int32(lda), beta, c, Int32(ldc))
+    }
+    @inlinable
+    public static func symmUpper(m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                                 beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsymm(CblasRowMajor, CblasLeft, CblasUpper, Int32(m), Int32(n), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inlinable public static func log1p(_ x: Double) -> Double { Foundation.log1p(x) }
