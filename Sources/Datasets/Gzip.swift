@@ -50,12 +50,4 @@ enum Gzip {
         }
         return total
     }
-
-    /// Inflates a whole gzip (or zlib) stream into memory (for small trusted data; user files stream
-    /// through `inflate`).
-    static func decompress(_ input: [UInt8], what: String, limit: Int = InputLimits.current.maxDecompressedBytes) throws -> [UInt8] {
-        var output = [UInt8]()
-        try inflate(input, what: what, limit: limit) { output.append(contentsOf: $0) }
-        return output
-    }
 }

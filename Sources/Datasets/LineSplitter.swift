@@ -2,8 +2,8 @@
 
 /// Splits byte chunks into lines ended by "\n", "\r\n" or "\r" (a "\r\n" split across two chunks is one
 /// ending); a final line without an ending is a line too, a trailing ending adds none. Only a line
-/// that spans chunks is copied, and no line may be longer than `maxLineBytes`: a file without line
-/// breaks cannot make the splitter hold all of it.
+/// that spans chunks is copied, and no line, in one chunk or across several, may be longer than
+/// `maxLineBytes`: a file without line breaks cannot make the splitter hold all of it.
 struct LineSplitter {
     let maxLineBytes: Int
     /// The spec field and the input's name, for errors.
@@ -65,12 +65,10 @@ struct LineSplitter {
 
     private mutating func emit(_ tail: UnsafeBufferPointer<UInt8>, _ line: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         lineCount += 1
+        if carry.count + tail.count > maxLineBytes { throw tooLong(lineCount) }
         if carry.isEmpty {
             try line(lineCount, tail)
         } else {
-            if carry.count + tail.count > maxLineBytes {
-                throw tooLong(lineCount)
-            }
             carry.append(contentsOf: tail)
             let whole = carry
             carry.removeAll(keepingCapacity: true)

@@ -62,17 +62,27 @@ public enum OutboundPolicy {
     /// when it is a name.
     static func literal(_ host: String) -> (address: String, klass: Int32)? {
         var v4 = in_addr()
-        if inet_aton(host, &v4) != 0 {
-            var text = [CChar](repeating: 0, count: 64)
-            inet_ntop(AF_INET, &v4, &text, socklen_t(text.count))
-            return (String(cString: text), isomine_ipv4_class(UInt32(bigEndian: v4.s_addr)))
-        }
+        if inet_aton(host, &v4) != 0 { return classify(v4) }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 {
-            let klass = withUnsafeBytes(of: &v6) { isomine_ipv6_class($0.bindMemory(to: UInt8.self).baseAddress) }
-            return (host, klass)
-        }
+        if inet_pton(AF_INET6, host, &v6) == 1 { return (host, classify(v6).klass) }
         return nil
+    }
+
+    /// An IPv4 address as text, with its class.
+    static func classify(_ address: in_addr) -> (address: String, klass: Int32) {
+        var a = address
+        var text = [CChar](repeating: 0, count: 64)
+        inet_ntop(AF_INET, &a, &text, socklen_t(text.count))
+        return (String(cString: text), isomine_ipv4_class(UInt32(bigEndian: a.s_addr)))
+    }
+
+    /// An IPv6 address as text, with its class (an IPv4 address inside it judged as IPv4).
+    static func classify(_ address: in6_addr) -> (address: String, klass: Int32) {
+        var a = address
+        var text = [CChar](repeating: 0, count: 64)
+        inet_ntop(AF_INET6, &a, &text, socklen_t(text.count))
+        let klass = withUnsafeBytes(of: &a) { isomine_ipv6_class($0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
+        return (String(cString: text), klass)
     }
 
     /// The addresses `host` resolves to, with their classes; nil when it does not resolve within
@@ -88,20 +98,10 @@ public enum OutboundPolicy {
                 var found = [(address: String, klass: Int32)]()
                 var p = list
                 while let a = p {
-                    var text = [CChar](repeating: 0, count: 64)
                     if a.pointee.ai_family == AF_INET, let sa = a.pointee.ai_addr {
-                        sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { s in
-                            var addr = s.pointee.sin_addr
-                            inet_ntop(AF_INET, &addr, &text, socklen_t(text.count))
-                            found.append((String(cString: text), isomine_ipv4_class(UInt32(bigEndian: addr.s_addr))))
-                        }
+                        found.append(sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { classify($0.pointee.sin_addr) })
                     } else if a.pointee.ai_family == AF_INET6, let sa = a.pointee.ai_addr {
-                        sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { s in
-                            var addr = s.pointee.sin6_addr
-                            inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count))
-                            let klass = withUnsafeBytes(of: &addr) { isomine_ipv6_class($0.bindMemory(to: UInt8.self).baseAddress) }
-                            found.append((String(cString: text), klass))
-                        }
+                        found.append(sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { classify($0.pointee.sin6_addr) })
                     }
                     p = a.pointee.ai_next
                 }
