@@ -32,7 +32,7 @@ public final class OpsServer: @unchecked Sendable {
 
     /// Parses HOST:PORT (a name, an IPv4 address, or [IPv6]), binds and listens. Throws a clear
     /// `OpsAddressError` for a malformed address or one in use.
-    public init(address: String, registry: PrometheusCollectorRegistry, conninfo: String) throws {
+    public init(address: String, registry: PrometheusCollectorRegistry, database: PGConnector) throws {
         let (host, portText) = try OpsServer.split(address)
         guard let portNumber = Int(portText), (0...65535).contains(portNumber) else {
             throw OpsAddressError("--metrics-address: '\(address)' has no valid port (0–65535); write it as HOST:PORT, e.g. 127.0.0.1:9464")
@@ -70,7 +70,7 @@ public final class OpsServer: @unchecked Sendable {
         }
         fd = s
         self.registry = registry
-        database = PGSession(conninfo: conninfo)
+        self.database = database.session()
     }
 
     deinit { close(fd) }
@@ -149,7 +149,7 @@ public final class OpsServer: @unchecked Sendable {
     /// Ready when the database answers and its migrations are the ones this binary carries.
     private func readiness() -> (Bool, String) {
         do {
-            let applied = try database.connection().execute("SELECT coalesce(max(version), 0) AS v FROM isomine.schema_migrations").int(0, "v") ?? 0
+            let applied = try database.connection().execute("SELECT coalesce(max(version), 0) AS v FROM isomine.schema_migrations").row(0).require("v", as: Int.self)
             let expected = Migrations.all.last?.version ?? 0
             if applied < expected { return (false, "not ready: the database is at migration \(applied), this worker needs \(expected); run isomine migrate") }
             if applied > expected { return (false, "not ready: the database is at migration \(applied), newer than this worker (\(expected)); upgrade the worker") }
@@ -184,17 +184,18 @@ public final class QueueGauges: @unchecked Sendable {
     private var seenJobs = Set<[String]>()
     private var seenQueues = Set<String>()
 
-    public init(conninfo: String) { database = PGSession(conninfo: conninfo) }
+    public init(_ connector: PGConnector) { database = connector.session() }
 
     public func refresh() {
         do {
             let db = try database.connection()
-            let rows = try db.execute("SELECT queue, kind, state, count(*) AS n FROM isomine.jobs GROUP BY queue, kind, state")
+            struct Row: Decodable { let queue: String, kind: String, state: String, n: Int }
+            let rows = try db.execute("SELECT queue, kind, state, count(*) AS n FROM isomine.jobs GROUP BY queue, kind, state").decode(Row.self)
             var now = Set<[String]>()
-            for r in 0..<rows.count {
-                let key = [try rows.string(r, "queue") ?? "", try rows.string(r, "kind") ?? "", try rows.string(r, "state") ?? ""]
+            for row in rows {
+                let key = [row.queue, row.kind, row.state]
                 now.insert(key)
-                Gauge(label: "isomine_jobs", dimensions: [("queue", key[0]), ("kind", key[1]), ("state", key[2])]).record(try rows.int(r, "n") ?? 0)
+                Gauge(label: "isomine_jobs", dimensions: [("queue", key[0]), ("kind", key[1]), ("state", key[2])]).record(row.n)
             }
             // A combination that emptied reads 0 rather than its last value.
             for key in seenJobs.subtracting(now) {

@@ -1,39 +1,7 @@
-// One PostgreSQL connection: the owner of a libpq PGconn, freed in deinit. Parameterised queries only
-// (except `executeScript`, for the static migration files), typed rows, transactions, LISTEN/NOTIFY.
+// One PostgreSQL connection: the owner of a libpq PGconn, freed in deinit. Statements are `PGQuery`s
+// (typed parameters, never spliced), results typed rows; transactions, LISTEN/NOTIFY.
 import CLibPQ
 import Foundation
-
-/// Rows of a query result, as text (libpq's text format), with typed accessors.
-public struct PGRows: Sendable {
-    public let columns: [String]
-    public let rows: [[String?]]
-    /// Rows affected by INSERT/UPDATE/DELETE.
-    public let affected: Int
-
-    public var count: Int { rows.count }
-
-    func index(_ column: String) throws -> Int {
-        guard let i = columns.firstIndex(of: column) else { throw PGError("no column '\(column)' in the result") }
-        return i
-    }
-
-    /// The value at `row` (an error, not a trap, when the result has fewer rows: a query may match nothing).
-    public func string(_ row: Int, _ column: String) throws -> String? {
-        guard row >= 0 && row < rows.count else { throw PGError("no row \(row) in a result of \(rows.count) rows") }
-        return rows[row][try index(column)]
-    }
-
-    public func int(_ row: Int, _ column: String) throws -> Int? {
-        guard let s = try string(row, column) else { return nil }
-        guard let v = Int(s) else { throw PGError("column '\(column)' is not an integer: \(s)") }
-        return v
-    }
-
-    public func bool(_ row: Int, _ column: String) throws -> Bool? {
-        guard let s = try string(row, column) else { return nil }
-        return s == "t"
-    }
-}
 
 /// A NOTIFY received on a LISTEN channel.
 public struct PGNotification: Sendable, Equatable {
@@ -45,18 +13,21 @@ public struct PGNotification: Sendable, Equatable {
 /// the cooperative thread pool).
 public final class PGConnection {
     private let handle: OpaquePointer
-    /// The connection string it was opened with, to open siblings (a heartbeat connection, a job's child
-    /// process through its environment). May hold a password: never log or print it.
-    public let conninfo: String
+    /// The connection string it was opened with. May hold a password: never log or print it.
+    let conninfo: String
+
+    /// The connector it was opened with, to open siblings (a heartbeat connection, a job's child process
+    /// through its environment).
+    public var connector: PGConnector { PGConnector(conninfo: conninfo) }
 
     /// Connects with a libpq connection string or URI; "" uses libpq's PG* environment variables.
     /// The error never repeats the connection string (it may hold a password).
     public init(_ conninfo: String) throws {
-        guard let h = PQconnectdb(conninfo) else { throw PGError("out of memory creating a connection") }
+        guard let h = PQconnectdb(conninfo) else { throw PGError(.connection, "out of memory creating a connection") }
         guard PQstatus(h) == CONNECTION_OK else {
             let message = PGConnection.oneLine(String(cString: PQerrorMessage(h)))
             PQfinish(h)
-            throw PGError("cannot connect: \(message)")
+            throw PGError(.connection, "cannot connect: \(message)")
         }
         // Server NOTICEs ("schema already exists, skipping") would go to stderr; errors still throw.
         PQsetNoticeProcessor(h, { _, _ in }, nil)
@@ -70,30 +41,46 @@ public final class PGConnection {
             .filter { !$0.isEmpty }.joined(separator: " ")
     }
 
-    /// Connects with `DATABASE_URL`, or libpq's `PG*` variables when it is unset.
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> PGConnection {
-        try PGConnection(env["DATABASE_URL"] ?? "")
-    }
-
     deinit { PQfinish(handle) }
 
     /// Whether the connection is lost (server restarted, backend terminated, network gone).
     public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
-    /// Runs one statement with `$1…$n` parameters sent separately from the SQL text (never interpolated).
+    /// Runs one statement; its interpolated values are sent as typed parameters, apart from the SQL text.
     @discardableResult
-    public func execute(_ sql: String, _ params: [String?] = []) throws -> PGRows {
-        let copies = params.map { $0.map { strdup($0)! } }
-        defer { for c in copies { free(c) } }
+    public func execute(_ query: PGQuery) throws -> PGRows {
+        let binds = query.binds
+        let types = binds.map { Oid($0.type.rawValue) }
+        let lengths = binds.map { Int32($0.bytes?.count ?? 0) }
+        let formats = binds.map { Int32($0.binary ? 1 : 0) }
+        // Each value as a NUL-terminated copy (text parameters are read up to NUL; binary ones by length).
+        let copies: [UnsafeMutablePointer<CChar>?] = binds.map { bind in
+            bind.bytes.map { bytes in
+                let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count + 1)
+                bytes.withUnsafeBufferPointer { b in
+                    b.withMemoryRebound(to: CChar.self) { p.update(from: $0.baseAddress!, count: bytes.count) }
+                }
+                p[bytes.count] = 0
+                return p
+            }
+        }
+        defer { for c in copies { c?.deallocate() } }
         let values: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
         let result = values.withUnsafeBufferPointer { v in
-            PQexecParams(handle, sql, Int32(params.count), nil, v.baseAddress, nil, nil, 0)
+            types.withUnsafeBufferPointer { t in
+                lengths.withUnsafeBufferPointer { l in
+                    formats.withUnsafeBufferPointer { f in
+                        PQexecParams(handle, query.sql, Int32(binds.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress, 0)
+                    }
+                }
+            }
         }
         return try consume(result)
     }
 
     /// Runs a script of several statements without parameters: only for the static migration files.
     public func executeScript(_ sql: String) throws {
+        // A script may hold several statements, which PQexecParams refuses: only PQexec runs it.
         _ = try consume(PQexec(handle, sql))
     }
 
@@ -112,12 +99,12 @@ public final class PGConnection {
 
     /// NOTIFY `channel` with `payload` (through pg_notify, parameterised); delivered at commit.
     public func notify(_ channel: String, _ payload: String) throws {
-        try execute("SELECT pg_notify($1, $2)", [channel, payload])
+        try execute("SELECT pg_notify(\(channel), \(payload))")
     }
 
     /// Subscribes to a NOTIFY channel (a fixed identifier of isomine's, quoted).
     public func listen(_ channel: String) throws {
-        try execute("LISTEN \"\(channel.replacingOccurrences(of: "\"", with: "\"\""))\"")
+        try execute("LISTEN \(identifier: channel)")
     }
 
     /// Waits up to `timeout` seconds on the connection's socket and returns the notifications received.
@@ -127,7 +114,7 @@ public final class PGConnection {
         var pfd = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
         let ready = poll(&pfd, 1, Int32(max(0, timeout) * 1000))
         if ready > 0 {
-            guard PQconsumeInput(handle) == 1 else { throw PGError(lastError) }
+            guard PQconsumeInput(handle) == 1 else { throw PGError(.connection, lastError) }
             out = drainNotifications()
         }
         return out
@@ -145,29 +132,32 @@ public final class PGConnection {
     private var lastError: String { PGConnection.oneLine(String(cString: PQerrorMessage(handle))) }
 
     private func consume(_ result: OpaquePointer?) throws -> PGRows {
-        guard let result else { throw PGError(lastError) }
+        guard let result else { throw PGError(isBroken ? .connection : .decoding, lastError) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             let nCols = Int(PQnfields(result)), nRows = Int(PQntuples(result))
             let columns = (0..<nCols).map { String(cString: PQfname(result, Int32($0))) }
-            var rows = [[String?]]()
-            rows.reserveCapacity(nRows)
+            let types = (0..<nCols).map { UInt32(PQftype(result, Int32($0))) }
+            var cells = ContiguousArray<String?>()
+            cells.reserveCapacity(nRows * nCols)
             for r in 0..<nRows {
-                rows.append((0..<nCols).map { c in
-                    PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c)))
-                })
+                for c in 0..<nCols {
+                    cells.append(PQgetisnull(result, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(r), Int32(c))))
+                }
             }
             let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-            return PGRows(columns: columns, rows: rows, affected: affected)
+            return PGRows(columns: columns, types: types, cells: cells, affected: affected)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? lastError
+            let field = { (code: Character) in PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
+            let message = field("M") ?? lastError
+            // No SQLSTATE: libpq's own failure (the connection dropped mid-statement).
+            guard let state = field("C") else { throw PGError(.connection, message) }
             // A database that was never migrated: say what to do rather than "relation … does not exist".
             if (state == "42P01" || state == "3F000" || state == "42883") && message.contains("isomine") {
-                throw PGError(sqlstate: state, "\(message): this database has no isomine schema (or an old one); run `isomine migrate` first")
+                throw PGError(.server(sqlstate: state), "\(message): this database has no isomine schema (or an old one); run `isomine migrate` first")
             }
-            throw PGError(sqlstate: state, message)
+            throw PGError(.server(sqlstate: state), message)
         }
     }
 }
@@ -176,16 +166,16 @@ public final class PGConnection {
 /// must outlive a database restart (heartbeats, the metrics endpoint, the worker registry). One owner
 /// uses it, like `PGConnection`.
 public final class PGSession {
-    private let conninfo: String
+    private let connector: PGConnector
     private var open: PGConnection?
 
-    public init(conninfo: String) { self.conninfo = conninfo }
+    public init(_ connector: PGConnector) { self.connector = connector }
 
     /// The open connection, connecting (again) when there is none or it broke.
     public func connection() throws -> PGConnection {
         if let c = open, !c.isBroken { return c }
         open = nil
-        let c = try PGConnection(conninfo)
+        let c = try connector.connect()
         open = c
         return c
     }

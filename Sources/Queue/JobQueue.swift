@@ -14,19 +14,13 @@ public struct ClaimedJob: Sendable, Equatable {
     public let attempt: Int
     public let maxAttempts: Int
 
-    /// The job in row 0 of a result with id, kind, spec, attempt and max_attempts.
-    init(row rows: PGRows) throws {
-        guard let id = try rows.int(0, "id"), let kind = try rows.string(0, "kind"), let spec = try rows.string(0, "spec"),
-              let attempt = try rows.int(0, "attempt"), let maxAttempts = try rows.int(0, "max_attempts") else {
-            throw PGError("a claimed job's row has a NULL column")
-        }
-        self.id = id
-        self.kind = kind
-        self.spec = spec
-        self.attempt = attempt
-        self.maxAttempts = maxAttempts
+    enum CodingKeys: String, CodingKey {
+        case id, kind, spec, attempt
+        case maxAttempts = "max_attempts"
     }
 }
+
+extension ClaimedJob: Decodable {}
 
 /// Job-queue statements. Every one is parameterised; finishing statements match (id, state, lease
 /// owner, attempt) so a worker whose lease was rescued cannot overwrite the job's new owner.
@@ -35,28 +29,27 @@ public enum JobQueue {
     /// `queue` nil: the spec's `queue`, else "default".
     public static func enqueue(_ db: PGConnection, kind: String, spec: String, priority: Int = 0,
                                runAfter: String? = nil, uniqueKey: String? = nil, maxAttempts: Int? = nil, queue: String? = nil) throws -> Int {
-        let rows = try db.execute("""
-            SELECT isomine.enqueue($1, $2::jsonb, $3::integer, coalesce($4::timestamptz, now()), $5, $6::integer, $7) AS id
-            """, [kind, spec, String(priority), runAfter, uniqueKey, maxAttempts.map(String.init), queue])
-        guard let id = try rows.int(0, "id") else { throw PGError("enqueue returned no id") }
-        return id
+        try db.execute("""
+            SELECT isomine.enqueue(\(kind), \(PGJSON(text: spec)), \(priority)::integer, coalesce(\(runAfter)::timestamptz, now()),
+                                   \(uniqueKey), \(maxAttempts)::integer, \(queue)) AS id
+            """).row(0).require("id")
     }
 
     /// Claims the next runnable job of `queues` (priority, then run_after, then id), or nil when none is ready.
     public static func claim(_ db: PGConnection, owner: String, leaseSeconds: Int, queues: [String] = ["default"]) throws -> ClaimedJob? {
-        let list = try JSONValue.array(queues.map { .string($0) }).compactText()
+        let list = try PGJSON(encoding: queues)
         // One statement (one round trip): claim and record the event together.
         let rows = try db.execute("""
             WITH next AS (
                 SELECT id FROM isomine.jobs
                  WHERE state = 'queued' AND run_after <= now() AND attempt < max_attempts
-                   AND queue IN (SELECT jsonb_array_elements_text($3::jsonb))
+                   AND queue IN (SELECT jsonb_array_elements_text(\(list)))
                  ORDER BY priority DESC, run_after, id
                  LIMIT 1 FOR UPDATE SKIP LOCKED),
             claimed AS (
                 UPDATE isomine.jobs j
-                   SET state = 'running', attempt = j.attempt + 1, lease_owner = $1,
-                       lease_expires = now() + make_interval(secs => $2::integer), heartbeat_at = now(),
+                   SET state = 'running', attempt = j.attempt + 1, lease_owner = \(owner),
+                       lease_expires = now() + make_interval(secs => \(leaseSeconds)), heartbeat_at = now(),
                        started_at = coalesce(j.started_at, now()), last_error = NULL
                   FROM next WHERE j.id = next.id
                 RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts),
@@ -64,22 +57,21 @@ public enum JobQueue {
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.started', jsonb_build_object('attempt', attempt) FROM claimed)
             SELECT * FROM claimed
-            """, [owner, String(leaseSeconds), list])
-        guard rows.count == 1 else { return nil }
-        return try ClaimedJob(row: rows)
+            """)
+        return try rows.decodeOne(ClaimedJob.self)
     }
 
     /// Extends the lease; false when the job is no longer this owner's (rescued, cancelled).
     public static func heartbeat(_ db: PGConnection, _ job: ClaimedJob, owner: String, leaseSeconds: Int) throws -> Bool {
         try db.execute("""
-            UPDATE isomine.jobs SET heartbeat_at = now(), lease_expires = now() + make_interval(secs => $3::integer)
-             WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $4::integer
-            """, [String(job.id), owner, String(leaseSeconds), String(job.attempt)]).affected == 1
+            UPDATE isomine.jobs SET heartbeat_at = now(), lease_expires = now() + make_interval(secs => \(leaseSeconds))
+             WHERE id = \(job.id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(job.attempt)
+            """).affected == 1
     }
 
     /// Whether the job was cancelled (checked between steps).
     public static func isCancelled(_ db: PGConnection, _ job: ClaimedJob) throws -> Bool {
-        try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]).string(0, "state") == "cancelled"
+        try db.execute("SELECT state FROM isomine.jobs WHERE id = \(job.id)").string(0, "state") == "cancelled"
     }
 
     /// Marks the job succeeded with its result; false if this owner no longer holds it.
@@ -87,22 +79,24 @@ public enum JobQueue {
     public static func succeed(_ db: PGConnection, _ job: ClaimedJob, owner: String, result: String) throws -> Bool {
         // One statement: the compare-and-set update and its event commit together or not at all.
         try db.execute("""
-            WITH done AS (
-                UPDATE isomine.jobs SET state = 'succeeded', result = $4::jsonb, finished_at = now(),
+            WITH input AS (SELECT \(PGJSON(text: result)) AS result),
+            done AS (
+                UPDATE isomine.jobs j SET state = 'succeeded', result = input.result, finished_at = now(),
                        lease_owner = NULL, lease_expires = NULL
-                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
-                RETURNING id),
+                  FROM input
+                 WHERE id = \(job.id) AND j.state = 'running' AND j.lease_owner = \(owner) AND j.attempt = \(job.attempt)
+                RETURNING j.id, j.result),
             -- A succeeded job never resumes: its checkpoint (the largest row it has) goes with it.
             dropped AS (DELETE FROM isomine.checkpoints c USING done WHERE c.job_id = done.id),
             event AS (
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.succeeded', jsonb_strip_nulls(jsonb_build_object(
-                           'verdict', $4::jsonb->>'verdict',
-                           'precision_at_1', ($4::jsonb->'final'->'eval'->>'precision_at_1')::double precision,
-                           'map_at_r', ($4::jsonb->'final'->'eval'->>'map_at_r')::double precision))
+                           'verdict', result->>'verdict',
+                           'precision_at_1', (result->'final'->'eval'->>'precision_at_1')::double precision,
+                           'map_at_r', (result->'final'->'eval'->>'map_at_r')::double precision))
                   FROM done)
             SELECT count(*) AS n FROM done
-            """, [String(job.id), owner, String(job.attempt), result]).int(0, "n") == 1
+            """).int(0, "n") == 1
     }
 
     /// Records a failure. Permanent failures (invalid specs) end as `failed` at once; others go back to
@@ -116,11 +110,11 @@ public enum JobQueue {
         let delay = baseBackoffSeconds * Double(1 << min(job.attempt - 1, 20)) * Double.random(in: 0.75...1.25)
         return try db.transaction {
             let done = try db.execute("""
-                UPDATE isomine.jobs SET state = $4, last_error = $5, lease_owner = NULL, lease_expires = NULL,
-                       run_after = CASE WHEN $4 = 'queued' THEN now() + make_interval(secs => $6::double precision) ELSE run_after END,
-                       finished_at = CASE WHEN $4 = 'queued' THEN NULL ELSE now() END
-                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
-                """, [String(job.id), owner, String(job.attempt), state.rawValue, error, String(delay)]).affected == 1
+                UPDATE isomine.jobs SET state = \(state.rawValue), last_error = \(error), lease_owner = NULL, lease_expires = NULL,
+                       run_after = CASE WHEN \(state.rawValue) = 'queued' THEN now() + make_interval(secs => \(delay)) ELSE run_after END,
+                       finished_at = CASE WHEN \(state.rawValue) = 'queued' THEN NULL ELSE now() END
+                 WHERE id = \(job.id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(job.attempt)
+                """).affected == 1
             guard done else { return nil }
             try event(db, job.id, .afterFailure(state), try jsonObject(["error": error]))
             return state
@@ -149,8 +143,8 @@ public enum JobQueue {
         try db.transaction {
             let done = try db.execute("""
                 UPDATE isomine.jobs SET state = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires = NULL
-                 WHERE id = $1::bigint AND state IN ('queued', 'running')
-                """, [String(id)]).affected == 1
+                 WHERE id = \(id) AND state IN ('queued', 'running')
+                """).affected == 1
             if done { try event(db, id, .cancelled, "{}") }
             return done
         }
@@ -163,17 +157,17 @@ public enum JobQueue {
         try db.transaction {
             let done = try db.execute("""
                 UPDATE isomine.jobs SET state = 'queued', attempt = 0, run_after = now(), finished_at = NULL, last_error = NULL
-                 WHERE id = $1::bigint AND state IN ('failed', 'dead', 'cancelled')
-                """, [String(id)]).affected == 1
+                 WHERE id = \(id) AND state IN ('failed', 'dead', 'cancelled')
+                """).affected == 1
             if done {
                 try db.execute("""
                     WITH again AS (
                         UPDATE isomine.jobs SET state = 'queued', attempt = 0, run_after = now(), finished_at = NULL, last_error = NULL
-                         WHERE parent_id = $1::bigint AND state IN ('failed', 'dead', 'cancelled')
+                         WHERE parent_id = \(id) AND state IN ('failed', 'dead', 'cancelled')
                         RETURNING id)
                     INSERT INTO isomine.job_events (job_id, type, data)
-                    SELECT id, 'job.retried', jsonb_build_object('by_sweep', $1::bigint) FROM again
-                    """, [String(id)])
+                    SELECT id, 'job.retried', jsonb_build_object('by_sweep', \(id)) FROM again
+                    """)
                 try event(db, id, .retried, "{}")
                 try db.notify(Channel.jobs, String(id))
             }
@@ -187,8 +181,8 @@ public enum JobQueue {
         try db.transaction {
             let done = try db.execute("""
                 UPDATE isomine.jobs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, lease_expires = NULL
-                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
-                """, [String(job.id), owner, String(job.attempt)]).affected == 1
+                 WHERE id = \(job.id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(job.attempt)
+                """).affected == 1
             if done {
                 try event(db, job.id, .released, "{}")
                 try db.notify(Channel.jobs, String(job.id))
@@ -201,23 +195,23 @@ public enum JobQueue {
     /// up an attempt; their checkpoints stay, so they resume. Returns how many.
     @discardableResult
     public static func releaseAll(_ db: PGConnection, owners: [String]) throws -> Int {
-        let list = try JSONValue.array(owners.map { .string($0) }).compactText()
+        let list = try PGJSON(encoding: owners)
         return try db.transaction {
             let n = try db.execute("""
                 WITH released AS (
                     UPDATE isomine.jobs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, lease_expires = NULL
-                     WHERE state = 'running' AND lease_owner IN (SELECT jsonb_array_elements_text($1::jsonb))
+                     WHERE state = 'running' AND lease_owner IN (SELECT jsonb_array_elements_text(\(list)))
                     RETURNING id)
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.released', '{"grace_period_over": true}'::jsonb FROM released
-                """, [list]).affected
+                """).affected
             if n > 0 { try db.notify(Channel.jobs, "released") }
             return n
         }
     }
 
     public static func event(_ db: PGConnection, _ id: Int, _ type: JobEventType, _ data: String) throws {
-        try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES ($1::bigint, $2, $3::jsonb)", [String(id), type.rawValue, data])
+        try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES (\(id), \(type.rawValue), \(PGJSON(text: data)))")
     }
 
     static func jsonObject(_ fields: [String: String]) throws -> String {
@@ -231,9 +225,14 @@ extension JobQueue {
     public static func held(_ db: PGConnection, id: Int, owner: String, attempt: Int) throws -> ClaimedJob? {
         let rows = try db.execute("""
             SELECT id, kind, spec::text AS spec, attempt, max_attempts FROM isomine.jobs
-             WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
-            """, [String(id), owner, String(attempt)])
-        guard rows.count == 1 else { return nil }
-        return try ClaimedJob(row: rows)
+             WHERE id = \(id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(attempt)
+            """)
+        return try rows.decodeOne(ClaimedJob.self)
     }
+}
+
+/// A request the queue refuses before it reaches the database (the message names the argument).
+public struct QueueError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

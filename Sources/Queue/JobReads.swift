@@ -4,20 +4,47 @@ import Vocabulary
 import Foundation
 import Postgres
 
+/// A job as `jobs list` shows it.
+public struct JobListing: Decodable, Sendable, Equatable {
+    public var id: Int
+    public var kind: String
+    public var queue: String
+    public var state: String
+    /// "attempt/max", e.g. "1/3".
+    public var attempts: String
+    public var priority: Int
+    /// The sweep's id, or "".
+    public var parent: String
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    public var created: String
+    /// The verdict's headline (e.g. `collapsed (distances; ranking intact)`), or "".
+    public var verdict: String
+    /// A running job's phase and fraction done, or "".
+    public var progress: String
+    /// The spec's name, or "".
+    public var name: String
+}
+
+/// One metric row.
+public struct MetricRow: Decodable, Sendable, Equatable {
+    public var step: Int
+    public var name: String
+    public var value: Double
+}
+
 extension JobQueue {
-    /// Jobs newest first: id, kind, queue, state, attempts ("1/3"), priority, parent, created, verdict (its headline, e.g.
-    /// `collapsed (distances; ranking intact)`), name.
-    public static func list(_ db: PGConnection, state: String?, parent: Int?, hideRuns: Bool, limit: Int) throws -> PGRows {
+    /// Jobs newest first.
+    public static func list(_ db: PGConnection, state: String?, parent: Int?, hideRuns: Bool, limit: Int) throws -> [JobListing] {
         try db.execute("""
             SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
                    to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict', '') AS verdict,
                    coalesce(spec->>'name', '') AS name,
                    CASE WHEN state = 'running' AND phase IS NOT NULL
                         THEN phase || coalesce(' ' || round(100 * phase_fraction)::integer || '%', '') ELSE '' END AS progress
-              FROM isomine.jobs WHERE ($1::text IS NULL OR state = $1) AND ($3::bigint IS NULL OR parent_id = $3::bigint)
-               AND (NOT $4::boolean OR parent_id IS NULL)
-             ORDER BY id DESC LIMIT $2::integer
-            """, [state, String(limit), parent.map(String.init), String(hideRuns)])
+              FROM isomine.jobs WHERE (\(state) IS NULL OR state = \(state)) AND (\(parent) IS NULL OR parent_id = \(parent))
+               AND (NOT \(hideRuns) OR parent_id IS NULL)
+             ORDER BY id DESC LIMIT \(limit)
+            """).decode(JobListing.self)
     }
 
     /// One job as a JSON object (a sweep with the count of its runs per state), or nil.
@@ -31,34 +58,34 @@ extension JobQueue {
                    'runs', CASE WHEN kind = 'sweep' THEN (SELECT coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
                                                             FROM (SELECT state, count(*) AS n FROM isomine.jobs c WHERE c.parent_id = j.id GROUP BY state) s)
                            END)::text AS job
-              FROM isomine.jobs j WHERE id = $1::bigint
-            """, [String(id)])
-        return rows.count == 1 ? try rows.string(0, "job") : nil
+              FROM isomine.jobs j WHERE id = \(id)
+            """)
+        return try rows.first("job")
     }
 
-    /// A job's metric rows (step, name, value), optionally one metric.
-    public static func metrics(_ db: PGConnection, id: Int, name: String?) throws -> PGRows {
+    /// A job's metric rows, optionally one metric.
+    public static func metrics(_ db: PGConnection, id: Int, name: String?) throws -> [MetricRow] {
         try db.execute("""
-            SELECT step, name, value FROM isomine.metrics WHERE job_id = $1::bigint AND ($2::text IS NULL OR name = $2)
+            SELECT step, name, value FROM isomine.metrics WHERE job_id = \(id) AND (\(name) IS NULL OR name = \(name))
              ORDER BY step, name
-            """, [String(id), name])
+            """).decode(MetricRow.self)
     }
 
     /// The newest `limit` job ids.
     public static func recentIDs(_ db: PGConnection, limit: Int) throws -> [Int] {
-        try db.execute("SELECT id FROM isomine.jobs ORDER BY id DESC LIMIT $1::integer", [String(limit)]).rows.compactMap { $0[0].flatMap(Int.init) }
+        struct Row: Decodable { let id: Int }
+        return try db.execute("SELECT id FROM isomine.jobs ORDER BY id DESC LIMIT \(limit)").decode(Row.self).map(\.id)
     }
 
     /// Deletes every job with this spec name (benchmarks clean up after themselves).
     public static func deleteNamed(_ db: PGConnection, name: String) throws {
-        try db.execute("DELETE FROM isomine.jobs WHERE spec->>'name' = $1", [name])
+        try db.execute("DELETE FROM isomine.jobs WHERE spec->>'name' = \(name)")
     }
 }
 
 extension JobQueue {
     /// A job's state, or nil if it does not exist.
     public static func state(_ db: PGConnection, id: Int) throws -> JobState? {
-        let rows = try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
-        return rows.count == 1 ? try rows.string(0, "state").flatMap(JobState.init(rawValue:)) : nil
+        try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").first("state", as: String.self).flatMap(JobState.init(rawValue:))
     }
 }

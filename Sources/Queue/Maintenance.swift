@@ -19,27 +19,27 @@ public enum Pruning {
     @discardableResult
     public static func prune(_ db: PGConnection, olderThan seconds: Double, states: [String] = endedStates, batch: Int = 1000) throws -> Int {
         for s in states where !endedStates.contains(s) {
-            throw PGError("prune: '\(s)' is not an ended state; expected some of \(endedStates.joined(separator: ", "))")
+            throw QueueError("prune: '\(s)' is not an ended state; expected some of \(endedStates.joined(separator: ", "))")
         }
-        let list = try JSONValue.array(states.map { .string($0) }).compactText()
+        let list = try PGJSON(encoding: states)
         var total = 0
         while true {
             let n = try db.transaction {
                 try db.execute("""
                     WITH doomed AS (
                         SELECT j.id FROM isomine.jobs j
-                         WHERE j.state IN (SELECT jsonb_array_elements_text($1::jsonb))
-                           AND j.finished_at < now() - make_interval(secs => $2::double precision)
+                         WHERE j.state IN (SELECT jsonb_array_elements_text(\(list)))
+                           AND j.finished_at < now() - make_interval(secs => \(seconds))
                            AND NOT EXISTS (SELECT 1 FROM isomine.jobs c WHERE c.parent_id = j.id AND c.state IN ('queued', 'running'))
                            AND NOT EXISTS (SELECT 1 FROM isomine.jobs p WHERE p.id = j.parent_id AND p.state IN ('queued', 'running'))
                            AND (j.series IS NULL OR NOT EXISTS (SELECT 1 FROM isomine.jobs s WHERE s.series = j.series AND s.state IN ('queued', 'running')))
-                         ORDER BY j.id LIMIT $3::integer
+                         ORDER BY j.id LIMIT \(batch)
                            FOR UPDATE SKIP LOCKED),
                     deliveries AS (
                         DELETE FROM isomine.webhook_deliveries d USING doomed
                          WHERE d.job_id = doomed.id AND d.state IN ('delivered', 'dead'))
                     DELETE FROM isomine.jobs j USING doomed WHERE j.id = doomed.id
-                    """, [list, String(seconds), String(batch)]).affected
+                    """).affected
             }
             total += n
             if n < batch { break }
@@ -54,11 +54,11 @@ public enum Pruning {
     public static func pruneInputs(_ db: PGConnection, olderThan seconds: Double) throws -> Int {
         try db.execute("""
             DELETE FROM isomine.inputs i
-             WHERE i.created_at < now() - make_interval(secs => $1::double precision)
+             WHERE i.created_at < now() - make_interval(secs => \(seconds))
                AND NOT EXISTS (
                    SELECT 1 FROM isomine.jobs j, LATERAL (VALUES (j.spec->'dataset'), (j.spec->'base'->'dataset')) AS d(dataset)
                     WHERE i.sha256 IN (d.dataset->>'features', d.dataset->>'labels', d.dataset->>'input'))
-            """, [String(seconds)]).affected
+            """).affected
     }
 
     /// Parses 30d, 12h, 90m, 45s or 2w into seconds (nil when malformed or not positive).
@@ -82,15 +82,15 @@ public enum WorkerRegistry {
     public static let liveSeconds = 60
 
     public static func register(_ db: PGConnection, id: String, host: String, pid: Int32, queues: [String], concurrency: Int) throws {
-        let list = try JSONValue.array(queues.map { .string($0) }).compactText()
+        let list = try PGJSON(encoding: queues)
         try db.execute("""
             INSERT INTO isomine.workers (id, host, pid, queues, concurrency)
-            VALUES ($1, $2, $3::integer, ARRAY(SELECT jsonb_array_elements_text($4::jsonb)), $5::integer)
+            VALUES (\(id), \(host), \(pid), ARRAY(SELECT jsonb_array_elements_text(\(list))), \(concurrency))
             ON CONFLICT (id) DO UPDATE SET last_seen = now(), queues = excluded.queues, concurrency = excluded.concurrency
-            """, [id, host, String(pid), list, String(concurrency)])
+            """)
     }
 
     public static func deregister(_ db: PGConnection, id: String) throws {
-        try db.execute("DELETE FROM isomine.workers WHERE id = $1", [id])
+        try db.execute("DELETE FROM isomine.workers WHERE id = \(id)")
     }
 }

@@ -5,40 +5,40 @@ import Foundation
 import Jobs
 import Postgres
 
-/// Reads stored inputs and series baselines for a job process. It holds only the connection string
-/// (so it is Sendable) and opens a connection for each read: a job reads its inputs once or twice.
+/// Reads stored inputs and series baselines for a job process. It holds only the connector (so it is
+/// Sendable) and opens a connection for each read: a job reads its inputs once or twice.
 public final class DatabaseInputs: StoredInputs, SeriesBaselines {
-    let conninfo: String
+    let connector: PGConnector
 
-    public init(conninfo: String) { self.conninfo = conninfo }
+    public init(_ connector: PGConnector) { self.connector = connector }
 
     public func bytes(sha256: String, field: String) throws -> [UInt8] {
-        let db = try PGConnection(conninfo)
-        let size = try db.execute("SELECT byte_size FROM isomine.inputs WHERE sha256 = $1", [sha256])
-        guard size.count == 1, let bytes = try size.int(0, "byte_size") else {
+        let db = try connector.connect()
+        guard let bytes = try db.execute("SELECT byte_size FROM isomine.inputs WHERE sha256 = \(sha256)").first("byte_size", as: Int.self) else {
             throw DatasetError(field: field, "stored input \(sha256) is not in the database (it was deleted, or never uploaded); submit it again")
         }
         let limit = InputLimits.current.maxInputBytes
         if bytes > limit {
             throw DatasetError(field: field, "stored input \(sha256) is \(bytes) bytes, above the input limit of \(limit) (set ISOMINE_MAX_INPUT_BYTES to raise it)")
         }
-        let rows = try db.execute("SELECT encode(data, 'hex') AS data FROM isomine.inputs WHERE sha256 = $1", [sha256])
-        guard rows.count == 1, let hex = try rows.string(0, "data") else {
+        let rows = try db.execute("SELECT data FROM isomine.inputs WHERE sha256 = \(sha256)")
+        guard let data = try rows.first("data", as: PGBytes.self) else {
             throw DatasetError(field: field, "stored input \(sha256) is not in the database (it was deleted while the job started)")
         }
-        return try StoreSink.bytes(hex: hex)
+        return data.bytes
     }
 
     public func baseline(of series: String, named: Int?) throws -> (step: Int, dataset: DatasetSource)? {
-        let db = try PGConnection(conninfo)
+        let db = try connector.connect()
+        struct Baseline: Decodable { let step: Int, spec: String }
         let rows = try db.execute("""
             SELECT j.series_step AS step, j.spec::text AS spec
-              FROM isomine.series s JOIN isomine.jobs j ON j.series = s.name AND j.series_step = coalesce($2::bigint, s.baseline_step)
-             WHERE s.name = $1
-            """, [series, named.map(String.init)])
-        guard rows.count == 1, let step = try rows.int(0, "step"), let text = try rows.string(0, "spec") else { return nil }
-        guard case .analyze(let spec) = try JobSpec.parse(Data(text.utf8)) else { return nil }
-        return (step, spec.dataset)
+              FROM isomine.series s JOIN isomine.jobs j ON j.series = s.name AND j.series_step = coalesce(\(named), s.baseline_step)
+             WHERE s.name = \(series)
+            """)
+        guard let baseline = try rows.decodeOne(Baseline.self),
+              case .analyze(let spec) = try JobSpec.parse(Data(baseline.spec.utf8)) else { return nil }
+        return (baseline.step, spec.dataset)
     }
 }
 
@@ -120,18 +120,14 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
 public enum SeriesStore {
     /// Uploads bytes as a stored input (deduplicated, capped by isomine.max_input_bytes()); returns its SHA-256.
     public static func storeInput(_ db: PGConnection, _ bytes: [UInt8], format: String, what: String) throws -> String {
-        let rows = try db.execute("SELECT isomine.store_input(decode($1, 'hex'), $2, $3) AS sha256", [StoreSink.hex(bytes), format, what])
-        guard let digest = try rows.string(0, "sha256") else { throw PGError("isomine.store_input returned no name") }
-        return digest
+        try db.execute("SELECT isomine.store_input(\(PGBytes(bytes)), \(format), \(what)) AS sha256").row(0).require("sha256")
     }
 
     /// Submits one series step from NPY bytes (`isomine.submit_embeddings`); returns the job id.
     public static func submit(_ db: PGConnection, series: String, step: Int, embeddings: [UInt8], labels: [UInt8], options: JSONValue) throws -> Int {
-        let rows = try db.execute("""
-            SELECT isomine.submit_embeddings($1, $2::bigint, decode($3, 'hex'), decode($4, 'hex'), $5::jsonb) AS id
-            """, [series, String(step), StoreSink.hex(embeddings), StoreSink.hex(labels), try options.compactText()])
-        guard let id = try rows.int(0, "id") else { throw PGError("isomine.submit_embeddings returned no job id") }
-        return id
+        try db.execute("""
+            SELECT isomine.submit_embeddings(\(series), \(step), \(PGBytes(embeddings)), \(PGBytes(labels)), \(PGJSON(text: try options.compactText()))) AS id
+            """).row(0).require("id")
     }
 
     /// Every series, newest first (or only the one named).
@@ -144,44 +140,41 @@ public enum SeriesStore {
               FROM isomine.series s
               LEFT JOIN LATERAL (SELECT j.series_step, j.result FROM isomine.jobs j WHERE j.series = s.name
                                   ORDER BY j.series_step DESC LIMIT 1) last ON true
-             WHERE $1::text IS NULL OR s.name = $1
+             WHERE \(name) IS NULL OR s.name = \(name)
              ORDER BY s.created_at DESC, s.name
-            """, [name])
-        return try (0..<rows.count).map { r in
-            SeriesSummary(name: try rows.string(r, "name") ?? "", baselineStep: try rows.int(r, "baseline_step") ?? 0,
-                          steps: try rows.int(r, "steps") ?? 0, lastStep: try rows.int(r, "last_step"),
-                          lastVerdict: try rows.string(r, "last_verdict"), collapseStep: try rows.int(r, "collapse_step"),
-                          warningStep: try rows.int(r, "warning_step"), createdAt: try rows.string(r, "created_at") ?? "")
-        }
+            """)
+        return try rows.decode(SeriesSummary.self)
     }
 
     /// The series and its steps in order (`isomine.series_json`), or nil when there is no such series.
     public static func show(_ db: PGConnection, name: String) throws -> (SeriesDetail, JSONValue)? {
-        let rows = try db.execute("SELECT isomine.series_json($1)::text AS series", [name])
-        guard rows.count == 1, let text = try rows.string(0, "series") else { return nil }
+        guard let text = try db.execute("SELECT isomine.series_json(\(name))::text AS series").first("series", as: String.self) else { return nil }
         let json = try JSONValue.parse(Data(text.utf8))
         return (try JSONDecoder().decode(SeriesDetail.self, from: Data(text.utf8)), json)
     }
 
     /// One step with its full result, for the series page.
-    public struct StepResult: Sendable {
+    public struct StepResult: Sendable, Decodable {
         public var step: Int
         public var jobID: Int
         public var state: String
         public var result: JSONValue?
         public var lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case step, state, result
+            case jobID = "id"
+            case lastError = "last_error"
+        }
     }
 
     /// The series' summary and every step's result, or nil when there is no such series.
     public static func results(_ db: PGConnection, name: String) throws -> (SeriesSummary, [StepResult])? {
         guard let summary = try list(db, name: name).first else { return nil }
         let rows = try db.execute("""
-            SELECT series_step AS step, id, state, result::text AS result, last_error FROM isomine.jobs WHERE series = $1 ORDER BY series_step
-            """, [name])
-        return (summary, try (0..<rows.count).map { r in
-            StepResult(step: try rows.int(r, "step") ?? 0, jobID: try rows.int(r, "id") ?? 0, state: try rows.string(r, "state") ?? "",
-                       result: try rows.string(r, "result").map { try JSONValue.parse(Data($0.utf8)) }, lastError: try rows.string(r, "last_error"))
-        })
+            SELECT series_step AS step, id, state, result, last_error FROM isomine.jobs WHERE series = \(name) ORDER BY series_step
+            """)
+        return (summary, try rows.decode(StepResult.self))
     }
 
     /// What an ended job may still have to announce, read in one query (every job that ends asks).
@@ -199,8 +192,8 @@ public enum SeriesStore {
                    CASE WHEN kind = 'analyze' AND series IS NULL AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
                              AND NOT EXISTS (SELECT 1 FROM isomine.job_events e WHERE e.job_id = j.id AND e.type = 'collapse.detected')
                         THEN result::text END AS collapsed_result
-              FROM isomine.jobs j WHERE id = $1::bigint
-            """, [String(id)])
+              FROM isomine.jobs j WHERE id = \(id)
+            """)
         guard rows.count == 1 else { return .nothing }
         if let series = try rows.string(0, "series") { return .series(series) }
         if let result = try rows.string(0, "collapsed_result") { return .collapsedAnalysis(result) }
@@ -246,11 +239,11 @@ public enum SeriesStore {
                   JOIN LATERAL (SELECT id, series_step, result FROM isomine.jobs
                                  WHERE series = s.name AND state = 'succeeded' AND result ? 'warning'
                                  ORDER BY series_step LIMIT 1) w ON true
-                 WHERE s.name = $1
+                 WHERE s.name = \(series)
                    AND NOT EXISTS (SELECT 1 FROM isomine.jobs c WHERE c.series = s.name AND c.state = 'succeeded'
                                       AND c.result->>'verdict' = 'collapsed' AND c.series_step <= w.series_step)
                    FOR UPDATE OF s
-                """, [series])
+                """)
             guard rows.count == 1, try rows.bool(0, "announced") == false, let id = try rows.int(0, "id"),
                   let step = try rows.int(0, "step"), let text = try rows.string(0, "warning") else { return nil }
             let warning = try JSONValue.parse(Data(text.utf8))
@@ -259,8 +252,7 @@ public enum SeriesStore {
             if let p1 = try rows.string(0, "p1"), let value = Double(p1) { data["precision_at_1"] = .number(value) }
             if let seriesURL { data["report_url"] = .string(seriesURL) }
             if let url = jobURL(id) { data["job_report_url"] = .string(url) }
-            try db.execute("UPDATE isomine.series SET warning_step = $2::bigint, warning_job_id = $3::bigint WHERE name = $1",
-                           [series, String(step), String(id)])
+            try db.execute("UPDATE isomine.series SET warning_step = \(step), warning_job_id = \(id) WHERE name = \(series)")
             try JobQueue.event(db, id, .collapseWarning, try JSONValue.object(data).compactText())
             return id
         }
@@ -281,16 +273,15 @@ public enum SeriesStore {
                                       WHERE series = s.name AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
                                         AND series_step > s.baseline_step
                                       ORDER BY series_step LIMIT 1) j ON true
-                 WHERE s.name = $1 FOR UPDATE OF s
-                """, [series])
+                 WHERE s.name = \(series) FOR UPDATE OF s
+                """)
             guard rows.count == 1, try rows.bool(0, "announced") == false, let id = try rows.int(0, "id"),
                   let step = try rows.int(0, "step"), let text = try rows.string(0, "result") else { return nil }
             var data = collapseData(try JSONValue.parse(Data(text.utf8)), step: step)
             data["series"] = .string(series)
             if let seriesURL { data["report_url"] = .string(seriesURL) }
             if let url = jobURL(id) { data["job_report_url"] = .string(url) }
-            try db.execute("UPDATE isomine.series SET collapse_step = $2::bigint, collapse_job_id = $3::bigint WHERE name = $1",
-                           [series, String(step), String(id)])
+            try db.execute("UPDATE isomine.series SET collapse_step = \(step), collapse_job_id = \(id) WHERE name = \(series)")
             try JobQueue.event(db, id, .collapseDetected, try JSONValue.object(data).compactText())
             return id
         }

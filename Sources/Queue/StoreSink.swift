@@ -54,7 +54,7 @@ public final class StoreSink: ResultSink {
     func announceCollapse(_ record: EvaluationRecord) throws {
         guard record.verdict == .collapsed, !collapseAnnounced else { return }
         collapseAnnounced = true
-        if try db.execute("SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'collapse.detected'", [String(jobID)]).count > 0 {
+        if try db.execute("SELECT 1 FROM isomine.job_events WHERE job_id = \(jobID) AND type = 'collapse.detected'").count > 0 {
             return
         }
         var signals: [String: JSONValue] = [
@@ -78,43 +78,45 @@ public final class StoreSink: ResultSink {
                                          "headline": .string(record.diagnosis.headline), "signals": .object(signals)]
         if let reportURL { data["report_url"] = .string(reportURL) }
         try fenced("""
-            INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.detected', $4::jsonb FROM lease
-            """, [try JSONValue.object(data).compactText()])
+            INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.detected', \(PGJSON(text: try JSONValue.object(data).compactText())) FROM lease
+            """)
     }
 
-    /// The lease CTE every write starts with ($1 job, $2 owner, $3 attempt).
-    static let leaseCTE = """
+    /// The lease CTE every write starts with: the job's row while this process holds its lease.
+    var lease: PGQuery {
+        """
         WITH lease AS (
             SELECT id FROM isomine.jobs
-             WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer
+             WHERE id = \(jobID) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(attempt)
                FOR SHARE)
-        """
 
-    /// Runs `statement` (which reads the CTE `lease`; its own parameters start at $4) only while this
-    /// process holds the lease; throws `LeaseLost` when the statement touched no row.
-    func fenced(_ statement: String, _ params: [String?]) throws {
-        let affected = try db.execute(StoreSink.leaseCTE + "\n" + statement, [String(jobID), owner, String(attempt)] + params).affected
-        if affected == 0 { throw LeaseLost(jobID: jobID) }
+        """
+    }
+
+    /// Runs `statement` (which reads the CTE `lease`) only while this process holds the lease; throws
+    /// `LeaseLost` when the statement touched no row.
+    func fenced(_ statement: PGQuery) throws {
+        if try db.execute(lease + statement).affected == 0 { throw LeaseLost(jobID: jobID) }
     }
 
     public func latestCheckpoint() throws -> TrainingCheckpoint? {
-        let rows = try db.execute("SELECT encode(data, 'hex') AS data FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(jobID)])
-        guard rows.count == 1, let hex = try rows.string(0, "data") else { return nil }
-        return try TrainingCheckpoint(decoding: StoreSink.bytes(hex: hex))
+        let rows = try db.execute("SELECT data FROM isomine.checkpoints WHERE job_id = \(jobID)")
+        guard let data = try rows.first("data", as: PGBytes.self) else { return nil }
+        return try TrainingCheckpoint(decoding: data.bytes)
     }
 
     /// Saves the checkpoint; one older than the stored one is never written over it (a checkpoint
     /// never goes backwards), which is not an error.
     public func saveCheckpoint(_ checkpoint: TrainingCheckpoint) throws {
-        let rows = try db.execute(StoreSink.leaseCTE + """
-            ,
-            saved AS (
-                INSERT INTO isomine.checkpoints (job_id, step, data) SELECT id, $4::integer, decode($5, 'hex') FROM lease
+        let data = PGBytes(try checkpoint.encoded())
+        let rows = try db.execute(lease + """
+            , saved AS (
+                INSERT INTO isomine.checkpoints (job_id, step, data) SELECT id, \(checkpoint.step), \(data) FROM lease
                 ON CONFLICT (job_id) DO UPDATE SET step = excluded.step, data = excluded.data, created_at = now()
                  WHERE isomine.checkpoints.step <= excluded.step
                 RETURNING job_id)
             SELECT (SELECT count(*) FROM lease) AS held, (SELECT count(*) FROM saved) AS saved
-            """, [String(jobID), owner, String(attempt), String(checkpoint.step), StoreSink.hex(try checkpoint.encoded())])
+            """)
         if try rows.int(0, "held") != 1 { throw LeaseLost(jobID: jobID) }
     }
 
@@ -142,8 +144,8 @@ public final class StoreSink: ResultSink {
     public func recordWarning(_ warning: CollapseWarning) throws {
         guard !collapseAnnounced else { return }
         let announced = try db.execute("""
-            SELECT 1 FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('collapse.warning', 'collapse.detected')
-            """, [String(jobID)])
+            SELECT 1 FROM isomine.job_events WHERE job_id = \(jobID) AND type IN ('collapse.warning', 'collapse.detected')
+            """)
         if announced.count > 0 { return }
         self.warning = try JSONValue.from(warning)
         beforeCollapse?(history, self.warning)
@@ -154,8 +156,8 @@ public final class StoreSink: ResultSink {
         ]
         if let reportURL { data["report_url"] = .string(reportURL) }
         try fenced("""
-            INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.warning', $4::jsonb FROM lease
-            """, [try JSONValue.object(data).compactText()])
+            INSERT INTO isomine.job_events (job_id, type, data) SELECT id, 'collapse.warning', \(PGJSON(text: try JSONValue.object(data).compactText())) FROM lease
+            """)
     }
 
     /// The per-step signals as metric rows `signal_*` at their step.
@@ -167,9 +169,9 @@ public final class StoreSink: ResultSink {
     func writeMetrics(_ values: [(String, Double)], step: Int) throws {
         for (name, value) in values where value.isFinite {
             try fenced("""
-                INSERT INTO isomine.metrics (job_id, name, step, value) SELECT id, $4, $5::integer, $6::double precision FROM lease
+                INSERT INTO isomine.metrics (job_id, name, step, value) SELECT id, \(name), \(step), \(value) FROM lease
                 ON CONFLICT (job_id, name, step) DO UPDATE SET value = excluded.value
-                """, [name, String(step), String(value)])
+                """)
         }
     }
 
@@ -180,10 +182,9 @@ public final class StoreSink: ResultSink {
         guard phase != lastPhase || now.timeIntervalSince(lastProgress) >= 1 else { return }
         lastPhase = phase
         lastProgress = now
-        _ = try? db.execute(StoreSink.leaseCTE + """
-
-            UPDATE isomine.jobs j SET phase = $4, phase_fraction = $5::real FROM lease WHERE j.id = lease.id
-            """, [String(jobID), owner, String(attempt), phase, fraction.map { String(min(max($0, 0), 1)) }])
+        _ = try? db.execute(lease + """
+            UPDATE isomine.jobs j SET phase = \(phase), phase_fraction = \(fraction.map { min(max($0, 0), 1) }) FROM lease WHERE j.id = lease.id
+            """)
     }
 
     private var lastPhase: String?
@@ -209,29 +210,8 @@ public final class StoreSink: ResultSink {
     /// One `isomine.artifacts` row per name (upserted: a retried job replaces its earlier artifacts).
     public func saveArtifact(_ name: String, _ bytes: [UInt8]) throws {
         try fenced("""
-            INSERT INTO isomine.artifacts (job_id, name, data) SELECT id, $4, decode($5, 'hex') FROM lease
+            INSERT INTO isomine.artifacts (job_id, name, data) SELECT id, \(name), \(PGBytes(bytes)) FROM lease
             ON CONFLICT (job_id, name) DO UPDATE SET data = excluded.data, created_at = now()
-            """, [name, StoreSink.hex(bytes)])
-    }
-
-    public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    public static func bytes(hex: String) throws -> [UInt8] {
-        let u = Array(hex.utf8)
-        guard u.count % 2 == 0 else { throw PGError("bytea from the database: odd hex length") }
-        func nibble(_ c: UInt8) throws -> UInt8 {
-            switch c {
-            case 48...57: return c - 48
-            case 97...102: return c - 87
-            default: throw PGError("bytea from the database: not hex")
-            }
-        }
-        return try stride(from: 0, to: u.count, by: 2).map { try nibble(u[$0]) << 4 | nibble(u[$0 + 1]) }
+            """)
     }
 }

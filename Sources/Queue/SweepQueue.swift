@@ -26,14 +26,13 @@ public enum SweepQueue {
         try db.transaction {
             let held = try db.execute("""
                 SELECT id FROM isomine.jobs
-                 WHERE id = $1::bigint AND state = 'running' AND lease_owner = $2 AND attempt = $3::integer FOR UPDATE
-                """, [String(job.id), owner, String(job.attempt)]).count == 1
+                 WHERE id = \(job.id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(job.attempt) FOR UPDATE
+                """).count == 1
             guard held else { return .lostLease }
             let children = try db.execute("""
-                SELECT id, state, spec::text AS spec, result::text AS result, last_error
-                  FROM isomine.jobs WHERE parent_id = $1::bigint ORDER BY id
-                """, [String(job.id)])
-            if children.count == 0 {
+                SELECT id, state, spec::text AS spec, result, last_error FROM isomine.jobs WHERE parent_id = \(job.id) ORDER BY id
+                """).decode(Child.self)
+            if children.isEmpty {
                 let n = try fanOut(db, job, sweep: sweep)
                 try wait(db, job)
                 try JobQueue.event(db, job.id, .sweepStarted, "{\"runs\": \(n)}")
@@ -41,25 +40,22 @@ public enum SweepQueue {
             }
             var outcomes: [SweepChildOutcome] = []
             let indexBySpec = Dictionary(try sweep.children.map { (try $0.spec.json.compactText(), $0.index) }, uniquingKeysWith: { a, _ in a })
-            for r in 0..<children.count {
-                let state = try children.string(r, "state") ?? ""
-                if state == "queued" || state == "running" {
+            for child in children {
+                if child.state == "queued" || child.state == "running" {
                     try wait(db, job)
                     return .waiting
                 }
                 // Children are matched to grid points by their (normalised) spec, not by order.
-                guard let text = try children.string(r, "spec"), case .train(let spec)? = try? JobSpec.parse(Data(text.utf8)),
+                guard case .train(let spec)? = try? JobSpec.parse(Data(child.spec.utf8)),
                       let index = indexBySpec[try spec.json.compactText()] else { continue }
-                let result = try children.string(r, "result").flatMap { try? JSONValue.parse(Data($0.utf8)) }
-                outcomes.append(SweepChildOutcome(index: index, id: try children.int(r, "id"), state: state, result: result,
-                                                  error: try children.string(r, "last_error")))
+                outcomes.append(SweepChildOutcome(index: index, id: child.id, state: child.state, result: child.result, error: child.lastError))
             }
             let result = SweepResult(sweep: sweep, outcomes: outcomes)
             let text = try JSONValue.from(result).compactText()
             try db.execute("""
-                UPDATE isomine.jobs SET state = 'succeeded', result = $2::jsonb, finished_at = now(), lease_owner = NULL, lease_expires = NULL
-                 WHERE id = $1::bigint
-                """, [String(job.id), text])
+                UPDATE isomine.jobs SET state = 'succeeded', result = \(PGJSON(text: text)), finished_at = now(), lease_owner = NULL, lease_expires = NULL
+                 WHERE id = \(job.id)
+                """)
             try JobQueue.event(db, job.id, .succeeded, "{}")
             let summary = try JSONValue.from(result.summary).compactText()
             try JobQueue.event(db, job.id, .sweepFinished, summary)
@@ -67,22 +63,36 @@ public enum SweepQueue {
         }
     }
 
+    /// A run of the sweep as its parent reads it.
+    struct Child: Decodable {
+        let id: Int
+        let state: String
+        let spec: String
+        let result: JSONValue?
+        let lastError: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, state, spec, result
+            case lastError = "last_error"
+        }
+    }
+
     /// Queues every run of the sweep as a child train job (the parent's priority) in one statement.
     static func fanOut(_ db: PGConnection, _ job: ClaimedJob, sweep: SweepSpec) throws -> Int {
         let specs = try JSONValue.array(sweep.children.map { $0.spec.json }).compactText()
         let n = try db.execute("""
-            WITH parent AS (SELECT priority, queue FROM isomine.jobs WHERE id = $1::bigint),
+            WITH parent AS (SELECT priority, queue FROM isomine.jobs WHERE id = \(job.id)),
             children AS (
                 INSERT INTO isomine.jobs (kind, spec, priority, parent_id, max_attempts, queue)
-                SELECT 'train', s.spec, parent.priority, $1::bigint, isomine.default_max_attempts('train'), parent.queue
-                  FROM parent, jsonb_array_elements($2::jsonb) WITH ORDINALITY AS s(spec, n)
+                SELECT 'train', s.spec, parent.priority, \(job.id), isomine.default_max_attempts('train'), parent.queue
+                  FROM parent, jsonb_array_elements(\(PGJSON(text: specs))) WITH ORDINALITY AS s(spec, n)
                  ORDER BY s.n
                 RETURNING id),
             events AS (
                 INSERT INTO isomine.job_events (job_id, type, data)
-                SELECT id, 'job.enqueued', jsonb_build_object('kind', 'train', 'sweep', $1::bigint) FROM children)
+                SELECT id, 'job.enqueued', jsonb_build_object('kind', 'train', 'sweep', \(job.id)) FROM children)
             SELECT count(*) AS n FROM children
-            """, [String(job.id), specs]).int(0, "n") ?? 0
+            """).int(0, "n") ?? 0
         try db.notify(Channel.jobs, String(job.id))
         return n
     }
@@ -91,7 +101,7 @@ public enum SweepQueue {
     /// child-finished trigger may queue it again.
     static func wait(_ db: PGConnection, _ job: ClaimedJob) throws {
         try db.execute("""
-            UPDATE isomine.jobs SET lease_owner = NULL, lease_expires = NULL, heartbeat_at = now() WHERE id = $1::bigint
-            """, [String(job.id)])
+            UPDATE isomine.jobs SET lease_owner = NULL, lease_expires = NULL, heartbeat_at = now() WHERE id = \(job.id)
+            """)
     }
 }

@@ -67,21 +67,17 @@ public final class WebhookDispatcher {
                  WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now()) AND e.enabled
                  ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED),
             locked AS (
-                UPDATE isomine.webhook_deliveries d SET locked_until = now() + make_interval(secs => $1::double precision)
+                UPDATE isomine.webhook_deliveries d SET locked_until = now() + make_interval(secs => \(lock))
                   FROM due WHERE d.id = due.id
                 RETURNING d.id, d.endpoint_id, d.message_id, d.payload::text AS payload, d.attempts)
             SELECT l.id, l.endpoint_id, l.message_id, l.payload, l.attempts, e.url, e.secret, e.allow_private_network
               FROM locked l JOIN isomine.webhook_endpoints e ON e.id = l.endpoint_id
-            """, [String(lock)])
-        guard rows.count == 1 else { return false }
-        let r = 0
+            """)
+        guard let due = try rows.decodeOne(DueDelivery.self) else { return false }
         do {
-            guard let id = try rows.int(r, "id"), let endpoint = try rows.int(r, "endpoint_id"), let message = try rows.string(r, "message_id"),
-                  let body = try rows.string(r, "payload"), let url = try rows.string(r, "url"), let secretText = try rows.string(r, "secret") else {
-                throw PGError("webhook delivery row with a missing column")
-            }
-            let attempt = (try rows.int(r, "attempts") ?? 0) + 1
-            let allowPrivate = try allowPrivateNetwork || (rows.bool(r, "allow_private_network") ?? false)
+            let (id, endpoint, message, body, url, secretText) = (due.id, due.endpointID, due.messageID, due.payload, due.url, due.secret)
+            let attempt = due.attempts + 1
+            let allowPrivate = allowPrivateNetwork || due.allowPrivateNetwork
             let response: HTTPResponse
             do {
                 let secret = try WebhookSecret(secretText)
@@ -100,6 +96,25 @@ public final class WebhookDispatcher {
         return true
     }
 
+    /// A claimed delivery with its endpoint's address and secret.
+    struct DueDelivery: Decodable {
+        let id: Int
+        let endpointID: Int
+        let messageID: String
+        let payload: String
+        let attempts: Int
+        let url: String
+        let secret: String
+        let allowPrivateNetwork: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case id, payload, attempts, url, secret
+            case endpointID = "endpoint_id"
+            case messageID = "message_id"
+            case allowPrivateNetwork = "allow_private_network"
+        }
+    }
+
     /// Stores the attempt and moves the delivery on: delivered (2xx), endpoint disabled (410), retry later, or dead.
     func record(delivery id: Int, endpoint: Int, attempt: Int, _ response: HTTPResponse) throws {
         let status = response.status
@@ -107,38 +122,38 @@ public final class WebhookDispatcher {
         try db.transaction {
             try db.execute("""
                 INSERT INTO isomine.webhook_attempts (delivery_id, attempt, status, error, duration_ms)
-                VALUES ($1::bigint, $2::integer, $3::integer, $4, $5::double precision)
+                VALUES (\(id), \(attempt), \(status > 0 ? status : nil), \(error), \(response.seconds * 1000))
                 ON CONFLICT (delivery_id, attempt) DO NOTHING
-                """, [String(id), String(attempt), status > 0 ? String(status) : nil, error, String(response.seconds * 1000)])
+                """)
             if (200..<300).contains(status) {
                 try db.execute("""
-                    UPDATE isomine.webhook_deliveries SET state = 'delivered', attempts = $2::integer, last_status = $3::integer,
-                           last_error = NULL, delivered_at = now(), locked_until = NULL WHERE id = $1::bigint
-                    """, [String(id), String(attempt), String(status)])
+                    UPDATE isomine.webhook_deliveries SET state = 'delivered', attempts = \(attempt), last_status = \(status),
+                           last_error = NULL, delivered_at = now(), locked_until = NULL WHERE id = \(id)
+                    """)
                 WebhookMetrics.delivery("delivered", seconds: response.seconds)
                 logger.info("webhook delivered", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "attempt": "\(attempt)"])
             } else if status == 410 {
                 // Gone: the receiver asks never to be called again.
                 try db.execute("""
                     UPDATE isomine.webhook_endpoints SET enabled = false,
-                           disabled_reason = 'answered 410 Gone at ' || to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ') WHERE id = $1::bigint
-                    """, [String(endpoint)])
+                           disabled_reason = 'answered 410 Gone at ' || to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ') WHERE id = \(endpoint)
+                    """)
                 try db.execute("""
-                    UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = $2::integer, last_status = 410,
-                           last_error = 'endpoint answered 410 Gone and was disabled', locked_until = NULL WHERE id = $1::bigint
-                    """, [String(id), String(attempt)])
+                    UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = \(attempt), last_status = 410,
+                           last_error = 'endpoint answered 410 Gone and was disabled', locked_until = NULL WHERE id = \(id)
+                    """)
                 // Its other pending deliveries can never be sent: end them too, rather than leave them pending forever.
                 try db.execute("""
                     UPDATE isomine.webhook_deliveries SET state = 'dead', last_error = 'endpoint disabled (it answered 410 Gone)', locked_until = NULL
-                     WHERE endpoint_id = $1::bigint AND state = 'pending'
-                    """, [String(endpoint)])
+                     WHERE endpoint_id = \(endpoint) AND state = 'pending'
+                    """)
                 WebhookMetrics.delivery("gone", seconds: response.seconds)
                 logger.warning("webhook endpoint disabled (410 Gone)", metadata: ["endpoint": "\(endpoint)"])
             } else if attempt >= schedule.attempts {
                 try db.execute("""
-                    UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = $2::integer, last_status = $3::integer,
-                           last_error = $4, locked_until = NULL WHERE id = $1::bigint
-                    """, [String(id), String(attempt), status > 0 ? String(status) : nil, error])
+                    UPDATE isomine.webhook_deliveries SET state = 'dead', attempts = \(attempt), last_status = \(status > 0 ? status : nil),
+                           last_error = \(error), locked_until = NULL WHERE id = \(id)
+                    """)
                 WebhookMetrics.delivery("dead", seconds: response.seconds)
                 logger.warning("webhook delivery dead", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "error": "\(error ?? "")"])
             } else {
@@ -146,9 +161,9 @@ public final class WebhookDispatcher {
                 var delay = schedule.delays[attempt - 1] * Double.random(in: 0.8...1.2)
                 if let wait = response.retryAfter { delay = max(delay, min(wait, 86_400)) }
                 try db.execute("""
-                    UPDATE isomine.webhook_deliveries SET attempts = $2::integer, last_status = $3::integer, last_error = $4,
-                           next_attempt_at = now() + make_interval(secs => $5::double precision), locked_until = NULL WHERE id = $1::bigint
-                    """, [String(id), String(attempt), status > 0 ? String(status) : nil, error, String(delay)])
+                    UPDATE isomine.webhook_deliveries SET attempts = \(attempt), last_status = \(status > 0 ? status : nil), last_error = \(error),
+                           next_attempt_at = now() + make_interval(secs => \(delay)), locked_until = NULL WHERE id = \(id)
+                    """)
                 WebhookMetrics.delivery("retrying", seconds: response.seconds)
                 logger.info("webhook attempt failed; retrying", metadata: ["delivery": "\(id)", "attempt": "\(attempt)", "error": "\(error ?? "")", "in_seconds": "\(delay)"])
             }

@@ -18,6 +18,39 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var allowPrivateNetwork = false
 }
 
+extension WebhookEndpoint: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case id, url, events, enabled, format
+        case attachReport = "attach_report"
+        case disabledReason = "disabled_reason"
+        case allowPrivateNetwork = "allow_private_network"
+    }
+}
+
+/// One delivery as `webhooks deliveries` lists it.
+public struct WebhookDeliveryRow: Decodable, Sendable, Equatable {
+    public var id: Int
+    public var endpointID: Int
+    public var jobID: Int?
+    public var eventType: String
+    public var state: String
+    public var attempts: Int
+    public var lastStatus: Int?
+    public var lastError: String?
+    /// The `webhook-id` header of every attempt.
+    public var messageID: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, attempts
+        case endpointID = "endpoint_id"
+        case jobID = "job_id"
+        case eventType = "event_type"
+        case lastStatus = "last_status"
+        case lastError = "last_error"
+        case messageID = "message_id"
+    }
+}
+
 extension WebhookEndpoint {
     /// The URL as it may be shown: a password in it and the values of query parameters that look like
     /// credentials (token, key, secret, password, signature, auth) replaced by "***".
@@ -59,37 +92,25 @@ public enum WebhookStore {
             throw WebhookError("--events: unknown event '\(e)'; expected one of \(eventTypes.joined(separator: ", "))")
         }
         try OutboundPolicy.check(url: url, allowPrivate: allowPrivateNetwork || OutboundPolicy.deploymentAllowsPrivate())
-        let list = try JSONValue.array(events.map { .string($0) }).compactText()
         return try db.execute("""
             INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report, format, allow_private_network)
-            VALUES ($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)), $3, $4::boolean, $5, $6::boolean) RETURNING id
-            """, [url, list, secret.text, String(attachReport), format, String(allowPrivateNetwork)]).int(0, "id") ?? 0
+            VALUES (\(url), ARRAY(SELECT jsonb_array_elements_text(\(try PGJSON(encoding: events)))), \(secret.text), \(attachReport), \(format), \(allowPrivateNetwork)) RETURNING id
+            """).row(0).require("id")
     }
 
     public static func list(_ db: PGConnection) throws -> [WebhookEndpoint] {
-        let rows = try db.execute("""
-            SELECT id, url, array_to_json(events)::text AS events, attach_report, enabled, disabled_reason, format, allow_private_network
+        try db.execute("""
+            SELECT id, url, array_to_json(events)::jsonb AS events, attach_report, enabled, disabled_reason, format, allow_private_network
               FROM isomine.webhook_endpoints ORDER BY id
-            """)
-        return try (0..<rows.count).map { r in
-            var events: [String] = []
-            if case .array(let a)? = try? JSONValue.parse(Data((try rows.string(r, "events") ?? "[]").utf8)) {
-                events = a.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
-            }
-            return WebhookEndpoint(id: try rows.int(r, "id") ?? 0, url: try rows.string(r, "url") ?? "", events: events,
-                                   attachReport: try rows.bool(r, "attach_report") ?? false, enabled: try rows.bool(r, "enabled") ?? false,
-                                   disabledReason: try rows.string(r, "disabled_reason"), format: try rows.string(r, "format") ?? "standard",
-                                   allowPrivateNetwork: try rows.bool(r, "allow_private_network") ?? false)
-        }
+            """).decode(WebhookEndpoint.self)
     }
 
-    /// Recent deliveries, newest first: id, endpoint_id, job, event_type, state, attempts, status, error, message_id.
-    public static func deliveries(_ db: PGConnection, endpoint: Int?, limit: Int) throws -> PGRows {
+    /// Recent deliveries, newest first.
+    public static func deliveries(_ db: PGConnection, endpoint: Int?, limit: Int) throws -> [WebhookDeliveryRow] {
         try db.execute("""
-            SELECT id, endpoint_id, coalesce(job_id::text, '') AS job, event_type, state, attempts, coalesce(last_status::text, '') AS status,
-                   coalesce(last_error, '') AS error, message_id
-              FROM isomine.webhook_deliveries WHERE ($1::bigint IS NULL OR endpoint_id = $1::bigint) ORDER BY id DESC LIMIT $2::integer
-            """, [endpoint.map(String.init), String(limit)])
+            SELECT id, endpoint_id, job_id, event_type, state, attempts, last_status, last_error, message_id
+              FROM isomine.webhook_deliveries WHERE (\(endpoint) IS NULL OR endpoint_id = \(endpoint)) ORDER BY id DESC LIMIT \(limit)
+            """).decode(WebhookDeliveryRow.self)
     }
 
     /// Pending deliveries of enabled endpoints whose next attempt is due now (claimed or not).
@@ -97,13 +118,13 @@ public enum WebhookStore {
         try db.execute("""
             SELECT count(*) AS n FROM isomine.webhook_deliveries d JOIN isomine.webhook_endpoints e ON e.id = d.endpoint_id
              WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND e.enabled
-            """).int(0, "n") ?? 0
+            """).row(0).require("n")
     }
 
     /// Removes an endpoint and its deliveries; false if it did not exist.
     @discardableResult
     public static func remove(_ db: PGConnection, id: Int) throws -> Bool {
-        try db.execute("DELETE FROM isomine.webhook_endpoints WHERE id = $1::bigint", [String(id)]).affected == 1
+        try db.execute("DELETE FROM isomine.webhook_endpoints WHERE id = \(id)").affected == 1
     }
 
     /// Queues a `webhook.test` delivery to one endpoint (whatever it subscribes to); returns its message id.
@@ -115,10 +136,10 @@ public enum WebhookStore {
                    ELSE jsonb_build_object('type', 'webhook.test', 'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                                            'summary', 'isomine test message for webhook endpoint ' || e.id,
                                            'data', jsonb_build_object('endpoint_id', e.id)) END
-              FROM isomine.webhook_endpoints e WHERE e.id = $1::bigint
+              FROM isomine.webhook_endpoints e WHERE e.id = \(id)
             RETURNING message_id
-            """, [String(id)])
-        guard rows.count == 1, let message = try rows.string(0, "message_id") else { throw WebhookError("webhook endpoint \(id) does not exist") }
+            """)
+        guard let message = try rows.first("message_id", as: String.self) else { throw WebhookError("webhook endpoint \(id) does not exist") }
         try db.notify(Channel.webhooks, "webhook.test")
         return message
     }

@@ -28,7 +28,7 @@ final class ChildProcess {
     /// stderr through a pipe that `poll()` forwards to ours.
     init(executable: String, arguments: [String], environment: [String: String]) throws {
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw PGError("could not create a pipe for the job process: \(String(cString: strerror(errno)))") }
+        guard pipe(&pipeFDs) == 0 else { throw JobProcessError("could not create a pipe for the job process: \(String(cString: strerror(errno)))") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -60,7 +60,7 @@ final class ChildProcess {
         close(pipeFDs[1])
         guard rc == 0 else {
             close(pipeFDs[0])
-            throw PGError("could not start the job process \(executable): \(String(cString: strerror(rc)))")
+            throw JobProcessError("could not start the job process \(executable): \(String(cString: strerror(rc)))")
         }
         pid = child
         stderrFD = pipeFDs[0]

@@ -111,9 +111,9 @@ public enum JobProcess {
         let outcome: ExecutionOutcome
         do {
             let logger = try makeLogger()
-            let conninfo = env[JobProcessInvocation.databaseVariable] ?? env["DATABASE_URL"] ?? ""
-            let db = try PGConnection(conninfo)
-            let inputs = DatabaseInputs(conninfo: conninfo)
+            let database = PGConnector(conninfo: env[JobProcessInvocation.databaseVariable] ?? env[PGConnector.environmentVariable] ?? "")
+            let db = try database.connect()
+            let inputs = DatabaseInputs(database)
             guard let claimed = try JobQueue.held(db, id: invocation.job, owner: invocation.owner, attempt: invocation.attempt) else {
                 exit(ExecutionOutcome.recorded.rawValue)
             }

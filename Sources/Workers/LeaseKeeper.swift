@@ -22,17 +22,17 @@ final class LeaseKeeper: @unchecked Sendable {
     private var _stopped = false
     private var thread: Thread?
     private let wake = DispatchSemaphore(value: 0)
-    private let job: ClaimedJob, owner: String, leaseSeconds: Int, conninfo: String, logger: Logger
+    private let job: ClaimedJob, owner: String, leaseSeconds: Int, database: PGConnector, logger: Logger
 
     var lost: Bool { lock.lock(); defer { lock.unlock() }; return _lost }
     var cancelled: Bool { lock.lock(); defer { lock.unlock() }; return _cancelled }
     private var stopped: Bool { lock.lock(); defer { lock.unlock() }; return _stopped }
 
-    init(job: ClaimedJob, owner: String, leaseSeconds: Int, conninfo: String, logger: Logger) {
+    init(job: ClaimedJob, owner: String, leaseSeconds: Int, database: PGConnector, logger: Logger) {
         self.job = job
         self.owner = owner
         self.leaseSeconds = leaseSeconds
-        self.conninfo = conninfo
+        self.database = database
         self.logger = logger
         let thread = Thread { [self] in beat() }
         thread.name = "isomine.lease.\(job.id)"
@@ -42,7 +42,7 @@ final class LeaseKeeper: @unchecked Sendable {
 
     private func beat() {
         let beatEvery = max(1.0, Double(leaseSeconds) / 3)
-        let session = PGSession(conninfo: conninfo)
+        let session = database.session()
         var lastBeat = Date()
         var lastCheck = Date.distantPast
         while !stopped {

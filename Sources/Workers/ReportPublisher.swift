@@ -55,8 +55,8 @@ public struct ReportPublisher: Sendable {
     /// (written `ownerFile`), one owned by another database is refused — its pages and index would be
     /// overwritten by pages of unrelated jobs with the same ids.
     public func checkOwnership(_ db: PGConnection) throws {
-        guard let instance = try db.execute("SELECT id::text AS id FROM isomine.instance").string(0, "id") else {
-            throw PGError("isomine.instance is empty; run `isomine migrate`")
+        guard let instance = try db.execute("SELECT id::text AS id FROM isomine.instance").first("id", as: String.self) else {
+            throw ReportFolderError("isomine.instance is empty; run `isomine migrate`")
         }
         let path = (root.path as NSString).appendingPathComponent(ReportPublisher.ownerFile)
         if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
@@ -85,9 +85,9 @@ public struct ReportPublisher: Sendable {
         let full = try root.write(html, to: relative)
         let digest = SHA256.hash(data: Data(html.utf8)).map { String(format: "%02x", $0) }.joined()
         try db.execute("""
-            INSERT INTO isomine.reports (job_id, path, sha256) VALUES ($1::bigint, $2, $3)
+            INSERT INTO isomine.reports (job_id, path, sha256) VALUES (\(id), \(relative), \(digest))
             ON CONFLICT (job_id) DO UPDATE SET path = excluded.path, sha256 = excluded.sha256, created_at = now()
-            """, [String(id), relative, digest])
+            """)
         try publishIndexIfDue(db)
         // report.ready: the link, the digest and the headline figures; endpoints added with
         // --attach-report also get the page itself (the trigger keeps it out of job_events).
@@ -116,7 +116,7 @@ public struct ReportPublisher: Sendable {
     @discardableResult
     public func publishSeries(_ db: PGConnection, name: String) throws -> String {
         try checkOwnership(db)
-        guard let (summary, steps) = try SeriesStore.results(db, name: name) else { throw PGError("series '\(name)' does not exist") }
+        guard let (summary, steps) = try SeriesStore.results(db, name: name) else { throw ReportSubjectMissing("series '\(name)' does not exist") }
         let page = SeriesPage(name: name, baselineStep: summary.baselineStep, steps: steps.map { s in
             SeriesPageStep(step: s.step, jobID: s.jobID, state: s.state, result: s.result, lastError: s.lastError,
                            link: "../" + ReportPublisher.relativePath(s.jobID))
@@ -159,42 +159,47 @@ public struct ReportPublisher: Sendable {
               FROM isomine.jobs j LEFT JOIN isomine.reports r ON r.job_id = j.id
              ORDER BY j.id DESC LIMIT 1000
             """)
-        let entries = try (0..<rows.count).map { r in
-            IndexEntry(id: try rows.int(r, "id") ?? 0, kind: try rows.string(r, "kind") ?? "", name: try rows.string(r, "name") ?? "",
-                       state: try rows.string(r, "state") ?? "", verdict: try rows.string(r, "verdict"),
-                       precisionAt1: try rows.string(r, "p1").flatMap(Double.init), finishedAt: try rows.string(r, "finished"),
-                       link: try rows.string(r, "path"), parentID: try rows.int(r, "parent_id"), series: try rows.string(r, "series"),
-                       seriesStep: try rows.int(r, "series_step"), seriesLink: try rows.string(r, "series").map(ReportPublisher.seriesPath))
+        struct Row: Decodable {
+            let id: Int, kind: String, name: String, state: String, verdict: String?, parent_id: Int?, series: String?, series_step: Int?
+            let p1: Double?, finished: String?, path: String?
+        }
+        let entries = try rows.decode(Row.self).map {
+            IndexEntry(id: $0.id, kind: $0.kind, name: $0.name, state: $0.state, verdict: $0.verdict, precisionAt1: $0.p1, finishedAt: $0.finished,
+                       link: $0.path, parentID: $0.parent_id, series: $0.series, seriesStep: $0.series_step,
+                       seriesLink: $0.series.map(ReportPublisher.seriesPath))
         }
         return try root.write(try renderer.indexPage(entries), to: "index.html")
     }
 
     /// The job as the report sees it: its row and its artifacts.
     static func document(_ db: PGConnection, _ id: Int) throws -> JobDocument {
+        struct Row: Decodable {
+            let kind: String, state: String, spec: JSONValue, result: JSONValue?
+            let last_error: String?, created: String?, started: String?, finished: String?
+        }
+        struct Artifact: Decodable { let name: String, data: PGBytes }
         let rows = try db.execute("""
-            SELECT kind, state, spec::text AS spec, result::text AS result, last_error,
+            SELECT kind, state, spec, result, last_error,
                    to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started,
                    to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished
-              FROM isomine.jobs WHERE id = $1::bigint
-            """, [String(id)])
-        guard rows.count == 1 else { throw PGError("job \(id) does not exist") }
-        let artifactRows = try db.execute("SELECT name, encode(data, 'hex') AS data FROM isomine.artifacts WHERE job_id = $1::bigint", [String(id)])
-        var artifacts: [String: [UInt8]] = [:]
-        for r in 0..<artifactRows.count {
-            if let name = try artifactRows.string(r, "name"), let hex = try artifactRows.string(r, "data") {
-                artifacts[name] = try StoreSink.bytes(hex: hex)
-            }
-        }
+              FROM isomine.jobs WHERE id = \(id)
+            """)
+        guard let row = try rows.decodeOne(Row.self) else { throw ReportSubjectMissing("job \(id) does not exist") }
+        let artifacts = try db.execute("SELECT name, data FROM isomine.artifacts WHERE job_id = \(id)").decode(Artifact.self)
         return JobDocument(
-            id: id, kind: try rows.string(0, "kind") ?? "", state: try rows.string(0, "state") ?? "",
-            spec: try JSONValue.parse(Data((try rows.string(0, "spec") ?? "null").utf8)),
-            result: try rows.string(0, "result").map { try JSONValue.parse(Data($0.utf8)) },
-            lastError: try rows.string(0, "last_error"), createdAt: try rows.string(0, "created"),
-            startedAt: try rows.string(0, "started"), finishedAt: try rows.string(0, "finished"), artifacts: artifacts)
+            id: id, kind: row.kind, state: row.state, spec: row.spec, result: row.result, lastError: row.last_error,
+            createdAt: row.created, startedAt: row.started, finishedAt: row.finished,
+            artifacts: Dictionary(artifacts.map { ($0.name, $0.data.bytes) }, uniquingKeysWith: { a, _ in a }))
     }
 }
 
 /// A reports folder that cannot be used for this database.
+/// A page was asked for a job or series the database does not have.
+public struct ReportSubjectMissing: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
 public struct ReportFolderError: Error, CustomStringConvertible, Sendable {
     public let description: String
     init(_ description: String) { self.description = description }

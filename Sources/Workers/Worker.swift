@@ -80,7 +80,7 @@ public final class Worker {
             try advanceSweep(job, sweep)
             return job.id
         }
-        let keeper = LeaseKeeper(job: job, owner: owner, leaseSeconds: leaseSeconds, conninfo: db.conninfo, logger: logger)
+        let keeper = LeaseKeeper(job: job, owner: owner, leaseSeconds: leaseSeconds, database: db.connector, logger: logger)
         defer { keeper.stop() }
         if let executable = childExecutable {
             try supervise(job, executable: executable, keeper: keeper)
@@ -93,12 +93,14 @@ public final class Worker {
 
     /// How this execution of `job` ended, for the metrics (read back from its row).
     private func outcome(of job: ClaimedJob) -> String {
-        guard let row = try? db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = $1::bigint", [String(job.id)]),
-              row.count == 1, let state = (try? row.string(0, "state")).flatMap({ $0 }).flatMap(JobState.init(rawValue:)) else { return "unknown" }
-        switch state {
-        case .queued: return ((try? row.int(0, "attempt")) ?? nil ?? 0) < job.attempt ? "released" : "retrying"
-        case .running: return (try? row.string(0, "lease_owner")) == owner ? "running" : "lease_lost"
-        default: return state.rawValue
+        struct Row: Decodable { let state: JobState, attempt: Int, lease_owner: String? }
+        guard let row = (try? db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = \(job.id)").decodeOne(Row.self)) ?? nil else {
+            return "unknown"
+        }
+        switch row.state {
+        case .queued: return row.attempt < job.attempt ? "released" : "retrying"
+        case .running: return row.lease_owner == owner ? "running" : "lease_lost"
+        default: return row.state.rawValue
         }
     }
 
@@ -131,7 +133,7 @@ public final class Worker {
             logger.warning("database lost during the job; giving it back", metadata: ["job": "\(job.id)"])
             let deadline = Date().addingTimeInterval(Double(leaseSeconds))
             while Date() < deadline {
-                if let fresh = try? PGConnection(db.conninfo), (try? JobQueue.release(fresh, job, owner: owner)) != nil { return }
+                if let fresh = try? db.connector.connect(), (try? JobQueue.release(fresh, job, owner: owner)) != nil { return }
                 Thread.sleep(forTimeInterval: 0.5)
             }
         }
@@ -142,7 +144,7 @@ public final class Worker {
     /// follows after the grace period; a crash or a memory-limit kill fails this job only.
     func supervise(_ job: ClaimedJob, executable: String, keeper: LeaseKeeper) throws {
         var environment = ProcessInfo.processInfo.environment
-        environment[JobProcessInvocation.databaseVariable] = db.conninfo
+        environment[JobProcessInvocation.databaseVariable] = db.connector.conninfo
         // A crashing child should not spend seconds symbolicating a backtrace.
         environment["SWIFT_BACKTRACE"] = "enable=no"
         var invocation = JobProcessInvocation(job: job.id, owner: owner, attempt: job.attempt)

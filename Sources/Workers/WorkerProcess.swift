@@ -41,16 +41,16 @@ public enum WorkerProcess {
     /// Runs the worker until it is stopped (SIGTERM, SIGINT) or, with `once` / `exitWhenIdle`, until
     /// its threads are done. `shutdown` must be installed before anything else, `logger` after it.
     public static func run(_ options: WorkerProcessOptions, shutdown: ShutdownFlag, logger: Logger) throws {
-        let conninfo = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
+        let database = PGConnector.fromEnvironment()
         if let metricsAddress = options.metricsAddress {
             // Prometheus through swift-metrics: every Counter/Timer/Gauge of the worker lands in `registry`.
             let registry = PrometheusCollectorRegistry()
             MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
             let server: OpsServer
-            do { server = try OpsServer(address: metricsAddress, registry: registry, conninfo: conninfo) } catch let e as OpsAddressError {
+            do { server = try OpsServer(address: metricsAddress, registry: registry, database: database) } catch let e as OpsAddressError {
                 throw WorkerStartError(description: "\(e)")
             }
-            let gauges = QueueGauges(conninfo: conninfo)
+            let gauges = QueueGauges(database)
             server.start { gauges.refresh() }
             WorkerMetrics.slots(options.concurrency)
             logger.info("metrics served", metadata: ["address": "\(metricsAddress)", "port": "\(server.port)"])
@@ -61,7 +61,7 @@ public enum WorkerProcess {
         let reports = try ReportPublisher.fromEnvironment()
         // A reports folder that belongs to another database is refused before any job runs (when the
         // database is reachable now; otherwise every page write checks again).
-        if let db = try? PGConnection.fromEnvironment() {
+        if let db = try? database.connect() {
             do { try reports.checkOwnership(db) } catch let e as ReportFolderError {
                 throw WorkerStartError(description: "\(e)")
             } catch {}
@@ -78,15 +78,15 @@ public enum WorkerProcess {
                 loop.jobMemoryBytes = options.jobMemoryBytes
                 loop.graceSeconds = options.graceSeconds
                 loop.queues = options.queues
-                let inputs = DatabaseInputs(conninfo: conninfo)
+                let inputs = DatabaseInputs(database)
                 WorkerLoop.run(options: loop, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
-                               shuttingDown: { shutdown.isSet }, connect: { try PGConnection.fromEnvironment() })
+                               shuttingDown: { shutdown.isSet }, connect: database.connect)
             }
         }
         // One more thread delivers webhooks, so a slow receiver never holds up a job.
         let dispatcher = WebhookDispatcherThread(schedule: options.webhookSchedule, timeout: options.webhookTimeout, logger: logger,
                                                  shuttingDown: { shutdown.isSet })
-        dispatcher.start(connect: { try PGConnection.fromEnvironment() })
+        dispatcher.start(connect: database.connect)
         // However the worker leaves, a webhook POST in flight is finished and recorded first.
         func stopWebhooks() {
             if !dispatcher.stopAndJoin() {
@@ -96,7 +96,7 @@ public enum WorkerProcess {
         threads.forEach { $0.start() }
         // The registry row `isomine status` lists, refreshed every 10 s and removed on the way out.
         let workerID = "\(host):\(pid)"
-        let registry = PGSession(conninfo: conninfo)
+        let registry = database.session()
         var nextRegistration = Date.distantPast
         func refreshRegistry() {
             do {
@@ -121,7 +121,7 @@ public enum WorkerProcess {
             // The supervising threads kill their jobs' processes at the grace period and give the jobs
             // back; this is the backstop for a thread stuck elsewhere.
             if Date().timeIntervalSince(since) >= options.graceSeconds + 5 {
-                releaseStuckJobs(owners: (0..<options.concurrency).map { "\(host):\(pid):\($0)" }, logger: logger)
+                releaseStuckJobs(database, owners: (0..<options.concurrency).map { "\(host):\(pid):\($0)" }, logger: logger)
                 stopWebhooks()
                 exit(0)
             }
@@ -129,16 +129,16 @@ public enum WorkerProcess {
         // --once / --exit-when-idle: the jobs are done; send the webhooks they made due before leaving
         // (CI and the demo run this way), within --webhook-drain-seconds. Retries scheduled later stay queued.
         if (options.once || options.exitWhenIdle) && !shutdown.isSet {
-            drainWebhooks(options, shutdown: shutdown, logger: logger)
+            drainWebhooks(database, options, shutdown: shutdown, logger: logger)
         }
         stopWebhooks()
     }
 
     /// The grace period is over and threads are still inside jobs: hand those jobs back from a
     /// connection of our own.
-    private static func releaseStuckJobs(owners: [String], logger: Logger) {
+    private static func releaseStuckJobs(_ database: PGConnector, owners: [String], logger: Logger) {
         do {
-            let released = try JobQueue.releaseAll(try PGConnection.fromEnvironment(), owners: owners)
+            let released = try JobQueue.releaseAll(try database.connect(), owners: owners)
             logger.warning("grace period over; released the jobs still running", metadata: ["jobs": "\(released)"])
         } catch {
             logger.error("grace period over; could not release the running jobs (their leases will expire)", metadata: ["error": "\(error)"])
@@ -147,10 +147,10 @@ public enum WorkerProcess {
 
     /// Sends the deliveries due now, one at a time (each finished and recorded), until none is due or
     /// the drain time is up.
-    private static func drainWebhooks(_ options: WorkerProcessOptions, shutdown: ShutdownFlag, logger: Logger) {
+    private static func drainWebhooks(_ database: PGConnector, _ options: WorkerProcessOptions, shutdown: ShutdownFlag, logger: Logger) {
         let deadline = Date().addingTimeInterval(options.webhookDrainSeconds)
         do {
-            let db = try PGConnection.fromEnvironment()
+            let db = try database.connect()
             let sender = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: min(5, options.webhookTimeout), timeout: options.webhookTimeout),
                                            schedule: options.webhookSchedule, logger: logger)
             while Date() < deadline && !shutdown.isSet {

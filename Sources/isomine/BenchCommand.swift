@@ -268,7 +268,7 @@ struct QueueBench: ParsableCommand {
     func run() throws {
         try CLIError.reporting {
             guard jobs >= 1, latencySamples >= 1, childJobs >= 1 else { throw RunError("--jobs, --latency-samples and --child-jobs must be at least 1") }
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             try Migrator.migrate(db)
             let marker = "bench-\(UUID().uuidString)"
             let spec = #"{"kind":"analyze","dataset":{"type":"toy5"},"name":"\#(marker)"}"#
@@ -283,7 +283,7 @@ struct QueueBench: ParsableCommand {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
             // Latency: a second connection enqueues; the worker connection waits on NOTIFY, then claims.
-            let producer = try PGConnection.fromEnvironment()
+            let producer = try Database.connect()
             try db.listen(Channel.jobs)
             var latencies = [Double]()
             for _ in 0..<latencySamples {

@@ -24,7 +24,7 @@ enum CLIError {
             return try body()
         } catch let e as ExitCode {
             throw e
-        } catch let e where e is SpecError || e is DatasetError || e is WebhookError {
+        } catch let e where e is SpecError || e is DatasetError || e is WebhookError || e is QueueError {
             // The input is wrong: the message already starts with the field path.
             printError("\(e)")
             throw ExitCode(invalidSpec)

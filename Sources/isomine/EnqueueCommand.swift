@@ -63,7 +63,7 @@ struct Enqueue: ParsableCommand {
                 }
             }
             let text = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: spec))).compactText()
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             print(try JobQueue.enqueue(db, kind: kind, spec: text, priority: priority, runAfter: runAfter, uniqueKey: uniqueKey,
                                        maxAttempts: maxAttempts, queue: queue))
         }

@@ -37,7 +37,7 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             try CLIError.reporting {
-                let n = try Pruning.prune(try PGConnection.fromEnvironment(), olderThan: Pruning.seconds(olderThan)!,
+                let n = try Pruning.prune(try Database.connect(), olderThan: Pruning.seconds(olderThan)!,
                                           states: state.isEmpty ? Pruning.endedStates : state, batch: batch)
                 print("pruned \(n) jobs")
             }
@@ -57,12 +57,13 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             try CLIError.reporting {
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 let rows = try JobQueue.list(db, state: state, parent: parent, hideRuns: hideRuns, limit: limit)
-                let columns = [("id", "id"), ("kind", "kind"), ("queue", "queue"), ("state", "state"), ("attempt", "attempts"), ("priority", "priority"),
-                               ("parent", "parent"), ("created", "created"), ("verdict", "verdict"), ("progress", "progress"), ("name", "name")]
-                let body = try (0..<rows.count).map { r in try columns.map { try rows.string(r, $0.1) ?? "" } }
-                print(TextTable.render([columns.map(\.0)] + body), terminator: "")
+                let header = ["id", "kind", "queue", "state", "attempt", "priority", "parent", "created", "verdict", "progress", "name"]
+                let body = rows.map { j in
+                    [String(j.id), j.kind, j.queue, j.state, j.attempts, String(j.priority), j.parent, j.created, j.verdict, j.progress, j.name]
+                }
+                print(TextTable.render([header] + body), terminator: "")
             }
         }
     }
@@ -75,7 +76,7 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             try CLIError.reporting {
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 guard let text = try JobQueue.show(db, id: id) else { throw RunError("job \(id) does not exist") }
                 let job = try JSONValue.parse(Data(text.utf8))
                 if cells {
@@ -97,7 +98,7 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             try CLIError.reporting {
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 guard try JobQueue.retry(db, id: id) else { throw RunError("job \(id) does not exist or is not failed, dead or cancelled") }
                 print("queued \(id)")
             }
@@ -110,7 +111,7 @@ struct Jobs: ParsableCommand {
 
         func run() throws {
             try CLIError.reporting {
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 guard try JobQueue.cancel(db, id: id) else { throw RunError("job \(id) does not exist or has already ended") }
                 print("cancelled \(id)")
             }
@@ -128,9 +129,10 @@ struct MetricsCommand: ParsableCommand {
 
     func run() throws {
         try CLIError.reporting {
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             let rows = try JobQueue.metrics(db, id: id, name: name)
-            let body = try (0..<rows.count).map { r in try ["step", "name", "value"].map { try rows.string(r, $0) ?? "" } }
+            // As PostgreSQL prints a double: shortest round-trip digits, integers without ".0".
+            let body = rows.map { [String($0.step), $0.name, $0.value == $0.value.rounded() && abs($0.value) < 1e15 ? String(Int($0.value)) : String($0.value)] }
             print(TextTable.render([["step", "name", "value"]] + body), terminator: "")
         }
     }
@@ -151,7 +153,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try CLIError.reporting {
             guard (id == nil) == all else { throw ValidationError("give a job id or --all") }
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             let publisher = try ReportPublisher.fromEnvironment()
             let ids = try id.map { [$0] } ?? JobQueue.recentIDs(db, limit: 1000)
             for id in ids {

@@ -12,7 +12,7 @@ struct Migrate: ParsableCommand {
 
     func run() throws {
         try CLIError.reporting {
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             let applied = try Migrator.migrate(db)
             print(applied.isEmpty ? "schema up to date" : "applied " + applied.map(\.name).joined(separator: ", "))
         }

@@ -101,7 +101,7 @@ struct Submit: ParsableCommand {
             let e = try read(embeddings, "embeddings"), l = try read(labels, "labels")
             // The same checks the worker makes (dtype, shape, rows, finite values, classes), before the upload.
             _ = try NPYLoader.load(features: e, labels: l, name: embeddings, featuresField: "embeddings", labelsField: "labels").validate(field: "embeddings")
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             print(try SeriesStore.submit(db, series: series, step: step, embeddings: e, labels: l, options: .object(options)))
         }
     }
@@ -122,7 +122,7 @@ struct SeriesList: ParsableCommand {
 
     func run() throws {
         try CLIError.reporting {
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             let all = try SeriesStore.list(db)
             if json {
                 print(String(decoding: try JSONValue.from(all).serialized(), as: UTF8.self))
@@ -148,7 +148,7 @@ struct SeriesShow: ParsableCommand {
 
     func run() throws {
         try CLIError.reporting {
-            let db = try PGConnection.fromEnvironment()
+            let db = try Database.connect()
             guard let (detail, document) = try SeriesStore.show(db, name: name) else {
                 throw SpecError(path: "series", "'\(name.prefix(100))' does not exist (isomine series list shows the series)")
             }

@@ -18,7 +18,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         try CLIError.reporting {
-            let s = try QueueStatus.load(try PGConnection.fromEnvironment())
+            let s = try QueueStatus.load(try Database.connect())
             if json {
                 let encoder = JSONEncoder()
                 encoder.keyEncodingStrategy = .convertToSnakeCase

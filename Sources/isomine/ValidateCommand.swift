@@ -1,4 +1,5 @@
 // `isomine validate SPEC`: check a spec (and its data) without running it.
+import Postgres
 import ArgumentParser
 import Foundation
 import Jobs
@@ -20,7 +21,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let logger = try logging.bootstrap()
         // Stored inputs (dataset types stored, stored_csv) are read from DATABASE_URL when it is set.
-        let inputs = ProcessInfo.processInfo.environment["DATABASE_URL"].map { DatabaseInputs(conninfo: $0) }
+        let inputs = ProcessInfo.processInfo.environment[PGConnector.environmentVariable].map { DatabaseInputs(PGConnector(conninfo: $0)) }
         let runner = Runner(logger: logger, inputs: inputs, baselines: inputs)
         try CLIError.reporting {
             let job = try JobSpec.load(path: spec)

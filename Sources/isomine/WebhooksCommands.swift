@@ -36,7 +36,7 @@ struct Webhooks: ParsableCommand {
             try CLIError.reporting {
                 let key = try secret.map { try WebhookSecret($0) } ?? WebhookSecret.generate()
                 let names = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport, format: format,
                                               allowPrivateNetwork: allowPrivateNetwork)
                 print("endpoint \(id)")
@@ -49,7 +49,7 @@ struct Webhooks: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Endpoints with their events and state (secrets are not shown).")
         func run() throws {
             try CLIError.reporting {
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 let body = try WebhookStore.list(db).map { e in
                     [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.format, e.allowPrivateNetwork ? "yes" : "no",
                      e.events.joined(separator: ","), e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? "")]
@@ -64,7 +64,7 @@ struct Webhooks: ParsableCommand {
         @Argument var id: Int
         func run() throws {
             try CLIError.reporting {
-                guard try WebhookStore.remove(try PGConnection.fromEnvironment(), id: id) else { throw RunError("webhook endpoint \(id) does not exist") }
+                guard try WebhookStore.remove(try Database.connect(), id: id) else { throw RunError("webhook endpoint \(id) does not exist") }
                 print("removed \(id)")
             }
         }
@@ -75,7 +75,7 @@ struct Webhooks: ParsableCommand {
         @Argument var id: Int
         func run() throws {
             try CLIError.reporting {
-                print("queued \(try WebhookStore.test(try PGConnection.fromEnvironment(), id: id))")
+                print("queued \(try WebhookStore.test(try Database.connect(), id: id))")
             }
         }
     }
@@ -88,10 +88,12 @@ struct Webhooks: ParsableCommand {
         var limit = 50
         func run() throws {
             try CLIError.reporting {
-                let db = try PGConnection.fromEnvironment()
+                let db = try Database.connect()
                 let rows = try WebhookStore.deliveries(db, endpoint: endpoint, limit: limit)
-                let columns = ["id", "endpoint_id", "job", "event_type", "state", "attempts", "status", "message_id", "error"]
-                let body = try (0..<rows.count).map { r in try columns.map { try rows.string(r, $0) ?? "" } }
+                let body = rows.map { d in
+                    [String(d.id), String(d.endpointID), d.jobID.map(String.init) ?? "", d.eventType, d.state, String(d.attempts),
+                     d.lastStatus.map(String.init) ?? "", d.messageID, d.lastError ?? ""]
+                }
                 print(TextTable.render([["id", "endpoint", "job", "event", "state", "attempts", "status", "webhook-id", "error"]] + body), terminator: "")
             }
         }

@@ -39,13 +39,13 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         Thread.sleep(forTimeInterval: 4)
         for w in workers { w.terminate(); try w.wait(within: 120) }
         for id in [analysis, train] {
-            let row = try db.execute("SELECT state, attempt, extract(epoch FROM finished_at - started_at) AS seconds FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
-            #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 1, "job \(id): \(row.rows)")
+            let row = try db.execute("SELECT state, attempt, extract(epoch FROM finished_at - started_at) AS seconds FROM isomine.jobs WHERE id = \(id)")
+            #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 1, "job \(id): \(row)")
             // The case only tests something if the job outlasted its lease.
             let seconds = Double(try row.string(0, "seconds") ?? "0") ?? 0
             #expect(seconds > 4, "job \(id) ran \(seconds) s: not clearly longer than its lease")
-            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.started'", [String(id)]) == 1)
-            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('job.rescued', 'job.dead')", [String(id)]) == 0)
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'job.started'") == 1)
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type IN ('job.rescued', 'job.dead')") == 0)
         }
     }
 
@@ -61,11 +61,11 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         defer { worker.stop() }
         try worker.wait()
         #expect(worker.terminationStatus == 0)
-        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(bomb)])
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(bomb)")
         #expect(try row.string(0, "state") == "failed")
         let error = try row.string(0, "last_error") ?? "nil"
         #expect(error.hasPrefix("exceeded the memory limit of 600 MiB"), "\(error)")
-        let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(train)])
+        let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = \(train)")
         #expect(try ok.string(0, "state") == "succeeded" && ok.int(0, "attempt") == 1)
     }
 
@@ -87,7 +87,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy","labels":"y.npy"}}"#)
         let worker = try runIsomine(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
         #expect(worker.status == 0)
-        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "failed")
         let error = try row.string(0, "last_error") ?? "nil"
         #expect(error.hasPrefix("spec.dataset.features: the array (100000, 512) of float32 needs 195 MiB in memory, more than this job's memory limit of 512 MiB allows"), "\(error)")
@@ -117,7 +117,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         let worker = try runIsomine(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name,
                                     environment: ["ISOMINE_DATA_ROOT": root.path, "ISOMINE_MAX_DECOMPRESSED_BYTES": "300000000"])
         #expect(worker.status == 0)
-        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "failed")
         let error = try row.string(0, "last_error") ?? "nil"
         #expect(error.contains("'bomb.csv.gz': decompresses to more than 300000000 bytes, the limit (set ISOMINE_MAX_DECOMPRESSED_BYTES to raise it)"), "\(error)")
@@ -143,10 +143,10 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         defer { worker.stop() }
         try worker.wait()
         #expect(worker.terminationStatus == 0)
-        let row = try db.execute("SELECT state, attempt, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(bad)])
+        let row = try db.execute("SELECT state, attempt, last_error FROM isomine.jobs WHERE id = \(bad)")
         #expect(try row.string(0, "state") == "failed" && row.int(0, "attempt") == 1)
         #expect(try row.string(0, "last_error") == "spec.dataset.features: the array has 10000000000 feature columns, above the limit of 8192 (set ISOMINE_MAX_DIMENSION to raise it)")
-        let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(train)])
+        let ok = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = \(train)")
         #expect(try ok.string(0, "state") == "succeeded" && ok.int(0, "attempt") == 1)
     }
 
@@ -160,7 +160,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         let sink = StoreSink(db: db, job: first, owner: "first")
         try sink.saveArtifact("a.npy", [1, 2, 3])
         // The lease is rescued and the job claimed again by another worker.
-        try db.execute("UPDATE isomine.jobs SET lease_expires = now() - interval '1 second' WHERE id = $1::bigint", [String(id)])
+        try db.execute("UPDATE isomine.jobs SET lease_expires = now() - interval '1 second' WHERE id = \(id)")
         try JobQueue.rescue(db)
         let second = try #require(try JobQueue.claim(db, owner: "second", leaseSeconds: 60))
         #expect(second.id == id && second.attempt == 2)
@@ -168,7 +168,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
         #expect(try JobQueue.succeed(db, first, owner: "first", result: "{}") == false)
         let fresh = StoreSink(db: db, job: second, owner: "second")
         try fresh.saveArtifact("b.npy", [4])
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.artifacts WHERE job_id = $1::bigint AND name = 'a.npy' AND data = '\\x010203'::bytea", [String(id)]) == 1)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.artifacts WHERE job_id = \(id) AND name = 'a.npy' AND data = '\\x010203'::bytea") == 1)
         // Cancelled: even the current owner stops writing.
         try JobQueue.cancel(db, id: id)
         #expect(throws: LeaseLost.self) { try fresh.saveArtifact("c.npy", [5]) }

@@ -1,5 +1,6 @@
 // JobStore against a real PostgreSQL (deploy/test.sh starts one and exports DATABASE_URL and PG*):
 // each test works in a database of its own, dropped at the end.
+import TestSupport
 import Foundation
 import Testing
 import Migrations
@@ -18,15 +19,15 @@ final class ScratchDatabase {
     /// identity of its own (`isomine.instance`), as a freshly migrated database would.
     init(migrated: Bool = false) throws {
         guard ProcessInfo.processInfo.environment["DATABASE_URL"] != nil else {
-            throw PGError("DATABASE_URL is not set: run the tests through deploy/test.sh, which starts a private PostgreSQL")
+            throw TestSetupError("DATABASE_URL is not set: run the tests through deploy/test.sh, which starts a private PostgreSQL")
         }
-        admin = try PGConnection.fromEnvironment()
+        admin = try PGConnector.fromEnvironment().connect()
         name = "isomine_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         if migrated {
-            try admin.execute("CREATE DATABASE \(name) TEMPLATE \(try MigratedTemplate.name.get())")
+            try admin.execute("CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: try MigratedTemplate.name.get())")
             try connect().execute("UPDATE isomine.instance SET id = gen_random_uuid()")
         } else {
-            try admin.execute("CREATE DATABASE \(name)")
+            try admin.execute("CREATE DATABASE \(identifier: name)")
         }
     }
 
@@ -34,8 +35,8 @@ final class ScratchDatabase {
     func connect() throws -> PGConnection { try PGConnection("dbname=\(name)") }
 
     deinit {
-        _ = try? admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
-        _ = try? admin.execute("DROP DATABASE IF EXISTS \(name)")
+        _ = try? admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()")
+        _ = try? admin.execute("DROP DATABASE IF EXISTS \(identifier: name)")
         try? FileManager.default.removeItem(atPath: reportsRoot(name))
     }
 }
@@ -47,18 +48,18 @@ enum MigratedTemplate {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in Migrations.all.map(\.sql).joined(separator: "\u{0}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let name = "isomine_template_" + String(hash, radix: 16)
-        let admin = try PGConnection.fromEnvironment()
-        if try admin.execute("SELECT 1 FROM pg_database WHERE datname = $1", [name]).count == 1 { return name }
+        let admin = try PGConnector.fromEnvironment().connect()
+        if try admin.execute("SELECT 1 FROM pg_database WHERE datname = \(name)").count == 1 { return name }
         // Built under another name and renamed when complete, so a run killed halfway leaves no
         // half-migrated template behind under the name.
         let building = name + "_\(getpid())"
-        try admin.execute("DROP DATABASE IF EXISTS \(building)")
-        try admin.execute("CREATE DATABASE \(building)")
+        try admin.execute("DROP DATABASE IF EXISTS \(identifier: building)")
+        try admin.execute("CREATE DATABASE \(identifier: building)")
         do {
             let db = try PGConnection("dbname=\(building)")
             try Migrator.migrate(db)
         }
-        try admin.execute("ALTER DATABASE \(building) RENAME TO \(name)")
+        try admin.execute("ALTER DATABASE \(identifier: building) RENAME TO \(identifier: name)")
         return name
     }
 }
@@ -70,25 +71,25 @@ enum MigratedTemplate {
         #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql", "014_webhook_private_network.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
-        #expect(tables.rows.map { $0[0]! } == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_migrations", "series", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
+        #expect(try tables.column("table_name", as: String.self) == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_migrations", "series", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
     }
 
     @Test func editedMigrationIsRefused() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
         try Migrator.migrate(db)
-        try db.execute("UPDATE isomine.schema_migrations SET checksum = $1 WHERE version = 1", [String(repeating: "0", count: 64)])
+        try db.execute("UPDATE isomine.schema_migrations SET checksum = \(String(repeating: "0", count: 64)) WHERE version = 1")
         #expect {
             try Migrator.migrate(db)
         } throws: { error in
-            (error as? PGError)?.message.hasPrefix("migration 001_schema.sql was edited after it was applied") == true
+            (error as? MigrationError)?.description.hasPrefix("migration 001_schema.sql was edited after it was applied") == true
         }
         try db.execute("INSERT INTO isomine.schema_migrations (version, name, checksum) VALUES (99, '099_future.sql', 'x')")
-        try db.execute("UPDATE isomine.schema_migrations SET checksum = encode(sha256(convert_to($1, 'UTF8')), 'hex') WHERE version = 1", [Migrations.all[0].sql])
+        try db.execute("UPDATE isomine.schema_migrations SET checksum = encode(sha256(convert_to(\(Migrations.all[0].sql), 'UTF8')), 'hex') WHERE version = 1")
         #expect {
             try Migrator.migrate(db)
         } throws: { error in
-            (error as? PGError)?.message.hasPrefix("the database has migration 099_future.sql") == true
+            (error as? MigrationError)?.description.hasPrefix("the database has migration 099_future.sql") == true
         }
     }
 
@@ -120,23 +121,23 @@ enum MigratedTemplate {
         try Migrator.migrate(db)
         let listener = try scratch.connect()
         try listener.listen("isomine_jobs")
-        let id = try db.execute("SELECT isomine.enqueue('train', $1::jsonb) AS id", [#"{"kind":"train"}"#]).int(0, "id")
+        let id = try db.execute("SELECT isomine.enqueue('train', \(#"{"kind":"train"}"#)::jsonb) AS id").int(0, "id")
         #expect(id != nil)
         let notes = try listener.notifications(timeout: 5)
         #expect(notes == [PGNotification(channel: "isomine_jobs", payload: String(id!))])
-        let a = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, unique_key => $1) AS id", ["nightly"]).int(0, "id")
-        let b = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb, unique_key => $1) AS id", ["nightly"]).int(0, "id")
+        let a = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, unique_key => \("nightly")) AS id").int(0, "id")
+        let b = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb, unique_key => \("nightly")) AS id").int(0, "id")
         #expect(a == b && a != id)
-        let row = try db.execute("SELECT kind, state, attempt, priority FROM isomine.jobs WHERE id = $1::bigint", [String(id!)])
+        let row = try db.execute("SELECT kind, state, attempt, priority FROM isomine.jobs WHERE id = \(id!)")
         #expect(try row.string(0, "kind") == "train" && row.string(0, "state") == "queued" && row.int(0, "attempt") == 0)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'job.enqueued'").int(0, "n") == 2)
         // Per-kind attempt limits, or an explicit one.
         let limits = try db.execute("SELECT kind, max_attempts FROM isomine.jobs ORDER BY id")
-        #expect(limits.rows.map { $0[1]! } == ["3", "3"])
+        #expect(try limits.column("max_attempts", as: Int.self) == [3, 3])
         let analyze = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb) AS id").int(0, "id")!
         let custom = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, max_attempts => 7) AS id").int(0, "id")!
-        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = $1::bigint", [String(analyze)]).int(0, "max_attempts") == 2)
-        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = $1::bigint", [String(custom)]).int(0, "max_attempts") == 7)
+        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = \(analyze)").int(0, "max_attempts") == 2)
+        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = \(custom)").int(0, "max_attempts") == 7)
     }
 
     @Test func errorsCarrySQLStateAndParametersAreNeverInterpolated() throws {
@@ -146,16 +147,16 @@ enum MigratedTemplate {
         #expect(throws: PGError.self) { try db.execute("SELEC 1") }
         do { try db.execute("SELEC 1") } catch let e as PGError { #expect(e.sqlstate == "42601") }
         do {
-            try db.execute("INSERT INTO isomine.jobs (kind, spec) VALUES ($1, '{}')", ["fit"])
+            try db.execute("INSERT INTO isomine.jobs (kind, spec) VALUES (\("fit"), '{}')")
         } catch let e as PGError {
             #expect(e.sqlstate == "23514")
         }
         let hostile = "x'); DROP TABLE isomine.jobs; --"
-        let echoed = try db.execute("SELECT $1::text AS v", [hostile]).string(0, "v")
+        let echoed = try db.execute("SELECT \(hostile)::text AS v").string(0, "v")
         #expect(echoed == hostile)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 0)
-        #expect(try db.execute("SELECT $1::text IS NULL AS isnull", [nil]).bool(0, "isnull") == true)
-        #expect(throws: PGError("no row 0 in a result of 0 rows")) { try db.execute("SELECT 1 AS x WHERE false").int(0, "x") }
+        #expect(try db.execute("SELECT \(nil as String?) IS NULL AS isnull").bool(0, "isnull") == true)
+        #expect(throws: PGError(.decoding, "no row 0 in a result of 0 rows")) { try db.execute("SELECT 1 AS x WHERE false").int(0, "x") }
     }
 
     @Test func connectionFailureDoesNotLeakTheConnectionString() {

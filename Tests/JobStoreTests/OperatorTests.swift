@@ -17,7 +17,7 @@ import Jobs
         let plain = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let gpu = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, queue: "gpu")
         let fromSpec = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"toy5"},"iterations":3,"queue":"gpu"}"#)
-        #expect(try db.execute("SELECT queue FROM isomine.jobs WHERE id = $1::bigint", [String(fromSpec)]).string(0, "queue") == "gpu")
+        #expect(try db.execute("SELECT queue FROM isomine.jobs WHERE id = \(fromSpec)").string(0, "queue") == "gpu")
         let w = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(w.status == 0)
         #expect(try state(db, plain) == "succeeded" && state(db, gpu) == "queued" && state(db, fromSpec) == "queued")
@@ -27,7 +27,7 @@ import Jobs
         // A sweep's runs go to its queue.
         let sweep = try JobQueue.enqueue(db, kind: "sweep", spec: #"{"kind":"sweep","queue":"gpu","base":{"kind":"train","dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":3,"estimators":{"enabled":false}},"grid":{"seed":[1,2]}}"#)
         _ = try runIsomine(["worker", "--exit-when-idle", "--queues", "gpu"], database: scratch.name)
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint AND queue = 'gpu' AND state = 'succeeded'", [String(sweep)]) == 2)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(sweep) AND queue = 'gpu' AND state = 'succeeded'") == 2)
         // Bad names are clear errors everywhere.
         let bad = try runIsomine(["worker", "--queues", "GPU!"], database: scratch.name)
         #expect(bad.status == 2 && bad.err.contains("--queues: 'GPU!' is not a queue name"), "\(bad.err)")
@@ -44,7 +44,7 @@ import Jobs
         _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze, runAfter: "2999-01-01 00:00+00")
         try WorkerRegistry.register(db, id: "box:42", host: "box", pid: 42, queues: ["default", "cpu"], concurrency: 2)
         let endpoint = try WebhookStore.add(db, url: "https://u:pw@example.invalid/h", events: ["job.failed"], secret: WebhookSecret.generate(), attachReport: false)
-        try db.execute("UPDATE isomine.webhook_endpoints SET enabled = false, disabled_reason = 'answered 410' WHERE id = $1::bigint", [String(endpoint)])
+        try db.execute("UPDATE isomine.webhook_endpoints SET enabled = false, disabled_reason = 'answered 410' WHERE id = \(endpoint)")
         let r = try runIsomine(["status", "--json"], database: scratch.name)
         #expect(r.status == 0, "\(r.err)")
         let s = try JSONValue.parse(Data(r.out.utf8))
@@ -74,14 +74,14 @@ import Jobs
         let recent = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let running = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         _ = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
-        try db.execute("UPDATE isomine.jobs SET state = 'running', lease_owner = 'x', finished_at = now() - interval '90 days' WHERE id = $1::bigint", [String(running)])
-        try db.execute("UPDATE isomine.jobs SET finished_at = now() - interval '40 days' WHERE id = $1::bigint", [String(old)])
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.artifacts WHERE job_id = $1::bigint", [String(old)]) > 0)
+        try db.execute("UPDATE isomine.jobs SET state = 'running', lease_owner = 'x', finished_at = now() - interval '90 days' WHERE id = \(running)")
+        try db.execute("UPDATE isomine.jobs SET finished_at = now() - interval '40 days' WHERE id = \(old)")
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.artifacts WHERE job_id = \(old)") > 0)
         let r = try runIsomine(["jobs", "prune", "--older-than", "30d"], database: scratch.name)
         #expect(r.status == 0 && r.out == "pruned 1 jobs\n", "\(r.out) \(r.err)")
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE id = $1::bigint", [String(old)]) == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE id = \(old)") == 0)
         for table in ["job_events", "metrics", "artifacts", "checkpoints"] {
-            #expect(try count(db, "SELECT count(*) AS n FROM isomine.\(table) WHERE job_id = $1::bigint", [String(old)]) == 0)
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.\(identifier: table) WHERE job_id = \(old)") == 0)
         }
         #expect(try state(db, recent) == "succeeded" && state(db, running) == "running")
         // A succeeded job keeps no checkpoint.
@@ -112,7 +112,7 @@ import Jobs
         #expect(try state(db, id) == "succeeded")
         #expect(seen.contains("estimators"), "phases seen in jobs list: \(seen)")
         // The phase stays on the row (jobs show) and no longer shows in the list once the job ended.
-        #expect(try db.execute("SELECT phase FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "phase") == "estimators")
+        #expect(try db.execute("SELECT phase FROM isomine.jobs WHERE id = \(id)").string(0, "phase") == "estimators")
         #expect(!(try runIsomine(["jobs", "list"], database: scratch.name).out.contains("estimators")))
     }
 
@@ -130,7 +130,7 @@ import Jobs
         let r = try runIsomine(["jobs", "prune", "--older-than", "30d"], database: scratch.name)
         #expect(r.status == 0, "\(r.err)")
         // The orphan is gone; the queued job's two inputs stay.
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.inputs WHERE sha256 = $1", [orphan]) == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.inputs WHERE sha256 = \(orphan)") == 0)
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.inputs") == 2)
         #expect(try state(db, kept) == "queued")
     }

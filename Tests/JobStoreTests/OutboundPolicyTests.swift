@@ -77,14 +77,14 @@ import TestSupport
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         let id = try db.execute("""
-            INSERT INTO isomine.webhook_endpoints (url, events, secret) VALUES ($1, ARRAY['job.failed'], $2) RETURNING id
-            """, ["http://localhost:\(receiver.port)/hook", secret.text]).int(0, "id")!
+            INSERT INTO isomine.webhook_endpoints (url, events, secret) VALUES (\("http://localhost:\(receiver.port)/hook"), ARRAY['job.failed'], \(secret.text)) RETURNING id
+            """).int(0, "id")!
         _ = try WebhookStore.test(db, id: id)
         let refusing = try runIsomine(["worker", "--exit-when-idle", "--webhook-schedule", "0.1"], database: scratch.name)
         #expect(refusing.status == 0, "\(refusing.err)")
-        let row = try db.execute("SELECT state, attempts, last_error FROM isomine.webhook_deliveries WHERE endpoint_id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, attempts, last_error FROM isomine.webhook_deliveries WHERE endpoint_id = \(id)")
         let error = try row.string(0, "last_error") ?? ""
-        #expect(try row.string(0, "state") == "pending" && row.int(0, "attempts") == 1, "\(row.rows)")
+        #expect(try row.string(0, "state") == "pending" && row.int(0, "attempts") == 1, "\(row)")
         #expect(error.hasPrefix("refused: localhost resolves to ") && error.contains("a loopback address") && error.contains("--allow-private-network"), "\(error)")
         #expect(receiver.requests().isEmpty)
 
@@ -107,8 +107,8 @@ import TestSupport
         let id = try WebhookStore.add(db, url: redirecting.url, events: ["job.failed"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         _ = try WebhookStore.test(db, id: id)
         try dispatch(db, schedule: [60]) { try count(db, "SELECT count(*) AS n FROM isomine.webhook_attempts") == 1 }
-        let row = try db.execute("SELECT state, last_status FROM isomine.webhook_deliveries WHERE endpoint_id = $1::bigint", [String(id)])
-        #expect(try row.string(0, "state") == "pending" && row.int(0, "last_status") == 307, "\(row.rows)")
+        let row = try db.execute("SELECT state, last_status FROM isomine.webhook_deliveries WHERE endpoint_id = \(id)")
+        #expect(try row.string(0, "state") == "pending" && row.int(0, "last_status") == 307, "\(row)")
         #expect(redirecting.requests().count == 1 && target.requests().isEmpty)
     }
 }

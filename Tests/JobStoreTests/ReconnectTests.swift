@@ -18,7 +18,7 @@ import Jobs
         options.exitWhenIdle = true
         WorkerLoop.run(options: options, runner: Runner(), logger: Logger(label: "test"), shuttingDown: { false }) {
             attempts += 1
-            if attempts <= 2 { throw PGError("cannot connect: server is starting up") }
+            if attempts <= 2 { throw PGError(.connection, "cannot connect: server is starting up") }
             return try scratch.connect()
         }
         #expect(attempts == 3)
@@ -44,7 +44,7 @@ import Jobs
         // Kill the worker's backend a few times while it works (as a PostgreSQL restart would).
         for _ in 0..<3 {
             Thread.sleep(forTimeInterval: 0.05)
-            try db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name])
+            try db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()")
         }
         while done.count < 1 { Thread.sleep(forTimeInterval: 0.02) }
         // A job whose finishing write was cut off is rescued once its lease expires; a second pass runs it.

@@ -29,7 +29,7 @@ import Reports
         let html = try String(contentsOfFile: root + "/job-\(train)/index.html", encoding: .utf8)
         #expect(html.contains("&lt;b&gt;bold&lt;/b&gt;") && !html.contains("<b>bold"))
         #expect(html.contains(#"<a href="../index.html">all jobs</a>"#) && html.contains("fstar-title"))
-        let row = try db.execute("SELECT path, sha256 FROM isomine.reports WHERE job_id = $1::bigint", [String(train)])
+        let row = try db.execute("SELECT path, sha256 FROM isomine.reports WHERE job_id = \(train)")
         #expect(try row.string(0, "path") == "job-\(train)/index.html")
         let digest = SHA256.hash(data: Data(html.utf8)).map { String(format: "%02x", $0) }.joined()
         #expect(try row.string(0, "sha256") == digest)
@@ -37,7 +37,7 @@ import Reports
         let failed = try String(contentsOfFile: root + "/job-\(bad)/index.html", encoding: .utf8)
         #expect(failed.contains("Last error: spec.steps: must be between 1 and 100000000, got 0"))
         let sweepPage = try String(contentsOfFile: root + "/job-\(sweep)/index.html", encoding: .utf8)
-        let firstRun = try #require(try db.execute("SELECT min(id) AS id FROM isomine.jobs WHERE parent_id = $1::bigint", [String(sweep)]).int(0, "id"))
+        let firstRun = try #require(try db.execute("SELECT min(id) AS id FROM isomine.jobs WHERE parent_id = \(sweep)").int(0, "id"))
         #expect(sweepPage.contains(#"href="../job-\#(firstRun)/index.html""#))
         #expect(FileManager.default.fileExists(atPath: root + "/job-\(firstRun)/index.html"))
         // Every job is on the index, newest first, with a link to its report.

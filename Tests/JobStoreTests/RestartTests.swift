@@ -1,6 +1,7 @@
 // PostgreSQL itself restarted under a running worker: the worker reconnects, the job is rescued and
 // resumes from its checkpoint, and completes. Uses a cluster of its own so the other tests' server
 // is left alone.
+import TestSupport
 import Foundation
 import Testing
 import Jobs
@@ -35,10 +36,10 @@ final class PrivateCluster {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         var pid: pid_t = 0
-        guard posix_spawn(&pid, args[0], &actions, nil, &cArgs, &cEnv) == 0 else { throw PGError("cannot run deploy/pg.sh") }
+        guard posix_spawn(&pid, args[0], &actions, nil, &cArgs, &cEnv) == 0 else { throw TestSetupError("cannot run deploy/pg.sh") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        guard status == 0 else { throw PGError("deploy/pg.sh \(command) failed (wait status \(status))") }
+        guard status == 0 else { throw TestSetupError("deploy/pg.sh \(command) failed (wait status \(status))") }
     }
 
     var conninfo: String { "host=\(socket) user=postgres dbname=isomine" }
@@ -60,7 +61,7 @@ final class PrivateCluster {
         defer { worker.stop() }
         // Running, with a checkpoint written.
         var deadline = Date().addingTimeInterval(60)
-        while try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).count == 0 && Date() < deadline {
+        while try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = \(id)").count == 0 && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         #expect(try state(db, id) == "running")
@@ -76,11 +77,11 @@ final class PrivateCluster {
         #expect(try state(db, id) == "succeeded")
         // It went on from a checkpoint (not from step 0); the restart did not use up an attempt: the job's
         // process lost its connection, and the worker gave the job back once the database answered.
-        let row = try db.execute("SELECT attempt, (result->>'resumed_from_step')::integer AS resumed FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT attempt, (result->>'resumed_from_step')::integer AS resumed FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.int(0, "attempt")! == 1)
         #expect(try row.int(0, "resumed")! > 0)
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.released'", [String(id)]) >= 1)
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('job.rescued', 'job.retrying')", [String(id)]) == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'job.released'") >= 1)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type IN ('job.rescued', 'job.retrying')") == 0)
         // The worker is still in service: SIGTERM ends it cleanly.
         #expect(worker.isRunning)
         worker.terminate()

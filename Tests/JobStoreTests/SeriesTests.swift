@@ -61,8 +61,7 @@ func emptyDataRoot() throws -> String {
         // Metric rows per step, at the series step.
         for (step, id) in ids.enumerated() {
             guard case .number(let job) = id else { continue }
-            let n = try db.execute("SELECT count(*) AS n FROM isomine.metrics WHERE job_id = $1::bigint AND step = $2::integer",
-                                   [String(Int(job)), String(step)]).int(0, "n") ?? 0
+            let n = try db.execute("SELECT count(*) AS n FROM isomine.metrics WHERE job_id = \(Int(job)) AND step = \(step)::integer").int(0, "n") ?? 0
             #expect(n >= 10, "job \(Int(job)) has \(n) metric rows at step \(step)")
         }
         let table = try runIsomine(["series", "show", "ckpt-run"], database: scratch.name)
@@ -161,9 +160,9 @@ func emptyDataRoot() throws -> String {
         let healthy = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"toy20"}}"#)
         let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
         #expect(worker.status == 0, "\(worker.err)")
-        #expect(try db.execute("SELECT result->>'verdict' AS v FROM isomine.jobs WHERE id = $1::bigint", [String(collapsed)]).string(0, "v") == "collapsed")
+        #expect(try db.execute("SELECT result->>'verdict' AS v FROM isomine.jobs WHERE id = \(collapsed)").string(0, "v") == "collapsed")
         let events = try db.execute("SELECT job_id FROM isomine.job_events WHERE type = 'collapse.detected'")
-        #expect(events.rows.map { $0[0] } == [String(collapsed)], "\(events.rows) (healthy job \(healthy))")
+        #expect(try events.column("job_id", as: Int.self) == [collapsed], "\(events) (healthy job \(healthy))")
         let request = try #require(receiver.requests().first)
         #expect(receiver.requests().count == 1 && request["report_exists"] == .bool(true))
         guard case .string(let summary)? = request["payload"]?["summary"] else { Issue.record("no summary"); return }
@@ -239,19 +238,19 @@ func emptyDataRoot() throws -> String {
         // The one good submission runs with an empty data root.
         let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
         #expect(worker.status == 0)
-        let row = try db.execute("SELECT state, spec->>'margin' AS margin, result->'series'->>'baseline_step' AS baseline FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, spec->>'margin' AS margin, result->'series'->>'baseline_step' AS baseline FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "succeeded" && row.string(0, "margin") == "0.1" && row.string(0, "baseline") == "0")
 
         // A stored input deleted before its job runs: the job fails with a clear error; the rest stays.
         let (e2, l2) = arrays(rows: 15)
         let second = try SeriesStore.submit(db, series: "cli-run", step: 1, embeddings: e2, labels: l2, options: .object([:]))
-        let features = try #require(try db.execute("SELECT spec->'dataset'->>'features' AS f FROM isomine.jobs WHERE id = $1::bigint", [String(second)]).string(0, "f"))
-        try db.execute("DELETE FROM isomine.inputs WHERE sha256 = $1", [features])
+        let features = try #require(try db.execute("SELECT spec->'dataset'->>'features' AS f FROM isomine.jobs WHERE id = \(second)").string(0, "f"))
+        try db.execute("DELETE FROM isomine.inputs WHERE sha256 = \(features)")
         _ = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
-        let failed = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(second)])
+        let failed = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(second)")
         #expect(try failed.string(0, "state") == "failed")
         #expect(try failed.string(0, "last_error")?.contains("stored input \(features) is not in the database") == true)
-        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") == "succeeded")
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") == "succeeded")
         // Enqueueing a spec that names a missing stored input is refused at once.
         #expect(throws: PGError.self) {
             try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"stored","features":"\#(features)","labels":"\#(features)"}}"#)

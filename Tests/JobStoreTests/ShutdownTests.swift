@@ -45,18 +45,18 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
         let worker = try startIsomine(["worker"], database: scratch.name)
         // Wait until it runs, then a moment of training.
         let deadline = Date().addingTimeInterval(30)
-        while try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") != "running" && Date() < deadline {
+        while try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") != "running" && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
         Thread.sleep(forTimeInterval: 1.0)
         worker.terminate()  // SIGTERM
         try worker.wait()
         #expect(worker.terminationStatus == 0)
-        let row = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, attempt FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "queued" && row.int(0, "attempt") == 0)
-        let step = try #require(try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).int(0, "step"))
+        let step = try #require(try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = \(id)").int(0, "step"))
         #expect(step > 0)
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.released'", [String(id)]).int(0, "n") == 1)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'job.released'").int(0, "n") == 1)
         // A second worker resumes from that checkpoint: stopped again after ~200 more steps, its
         // checkpoint is beyond the first one (a restart from scratch would be near 200).
         var polls = 0
@@ -64,11 +64,11 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
         // In-process, so the shutdown flag is polled once per step (a child process is tested above).
         second.childExecutable = nil
         #expect(try second.runOne() == id)
-        let again = try #require(try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)]).int(0, "step"))
+        let again = try #require(try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = \(id)").int(0, "step"))
         #expect(again > step && again <= step + 200, "first checkpoint \(step), second \(again)")
-        let events = try db.execute("SELECT type FROM isomine.job_events WHERE job_id = $1::bigint ORDER BY id", [String(id)])
-        #expect(events.rows.map { $0[0]! } == ["job.enqueued", "job.started", "job.released", "job.started", "job.released"])
-        #expect(try db.execute("SELECT attempt FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "attempt") == 0)
+        let events = try db.execute("SELECT type FROM isomine.job_events WHERE job_id = \(id) ORDER BY id")
+        #expect(try events.column("type", as: String.self) == ["job.enqueued", "job.started", "job.released", "job.started", "job.released"])
+        #expect(try db.execute("SELECT attempt FROM isomine.jobs WHERE id = \(id)").int(0, "attempt") == 0)
     }
 }
 
@@ -88,9 +88,9 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
         try worker.wait()
         #expect(worker.terminationStatus == 0)
         #expect(Date().timeIntervalSince(sent) < 10)
-        let row = try db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "queued" && row.int(0, "attempt") == 0 && row.string(0, "lease_owner") == nil)
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'job.released'", [String(id)]) == 1)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'job.released'") == 1)
     }
 }
 
@@ -104,18 +104,18 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
         let deadline = Date().addingTimeInterval(60)
         var checkpointStep: Int?
         while checkpointStep == nil && Date() < deadline {
-            let rows = try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = $1::bigint", [String(id)])
+            let rows = try db.execute("SELECT step FROM isomine.checkpoints WHERE job_id = \(id)")
             checkpointStep = rows.count == 1 ? try rows.int(0, "step") : nil
             Thread.sleep(forTimeInterval: 0.02)
         }
         kill(worker.processIdentifier, SIGKILL)
         try worker.wait()
         let step = try #require(checkpointStep)
-        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") == "running")
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") == "running")
         // Another worker, after the lease expired: rescues, resumes from the checkpoint, finishes.
         Thread.sleep(forTimeInterval: 3.5)
         #expect(try Worker(db: db, owner: "second", runner: Runner()).runOne() == id)
-        let row = try db.execute("SELECT state, attempt, result::text AS result FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, attempt, result::text AS result FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "succeeded" && row.int(0, "attempt") == 2)
         var resumed = try JSONValue.parse(Data(try #require(try row.string(0, "result")).utf8))
         #expect(resumed["resumed_from_step"].map { $0 != .null } == true, "resumed from \(step)")
@@ -129,7 +129,7 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
             if case .object(var o) = reference { o[key] = nil; reference = .object(o) }
         }
         #expect(resumed == reference)
-        let metricRows = try db.execute("SELECT count(*) AS n, count(DISTINCT (name, step)) AS d FROM isomine.metrics WHERE job_id = $1::bigint", [String(id)])
+        let metricRows = try db.execute("SELECT count(*) AS n, count(DISTINCT (name, step)) AS d FROM isomine.metrics WHERE job_id = \(id)")
         #expect(try metricRows.int(0, "n") == metricRows.int(0, "d"))
     }
 }

@@ -1,5 +1,6 @@
 // Sweeps through the queue: fan-out into child jobs any worker can take, aggregation when the last
 // one ends (exactly once, even when children end at the same moment), cancel and retry cascades.
+import TestSupport
 import Foundation
 import Testing
 import Jobs
@@ -16,11 +17,11 @@ let queuedSweep = """
 """
 
 func state(_ db: PGConnection, _ id: Int) throws -> String? {
-    try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state")
+    try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state")
 }
 
-func count(_ db: PGConnection, _ sql: String, _ params: [String?] = []) throws -> Int {
-    try db.execute(sql, params).int(0, "n") ?? -1
+func count(_ db: PGConnection, _ query: PGQuery) throws -> Int {
+    try db.execute(query).int(0, "n") ?? -1
 }
 
 /// Runs `workers` worker threads on the scratch database until `done` holds (or 120 s pass).
@@ -61,7 +62,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
             try Pruning.prune(db, olderThan: 0.001)
             return false
         }
-        let result = try JSONValue.parse(Data((try db.execute("SELECT result::text AS r FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "r") ?? "{}").utf8))
+        let result = try JSONValue.parse(Data((try db.execute("SELECT result::text AS r FROM isomine.jobs WHERE id = \(id)").string(0, "r") ?? "{}").utf8))
         #expect(result["summary"]?["succeeded"] == .number(8) && result["summary"]?["failed"] == .number(0), "\(result["summary"] ?? .null)")
         #expect(result["summary"]?["missing"] == nil)
         guard case .array(let runs)? = result["runs"] else { Issue.record("no runs"); return }
@@ -76,24 +77,24 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
         let scratch = try ScratchDatabase(migrated: true)
         let db = try migrated(scratch)
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep, priority: 5)
-        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "max_attempts") == 1)
+        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = \(id)").int(0, "max_attempts") == 1)
         // First claim: the parent queues its 8 runs (with its priority) and waits without a lease.
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
-        let parent = try db.execute("SELECT state, lease_owner, lease_expires FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let parent = try db.execute("SELECT state, lease_owner, lease_expires FROM isomine.jobs WHERE id = \(id)")
         #expect(try parent.string(0, "state") == "running" && parent.string(0, "lease_owner") == nil && parent.string(0, "lease_expires") == nil)
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint AND kind = 'train' AND state = 'queued' AND priority = 5", [String(id)]) == 8)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(id) AND kind = 'train' AND state = 'queued' AND priority = 5") == 8)
         // The rescuer leaves a waiting parent alone.
         #expect(try JobQueue.rescue(db) == 0)
 
         try runWorkers(scratch, 3) { try state($0, id) == "succeeded" }
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint AND state = 'succeeded' AND attempt = 1", [String(id)]) == 8)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(id) AND state = 'succeeded' AND attempt = 1") == 8)
         for type in ["sweep.started", "sweep.runs_finished", "sweep.finished", "job.succeeded"] {
-            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = $2", [String(id), type]) == 1, "\(type)")
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = \(type)") == 1, "\(type)")
         }
-        let text = try #require(try db.execute("SELECT result::text AS r FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "r"))
+        let text = try #require(try db.execute("SELECT result::text AS r FROM isomine.jobs WHERE id = \(id)").string(0, "r"))
         let result = try JSONDecoder().decode(SweepResult.self, from: Data(text.utf8))
         #expect(result.summary.runs == 8 && result.summary.succeeded == 8 && result.cells.count == 4)
-        let childIDs = try db.execute("SELECT id FROM isomine.jobs WHERE parent_id = $1::bigint ORDER BY id", [String(id)]).rows.map { Int($0[0]!)! }
+        let childIDs = try db.execute("SELECT id FROM isomine.jobs WHERE parent_id = \(id) ORDER BY id").column("id", as: Int.self)
         #expect(Set(result.runs.compactMap(\.id)) == Set(childIDs))
         // The same figures as the sweep run in-process.
         guard case .swept(let local) = try Runner().run(try JobSpec.parse(Data(queuedSweep.utf8)), sink: MemorySink()) else {
@@ -117,7 +118,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
                 Thread {
                     do {
                         let c = try PGConnection("dbname=\(name)")
-                        guard let job = try JobQueue.claim(c, owner: "c\(i)", leaseSeconds: 60) else { throw PGError("no run to claim") }
+                        guard let job = try JobQueue.claim(c, owner: "c\(i)", leaseSeconds: 60) else { throw TestSetupError("no run to claim") }
                         ready.signal()
                         start.wait()
                         if i % 3 == 2 {
@@ -138,11 +139,11 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
             while results.count < 8 { Thread.sleep(forTimeInterval: 0.01) }
             for r in results.values { _ = try r.get() }
             #expect(try state(db, id) == "queued", "round \(round)")
-            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'sweep.runs_finished'", [String(id)]) == 1, "round \(round)")
+            #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'sweep.runs_finished'") == 1, "round \(round)")
             // The aggregation claim: failures are counted per cell, nothing is lost.
             #expect(try Worker(db: db, owner: "agg", runner: Runner()).runOne() == id)
             #expect(try state(db, id) == "succeeded")
-            let failed = try db.execute("SELECT result->'summary'->>'failed' AS f FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "f")
+            let failed = try db.execute("SELECT result->'summary'->>'failed' AS f FROM isomine.jobs WHERE id = \(id)").string(0, "f")
             #expect(failed == "2")
         }
     }
@@ -154,17 +155,17 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
         let running = try #require(try JobQueue.claim(db, owner: "x", leaseSeconds: 60))
         #expect(try JobQueue.cancel(db, id: id))
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint AND state = 'cancelled'", [String(id)]) == 8)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(id) AND state = 'cancelled'") == 8)
         #expect(try JobQueue.isCancelled(db, running))
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == nil)
         #expect(try state(db, id) == "cancelled")
 
         #expect(try JobQueue.retry(db, id: id))
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint AND state = 'queued'", [String(id)]) == 8)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(id) AND state = 'queued'") == 8)
         try runWorkers(scratch, 2) { try state($0, id) == "succeeded" }
-        #expect(try db.execute("SELECT result->'summary'->>'succeeded' AS s FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "s") == "8")
+        #expect(try db.execute("SELECT result->'summary'->>'succeeded' AS s FROM isomine.jobs WHERE id = \(id)").string(0, "s") == "8")
         // The retried parent did not queue a second set of runs.
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = $1::bigint", [String(id)]) == 8)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(id)") == 8)
     }
 
     @Test func invalidSweepEnqueuedBySQLFailsAtOnce() throws {
@@ -174,7 +175,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
             SELECT isomine.enqueue('sweep', '{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"model.embedding_dim":[2,0]}}'::jsonb) AS id
             """).int(0, "id")!
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
-        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "failed")
         #expect(try row.string(0, "last_error") == "spec.grid[\"model.embedding_dim\"][1]: must be between 1 and 4096, got 0")
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id IS NOT NULL") == 0)

@@ -80,7 +80,7 @@ func dispatch(_ db: PGConnection, schedule: [Double] = [0.2, 0.2, 0.2], timeout:
 }
 
 func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
-    try db.execute("SELECT id, state, attempts, last_status, last_error, message_id FROM isomine.webhook_deliveries WHERE event_type = $1 ORDER BY id", [type])
+    try db.execute("SELECT id, state, attempts, last_status, last_error, message_id FROM isomine.webhook_deliveries WHERE event_type = \(type) ORDER BY id")
 }
 
 let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":5}}"#
@@ -110,7 +110,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         #expect(payload["data"]?["job_id"] == .number(Double(id)) && payload["data"]?["state"] == .string("succeeded"))
         #expect(payload["data"]?["name"] == .string("hooked") && payload["data"]?["verdict"] != nil)
         let attempts = try db.execute("SELECT attempt, status FROM isomine.webhook_attempts ORDER BY attempt")
-        #expect(attempts.rows.map { $0[1] } == ["500", "200"])
+        #expect(try attempts.column("status", as: Int.self) == [500, 200])
         _ = endpoint
     }
 
@@ -158,7 +158,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         // A disabled endpoint gets no new deliveries.
         _ = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
         _ = try Worker(db: db, owner: "w", runner: Runner()).runOne()
-        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE endpoint_id = $1::bigint", [String(goneID)]) == 1)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE endpoint_id = \(goneID)") == 1)
     }
 
     @Test func slowReceiverTimesOutAndIsRecorded() throws {
@@ -191,7 +191,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         let publisher = try ReportPublisher(root: ReportsRoot(path: root), publicBase: "https://reports.example.org/isomine/")
         let id = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
         _ = try Worker(db: db, owner: "w", runner: Runner(), reports: publisher).runOne()
-        try dispatch(db) { try deliveries(db, "report.ready").rows.allSatisfy { $0[1] == "delivered" } }
+        try dispatch(db) { try deliveries(db, "report.ready").column("state", as: String.self).allSatisfy { $0 == "delivered" } }
         let a = try #require(plain.requests().first?["payload"]?["data"]), b = try #require(attaching.requests().first?["payload"]?["data"])
         #expect(a["url"] == .string("https://reports.example.org/isomine/job-\(id)/index.html"))
         let html = try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8)
@@ -213,13 +213,13 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let publisher = try ReportPublisher(root: ReportsRoot(path: FileManager.default.temporaryDirectory.appendingPathComponent("isomine-c-\(UUID().uuidString)").path))
         _ = try Worker(db: db, owner: "w", runner: Runner(), reports: publisher).runOne()
-        let job = try db.execute("SELECT state, result->>'verdict' AS verdict, (result->>'stopped_on_collapse_at')::integer AS at, (result->'final'->>'step')::integer AS step FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let job = try db.execute("SELECT state, result->>'verdict' AS verdict, (result->>'stopped_on_collapse_at')::integer AS at, (result->'final'->>'step')::integer AS step FROM isomine.jobs WHERE id = \(id)")
         #expect(try job.string(0, "state") == "succeeded" && job.string(0, "verdict") == "collapsed")
         let at = try #require(try job.int(0, "at"))
         let finalStep = try job.int(0, "step")
         #expect(at < 2000 && at == finalStep)
-        let events = try db.execute("SELECT type FROM isomine.job_events WHERE job_id = $1::bigint AND type IN ('collapse.detected', 'job.succeeded') ORDER BY id", [String(id)])
-        #expect(events.rows.map { $0[0]! } == ["collapse.detected", "job.succeeded"])
+        let events = try db.execute("SELECT type FROM isomine.job_events WHERE job_id = \(id) AND type IN ('collapse.detected', 'job.succeeded') ORDER BY id")
+        #expect(try events.column("type", as: String.self) == ["collapse.detected", "job.succeeded"])
         try dispatch(db) { receiver.requests().count >= 2 }
         let collapse = try #require(receiver.requests().first { $0["payload"]?["type"] == .string("collapse.detected") })
         #expect(collapse["valid"] == .bool(true))
@@ -248,7 +248,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         #expect(event["payload"]?["type"] == .string("collapse.detected"))
         #expect(event["report_exists"] == .bool(true), "the page was not there when collapse.detected arrived")
         // The run was still going when the event arrived.
-        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).string(0, "state") == "running")
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") == "running")
         try JobQueue.cancel(db, id: id)
     }
 }
@@ -265,12 +265,12 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(worker.status == 0, "\(worker.err)")
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = 'collapse.warning'", [String(id)]).int(0, "n") == 1)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'collapse.warning'").int(0, "n") == 1)
         let warning = try #require(receiver.requests().first)
         #expect(receiver.requests().count == 1 && warning["valid"] == .bool(true) && warning["report_exists"] == .bool(true))
         guard case .string(let summary)? = warning["payload"]?["summary"] else { Issue.record("no summary"); return }
         #expect(summary.contains("may be collapsing: warning at step") && summary.contains("of 150") && summary.contains("batch_spread_collapsing"), "\(summary)")
-        let result = try db.execute("SELECT (result->'warning'->>'step')::integer AS step FROM isomine.jobs WHERE id = $1::bigint", [String(id)])
+        let result = try db.execute("SELECT (result->'warning'->>'step')::integer AS step FROM isomine.jobs WHERE id = \(id)")
         #expect(try result.int(0, "step") == (warning["payload"]?["data"]?["step"]).flatMap { if case .number(let d) = $0 { return Int(d) } else { return nil } })
     }
 
@@ -291,14 +291,14 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         #expect(try first.runOne() == id)
         #expect(try state(db, id) == "queued")
         func events(_ type: String) throws -> Int {
-            try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = $1::bigint AND type = $2", [String(id), type])
+            try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = \(type)")
         }
         #expect(try events("collapse.warning") == 1 && events("collapse.detected") == 0)
         // A worker process resumes it to the end and delivers both.
         let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(worker.status == 0, "\(worker.err)")
         #expect(try state(db, id) == "succeeded")
-        #expect(try db.execute("SELECT (result->>'resumed_from_step')::integer AS s FROM isomine.jobs WHERE id = $1::bigint", [String(id)]).int(0, "s") ?? 0 > 0)
+        #expect(try db.execute("SELECT (result->>'resumed_from_step')::integer AS s FROM isomine.jobs WHERE id = \(id)").int(0, "s") ?? 0 > 0)
         #expect(try events("collapse.warning") == 1 && events("collapse.detected") == 1)
         let types = receiver.requests().compactMap { request -> String? in
             if case .string(let t)? = request["payload"]?["type"] { return t } else { return nil }

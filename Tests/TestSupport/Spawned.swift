@@ -142,3 +142,9 @@ public func runCommand(_ executable: String, _ arguments: [String], environment:
     try p.wait(within: seconds)
     return CommandOutput(status: p.terminationStatus, out: p.output, err: p.errors)
 }
+
+/// A test's own set-up failed (not the code under test): the message says what to fix.
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
