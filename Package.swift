@@ -30,16 +30,29 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // libcurl through pkg-config (webhook deliveries); apt package libcurl4-openssl-dev.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // The numbered SQL migrations of sql/, embedded in the binary.
+        // The numbered SQL migrations of sql/ and its function definitions (sql/functions), embedded in the binary.
         .target(
-            name: "Migrations", path: "sql",
+            name: "Migrations", path: "sql", exclude: ["functions/README.md"],
             resources: [.embedInCode("001_schema.sql"), .embedInCode("002_enqueue.sql"), .embedInCode("003_max_attempts.sql"),
                         .embedInCode("004_sweeps.sql"), .embedInCode("005_webhooks.sql"),
                         .embedInCode("006_webhook_trigger_filter.sql"), .embedInCode("007_queues_and_workers.sql"),
                         .embedInCode("008_inputs_and_series.sql"), .embedInCode("009_job_progress.sql"),
                         .embedInCode("010_collapse_warning.sql"), .embedInCode("011_series_warning.sql"), .embedInCode("012_verdict_headline.sql"),
                         .embedInCode("013_slack_escape_and_enqueue.sql"),
-                        .embedInCode("014_webhook_private_network.sql")]
+                        .embedInCode("014_webhook_private_network.sql"),
+                        // The current definition of every SQL function, applied whenever its file changes.
+                        .embedInCode("functions/default_max_attempts.sql"),
+                        .embedInCode("functions/enqueue.sql"),
+                        .embedInCode("functions/event_summary.sql"),
+                        .embedInCode("functions/max_input_bytes.sql"),
+                        .embedInCode("functions/npy_header.sql"),
+                        .embedInCode("functions/on_child_finished.sql"),
+                        .embedInCode("functions/on_job_event_subscribed.sql"),
+                        .embedInCode("functions/on_sweep_cancelled.sql"),
+                        .embedInCode("functions/series_json.sql"),
+                        .embedInCode("functions/slack_escape.sql"),
+                        .embedInCode("functions/store_input.sql"),
+                        .embedInCode("functions/submit_embeddings.sql")]
         ),
         // The libpq connection owner, its errors and the migrator.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Migrations"]),

@@ -29,3 +29,34 @@ public enum Migrations {
         Migration(version: 14, name: "014_webhook_private_network.sql", sql: String(decoding: PackageResources._14_webhook_private_network_sql, as: UTF8.self)),
     ]
 }
+
+/// The current definition of one SQL function (sql/functions/NAME.sql): a repeatable definition,
+/// applied by the migrator whenever its text changes, after the numbered migrations.
+public struct SQLFunction: Sendable, Equatable {
+    /// The function's name in the isomine schema (and its file's name without .sql).
+    public let name: String
+    public let sql: String
+
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Every function file. Add a file to sql/functions, to this list and to Package.swift's resources.
+public enum SQLFunctions {
+    public static let all: [SQLFunction] = [
+        SQLFunction(name: "default_max_attempts", sql: String(decoding: PackageResources.default_max_attempts_sql, as: UTF8.self)),
+        SQLFunction(name: "enqueue", sql: String(decoding: PackageResources.enqueue_sql, as: UTF8.self)),
+        SQLFunction(name: "event_summary", sql: String(decoding: PackageResources.event_summary_sql, as: UTF8.self)),
+        SQLFunction(name: "max_input_bytes", sql: String(decoding: PackageResources.max_input_bytes_sql, as: UTF8.self)),
+        SQLFunction(name: "npy_header", sql: String(decoding: PackageResources.npy_header_sql, as: UTF8.self)),
+        SQLFunction(name: "on_child_finished", sql: String(decoding: PackageResources.on_child_finished_sql, as: UTF8.self)),
+        SQLFunction(name: "on_job_event_subscribed", sql: String(decoding: PackageResources.on_job_event_subscribed_sql, as: UTF8.self)),
+        SQLFunction(name: "on_sweep_cancelled", sql: String(decoding: PackageResources.on_sweep_cancelled_sql, as: UTF8.self)),
+        SQLFunction(name: "series_json", sql: String(decoding: PackageResources.series_json_sql, as: UTF8.self)),
+        SQLFunction(name: "slack_escape", sql: String(decoding: PackageResources.slack_escape_sql, as: UTF8.self)),
+        SQLFunction(name: "store_input", sql: String(decoding: PackageResources.store_input_sql, as: UTF8.self)),
+        SQLFunction(name: "submit_embeddings", sql: String(decoding: PackageResources.submit_embeddings_sql, as: UTF8.self)),
+    ]
+}

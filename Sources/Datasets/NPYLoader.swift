@@ -10,6 +10,12 @@ struct NPYArray {
 }
 
 /// Reads the subset of the NPY format isomine accepts, with an error naming each violation.
+///
+/// One of two NPY validators, one per language boundary. This one guards the job boundary: files from
+/// the data root never pass through SQL, and every array is checked against the job's memory limit
+/// before it is allocated. The other, `isomine.npy_header` (sql/functions/npy_header.sql), guards the
+/// SQL boundary: uploads from any SQL client are refused in the caller's transaction, before anything
+/// is stored or queued.
 public enum NPYLoader {
     /// Features (N×D float32/float64) plus labels (N integers) as labelled points. The decoded matrix
     /// must fit `addressSpace` (this process's limit by default) as a file's must.

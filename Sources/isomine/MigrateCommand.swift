@@ -8,13 +8,15 @@ import Workers
 struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply isomine's SQL migrations to the database (DATABASE_URL or libpq's PG* variables).",
-        discussion: "Safe to run from several processes at once (an advisory lock serialises them); refuses to continue if an applied migration file was edited.")
+        discussion: "Applies the numbered migrations not applied yet, then every SQL function whose definition changed. Safe to run from several processes at once (an advisory lock serialises them); refuses to continue if an applied migration file was edited.")
 
     func run() throws {
         try CLIError.reporting {
             let db = try Database.connect()
-            let applied = try Migrator.migrate(db)
-            print(applied.isEmpty ? "schema up to date" : "applied " + applied.map(\.name).joined(separator: ", "))
+            let run = try Migrator.migrate(db)
+            if run.isEmpty { print("schema up to date") }
+            if !run.migrations.isEmpty { print("applied " + run.migrations.map(\.name).joined(separator: ", ")) }
+            if !run.functions.isEmpty { print("defined " + run.functions.map { "isomine.\($0.name)" }.joined(separator: ", ")) }
         }
     }
 }

@@ -46,7 +46,7 @@ final class ScratchDatabase {
 enum MigratedTemplate {
     static let name: Result<String, Error> = Result {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in Migrations.all.map(\.sql).joined(separator: "\u{0}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in (Migrations.all.map(\.sql) + SQLFunctions.all.map(\.sql)).joined(separator: "\u{0}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         let name = "isomine_template_" + String(hash, radix: 16)
         let admin = try PGConnector.fromEnvironment().connect()
         if try admin.execute("SELECT 1 FROM pg_database WHERE datname = \(name)").count == 1 { return name }
@@ -68,10 +68,12 @@ enum MigratedTemplate {
     @Test func migrateAppliesOnceAndCreatesTheSchema() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
-        #expect(try Migrator.migrate(db).map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql", "014_webhook_private_network.sql"])
+        let first = try Migrator.migrate(db)
+        #expect(first.functions.map(\.name) == SQLFunctions.all.map(\.name))
+        #expect(first.migrations.map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql", "014_webhook_private_network.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
-        #expect(try tables.column("table_name", as: String.self) == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_migrations", "series", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
+        #expect(try tables.column("table_name", as: String.self) == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_functions", "schema_migrations", "series", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
     }
 
     @Test func editedMigrationIsRefused() throws {
@@ -93,6 +95,32 @@ enum MigratedTemplate {
         }
     }
 
+    /// Functions are defined once, in sql/functions: each file holds the definition the database ends
+    /// with, a changed file is applied again (and only it), and every function of the schema has a file.
+    @Test func functionFilesAreTheCurrentDefinitionsAndApplyWhenChanged() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        let defined = try db.execute("""
+            SELECT p.proname AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'isomine' ORDER BY 1
+            """).column("name", as: String.self)
+        #expect(defined == SQLFunctions.all.map(\.name).sorted(), "every function of the schema has one file, and every file one function")
+        for f in SQLFunctions.all {
+            #expect(f.sql.contains("CREATE OR REPLACE FUNCTION isomine.\(f.name)("), "\(f.name).sql defines isomine.\(f.name)")
+        }
+        // A changed definition is applied, once; the others are left alone.
+        var edited = SQLFunctions.all
+        let i = try #require(edited.firstIndex { $0.name == "slack_escape" })
+        edited[i] = SQLFunction(name: "slack_escape", sql: """
+            CREATE OR REPLACE FUNCTION isomine.slack_escape(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'edited:' || $1 $$;
+            """)
+        #expect(try Migrator.migrate(db, functions: edited).functions.map(\.name) == ["slack_escape"])
+        #expect(try db.execute("SELECT isomine.slack_escape('x') AS v").first("v", as: String.self) == "edited:x")
+        #expect(try Migrator.migrate(db, functions: edited).isEmpty)
+        // Back to the file's text: applied again, and the escaping is the real one.
+        #expect(try Migrator.migrate(db).functions.map(\.name) == ["slack_escape"])
+        #expect(try db.execute("SELECT isomine.slack_escape('<!channel>') AS v").first("v", as: String.self) == "&lt;!channel&gt;")
+    }
+
     @Test func concurrentMigrationsTakeTurns() throws {
         let scratch = try ScratchDatabase()
         let name = scratch.name
@@ -101,7 +129,7 @@ enum MigratedTemplate {
             Thread {
                 do {
                     let db = try PGConnection("dbname=\(name)")
-                    results.append(.success(try Migrator.migrate(db).count))
+                    results.append(.success(try Migrator.migrate(db).migrations.count))
                 } catch {
                     results.append(.failure(error))
                 }

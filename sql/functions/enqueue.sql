@@ -1,0 +1,95 @@
+-- isomine.enqueue: its current definition, applied by `isomine migrate` whenever this file changes
+-- (see sql/functions/README.md). Last defined by 013_slack_escape_and_enqueue.sql before it moved here.
+--
+-- The series name in the refusal: (spec->'series')::text, not spec -> ('series'::text), which is jsonb.
+CREATE OR REPLACE FUNCTION isomine.enqueue(
+    kind text,
+    spec jsonb,
+    priority integer DEFAULT 0,
+    run_after timestamptz DEFAULT now(),
+    unique_key text DEFAULT NULL,
+    max_attempts integer DEFAULT NULL,
+    queue text DEFAULT NULL
+) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    new_id bigint;
+    target text := coalesce(enqueue.queue, enqueue.spec->>'queue', 'default');
+    series_name text;
+    step bigint;
+    existing bigint;
+    digest text;
+BEGIN
+    -- Clear errors instead of a check-constraint violation that dumps the whole row.
+    IF enqueue.kind IS NULL OR enqueue.kind NOT IN ('train', 'analyze', 'sweep') THEN
+        RAISE EXCEPTION 'isomine.enqueue: unknown job kind ''%''; expected train, analyze or sweep', enqueue.kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF enqueue.spec IS NULL OR jsonb_typeof(enqueue.spec) <> 'object' THEN
+        RAISE EXCEPTION 'isomine.enqueue: the spec must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF enqueue.spec ? 'kind' AND enqueue.spec->>'kind' IS DISTINCT FROM enqueue.kind THEN
+        RAISE EXCEPTION 'isomine.enqueue: the spec''s kind is ''%'' but the job''s kind is ''%''', enqueue.spec->>'kind', enqueue.kind
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF target !~ '^[a-z0-9][a-z0-9_.-]{0,62}$' THEN
+        RAISE EXCEPTION 'isomine.enqueue: queue name ''%'' is not valid; use 1 to 63 of a-z, 0-9, _ . - starting with a letter or digit', target
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF enqueue.max_attempts IS NOT NULL AND enqueue.max_attempts < 1 THEN
+        RAISE EXCEPTION 'isomine.enqueue: max_attempts must be at least 1, got %', enqueue.max_attempts USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Stored inputs must exist now: a job never waits for an upload.
+    IF jsonb_typeof(enqueue.spec->'dataset') = 'object' AND enqueue.spec->'dataset'->>'type' IN ('stored', 'stored_csv') THEN
+        FOREACH digest IN ARRAY ARRAY[enqueue.spec->'dataset'->>'features', enqueue.spec->'dataset'->>'labels', enqueue.spec->'dataset'->>'input'] LOOP
+            CONTINUE WHEN digest IS NULL;
+            IF NOT EXISTS (SELECT 1 FROM isomine.inputs i WHERE i.sha256 = digest) THEN
+                RAISE EXCEPTION 'isomine.enqueue: stored input % is not in the database (upload it with isomine.store_input or isomine submit)', left(digest, 80)
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END LOOP;
+    END IF;
+    -- A series step: the series exists (created with its baseline), the step is new.
+    IF enqueue.kind = 'analyze' AND enqueue.spec ? 'series' THEN
+        series_name := enqueue.spec->>'series';
+        IF series_name IS NULL OR series_name !~ '^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$' THEN
+            RAISE EXCEPTION 'isomine.enqueue: series name ''%'' is not valid; use 1 to 100 of A-Z, a-z, 0-9, _ . - starting with a letter or digit',
+                left(coalesce(series_name, (enqueue.spec->'series')::text), 100) USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF jsonb_typeof(enqueue.spec->'step') IS DISTINCT FROM 'number' OR (enqueue.spec->>'step') !~ '^[0-9]{1,10}$'
+           OR (enqueue.spec->>'step')::bigint > 2147483647 THEN
+            RAISE EXCEPTION 'isomine.enqueue: a series step needs "step", an integer from 0 to 2147483647' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        step := (enqueue.spec->>'step')::bigint;
+        SELECT j.id INTO existing FROM isomine.jobs j WHERE j.series = series_name AND j.series_step = step;
+        IF FOUND THEN
+            RAISE EXCEPTION 'isomine.enqueue: step % of series ''%'' was already submitted (job %); a step is never replaced: submit it under another step or series',
+                step, series_name, existing USING ERRCODE = 'unique_violation';
+        END IF;
+        INSERT INTO isomine.series (name, baseline_step)
+        VALUES (series_name, coalesce(CASE WHEN (enqueue.spec->>'baseline_step') ~ '^[0-9]{1,10}$' THEN (enqueue.spec->>'baseline_step')::bigint END, step))
+        ON CONFLICT (name) DO UPDATE SET baseline_step = coalesce(CASE WHEN (enqueue.spec->>'baseline_step') ~ '^[0-9]{1,10}$' THEN (enqueue.spec->>'baseline_step')::bigint END,
+                                                                  isomine.series.baseline_step);
+    END IF;
+    IF unique_key IS NOT NULL THEN
+        SELECT j.id INTO new_id FROM isomine.jobs j
+         WHERE j.unique_key = enqueue.unique_key AND j.state IN ('queued', 'running');
+        IF FOUND THEN
+            RETURN new_id;
+        END IF;
+    END IF;
+    BEGIN
+        INSERT INTO isomine.jobs (kind, spec, priority, run_after, unique_key, max_attempts, queue, series, series_step)
+        VALUES (enqueue.kind, enqueue.spec, enqueue.priority, enqueue.run_after, enqueue.unique_key,
+                coalesce(enqueue.max_attempts, isomine.default_max_attempts(enqueue.kind)), target, series_name, step)
+        RETURNING id INTO new_id;
+    EXCEPTION WHEN unique_violation THEN
+        RAISE EXCEPTION 'isomine.enqueue: step % of series ''%'' was already submitted; a step is never replaced: submit it under another step or series',
+            step, series_name USING ERRCODE = 'unique_violation';
+    END;
+    INSERT INTO isomine.job_events (job_id, type, data)
+    VALUES (new_id, 'job.enqueued', jsonb_build_object('kind', enqueue.kind, 'queue', target));
+    PERFORM pg_notify('isomine_jobs', new_id::text);
+    RETURN new_id;
+END;
+$$;

@@ -1,0 +1,29 @@
+-- isomine.series_json: its current definition, applied by `isomine migrate` whenever this file changes
+-- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here.
+CREATE OR REPLACE FUNCTION isomine.series_json(series_name text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+        'name', s.name, 'baseline_step', s.baseline_step, 'collapse_step', s.collapse_step, 'warning_step', s.warning_step,
+        'created_at', to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'steps', coalesce((
+            SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                       'step', j.series_step, 'job_id', j.id, 'state', j.state, 'verdict', j.result->>'verdict',
+                       'headline', j.result->'final'->'diagnosis'->>'headline',
+                       'spread_over_margin', j.result->'final'->'diagnosis'->'evidence'->'spread_over_margin',
+                       'precision_at_1', j.result->'final'->'eval'->'precision_at_1',
+                       'map_at_r', j.result->'final'->'eval'->'map_at_r',
+                       'relative_spread', j.result->'final'->'estimators'->'collapse'->'mean_ratio',
+                       'l_hard', j.result->'final'->'estimators'->'l_hard',
+                       'd_iso_lower', j.result->'final'->'estimators'->'d_iso'->'lower',
+                       'd_iso_upper', j.result->'final'->'estimators'->'d_iso'->'upper',
+                       'reasons', coalesce((SELECT jsonb_agg(r->'code') FROM jsonb_array_elements(
+                                                CASE WHEN jsonb_typeof(j.result->'final'->'diagnosis'->'reasons') = 'array'
+                                                     THEN j.result->'final'->'diagnosis'->'reasons' ELSE '[]' END) r
+                                             WHERE r->>'level' <> 'healthy'), '[]'),
+                       'warning', (SELECT jsonb_agg(r->'code') FROM jsonb_array_elements(
+                                      CASE WHEN jsonb_typeof(j.result->'warning'->'reasons') = 'array'
+                                           THEN j.result->'warning'->'reasons' ELSE '[]' END) r),
+                       'last_error', j.last_error)) ORDER BY j.series_step)
+              FROM isomine.jobs j WHERE j.series = s.name), '[]')))
+      FROM isomine.series s WHERE s.name = series_name
+$$;
