@@ -7,7 +7,7 @@ import Jobs
 /// A job a worker holds a lease on.
 public struct ClaimedJob: Sendable, Equatable {
     public let id: Int
-    public let kind: String
+    public let kind: JobKind
     /// The spec as stored (JSON text).
     public let spec: String
     /// This attempt's number (1 for the first run).
@@ -116,7 +116,7 @@ public enum JobQueue {
                  WHERE id = \(job.id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(job.attempt)
                 """).affected == 1
             guard done else { return nil }
-            try event(db, job.id, .afterFailure(state), try jsonObject(["error": error]))
+            try JobEvents.record(db, job.id, .afterFailure(state), .object(["error": .string(error)]))
             return state
         }
     }
@@ -145,7 +145,7 @@ public enum JobQueue {
                 UPDATE isomine.jobs SET state = 'cancelled', finished_at = now(), lease_owner = NULL, lease_expires = NULL
                  WHERE id = \(id) AND state IN ('queued', 'running')
                 """).affected == 1
-            if done { try event(db, id, .cancelled, "{}") }
+            if done { try JobEvents.record(db, id, .cancelled) }
             return done
         }
     }
@@ -168,7 +168,7 @@ public enum JobQueue {
                     INSERT INTO isomine.job_events (job_id, type, data)
                     SELECT id, 'job.retried', jsonb_build_object('by_sweep', \(id)) FROM again
                     """)
-                try event(db, id, .retried, "{}")
+                try JobEvents.record(db, id, .retried)
                 try db.notify(Channel.jobs, String(id))
             }
             return done
@@ -184,7 +184,7 @@ public enum JobQueue {
                  WHERE id = \(job.id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(job.attempt)
                 """).affected == 1
             if done {
-                try event(db, job.id, .released, "{}")
+                try JobEvents.record(db, job.id, .released)
                 try db.notify(Channel.jobs, String(job.id))
             }
             return done
@@ -210,13 +210,6 @@ public enum JobQueue {
         }
     }
 
-    public static func event(_ db: PGConnection, _ id: Int, _ type: JobEventType, _ data: String) throws {
-        try db.execute("INSERT INTO isomine.job_events (job_id, type, data) VALUES (\(id), \(type.rawValue), \(PGJSON(text: data)))")
-    }
-
-    static func jsonObject(_ fields: [String: String]) throws -> String {
-        try JSONValue.object(fields.mapValues { .string($0) }).compactText()
-    }
 }
 
 extension JobQueue {

@@ -35,7 +35,7 @@ public enum SweepQueue {
             if children.isEmpty {
                 let n = try fanOut(db, job, sweep: sweep)
                 try wait(db, job)
-                try JobQueue.event(db, job.id, .sweepStarted, "{\"runs\": \(n)}")
+                try JobEvents.record(db, job.id, .sweepStarted, .object(["runs": .number(Double(n))]))
                 return .fannedOut(n)
             }
             var outcomes: [SweepChildOutcome] = []
@@ -56,9 +56,8 @@ public enum SweepQueue {
                 UPDATE isomine.jobs SET state = 'succeeded', result = \(PGJSON(text: text)), finished_at = now(), lease_owner = NULL, lease_expires = NULL
                  WHERE id = \(job.id)
                 """)
-            try JobQueue.event(db, job.id, .succeeded, "{}")
-            let summary = try JSONValue.from(result.summary).compactText()
-            try JobQueue.event(db, job.id, .sweepFinished, summary)
+            try JobEvents.record(db, job.id, .succeeded)
+            try JobEvents.record(db, job.id, .sweepFinished, try JSONValue.from(result.summary))
             return .aggregated(result)
         }
     }

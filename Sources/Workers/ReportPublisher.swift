@@ -102,7 +102,7 @@ public struct ReportPublisher: Sendable {
             for k in path { v = v?[k] }
             if let v { data[key] = v }
         }
-        try JobQueue.event(db, id, .reportReady, try JSONValue.object(data).compactText())
+        try JobEvents.record(db, id, .reportReady, .object(data))
         return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
     }
 

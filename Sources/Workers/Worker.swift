@@ -23,6 +23,8 @@ public final class Worker {
     let shuttingDown: () -> Bool
     /// Writes each finished job's report (nil: no reports).
     let reports: ReportPublisher?
+    /// Pages and events after results are stored.
+    let followUp: JobFollowUp
     /// Also re-render a running train job's report at each evaluation.
     public var reportEachEvaluation = false
     /// The binary whose hidden `run-job` subcommand runs a job in a child process (nil: in-process).
@@ -46,6 +48,7 @@ public final class Worker {
         self.logger = logger
         self.shuttingDown = shuttingDown
         self.reports = reports
+        self.followUp = JobFollowUp(db: db, reports: reports, logger: logger)
     }
 
     /// The `isomine` binary: this process when it is `isomine`, else an `isomine` next to it (a test
@@ -68,12 +71,12 @@ public final class Worker {
         }
         guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds, queues: queues) else { return nil }
         logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
-        WorkerMetrics.started(kind: job.kind, attempt: job.attempt)
+        WorkerMetrics.started(kind: job.kind.rawValue, attempt: job.attempt)
         WorkerMetrics.busy(1)
         let started = Date()
         defer {
             WorkerMetrics.busy(-1)
-            WorkerMetrics.finished(kind: job.kind, outcome: outcome(of: job), seconds: Date().timeIntervalSince(started))
+            WorkerMetrics.finished(kind: job.kind.rawValue, outcome: outcome(of: job), seconds: Date().timeIntervalSince(started))
         }
         guard let spec = try parsedSpec(job) else { return job.id }
         if case .sweep(let sweep) = spec {
@@ -108,8 +111,8 @@ public final class Worker {
     func parsedSpec(_ job: ClaimedJob) throws -> JobSpec? {
         do {
             let spec = try JobSpec.parse(Data(job.spec.utf8))
-            if spec.json["kind"] != .string(job.kind) {
-                throw SpecError(path: "spec.kind", "does not match the job's kind '\(job.kind)'")
+            if spec.json["kind"] != .string(job.kind.rawValue) {
+                throw SpecError(path: "spec.kind", "does not match the job's kind '\(job.kind.rawValue)'")
             }
             return spec
         } catch let e as SpecError {
@@ -184,10 +187,10 @@ public final class Worker {
                 return
             }
             if child.stderrTail.contains("failed to allocate") {
-                WorkerMetrics.memoryKilled(kind: job.kind)
+                WorkerMetrics.memoryKilled(kind: job.kind.rawValue)
                 try fail(job, "exceeded the memory limit of \(Worker.formatBytes(jobMemoryBytes)) (the job process could not allocate memory; raise --job-memory or make the job smaller)", permanent: true)
             } else {
-                WorkerMetrics.childCrashed(kind: job.kind)
+                WorkerMetrics.childCrashed(kind: job.kind.rawValue)
                 try crashed(job, "crashed with signal \(sig) (\(Worker.signalName(sig)))", tail: child.stderrTail)
             }
         }
@@ -210,17 +213,9 @@ public final class Worker {
     /// Runs a claimed job in this process and records its end (succeeded, failed, retrying, dead), with
     /// every write fenced by the lease. Used by the `run-job` child and when no binary is available.
     public func execute(_ job: ClaimedJob, _ spec: JobSpec, shouldStop: @escaping () -> Bool) -> ExecutionOutcome {
-        var progressReport: (([JSONValue], JSONValue?) -> Void)?
-        if let reports {
-            progressReport = { [db, logger] history, warning in
-                do { try reports.publishProgress(db, jobID: job.id, history: history, warning: warning) } catch {
-                    logger.warning("progress report not written", metadata: ["job": "\(job.id)", "error": "\(error)"])
-                }
-            }
-        }
-        // The page is written before collapse.detected even without --report-each-evaluation.
-        let sink = StoreSink(db: db, job: job, owner: owner, reportURL: reports?.url(job.id),
-                             onEvaluation: reportEachEvaluation ? progressReport : nil, beforeCollapse: progressReport)
+        // Pages first, then the collapse events (the follow-up writes the run's page before each).
+        let run = followUp.run(job, owner: owner, pageEachEvaluation: reportEachEvaluation)
+        let sink = StoreSink(db: db, job: job, owner: owner, announcer: run)
         do {
             do {
                 let outcome = try runner.run(spec, sink: sink, progress: { p in
@@ -256,40 +251,8 @@ public final class Worker {
         }
     }
 
-    /// Writes the job's report; a report that cannot be written is logged, never fails the job. A series
-    /// step also rewrites its series' page and then records collapse.warning (once per series, if a step
-    /// warned before any collapsed) and collapse.detected (once per series, if one collapsed), so the
-    /// events' links resolve when they are sent and the warning comes first.
-    func publishReport(_ id: Int) {
-        if let reports {
-            do {
-                let report = try reports.publish(db, jobID: id)
-                logger.info("report written", metadata: ["job": "\(id)", "path": "\(report.fullPath)"])
-            } catch {
-                logger.warning("report not written", metadata: ["job": "\(id)", "error": "\(error)"])
-            }
-        }
-        do {
-            let series: String
-            switch try SeriesStore.followUp(ofJob: id, db) {
-            case .nothing: return
-            case .collapsedAnalysis(let result):
-                try SeriesStore.announceAnalysisCollapse(db, jobID: id, result: result, reportURL: reports?.url(id))
-                logger.info("analysis collapsed", metadata: ["job": "\(id)"])
-                return
-            case .series(let name): series = name
-            }
-            if let reports { try reports.publishSeries(db, name: series) }
-            if let warned = try SeriesStore.announceWarning(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {
-                logger.info("series may be collapsing", metadata: ["series": "\(series)", "job": "\(warned)"])
-            }
-            if let announced = try SeriesStore.announceCollapse(db, series: series, seriesURL: reports?.seriesURL(series), jobURL: { reports?.url($0) }) {
-                logger.info("series collapsed", metadata: ["series": "\(series)", "job": "\(announced)"])
-            }
-        } catch {
-            logger.warning("series page or collapse event not written", metadata: ["job": "\(id)", "error": "\(error)"])
-        }
-    }
+    /// The job ended: its page, then what it announces (`JobFollowUp.jobEnded`).
+    func publishReport(_ id: Int) { followUp.jobEnded(id) }
 
     static func formatBytes(_ bytes: UInt64) -> String {
         if bytes == 0 { return "none" }
