@@ -1,5 +1,7 @@
 // One descent of the f* search: Adam on the coordinates of f*, a smooth maximum of the objective's terms
 // plus a separation penalty, with the O(N²) terms restricted to an active set between full refreshes.
+// `descend` runs the iterations; `FStarDescent` holds one descent's buffers and its passes (the full
+// pass, the sparse pass, the pointwise term and the Adam step).
 import Foundation
 import Linalg
 
@@ -18,224 +20,327 @@ extension FStarSolver {
     /// O(|set|·n) and compute the same gradient the full pass would (up to rounding); when the set is
     /// not small, the full pass is simply repeated.
     func descend(from start: Matrix<Double>, objective: Objective, schedule: ClosedRange<Double> = 0...1) {
-        let count = n * dim
-        let y = Buffer<Double>(count: count), anchorY = Buffer<Double>(count: count)
+        let (iterations, checkEvery) = options.schedule(count: n)
+        fDistances.withUnsafeBufferPointer { fd in
+        f.points.storage.withUnsafeBufferPointer { fp in
+        f.labels.withUnsafeBufferPointer { labels in
+            var descent = FStarDescent(n: n, dim: dim, unit: unit, objective: objective, start: start,
+                                       fd: fd.baseAddress!, fp: fp.baseAddress!, label: labels.baseAddress!)
+            for it in 0..<iterations {
+                let progress = schedule.lowerBound + (schedule.upperBound - schedule.lowerBound) * Double(it) / Double(iterations)
+                let annealing = FStarDescent.Annealing(unit: unit, progress: progress)
+                descent.gradient(annealing)
+                descent.adamStep(iteration: it, decay: annealing.decay)
+                if (it + 1) % checkEvery == 0 || it == iterations - 1 {
+                    consider(descent.current)
+                }
+            }
+        }
+        }
+        }
+    }
+}
+
+/// One descent's state: the iterate, Adam's moments, the distance and weight matrices of the full pass,
+/// and the active sets the sparse iterations use. Allocated once per descent; no iteration allocates.
+/// A struct with mutating passes (not a class), so its lists and counters are accessed statically, with
+/// no runtime exclusivity checks in the inner loops.
+struct FStarDescent {
+    /// The schedule at one point of the run (`progress` from 0 to 1).
+    struct Annealing {
+        /// Temperature of the smooth maximum, lowered ×0.01 over the run toward the exact max.
+        let tau: Double
+        /// Weight of the separation penalty, raised ×100 over the run.
+        let mu: Double
+        /// Step sizes shrink geometrically (×0.05 over the run) so the iterate settles as τ sharpens.
+        let decay: Double
+        /// e⁻²⁰ ≈ 2e-9: terms farther below the top than this do not count.
+        let cutoffWidth: Double
+
+        init(unit: Double, progress: Double) {
+            tau = unit * 0.2 * pow(0.01, progress)
+            mu = 10 * pow(100, progress)
+            decay = pow(0.05, progress)
+            cutoffWidth = 20 * tau
+        }
+    }
+
+    let n: Int, dim: Int, count: Int
+    let unit: Double, lr: Double, margin: Double, moveBudget: Double
+    let objective: FStarSolver.Objective
+    /// Beyond this size the active set saves little over the full pass.
+    let sparseLimit: Int
+    /// f's pairwise distances (n × n), f's points (n × dim), the labels.
+    let fd: UnsafePointer<Double>, fp: UnsafePointer<Double>, label: UnsafePointer<Int>
+    let y: Buffer<Double>, anchorY: Buffer<Double>, m: Buffer<Double>, grad: Buffer<Double>, wy: Buffer<Double>
+    let d2: Buffer<Double>, d: Buffer<Double>, w: Buffer<Double>
+    let norms: Buffer<Double>, rowSums: Buffer<Double>, h: Buffer<Double>, hw: Buffer<Double>, v: Buffer<Double>
+    /// Offsets into `candidates` per anchor (as Double: Buffer is BLASReal).
+    let candidateStart: Buffer<Double>
+    /// The buffers' memory, read in the inner loops without going through their owners.
+    let Y: UnsafeMutablePointer<Double>, G: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>
+    let W: UnsafeMutablePointer<Double>, rowSum: UnsafeMutablePointer<Double>
+    /// Upper-triangle indices carrying weight in this full pass; pairs the isometric term may need; each
+    /// anchor's positives and negatives near its extremes.
+    var active = [Int](), isoPairs = [Int](), candidates = [Int]()
+    var sparse = false
+    var maxMove2 = 0.0
+
+    init(n: Int, dim: Int, unit: Double, objective: FStarSolver.Objective, start: Matrix<Double>,
+         fd: UnsafePointer<Double>, fp: UnsafePointer<Double>, label: UnsafePointer<Int>) {
+        (self.n, self.dim, count, self.unit, self.objective) = (n, dim, n * dim, unit, objective)
+        (self.fd, self.fp, self.label) = (fd, fp, label)
+        lr = 0.02 * unit
+        margin = 1e-3 * unit
+        moveBudget = 0.05 * unit
+        sparseLimit = n * (n - 1) / 8
+        (y, anchorY, m, grad, wy) = (Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim))
+        (d2, d, w) = (Buffer(count: n * n), Buffer(count: n * n), Buffer(count: n * n))
+        (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
+        candidateStart = Buffer(count: n + 1)
+        (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
         y.load(start.storage)
-        let m = Buffer<Double>(count: count), grad = Buffer<Double>(count: count), wy = Buffer<Double>(count: count)
-        let d2 = Buffer<Double>(count: n * n), d = Buffer<Double>(count: n * n), w = Buffer<Double>(count: n * n)
-        let norms = Buffer<Double>(count: n), rowSums = Buffer<Double>(count: n)
-        let h = Buffer<Double>(count: n), hw = Buffer<Double>(count: n), v = Buffer<Double>(count: n)
-        let candidateStart = Buffer<Double>(count: n + 1)  // offsets into `candidates` (as Double: Buffer is BLASReal)
-        var active = [Int](), isoPairs = [Int](), candidates = [Int]()
         active.reserveCapacity(n * (n - 1) / 2)
         isoPairs.reserveCapacity(n * (n - 1) / 2)
         candidates.reserveCapacity(n * (n - 1))
-        let (iterations, checkEvery) = options.schedule(count: n)
-        let lr = 0.02 * unit
-        let margin = 1e-3 * unit
-        let moveBudget = 0.05 * unit
-        // Beyond this size the active set saves little over the full pass.
-        let sparseLimit = n * (n - 1) / 8
-        var sparse = false
+    }
+
+    var current: Matrix<Double> { Matrix(rows: n, cols: dim, storage: y.array) }
+
+    /// The gradient of this iteration into `grad`: the full pass when the active sets may be stale
+    /// (some point moved B/2 since they were made), the sparse pass otherwise; then the pointwise term.
+    mutating func gradient(_ a: Annealing) {
+        G.update(repeating: 0, count: count)
+        if sparse && 4 * maxMove2 > moveBudget * moveBudget { sparse = false }
+        if !sparse { fullPass(a) } else { sparsePass(a) }
+        if objective == .pointwise { pointwiseTerm(a) }
+    }
+
+    @inline(__always) func distance(_ i: Int, _ j: Int) -> Double {
+        var s = 0.0
+        let yi = Y + i * dim, yj = Y + j * dim
+        for k in 0..<dim { let t = yi[k] - yj[k]; s += t * t }
+        return s.squareRoot()
+    }
+
+    /// Sparse gradient: ∂/∂y_i of a term with derivative `derivative` in d_ij (0 at d = 0).
+    @inline(__always) func addDirect(_ i: Int, _ j: Int, _ dij: Double, _ derivative: Double) {
+        guard dij > 0 else { return }
+        let c = derivative / dij
+        let yi = Y + i * dim, yj = Y + j * dim, gi = G + i * dim, gj = G + j * dim
+        for k in 0..<dim { let t = c * (yi[k] - yj[k]); gi[k] += t; gj[k] -= t }
+    }
+
+    /// Full pass: ∂/∂d²_ij into the upper triangle of W (zero outside `active`) with its row sums.
+    @inline(__always) func addWeight(_ i: Int, _ j: Int, _ derivative: Double, _ active: inout [Int]) {
+        let n = self.n, D = self.D, W = self.W, rowSum = self.rowSum
+        let (lo, hi) = i < j ? (i, j) : (j, i)
+        let dij = D[lo * n + hi]
+        guard dij > 0 else { return }
+        let c = derivative / (2 * dij)
+        if W[lo * n + hi] == 0 { active.append(lo * n + hi) }
+        W[lo * n + hi] += c
+        rowSum[lo] += c
+        rowSum[hi] += c
+    }
+
+    /// The full pass: all distances by GEMM, the isometric term and the separation penalty as weights,
+    /// one DSYMM for the gradient; it also collects the active sets of the sparse iterations.
+    mutating func fullPass(_ a: Annealing) {
+        pairwiseSquaredDistances(Y, count: n, dim: dim, into: d2.pointer, norms: norms.pointer)
+        Double.sqrt(d2.pointer, into: D, count: n * n)
+        rowSums.zero()
+        // The lists are worked on as locals (the passes do not mutate self, so the inner loops keep
+        // n, D, W in registers across their stores) and put back.
+        var (active, isoPairs, candidates) = ([Int](), [Int](), [Int]())
+        swap(&active, &self.active)
+        swap(&isoPairs, &self.isoPairs)
+        swap(&candidates, &self.candidates)
+        active.removeAll(keepingCapacity: true)
+        isoPairs.removeAll(keepingCapacity: true)
+        candidates.removeAll(keepingCapacity: true)
+        if objective == .isometric { isometricWeights(a, &active, &isoPairs) }
+        penaltyWeights(a, &active, &candidates)
+        applyWeights(active)
+        sparse = isoPairs.count <= sparseLimit && candidates.count <= sparseLimit
+        swap(&active, &self.active)
+        swap(&isoPairs, &self.isoPairs)
+        swap(&candidates, &self.candidates)
+        if sparse { anchorY.pointer.update(from: Y, count: count); maxMove2 = 0 }
+    }
+
+    /// The isometric term's weights: the smooth max of |d_ij − f_ij| over the pairs within the cutoff
+    /// of the top; pairs within 2B more are kept for the sparse iterations.
+    func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) {
+        let n = self.n, D = self.D, fd = self.fd, W = self.W, rowSum = self.rowSum, sparseLimit = self.sparseLimit
+        var top = 0.0
+        for i in 0..<n { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
+        let cutoff = top - a.cutoffWidth
+        let keep = cutoff - 2 * moveBudget
+        var z = 0.0
+        for i in 0..<n {
+            for j in (i + 1)..<n {
+                let e = D[i * n + j] - fd[i * n + j]
+                if abs(e) < keep { continue }
+                if isoPairs.count <= sparseLimit { isoPairs.append(i * n + j) }
+                if abs(e) < cutoff { continue }
+                let (up, down) = (exp((e - top) / a.tau), exp((-e - top) / a.tau))
+                z += up + down
+                addWeight(i, j, up - down, &active)
+            }
+        }
+        if z > 0 {
+            let inv = 1 / z
+            for index in active { W[index] *= inv }
+            for i in 0..<n { rowSum[i] *= inv }
+        }
+    }
+
+    /// Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor; the
+    /// candidates within 2B of either extreme are kept for the sparse iterations.
+    func penaltyWeights(_ s: Annealing, _ active: inout [Int], _ candidates: inout [Int]) {
+        // Everything the loops read, as locals: the optimiser then keeps them in registers across the appends.
+        let n = self.n, D = self.D, label = self.label, starts = candidateStart.pointer
+        let reach = 2 * moveBudget, sparseLimit = self.sparseLimit, margin = self.margin, unit = self.unit
+        for a in 0..<n {
+            starts[a] = Double(candidates.count)
+            var p = -1, q = -1
+            var far = -1.0, near = Double.infinity
+            let la = label[a]
+            let row = D + a * n
+            for j in 0..<n where j != a {
+                let dj = row[j]
+                if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
+            }
+            guard p >= 0, q >= 0 else { continue }
+            if candidates.count <= sparseLimit {
+                let (farCut, nearCut) = (far - reach, near + reach)
+                for j in 0..<n where j != a {
+                    let dj = row[j]
+                    if label[j] == la ? dj >= farCut : dj <= nearCut { candidates.append(j) }
+                }
+            }
+            let violation = far - near + margin
+            if violation <= 0 { continue }
+            let g = 2 * s.mu * violation / unit
+            addWeight(a, p, g, &active)
+            addWeight(a, q, -g, &active)
+        }
+        starts[n] = Double(candidates.count)
+    }
+
+    /// ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle, or pair by
+    /// pair when few pairs carry weight (always so for the pointwise objective); W is left zero.
+    func applyWeights(_ active: [Int]) {
+        if active.count > n * n / 16 {
+            Double.symmUpper(m: n, n: dim, alpha: 1, a: W, lda: n, b: Y, ldb: dim, beta: 0, c: wy.pointer, ldc: dim)
+            for i in 0..<n {
+                let r = rowSum[i]
+                for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - wy[i * dim + k]) }
+            }
+        } else {
+            for index in active {
+                let (i, j) = index.quotientAndRemainder(dividingBy: n)
+                addDirect(i, j, 1, 2 * W[index])
+            }
+        }
+        for index in active { W[index] = 0 }
+    }
+
+    /// A sparse iteration: the same gradient from the active sets alone, O(|set|·n).
+    func sparsePass(_ a: Annealing) {
+        if objective == .isometric { sparseIsometric(a) }
+        let n = self.n, label = self.label, starts = candidateStart.pointer, candidates = self.candidates
+        for anchor in 0..<n {
+            let first = Int(starts[anchor]), end = Int(starts[anchor + 1])
+            if first == end { continue }
+            var p = -1, q = -1
+            var far = -1.0, near = Double.infinity
+            let la = label[anchor]
+            for c in first..<end {
+                let j = candidates[c]
+                let dj = distance(anchor, j)
+                if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
+            }
+            guard p >= 0, q >= 0 else { continue }
+            let violation = far - near + margin
+            if violation <= 0 { continue }
+            let g = 2 * a.mu * violation / unit
+            addDirect(anchor, p, far, g)
+            addDirect(anchor, q, near, -g)
+        }
+    }
+
+    func sparseIsometric(_ a: Annealing) {
+        let n = self.n, D = self.D, fd = self.fd, isoPairs = self.isoPairs
+        var top = 0.0
+        for index in isoPairs {
+            let (i, j) = index.quotientAndRemainder(dividingBy: n)
+            let dij = distance(i, j)
+            D[index] = dij
+            top = Swift.max(top, abs(dij - fd[index]))
+        }
+        let cutoff = top - a.cutoffWidth
+        var z = 0.0
+        for index in isoPairs {
+            let e = abs(D[index] - fd[index])
+            if e >= cutoff { z += exp((e - top) / a.tau) + exp((-e - top) / a.tau) }
+        }
+        guard z > 0 else { return }
+        for index in isoPairs {
+            let e = D[index] - fd[index]
+            if abs(e) < cutoff { continue }
+            let weight = (exp((e - top) / a.tau) - exp((-e - top) / a.tau)) / z
+            let (i, j) = index.quotientAndRemainder(dividingBy: n)
+            addDirect(i, j, D[index], weight)
+        }
+    }
+
+    /// The pointwise objective's term: the smooth max of ‖y_i − f_i‖.
+    func pointwiseTerm(_ a: Annealing) {
+        var top = 0.0
+        for i in 0..<n {
+            var s = 0.0
+            for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
+            h[i] = s.squareRoot()
+            top = Swift.max(top, h[i])
+        }
+        var z = 0.0
+        for i in 0..<n { hw[i] = h[i] > 0 ? exp((h[i] - top) / a.tau) : 0; z += hw[i] }
+        guard z > 0 else { return }
+        for i in 0..<n where h[i] > 0 {
+            let c = hw[i] / z / h[i]
+            for k in 0..<dim { G[i * dim + k] += c * (Y[i * dim + k] - fp[i * dim + k]) }
+        }
+    }
+
+    /// Adam step with one second moment per point (rotation-equivariant); tracks the largest move since
+    /// the active sets were made.
+    mutating func adamStep(iteration it: Int, decay: Double) {
+        maxMove2 = Swift.max(maxMove2, step(iteration: it, decay: decay))
+    }
+
+    /// The step itself; returns the largest squared move of a point from the anchor iterate.
+    func step(iteration it: Int, decay: Double) -> Double {
+        let n = self.n, dim = self.dim, Y = self.Y, G = self.G
         var maxMove2 = 0.0
-        let labels = f.labels
-        fDistances.withUnsafeBufferPointer { fdBuffer in
-        f.points.storage.withUnsafeBufferPointer { fpBuffer in
-        labels.withUnsafeBufferPointer { labelBuffer in
-            let fd = fdBuffer.baseAddress!, fp = fpBuffer.baseAddress!, label = labelBuffer.baseAddress!
-            let Y = y.pointer, G = grad.pointer, D2 = d2.pointer, D = d.pointer, W = w.pointer
-            @inline(__always) func distance(_ i: Int, _ j: Int) -> Double {
-                var s = 0.0
-                let yi = Y + i * dim, yj = Y + j * dim
-                for k in 0..<dim { let t = yi[k] - yj[k]; s += t * t }
-                return s.squareRoot()
+        let M = m.pointer, reference = anchorY.pointer, V = v.pointer
+        let t = Double(it + 1)
+        let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
+        for i in 0..<n {
+            var squares = 0.0
+            for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
+            V[i] = 0.999 * V[i] + 0.001 * squares / Double(dim)
+            let step = lr * decay / bc1 / ((V[i] / bc2).squareRoot() + 1e-12 * unit)
+            var moved = 0.0
+            for k in 0..<dim {
+                M[i * dim + k] = 0.9 * M[i * dim + k] + 0.1 * G[i * dim + k]
+                Y[i * dim + k] -= step * M[i * dim + k]
+                let delta = Y[i * dim + k] - reference[i * dim + k]
+                moved += delta * delta
             }
-            // Sparse gradient: ∂/∂y_i of a term with derivative `derivative` in d_ij (0 at d = 0).
-            @inline(__always) func addDirect(_ i: Int, _ j: Int, _ dij: Double, _ derivative: Double) {
-                guard dij > 0 else { return }
-                let c = derivative / dij
-                let yi = Y + i * dim, yj = Y + j * dim, gi = G + i * dim, gj = G + j * dim
-                for k in 0..<dim { let t = c * (yi[k] - yj[k]); gi[k] += t; gj[k] -= t }
-            }
-            for it in 0..<iterations {
-                let progress = schedule.lowerBound + (schedule.upperBound - schedule.lowerBound) * Double(it) / Double(iterations)
-                let tau = unit * 0.2 * pow(0.01, progress)
-                let mu = 10 * pow(100, progress)
-                // Step sizes shrink geometrically (×0.05 over the run) so the iterate settles as τ sharpens.
-                let decay = pow(0.05, progress)
-                let cutoffWidth = 20 * tau  // e⁻²⁰ ≈ 2e-9: terms farther below the top do not count
-                G.update(repeating: 0, count: count)
-                if sparse && 4 * maxMove2 > moveBudget * moveBudget { sparse = false }
-                if !sparse {
-                    // The full pass: all distances by GEMM, ∂/∂d²_ij into the upper triangle of W (zero
-                    // outside `active`) with the row sums of the symmetric matrix, one DSYMM for the gradient.
-                    pairwiseSquaredDistances(Y, count: n, dim: dim, into: D2, norms: norms.pointer)
-                    Double.sqrt(D2, into: D, count: n * n)
-                    rowSums.zero()
-                    active.removeAll(keepingCapacity: true)
-                    @inline(__always) func add(_ i: Int, _ j: Int, _ derivative: Double) {
-                        let (lo, hi) = i < j ? (i, j) : (j, i)
-                        let dij = D[lo * n + hi]
-                        guard dij > 0 else { return }
-                        let c = derivative / (2 * dij)
-                        if W[lo * n + hi] == 0 { active.append(lo * n + hi) }
-                        W[lo * n + hi] += c
-                        rowSums[lo] += c
-                        rowSums[hi] += c
-                    }
-                    isoPairs.removeAll(keepingCapacity: true)
-                    candidates.removeAll(keepingCapacity: true)
-                    if objective == .isometric {
-                        var top = 0.0
-                        for i in 0..<n { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
-                        let cutoff = top - cutoffWidth
-                        let keep = cutoff - 2 * moveBudget
-                        var z = 0.0
-                        for i in 0..<n {
-                            for j in (i + 1)..<n {
-                                let e = D[i * n + j] - fd[i * n + j]
-                                if abs(e) < keep { continue }
-                                if isoPairs.count <= sparseLimit { isoPairs.append(i * n + j) }
-                                if abs(e) < cutoff { continue }
-                                let (up, down) = (exp((e - top) / tau), exp((-e - top) / tau))
-                                z += up + down
-                                add(i, j, up - down)
-                            }
-                        }
-                        if z > 0 {
-                            let inv = 1 / z
-                            for index in active { W[index] *= inv }
-                            for i in 0..<n { rowSums[i] *= inv }
-                        }
-                    }
-                    // Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor;
-                    // the candidates within 2B of either extreme are kept for the sparse iterations.
-                    for a in 0..<n {
-                        candidateStart[a] = Double(candidates.count)
-                        var p = -1, q = -1
-                        var far = -1.0, near = Double.infinity
-                        let la = label[a]
-                        let row = D + a * n
-                        for j in 0..<n where j != a {
-                            let dj = row[j]
-                            if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
-                        }
-                        guard p >= 0, q >= 0 else { continue }
-                        if candidates.count <= sparseLimit {
-                            for j in 0..<n where j != a {
-                                let dj = row[j]
-                                if label[j] == la ? dj >= far - 2 * moveBudget : dj <= near + 2 * moveBudget { candidates.append(j) }
-                            }
-                        }
-                        let violation = far - near + margin
-                        if violation <= 0 { continue }
-                        let g = 2 * mu * violation / unit
-                        add(a, p, g)
-                        add(a, q, -g)
-                    }
-                    candidateStart[n] = Double(candidates.count)
-                    // ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle,
-                    // or pair by pair when few pairs carry weight (always so for the pointwise objective).
-                    if active.count > n * n / 16 {
-                        Double.symmUpper(m: n, n: dim, alpha: 1, a: W, lda: n, b: Y, ldb: dim, beta: 0, c: wy.pointer, ldc: dim)
-                        for i in 0..<n {
-                            let r = rowSums[i]
-                            for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - wy[i * dim + k]) }
-                        }
-                    } else {
-                        for index in active {
-                            let (i, j) = index.quotientAndRemainder(dividingBy: n)
-                            addDirect(i, j, 1, 2 * W[index])
-                        }
-                    }
-                    for index in active { W[index] = 0 }
-                    sparse = isoPairs.count <= sparseLimit && candidates.count <= sparseLimit
-                    if sparse { anchorY.pointer.update(from: Y, count: count); maxMove2 = 0 }
-                } else {
-                    if objective == .isometric {
-                        var top = 0.0
-                        for index in isoPairs {
-                            let (i, j) = index.quotientAndRemainder(dividingBy: n)
-                            let dij = distance(i, j)
-                            D[index] = dij
-                            top = Swift.max(top, abs(dij - fd[index]))
-                        }
-                        let cutoff = top - cutoffWidth
-                        var z = 0.0
-                        for index in isoPairs {
-                            let e = abs(D[index] - fd[index])
-                            if e >= cutoff { z += exp((e - top) / tau) + exp((-e - top) / tau) }
-                        }
-                        if z > 0 {
-                            for index in isoPairs {
-                                let e = D[index] - fd[index]
-                                if abs(e) < cutoff { continue }
-                                let weight = (exp((e - top) / tau) - exp((-e - top) / tau)) / z
-                                let (i, j) = index.quotientAndRemainder(dividingBy: n)
-                                addDirect(i, j, D[index], weight)
-                            }
-                        }
-                    }
-                    for a in 0..<n {
-                        let first = Int(candidateStart[a]), end = Int(candidateStart[a + 1])
-                        if first == end { continue }
-                        var p = -1, q = -1
-                        var far = -1.0, near = Double.infinity
-                        let la = label[a]
-                        for c in first..<end {
-                            let j = candidates[c]
-                            let dj = distance(a, j)
-                            if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
-                        }
-                        guard p >= 0, q >= 0 else { continue }
-                        let violation = far - near + margin
-                        if violation <= 0 { continue }
-                        let g = 2 * mu * violation / unit
-                        addDirect(a, p, far, g)
-                        addDirect(a, q, near, -g)
-                    }
-                }
-                if objective == .pointwise {
-                    var top = 0.0
-                    for i in 0..<n {
-                        var s = 0.0
-                        for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
-                        h[i] = s.squareRoot()
-                        top = Swift.max(top, h[i])
-                    }
-                    var z = 0.0
-                    for i in 0..<n { hw[i] = h[i] > 0 ? exp((h[i] - top) / tau) : 0; z += hw[i] }
-                    if z > 0 {
-                        for i in 0..<n where h[i] > 0 {
-                            let c = hw[i] / z / h[i]
-                            for k in 0..<dim { G[i * dim + k] += c * (Y[i * dim + k] - fp[i * dim + k]) }
-                        }
-                    }
-                }
-                // Adam step with one second moment per point (rotation-equivariant).
-                let t = Double(it + 1)
-                let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
-                let reference = anchorY.pointer
-                for i in 0..<n {
-                    var squares = 0.0
-                    for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
-                    v[i] = 0.999 * v[i] + 0.001 * squares / Double(dim)
-                    let step = lr * decay / bc1 / ((v[i] / bc2).squareRoot() + 1e-12 * unit)
-                    var moved = 0.0
-                    for k in 0..<dim {
-                        m[i * dim + k] = 0.9 * m[i * dim + k] + 0.1 * G[i * dim + k]
-                        Y[i * dim + k] -= step * m[i * dim + k]
-                        let delta = Y[i * dim + k] - reference[i * dim + k]
-                        moved += delta * delta
-                    }
-                    maxMove2 = Swift.max(maxMove2, moved)
-                }
-                if (it + 1) % checkEvery == 0 || it == iterations - 1 {
-                    consider(Matrix(rows: n, cols: dim, storage: y.array))
-                }
-            }
+            maxMove2 = Swift.max(maxMove2, moved)
         }
-        }
-        }
+        return maxMove2
     }
 }
