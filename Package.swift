@@ -82,7 +82,11 @@ let package = Package(
         .target(name: "Isometry", dependencies: ["Linalg"]),
         // The estimator block and the verdict built on them: thickness, collapse metrics, diagnosis.
         .target(name: "Estimators", dependencies: ["Isometry", "Linalg"]),
-        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry"]),
+        // Precision@1, R-Precision and MAP@R as pytorch-metric-learning's AccuracyCalculator defines them.
+        .target(name: "Retrieval", dependencies: ["Linalg"]),
+        // The collapse warning's per-step signals and the rule that reads them.
+        .target(name: "CollapseSignals", dependencies: ["Estimators", "Linalg"]),
+        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry", "Retrieval", "CollapseSignals"]),
         // Job specs: JSON values, the reader with field-named errors, and the train, analyze, sweep and dataset specs.
         .target(name: "Specs", dependencies: ["Vocabulary", "Datasets", "Linalg", "Trainer"]),
         .target(
@@ -101,10 +105,24 @@ let package = Package(
             dependencies: ["Jobs", "Trainer", "Estimators", "Isometry", "Datasets", "Linalg", "Templates",
                            .product(name: "Mustache", package: "swift-mustache")]
         ),
+        // The command line's shared parts: error reporting and exit codes, --log-level, tables, the progress bar.
+        .target(
+            name: "Console",
+            dependencies: ["Jobs", "Datasets", "Postgres", "Queue", "Webhooks",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // `isomine bench …`: the benchmarks that print JSON.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["Console", "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Vocabulary",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Operations", "Reports", "CProcess", "Vocabulary",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Operations", "Reports", "CProcess", "Vocabulary", "Console", "Benchmarks",
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,6 @@
 // The result document of an analyze job: the `final` shape of a train result, without history.
+import CollapseSignals
+import Retrieval
 import Estimators
 import Trainer
 

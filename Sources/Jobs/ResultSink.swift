@@ -1,4 +1,5 @@
 // Where a running job's outputs go: files for `isomine run`, database rows for the worker.
+import CollapseSignals
 import Trainer
 
 /// Receives a job's checkpoints, evaluations and result. The Runner calls it on the job's thread.

@@ -1,4 +1,6 @@
 // Analyze jobs: labelled embeddings → the estimator block, triplet losses and retrieval metrics.
+import Retrieval
+import CollapseSignals
 import Datasets
 import Dispatch
 import Estimators

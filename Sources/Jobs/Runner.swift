@@ -1,4 +1,5 @@
 // The Runner: one pipeline from a validated spec to a result, shared by `isomine run` and the worker.
+import CollapseSignals
 import Datasets
 import Dispatch
 import Linalg

@@ -1,4 +1,5 @@
 // The result of a sweep: its children's outcomes aggregated per grid cell (collapse rate, final metrics).
+import CollapseSignals
 import Foundation
 import Trainer
 

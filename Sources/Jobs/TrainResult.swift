@@ -1,4 +1,5 @@
 // The result document of a train job (result.json), as DESIGN §3 specifies it.
+import CollapseSignals
 import Trainer
 
 /// Sizes of the data a job ran on.

@@ -2,6 +2,7 @@
 // report.ready and the lifecycle events recorded from Swift), and the data each carries. What happens
 // when — pages first, warning before detected — is decided by the worker's JobFollowUp; the webhook
 // outbox rows are made by the trigger on isomine.job_events, in the same transaction.
+import CollapseSignals
 import Foundation
 import Jobs
 import Postgres

@@ -1,5 +1,6 @@
 // The worker's sink: evaluations as metric rows (upserted), checkpoints as one row per job; every write
 // fenced by the job's lease.
+import CollapseSignals
 import Postgres
 import Foundation
 import Jobs

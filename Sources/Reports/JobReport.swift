@@ -1,5 +1,7 @@
 // The page of one train or analyze job: headline tiles, charts by step, embedding plots, f* arrows,
 // the discrepancy profile and the per-class thickness table.
+import Retrieval
+import CollapseSignals
 import Datasets
 import Estimators
 import Isometry

@@ -1,6 +1,7 @@
 // The collapse-warning signals of one checkpoint's embedding (a series step, or an analysis with a
 // spread reference): the trainer's per-step signals computed on batches drawn from the analysed
 // probe the way the trainer draws them, so the warning rule reads them on the same footing.
+import CollapseSignals
 import Datasets
 import Linalg
 

@@ -1,4 +1,6 @@
 // One evaluation of a training run: training statistics, retrieval quality, the collapse signal and the estimators.
+import CollapseSignals
+import Retrieval
 import Estimators
 
 /// Means of training-step statistics since the previous evaluation.

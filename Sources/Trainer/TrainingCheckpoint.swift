@@ -1,4 +1,5 @@
 // Checkpoints: model, optimiser, RNG and sampler state, step and history, in one binary file.
+import CollapseSignals
 import Foundation
 import Datasets
 import Linalg

@@ -1,4 +1,6 @@
 // The training loop: PK batches, forward, mining, backward, optimiser step; evaluation and checkpoints.
+import Retrieval
+import CollapseSignals
 import Datasets
 import Estimators
 import Isometry

@@ -3,6 +3,7 @@
 // it is sent. For a train run this happens as it evaluates (fenced by its lease); for an analysis, a
 // series step and a sweep when the job ends. The SQL side keeps only what must be transactional: the
 // webhook outbox rows (the trigger on isomine.job_events) and the sweep triggers.
+import CollapseSignals
 import Foundation
 import Jobs
 import Logging

@@ -1,4 +1,5 @@
 // `isomine datasets`: the builtin datasets and their sizes.
+import Console
 import ArgumentParser
 import Datasets
 import Foundation

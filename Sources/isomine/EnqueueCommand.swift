@@ -1,4 +1,5 @@
 // `isomine enqueue`: a validated spec into the queue.
+import Console
 import ArgumentParser
 import Foundation
 import Postgres

@@ -1,4 +1,6 @@
 // The isomine command line: subcommands as small structs (swift-argument-parser).
+import Benchmarks
+import Console
 import ArgumentParser
 import Foundation
 

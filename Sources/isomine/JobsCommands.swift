@@ -1,4 +1,5 @@
 // `isomine jobs …`, `isomine metrics` and `isomine report`: reading and tending the jobs in PostgreSQL.
+import Console
 import ArgumentParser
 import Foundation
 import Postgres

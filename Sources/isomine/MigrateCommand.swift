@@ -1,4 +1,5 @@
 // `isomine migrate`: create or update isomine's schema in PostgreSQL.
+import Console
 import ArgumentParser
 import Postgres
 import Queue

@@ -1,4 +1,5 @@
 // `isomine run SPEC --out DIR`: run one job locally, no database.
+import Console
 import ArgumentParser
 import Foundation
 import Jobs

@@ -1,4 +1,5 @@
 // The child process of a worker: runs one claimed job and exits; the worker heartbeats and watches it.
+import Console
 import ArgumentParser
 import Workers
 

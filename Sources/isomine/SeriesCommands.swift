@@ -1,4 +1,5 @@
 // `isomine submit` and `isomine series …`: checkpoints of a training run, analysed step by step.
+import Console
 import ArgumentParser
 import Datasets
 import Foundation

@@ -1,4 +1,5 @@
 // `isomine status`: the queue at a glance for an operator.
+import Console
 import ArgumentParser
 import Foundation
 import Operations

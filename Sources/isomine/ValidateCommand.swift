@@ -1,4 +1,5 @@
 // `isomine validate SPEC`: check a spec (and its data) without running it.
+import Console
 import Postgres
 import ArgumentParser
 import Foundation

@@ -1,4 +1,5 @@
 // `isomine webhooks …`: endpoints, test messages and the delivery log.
+import Console
 import ArgumentParser
 import Foundation
 import Postgres

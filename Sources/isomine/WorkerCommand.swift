@@ -1,4 +1,5 @@
 // `isomine worker`: options, validated, for `WorkerProcess` (in Workers), which runs the worker.
+import Console
 import ArgumentParser
 import Foundation
 import Operations

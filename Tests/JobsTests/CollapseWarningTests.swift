@@ -1,6 +1,7 @@
 // The collapse warning (issue 13): the rule fires on the signals of a collapsing run and not on a
 // healthy run whose spread drops fast early; stop_on_warning ends the run there, evaluated; bad specs
 // are named; the sweep summary counts leads, misses and false alarms; the checkpoint (series) rule.
+import CollapseSignals
 import Foundation
 import Testing
 import Linalg

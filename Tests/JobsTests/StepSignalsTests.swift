@@ -1,5 +1,6 @@
 // The per-step collapse signals (issue 13's foundation): recorded at step 0 and every warning.stride
 // steps, kept across a resume, written as the artifact step_signals.json; a bad stride is named.
+import CollapseSignals
 import Foundation
 import Testing
 @testable import Jobs

@@ -2,6 +2,7 @@
 // PML metrics as a brute-force ranking on Double distances, on sets built to stress the screen —
 // well-separated and overlapping classes, exact duplicates, integer grids full of ties, a collapsed
 // cloud far from the origin — with small blocks so rows cross block boundaries.
+import Retrieval
 import Testing
 import Linalg
 @testable import Trainer

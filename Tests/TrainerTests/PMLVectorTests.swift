@@ -1,4 +1,5 @@
 // Cross-implementation vectors: losses and retrieval metrics as pytorch-metric-learning computes them.
+import Retrieval
 import Foundation
 import Testing
 import Linalg

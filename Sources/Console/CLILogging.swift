@@ -3,12 +3,14 @@ import ArgumentParser
 import Logging
 
 /// `--log-level`, shared by commands that run jobs.
-struct LoggingOptions: ParsableArguments {
+public struct LoggingOptions: ParsableArguments {
     @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "warning"
+    public var logLevel: String = "warning"
+
+    public init() {}
 
     /// Installs a stderr handler at the chosen level and returns the CLI's logger.
-    func bootstrap() throws -> Logger {
+    public func bootstrap() throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level: unknown level '\(logLevel)'; expected trace, debug, info, notice, warning, error or critical")
         }

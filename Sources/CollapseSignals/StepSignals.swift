@@ -37,41 +37,24 @@ public struct StepSignals: Sendable, Codable, Equatable {
         case effectiveRank = "effective_rank"
     }
 
+    public init(step: Int, loss: Double, lossRatio: Double, activeFraction: Double, meanPositive: Double, meanNegative: Double,
+                gap: Double, batchSpread: Double, batchSpreadRatio: Double, outputNorm: Double, effectiveRank: Double) {
+        self.step = step
+        self.loss = loss
+        self.lossRatio = lossRatio
+        self.activeFraction = activeFraction
+        self.meanPositive = meanPositive
+        self.meanNegative = meanNegative
+        self.gap = gap
+        self.batchSpread = batchSpread
+        self.batchSpreadRatio = batchSpreadRatio
+        self.outputNorm = outputNorm
+        self.effectiveRank = effectiveRank
+    }
+
     /// The values as metric rows (name, value), for the database and charts.
     public var metricRows: [(String, Double)] {
         [("signal_loss_ratio", lossRatio), ("signal_active_fraction", activeFraction), ("signal_gap", gap),
          ("signal_batch_spread_ratio", batchSpreadRatio), ("signal_output_norm", outputNorm), ("signal_effective_rank", effectiveRank)]
-    }
-}
-
-extension TripletObjective {
-    /// Mean pairwise Euclidean distance of the batch last evaluated, from the squared distances the
-    /// evaluation already computed (no second pass over the embeddings).
-    var meanPairwiseDistance: Double {
-        let b = batch, sq = squared.pointer
-        var spread = 0.0
-        for i in 0..<b { for j in (i + 1)..<b { spread += Double(max(sq[i * b + j], 0)).squareRoot() } }
-        return spread / Double(max(b * (b - 1) / 2, 1))
-    }
-}
-
-extension TrainingRun {
-    /// The signals of the batch now in the workspace, whose objective gave `stats`.
-    func stepSignals(_ stats: TripletLossStats) -> StepSignals {
-        let b = workspace.batch, n = config.model.embeddingDim
-        let spread = objective.meanPairwiseDistance
-        if baselineBatchSpread == 0 { baselineBatchSpread = spread }
-        let e = Matrix<Double>(rows: b, cols: n, storage: (0..<(b * n)).map { Double(workspace.embeddings[$0]) })
-        let collapsed = config.loss.collapsedValue
-        let pos = stats.triplets > 0 ? stats.positiveDistanceSum / Double(stats.triplets) : 0
-        let neg = stats.triplets > 0 ? stats.negativeDistanceSum / Double(stats.triplets) : 0
-        var norm = 0.0
-        for i in 0..<b { norm += Double(workspace.outputNorms[i]) }
-        return StepSignals(
-            step: step, loss: stats.loss, lossRatio: collapsed > 0 ? stats.loss / collapsed : 0,
-            activeFraction: stats.triplets > 0 ? Double(stats.active) / Double(stats.triplets) : 0,
-            meanPositive: pos, meanNegative: neg, gap: neg - pos,
-            batchSpread: spread, batchSpreadRatio: baselineBatchSpread > 0 ? spread / baselineBatchSpread : 0,
-            outputNorm: norm / Double(b), effectiveRank: effectiveRank(e))
     }
 }

@@ -2,9 +2,9 @@
 import Foundation
 import Jobs
 
-enum SweepTable {
+public enum SweepTable {
     /// Cell axes, runs, verdict counts, collapse rate and mean final P@1, aligned in columns.
-    static func render(_ r: SweepResult) -> String {
+    public static func render(_ r: SweepResult) -> String {
         let axes = r.axes.map(\.path).filter { $0 != r.replicateAxis }
         var rows: [[String]] = [axes + ["runs", "collapsed", "partial", "failed", "collapse_rate", "P@1", "warned_before", "false_alarms"]]
         for cell in r.cells {
@@ -22,7 +22,7 @@ enum SweepTable {
     }
 
     /// The collapse warning over the sweep in one line.
-    static func warningLine(_ w: WarningSummary, rule: String = "warning") -> String {
+    public static func warningLine(_ w: WarningSummary, rule: String = "warning") -> String {
         let detection = w.detectionRate.map { String(format: " (detection rate %.2f)", $0) } ?? ""
         let fraction = w.medianLeadFraction.map { String(format: ", %.0f %% of the steps to collapse", 100 * $0) } ?? ""
         let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps%@", $0, fraction) } ?? ""

@@ -1,8 +1,8 @@
 // The one plain-text table of the command line: a header row, columns as wide as their widest cell.
 
-enum TextTable {
+public enum TextTable {
     /// `rows[0]` is the header. Columns are separated by two spaces; the last column is not padded.
-    static func render(_ rows: [[String]]) -> String {
+    public static func render(_ rows: [[String]]) -> String {
         guard let header = rows.first else { return "" }
         let widths = header.indices.map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
         return rows.map { row in

@@ -3,16 +3,16 @@ import Dispatch
 import Foundation
 import Jobs
 
-final class ProgressBar {
-    let enabled: Bool
+public final class ProgressBar {
+    public let enabled: Bool
     private var lastDraw: UInt64 = 0
     private let started = DispatchTime.now().uptimeNanoseconds
     private var drawn = false
     private var lastPhase: String?
 
-    init(enabled: Bool) { self.enabled = enabled }
+    public init(enabled: Bool) { self.enabled = enabled }
 
-    func update(_ p: RunProgress) {
+    public func update(_ p: RunProgress) {
         guard enabled else { return }
         let now = DispatchTime.now().uptimeNanoseconds
         // The last step draws twice: after the step, and after its evaluation (new P@1).
@@ -38,7 +38,7 @@ final class ProgressBar {
         drawn = true
     }
 
-    func finish() {
+    public func finish() {
         if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

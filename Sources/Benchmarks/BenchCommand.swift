@@ -1,6 +1,7 @@
 // `isomine bench trainer`: training speed on the reference config, as JSON.
 import Vocabulary
 import ArgumentParser
+import Console
 import Datasets
 import Dispatch
 import Estimators
@@ -15,8 +16,10 @@ import Linalg
 import Logging
 import Trainer
 
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Bench: ParsableCommand {
+    public init() {}
+
+    public static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print JSON.",
         subcommands: [TrainerBench.self, EstimatorsBench.self, VerdictsBench.self, QueueBench.self, AnalyzeBench.self])
 }

@@ -6,20 +6,19 @@ import Jobs
 import Postgres
 import Queue
 import Webhooks
-import Workers
 
-enum CLIError {
+public enum CLIError {
     /// Exit code for a spec or data error (the input is wrong: fix it and run again).
-    static let invalidSpec: Int32 = 2
+    public static let invalidSpec: Int32 = 2
     /// Exit code for a run that failed for another reason (I/O, divergence, a bad checkpoint).
-    static let runFailed: Int32 = 1
+    public static let runFailed: Int32 = 1
 
     /// SQLSTATEs of input refused by isomine's SQL functions: invalid_parameter_value, unique_violation
     /// (a series step submitted twice), program_limit_exceeded (an upload over the cap).
-    static let inputErrorStates: Set<String> = ["22023", "23505", "54000"]
+    public static let inputErrorStates: Set<String> = ["22023", "23505", "54000"]
 
     /// Runs `body`; prints a failure as one line on stderr and exits with the matching code.
-    static func reporting<T>(_ body: () throws -> T) throws -> T {
+    public static func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let e as ExitCode {
@@ -38,7 +37,7 @@ enum CLIError {
         }
     }
 
-    static func printError(_ line: String) {
+    public static func printError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -1,5 +1,6 @@
 // `isomine bench analyze`: an analysis at retrieval-benchmark scale, phase by phase, with peak memory.
 import ArgumentParser
+import Console
 import Datasets
 import Dispatch
 import Foundation

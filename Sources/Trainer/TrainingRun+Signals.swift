@@ -1,0 +1,37 @@
+// The per-step collapse signals of a training run, from the batch now in its workspace: everything but
+// the batch's spread and effective rank comes with the step for free.
+import CollapseSignals
+import Estimators
+import Linalg
+
+extension TripletObjective {
+    /// Mean pairwise Euclidean distance of the batch last evaluated, from the squared distances the
+    /// evaluation already computed (no second pass over the embeddings).
+    var meanPairwiseDistance: Double {
+        let b = batch, sq = squared.pointer
+        var spread = 0.0
+        for i in 0..<b { for j in (i + 1)..<b { spread += Double(max(sq[i * b + j], 0)).squareRoot() } }
+        return spread / Double(max(b * (b - 1) / 2, 1))
+    }
+}
+
+extension TrainingRun {
+    /// The signals of the batch now in the workspace, whose objective gave `stats`.
+    func stepSignals(_ stats: TripletLossStats) -> StepSignals {
+        let b = workspace.batch, n = config.model.embeddingDim
+        let spread = objective.meanPairwiseDistance
+        if baselineBatchSpread == 0 { baselineBatchSpread = spread }
+        let e = Matrix<Double>(rows: b, cols: n, storage: (0..<(b * n)).map { Double(workspace.embeddings[$0]) })
+        let collapsed = config.loss.collapsedValue
+        let pos = stats.triplets > 0 ? stats.positiveDistanceSum / Double(stats.triplets) : 0
+        let neg = stats.triplets > 0 ? stats.negativeDistanceSum / Double(stats.triplets) : 0
+        var norm = 0.0
+        for i in 0..<b { norm += Double(workspace.outputNorms[i]) }
+        return StepSignals(
+            step: step, loss: stats.loss, lossRatio: collapsed > 0 ? stats.loss / collapsed : 0,
+            activeFraction: stats.triplets > 0 ? Double(stats.active) / Double(stats.triplets) : 0,
+            meanPositive: pos, meanNegative: neg, gap: neg - pos,
+            batchSpread: spread, batchSpreadRatio: baselineBatchSpread > 0 ? spread / baselineBatchSpread : 0,
+            outputNorm: norm / Double(b), effectiveRank: effectiveRank(e))
+    }
+}
