@@ -221,25 +221,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
             if distancesCollapsed && kappa >= Diagnosis.overlapKappa {
                 add("ranking_intact", .healthy, nil, p1 + ": ranking survives (it is scale-free), but distances, thresholds and margins are no longer meaningful.")
             }
-            let capacity = Double(min(x.dimension, max(x.classes - 1, 1)))
-            if capacity >= 2 && x.effectiveRank < Diagnosis.lowRankFraction * capacity {
-                add("dimensional_collapse", kappa < Diagnosis.overlapKappa ? .partial : .healthy, .dimensionalCollapse,
-                    String(format: "The effective rank of the covariance spectrum is %.2f, against min(n, classes − 1) = %.0f%@.", x.effectiveRank, capacity,
-                           kappa < Diagnosis.overlapKappa ? "" : " (classes still retrievable)"))
-            }
-            if let ratio = x.referenceRatio, ratio < 0.3 {
-                add("spread_below_reference", .healthy, nil,
-                    String(format: "Context: the mean pairwise distance is %.3g of %@ (judged against α, not this: a trained model on the sphere often fills a cap).",
-                           ratio, Diagnosis.referenceText(x.reference)))
-            }
-            if x.lossAtCollapsedValue == true, let active = x.activeFraction, active >= 0.99 {
-                add("loss_at_collapsed_value", .healthy, nil,
-                    String(format: "Context: the training loss is at its collapsed value with %.1f %% of triplets active.", 100 * active))
-            }
-            if let c = x.fStarContraction, c < 0.5 {
-                add("f_star_contracting", .healthy, nil,
-                    String(format: "Context: the nearest triplet-separated embedding found keeps %.2f of the spread.", c))
-            }
+            Diagnosis.context(x, kappa: kappa, add: add)
         }
         let level = reasons.map(\.level).max() ?? .healthy
         if level == .healthy && !x.allCoincide {
@@ -252,6 +234,31 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         self.reasons = reasons
         headline = Diagnosis.headline(level, reasons: reasons, classesLost: classesLost, distancesCollapsed: distancesCollapsed, kappa: kappa,
                                       untrained: untrained)
+    }
+
+    /// What a verdict notes but never turns on: a low effective rank (dimensional collapse, partial only
+    /// when the classes overlap), the spread against a reference, the loss at its collapsed value, f*'s
+    /// contraction.
+    static func context(_ x: DiagnosisInputs, kappa: Double, add: (String, VerdictLevel, FailureKind?, String) -> Void) {
+        let capacity = Double(min(x.dimension, max(x.classes - 1, 1)))
+        if capacity >= 2 && x.effectiveRank < Diagnosis.lowRankFraction * capacity {
+            add("dimensional_collapse", kappa < Diagnosis.overlapKappa ? .partial : .healthy, .dimensionalCollapse,
+                String(format: "The effective rank of the covariance spectrum is %.2f, against min(n, classes − 1) = %.0f%@.", x.effectiveRank, capacity,
+                       kappa < Diagnosis.overlapKappa ? "" : " (classes still retrievable)"))
+        }
+        if let ratio = x.referenceRatio, ratio < 0.3 {
+            add("spread_below_reference", .healthy, nil,
+                String(format: "Context: the mean pairwise distance is %.3g of %@ (judged against α, not this: a trained model on the sphere often fills a cap).",
+                       ratio, Diagnosis.referenceText(x.reference)))
+        }
+        if x.lossAtCollapsedValue == true, let active = x.activeFraction, active >= 0.99 {
+            add("loss_at_collapsed_value", .healthy, nil,
+                String(format: "Context: the training loss is at its collapsed value with %.1f %% of triplets active.", 100 * active))
+        }
+        if let c = x.fStarContraction, c < 0.5 {
+            add("f_star_contracting", .healthy, nil,
+                String(format: "Context: the nearest triplet-separated embedding found keeps %.2f of the spread.", c))
+        }
     }
 
     /// `verdict (state)`: which collapse, or what keeps a run partial.

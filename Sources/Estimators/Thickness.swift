@@ -60,52 +60,10 @@ public struct Thickness: Sendable, Codable, Equatable {
         direction[dim - 1] = 1
         var bestCanonical = Thickness.width(frame.canonical, direction)
         var rng = SeededRNG(seed: seed, stream: 0x7A1C)
-        var step = 0.5
         if dim <= Thickness.greedyDimensions {
-            // Small n: greedy, each candidate perturbs the best direction so far.
-            while step > 1e-4 {
-                var improved = false
-                for _ in 0..<(4 * dim) {
-                    var candidate = direction.map { $0 + step * rng.normal() }
-                    let norm = candidate.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                    candidate = candidate.map { $0 / norm }
-                    let w = Thickness.width(frame.canonical, candidate)
-                    if w < bestCanonical { bestCanonical = w; direction = candidate; improved = true }
-                }
-                if !improved { step /= 2 }
-            }
+            Thickness.greedySearch(frame.canonical, direction: &direction, best: &bestCanonical, rng: &rng)
         } else {
-            // Wide embeddings: each round perturbs the best direction `batch` times and measures every
-            // candidate's width with one GEMM (batch × n × N), at most `maxRounds` rounds. The upper end
-            // is the width of a direction actually measured, so it stays certified; it is only less tight.
-            let batch = Thickness.batchCandidates
-            var candidates = Matrix<Double>(rows: batch, cols: dim)
-            var projections = Matrix<Double>(rows: batch, cols: n)
-            var rounds = 0
-            while step > 1e-4 && rounds < Thickness.maxRounds {
-                rounds += 1
-                for c in 0..<batch {
-                    var norm = 0.0
-                    for d in 0..<dim { let v = direction[d] + step * rng.normal(); candidates[c, d] = v; norm += v * v }
-                    norm = norm.squareRoot()
-                    for d in 0..<dim { candidates[c, d] /= norm }
-                }
-                candidates.storage.withUnsafeBufferPointer { e in
-                    frame.canonical.storage.withUnsafeBufferPointer { x in
-                        projections.storage.withUnsafeMutableBufferPointer { w in
-                            Double.gemm(transA: false, transB: true, m: batch, n: n, k: dim, alpha: 1, a: e.baseAddress!, lda: dim,
-                                        b: x.baseAddress!, ldb: dim, beta: 0, c: w.baseAddress!, ldc: n)
-                        }
-                    }
-                }
-                var bestRow = -1
-                for c in 0..<batch {
-                    var lo = Double.infinity, hi = -Double.infinity
-                    for r in 0..<n { let v = projections[c, r]; lo = min(lo, v); hi = max(hi, v) }
-                    if hi - lo < bestCanonical { bestCanonical = hi - lo; bestRow = c }
-                }
-                if bestRow >= 0 { direction = (0..<dim).map { candidates[bestRow, $0] } } else { step /= 2 }
-            }
+            Thickness.batchedSearch(frame.canonical, direction: &direction, best: &bestCanonical, rng: &rng)
         }
         let original = (0..<dim).map { i in (0..<dim).reduce(0.0) { $0 + frame.axes[i, $1] * direction[$1] } }
         let best = Thickness.width(x, original)
@@ -175,5 +133,60 @@ public struct Thickness: Sendable, Codable, Equatable {
             upper.append(q)
         }
         return Array(lower.dropLast() + upper.dropLast())
+    }
+}
+
+extension Thickness {
+    /// Small n: greedy, each candidate perturbs the best direction so far; the step halves when none improves.
+    static func greedySearch(_ x: Matrix<Double>, direction: inout [Double], best: inout Double, rng: inout SeededRNG) {
+        let dim = x.cols
+        var step = 0.5
+        while step > 1e-4 {
+            var improved = false
+            for _ in 0..<(4 * dim) {
+                var candidate = direction.map { $0 + step * rng.normal() }
+                let norm = candidate.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                candidate = candidate.map { $0 / norm }
+                let w = Thickness.width(x, candidate)
+                if w < best { best = w; direction = candidate; improved = true }
+            }
+            if !improved { step /= 2 }
+        }
+    }
+
+    /// Wide embeddings: each round perturbs the best direction `batchCandidates` times and measures every
+    /// candidate's width with one GEMM (batch × n × N), at most `maxRounds` rounds. The upper end is the
+    /// width of a direction actually measured, so it stays certified; it is only less tight.
+    static func batchedSearch(_ x: Matrix<Double>, direction: inout [Double], best: inout Double, rng: inout SeededRNG) {
+        let n = x.rows, dim = x.cols
+        let batch = Thickness.batchCandidates
+        var candidates = Matrix<Double>(rows: batch, cols: dim)
+        var projections = Matrix<Double>(rows: batch, cols: n)
+        var step = 0.5
+        var rounds = 0
+        while step > 1e-4 && rounds < Thickness.maxRounds {
+            rounds += 1
+            for c in 0..<batch {
+                var norm = 0.0
+                for d in 0..<dim { let v = direction[d] + step * rng.normal(); candidates[c, d] = v; norm += v * v }
+                norm = norm.squareRoot()
+                for d in 0..<dim { candidates[c, d] /= norm }
+            }
+            candidates.storage.withUnsafeBufferPointer { e in
+                x.storage.withUnsafeBufferPointer { xs in
+                    projections.storage.withUnsafeMutableBufferPointer { w in
+                        Double.gemm(transA: false, transB: true, m: batch, n: n, k: dim, alpha: 1, a: e.baseAddress!, lda: dim,
+                                    b: xs.baseAddress!, ldb: dim, beta: 0, c: w.baseAddress!, ldc: n)
+                    }
+                }
+            }
+            var bestRow = -1
+            for c in 0..<batch {
+                var lo = Double.infinity, hi = -Double.infinity
+                for r in 0..<n { let v = projections[c, r]; lo = min(lo, v); hi = max(hi, v) }
+                if hi - lo < best { best = hi - lo; bestRow = c }
+            }
+            if bestRow >= 0 { direction = (0..<dim).map { candidates[bestRow, $0] } } else { step /= 2 }
+        }
     }
 }

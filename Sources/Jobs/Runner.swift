@@ -139,49 +139,17 @@ public struct Runner: Sendable {
         } catch let e as TrainingError {
             throw RunError(e.message)
         }
-        var hooks = TrainingHooks()
-        var latestP1: Double? = run.history.last?.eval.precisionAt1
+        let monitor = TrainMonitor(latestP1: run.history.last?.eval.precisionAt1)
+        let hooks = monitor.hooks(spec, run: run, sink: sink, total: prepared.config.steps, stopAfter: stopAfter, logger: logger,
+                                  progress: progress, shouldStop: shouldStop)
         let total = prepared.config.steps
-        hooks.onStep = { step, loss in progress(RunProgress(step: step, totalSteps: total, loss: loss, precisionAt1: latestP1)) }
-        var sinkError: Error?
-        var collapsedAt: Int?
-        hooks.onEvaluation = { [logger] record in
-            if spec.stopOnCollapse && record.verdict == .collapsed && collapsedAt == nil { collapsedAt = record.step }
-            latestP1 = record.eval.precisionAt1
-            progress(RunProgress(step: record.step, totalSteps: total, loss: record.loss, precisionAt1: latestP1))
-            logger.debug("evaluated", metadata: [
-                "step": "\(record.step)", "loss": "\(record.loss)", "precision_at_1": "\(record.eval.precisionAt1)",
-                "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.verdict.rawValue)",
-            ])
-            do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
-        }
-        hooks.signalsEvery = spec.warningStride
-        hooks.onSignals = { signals in
-            do { try sink.recordSignals(signals) } catch { sinkError = sinkError ?? error }
-        }
-        var warnedAt: Int?
-        hooks.onWarning = { [logger] warning in
-            logger.info("collapse warning", metadata: ["step": "\(warning.step)", "reasons": "\(warning.reasons.map(\.code))"])
-            if spec.stopOnWarning { warnedAt = warning.step }
-            do { try sink.recordWarning(warning) } catch { sinkError = sinkError ?? error }
-        }
-        hooks.checkpointEvery = spec.checkpointEvery
-        hooks.onCheckpoint = { [logger] checkpoint in
-            try sink.saveCheckpoint(checkpoint)
-            logger.debug("checkpoint saved", metadata: ["step": "\(checkpoint.step)"])
-        }
-        let startStep = run.step
-        hooks.shouldStop = {
-            if sinkError != nil || collapsedAt != nil || warnedAt != nil { return true }
-            if let stopAfter, run.step - startStep >= stopAfter { return true }
-            return shouldStop()
-        }
         do {
             try run.run(hooks: hooks)
         } catch let e as TrainingError {
             throw RunError(e.message)
         }
-        if let sinkError { throw sinkError }
+        if let sinkError = monitor.sinkError { throw sinkError }
+        let (collapsedAt, warnedAt) = (monitor.collapsedAt, monitor.warnedAt)
         if warnedAt != nil {
             // Stopped at a signals step: evaluate there, so the result ends with the verdict of that step.
             do { try run.evaluateIfNeeded() } catch let e as TrainingError { throw RunError(e.message) }
@@ -208,5 +176,55 @@ public struct Runner: Sendable {
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",
         ])
         return .finished(result)
+    }
+}
+
+/// What the trainer's hooks see during a run: the sink's first error, where the run collapsed or warned
+/// (when the spec stops there), and the latest P@1 for the progress line.
+private final class TrainMonitor {
+    var sinkError: Error?
+    var collapsedAt: Int?
+    var warnedAt: Int?
+    var latestP1: Double?
+
+    init(latestP1: Double?) { self.latestP1 = latestP1 }
+
+    /// Hooks that report progress, hand evaluations, signals, warnings and checkpoints to `sink`, and
+    /// stop the run on a sink error, a collapse or warning the spec stops on, `stopAfter` steps, or `shouldStop`.
+    func hooks(_ spec: TrainSpec, run: TrainingRun, sink: ResultSink, total: Int, stopAfter: Int?, logger: Logger,
+               progress: @escaping (RunProgress) -> Void, shouldStop: @escaping () -> Bool) -> TrainingHooks {
+        var hooks = TrainingHooks()
+        hooks.onStep = { [self] step, loss in progress(RunProgress(step: step, totalSteps: total, loss: loss, precisionAt1: latestP1)) }
+        hooks.onEvaluation = { [self] record in
+            if spec.stopOnCollapse && record.verdict == .collapsed && collapsedAt == nil { collapsedAt = record.step }
+            latestP1 = record.eval.precisionAt1
+            progress(RunProgress(step: record.step, totalSteps: total, loss: record.loss, precisionAt1: latestP1))
+            logger.debug("evaluated", metadata: [
+                "step": "\(record.step)", "loss": "\(record.loss)", "precision_at_1": "\(record.eval.precisionAt1)",
+                "map_at_r": "\(record.eval.mapAtR)", "verdict": "\(record.verdict.rawValue)",
+            ])
+            do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
+        }
+        hooks.signalsEvery = spec.warningStride
+        hooks.onSignals = { [self] signals in
+            do { try sink.recordSignals(signals) } catch { sinkError = sinkError ?? error }
+        }
+        hooks.onWarning = { [self] warning in
+            logger.info("collapse warning", metadata: ["step": "\(warning.step)", "reasons": "\(warning.reasons.map(\.code))"])
+            if spec.stopOnWarning { warnedAt = warning.step }
+            do { try sink.recordWarning(warning) } catch { sinkError = sinkError ?? error }
+        }
+        hooks.checkpointEvery = spec.checkpointEvery
+        hooks.onCheckpoint = { checkpoint in
+            try sink.saveCheckpoint(checkpoint)
+            logger.debug("checkpoint saved", metadata: ["step": "\(checkpoint.step)"])
+        }
+        let startStep = run.step
+        hooks.shouldStop = { [self, run] in
+            if sinkError != nil || collapsedAt != nil || warnedAt != nil { return true }
+            if let stopAfter, run.step - startStep >= stopAfter { return true }
+            return shouldStop()
+        }
+        return hooks
     }
 }

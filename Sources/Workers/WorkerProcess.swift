@@ -43,17 +43,7 @@ public enum WorkerProcess {
     public static func run(_ options: WorkerProcessOptions, shutdown: ShutdownFlag, logger: Logger) throws {
         let database = PGConnector.fromEnvironment()
         if let metricsAddress = options.metricsAddress {
-            // Prometheus through swift-metrics: every Counter/Timer/Gauge of the worker lands in `registry`.
-            let registry = PrometheusCollectorRegistry()
-            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-            let server: OpsServer
-            do { server = try OpsServer(address: metricsAddress, registry: registry, database: database) } catch let e as OpsAddressError {
-                throw WorkerStartError(description: "\(e)")
-            }
-            let gauges = QueueGauges(database)
-            server.start { gauges.refresh() }
-            WorkerMetrics.slots(options.concurrency)
-            logger.info("metrics served", metadata: ["address": "\(metricsAddress)", "port": "\(server.port)"])
+            try serveMetrics(at: metricsAddress, database, options, logger: logger)
         }
         let host = ProcessInfo.processInfo.hostName
         let pid = ProcessInfo.processInfo.processIdentifier
@@ -68,18 +58,9 @@ public enum WorkerProcess {
         }
         let threads = (0..<options.concurrency).map { slot in
             Thread {
-                var loop = WorkerLoopOptions(owner: "\(host):\(pid):\(slot)")
-                loop.once = options.once
-                loop.exitWhenIdle = options.exitWhenIdle
-                loop.leaseSeconds = options.leaseSeconds
-                loop.pollSeconds = options.pollSeconds
-                loop.reports = reports
-                loop.reportEachEvaluation = options.reportEachEvaluation
-                loop.jobMemoryBytes = options.jobMemoryBytes
-                loop.graceSeconds = options.graceSeconds
-                loop.queues = options.queues
                 let inputs = DatabaseInputs(database)
-                WorkerLoop.run(options: loop, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
+                WorkerLoop.run(options: loopOptions(options, owner: "\(host):\(pid):\(slot)", reports: reports),
+                               runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: database.connect)
             }
         }
@@ -94,27 +75,12 @@ public enum WorkerProcess {
             }
         }
         threads.forEach { $0.start() }
-        // The registry row `isomine status` lists, refreshed every 10 s and removed on the way out.
-        let workerID = "\(host):\(pid)"
-        let registry = database.session()
-        var nextRegistration = Date.distantPast
-        func refreshRegistry() {
-            do {
-                try WorkerRegistry.register(try registry.connection(), id: workerID, host: host, pid: pid, queues: options.queues,
-                                            concurrency: options.concurrency)
-            } catch {
-                registry.reset()
-                logger.debug("worker registry not refreshed", metadata: ["error": "\(error)"])
-            }
-        }
-        defer { if let db = registry.current { try? WorkerRegistry.deregister(db, id: workerID) } }
+        let registry = Registration(database, id: "\(host):\(pid)", host: host, pid: pid, options: options, logger: logger)
+        defer { registry.remove() }
         var stopRequested: Date?
         while threads.contains(where: { !$0.isFinished }) {
             Thread.sleep(forTimeInterval: 0.05)
-            if Date() >= nextRegistration && !shutdown.isSet {
-                refreshRegistry()
-                nextRegistration = Date().addingTimeInterval(10)
-            }
+            if !shutdown.isSet { registry.refreshIfDue() }
             guard shutdown.isSet else { continue }
             let since = stopRequested ?? Date()
             stopRequested = since
@@ -132,6 +98,60 @@ public enum WorkerProcess {
             drainWebhooks(database, options, shutdown: shutdown, logger: logger)
         }
         stopWebhooks()
+    }
+
+    /// Prometheus through swift-metrics: every Counter/Timer/Gauge of the worker lands in the registry
+    /// /metrics serves, with /healthz and /readyz.
+    private static func serveMetrics(at address: String, _ database: PGConnector, _ options: WorkerProcessOptions, logger: Logger) throws {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let server: OpsServer
+        do { server = try OpsServer(address: address, registry: registry, database: database) } catch let e as OpsAddressError {
+            throw WorkerStartError(description: "\(e)")
+        }
+        let gauges = QueueGauges(database)
+        server.start { gauges.refresh() }
+        WorkerMetrics.slots(options.concurrency)
+        logger.info("metrics served", metadata: ["address": "\(address)", "port": "\(server.port)"])
+    }
+
+    /// One job thread's options.
+    private static func loopOptions(_ options: WorkerProcessOptions, owner: String, reports: ReportPublisher) -> WorkerLoopOptions {
+        var loop = WorkerLoopOptions(owner: owner)
+        loop.once = options.once
+        loop.exitWhenIdle = options.exitWhenIdle
+        loop.leaseSeconds = options.leaseSeconds
+        loop.pollSeconds = options.pollSeconds
+        loop.reports = reports
+        loop.reportEachEvaluation = options.reportEachEvaluation
+        loop.jobMemoryBytes = options.jobMemoryBytes
+        loop.graceSeconds = options.graceSeconds
+        loop.queues = options.queues
+        return loop
+    }
+
+    /// The registry row `isomine status` lists, refreshed every 10 s and removed on the way out; a
+    /// lost connection is opened again at the next refresh.
+    private final class Registration {
+        let session: PGSession, id: String, host: String, pid: Int32, options: WorkerProcessOptions, logger: Logger
+        private var next = Date.distantPast
+
+        init(_ database: PGConnector, id: String, host: String, pid: Int32, options: WorkerProcessOptions, logger: Logger) {
+            (session, self.id, self.host, self.pid, self.options, self.logger) = (database.session(), id, host, pid, options, logger)
+        }
+
+        func refreshIfDue() {
+            guard Date() >= next else { return }
+            next = Date().addingTimeInterval(10)
+            do {
+                try WorkerRegistry.register(try session.connection(), id: id, host: host, pid: pid, queues: options.queues, concurrency: options.concurrency)
+            } catch {
+                session.reset()
+                logger.debug("worker registry not refreshed", metadata: ["error": "\(error)"])
+            }
+        }
+
+        func remove() { if let db = session.current { try? WorkerRegistry.deregister(db, id: id) } }
     }
 
     /// The grace period is over and threads are still inside jobs: hand those jobs back from a
