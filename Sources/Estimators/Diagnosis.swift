@@ -29,8 +29,26 @@ public enum SpreadReference: String, Sendable, Codable {
 }
 
 /// One reason of a verdict: a stable code, the level it argues for, and one sentence with the numbers.
+/// The stable code of a verdict's reason (its JSON and webhook spelling is the raw value).
+public enum VerdictCode: String, Sendable, Codable, CaseIterable {
+    case allPointsCoincide = "all_points_coincide"
+    case tripletSeparated = "triplet_separated"
+    case untrainedAtChance = "untrained_at_chance"
+    case stillAtChance = "still_at_chance"
+    case retrievalAtChance = "retrieval_at_chance"
+    case classesOverlap = "classes_overlap"
+    case distancesCollapsed = "distances_collapsed"
+    case distancesInsideMargin = "distances_inside_margin"
+    case rankingIntact = "ranking_intact"
+    case dimensionalCollapse = "dimensional_collapse"
+    case spreadBelowReference = "spread_below_reference"
+    case lossAtCollapsedValue = "loss_at_collapsed_value"
+    case fStarContracting = "f_star_contracting"
+    case classesRetrievable = "classes_retrievable"
+}
+
 public struct VerdictReason: Sendable, Codable, Equatable {
-    public var code: String
+    public var code: VerdictCode
     /// `healthy` for information that does not lower the verdict.
     public var level: VerdictLevel
     public var message: String
@@ -175,7 +193,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         var reasons = [VerdictReason]()
         var failures = Set<FailureKind>()
         let untrained = x.untrained || x.stillAtChance
-        func add(_ code: String, _ level: VerdictLevel, _ failure: FailureKind?, _ message: String) {
+        func add(_ code: VerdictCode, _ level: VerdictLevel, _ failure: FailureKind?, _ message: String) {
             let capped = untrained && level == .collapsed ? VerdictLevel.partial : level
             reasons.append(VerdictReason(code: code, level: capped, message: message))
             if let failure, capped > .healthy { failures.insert(failure) }
@@ -190,36 +208,36 @@ public struct Diagnosis: Sendable, Codable, Equatable {
             : x.stillAtChance ? " (still where the untrained network was, so this is not called collapsed)" : ""
         var distancesCollapsed = false, classesLost = false
         if x.allCoincide {
-            add("all_points_coincide", .collapsed, .networkCollapse, "Every embedding is the same point." + untrainedNote)
+            add(.allPointsCoincide, .collapsed, .networkCollapse, "Every embedding is the same point." + untrainedNote)
         } else {
             if let fraction = x.separatedFraction, separated {
-                add("triplet_separated", .healthy, nil, String(format: "%.1f %% of anchors have their farthest positive no farther than their nearest negative: the classes are triplet-separated, which is never called collapsed.", 100 * fraction))
+                add(.tripletSeparated, .healthy, nil, String(format: "%.1f %% of anchors have their farthest positive no farther than their nearest negative: the classes are triplet-separated, which is never called collapsed.", 100 * fraction))
             }
             if kappa < Diagnosis.chanceKappa {
                 if x.untrained {
-                    add("untrained_at_chance", .partial, nil, p1 + ": the untrained network does not separate the classes yet (not a collapse: nothing has trained).")
+                    add(.untrainedAtChance, .partial, nil, p1 + ": the untrained network does not separate the classes yet (not a collapse: nothing has trained).")
                 } else if x.stillAtChance {
-                    add("still_at_chance", .partial, nil, p1 + String(format: ", as at %@ (κ = %.2f), and the spread has not contracted (%.2f of it): the network has not learned the classes yet, which is not a collapse.",
+                    add(.stillAtChance, .partial, nil, p1 + String(format: ", as at %@ (κ = %.2f), and the spread has not contracted (%.2f of it): the network has not learned the classes yet, which is not a collapse.",
                                                                     Diagnosis.referenceText(x.reference), x.referenceKappa ?? 0, x.referenceRatio ?? 0))
                 } else {
                     classesLost = true
-                    add("retrieval_at_chance", .collapsed, .lostClassStructure, p1 + ": the classes are lost.")
+                    add(.retrievalAtChance, .collapsed, .lostClassStructure, p1 + ": the classes are lost.")
                 }
             } else if kappa < Diagnosis.overlapKappa {
-                add("classes_overlap", .partial, .lostClassStructure, p1 + ": classes are partly merged.")
+                add(.classesOverlap, .partial, .lostClassStructure, p1 + ": classes are partly merged.")
             }
             if spread < Diagnosis.collapsedSpread {
                 distancesCollapsed = !separated && !untrained
-                add("distances_collapsed", separated ? .partial : .collapsed, .networkCollapse,
+                add(.distancesCollapsed, separated ? .partial : .collapsed, .networkCollapse,
                     "Distances have collapsed against the margin: " + spreadText
                     + ", so every triplet sits inside the margin (the loss's collapsed fixed point is where all distances are ≪ α)"
                     + (separated ? ", though the classes are still triplet-separated." : ".") + untrainedNote)
             } else if spread < Diagnosis.insideMarginSpread {
-                add("distances_inside_margin", .partial, .networkCollapse,
+                add(.distancesInsideMargin, .partial, .networkCollapse,
                     "Distances are shrinking inside the margin: " + spreadText + ", so most triplets cannot meet it.")
             }
             if distancesCollapsed && kappa >= Diagnosis.overlapKappa {
-                add("ranking_intact", .healthy, nil, p1 + ": ranking survives (it is scale-free), but distances, thresholds and margins are no longer meaningful.")
+                add(.rankingIntact, .healthy, nil, p1 + ": ranking survives (it is scale-free), but distances, thresholds and margins are no longer meaningful.")
             }
             Diagnosis.context(x, kappa: kappa, add: add)
         }
@@ -227,7 +245,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         if level == .healthy && !x.allCoincide {
             var message = p1 + "; " + spreadText
             if let met = x.marginMetFraction { message += String(format: "; %.1f %% of anchors meet the margin", 100 * met) }
-            reasons.append(VerdictReason(code: "classes_retrievable", level: .healthy, message: message + "."))
+            reasons.append(VerdictReason(code: .classesRetrievable, level: .healthy, message: message + "."))
         }
         verdict = level
         self.failures = FailureKind.allCases.filter { failures.contains($0) }
@@ -239,24 +257,24 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     /// What a verdict notes but never turns on: a low effective rank (dimensional collapse, partial only
     /// when the classes overlap), the spread against a reference, the loss at its collapsed value, f*'s
     /// contraction.
-    static func context(_ x: DiagnosisInputs, kappa: Double, add: (String, VerdictLevel, FailureKind?, String) -> Void) {
+    static func context(_ x: DiagnosisInputs, kappa: Double, add: (VerdictCode, VerdictLevel, FailureKind?, String) -> Void) {
         let capacity = Double(min(x.dimension, max(x.classes - 1, 1)))
         if capacity >= 2 && x.effectiveRank < Diagnosis.lowRankFraction * capacity {
-            add("dimensional_collapse", kappa < Diagnosis.overlapKappa ? .partial : .healthy, .dimensionalCollapse,
+            add(.dimensionalCollapse, kappa < Diagnosis.overlapKappa ? .partial : .healthy, .dimensionalCollapse,
                 String(format: "The effective rank of the covariance spectrum is %.2f, against min(n, classes − 1) = %.0f%@.", x.effectiveRank, capacity,
                        kappa < Diagnosis.overlapKappa ? "" : " (classes still retrievable)"))
         }
         if let ratio = x.referenceRatio, ratio < 0.3 {
-            add("spread_below_reference", .healthy, nil,
+            add(.spreadBelowReference, .healthy, nil,
                 String(format: "Context: the mean pairwise distance is %.3g of %@ (judged against α, not this: a trained model on the sphere often fills a cap).",
                        ratio, Diagnosis.referenceText(x.reference)))
         }
         if x.lossAtCollapsedValue == true, let active = x.activeFraction, active >= 0.99 {
-            add("loss_at_collapsed_value", .healthy, nil,
+            add(.lossAtCollapsedValue, .healthy, nil,
                 String(format: "Context: the training loss is at its collapsed value with %.1f %% of triplets active.", 100 * active))
         }
         if let c = x.fStarContraction, c < 0.5 {
-            add("f_star_contracting", .healthy, nil,
+            add(.fStarContracting, .healthy, nil,
                 String(format: "Context: the nearest triplet-separated embedding found keeps %.2f of the spread.", c))
         }
     }
@@ -268,14 +286,14 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         switch level {
         case .healthy: return "healthy"
         case .collapsed:
-            if codes.contains("all_points_coincide") { return "collapsed (one point)" }
+            if codes.contains(.allPointsCoincide) { return "collapsed (one point)" }
             if classesLost { return distancesCollapsed ? "collapsed (classes lost; distances)" : "collapsed (classes lost)" }
             return kappa >= overlapKappa ? "collapsed (distances; ranking intact)" : "collapsed (distances)"
         case .partial:
-            let states: [(String, String)] = [
-                ("all_points_coincide", "untrained; one point"), ("untrained_at_chance", "untrained"), ("still_at_chance", "still at chance"),
-                ("distances_collapsed", untrained ? "distances collapsed" : "distances collapsed; classes separated"), ("distances_inside_margin", "distances inside the margin"),
-                ("classes_overlap", "classes overlap"), ("dimensional_collapse", "dimensional collapse"),
+            let states: [(VerdictCode, String)] = [
+                (.allPointsCoincide, "untrained; one point"), (.untrainedAtChance, "untrained"), (.stillAtChance, "still at chance"),
+                (.distancesCollapsed, untrained ? "distances collapsed" : "distances collapsed; classes separated"), (.distancesInsideMargin, "distances inside the margin"),
+                (.classesOverlap, "classes overlap"), (.dimensionalCollapse, "dimensional collapse"),
             ]
             let named = states.filter { codes.contains($0.0) }.map(\.1)
             return named.isEmpty ? "partial" : "partial (" + named.joined(separator: "; ") + ")"

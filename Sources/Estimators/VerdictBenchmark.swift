@@ -205,7 +205,7 @@ public enum VerdictBenchmark {
                         let report = try EstimatorReport(points: x, labels: labels,
                                                          options: EstimatorOptions(seed: seed, fStar: FStarOptions(iterations: iterations), margin: margin))
                         cases.append(VerdictCase(family: family.name, expected: family.expected, got: report.verdict, count: count, dim: dim,
-                                                 seed: seed, reasons: report.diagnosis.reasons.filter { $0.level > .healthy }.map(\.code)))
+                                                 seed: seed, reasons: report.diagnosis.reasons.filter { $0.level > .healthy }.map(\.code.rawValue)))
                     }
                 }
             }

@@ -116,7 +116,7 @@ public enum RealRunCorpus {
                 throw DatasetError(field: "corpus \(c.embeddings)", e.message)
             }
             cases.append(CorpusCase(checkpoint: c, got: result.verdict, headline: result.final.diagnosis.headline,
-                                    reasons: result.final.diagnosis.reasons.filter { $0.level > .healthy }.map(\.code)))
+                                    reasons: result.final.diagnosis.reasons.filter { $0.level > .healthy }.map(\.code.rawValue)))
         }
         return cases
     }

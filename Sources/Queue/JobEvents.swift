@@ -157,7 +157,7 @@ public enum CollapseEventData {
             "failures": .array(record.diagnosis.failures.map { .string($0.rawValue) }),
             "spread_over_margin": .number(record.diagnosis.evidence.spreadOverMargin), "kappa": .number(record.diagnosis.evidence.kappa),
             "reasons": .array(record.diagnosis.reasons.filter { $0.level > .healthy }.map {
-                .object(["code": .string($0.code), "level": .string($0.level.rawValue), "message": .string($0.message)])
+                .object(["code": .string($0.code.rawValue), "level": .string($0.level.rawValue), "message": .string($0.message)])
             }),
         ]
         if let e = record.estimators {

@@ -1,5 +1,6 @@
 // Series of analyze jobs (one training run's checkpoints) and the inputs they read: every statement
 // about series and stored inputs.
+import Vocabulary
 import Datasets
 import Foundation
 import Jobs
@@ -119,8 +120,8 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
 /// Every statement about series and stored inputs.
 public enum SeriesStore {
     /// Uploads bytes as a stored input (deduplicated, capped by isomine.max_input_bytes()); returns its SHA-256.
-    public static func storeInput(_ db: PGConnection, _ bytes: [UInt8], format: String, what: String) throws -> String {
-        try db.execute("SELECT isomine.store_input(\(PGBytes(bytes)), \(format), \(what)) AS sha256").row(0).require("sha256")
+    public static func storeInput(_ db: PGConnection, _ bytes: [UInt8], format: InputFormat, what: String) throws -> String {
+        try db.execute("SELECT isomine.store_input(\(PGBytes(bytes)), \(format.rawValue), \(what)) AS sha256").row(0).require("sha256")
     }
 
     /// Submits one series step from NPY bytes (`isomine.submit_embeddings`); returns the job id.

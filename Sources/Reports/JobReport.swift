@@ -75,7 +75,7 @@ struct JobReport {
             "tiles": tiles, "hasTiles": !tiles.isEmpty, "charts": charts, "hasCharts": !charts.isEmpty,
             "thickness": thickness, "hasThickness": !thickness.isEmpty,
             // Why the verdict is what it is: each reason's code, the level it argues for and its sentence.
-            "reasons": (diagnosis?.reasons ?? []).map { ["code": $0.code, "level": $0.level.rawValue, "message": $0.message] },
+            "reasons": (diagnosis?.reasons ?? []).map { ["code": $0.code.rawValue, "level": $0.level.rawValue, "message": $0.message] },
             "hasReasons": !(diagnosis?.reasons ?? []).isEmpty,
             "failures": (diagnosis?.failures ?? []).map(\.rawValue).joined(separator: ", "),
             "reference": diagnosis.map { $0.reference.rawValue } ?? "",

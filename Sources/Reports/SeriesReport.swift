@@ -87,7 +87,7 @@ public struct SeriesPage: Sendable {
                 row["spread"] = r.final.estimators.collapse.meanRatio.map { String(format: "%.3g", $0) } ?? ""
                 row["lhard"] = String(format: "%.3g", r.final.estimators.lHard)
                 row["diso"] = String(format: "[%.3g, %.3g]", r.final.estimators.dIso.lower, r.final.estimators.dIso.upper)
-                row["reasons"] = r.final.diagnosis.reasons.filter { $0.level != .healthy }.map { ["code": $0.code, "message": $0.message] }
+                row["reasons"] = r.final.diagnosis.reasons.filter { $0.level != .healthy }.map { ["code": $0.code.rawValue, "message": $0.message] }
                     + (r.warning?.reasons.map { ["code": "warning: " + $0.code, "message": $0.message] } ?? [])
             } else if let e = s.lastError {
                 row["reasons"] = [["code": "error", "message": e]]

@@ -12,8 +12,8 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var attachReport: Bool
     public var enabled: Bool
     public var disabledReason: String?
-    /// The body format: standard or slack.
-    public var format: String = "standard"
+    /// The body format.
+    public var format: WebhookFormat = .standard
     /// It may reach addresses the outbound policy refuses by default.
     public var allowPrivateNetwork = false
 }
@@ -81,9 +81,8 @@ public enum WebhookStore {
     /// Body formats: `standard` (type, timestamp, summary, data) or `slack` ({"text": summary and link}); both signed.
     public static let formats = WebhookFormat.allCases.map(\.rawValue)
 
-    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool, format: String = "standard",
+    public static func add(_ db: PGConnection, url: String, events: [String], secret: WebhookSecret, attachReport: Bool, format: WebhookFormat = .standard,
                            allowPrivateNetwork: Bool = false) throws -> Int {
-        guard formats.contains(format) else { throw WebhookError("--format: unknown body format '\(format)'; expected standard or slack") }
         guard url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://"), url.count > 8, !url.contains(" ") else {
             throw WebhookError("URL: must be an http:// or https:// address, got '\(url)'")
         }
@@ -94,7 +93,7 @@ public enum WebhookStore {
         try OutboundPolicy.check(url: url, allowPrivate: allowPrivateNetwork || OutboundPolicy.deploymentAllowsPrivate())
         return try db.execute("""
             INSERT INTO isomine.webhook_endpoints (url, events, secret, attach_report, format, allow_private_network)
-            VALUES (\(url), ARRAY(SELECT jsonb_array_elements_text(\(try PGJSON(encoding: events)))), \(secret.text), \(attachReport), \(format), \(allowPrivateNetwork)) RETURNING id
+            VALUES (\(url), ARRAY(SELECT jsonb_array_elements_text(\(try PGJSON(encoding: events)))), \(secret.text), \(attachReport), \(format.rawValue), \(allowPrivateNetwork)) RETURNING id
             """).row(0).require("id")
     }
 

@@ -95,15 +95,18 @@ public final class Worker {
     }
 
     /// How this execution of `job` ended, for the metrics (read back from its row).
-    private func outcome(of job: ClaimedJob) -> String {
+    private func outcome(of job: ClaimedJob) -> JobOutcome {
         struct Row: Decodable { let state: JobState, attempt: Int, lease_owner: String? }
         guard let row = (try? db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = \(job.id)").decodeOne(Row.self)) ?? nil else {
-            return "unknown"
+            return .unknown
         }
         switch row.state {
-        case .queued: return row.attempt < job.attempt ? "released" : "retrying"
-        case .running: return row.lease_owner == owner ? "running" : "lease_lost"
-        default: return row.state.rawValue
+        case .queued: return row.attempt < job.attempt ? .released : .retrying
+        case .running: return row.lease_owner == owner ? .running : .leaseLost
+        case .succeeded: return .succeeded
+        case .failed: return .failed
+        case .cancelled: return .cancelled
+        case .dead: return .dead
         }
     }
 

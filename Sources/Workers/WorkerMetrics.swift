@@ -16,8 +16,8 @@ public enum WorkerMetrics {
     }
 
     /// How one execution ended: succeeded, failed, retrying, dead, cancelled, released, lease_lost.
-    static func finished(kind: String, outcome: String, seconds: Double) {
-        Counter(label: "isomine_jobs_finished_total", dimensions: [("kind", kind), ("outcome", outcome)]).increment()
+    static func finished(kind: String, outcome: JobOutcome, seconds: Double) {
+        Counter(label: "isomine_jobs_finished_total", dimensions: [("kind", kind), ("outcome", outcome.rawValue)]).increment()
         Timer(label: "isomine_job_duration_seconds", dimensions: [("kind", kind)], preferredDisplayUnit: .seconds)
             .recordNanoseconds(Int64(max(0, seconds) * 1e9))
     }
@@ -51,4 +51,17 @@ final class Mutex<Value>: @unchecked Sendable {
         defer { lock.unlock() }
         return try body(&value)
     }
+}
+
+/// How one execution of a job ended, as the `outcome` label of isomine_jobs_finished_total.
+enum JobOutcome: String, Sendable, CaseIterable {
+    /// The job's end state.
+    case succeeded, failed, cancelled, dead
+    /// Back in the queue without using an attempt (shutdown), or for another attempt (a failure).
+    case released, retrying
+    /// Still running under this worker, or under another one after its lease was rescued.
+    case running
+    case leaseLost = "lease_lost"
+    /// The row could not be read.
+    case unknown
 }

@@ -1,4 +1,5 @@
 // `isomine webhooks …`: endpoints, test messages and the delivery log.
+import Vocabulary
 import Console
 import ArgumentParser
 import Foundation
@@ -38,6 +39,9 @@ struct Webhooks: ParsableCommand {
                 let key = try secret.map { try WebhookSecret($0) } ?? WebhookSecret.generate()
                 let names = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 let db = try Database.connect()
+                guard let format = WebhookFormat(rawValue: format) else {
+                    throw WebhookError("--format: unknown body format '\(format)'; expected \(WebhookStore.formats.joined(separator: " or "))")
+                }
                 let id = try WebhookStore.add(db, url: url, events: names, secret: key, attachReport: attachReport, format: format,
                                               allowPrivateNetwork: allowPrivateNetwork)
                 print("endpoint \(id)")
@@ -52,7 +56,7 @@ struct Webhooks: ParsableCommand {
             try CLIError.reporting {
                 let db = try Database.connect()
                 let body = try WebhookStore.list(db).map { e in
-                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.format, e.allowPrivateNetwork ? "yes" : "no",
+                    [String(e.id), e.enabled ? "yes" : "no", e.attachReport ? "yes" : "no", e.format.rawValue, e.allowPrivateNetwork ? "yes" : "no",
                      e.events.joined(separator: ","), e.maskedURL + (e.disabledReason.map { "  (disabled: \($0))" } ?? "")]
                 }
                 print(TextTable.render([["id", "enabled", "attach", "format", "private", "events", "url"]] + body), terminator: "")

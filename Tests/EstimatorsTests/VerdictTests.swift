@@ -35,7 +35,7 @@ import Linalg
             let r = try report(x, labels)
             #expect(r.lHard < 0 && r.dIso.upper == 0)
             #expect(r.verdict == .healthy, "\(sizes): \(r.diagnosis.reasons.map(\.code))")
-            #expect(r.diagnosis.reasons.contains { $0.code == "triplet_separated" })
+            #expect(r.diagnosis.reasons.contains { $0.code == .tripletSeparated })
         }
     }
 
@@ -54,7 +54,7 @@ import Linalg
         var rng = SeededRNG(seed: 3)
         let collapsed = try report(VerdictBenchmark.families.first { $0.name == "one_point_on_sphere" }!.make(96, 8, &rng).0, (0..<96).map { $0 % 8 })
         #expect(collapsed.verdict == .collapsed && collapsed.diagnosis.failures.contains(.networkCollapse))
-        #expect(collapsed.diagnosis.reasons.contains { $0.code == "distances_collapsed" && !$0.message.isEmpty })
+        #expect(collapsed.diagnosis.reasons.contains { $0.code == .distancesCollapsed && !$0.message.isEmpty })
         let (x, l) = VerdictBenchmark.lowRank(160, 16, rank: 1, &rng)
         let low = try report(x, l)
         #expect(low.verdict == .partial && low.diagnosis.failures.contains(.dimensionalCollapse))
@@ -72,7 +72,7 @@ import Linalg
         #expect(huge.lHard.isFinite && huge.dIso.upper.isFinite && abs(huge.diameter - 1e200) < 1e186)
         // Identical points (rank 0): collapsed, every number finite.
         let same = try report(Matrix(Array(repeating: [0.5, -2.0], count: 6)), [0, 0, 0, 1, 1, 1])
-        #expect(same.verdict == .collapsed && same.diagnosis.reasons.first?.code == "all_points_coincide")
+        #expect(same.verdict == .collapsed && same.diagnosis.reasons.first?.code == .allPointsCoincide)
         var rng = SeededRNG(seed: 4)
         let (x, labels) = VerdictBenchmark.healthy(64, 8, &rng)
         for scale in [1e-30, 1e30, 1e-170, 1e140] {
@@ -98,12 +98,12 @@ import Linalg
                                 effectiveRank: 1.9, dimension: 2, classes: 10)
         #expect(Diagnosis(x).verdict == .collapsed)
         #expect(Diagnosis(x).headline == "collapsed (classes lost)")
-        #expect(Diagnosis(x).reasons.contains { $0.code == "retrieval_at_chance" })
+        #expect(Diagnosis(x).reasons.contains { $0.code == .retrievalAtChance })
         x.untrained = true
         let initial = Diagnosis(x)
         #expect(initial.verdict == .partial && initial.headline == "partial (untrained)")
-        #expect(initial.reasons.map(\.code).contains("untrained_at_chance"))
-        #expect(!initial.reasons.map(\.code).contains("retrieval_at_chance"))
+        #expect(initial.reasons.map(\.code).contains(.untrainedAtChance))
+        #expect(!initial.reasons.map(\.code).contains(.retrievalAtChance))
         #expect(!initial.failures.contains(.lostClassStructure))
         x.allCoincide = true
         #expect(Diagnosis(x).verdict == .partial, "an untrained network is never collapsed")
@@ -119,14 +119,14 @@ import Linalg
                                 lossAtCollapsedValue: true, activeFraction: 1)
         let healthy = Diagnosis(x)
         #expect(healthy.verdict == .healthy, "\(healthy.reasons.map(\.code))")
-        #expect(healthy.reasons.contains { $0.code == "spread_below_reference" && $0.level == .healthy })
-        #expect(healthy.reasons.contains { $0.code == "loss_at_collapsed_value" && $0.level == .healthy })
+        #expect(healthy.reasons.contains { $0.code == .spreadBelowReference && $0.level == .healthy })
+        #expect(healthy.reasons.contains { $0.code == .lossAtCollapsedValue && $0.level == .healthy })
         x.meanPairwiseDistance = 0.08  // 0.4 α
         #expect(Diagnosis(x).verdict == .partial && Diagnosis(x).headline == "partial (distances inside the margin)")
         x.meanPairwiseDistance = 0.02  // 0.1 α
         let collapsed = Diagnosis(x)
         #expect(collapsed.verdict == .collapsed && collapsed.headline == "collapsed (distances; ranking intact)")
-        #expect(collapsed.reasons.contains { $0.code == "ranking_intact" })
+        #expect(collapsed.reasons.contains { $0.code == .rankingIntact })
         x.separatedFraction = 1
         #expect(Diagnosis(x).verdict == .partial, "a triplet-separated embedding is never called collapsed")
         x.separatedFraction = 0.5
@@ -148,7 +148,7 @@ import Linalg
         x.referenceKappa = 0.05
         let still = Diagnosis(x)
         #expect(still.verdict == .partial && still.headline == "partial (still at chance)", "\(still.reasons.map(\.code))")
-        #expect(still.reasons.contains { $0.code == "still_at_chance" })
+        #expect(still.reasons.contains { $0.code == .stillAtChance })
         x.referenceRatio = 0.3
         #expect(Diagnosis(x).verdict == .collapsed && Diagnosis(x).headline == "collapsed (classes lost)")
         x.referenceRatio = 0.93

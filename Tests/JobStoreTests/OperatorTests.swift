@@ -125,7 +125,7 @@ import Jobs
         let kept = try SeriesStore.submit(db, series: "keep", step: 0, embeddings: NPYWriter.encode(m), labels: labels, options: .object([:]))
         var other = m
         other[0, 0] = 99
-        let orphan = try SeriesStore.storeInput(db, NPYWriter.encode(other), format: "npy", what: "orphan")
+        let orphan = try SeriesStore.storeInput(db, NPYWriter.encode(other), format: .npy, what: "orphan")
         try db.execute("UPDATE isomine.inputs SET created_at = now() - interval '40 days'")
         let r = try runIsomine(["jobs", "prune", "--older-than", "30d"], database: scratch.name)
         #expect(r.status == 0, "\(r.err)")

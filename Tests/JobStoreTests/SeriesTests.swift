@@ -36,7 +36,7 @@ func emptyDataRoot() throws -> String {
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret), slack = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
-        _ = try WebhookStore.add(db, url: slack.url, events: ["collapse.detected"], secret: secret, attachReport: false, format: "slack", allowPrivateNetwork: true)
+        _ = try WebhookStore.add(db, url: slack.url, events: ["collapse.detected"], secret: secret, attachReport: false, format: .slack, allowPrivateNetwork: true)
 
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_series.py").path,
                                       ["dbname=\(scratch.name)", "ckpt-run"])
@@ -129,7 +129,7 @@ func emptyDataRoot() throws -> String {
         let db = try migrated(scratch)
         let secret = WebhookSecret.generate()
         let slack = try Receiver(secret: secret), standard = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: slack.url, events: ["job.succeeded"], secret: secret, attachReport: false, format: "slack", allowPrivateNetwork: true)
+        _ = try WebhookStore.add(db, url: slack.url, events: ["job.succeeded"], secret: secret, attachReport: false, format: .slack, allowPrivateNetwork: true)
         _ = try WebhookStore.add(db, url: standard.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let hostile = "<!channel> <https://evil.example/|Click: report> & more"
         let spec = try JSONValue.object(["kind": .string("analyze"), "name": .string(hostile), "dataset": .object(["type": .string("toy20")]),
@@ -153,8 +153,8 @@ func emptyDataRoot() throws -> String {
         // Normalised embeddings all within 1e-6 of one point of the sphere: judged against the sphere, collapsed.
         var m = Matrix<Double>(rows: 24, cols: 3)
         for i in 0..<24 { m[i, 0] = 1; m[i, 1] = Double(i) * 1e-7; m[i, 2] = Double(i % 5) * 1e-7 }
-        let x = try SeriesStore.storeInput(db, NPYWriter.encode(m), format: "npy", what: "embeddings")
-        let y = try SeriesStore.storeInput(db, NPYWriter.encode(labels: (0..<24).map { $0 % 3 }), format: "npy", what: "labels")
+        let x = try SeriesStore.storeInput(db, NPYWriter.encode(m), format: .npy, what: "embeddings")
+        let y = try SeriesStore.storeInput(db, NPYWriter.encode(labels: (0..<24).map { $0 % 3 }), format: .npy, what: "labels")
         let spec = #"{"kind":"analyze","dataset":{"type":"stored","features":"\#(x)","labels":"\#(y)"}}"#
         let collapsed = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
         let healthy = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"toy20"}}"#)

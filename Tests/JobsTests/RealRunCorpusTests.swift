@@ -64,7 +64,7 @@ import Linalg
             spec.name = "scaled \(scale)"
             let (result, _) = try Runner(dataRoot: DataRoot(path: dir)).runAnalyze(spec)
             #expect(result.verdict == .healthy, "\(scale): \(result.final.diagnosis.reasons.map(\.code))")
-            #expect(!result.final.diagnosis.reasons.contains { $0.code == "all_points_coincide" })
+            #expect(!result.final.diagnosis.reasons.contains { $0.code == .allPointsCoincide })
             // Lengths are stated in the input's units.
             let spread = result.final.estimators.collapse.meanPairwiseDistance / scale
             #expect(spread > 1 && spread < 100, "\(scale): mean pairwise distance \(result.final.estimators.collapse.meanPairwiseDistance)")

@@ -102,7 +102,7 @@ let referenceResult: Result<TrainResult, Error> = Result {
             #expect(record.verdict != .collapsed, "step \(record.step): \(record.diagnosis.headline) \(record.diagnosis.reasons.map(\.code))")
         }
         if r.history[0].diagnosis.evidence.kappa < 0.2 {
-            #expect(r.history.dropFirst().allSatisfy { $0.diagnosis.reasons.contains { $0.code == "still_at_chance" } || $0.diagnosis.evidence.kappa >= 0.2 })
+            #expect(r.history.dropFirst().allSatisfy { $0.diagnosis.reasons.contains { $0.code == .stillAtChance } || $0.diagnosis.evidence.kappa >= 0.2 })
         }
     }
 }
