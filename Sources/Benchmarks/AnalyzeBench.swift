@@ -119,7 +119,7 @@ struct AnalyzeBench: ParsableCommand {
         var rng = SeededRNG(seed: seed, stream: 0xBE7C4)
         var centres = [Float](repeating: 0, count: classes * dim)
         for i in 0..<centres.count { centres[i] = Float(rng.normal()) }
-        FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(NPYWriter.header(descr: "<f4", shape: [n, dim])))
+        _ = FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(NPYWriter.header(descr: "<f4", shape: [n, dim])))
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/x.npy"))
         try out.seekToEnd()
         var row = [Float](repeating: 0, count: dim)
@@ -137,6 +137,6 @@ struct AnalyzeBench: ParsableCommand {
         try out.close()
         var labels = Data(NPYWriter.header(descr: "<i8", shape: [n]))
         for i in 0..<n { withUnsafeBytes(of: Int64(i / perClass).littleEndian) { labels.append(contentsOf: $0) } }
-        FileManager.default.createFile(atPath: dir + "/y.npy", contents: labels)
+        _ = FileManager.default.createFile(atPath: dir + "/y.npy", contents: labels)
     }
 }

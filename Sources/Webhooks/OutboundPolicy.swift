@@ -9,6 +9,11 @@ import Glibc
 #endif
 
 public enum OutboundPolicy {
+    /// inet_ntop's NUL-terminated output as a String.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// The deployment-wide switch: `ISOMINE_WEBHOOK_ALLOW_PRIVATE=1` in the environment of the worker
     /// (deliveries) and of `webhooks add` (the check when an endpoint is added).
     public static let environmentVariable = "ISOMINE_WEBHOOK_ALLOW_PRIVATE"
@@ -73,7 +78,7 @@ public enum OutboundPolicy {
         var a = address
         var text = [CChar](repeating: 0, count: 64)
         inet_ntop(AF_INET, &a, &text, socklen_t(text.count))
-        return (String(cString: text), isomine_ipv4_class(UInt32(bigEndian: a.s_addr)))
+        return (OutboundPolicy.text(text), isomine_ipv4_class(UInt32(bigEndian: a.s_addr)))
     }
 
     /// An IPv6 address as text, with its class (an IPv4 address inside it judged as IPv4).
@@ -82,7 +87,7 @@ public enum OutboundPolicy {
         var text = [CChar](repeating: 0, count: 64)
         inet_ntop(AF_INET6, &a, &text, socklen_t(text.count))
         let klass = withUnsafeBytes(of: &a) { isomine_ipv6_class($0.baseAddress?.assumingMemoryBound(to: UInt8.self)) }
-        return (String(cString: text), klass)
+        return (OutboundPolicy.text(text), klass)
     }
 
     /// The addresses `host` resolves to, with their classes; nil when it does not resolve within
