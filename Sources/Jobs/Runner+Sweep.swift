@@ -15,19 +15,19 @@ extension Runner {
                 guard done["spec"] == child.spec.json else {
                     throw RunError("--resume: run \(child.index) holds the result of a different spec; use a new --out directory")
                 }
-                outcomes.append(SweepChildOutcome(index: child.index, state: "succeeded", result: done))
+                outcomes.append(SweepChildOutcome(index: child.index, state: .succeeded, result: done))
                 continue
             }
             logger.info("sweep run", metadata: ["run": "\(child.index + 1)/\(sweep.children.count)", "name": "\(child.spec.name ?? "")"])
             do {
                 switch try run(.train(child.spec), sink: childSink, progress: progress, shouldStop: shouldStop) {
-                case .finished(let r): outcomes.append(SweepChildOutcome(index: child.index, state: "succeeded", result: try JobResult.train(r).json()))
+                case .finished(let r): outcomes.append(SweepChildOutcome(index: child.index, state: .succeeded, result: try JobResult.train(r).json()))
                 case .stopped: return .stopped(step: child.index)
                 case .analyzed, .swept: throw RunError("sweep run \(child.index) is not a train run")
                 }
             } catch where error is SpecError || error is RunError {
                 // The run's own problem: recorded, and the sweep goes on (other errors, e.g. I/O, end it).
-                outcomes.append(SweepChildOutcome(index: child.index, state: "failed", error: "\(error)"))
+                outcomes.append(SweepChildOutcome(index: child.index, state: .failed, error: "\(error)"))
             }
         }
         let result = SweepResult(sweep: sweep, outcomes: outcomes)

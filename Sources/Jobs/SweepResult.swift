@@ -1,21 +1,30 @@
 // The result of a sweep: its children's outcomes aggregated per grid cell (collapse rate, final metrics).
 import CollapseSignals
+import Vocabulary
 import Foundation
 import Trainer
 
 /// How one child of a sweep ended, as the aggregation sees it (read from files or from job rows).
+/// A sweep run's state in the sweep's result: its job's state, or `missing` when its job was deleted
+/// (pruned) before the sweep was aggregated.
+public enum SweepRunState: String, Sendable, Codable, CaseIterable {
+    case queued, running, succeeded, failed, cancelled, dead, missing
+
+    /// The run's job state (every job state is a run state).
+    public init(_ state: JobState) { self = SweepRunState(rawValue: state.rawValue) ?? .missing }
+}
+
 public struct SweepChildOutcome: Sendable, Equatable {
     /// The child's position in `SweepSpec.children`.
     public var index: Int
     /// Its job id, when it ran through the database.
     public var id: Int?
-    /// succeeded | failed | dead | cancelled.
-    public var state: String
+    public var state: SweepRunState
     /// The child's result document (train result.json) when it succeeded.
     public var result: JSONValue?
     public var error: String?
 
-    public init(index: Int, id: Int? = nil, state: String, result: JSONValue? = nil, error: String? = nil) {
+    public init(index: Int, id: Int? = nil, state: SweepRunState, result: JSONValue? = nil, error: String? = nil) {
         self.index = index
         self.id = id
         self.state = state
@@ -38,7 +47,7 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var cell: Int
     /// Every axis's value for this run.
     public var params: [String: JSONValue]
-    public var state: String
+    public var state: SweepRunState
     public var verdict: Verdict?
     /// First evaluation step whose verdict was collapsed.
     public var firstCollapseStep: Int?
@@ -53,7 +62,7 @@ public struct SweepRun: Sendable, Codable, Equatable {
 
     /// Failed or dead. A run never found among the sweep's jobs (`missing`: deleted before the sweep
     /// was aggregated) is counted apart, never as a failure.
-    var endedInFailure: Bool { state == "failed" || state == "dead" }
+    var endedInFailure: Bool { state == .failed || state == .dead }
 
     enum CodingKeys: String, CodingKey {
         case index, id, cell, params, state, verdict
@@ -93,7 +102,7 @@ public struct WarningSummary: Sendable, Codable, Equatable {
     /// Over the runs that succeeded among `runs`, with each run's warning step read by `warningStep`
     /// (the per-step rule's by default; `firstCheckpointWarningStep` for the series rule).
     init(_ runs: [SweepRun], warningStep: KeyPath<SweepRun, Int?> = \.firstWarningStep) {
-        let ok = runs.filter { $0.state == "succeeded" }
+        let ok = runs.filter { $0.state == .succeeded }
         let collapsed = ok.filter { $0.firstCollapseStep != nil }
         let warned = collapsed.compactMap { r -> (lead: Int, collapse: Int)? in
             guard let c = r.firstCollapseStep, let w = r[keyPath: warningStep], w < c else { return nil }
@@ -224,7 +233,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
         // the series rule was never applied, and its summary would be a count that could not be non-zero.
         var checkpointSignalsSeen = false
         let runs = sweep.children.map { child in
-            let outcome = byIndex[child.index] ?? SweepChildOutcome(index: child.index, state: "missing")
+            let outcome = byIndex[child.index] ?? SweepChildOutcome(index: child.index, state: .missing)
             var params: [String: JSONValue] = [:]
             for (a, axis) in sweep.axes.enumerated() { params[axis.path] = child.values[a] }
             var final: [String: Double] = [:]
@@ -232,7 +241,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             var firstCollapse: Int?
             var firstWarning: Int?
             var firstCheckpointWarning: Int?
-            if outcome.state == "succeeded", let r = outcome.result {
+            if outcome.state == .succeeded, let r = outcome.result {
                 if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
                     if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
@@ -259,12 +268,12 @@ public struct SweepResult: Sendable, Codable, Equatable {
             if let first = members.first { for axis in cellAxes { params[axis.path] = first.params[axis.path] } }
             return SweepResult.aggregate(cell: cell, params: params, members)
         }
-        let ok = runs.filter { $0.state == "succeeded" }
+        let ok = runs.filter { $0.state == .succeeded }
         let collapsed = ok.filter { $0.verdict == .collapsed }.count
-        let missing = runs.filter { $0.state == "missing" }.count
+        let missing = runs.filter { $0.state == .missing }.count
         summary = SweepSummary(
             runs: runs.count, succeeded: ok.count, failed: runs.filter(\.endedInFailure).count,
-            cancelled: runs.filter { $0.state == "cancelled" }.count, missing: missing > 0 ? missing : nil, collapsed: collapsed,
+            cancelled: runs.filter { $0.state == .cancelled }.count, missing: missing > 0 ? missing : nil, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count))
         warning = WarningSummary(runs)
         checkpointWarning = checkpointSignalsSeen ? WarningSummary(runs, warningStep: \.firstCheckpointWarningStep) : nil
@@ -282,7 +291,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
     }
 
     static func aggregate(cell: Int, params: [String: JSONValue], _ members: [SweepRun]) -> SweepCell {
-        let ok = members.filter { $0.state == "succeeded" }
+        let ok = members.filter { $0.state == .succeeded }
         let count = { (v: Verdict) in ok.filter { $0.verdict == v }.count }
         let collapsed = count(.collapsed), partial = count(.partial)
         var metrics: [String: MetricSpread] = [:]
@@ -295,8 +304,8 @@ public struct SweepResult: Sendable, Codable, Equatable {
         return SweepCell(
             cell: cell, params: params, runs: members.count, succeeded: ok.count,
             failed: members.filter(\.endedInFailure).count,
-            cancelled: members.filter { $0.state == "cancelled" }.count,
-            missing: members.contains { $0.state == "missing" } ? members.filter { $0.state == "missing" }.count : nil,
+            cancelled: members.filter { $0.state == .cancelled }.count,
+            missing: members.contains { $0.state == .missing } ? members.filter { $0.state == .missing }.count : nil,
             healthy: count(.healthy), partial: partial, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count),
             degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),

@@ -41,14 +41,14 @@ public enum SweepQueue {
             var outcomes: [SweepChildOutcome] = []
             let indexBySpec = Dictionary(try sweep.children.map { (try $0.spec.json.compactText(), $0.index) }, uniquingKeysWith: { a, _ in a })
             for child in children {
-                if child.state == "queued" || child.state == "running" {
+                if !child.state.isEnded {
                     try wait(db, job)
                     return .waiting
                 }
                 // Children are matched to grid points by their (normalised) spec, not by order.
                 guard case .train(let spec)? = try? JobSpec.parse(Data(child.spec.utf8)),
                       let index = indexBySpec[try spec.json.compactText()] else { continue }
-                outcomes.append(SweepChildOutcome(index: index, id: child.id, state: child.state, result: child.result, error: child.lastError))
+                outcomes.append(SweepChildOutcome(index: index, id: child.id, state: SweepRunState(child.state), result: child.result, error: child.lastError))
             }
             let result = SweepResult(sweep: sweep, outcomes: outcomes)
             let text = try JSONValue.from(result).compactText()
@@ -65,7 +65,7 @@ public enum SweepQueue {
     /// A run of the sweep as its parent reads it.
     struct Child: Decodable {
         let id: Int
-        let state: String
+        let state: JobState
         let spec: String
         let result: JSONValue?
         let lastError: String?

@@ -1,5 +1,6 @@
 // Reports of `isomine run`: DIR/report/index.html from DIR/result.json and DIR/artifacts/, and for a
 // sweep also each run's DIR/runs/NNN/report/index.html.
+import Vocabulary
 import Foundation
 import Jobs
 
@@ -10,7 +11,7 @@ public enum DirectoryReport {
     public static func write(directory: String, renderer: ReportRenderer) throws -> String {
         let doc = try document(directory)
         let root = ReportsRoot(path: directory)
-        if doc.kind == "sweep" {
+        if doc.kind == .sweep {
             var links: [Int: String] = [:]
             if case .array(let runs)? = doc.result?["runs"] {
                 for run in runs {
@@ -32,12 +33,14 @@ public enum DirectoryReport {
             throw ReportError("no result.json in \(directory)")
         }
         let result = try JSONValue.parse(data)
-        guard case .string(let kind)? = result["kind"] else { throw ReportError("\(directory)/result.json has no kind") }
+        guard case .string(let name)? = result["kind"], let kind = JobKind(rawValue: name) else {
+            throw ReportError("\(directory)/result.json has no kind (expected train, analyze or sweep)")
+        }
         var artifacts: [String: [UInt8]] = [:]
         let dir = directory + "/artifacts"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where name.hasSuffix(".npy") || name.hasSuffix(".json") {
             if let bytes = FileManager.default.contents(atPath: dir + "/" + name) { artifacts[name] = [UInt8](bytes) }
         }
-        return JobDocument(kind: kind, state: "succeeded", spec: result["spec"] ?? .null, result: result, artifacts: artifacts)
+        return JobDocument(kind: kind, state: .succeeded, spec: result["spec"] ?? .null, result: result, artifacts: artifacts)
     }
 }

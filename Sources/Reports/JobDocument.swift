@@ -1,12 +1,13 @@
 // What a report is drawn from: a job's row (or a local run's directory) and its artifacts.
 import Jobs
+import Vocabulary
 
 /// One job as the report sees it: identity, state, spec, result and artifacts.
 public struct JobDocument: Sendable {
     /// The job id (nil for `isomine run`).
     public var id: Int?
-    public var kind: String
-    public var state: String
+    public var kind: JobKind
+    public var state: JobState
     public var spec: JSONValue
     public var result: JSONValue?
     public var lastError: String?
@@ -16,7 +17,7 @@ public struct JobDocument: Sendable {
     /// Artifact bytes by name (probe_start.npy, probe_final.npy, f_star_iso.npy, …).
     public var artifacts: [String: [UInt8]]
 
-    public init(id: Int? = nil, kind: String, state: String, spec: JSONValue, result: JSONValue?, lastError: String? = nil,
+    public init(id: Int? = nil, kind: JobKind, state: JobState, spec: JSONValue, result: JSONValue?, lastError: String? = nil,
                 createdAt: String? = nil, startedAt: String? = nil, finishedAt: String? = nil, artifacts: [String: [UInt8]] = [:]) {
         self.id = id
         self.kind = kind

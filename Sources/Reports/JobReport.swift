@@ -24,7 +24,7 @@ struct JobReport {
         var diagnosis: Diagnosis?
         let data = try doc.result.map { try $0.serialized(pretty: false) }
         var hardest: EstimatorReport.Triplet?
-        if doc.kind == "train", let historyJSON = doc.result?["history"],
+        if doc.kind == .train, let historyJSON = doc.result?["history"],
            let history = try? JSONDecoder().decode([EvaluationRecord].self, from: try historyJSON.serialized(pretty: false)), let last = history.last {
             // Only the history is needed, so a running job's partial result (no timing yet) renders too.
             final = (last.eval, last.estimators)
@@ -33,9 +33,9 @@ struct JobReport {
             if case .number(let rate)? = doc.result?["timing"]?["steps_per_second"] {
                 tiles.append(tile("steps per second", String(format: "%.0f", rate)))
             }
-            if doc.state == "running" { tiles.append(tile("latest evaluation", "step \(last.step)")) }
+            if doc.state == .running { tiles.append(tile("latest evaluation", "step \(last.step)")) }
             hardest = last.estimators?.hardestTriplet
-        } else if doc.kind == "analyze", let data, let r = try? JSONDecoder().decode(AnalyzeResult.self, from: data) {
+        } else if doc.kind == .analyze, let data, let r = try? JSONDecoder().decode(AnalyzeResult.self, from: data) {
             final = (r.final.eval, r.final.estimators)
             diagnosis = r.final.diagnosis
             hardest = r.final.estimators.hardestTriplet
@@ -71,7 +71,7 @@ struct JobReport {
             "indexLink": indexLink, "error": doc.lastError,
         ]
         return optional.compactMapValues { $0 }.merging([
-            "title": doc.title, "kind": doc.kind, "state": doc.state,
+            "title": doc.title, "kind": doc.kind.rawValue, "state": doc.state.rawValue,
             "tiles": tiles, "hasTiles": !tiles.isEmpty, "charts": charts, "hasCharts": !charts.isEmpty,
             "thickness": thickness, "hasThickness": !thickness.isEmpty,
             // Why the verdict is what it is: each reason's code, the level it argues for and its sentence.
@@ -243,7 +243,7 @@ struct JobReport {
         for i in 0..<n { for j in (i + 1)..<n { values.append(abs(df[i, j].squareRoot() - ds[i, j].squareRoot())) } }
         var marks: [(index: Int, label: String)] = []
         if var t = hardest {
-            if doc.kind == "analyze", let rows = try? doc.artifacts["probe_rows.npy"].map({ try NPYArtifact.integers($0, name: "probe_rows.npy") }) {
+            if doc.kind == .analyze, let rows = try? doc.artifacts["probe_rows.npy"].map({ try NPYArtifact.integers($0, name: "probe_rows.npy") }) {
                 // Analyze jobs report dataset rows; the artifacts hold the analysed rows in order.
                 let position = Dictionary(rows.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
                 t.anchor = position[t.anchor] ?? -1

@@ -31,7 +31,7 @@ struct SweepReport {
             runs = r.runs.map { run in
                 var row: [String: Any] = [
                     "params": r.axes.map { run.params[$0.path].map(SweepSpec.text) ?? "" },
-                    "state": run.state, "verdict": run.verdict?.rawValue ?? "",
+                    "state": run.state.rawValue, "verdict": run.verdict?.rawValue ?? "",
                     "linkText": run.id.map { "job \($0)" } ?? "run \(run.index)",
                 ]
                 row["p1"] = run.final["precision_at_1"].map { String(format: "%.3f", $0) } ?? ""
@@ -44,7 +44,7 @@ struct SweepReport {
         }
         let optional: [String: Any?] = ["id": doc.id, "indexLink": indexLink, "error": doc.lastError]
         return optional.compactMapValues { $0 }.merging([
-            "title": doc.title, "state": doc.state, "summary": summary, "replicate": replicate,
+            "title": doc.title, "state": doc.state.rawValue, "summary": summary, "replicate": replicate,
             "heatmaps": heatmaps, "hasHeatmaps": !heatmaps.isEmpty, "axes": axes, "runs": runs,
             "spec": String(decoding: try doc.spec.serialized(), as: UTF8.self),
         ]) { $1 }

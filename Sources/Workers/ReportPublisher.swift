@@ -1,5 +1,6 @@
 // Reports of queued jobs: rendered from the job's row and artifacts into the reports root
 // (job-ID/index.html, and index.html listing every job), recorded in isomine.reports with their sha256.
+import Vocabulary
 import Postgres
 import Queue
 import Webhooks
@@ -76,7 +77,7 @@ public struct ReportPublisher: Sendable {
         try checkOwnership(db)
         let doc = try ReportPublisher.document(db, id)
         let html: String
-        if doc.kind == "sweep" {
+        if doc.kind == .sweep {
             html = try renderer.sweepPage(doc, indexLink: "../index.html") { run in run.id.map { "../job-\($0)/index.html" } }
         } else {
             html = try renderer.jobPage(doc, indexLink: "../index.html")
@@ -174,7 +175,7 @@ public struct ReportPublisher: Sendable {
     /// The job as the report sees it: its row and its artifacts.
     static func document(_ db: PGConnection, _ id: Int) throws -> JobDocument {
         struct Row: Decodable {
-            let kind: String, state: String, spec: JSONValue, result: JSONValue?
+            let kind: JobKind, state: JobState, spec: JSONValue, result: JSONValue?
             let last_error: String?, created: String?, started: String?, finished: String?
         }
         struct Artifact: Decodable { let name: String, data: PGBytes }

@@ -63,28 +63,28 @@ import Linalg
 }
 
 @Suite struct WarningSummaryTests {
-    func run(_ i: Int, _ state: String, _ verdict: Verdict?, collapse: Int?, warning: Int?) -> SweepRun {
+    func run(_ i: Int, _ state: SweepRunState, _ verdict: Verdict?, collapse: Int?, warning: Int?) -> SweepRun {
         SweepRun(index: i, id: nil, cell: 0, params: [:], state: state, verdict: verdict, firstCollapseStep: collapse, firstWarningStep: warning,
                  final: [:], error: nil)
     }
 
     @Test func leadsMissesAndFalseAlarms() {
         let w = WarningSummary([
-            run(0, "succeeded", .collapsed, collapse: 50, warning: 20),   // warned 30 steps before (0.6 of 50)
-            run(1, "succeeded", .collapsed, collapse: 50, warning: 50),   // at the collapse: a miss
-            run(2, "succeeded", .partial, collapse: 100, warning: 40),    // collapsed once, recovered: warned 60 before (0.6)
-            run(3, "succeeded", .collapsed, collapse: 0, warning: nil),   // collapsed from the start: a miss
-            run(4, "succeeded", .healthy, collapse: nil, warning: 35),    // a false alarm
-            run(5, "succeeded", .healthy, collapse: nil, warning: nil),
-            run(6, "failed", nil, collapse: nil, warning: nil),           // not counted
-            run(7, "succeeded", .healthy, collapse: 25, warning: 20),     // ended healthy after a collapse: a collapsed run (0.2)
+            run(0, .succeeded, .collapsed, collapse: 50, warning: 20),   // warned 30 steps before (0.6 of 50)
+            run(1, .succeeded, .collapsed, collapse: 50, warning: 50),   // at the collapse: a miss
+            run(2, .succeeded, .partial, collapse: 100, warning: 40),    // collapsed once, recovered: warned 60 before (0.6)
+            run(3, .succeeded, .collapsed, collapse: 0, warning: nil),   // collapsed from the start: a miss
+            run(4, .succeeded, .healthy, collapse: nil, warning: 35),    // a false alarm
+            run(5, .succeeded, .healthy, collapse: nil, warning: nil),
+            run(6, .failed, nil, collapse: nil, warning: nil),           // not counted
+            run(7, .succeeded, .healthy, collapse: 25, warning: 20),     // ended healthy after a collapse: a collapsed run (0.2)
         ])
         #expect(w.collapsedRuns == 5 && w.warnedBeforeCollapse == 3 && w.detectionRate == 0.6 && w.medianLeadSteps == 30)
         #expect(w.medianLeadFraction == 0.6)
         #expect(w.healthyRuns == 2 && w.falseAlarms == 1 && w.falseAlarmRate == 0.5)
-        let series = WarningSummary([run(0, "succeeded", .collapsed, collapse: 50, warning: 20)], warningStep: \.firstCheckpointWarningStep)
+        let series = WarningSummary([run(0, .succeeded, .collapsed, collapse: 50, warning: 20)], warningStep: \.firstCheckpointWarningStep)
         #expect(series.collapsedRuns == 1 && series.warnedBeforeCollapse == 0, "the series rule reads its own step")
-        let none = WarningSummary([run(0, "succeeded", .healthy, collapse: nil, warning: nil)])
+        let none = WarningSummary([run(0, .succeeded, .healthy, collapse: nil, warning: nil)])
         #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)
     }
 }

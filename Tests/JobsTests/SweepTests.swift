@@ -1,4 +1,5 @@
 // Sweep specs (expansion, validation that names the grid value) and sweeps run in-process.
+import Vocabulary
 import Foundation
 import Testing
 @testable import Jobs
@@ -106,9 +107,9 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
                             "final": .object(["eval": .object(["precision_at_1": .number(p1)])])])
         }
         let r = SweepResult(sweep: sweep, outcomes: [
-            SweepChildOutcome(index: 2, id: 12, state: "succeeded", result: result("collapsed", p1: 0.2, collapseAt: 10)),
-            SweepChildOutcome(index: 0, id: 10, state: "succeeded", result: result("healthy", p1: 0.9, collapseAt: nil)),
-            SweepChildOutcome(index: 1, id: 11, state: "dead", error: "boom"),
+            SweepChildOutcome(index: 2, id: 12, state: .succeeded, result: result("collapsed", p1: 0.2, collapseAt: 10)),
+            SweepChildOutcome(index: 0, id: 10, state: .succeeded, result: result("healthy", p1: 0.9, collapseAt: nil)),
+            SweepChildOutcome(index: 1, id: 11, state: .dead, error: "boom"),
         ])
         #expect(r.cells.count == 1 && r.replicateAxis == "seed")
         let c = r.cells[0]
@@ -116,9 +117,15 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
         #expect(c.runs == 4 && c.succeeded == 2 && c.failed == 1 && c.missing == 1 && c.collapsed == 1 && c.healthy == 1)
         #expect(c.collapseRate == 0.5 && c.meanFirstCollapseStep == 10)
         #expect(c.metrics["precision_at_1"] == MetricSpread(mean: 0.55, min: 0.2, max: 0.9))
-        #expect(r.runs.map(\.state) == ["succeeded", "dead", "succeeded", "missing"])
+        #expect(r.runs.map(\.state) == [.succeeded, .dead, .succeeded, .missing])
         #expect(r.runs[1].error == "boom" && r.runs[2].id == 12 && r.runs[2].firstCollapseStep == 10)
         #expect(r.summary == SweepSummary(runs: 4, succeeded: 2, failed: 1, cancelled: 0, missing: 1, collapsed: 1, collapseRate: 0.5))
+    }
+
+    /// A run's state is its job's state (or missing): every job state has its run state, spelled the same.
+    @Test func everyJobStateIsARunState() {
+        for state in JobState.allCases { #expect(SweepRunState(state).rawValue == state.rawValue) }
+        #expect(Set(SweepRunState.allCases.map(\.rawValue)) == Set(JobState.allCases.map(\.rawValue) + ["missing"]))
     }
 
     @Test func validateChecksEveryRunsData() throws {

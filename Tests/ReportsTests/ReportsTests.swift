@@ -133,7 +133,7 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         // The progress page the worker writes when the warning fires, before any evaluation after step
         // 0: the marker widens the charts' range and is drawn.
         let first = try JSONValue.from(result.history[0])
-        let progress = JobDocument(kind: "train", state: "running", spec: try JSONValue.from(result)["spec"] ?? .null, result: .object([
+        let progress = JobDocument(kind: .train, state: .running, spec: try JSONValue.from(result)["spec"] ?? .null, result: .object([
             "kind": .string("train"), "history": .array([first]), "final": first, "verdict": first["verdict"] ?? .null,
             "warning": try JSONValue.from(warning),
         ]))
