@@ -34,6 +34,12 @@ public struct JobLease: Sendable, Equatable {
 
         """
     }
+
+    /// Runs `statement` (which reads the CTE `lease`) only while this lease holds; throws `LeaseLost`
+    /// when it touched no row. Every fenced write goes through here.
+    public func execute(_ db: PGConnection, _ statement: PGQuery) throws {
+        if try db.execute(cte + statement).affected == 0 { throw LeaseLost(jobID: jobID) }
+    }
 }
 
 /// Thrown when a write finds that this process no longer holds the job's lease (rescued, cancelled,
@@ -52,10 +58,9 @@ public enum JobEvents {
 
     /// Records an event only while `lease` holds; throws `LeaseLost` otherwise.
     public static func record(_ db: PGConnection, fencedBy lease: JobLease, _ type: JobEventType, _ data: JSONValue) throws {
-        let inserted = try db.execute(lease.cte + """
+        try lease.execute(db, """
             INSERT INTO isomine.job_events (job_id, type, data) SELECT id, \(type.rawValue), \(try json(data)) FROM lease
-            """).affected
-        if inserted == 0 { throw LeaseLost(jobID: lease.jobID) }
+            """)
     }
 
     /// Whether any of `types` was recorded for the job (each announcement happens once per job, across resumes).
@@ -185,6 +190,11 @@ public enum CollapseEventData {
         return .object(data)
     }
 
+    /// `data` with the links that are known (a nil link is left out).
+    static func linked(_ data: [String: JSONValue], _ links: [String: String?]) -> JSONValue {
+        .object(data.merging(links.compactMapValues { $0.map(JSONValue.string) }, uniquingKeysWith: { _, link in link }))
+    }
+
     /// collapse.detected for an analysis (outside a series, or a series step), from its stored result.
     public static func detected(analysis result: JSONValue, step: Int, links: [String: String?]) -> JSONValue {
         var signals: [String: JSONValue] = [:]
@@ -199,7 +209,7 @@ public enum CollapseEventData {
         }
         var data: [String: JSONValue] = ["step": .number(Double(step)), "verdict": .string("collapsed"), "signals": .object(signals)]
         if let headline = final?["diagnosis"]?["headline"] { data["headline"] = headline }
-        return .object(data.merging(links.compactMapValues { $0.map(JSONValue.string) }, uniquingKeysWith: { _, link in link }))
+        return linked(data, links)
     }
 
     /// collapse.warning for a series step, from its stored result.
@@ -208,6 +218,6 @@ public enum CollapseEventData {
         var data: [String: JSONValue] = ["step": .number(Double(step)),
                                          "reasons": warning?["reasons"] ?? .array([]), "signals": warning?["signals"] ?? .object([:])]
         if let p1 = result["final"]?["eval"]?["precision_at_1"] { data["precision_at_1"] = p1 }
-        return .object(data.merging(links.compactMapValues { $0.map(JSONValue.string) }, uniquingKeysWith: { _, link in link }))
+        return linked(data, links)
     }
 }

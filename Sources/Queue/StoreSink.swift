@@ -36,11 +36,8 @@ public final class StoreSink: ResultSink {
 
     var jobID: Int { lease.jobID }
 
-    /// Runs `statement` (which reads the CTE `lease`) only while this process holds the lease; throws
-    /// `LeaseLost` when the statement touched no row.
-    func fenced(_ statement: PGQuery) throws {
-        if try db.execute(lease.cte + statement).affected == 0 { throw LeaseLost(jobID: jobID) }
-    }
+    /// Runs `statement` (which reads the CTE `lease`) only while this process holds the lease.
+    func fenced(_ statement: PGQuery) throws { try lease.execute(db, statement) }
 
     public func latestCheckpoint() throws -> TrainingCheckpoint? {
         let rows = try db.execute("SELECT data FROM isomine.checkpoints WHERE job_id = \(jobID)")

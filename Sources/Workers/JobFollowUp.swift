@@ -93,7 +93,8 @@ public final class RunFollowUp: RunAnnouncer {
     }
 
     public func evaluated(_ record: EvaluationRecord) throws {
-        if let json = try? JSONValue.from(record) { history.append(json) }
+        // The history only feeds the run's page: kept only when pages are written.
+        if owner.reports != nil, let json = try? JSONValue.from(record) { history.append(json) }
         let firstCollapse = record.verdict == .collapsed && !collapseAnnounced
         if pageEachEvaluation || firstCollapse { writePage() }
         guard firstCollapse else { return }

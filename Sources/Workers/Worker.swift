@@ -120,7 +120,7 @@ public final class Worker {
             return spec
         } catch let e as SpecError {
             try JobQueue.fail(db, job, owner: owner, error: e.description, permanent: true)
-            publishReport(job.id)
+            followUp.jobEnded(job.id)
             return nil
         }
     }
@@ -129,7 +129,7 @@ public final class Worker {
     func settle(_ job: ClaimedJob, _ outcome: ExecutionOutcome, keeper: LeaseKeeper) throws {
         switch outcome {
         case .recorded:
-            if try JobQueue.state(db, id: job.id)?.isEnded == true { publishReport(job.id) }
+            if try JobQueue.state(db, id: job.id)?.isEnded == true { followUp.jobEnded(job.id) }
         case .stopped:
             // Shutdown: the checkpoint is saved; give the job back without using up an attempt.
             if !keeper.lost && !keeper.cancelled && shuttingDown() { try JobQueue.release(db, job, owner: owner) }
@@ -210,7 +210,7 @@ public final class Worker {
 
     private func fail(_ job: ClaimedJob, _ message: String, permanent: Bool) throws {
         logger.error("job process failed", metadata: ["job": "\(job.id)", "error": "\(message)"])
-        if let state = try JobQueue.fail(db, job, owner: owner, error: message, permanent: permanent), state.isEnded { publishReport(job.id) }
+        if let state = try JobQueue.fail(db, job, owner: owner, error: message, permanent: permanent), state.isEnded { followUp.jobEnded(job.id) }
     }
 
     /// Runs a claimed job in this process and records its end (succeeded, failed, retrying, dead), with
@@ -254,9 +254,6 @@ public final class Worker {
         }
     }
 
-    /// The job ended: its page, then what it announces (`JobFollowUp.jobEnded`).
-    func publishReport(_ id: Int) { followUp.jobEnded(id) }
-
     static func formatBytes(_ bytes: UInt64) -> String {
         if bytes == 0 { return "none" }
         let gib = Double(bytes) / 1_073_741_824
@@ -286,7 +283,7 @@ public final class Worker {
             case .fannedOut(let n): logger.info("sweep queued its runs", metadata: ["job": "\(job.id)", "runs": "\(n)"])
             case .waiting: logger.info("sweep waits for its runs", metadata: ["job": "\(job.id)"])
             case .aggregated(let r):
-                publishReport(job.id)
+                followUp.jobEnded(job.id)
                 logger.info("sweep finished", metadata: [
                     "job": "\(job.id)", "runs": "\(r.summary.runs)", "collapsed": "\(r.summary.collapsed)", "failed": "\(r.summary.failed)",
                 ])
