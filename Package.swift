@@ -65,7 +65,7 @@ let package = Package(
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),
         // The worker: supervisor, job processes, heartbeats, report publishing, status, metrics endpoint.
         // The operator's view: the /metrics, /healthz and /readyz endpoint and the queue's status.
-        .target(name: "Operations", dependencies: ["Postgres", "Queue", "Webhooks", "Migrations", "Jobs",
+        .target(name: "Operations", dependencies: ["Postgres", "Queue", "Webhooks", "Migrations", "Jobs", "Vocabulary",
                                                    .product(name: "CoreMetrics", package: "swift-metrics"),
                                                    .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "Workers", dependencies: ["CProcess", "Vocabulary", "Operations", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
@@ -102,7 +102,7 @@ let package = Package(
         // Static HTML/SVG reports: charts drawn here, pages rendered from the templates with swift-mustache.
         .target(
             name: "Reports",
-            dependencies: ["Jobs", "Trainer", "Estimators", "Isometry", "Datasets", "Linalg", "Templates",
+            dependencies: ["Jobs", "Trainer", "Estimators", "Isometry", "Datasets", "Linalg", "Templates", "Vocabulary",
                            .product(name: "Mustache", package: "swift-mustache")]
         ),
         // The command line's shared parts: error reporting and exit codes, --log-level, tables, the progress bar.
@@ -128,8 +128,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Test helpers: child processes spawned and reaped without Foundation's Process, every wait bounded.
-        .target(name: "TestSupport", dependencies: ["CProcess"], path: "Tests/TestSupport"),
+        // What every test target shares: the isomine launcher, child processes spawned and reaped without
+        // Foundation's Process (every wait bounded), temporary folders and NPY bytes, scratch databases
+        // copied from a migrated template, a loopback webhook receiver, a private PostgreSQL cluster.
+        .target(name: "TestSupport", dependencies: ["CProcess", "Postgres", "Migrations", "Specs", "Webhooks"], path: "Tests/TestSupport",
+                exclude: ["Fixtures/webhook_receiver.py"]),
         .testTarget(name: "LinalgTests", dependencies: ["Linalg"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Linalg", "TestSupport"]),
         .testTarget(
@@ -138,13 +141,18 @@ let package = Package(
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
+        // The daemon's suites, one per module, against the PostgreSQL deploy/test.sh starts.
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Migrations", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "QueueTests", dependencies: ["Postgres", "Queue", "Workers", "Jobs", "Vocabulary", "TestSupport"]),
+        .testTarget(name: "WebhooksTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Specs", "TestSupport", "isomine"]),
         .testTarget(
-            name: "JobStoreTests",
-            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Migrations", "Jobs", "Reports", "Datasets", "Linalg", "isomine", "TestSupport", "Vocabulary", .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["Fixtures/webhook_receiver.py", "Fixtures/submit_series.py", "Fixtures/submit_warning_series.py",
-                      "Fixtures/submit_untrained_series.py"]
+            name: "WorkersTests",
+            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Datasets", "Linalg", "Specs", "TestSupport", "isomine",
+                           .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures/submit_series.py", "Fixtures/submit_warning_series.py", "Fixtures/submit_untrained_series.py"]
         ),
+        .testTarget(name: "OperationsTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Operations", "Jobs", "Datasets", "Linalg", "TestSupport", "isomine"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets", "Vocabulary", "TestSupport"]),
     ]
 )

@@ -7,6 +7,7 @@
 import Postgres
 import Queue
 import Webhooks
+import Vocabulary
 import Foundation
 import Migrations
 import CoreMetrics
@@ -189,11 +190,11 @@ public final class QueueGauges: @unchecked Sendable {
     public func refresh() {
         do {
             let db = try database.connection()
-            struct Row: Decodable { let queue: String, kind: String, state: String, n: Int }
+            struct Row: Decodable { let queue: String, kind: JobKind, state: JobState, n: Int }
             let rows = try db.execute("SELECT queue, kind, state, count(*) AS n FROM isomine.jobs GROUP BY queue, kind, state").decode(Row.self)
             var now = Set<[String]>()
             for row in rows {
-                let key = [row.queue, row.kind, row.state]
+                let key = [row.queue, row.kind.rawValue, row.state.rawValue]
                 now.insert(key)
                 Gauge(label: "isomine_jobs", dimensions: [("queue", key[0]), ("kind", key[1]), ("state", key[2])]).record(row.n)
             }

@@ -3,11 +3,12 @@ import Foundation
 import Jobs
 import Postgres
 import Queue
+import Vocabulary
 import Webhooks
 
 /// What `isomine status` prints.
 public struct QueueStatus: Sendable {
-    public struct Count: Sendable, Codable, Equatable { public var queue: String; public var state: String; public var jobs: Int }
+    public struct Count: Sendable, Codable, Equatable { public var queue: String; public var state: JobState; public var jobs: Int }
     public struct Oldest: Sendable, Codable, Equatable { public var id: Int; public var queue: String; public var waitingSeconds: Double }
     public struct LiveWorker: Sendable, Codable, Equatable {
         public var id: String; public var host: String; public var pid: Int; public var queues: [String]
@@ -27,7 +28,7 @@ public struct QueueStatus: Sendable {
     public var failingEndpoints: [FailingEndpoint]
 
     public static func load(_ db: PGConnection) throws -> QueueStatus {
-        struct CountRow: Decodable { let queue: String, state: String, n: Int }
+        struct CountRow: Decodable { let queue: String, state: JobState, n: Int }
         struct OldestRow: Decodable { let id: Int, queue: String, waiting: Double }
         struct Backlog: Decodable { let scheduled: Int, retryable: Int }
         struct WorkerRow: Decodable { let id: String, host: String, pid: Int, queues: [String], concurrency: Int, ago: Double, running: [Int] }

@@ -7,9 +7,9 @@ import Postgres
 /// A job as `jobs list` shows it.
 public struct JobListing: Decodable, Sendable, Equatable {
     public var id: Int
-    public var kind: String
+    public var kind: JobKind
     public var queue: String
-    public var state: String
+    public var state: JobState
     /// "attempt/max", e.g. "1/3".
     public var attempts: String
     public var priority: Int

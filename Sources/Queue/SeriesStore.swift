@@ -47,7 +47,7 @@ public final class DatabaseInputs: StoredInputs, SeriesBaselines {
 public struct SeriesStep: Sendable, Codable, Equatable {
     public var step: Int
     public var jobID: Int
-    public var state: String
+    public var state: JobState
     public var verdict: String?
     /// The verdict's headline, naming the state (e.g. `collapsed (distances; ranking intact)`).
     public var headline: String?
@@ -158,7 +158,7 @@ public enum SeriesStore {
     public struct StepResult: Sendable, Decodable {
         public var step: Int
         public var jobID: Int
-        public var state: String
+        public var state: JobState
         public var result: JSONValue?
         public var lastError: String?
 

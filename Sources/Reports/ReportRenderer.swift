@@ -3,14 +3,15 @@
 import Foundation
 import Jobs
 import Mustache
+import Vocabulary
 import Templates
 
 /// A row of the index page.
 public struct IndexEntry: Sendable {
     public var id: Int
-    public var kind: String
+    public var kind: JobKind
     public var name: String
-    public var state: String
+    public var state: JobState
     public var verdict: String?
     public var precisionAt1: Double?
     public var finishedAt: String?
@@ -24,7 +25,7 @@ public struct IndexEntry: Sendable {
     /// Relative link to the series page.
     public var seriesLink: String?
 
-    public init(id: Int, kind: String, name: String, state: String, verdict: String?, precisionAt1: Double?, finishedAt: String?, link: String?,
+    public init(id: Int, kind: JobKind, name: String, state: JobState, verdict: String?, precisionAt1: Double?, finishedAt: String?, link: String?,
                 parentID: Int? = nil, series: String? = nil, seriesStep: Int? = nil, seriesLink: String? = nil) {
         self.parentID = parentID
         self.series = series
@@ -78,7 +79,7 @@ public struct ReportRenderer: Sendable {
     public func indexPage(_ entries: [IndexEntry]) throws -> String {
         func row(_ e: IndexEntry, nested: Bool) -> [String: Any] {
             var r: [String: Any] = [
-                "id": e.id, "kind": e.kind, "name": e.name.isEmpty ? "\(e.kind) job \(e.id)" : e.name, "state": e.state, "verdict": e.verdict ?? "",
+                "id": e.id, "kind": e.kind.rawValue, "name": e.name.isEmpty ? "\(e.kind.rawValue) job \(e.id)" : e.name, "state": e.state.rawValue, "verdict": e.verdict ?? "",
                 "p1": e.precisionAt1.map { String(format: "%.3f", $0) } ?? "", "finished": e.finishedAt ?? "",
                 "nested": nested, "step": e.seriesStep.map { "step \($0)" } ?? "",
             ]

@@ -3,19 +3,20 @@
 // marked and every step linking to its own analysis.
 import Foundation
 import Jobs
+import Vocabulary
 
 /// One step of a series as the page sees it.
 public struct SeriesPageStep: Sendable {
     public var step: Int
     public var jobID: Int
-    public var state: String
+    public var state: JobState
     /// The step's analyze result (nil until it has run).
     public var result: JSONValue?
     public var lastError: String?
     /// Relative link to the step's own report.
     public var link: String?
 
-    public init(step: Int, jobID: Int, state: String, result: JSONValue?, lastError: String?, link: String?) {
+    public init(step: Int, jobID: Int, state: JobState, result: JSONValue?, lastError: String?, link: String?) {
         self.step = step
         self.jobID = jobID
         self.state = state
@@ -77,7 +78,7 @@ public struct SeriesPage: Sendable {
                 "caption": "How far is each checkpoint from the triplet-separated set? The band is the certified d_iso bracket."])
         }
         let rows: [[String: Any]] = decoded.map { s, r in
-            var row: [String: Any] = ["step": s.step, "state": s.state, "job": "job \(s.jobID)", "verdict": r?.final.diagnosis.headline ?? "",
+            var row: [String: Any] = ["step": s.step, "state": s.state.rawValue, "job": "job \(s.jobID)", "verdict": r?.final.diagnosis.headline ?? "",
                                       "level": r?.verdict.rawValue ?? "",
                                       "baseline": s.step == baselineStep ? " (baseline)" : ""]
             if let link = s.link { row["link"] = link }

@@ -33,7 +33,7 @@ public struct WebhookDeliveryRow: Decodable, Sendable, Equatable {
     public var endpointID: Int
     public var jobID: Int?
     public var eventType: String
-    public var state: String
+    public var state: DeliveryState
     public var attempts: Int
     public var lastStatus: Int?
     public var lastError: String?

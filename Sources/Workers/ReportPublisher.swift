@@ -161,7 +161,7 @@ public struct ReportPublisher: Sendable {
              ORDER BY j.id DESC LIMIT 1000
             """)
         struct Row: Decodable {
-            let id: Int, kind: String, name: String, state: String, verdict: String?, parent_id: Int?, series: String?, series_step: Int?
+            let id: Int, kind: JobKind, name: String, state: JobState, verdict: String?, parent_id: Int?, series: String?, series_step: Int?
             let p1: Double?, finished: String?, path: String?
         }
         let entries = try rows.decode(Row.self).map {

@@ -62,7 +62,7 @@ struct Jobs: ParsableCommand {
                 let rows = try JobQueue.list(db, state: state, parent: parent, hideRuns: hideRuns, limit: limit)
                 let header = ["id", "kind", "queue", "state", "attempt", "priority", "parent", "created", "verdict", "progress", "name"]
                 let body = rows.map { j in
-                    [String(j.id), j.kind, j.queue, j.state, j.attempts, String(j.priority), j.parent, j.created, j.verdict, j.progress, j.name]
+                    [String(j.id), j.kind.rawValue, j.queue, j.state.rawValue, j.attempts, String(j.priority), j.parent, j.created, j.verdict, j.progress, j.name]
                 }
                 print(TextTable.render([header] + body), terminator: "")
             }

@@ -166,7 +166,7 @@ struct SeriesShow: ParsableCommand {
                 let dIso: String = s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? ""
                 let reasons: String = s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")
                 let warning: String = s.warning?.joined(separator: ",") ?? ""
-                return [String(s.step), String(s.jobID), s.state, s.headline ?? s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
+                return [String(s.step), String(s.jobID), s.state.rawValue, s.headline ?? s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
                         f(s.lHard, "%.3g"), dIso, reasons, warning]
             }
             print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")

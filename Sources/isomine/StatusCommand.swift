@@ -29,7 +29,7 @@ struct StatusCommand: ParsableCommand {
             }
             print("jobs by queue and state")
             if s.counts.isEmpty { print("  (none)") } else {
-                print(TextTable.render([["queue", "state", "jobs"]] + s.counts.map { [$0.queue, $0.state, String($0.jobs)] }), terminator: "")
+                print(TextTable.render([["queue", "state", "jobs"]] + s.counts.map { [$0.queue, $0.state.rawValue, String($0.jobs)] }), terminator: "")
             }
             if let o = s.oldestQueued {
                 print("oldest queued: job \(o.id) in \(o.queue), waiting \(Int(o.waitingSeconds)) s")

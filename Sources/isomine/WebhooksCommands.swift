@@ -96,7 +96,7 @@ struct Webhooks: ParsableCommand {
                 let db = try Database.connect()
                 let rows = try WebhookStore.deliveries(db, endpoint: endpoint, limit: limit)
                 let body = rows.map { d in
-                    [String(d.id), String(d.endpointID), d.jobID.map(String.init) ?? "", d.eventType, d.state, String(d.attempts),
+                    [String(d.id), String(d.endpointID), d.jobID.map(String.init) ?? "", d.eventType, d.state.rawValue, String(d.attempts),
                      d.lastStatus.map(String.init) ?? "", d.messageID, d.lastError ?? ""]
                 }
                 print(TextTable.render([["id", "endpoint", "job", "event", "state", "attempts", "status", "webhook-id", "error"]] + body), terminator: "")

@@ -87,8 +87,8 @@ import Linalg
 @Suite struct CSVTests {
     @Test func labelColumnByIndexNegativeIndexAndName() throws {
         let dir = TempFolder()
-        dir.write("a.csv", text: "1,2,cat\n3,4,cat\n5,6,dog\n7,8,dog\n")
-        dir.write("b.csv", text: "label,x,y\r\n0,1,2\r\n0,3,4\r\n1,5,6\r\n1,7,8\r\n")
+        dir.write("a.csv", "1,2,cat\n3,4,cat\n5,6,dog\n7,8,dog\n")
+        dir.write("b.csv", "label,x,y\r\n0,1,2\r\n0,3,4\r\n1,5,6\r\n1,7,8\r\n")
         let a = try DatasetSource.csv(path: "a.csv", labelColumn: .index(-1), header: false).load(dataRoot: dir.root)
         #expect(a.features.storage == [1, 2, 3, 4, 5, 6, 7, 8] && a.labels == [0, 0, 1, 1] && a.classNames == ["cat", "dog"])
         let b = try DatasetSource.csv(path: "b.csv", labelColumn: .name("label"), header: true).load(dataRoot: dir.root)
@@ -99,13 +99,13 @@ import Linalg
 
     @Test func badCSVIsNamed() throws {
         let dir = TempFolder()
-        dir.write("header.csv", text: "x,y,label\n1,2,0\n3,4,0\n5,6,1\n7,8,1\n")
-        dir.write("ragged.csv", text: "1,2,0\n3,0\n5,6,1\n")
-        dir.write("empty.csv", text: "")
-        dir.write("nan.csv", text: "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
-        dir.write("inf.csv", text: "1,2,0\n3,4,0\n5,inf,1\n7,8,1\n")
-        dir.write("oneclass.csv", text: "1,2,0\n3,4,0\n")
-        dir.write("single.csv", text: "1,2,0\n3,4,0\n5,6,1\n7,8,2\n9,9,2\n")
+        dir.write("header.csv", "x,y,label\n1,2,0\n3,4,0\n5,6,1\n7,8,1\n")
+        dir.write("ragged.csv", "1,2,0\n3,0\n5,6,1\n")
+        dir.write("empty.csv", "")
+        dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
+        dir.write("inf.csv", "1,2,0\n3,4,0\n5,inf,1\n7,8,1\n")
+        dir.write("oneclass.csv", "1,2,0\n3,4,0\n")
+        dir.write("single.csv", "1,2,0\n3,4,0\n5,6,1\n7,8,2\n9,9,2\n")
         let cases: [(String, LabelColumn, String)] = [
             ("header.csv", .index(-1), "dataset: 'header.csv' line 1, column 1: 'x' is not a number (set dataset.header to true if the file has a header row)"),
             ("ragged.csv", .index(-1), "dataset: 'ragged.csv' line 2 has 2 columns, expected 3"),
@@ -145,9 +145,9 @@ import Linalg
 @Suite struct DataRootTests {
     @Test func pathsStayInsideTheRoot() throws {
         let dir = TempFolder()
-        dir.write("inside/a.csv", text: "1,0\n2,0\n3,1\n4,1\n")
+        dir.write("inside/a.csv", "1,0\n2,0\n3,1\n4,1\n")
         let outside = TempFolder()
-        outside.write("secret.csv", text: "1,0\n2,0\n3,1\n4,1\n")
+        outside.write("secret.csv", "1,0\n2,0\n3,1\n4,1\n")
         try FileManager.default.createSymbolicLink(atPath: dir.path + "/link.csv", withDestinationPath: outside.path + "/secret.csv")
         #expect(try dir.root.resolve("inside/a.csv", field: "f").hasSuffix("/inside/a.csv"))
         let cases: [(String, String)] = [

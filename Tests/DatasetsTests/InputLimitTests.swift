@@ -114,9 +114,7 @@ import Linalg
 
     /// gzip's own output (the real tool, as a user's file would be made).
     func gzipped(_ bytes: [UInt8]) throws -> [UInt8] {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-gz-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let folder = TempFolder("gz"), dir = folder.url
         let file = dir.appendingPathComponent("x")
         try Data(bytes).write(to: file)
         _ = try runCommand("/bin/gzip", ["-9", file.path])

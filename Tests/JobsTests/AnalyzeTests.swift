@@ -26,7 +26,7 @@ import Trainer
     }
 
     @Test func npyEmbeddingsFromTheDataRoot() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         // Three well separated clusters spanning R³: separated, healthy, every bound 0.
         var values = [Float](), labels = [Int64]()
         let centres: [[Float]] = [[0, 0, 0], [10, 0, 0], [0, 10, 5]]
@@ -35,8 +35,8 @@ import Trainer
         }
         _ = FileManager.default.createFile(atPath: dir.path + "/embeddings.npy", contents: Data(npy(descr: "<f4", shape: [24, 3], payload: values.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) })))
         _ = FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(npy(descr: "<i8", shape: [24], payload: labels.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) })))
-        let r = try isomine(["run", projectRoot + "/deploy/examples/analyze-npy.json", "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
-        #expect(r.status == 0, "\(r.stderr)")
+        let r = try IsomineBinary.run(["run", projectRoot + "/deploy/examples/analyze-npy.json", "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(r.status == 0, "\(r.err)")
         let json = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
         #expect(json["kind"] == .string("analyze") && json["verdict"] == .string("healthy"))
         #expect(json["final"]?["estimators"]?["separated"] == .bool(true))
@@ -45,7 +45,7 @@ import Trainer
     }
 
     @Test func badAnalyzeInputIsNamed() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
         dir.write("one.csv", "1,2,0\n3,4,0\n5,6,0\n")
         let runner = Runner(dataRoot: DataRoot(path: dir.path))

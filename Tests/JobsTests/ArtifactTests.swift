@@ -1,6 +1,7 @@
 // Artifacts: the probe embeddings at the start and the end and the final f*, as .npy files that
 // NumPy (and isomine's own loader) read back, consistent with the figures in the result.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Linalg
@@ -35,7 +36,7 @@ func spread(_ m: Matrix<Float>) -> Double {
     }
 
     @Test func trainRunLeavesProbeEmbeddingsAndFStar() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         guard case .finished(let r) = try Runner().run(try trainSpec(smallSpec), sink: try FileSink(directory: dir.path)) else {
             Issue.record("did not finish"); return
         }
@@ -59,7 +60,7 @@ func spread(_ m: Matrix<Float>) -> Double {
     }
 
     @Test func analyzeLeavesTheAnalysedPointsAndFStar() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         guard case .analyzed(let r) = try Runner().run(try trainSpec(#"{"kind":"analyze","dataset":{"type":"toy5"},"iterations":5}"#),
                                                        sink: try FileSink(directory: dir.path)) else { Issue.record("no analysis"); return }
         #expect(r.artifacts == ["probe_rows.npy", "probe_labels.npy", "probe_final.npy", "f_star_iso.npy", "f_star_haus.npy"])

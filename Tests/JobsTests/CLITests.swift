@@ -1,70 +1,71 @@
 // The isomine executable: exit codes, one-line errors, result files, resume, and the listing commands.
 import Foundation
+import TestSupport
 import Testing
 @testable import Jobs
 
 @Suite struct CLITests {
     @Test func specErrorIsOneLineAndExitTwo() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         let spec = dir.write("bad.json", #"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#)
-        let r = try isomine(["run", spec, "--out", dir.path + "/out"])
+        let r = try IsomineBinary.run(["run", spec, "--out", dir.path + "/out"])
         #expect(r.status == 2)
-        #expect(r.stderr == "spec.sampler.samples_per_class: must be at least 2\n")
-        let v = try isomine(["validate", spec])
-        #expect(v.status == 2 && v.stderr == "spec.sampler.samples_per_class: must be at least 2\n")
+        #expect(r.err == "spec.sampler.samples_per_class: must be at least 2\n")
+        let v = try IsomineBinary.run(["validate", spec])
+        #expect(v.status == 2 && v.err == "spec.sampler.samples_per_class: must be at least 2\n")
         let good = dir.write("good.json", #"{"kind":"train","dataset":{"type":"toy20"},"steps":3}"#)
-        let outIsFile = try isomine(["run", good, "--out", spec])
-        #expect(outIsFile.status == 1 && outIsFile.stderr == "error: --out: \(spec) exists and is not a directory\n")
-        let missing = try isomine(["run", dir.path + "/nope.json", "--out", dir.path + "/out"])
-        #expect(missing.status == 2 && missing.stderr.hasPrefix("spec: file ") && missing.stderr.hasSuffix("does not exist\n"))
+        let outIsFile = try IsomineBinary.run(["run", good, "--out", spec])
+        #expect(outIsFile.status == 1 && outIsFile.err == "error: --out: \(spec) exists and is not a directory\n")
+        let missing = try IsomineBinary.run(["run", dir.path + "/nope.json", "--out", dir.path + "/out"])
+        #expect(missing.status == 2 && missing.err.hasPrefix("spec: file ") && missing.err.hasSuffix("does not exist\n"))
     }
 
     @Test func runWritesResultAndResumes() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         let spec = dir.write("small.json", smallSpec)
-        let stopped = try isomine(["run", spec, "--out", dir.path + "/a", "--stop-after", "30"])
-        #expect(stopped.status == 0 && stopped.stdout.contains("stopped at step 30"))
-        let resumed = try isomine(["run", spec, "--out", dir.path + "/a", "--resume"])
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(resumed.stdout.contains("wrote \(dir.path)/a/result.json"))
-        let whole = try isomine(["run", spec, "--out", dir.path + "/b"])
+        let stopped = try IsomineBinary.run(["run", spec, "--out", dir.path + "/a", "--stop-after", "30"])
+        #expect(stopped.status == 0 && stopped.out.contains("stopped at step 30"))
+        let resumed = try IsomineBinary.run(["run", spec, "--out", dir.path + "/a", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.err)")
+        #expect(resumed.out.contains("wrote \(dir.path)/a/result.json"))
+        let whole = try IsomineBinary.run(["run", spec, "--out", dir.path + "/b"])
         #expect(whole.status == 0)
         var a = try deterministicPart(dir.path + "/a/result.json"), b = try deterministicPart(dir.path + "/b/result.json")
         if case .object(var o) = a { o["resumed_from_step"] = nil; a = .object(o) }
         if case .object(var o) = b { o["resumed_from_step"] = nil; b = .object(o) }
         #expect(a == b)
         // No progress bar when stderr is not a terminal.
-        #expect(whole.stderr.isEmpty)
+        #expect(whole.err.isEmpty)
     }
 
     @Test func dataRootComesFromTheEnvironment() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         dir.write("points.csv", "0,0,a\n0,1,a\n0,2,a\n0,3,a\n5,0,b\n5,1,b\n5,2,b\n5,3,b\n9,0,c\n9,1,c\n9,2,c\n9,3,c\n")
         let spec = dir.write("csv.json", #"{"kind":"train","dataset":{"type":"csv","path":"points.csv"},"sampler":{"classes_per_batch":3,"samples_per_class":2},"model":{"hidden":[8],"embedding_dim":2},"split":{"test_fraction":0.5},"steps":5}"#)
-        let ok = try isomine(["validate", spec], environment: ["ISOMINE_DATA_ROOT": dir.path])
-        #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(ok.stdout.hasPrefix("ok: train job on points.csv (6 train / 6 test rows, 3 classes)"))
-        let run = try isomine(["run", spec, "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
-        #expect(run.status == 0, "\(run.stderr)")
-        let elsewhere = try isomine(["validate", spec], environment: ["ISOMINE_DATA_ROOT": "/tmp"])
-        #expect(elsewhere.status == 2 && elsewhere.stderr.hasPrefix("spec.dataset.path: 'points.csv' does not exist under the data root"))
+        let ok = try IsomineBinary.run(["validate", spec], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out.hasPrefix("ok: train job on points.csv (6 train / 6 test rows, 3 classes)"))
+        let run = try IsomineBinary.run(["run", spec, "--out", dir.path + "/out"], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(run.status == 0, "\(run.err)")
+        let elsewhere = try IsomineBinary.run(["validate", spec], environment: ["ISOMINE_DATA_ROOT": "/tmp"])
+        #expect(elsewhere.status == 2 && elsewhere.err.hasPrefix("spec.dataset.path: 'points.csv' does not exist under the data root"))
     }
 
     @Test func datasetsListsTheBuiltins() throws {
-        let r = try isomine(["datasets", "--json"])
+        let r = try IsomineBinary.run(["datasets", "--json"])
         #expect(r.status == 0)
-        guard case .array(let rows) = try JSONValue.parse(Data(r.stdout.utf8)) else { Issue.record("not an array"); return }
+        guard case .array(let rows) = try JSONValue.parse(Data(r.out.utf8)) else { Issue.record("not an array"); return }
         let names = rows.compactMap { row -> String? in if case .string(let s)? = row["name"] { return s } else { return nil } }
         #expect(names == ["digits", "blobs", "toy5", "toy20"])
         #expect(rows[0]["rows"] == .number(1797) && rows[0]["dim"] == .number(64))
     }
 
     @Test func benchTrainerPrintsJSON() throws {
-        let r = try isomine(["bench", "trainer", "--steps", "50"])
-        #expect(r.status == 0, "\(r.stderr)")
-        let json = try JSONValue.parse(Data(r.stdout.utf8))
+        let r = try IsomineBinary.run(["bench", "trainer", "--steps", "50"])
+        #expect(r.status == 0, "\(r.err)")
+        let json = try JSONValue.parse(Data(r.out.utf8))
         guard case .number(let sps)? = json["steps_per_second"], case .number(let gflops)? = json["matrix_products"]?["gflops"] else {
-            Issue.record("missing fields in \(r.stdout)"); return
+            Issue.record("missing fields in \(r.out)"); return
         }
         #expect(sps > 0 && gflops > 0)
     }

@@ -2,6 +2,7 @@
 // healthy run whose spread drops fast early; stop_on_warning ends the run there, evaluated; bad specs
 // are named; the sweep summary counts leads, misses and false alarms; the checkpoint (series) rule.
 import CollapseSignals
+import TestSupport
 import Foundation
 import Testing
 import Linalg
@@ -139,13 +140,13 @@ import Linalg
 @Suite struct SweepWarningOutputTests {
     /// `isomine run` of a sweep prints the warning summary per cell and overall, and the series rule's.
     @Test func runOfASweepPrintsTheWarningSummary() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         let spec = dir.write("sweep.json", #"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[64]},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":40,"eval_every":20,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":5,"final_iterations":5}},"grid":{"model.embedding_dim":[2,16]}}"#)
-        let r = try isomine(["run", spec, "--out", dir.path + "/out"])
-        #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("warned_before") && r.stdout.contains("false_alarms"))
-        #expect(r.stdout.contains("\nwarning: ") && r.stdout.contains("collapsed runs warned before their first collapsed evaluation"), "\(r.stdout)")
-        #expect(r.stdout.contains("\nseries rule on the evaluations' probes: "), "\(r.stdout)")
+        let r = try IsomineBinary.run(["run", spec, "--out", dir.path + "/out"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.contains("warned_before") && r.out.contains("false_alarms"))
+        #expect(r.out.contains("\nwarning: ") && r.out.contains("collapsed runs warned before their first collapsed evaluation"), "\(r.out)")
+        #expect(r.out.contains("\nseries rule on the evaluations' probes: "), "\(r.out)")
         let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
         #expect(result["warning"]?["collapsed_runs"] != nil && result["checkpoint_warning"]?["healthy_runs"] != nil)
         guard case .array(let runs)? = result["runs"] else { Issue.record("no runs"); return }

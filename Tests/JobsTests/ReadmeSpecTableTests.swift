@@ -3,6 +3,7 @@
 // what is derived agrees: the echo names every declared field (and only those that apply) and parses
 // back to the same spec.
 import Foundation
+import TestSupport
 import Testing
 @testable import Jobs
 @testable import Specs

@@ -1,6 +1,7 @@
 // The verdict held to real PyTorch + pytorch-metric-learning runs (deploy/corpus/real-runs), the corpus'
 // bad input, and float64 inputs outside Float32's range through an analyze job.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 

@@ -1,5 +1,6 @@
 // The Runner end to end: determinism, resume through the file sink, the quality bar, and collapse.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Trainer
@@ -27,7 +28,7 @@ let referenceResult: Result<TrainResult, Error> = Result {
 
 @Suite struct RunnerTests {
     @Test func sameSpecSameResultFile() throws {
-        let a = TempDir(), b = TempDir()
+        let a = TempFolder(), b = TempFolder()
         let spec = try trainSpec(smallSpec)
         _ = try Runner().run(spec, sink: try FileSink(directory: a.path))
         _ = try Runner().run(spec, sink: try FileSink(directory: b.path))
@@ -38,7 +39,7 @@ let referenceResult: Result<TrainResult, Error> = Result {
     }
 
     @Test func resumeThroughTheFileSinkMatches() throws {
-        let whole = TempDir(), parts = TempDir()
+        let whole = TempFolder(), parts = TempFolder()
         let spec = try trainSpec(smallSpec)
         _ = try Runner().run(spec, sink: try FileSink(directory: whole.path))
         guard case .stopped(let step) = try Runner().run(spec, sink: try FileSink(directory: parts.path), stopAfter: 45) else {
@@ -54,7 +55,7 @@ let referenceResult: Result<TrainResult, Error> = Result {
         if case .object(var o) = a { o["resumed_from_step"] = nil; a = .object(o) }
         if case .object(var o) = b { o["resumed_from_step"] = nil; b = .object(o) }
         #expect(a == b)
-        #expect(throws: RunError.self) { try FileSink(directory: TempDir().path, resume: true).latestCheckpoint() }
+        #expect(throws: RunError.self) { try FileSink(directory: TempFolder().path, resume: true).latestCheckpoint() }
     }
 
     @Test func referenceConfigMeetsTheQualityBar() throws {

@@ -3,6 +3,7 @@
 // many small classes keeps classes in its probe; degenerate inputs fail before the heavy work with a
 // clear error, and nothing non-finite reaches result.json.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Linalg
@@ -28,15 +29,15 @@ import Linalg
         var m = Matrix<Double>(rows: rows, cols: dim)
         let centres = (0..<c).map { _ in (0..<dim).map { _ in rng.normal() } }
         for i in 0..<rows { for j in 0..<dim { m[i, j] = centres[labels[i]][j] + 0.3 * rng.normal() } }
-        FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(NPYWriter.encode(m)))
-        FileManager.default.createFile(atPath: dir + "/y.npy", contents: Data(NPYWriter.encode(labels: labels)))
+        _ = FileManager.default.createFile(atPath: dir + "/x.npy", contents: Data(NPYWriter.encode(m)))
+        _ = FileManager.default.createFile(atPath: dir + "/y.npy", contents: Data(NPYWriter.encode(labels: labels)))
     }
 
     @Test func probesKeepClassesOnSetsOfManySmallClasses() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         try manySmallClasses(dir: dir.path)
         let spec = try JobSpec.parse(Data(#"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy","labels":"y.npy"},"probe_size":500,"iterations":5}"#.utf8))
-        let out = TempDir()
+        let out = TempFolder()
         guard case .analyzed(let r) = try Runner(dataRoot: DataRoot(path: dir.path)).run(spec, sink: try FileSink(directory: out.path)) else {
             Issue.record("no analysis"); return
         }
@@ -53,7 +54,7 @@ import Linalg
     }
 
     @Test func degenerateInputsFailFirstWithAClearError() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         try manySmallClasses(dir: dir.path)
         func error(_ spec: String) -> String? {
             do {
@@ -68,13 +69,13 @@ import Linalg
         // Every class a single sample: refused when the data is loaded.
         var m = Matrix<Double>(rows: 20, cols: 2)
         for i in 0..<20 { m[i, 0] = Double(i) }
-        FileManager.default.createFile(atPath: dir.path + "/ones.npy", contents: Data(NPYWriter.encode(m)))
-        FileManager.default.createFile(atPath: dir.path + "/onel.npy", contents: Data(NPYWriter.encode(labels: Array(0..<20))))
+        _ = FileManager.default.createFile(atPath: dir.path + "/ones.npy", contents: Data(NPYWriter.encode(m)))
+        _ = FileManager.default.createFile(atPath: dir.path + "/onel.npy", contents: Data(NPYWriter.encode(labels: Array(0..<20))))
         #expect(error(#"{"kind":"analyze","dataset":{"type":"npy","features":"ones.npy","labels":"onel.npy"}}"#)?.contains("has a single sample; every class needs at least 2") == true)
         // A header claiming more rows than the file holds.
         var bytes = NPYWriter.encode(m)
         bytes.removeLast(80)
-        FileManager.default.createFile(atPath: dir.path + "/short.npy", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: dir.path + "/short.npy", contents: Data(bytes))
         let short = error(#"{"kind":"analyze","dataset":{"type":"npy","features":"short.npy","labels":"onel.npy"}}"#)
         #expect(short?.hasPrefix("spec.dataset.features:") == true, "\(short ?? "nil")")
     }

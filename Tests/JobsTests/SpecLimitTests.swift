@@ -1,6 +1,7 @@
 // Spec-level limits and messages: size and name caps, numbers out of range, and `validate` loading the
 // data of analyze jobs (a missing file or a path outside the data root is an error, not "ok").
 import Foundation
+import TestSupport
 import Testing
 @testable import Jobs
 
@@ -25,29 +26,29 @@ import Testing
     }
 
     @Test func validateLoadsAnalyzeData() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         let missing = dir.write("missing.json", #"{"kind":"analyze","dataset":{"type":"npy","features":"nope.npy","labels":"nope-labels.npy"}}"#)
-        let m = try isomine(["validate", missing], environment: ["ISOMINE_DATA_ROOT": dir.path])
-        #expect(m.status == 2 && m.stderr.contains("does not exist under the data root"), "\(m.stderr)")
+        let m = try IsomineBinary.run(["validate", missing], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(m.status == 2 && m.err.contains("does not exist under the data root"), "\(m.err)")
         let escape = dir.write("escape.json", #"{"kind":"analyze","dataset":{"type":"csv","path":"../../../etc/passwd"}}"#)
-        let e = try isomine(["validate", escape], environment: ["ISOMINE_DATA_ROOT": dir.path])
-        #expect(e.status == 2 && e.stderr.hasPrefix("spec.dataset.path:"), "\(e.stderr)")
+        let e = try IsomineBinary.run(["validate", escape], environment: ["ISOMINE_DATA_ROOT": dir.path])
+        #expect(e.status == 2 && e.err.hasPrefix("spec.dataset.path:"), "\(e.err)")
         let ok = dir.write("ok.json", #"{"kind":"analyze","dataset":{"type":"toy20"}}"#)
-        let o = try isomine(["validate", ok])
-        #expect(o.status == 0 && o.stdout.hasPrefix("ok: analyze job on toy20 ("), "\(o.stdout)")
+        let o = try IsomineBinary.run(["validate", ok])
+        #expect(o.status == 0 && o.out.hasPrefix("ok: analyze job on toy20 ("), "\(o.out)")
     }
 
     @Test func enqueueChecksThatDataFilesExistBeforeQueueing() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         // The check comes before any database connection (none is configured here).
         let missing = dir.write("missing.json", #"{"kind":"analyze","dataset":{"type":"npy","features":"nope.npy","labels":"nope-labels.npy"}}"#)
-        let m = try isomine(["enqueue", "analyze", missing], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
-        #expect(m.status == 2 && m.stderr.hasPrefix("spec.dataset.features: 'nope.npy' does not exist under the data root"), "\(m.stderr)")
+        let m = try IsomineBinary.run(["enqueue", "analyze", missing], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
+        #expect(m.status == 2 && m.err.hasPrefix("spec.dataset.features: 'nope.npy' does not exist under the data root"), "\(m.err)")
         let sweep = dir.write("sweep.json", #"{"kind":"sweep","base":{"dataset":{"type":"csv","path":"gone.csv"}},"grid":{"seed":[1,2]}}"#)
-        let s = try isomine(["enqueue", "sweep", sweep], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
-        #expect(s.status == 2 && s.stderr.hasPrefix("spec.base.dataset.path: 'gone.csv' does not exist"), "\(s.stderr)")
+        let s = try IsomineBinary.run(["enqueue", "sweep", sweep], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
+        #expect(s.status == 2 && s.err.hasPrefix("spec.base.dataset.path: 'gone.csv' does not exist"), "\(s.err)")
         // --no-file-check skips it (the workers hold the files): the next failure is the database connection.
-        let skip = try isomine(["enqueue", "analyze", missing, "--no-file-check"], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
-        #expect(skip.status == 1 && skip.stderr.contains("PostgreSQL"), "\(skip.stderr)")
+        let skip = try IsomineBinary.run(["enqueue", "analyze", missing, "--no-file-check"], environment: ["ISOMINE_DATA_ROOT": dir.path, "DATABASE_URL": "host=/nonexistent"])
+        #expect(skip.status == 1 && skip.err.contains("PostgreSQL"), "\(skip.err)")
     }
 }

@@ -1,5 +1,6 @@
 // The job-spec decoder and validator: every bad input gets one line naming the field.
 import Foundation
+import TestSupport
 import Testing
 import Datasets
 import Trainer
@@ -87,7 +88,7 @@ func specError(_ json: String) -> String? {
     }
 
     @Test func dataProblemsAreSpecErrorsToo() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
         dir.write("one.csv", "1,2,0\n3,4,0\n5,6,0\n")
         dir.write("single.csv", "1,2,0\n3,4,0\n5,6,1\n7,8,2\n9,9,2\n")

@@ -1,6 +1,7 @@
 // The per-step collapse signals (issue 13's foundation): recorded at step 0 and every warning.stride
 // steps, kept across a resume, written as the artifact step_signals.json; a bad stride is named.
 import CollapseSignals
+import TestSupport
 import Foundation
 import Testing
 @testable import Jobs
@@ -10,7 +11,7 @@ import Trainer
     let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":6},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":60,"eval_every":30,"estimators":{"enabled":false},"warning":{"stride":20},"checkpoint_every":25}"#
 
     @Test func signalsAtTheStrideSurviveAResumeAndReachTheArtifact() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         let job = try JobSpec.parse(Data(spec.utf8))
         // Stop after 30 steps (a checkpoint), then resume to the end.
         _ = try Runner().run(job, sink: try FileSink(directory: dir.path), stopAfter: 30)
@@ -24,7 +25,7 @@ import Trainer
             #expect(s.lossRatio.isFinite && s.activeFraction >= 0 && s.activeFraction <= 1 && s.effectiveRank >= 1 && s.effectiveRank <= 4 + 1e-9)
         }
         // The same numbers as an uninterrupted run.
-        let again = TempDir()
+        let again = TempFolder()
         _ = try Runner().run(job, sink: try FileSink(directory: again.path))
         #expect(try Data(contentsOf: URL(fileURLWithPath: again.path + "/artifacts/step_signals.json")) == data)
     }

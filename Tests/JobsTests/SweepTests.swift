@@ -1,5 +1,6 @@
 // Sweep specs (expansion, validation that names the grid value) and sweeps run in-process.
 import Vocabulary
+import TestSupport
 import Foundation
 import Testing
 @testable import Jobs
@@ -129,29 +130,29 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
     }
 
     @Test func validateChecksEveryRunsData() throws {
-        let ok = try isomine(["validate", projectRoot + "/deploy/examples/sweep-digits.json"])
-        #expect(ok.status == 0 && ok.stdout.hasPrefix("ok: sweep of 36 train runs in 12 cells, repeated over seed\n"))
-        let dir = TempDir()
+        let ok = try IsomineBinary.run(["validate", projectRoot + "/deploy/examples/sweep-digits.json"])
+        #expect(ok.status == 0 && ok.out.hasPrefix("ok: sweep of 36 train runs in 12 cells, repeated over seed\n"))
+        let dir = TempFolder()
         let bad = dir.write("bad.json", #"{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"sampler.classes_per_batch":[4,12]}}"#)
-        let r = try isomine(["validate", bad])
+        let r = try IsomineBinary.run(["validate", bad])
         #expect(r.status == 2)
-        #expect(r.stderr == "spec.sampler.classes_per_batch: 12 exceeds the 10 classes of the training split (in the run sweep [sampler.classes_per_batch=12])\n")
+        #expect(r.err == "spec.sampler.classes_per_batch: 12 exceeds the 10 classes of the training split (in the run sweep [sampler.classes_per_batch=12])\n")
     }
 
     @Test func cliRunsASweepAndResumeSkipsFinishedRuns() throws {
-        let dir = TempDir()
+        let dir = TempFolder()
         let spec = dir.write("sweep.json", tinySweep)
-        let first = try isomine(["run", spec, "--out", dir.path + "/out", "--quiet"])
-        #expect(first.status == 0, "\(first.stderr)")
-        #expect(first.stdout.contains("model.embedding_dim  sampler.samples_per_class  runs  collapsed"))
-        #expect(first.stdout.contains("8 runs, "))
+        let first = try IsomineBinary.run(["run", spec, "--out", dir.path + "/out", "--quiet"])
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.contains("model.embedding_dim  sampler.samples_per_class  runs  collapsed"))
+        #expect(first.out.contains("8 runs, "))
         let runs = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/out/runs").sorted()
         #expect(runs == (0..<8).map { String(format: "%03d", $0) })
         let whole = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json"))
         // Remove one run's result: --resume runs only that one again and aggregates the same figures.
         try FileManager.default.removeItem(atPath: dir.path + "/out/runs/005/result.json")
-        let resumed = try isomine(["run", spec, "--out", dir.path + "/out", "--quiet", "--resume"])
-        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let resumed = try IsomineBinary.run(["run", spec, "--out", dir.path + "/out", "--quiet", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.err)")
         let again = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json"))
         func finals(_ d: Data) throws -> JSONValue? { try JSONValue.parse(d)["runs"] }
         let a = try #require(try finals(whole)), b = try #require(try finals(again))
@@ -159,7 +160,7 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
         #expect(ra.map { $0["final"] } == rb.map { $0["final"] })
         // A different spec in the same directory is refused rather than mixed in.
         let other = dir.write("other.json", tinySweep.replacingOccurrences(of: #""steps":6"#, with: #""steps":5"#))
-        let mixed = try isomine(["run", other, "--out", dir.path + "/out", "--quiet", "--resume"])
-        #expect(mixed.status == 1 && mixed.stderr.contains("holds the result of a different spec"))
+        let mixed = try IsomineBinary.run(["run", other, "--out", dir.path + "/out", "--quiet", "--resume"])
+        #expect(mixed.status == 1 && mixed.err.contains("holds the result of a different spec"))
     }
 }

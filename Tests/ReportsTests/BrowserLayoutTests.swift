@@ -5,6 +5,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Vocabulary
 import Datasets
 import Jobs
 @testable import Reports
@@ -88,14 +89,14 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
             let spec = try JobSpec.parse(Data(#"{"kind":"analyze","series":"layout-run","step":\#(step),"reference_scale":4,"dataset":{"type":"blobs","classes":5,"per_class":12,"dim":8,"separation":\#(separation)}}"#.utf8))
             _ = try Runner().run(spec, sink: try FileSink(directory: "\(dir)/a\(step)"))
             let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a\(step)/result.json")))
-            analyses.append(SeriesPageStep(step: step, jobID: 100 + step, state: "succeeded", result: result, lastError: nil, link: "../job-\(100 + step)/index.html"))
+            analyses.append(SeriesPageStep(step: step, jobID: 100 + step, state: .succeeded, result: result, lastError: nil, link: "../job-\(100 + step)/index.html"))
         }
         let analyze = try String(contentsOfFile: try DirectoryReport.write(directory: "\(dir)/a2", renderer: renderer), encoding: .utf8)
         let series = try renderer.seriesPage(SeriesPage(name: "layout-run", baselineStep: 0, steps: analyses, indexLink: "../index.html"))
         let sweepSpec = try JobSpec.parse(Data(#"{"kind":"sweep","name":"layout sweep","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},"model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":4,"eval_every":2,"estimators":{"probe_size":16,"iterations":5}},"grid":{"seed":[0,1],"model.embedding_dim":[2,4,8],"sampler.samples_per_class":[2,3]}}"#.utf8))
         _ = try Runner().run(sweepSpec, sink: try FileSink(directory: dir + "/sweep"))
         let sweep = try String(contentsOfFile: try DirectoryReport.write(directory: dir + "/sweep", renderer: renderer), encoding: .utf8)
-        let index = try renderer.indexPage((1...30).map { IndexEntry(id: $0, kind: "train", name: longName, state: "succeeded", verdict: "healthy",
+        let index = try renderer.indexPage((1...30).map { IndexEntry(id: $0, kind: .train, name: longName, state: .succeeded, verdict: "healthy",
                                                                        precisionAt1: 0.9, finishedAt: "2026-11-30 12:00:00", link: "job-\($0)/index.html",
                                                                        parentID: $0 > 20 ? 20 : nil, series: $0 < 5 ? "layout-run" : nil, seriesStep: $0 < 5 ? $0 : nil,
                                                                        seriesLink: $0 < 5 ? "series-layout-run/index.html" : nil) })
@@ -103,7 +104,7 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
     }
 
     @Test func pagesFitPhoneAndDesktopWidthsWithReadableText() throws {
-        let dir = ScratchDir()
+        let dir = TempFolder()
         for (name, html) in try pages(dir.path) {
             for width in [1280, 390] {
                 let l = try layout(html, width: width, in: dir.path, name: name)
@@ -116,7 +117,7 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
     }
 
     @Test func screenshotsOfAJobPage() throws {
-        let dir = ScratchDir()
+        let dir = TempFolder()
         let page = try runAndReport(dir.path + "/train")
         for width in [1280, 390] {
             let png = "\(dir.path)/job-\(width).png"

@@ -1,26 +1,18 @@
 // Reports: the pages of real small runs, checked as XML (every page and every SVG must be
 // well-formed), every chart present, and hostile strings escaped everywhere.
 import Foundation
+import TestSupport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
 import Testing
+import Vocabulary
 import Datasets
 import Jobs
 import Linalg
 import Estimators
 import Trainer
 @testable import Reports
-
-/// A temporary directory removed when released.
-final class ScratchDir {
-    let path: String
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(UUID().uuidString)").path
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Parses `text` as XML; returns nil when well-formed, else the parser's error, and collects element names and ids.
 final class XMLCheck: NSObject, XMLParserDelegate {
@@ -90,7 +82,7 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
 
 @Suite struct ReportPageTests {
     @Test func trainReportHasEveryChartAndParsesAsXML() throws {
-        let dir = ScratchDir()
+        let dir = TempFolder()
         let path = try runAndReport(dir.path)
         #expect(path == dir.path + "/report/index.html")
         let html = try String(contentsOfFile: path, encoding: .utf8)
@@ -114,7 +106,7 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
     /// A run that warns and then collapses: every by-step chart marks both steps, the warning in its own
     /// colour and labelled apart from the collapse.
     @Test func warningAndCollapseAreMarkedOnEveryByStepChart() throws {
-        let dir = ScratchDir()
+        let dir = TempFolder()
         let spec = try JobSpec.parse(Data(#"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":60,"eval_every":30,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#.utf8))
         guard case .finished(let result) = try Runner().run(spec, sink: try FileSink(directory: dir.path)) else { Issue.record("not finished"); return }
         let warning = try #require(result.warning)
@@ -143,12 +135,12 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
     }
 
     @Test func hostileNamesAreEscapedEverywhere() throws {
-        let dir = ScratchDir(), data = ScratchDir()
+        let dir = TempFolder(), data = TempFolder()
         // A CSV whose file name is hostile too: the dataset name is shown in the page.
         let fileName = #"x<img src=y onerror=alert(1)>&'".csv"#
         var csv = ""
         for c in 0..<4 { for i in 0..<12 { csv += "\(Double(c) * 3 + Double(i) * 0.1),\(Double(i % 3)),\(c)\n" } }
-        FileManager.default.createFile(atPath: data.path + "/" + fileName, contents: Data(csv.utf8))
+        _ = FileManager.default.createFile(atPath: data.path + "/" + fileName, contents: Data(csv.utf8))
         let path = try runAndReport(dir.path, name: hostile, datasetJSON: #"{"type":"csv","path":\#(String(decoding: try JSONValue.string(fileName).serialized(pretty: false), as: UTF8.self))}"#,
                                     dataRoot: data.path)
         let html = try String(contentsOfFile: path, encoding: .utf8)
@@ -156,13 +148,13 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(!html.contains("<script") && !html.contains("<img"))
         #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;"))
         #expect(html.contains("x&lt;img src=y onerror=alert(1)&gt;&amp;&#39;&quot;"))
-        let index = try ReportRenderer().indexPage([IndexEntry(id: 1, kind: "train", name: hostile, state: "succeeded", verdict: "healthy",
+        let index = try ReportRenderer().indexPage([IndexEntry(id: 1, kind: .train, name: hostile, state: .succeeded, verdict: "healthy",
                                                                precisionAt1: 0.5, finishedAt: nil, link: #"job-1/index.html?"&<"#)])
         #expect(XMLCheck.parse(index).error == nil && !index.contains("<script"))
     }
 
     @Test func sweepPageHasHeatmapsLinkingToRunReports() throws {
-        let dir = ScratchDir()
+        let dir = TempFolder()
         let sweep = try JobSpec.parse(Data(#"{"kind":"sweep","name":"s","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},"model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":6,"eval_every":3,"estimators":{"probe_size":16,"iterations":10}},"grid":{"seed":[0,1],"model.embedding_dim":[2,4],"sampler.samples_per_class":[2,3],"miner":["batch-hard","semi-hard"]}}"#.utf8))
         _ = try Runner().run(sweep, sink: try FileSink(directory: dir.path))
         let path = try DirectoryReport.write(directory: dir.path, renderer: try ReportRenderer())
@@ -178,7 +170,7 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
     }
 
     @Test func reportsStayInsideTheReportsRoot() throws {
-        let dir = ScratchDir(), outside = ScratchDir()
+        let dir = TempFolder(), outside = TempFolder()
         let root = ReportsRoot(path: dir.path)
         #expect(throws: ReportError.self) { try root.write("x", to: "../escape.html") }
         #expect(throws: ReportError.self) { try root.write("x", to: "/etc/passwd") }
@@ -192,13 +184,13 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
 @Suite struct IndexPageTests {
     @Test func sweepRunsAndSeriesStepsAreListedUnderTheirParentWithNamesAsLinks() throws {
         let entries = [
-            IndexEntry(id: 1, kind: "sweep", name: "grid", state: "succeeded", verdict: nil, precisionAt1: nil, finishedAt: nil, link: "job-1/index.html"),
-            IndexEntry(id: 2, kind: "train", name: "grid [seed=0]", state: "succeeded", verdict: "healthy", precisionAt1: 0.9, finishedAt: nil, link: "job-2/index.html", parentID: 1),
-            IndexEntry(id: 3, kind: "analyze", name: "", state: "succeeded", verdict: "healthy", precisionAt1: 0.8, finishedAt: nil, link: "job-3/index.html",
+            IndexEntry(id: 1, kind: .sweep, name: "grid", state: .succeeded, verdict: nil, precisionAt1: nil, finishedAt: nil, link: "job-1/index.html"),
+            IndexEntry(id: 2, kind: .train, name: "grid [seed=0]", state: .succeeded, verdict: "healthy", precisionAt1: 0.9, finishedAt: nil, link: "job-2/index.html", parentID: 1),
+            IndexEntry(id: 3, kind: .analyze, name: "", state: .succeeded, verdict: "healthy", precisionAt1: 0.8, finishedAt: nil, link: "job-3/index.html",
                        series: "run-7", seriesStep: 2, seriesLink: "series-run-7/index.html"),
-            IndexEntry(id: 4, kind: "analyze", name: "", state: "succeeded", verdict: "collapsed", precisionAt1: 0.1, finishedAt: nil, link: "job-4/index.html",
+            IndexEntry(id: 4, kind: .analyze, name: "", state: .succeeded, verdict: "collapsed", precisionAt1: 0.1, finishedAt: nil, link: "job-4/index.html",
                        series: "run-7", seriesStep: 1, seriesLink: "series-run-7/index.html"),
-            IndexEntry(id: 5, kind: "train", name: "alone", state: "failed", verdict: nil, precisionAt1: nil, finishedAt: nil, link: nil),
+            IndexEntry(id: 5, kind: .train, name: "alone", state: .failed, verdict: nil, precisionAt1: nil, finishedAt: nil, link: nil),
         ]
         let html = try ReportRenderer().indexPage(entries)
         #expect(XMLCheck.parse(html).error == nil)

@@ -2,7 +2,7 @@
 import Foundation
 
 /// A fresh temporary folder, removed with everything in it when the value is released.
-public final class TempFolder {
+public final class TempFolder: Sendable {
     public let path: String
 
     public init(_ label: String = "test") {
@@ -15,14 +15,18 @@ public final class TempFolder {
     /// The folder as a file URL.
     public var url: URL { URL(fileURLWithPath: path) }
 
-    /// Writes `bytes` to `name` (a relative path; folders are made).
-    public func write(_ name: String, _ bytes: [UInt8]) {
+    /// Writes `bytes` to `name` (a relative path; folders are made) and returns the file's path.
+    @discardableResult
+    public func write(_ name: String, _ bytes: [UInt8]) -> String {
         let full = path + "/" + name
         try! FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: full, contents: Data(bytes))
+        return full
     }
 
-    public func write(_ name: String, text: String) { write(name, Array(text.utf8)) }
+    /// Writes `text` (UTF-8) to `name` and returns the file's path.
+    @discardableResult
+    public func write(_ name: String, _ text: String) -> String { write(name, Array(text.utf8)) }
 }
 
 /// NPY bytes with the given dtype, shape (written as Python prints it) and raw payload; the shape text

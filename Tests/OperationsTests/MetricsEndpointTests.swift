@@ -1,6 +1,7 @@
 // `worker --metrics-address`: Prometheus text exposition with counters that move as jobs run, and the
 // health and readiness probes.
 import Foundation
+import TestSupport
 import Testing
 import Jobs
 @testable import Postgres
@@ -46,7 +47,7 @@ func samples(_ exposition: String) -> [String: Double] {
     /// With the database down, /readyz says so without naming the database's host, port or socket.
     @Test func readinessDoesNotTellWhereTheDatabaseIs() throws {
         let port = try freePort()
-        let worker = try startIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)"], database: "nowhere",
+        let worker = try IsomineBinary.start(["worker", "--metrics-address", "127.0.0.1:\(port)"], database: "nowhere",
                                       environment: ["DATABASE_URL": "host=/tmp/isomine-no-such-socket-dir port=5999 dbname=nowhere"])
         defer { worker.stop() }
         #expect(waitUntil(20) { httpGet(port: port, "/healthz")?.status == 200 })
@@ -57,9 +58,9 @@ func samples(_ exposition: String) -> [String: Double] {
 
     @Test func metricsMoveAsJobsRunAndProbesAnswer() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let port = try freePort()
-        let worker = try startIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)", "--poll-seconds", "0.2"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker", "--metrics-address", "127.0.0.1:\(port)", "--poll-seconds", "0.2"], database: scratch.name)
         defer { worker.stop() }
         #expect(waitUntil(20) { httpGet(port: port, "/healthz")?.status == 200 })
         #expect(httpGet(port: port, "/readyz")?.status == 200)
@@ -84,9 +85,9 @@ func samples(_ exposition: String) -> [String: Double] {
         let notReady = httpGet(port: port, "/readyz")
         #expect(notReady?.status == 503 && notReady?.body.contains("run isomine migrate") == true, "\(String(describing: notReady))")
         // A second worker on the same address is a clear error.
-        let clash = try runIsomine(["worker", "--metrics-address", "127.0.0.1:\(port)"], database: scratch.name)
+        let clash = try IsomineBinary.run(["worker", "--metrics-address", "127.0.0.1:\(port)"], database: scratch.name)
         #expect(clash.status == 2 && clash.err.contains("already in use"), "\(clash.err)")
-        let malformed = try runIsomine(["worker", "--metrics-address", "localhost"], database: scratch.name)
+        let malformed = try IsomineBinary.run(["worker", "--metrics-address", "localhost"], database: scratch.name)
         #expect(malformed.status == 2 && malformed.err.contains("is not HOST:PORT"))
     }
 }

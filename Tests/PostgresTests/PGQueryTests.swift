@@ -1,6 +1,7 @@
 // Typed SQL: interpolated values become typed binds (never SQL text), fragments renumber, rows decode
 // into structs, errors carry what failed. Against the real server: every value makes the round trip.
 import Foundation
+import TestSupport
 import Testing
 import Vocabulary
 @testable import Postgres

@@ -1,6 +1,7 @@
 // Delivery faults: two dispatchers behind a slow receiver, deliveries left due when a worker exits
 // idle, a disabled endpoint's queue, and credentials in listed URLs.
 import Foundation
+import TestSupport
 import Testing
 import Jobs
 @testable import Postgres
@@ -13,7 +14,7 @@ import Jobs
     /// even when the receiver is slower than a batch lock would last (the old batch claim re-posted 6 of 20).
     @Test func twoDispatchersAndASlowReceiverPostEachDeliveryOnce() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, delay: 0.6)
         let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -55,14 +56,14 @@ import Jobs
     /// (Exiting with the POST in flight left its claim to expire; a later worker posted it again.)
     @Test func workersStoppedMidRequestNeverPostAMessageTwice() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, delay: 1.0)
         let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let messages = 24
         for _ in 0..<messages { _ = try WebhookStore.test(db, id: endpoint) }
         let arguments = ["worker", "--poll-seconds", "0.2", "--webhook-timeout", "3"]
-        var workers = try (0..<3).map { _ in try startIsomine(arguments, database: scratch.name) }
+        var workers = try (0..<3).map { _ in try IsomineBinary.start(arguments, database: scratch.name) }
         defer { for w in workers { w.stop() } }
         let end = Date().addingTimeInterval(18)
         var turn = 0
@@ -72,13 +73,13 @@ import Jobs
             workers[k].terminate()
             try workers[k].wait(within: 30)
             #expect(workers[k].terminationStatus == 0)
-            workers[k] = try startIsomine(arguments, database: scratch.name)
+            workers[k] = try IsomineBinary.start(arguments, database: scratch.name)
             turn += 1
         }
         for w in workers { w.terminate(); try w.wait(within: 30) }
         // What is left, sent by one worker that drains before leaving (a claim left by an exit would
         // expire within this drain, 3 + 3 + 30 s, and be posted a second time).
-        let last = try startIsomine(["worker", "--exit-when-idle", "--webhook-timeout", "3", "--webhook-drain-seconds", "90"], database: scratch.name)
+        let last = try IsomineBinary.start(["worker", "--exit-when-idle", "--webhook-timeout", "3", "--webhook-drain-seconds", "90"], database: scratch.name)
         try last.wait(within: 150)
         let posted = receiver.requests().compactMap { r -> String? in if case .string(let s)? = r["id"] { return s } else { return nil } }
         #expect(Set(posted).count == messages, "\(Set(posted).count) of \(messages) messages arrived")
@@ -89,13 +90,13 @@ import Jobs
     /// `worker --exit-when-idle` (CI's and the demo's mode) sends what its jobs made due before it exits.
     @Test func exitWhenIdleLeavesNothingDue() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         // A receiver slower than the jobs: their deliveries are still due when the last job ends.
         let receiver = try Receiver(secret: secret, delay: 0.5)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
-        let worker = try startIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker", "--exit-when-idle"], database: scratch.name)
         try worker.wait()
         #expect(worker.terminationStatus == 0)
         #expect(try WebhookStore.dueCount(db) == 0)
@@ -107,7 +108,7 @@ import Jobs
     /// staying pending forever.
     @Test func disabledEndpointsDeliveriesEnd() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, responses: "410")
         let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -123,9 +124,9 @@ import Jobs
         #expect(WebhookEndpoint.mask("https://tok123@hooks.example.com/x") == "https://***@hooks.example.com/x")
         #expect(WebhookEndpoint.mask("http://127.0.0.1:8080/hook?api_key=k") == "http://127.0.0.1:8080/hook?api_key=***")
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         _ = try WebhookStore.add(db, url: "https://bob:hunter2@hooks.example.com/x?token=abc", events: ["job.succeeded"], secret: WebhookSecret.generate(), attachReport: false)
-        let cli = try startIsomine(["webhooks", "list"], database: scratch.name, stdout: .capture)
+        let cli = try IsomineBinary.start(["webhooks", "list"], database: scratch.name, stdout: .capture)
         try cli.wait()
         let text = cli.output
         #expect(cli.terminationStatus == 0 && text.contains("https://bob:***@hooks.example.com/x?token=***"), "\(text)")

@@ -10,27 +10,17 @@ import Datasets
 @testable import Webhooks
 @testable import Workers
 
-/// Waits until `condition` holds or `seconds` pass.
-func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return true }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    return try condition()
-}
-
 @Suite struct IsolationTests {
     /// An analysis and a train job whose evaluations each outlast the lease several times over, with two
     /// workers and a 3 s lease: each runs once (one start, attempt 1, no rescue) and succeeds.
     @Test func longAnalysisAndLongEvaluationRunExactlyOnceWithAShortLease() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let analysis = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"iterations":900}"#)
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":10,"per_class":40,"dim":16,"separation":0.3},"split":{"by":"instance","test_fraction":0.9},"model":{"hidden":[16],"embedding_dim":8},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":800,"final_iterations":800}}"#)
         // Both workers stay up for the whole run (not --exit-when-idle: an idle second worker would leave
         // before the lease could expire, and never rescue the busy job, which is the fault).
-        let workers = try (0..<2).map { _ in try startIsomine(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2"], database: scratch.name) }
+        let workers = try (0..<2).map { _ in try IsomineBinary.start(["worker", "--lease-seconds", "3", "--poll-seconds", "0.2"], database: scratch.name) }
         defer { for w in workers { w.stop() } }
         #expect(try waitUntil(180) {
             try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE state IN ('succeeded', 'failed', 'dead', 'cancelled')") == 2
@@ -53,11 +43,11 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// beside it in the same worker succeeds on its first attempt, and the worker goes on.
     @Test func memoryBombEndsItsJobOnly() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         // Two classes of 15,000: PML's k is 14,999 neighbours for each of 30,000 points (1.8 GB of indices), over the 600 MiB limit.
         let bomb = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"blobs","classes":2,"per_class":15000,"dim":8},"iterations":3}"#, maxAttempts: 1)
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":3000,"eval_every":1000,"estimators":{"enabled":false}}"#)
-        let worker = try startIsomine(["worker", "--concurrency", "2", "--job-memory", "600MiB", "--exit-when-idle"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker", "--concurrency", "2", "--job-memory", "600MiB", "--exit-when-idle"], database: scratch.name)
         defer { worker.stop() }
         try worker.wait()
         #expect(worker.terminationStatus == 0)
@@ -73,19 +63,17 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// the memory it needs and the limit (the file is sparse: its size is real, its blocks are not).
     @Test func anInputLargerThanTheJobsMemoryIsRefusedBeforeReading() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-big-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("big"), root = folder.url
         let rows = 100_000, dim = 512
         let head = NPYWriter.header(descr: "<f4", shape: [rows, dim])
-        FileManager.default.createFile(atPath: root.path + "/x.npy", contents: Data(head))
+        _ = FileManager.default.createFile(atPath: root.path + "/x.npy", contents: Data(head))
         let handle = try FileHandle(forWritingTo: root.appendingPathComponent("x.npy"))
         try handle.truncate(atOffset: UInt64(head.count + rows * dim * 4))
         try handle.close()
-        FileManager.default.createFile(atPath: root.path + "/y.npy", contents: Data(NPYWriter.encode(labels: (0..<rows).map { $0 % 1000 })))
+        _ = FileManager.default.createFile(atPath: root.path + "/y.npy", contents: Data(NPYWriter.encode(labels: (0..<rows).map { $0 % 1000 })))
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy","labels":"y.npy"}}"#)
-        let worker = try runIsomine(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
+        let worker = try IsomineBinary.run(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
         #expect(worker.status == 0)
         let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "failed")
@@ -98,10 +86,8 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// where it used to hold the whole limit twice over and die as "exceeded the memory limit".
     @Test func aGzipBombUnderTheJobsMemoryGetsTheLimitsError() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-bomb-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("bomb"), root = folder.url
         // 310 MB of one short row, about 600 KB gzipped; the limit set to 300 MB for the test.
         let made = try runCommand("/usr/bin/python3", ["-c", """
             import zlib, sys
@@ -114,7 +100,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
             """, root.appendingPathComponent("bomb.csv.gz").path])
         #expect(made.status == 0, "\(made.err)")
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"csv","path":"bomb.csv.gz"}}"#, maxAttempts: 1)
-        let worker = try runIsomine(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name,
+        let worker = try IsomineBinary.run(["worker", "--job-memory", "512MiB", "--exit-when-idle"], database: scratch.name,
                                     environment: ["ISOMINE_DATA_ROOT": root.path, "ISOMINE_MAX_DECOMPRESSED_BYTES": "300000000"])
         #expect(worker.status == 0)
         let row = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(id)")
@@ -128,10 +114,8 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// in the same worker succeeds on its first attempt.
     @Test func overflowingNPYFailsItsJobOnly() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-npy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: root) }
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("npy"), root = folder.url
         let npy = NPYWriter.header(descr: "<f4", shape: [10_000_000_000, 10_000_000_000]) + [UInt8](repeating: 0, count: 64)
         try Data(npy).write(to: root.appendingPathComponent("huge.npy"))
         try Data(NPYWriter.encode(labels: [0, 1])).write(to: root.appendingPathComponent("labels.npy"))
@@ -139,7 +123,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
             SELECT isomine.enqueue('analyze', '{"kind":"analyze","dataset":{"type":"npy","features":"huge.npy","labels":"labels.npy"}}'::jsonb) AS id
             """).int(0, "id")!
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":2000,"eval_every":1000,"estimators":{"enabled":false}}"#)
-        let worker = try startIsomine(["worker", "--concurrency", "2", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
+        let worker = try IsomineBinary.start(["worker", "--concurrency", "2", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": root.path])
         defer { worker.stop() }
         try worker.wait()
         #expect(worker.terminationStatus == 0)
@@ -154,7 +138,7 @@ func waitUntil(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Bo
     /// events or the result; a checkpoint never goes backwards.
     @Test func staleCopyCannotWrite() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let first = try #require(try JobQueue.claim(db, owner: "first", leaseSeconds: 60))
         let sink = StoreSink(db: db, job: first, owner: "first")

@@ -10,45 +10,6 @@ import Jobs
 @testable import Webhooks
 @testable import Workers
 
-/// A private PostgreSQL cluster started with deploy/pg.sh in a directory of its own, destroyed at the end.
-final class PrivateCluster {
-    let dir: String
-    let socket: String
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("deploy/pg.sh").path
-
-    init() throws {
-        dir = "/tmp/isomine-restart-" + UUID().uuidString.prefix(8).lowercased()
-        socket = dir + "/socket"
-        try run("start")
-    }
-
-    /// Runs `deploy/pg.sh <command>` for this cluster. posix_spawn and waitpid rather than Foundation's
-    /// Process, whose waitUntilExit did not return here once the script had left a server daemon behind.
-    func run(_ command: String) throws {
-        let args = ["/bin/bash", PrivateCluster.script, command]
-        let env = ProcessInfo.processInfo.environment.merging(["ISOMINE_PG_DIR": dir]) { $1 }.map { "\($0)=\($1)" }
-        var cArgs = args.map { strdup($0) } + [nil]
-        var cEnv = env.map { strdup($0) } + [nil]
-        defer { (cArgs + cEnv).forEach { free($0) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, args[0], &actions, nil, &cArgs, &cEnv) == 0 else { throw TestSetupError("cannot run deploy/pg.sh") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        guard status == 0 else { throw TestSetupError("deploy/pg.sh \(command) failed (wait status \(status))") }
-    }
-
-    var conninfo: String { "host=\(socket) user=postgres dbname=isomine" }
-
-    deinit {
-        do { try run("destroy") } catch { FileHandle.standardError.write(Data("warning: \(error); remove \(dir) by hand\n".utf8)) }
-    }
-}
-
 @Suite struct RestartTests {
     @Test func workerOutlivesAPostgreSQLRestartAndTheJobCompletes() throws {
         let cluster = try PrivateCluster()
@@ -56,7 +17,7 @@ final class PrivateCluster {
         try Migrator.migrate(db)
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[32],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":1000000,"eval_every":250000,"checkpoint_every":20000,"estimators":{"enabled":false}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
-        let worker = try startIsomine(["worker", "--lease-seconds", "10", "--poll-seconds", "0.2"], database: "isomine",
+        let worker = try IsomineBinary.start(["worker", "--lease-seconds", "10", "--poll-seconds", "0.2"], database: "isomine",
                                       environment: ["DATABASE_URL": cluster.conninfo, "PGHOST": cluster.socket, "PGDATABASE": "isomine"])
         defer { worker.stop() }
         // Running, with a checkpoint written.

@@ -1,6 +1,7 @@
 // Reports of queued jobs: written by the worker under the reports root when a job ends, recorded
 // with their sha256, listed on the index page; `isomine report ID` renders one again.
 import Crypto
+import TestSupport
 import Foundation
 import Testing
 import Jobs
@@ -13,9 +14,8 @@ import Reports
 @Suite struct ReportPublisherTests {
     @Test func workerWritesReportsOfFinishedJobsAndTheIndex() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("reports"), root = folder.path
         let publisher = try ReportPublisher(root: ReportsRoot(path: root))
         let train = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","name":"<b>bold</b>","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":5}}"#)
         let bad = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"digits"},"steps":0}"#)
@@ -48,20 +48,19 @@ import Reports
 
         // `isomine report ID` renders it again, to the root it is given.
         let other = root + "/elsewhere"
-        let cli = try startIsomine(["report", String(train)], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
+        let cli = try IsomineBinary.start(["report", String(train)], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
         try cli.wait()
         #expect(cli.terminationStatus == 0)
         #expect(FileManager.default.fileExists(atPath: other + "/job-\(train)/index.html") && FileManager.default.fileExists(atPath: other + "/index.html"))
-        let missing = try startIsomine(["report", "999999"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
+        let missing = try IsomineBinary.start(["report", "999999"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": other])
         try missing.wait()
         #expect(missing.terminationStatus == 1)
     }
 
     @Test func runningJobsPageFollowsItsEvaluationsWhenAsked() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-progress-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("progress"), root = folder.path
         let id = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":100000,"eval_every":20,"estimators":{"enabled":false}}"#)
         var polls = 0
         // Stop (as a shutdown would) after about 100 steps: the page shows the run so far.
@@ -82,9 +81,8 @@ import Reports
     /// and worker are refused with a clear error, and the first database's pages stay as they were.
     @Test func foreignReportsFolderIsRefused() throws {
         let first = try ScratchDatabase(migrated: true), second = try ScratchDatabase(migrated: true)
-        let a = try migrated(first), b = try migrated(second)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-owner-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let a = try first.connectMigrated(), b = try second.connectMigrated()
+        let folder = TempFolder("owner"), root = folder.path
         let id = try JobQueue.enqueue(a, kind: "analyze", spec: quickAnalyze)
         _ = try JobQueue.enqueue(b, kind: "analyze", spec: quickAnalyze)
         let publisher = try ReportPublisher(root: ReportsRoot(path: root))
@@ -92,14 +90,14 @@ import Reports
         #expect(try worker.runOne() == id)
         let page = try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8)
         let index = try String(contentsOfFile: root + "/index.html", encoding: .utf8)
-        let other = try runIsomine(["report", String(id)], database: second.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        let other = try IsomineBinary.run(["report", String(id)], database: second.name, environment: ["ISOMINE_REPORTS_ROOT": root])
         #expect(other.status == 1 && other.err.contains("belongs to another isomine database"), "\(other.err)")
-        let otherWorker = try runIsomine(["worker", "--exit-when-idle"], database: second.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        let otherWorker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: second.name, environment: ["ISOMINE_REPORTS_ROOT": root])
         #expect(otherWorker.status == 2 && otherWorker.err.contains("belongs to another isomine database"), "\(otherWorker.err)")
         #expect(try String(contentsOfFile: root + "/job-\(id)/index.html", encoding: .utf8) == page)
         #expect(try String(contentsOfFile: root + "/index.html", encoding: .utf8) == index)
         // The owner itself still writes there.
-        let same = try runIsomine(["report", String(id)], database: first.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        let same = try IsomineBinary.run(["report", String(id)], database: first.name, environment: ["ISOMINE_REPORTS_ROOT": root])
         #expect(same.status == 0, "\(same.err)")
     }
 
@@ -107,9 +105,8 @@ import Reports
     /// by `flushIndex` (the worker calls it when idle and before exiting).
     @Test func indexIsNotRewrittenAfterEveryJob() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-index-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("index"), root = folder.path
         var publisher = try ReportPublisher(root: ReportsRoot(path: root))
         publisher.indexInterval = 3600
         let ids = try (0..<3).map { _ in try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
@@ -125,7 +122,7 @@ import Reports
         // Through the worker loop (--exit-when-idle), the index is complete when it exits.
         _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         let last = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
-        let run = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": root])
+        let run = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": root])
         #expect(run.status == 0, "\(run.err)")
         #expect(try String(contentsOfFile: root + "/index.html", encoding: .utf8).contains("job-\(last)/index.html"))
     }

@@ -9,21 +9,6 @@ import Jobs
 @testable import Webhooks
 @testable import Workers
 
-/// 2 × 2 cells × 2 seeds of a few steps on blobs.
-let queuedSweep = """
-{"kind":"sweep","name":"tiny","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},
- "model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":6,"eval_every":3,"estimators":{"probe_size":16,"iterations":10}},
- "grid":{"seed":[0,1],"model.embedding_dim":[2,4],"sampler.samples_per_class":[2,3]}}
-"""
-
-func state(_ db: PGConnection, _ id: Int) throws -> String? {
-    try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state")
-}
-
-func count(_ db: PGConnection, _ query: PGQuery) throws -> Int {
-    try db.execute(query).int(0, "n") ?? -1
-}
-
 /// Runs `workers` worker threads on the scratch database until `done` holds (or 120 s pass).
 func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escaping @Sendable (PGConnection) throws -> Bool) throws {
     let name = scratch.name
@@ -55,7 +40,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
     /// metrics kept; afterwards the prune may take them.
     @Test func pruningWhileASweepRunsLosesNothing() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
         try runWorkers(scratch, 1) { db in
             if try state(db, id) == "succeeded" { return true }
@@ -75,7 +60,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
 
     @Test func sweepFansOutToWorkersAndAggregatesWhenTheLastRunEnds() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep, priority: 5)
         #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = \(id)").int(0, "max_attempts") == 1)
         // First claim: the parent queues its 8 runs (with its priority) and waits without a lease.
@@ -106,7 +91,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
 
     @Test func childrenEndingAtTheSameMomentQueueTheParentExactlyOnce() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let name = scratch.name
         for round in 0..<4 {
             let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
@@ -150,7 +135,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
 
     @Test func cancellingASweepCancelsItsRunsAndRetryQueuesThemAgain() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: queuedSweep)
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
         let running = try #require(try JobQueue.claim(db, owner: "x", leaseSeconds: 60))
@@ -170,7 +155,7 @@ func runWorkers(_ scratch: ScratchDatabase, _ workers: Int, until done: @escapin
 
     @Test func invalidSweepEnqueuedBySQLFailsAtOnce() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try db.execute("""
             SELECT isomine.enqueue('sweep', '{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"model.embedding_dim":[2,0]}}'::jsonb) AS id
             """).int(0, "id")!

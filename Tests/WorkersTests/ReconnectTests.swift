@@ -1,5 +1,6 @@
 // The worker loop survives a database that is down at start and connections that are killed mid-run.
 import Foundation
+import TestSupport
 import Logging
 import Testing
 import Jobs
@@ -11,7 +12,7 @@ import Jobs
 @Suite struct ReconnectTests {
     @Test func databaseDownAtStartIsRetried() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         for _ in 0..<3 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         var attempts = 0
         var options = WorkerLoopOptions(owner: "w")
@@ -27,7 +28,7 @@ import Jobs
 
     @Test func killedConnectionsAreReplacedAndNoJobIsLost() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         for _ in 0..<40 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let name = scratch.name
         var options = WorkerLoopOptions(owner: "w")

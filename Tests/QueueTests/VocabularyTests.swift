@@ -1,10 +1,10 @@
 // The shared names (Vocabulary) held equal to the migrated schema: CHECK lists, the webhook trigger's
 // event list and the event-type literals of isomine's SQL functions.
 import Foundation
+import TestSupport
 import Testing
 import Vocabulary
 @testable import Postgres
-import Workers
 
 /// What the migrated schema says about the shared names.
 struct SchemaVocabulary {
@@ -76,7 +76,7 @@ func vocabularyMismatches(_ schema: SchemaVocabulary, checks: [String: Set<Strin
 
     @Test func theSchemaAndTheEnumsNameTheSameThings() throws {
         let scratch = try ScratchDatabase()
-        let schema = try SchemaVocabulary.read(try migrated(scratch))
+        let schema = try SchemaVocabulary.read(try scratch.connectMigrated())
         #expect(schema.checks.count == Self.swiftChecks.count && !schema.subscribable.isEmpty && schema.eventLiterals.count > 5, "\(schema)")
         #expect(vocabularyMismatches(schema, checks: Self.swiftChecks, events: Self.events, subscribable: Self.subscribable) == [])
 
@@ -97,23 +97,5 @@ func vocabularyMismatches(_ schema: SchemaVocabulary, checks: [String: Set<Strin
             "webhook trigger events: SQL only [\"job.started\"], Swift only []",
             "event types in SQL functions that JobEventType lacks: [\"job.paused\"]",
         ], "\(caught)")
-    }
-}
-
-/// The job-process protocol reads back exactly what the worker writes, and refuses anything else.
-@Suite struct JobProcessInvocationTests {
-    @Test func argumentsRoundTrip() throws {
-        var full = JobProcessInvocation(job: 42, owner: "host:7:1", attempt: 3)
-        full.memoryBytes = 536_870_912
-        full.reportsRoot = "/srv/reports"
-        full.publicURL = "https://ci.example.org/isomine"
-        full.reportEachEvaluation = true
-        for invocation in [full, JobProcessInvocation(job: 1, owner: "w", attempt: 1)] {
-            #expect(invocation.arguments.first == JobProcessInvocation.subcommand)
-            #expect(try JobProcessInvocation(parsing: Array(invocation.arguments.dropFirst())) == invocation)
-        }
-        #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--job", "1", "--owner", "w", "--attempt", "1", "--extra"]) }
-        #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--job", "1", "--owner"]) }
-        #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--owner", "w", "--attempt", "1"]) }
     }
 }

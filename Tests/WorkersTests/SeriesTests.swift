@@ -12,27 +12,13 @@ import Linalg
 @testable import Queue
 @testable import Webhooks
 
-/// Runs `script` with Debian's python3 (numpy and psycopg2 from apt) and the client on its path.
-func runPython(_ script: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    var env = ProcessInfo.processInfo.environment
-    env["PYTHONPATH"] = projectRoot + "/clients/python"
-    let r = try runCommand("/usr/bin/python3", [script] + arguments, environment: env)
-    return (r.status, r.out, r.err)
-}
-
-let projectRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-/// An empty directory used as the worker's data root: every input must come from the database.
-func emptyDataRoot() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-empty-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
-}
+/// An empty data root for the workers of these tests: every input must come from the database.
+private let emptyDataRoot = TempFolder("empty")
 
 @Suite struct SeriesTests {
     @Test func pythonClientSeriesEndToEnd() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret), slack = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -44,11 +30,11 @@ func emptyDataRoot() throws -> String {
         guard case .array(let ids)? = try? JSONValue.parse(Data(submitted.out.utf8)), ids.count == 4 else {
             Issue.record("the client printed \(submitted.out)"); return
         }
-        let empty = try emptyDataRoot()
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": empty])
+        let empty = TempFolder("empty")
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": empty.path])
         #expect(worker.status == 0, "\(worker.err)")
 
-        let show = try runIsomine(["series", "show", "ckpt-run", "--json"], database: scratch.name)
+        let show = try IsomineBinary.run(["series", "show", "ckpt-run", "--json"], database: scratch.name)
         let series = try JSONValue.parse(Data(show.out.utf8))
         guard case .array(let steps)? = series["steps"] else { Issue.record("no steps: \(show.out) \(show.err)"); return }
         #expect(steps.count == 4)
@@ -64,7 +50,7 @@ func emptyDataRoot() throws -> String {
             let n = try db.execute("SELECT count(*) AS n FROM isomine.metrics WHERE job_id = \(Int(job)) AND step = \(step)::integer").int(0, "n") ?? 0
             #expect(n >= 10, "job \(Int(job)) has \(n) metric rows at step \(step)")
         }
-        let table = try runIsomine(["series", "show", "ckpt-run"], database: scratch.name)
+        let table = try IsomineBinary.run(["series", "show", "ckpt-run"], database: scratch.name)
         #expect(table.out.contains("distances_collapsed") && table.out.contains("collapsed (distances; ranking intact)"))
         #expect(table.out.split(separator: "\n").count == 6)
 
@@ -98,17 +84,17 @@ func emptyDataRoot() throws -> String {
     /// the one collapse.detected is the real one, at step 2.
     @Test func anUntrainedBaselineNeverAlertsAndTheRealCollapseIsAnnounced() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_untrained_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         #expect(worker.status == 0, "\(worker.err)")
         for name in ["untrained-flag", "untrained-baseline"] {
-            let show = try runIsomine(["series", "show", name, "--json"], database: scratch.name)
+            let show = try IsomineBinary.run(["series", "show", name, "--json"], database: scratch.name)
             let series = try JSONValue.parse(Data(show.out.utf8))
             guard case .array(let steps)? = series["steps"], steps.count == 3 else { Issue.record("\(name): \(show.out) \(show.err)"); continue }
             #expect(steps[0]["verdict"] == .string("partial") && steps[0]["headline"] == .string("partial (untrained)"), "\(name): \(steps[0])")
@@ -126,7 +112,7 @@ func emptyDataRoot() throws -> String {
     /// nor plant a disguised link; the standard body keeps it as JSON text.
     @Test func aHostileNameArrivesEscapedInSlackBodies() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let slack = try Receiver(secret: secret), standard = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: slack.url, events: ["job.succeeded"], secret: secret, attachReport: false, format: .slack, allowPrivateNetwork: true)
@@ -135,7 +121,7 @@ func emptyDataRoot() throws -> String {
         let spec = try JSONValue.object(["kind": .string("analyze"), "name": .string(hostile), "dataset": .object(["type": .string("toy20")]),
                                          "iterations": .number(20)]).compactText()
         _ = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(worker.status == 0, "\(worker.err)")
         guard case .string(let text)? = slack.requests().first?["payload"]?["text"] else { Issue.record("no Slack body"); return }
         #expect(text.contains("&lt;!channel&gt; &lt;https://evil.example/|Click: report&gt; &amp; more"), "\(text)")
@@ -146,7 +132,7 @@ func emptyDataRoot() throws -> String {
 
     @Test func aCollapsedAnalysisOutsideASeriesAnnouncesItOnce() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -158,7 +144,7 @@ func emptyDataRoot() throws -> String {
         let spec = #"{"kind":"analyze","dataset":{"type":"stored","features":"\#(x)","labels":"\#(y)"}}"#
         let collapsed = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
         let healthy = try JobQueue.enqueue(db, kind: "analyze", spec: #"{"kind":"analyze","dataset":{"type":"toy20"}}"#)
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         #expect(worker.status == 0, "\(worker.err)")
         #expect(try db.execute("SELECT result->>'verdict' AS v FROM isomine.jobs WHERE id = \(collapsed)").string(0, "v") == "collapsed")
         let events = try db.execute("SELECT job_id FROM isomine.job_events WHERE type = 'collapse.detected'")
@@ -178,21 +164,21 @@ func emptyDataRoot() throws -> String {
 
     @Test func cliSubmitWorksWithAnEmptyDataRootAndRefusesBadInput() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let dir = try emptyDataRoot()
+        let db = try scratch.connectMigrated()
+        let folder = TempFolder("series"), dir = folder.path
         let (e, l) = arrays()
-        FileManager.default.createFile(atPath: dir + "/e.npy", contents: Data(e))
-        FileManager.default.createFile(atPath: dir + "/y.npy", contents: Data(l))
-        let ok = try runIsomine(["submit", "--series", "cli-run", "--step", "0", dir + "/e.npy", dir + "/y.npy", "--margin", "0.1"], database: scratch.name)
+        _ = FileManager.default.createFile(atPath: dir + "/e.npy", contents: Data(e))
+        _ = FileManager.default.createFile(atPath: dir + "/y.npy", contents: Data(l))
+        let ok = try IsomineBinary.run(["submit", "--series", "cli-run", "--step", "0", dir + "/e.npy", dir + "/y.npy", "--margin", "0.1"], database: scratch.name)
         #expect(ok.status == 0, "\(ok.err)")
         let id = try #require(Int(ok.out.trimmingCharacters(in: .whitespacesAndNewlines)))
 
         // Bad input: each a clear error naming the problem, exit 2, nothing queued.
         var wrongDtype = Matrix<Double>(rows: 12, cols: 4)
         wrongDtype[0, 0] = 1
-        FileManager.default.createFile(atPath: dir + "/labels-float.npy", contents: Data(NPYWriter.encode(wrongDtype)))
-        FileManager.default.createFile(atPath: dir + "/short.npy", contents: Data(NPYWriter.encode(labels: [0, 1, 2])))
-        FileManager.default.createFile(atPath: dir + "/flat.npy", contents: Data(NPYWriter.encode(labels: Array(0..<12))))
+        _ = FileManager.default.createFile(atPath: dir + "/labels-float.npy", contents: Data(NPYWriter.encode(wrongDtype)))
+        _ = FileManager.default.createFile(atPath: dir + "/short.npy", contents: Data(NPYWriter.encode(labels: [0, 1, 2])))
+        _ = FileManager.default.createFile(atPath: dir + "/flat.npy", contents: Data(NPYWriter.encode(labels: Array(0..<12))))
         let cases: [([String], String)] = [
             (["--series", "cli-run", "--step", "0", dir + "/e.npy", dir + "/y.npy"], "step 0 of series 'cli-run' was already submitted (job \(id))"),
             (["--series", "<b>x</b>", "--step", "1", dir + "/e.npy", dir + "/y.npy"], "is not a series name"),
@@ -204,11 +190,11 @@ func emptyDataRoot() throws -> String {
             (["--series", "cli-run", "--step", "1", "--probe-size", "1", dir + "/e.npy", dir + "/y.npy"], "spec.probe_size"),
         ]
         for (arguments, message) in cases {
-            let r = try runIsomine(["submit"] + arguments, database: scratch.name)
+            let r = try IsomineBinary.run(["submit"] + arguments, database: scratch.name)
             #expect(r.status == 2 && r.err.contains(message), "\(arguments): \(r.status) \(r.err)")
         }
         // An upload over the cap (isomine.max_input_bytes, here set for the session through PGOPTIONS).
-        let big = try runIsomine(["submit", "--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/y.npy"], database: scratch.name,
+        let big = try IsomineBinary.run(["submit", "--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/y.npy"], database: scratch.name,
                                  environment: ["PGOPTIONS": "-c isomine.max_input_bytes=200"])
         #expect(big.status == 2 && big.err.contains("above the upload limit of 200 bytes"), "\(big.err)")
         // By SQL, the same checks on raw bytes: not an NPY; a header claiming more rows than the bytes hold.
@@ -236,7 +222,7 @@ func emptyDataRoot() throws -> String {
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 1)
 
         // The one good submission runs with an empty data root.
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         #expect(worker.status == 0)
         let row = try db.execute("SELECT state, spec->>'margin' AS margin, result->'series'->>'baseline_step' AS baseline FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "succeeded" && row.string(0, "margin") == "0.1" && row.string(0, "baseline") == "0")
@@ -246,7 +232,7 @@ func emptyDataRoot() throws -> String {
         let second = try SeriesStore.submit(db, series: "cli-run", step: 1, embeddings: e2, labels: l2, options: .object([:]))
         let features = try #require(try db.execute("SELECT spec->'dataset'->>'features' AS f FROM isomine.jobs WHERE id = \(second)").string(0, "f"))
         try db.execute("DELETE FROM isomine.inputs WHERE sha256 = \(features)")
-        _ = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        _ = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         let failed = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(second)")
         #expect(try failed.string(0, "state") == "failed")
         #expect(try failed.string(0, "last_error")?.contains("stored input \(features) is not in the database") == true)
@@ -264,17 +250,17 @@ func emptyDataRoot() throws -> String {
     /// that only tightens with its classes intact gets neither.
     @Test func aSeriesWarnsBeforeItCollapses() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_warning_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": try emptyDataRoot()])
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         #expect(worker.status == 0, "\(worker.err)")
 
-        let series = try JSONValue.parse(Data(try runIsomine(["series", "show", "warn-run", "--json"], database: scratch.name).out.utf8))
+        let series = try JSONValue.parse(Data(try IsomineBinary.run(["series", "show", "warn-run", "--json"], database: scratch.name).out.utf8))
         guard case .array(let steps)? = series["steps"], steps.count == 4 else { Issue.record("steps: \(series)"); return }
         #expect(steps.map { $0["verdict"] } == [.string("healthy"), .string("healthy"), .string("partial"), .string("collapsed")])
         #expect(series["warning_step"] == .number(2) && series["collapse_step"] == .number(3))
@@ -290,12 +276,12 @@ func emptyDataRoot() throws -> String {
         #expect(summary.hasPrefix("series \"warn-run\"") && summary.contains("may be collapsing: warning at step 2:")
                 && summary.contains("negatives_closer_than_positives") && !summary.contains(" of "), "\(summary)")
 
-        let tight = try JSONValue.parse(Data(try runIsomine(["series", "show", "tight-run", "--json"], database: scratch.name).out.utf8))
+        let tight = try JSONValue.parse(Data(try IsomineBinary.run(["series", "show", "tight-run", "--json"], database: scratch.name).out.utf8))
         #expect(tight["warning_step"] == nil && tight["collapse_step"] == nil)
         let tightEvents = receiver.requests().filter { $0["payload"]?["data"]?["series"] == .string("tight-run") }
         #expect(tightEvents.count == 0)
 
-        let list = try runIsomine(["series", "list"], database: scratch.name).out
+        let list = try IsomineBinary.run(["series", "list"], database: scratch.name).out
         #expect(list.contains("warned at"), "\(list)")
         let page = try String(contentsOfFile: reportsRoot(scratch.name) + "/series-warn-run/index.html", encoding: .utf8)
         #expect(page.contains(#"class="marker-warning""#) && page.contains("collapse warning at step 2"))

@@ -1,70 +1,12 @@
-// JobStore against a real PostgreSQL (deploy/test.sh starts one and exports DATABASE_URL and PG*):
-// each test works in a database of its own, dropped at the end.
-import TestSupport
+// Migrations and function definitions applied to a real PostgreSQL (deploy/test.sh starts one and
+// exports DATABASE_URL and PG*), errors with their SQLSTATE, and a connection string never leaked.
 import Foundation
 import Testing
+import TestSupport
 import Migrations
 @testable import Postgres
-@testable import Queue
-@testable import Webhooks
-@testable import Workers
 
-/// A fresh database for one test.
-final class ScratchDatabase {
-    let name: String
-    let admin: PGConnection
-
-    /// An empty database, or (`migrated`) a copy of a migrated template: `CREATE DATABASE … TEMPLATE`
-    /// copies files in milliseconds where migrating takes a round trip per statement. A copy gets an
-    /// identity of its own (`isomine.instance`), as a freshly migrated database would.
-    init(migrated: Bool = false) throws {
-        guard ProcessInfo.processInfo.environment["DATABASE_URL"] != nil else {
-            throw TestSetupError("DATABASE_URL is not set: run the tests through deploy/test.sh, which starts a private PostgreSQL")
-        }
-        admin = try PGConnector.fromEnvironment().connect()
-        name = "isomine_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
-        if migrated {
-            try admin.execute("CREATE DATABASE \(identifier: name) TEMPLATE \(identifier: try MigratedTemplate.name.get())")
-            try connect().execute("UPDATE isomine.instance SET id = gen_random_uuid()")
-        } else {
-            try admin.execute("CREATE DATABASE \(identifier: name)")
-        }
-    }
-
-    /// A new connection to the scratch database (host and user from the PG* variables).
-    func connect() throws -> PGConnection { try PGConnection("dbname=\(name)") }
-
-    deinit {
-        _ = try? admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = \(name) AND pid <> pg_backend_pid()")
-        _ = try? admin.execute("DROP DATABASE IF EXISTS \(identifier: name)")
-        try? FileManager.default.removeItem(atPath: reportsRoot(name))
-    }
-}
-
-/// A database migrated to the current migrations, made once per cluster and migration set (its name
-/// carries a hash of every migration's text) and copied by `ScratchDatabase(migrated: true)`.
-enum MigratedTemplate {
-    static let name: Result<String, Error> = Result {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in (Migrations.all.map(\.sql) + SQLFunctions.all.map(\.sql)).joined(separator: "\u{0}").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let name = "isomine_template_" + String(hash, radix: 16)
-        let admin = try PGConnector.fromEnvironment().connect()
-        if try admin.execute("SELECT 1 FROM pg_database WHERE datname = \(name)").count == 1 { return name }
-        // Built under another name and renamed when complete, so a run killed halfway leaves no
-        // half-migrated template behind under the name.
-        let building = name + "_\(getpid())"
-        try admin.execute("DROP DATABASE IF EXISTS \(identifier: building)")
-        try admin.execute("CREATE DATABASE \(identifier: building)")
-        do {
-            let db = try PGConnection("dbname=\(building)")
-            try Migrator.migrate(db)
-        }
-        try admin.execute("ALTER DATABASE \(identifier: building) RENAME TO \(identifier: name)")
-        return name
-    }
-}
-
-@Suite struct JobStoreTests {
+@Suite struct MigrationTests {
     @Test func migrateAppliesOnceAndCreatesTheSchema() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
@@ -143,35 +85,9 @@ enum MigratedTemplate {
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.schema_migrations").int(0, "n") == Migrations.all.count)
     }
 
-    @Test func enqueueReturnsAnIdNotifiesAndDedupes() throws {
-        let scratch = try ScratchDatabase()
-        let db = try scratch.connect()
-        try Migrator.migrate(db)
-        let listener = try scratch.connect()
-        try listener.listen("isomine_jobs")
-        let id = try db.execute("SELECT isomine.enqueue('train', \(#"{"kind":"train"}"#)::jsonb) AS id").int(0, "id")
-        #expect(id != nil)
-        let notes = try listener.notifications(timeout: 5)
-        #expect(notes == [PGNotification(channel: "isomine_jobs", payload: String(id!))])
-        let a = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, unique_key => \("nightly")) AS id").int(0, "id")
-        let b = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb, unique_key => \("nightly")) AS id").int(0, "id")
-        #expect(a == b && a != id)
-        let row = try db.execute("SELECT kind, state, attempt, priority FROM isomine.jobs WHERE id = \(id!)")
-        #expect(try row.string(0, "kind") == "train" && row.string(0, "state") == "queued" && row.int(0, "attempt") == 0)
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'job.enqueued'").int(0, "n") == 2)
-        // Per-kind attempt limits, or an explicit one.
-        let limits = try db.execute("SELECT kind, max_attempts FROM isomine.jobs ORDER BY id")
-        #expect(try limits.column("max_attempts", as: Int.self) == [3, 3])
-        let analyze = try db.execute("SELECT isomine.enqueue('analyze', '{}'::jsonb) AS id").int(0, "id")!
-        let custom = try db.execute("SELECT isomine.enqueue('train', '{}'::jsonb, max_attempts => 7) AS id").int(0, "id")!
-        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = \(analyze)").int(0, "max_attempts") == 2)
-        #expect(try db.execute("SELECT max_attempts FROM isomine.jobs WHERE id = \(custom)").int(0, "max_attempts") == 7)
-    }
-
     @Test func errorsCarrySQLStateAndParametersAreNeverInterpolated() throws {
-        let scratch = try ScratchDatabase()
+        let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connect()
-        try Migrator.migrate(db)
         #expect(throws: PGError.self) { try db.execute("SELEC 1") }
         do { try db.execute("SELEC 1") } catch let e as PGError { #expect(e.sqlstate == "42601") }
         do {
@@ -198,14 +114,4 @@ enum MigratedTemplate {
             Issue.record("\(error)")
         }
     }
-}
-
-/// Results collected from threads.
-final class LockedResults: @unchecked Sendable {
-    // Guarded by `lock`: threads append, the test reads.
-    private let lock = NSLock()
-    private var storage: [Result<Int, Error>] = []
-    func append(_ r: Result<Int, Error>) { lock.lock(); storage.append(r); lock.unlock() }
-    var count: Int { lock.lock(); defer { lock.unlock() }; return storage.count }
-    var values: [Result<Int, Error>] { lock.lock(); defer { lock.unlock() }; return storage }
 }

@@ -53,16 +53,16 @@ import TestSupport
     /// the endpoint, shown by `webhooks list`) or ISOMINE_WEBHOOK_ALLOW_PRIVATE=1 allows it.
     @Test func webhooksAddRefusesAndAllows() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        _ = try migrated(scratch)
+        _ = try scratch.connectMigrated()
         let metadata = "http://169.254.169.254/latest/meta-data/"
-        let refused = try runIsomine(["webhooks", "add", metadata, "--events", "job.failed"], database: scratch.name)
+        let refused = try IsomineBinary.run(["webhooks", "add", metadata, "--events", "job.failed"], database: scratch.name)
         #expect(refused.status != 0 && refused.err.contains("169.254.169.254 is a link-local address"), "\(refused.err)")
-        let allowed = try runIsomine(["webhooks", "add", "http://10.0.0.7/hook", "--events", "job.failed", "--allow-private-network"], database: scratch.name)
+        let allowed = try IsomineBinary.run(["webhooks", "add", "http://10.0.0.7/hook", "--events", "job.failed", "--allow-private-network"], database: scratch.name)
         #expect(allowed.status == 0, "\(allowed.err)")
-        let byEnvironment = try runIsomine(["webhooks", "add", "http://[::1]:9/hook", "--events", "job.failed"], database: scratch.name,
+        let byEnvironment = try IsomineBinary.run(["webhooks", "add", "http://[::1]:9/hook", "--events", "job.failed"], database: scratch.name,
                                            environment: ["ISOMINE_WEBHOOK_ALLOW_PRIVATE": "1"])
         #expect(byEnvironment.status == 0, "\(byEnvironment.err)")
-        let list = try runIsomine(["webhooks", "list"], database: scratch.name)
+        let list = try IsomineBinary.run(["webhooks", "list"], database: scratch.name)
         let rows = list.out.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
         #expect(rows.first?.contains("private") == true, "\(list.out)")
         #expect(rows.count == 3 && rows[1][4] == "yes" && rows[2][4] == "no", "\(list.out)")
@@ -73,14 +73,14 @@ import TestSupport
     /// lets a worker deliver it.
     @Test func theAddressIsCheckedWhenConnecting() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         let id = try db.execute("""
             INSERT INTO isomine.webhook_endpoints (url, events, secret) VALUES (\("http://localhost:\(receiver.port)/hook"), ARRAY['job.failed'], \(secret.text)) RETURNING id
             """).int(0, "id")!
         _ = try WebhookStore.test(db, id: id)
-        let refusing = try runIsomine(["worker", "--exit-when-idle", "--webhook-schedule", "0.1"], database: scratch.name)
+        let refusing = try IsomineBinary.run(["worker", "--exit-when-idle", "--webhook-schedule", "0.1"], database: scratch.name)
         #expect(refusing.status == 0, "\(refusing.err)")
         let row = try db.execute("SELECT state, attempts, last_error FROM isomine.webhook_deliveries WHERE endpoint_id = \(id)")
         let error = try row.string(0, "last_error") ?? ""
@@ -90,7 +90,7 @@ import TestSupport
 
         // Its retry, by a worker of a deployment that allows private addresses.
         Thread.sleep(forTimeInterval: 0.2)
-        let allowing = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_WEBHOOK_ALLOW_PRIVATE": "1"])
+        let allowing = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_WEBHOOK_ALLOW_PRIVATE": "1"])
         #expect(allowing.status == 0, "\(allowing.err)")
         #expect(receiver.requests().count == 1)
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE endpoint_id = \(id) AND state = 'delivered'") == 1)
@@ -100,7 +100,7 @@ import TestSupport
     /// the 307 is a failed attempt and its target gets nothing.
     @Test func redirectsAreNotFollowed() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let target = try Receiver(secret: secret)
         let redirecting = try Receiver(secret: secret, responses: "307", location: target.url)

@@ -1,6 +1,7 @@
 // The queue and the worker against a real PostgreSQL: exactly-once with concurrent workers,
 // permanent failures, cancel, rescue, the lease compare-and-set, metrics written back.
 import Foundation
+import TestSupport
 import Testing
 import Jobs
 @testable import Postgres
@@ -8,18 +9,10 @@ import Jobs
 @testable import Webhooks
 @testable import Workers
 
-let quickAnalyze = #"{"kind":"analyze","dataset":{"type":"toy5"},"iterations":3}"#
-
-func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
-    let db = try scratch.connect()
-    try Migrator.migrate(db)
-    return db
-}
-
 @Suite struct WorkerTests {
     @Test func fourWorkersRunTwoHundredJobsExactlyOnce() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         for _ in 0..<200 { _ = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze) }
         let name = scratch.name
         let results = LockedResults()
@@ -47,7 +40,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
 
     @Test func invalidSpecFailsAtOnceWithTheFieldNamed() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "train", spec: #"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#)
         let worker = Worker(db: db, owner: "w", runner: Runner())
         #expect(try worker.runOne() == id)
@@ -59,7 +52,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
 
     @Test func trainJobWritesMetricsAndResult() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":40,"eval_every":20,"checkpoint_every":20,"estimators":{"iterations":5}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
@@ -77,7 +70,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
 
     @Test func cancelledJobsDoNotRun() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         #expect(try JobQueue.cancel(db, id: id))
         #expect(try !JobQueue.cancel(db, id: id))
@@ -86,7 +79,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
 
     @Test func expiredLeasesAreRescuedAndLateFinishersLose() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         try db.execute("UPDATE isomine.jobs SET max_attempts = 2 WHERE id = \(id)")
         let first = try #require(try JobQueue.claim(db, owner: "old", leaseSeconds: 30))
@@ -106,7 +99,7 @@ func migrated(_ scratch: ScratchDatabase) throws -> PGConnection {
 
     @Test func transientFailuresRetryWithBackoffThenDie() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: quickAnalyze)
         try db.execute("UPDATE isomine.jobs SET max_attempts = 2 WHERE id = \(id)")
         let a = try #require(try JobQueue.claim(db, owner: "w", leaseSeconds: 30))

@@ -13,63 +13,6 @@ import Reports
 @testable import Webhooks
 @testable import Workers
 
-/// The test receiver (Tests/JobStoreTests/Fixtures/webhook_receiver.py), stopped in deinit.
-final class Receiver {
-    let process: Spawned
-    let dir: String
-    let port: Int
-    /// The python process itself (the launched process may be a wrapper that defers SIGTERM).
-    let pid: pid_t
-    var log: String { dir + "/log.jsonl" }
-
-    init(secret: WebhookSecret, responses: String = "200", delay: Double = 0, retryAfter: String = "", location: String = "", port: Int = 0) throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-hook-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook_receiver.py").path
-        // Not the test's own stdout: a receiver outliving a killed test run would hold that pipe open.
-        process = try Spawned("/usr/bin/env", ["python3", script, "--port", String(port), "--port-file", dir + "/port", "--log", dir + "/log.jsonl",
-                                               "--secret", secret.text, "--responses", responses, "--delay", String(delay), "--retry-after", retryAfter, "--location", location])
-        let deadline = Date().addingTimeInterval(20)
-        while !FileManager.default.fileExists(atPath: dir + "/port") && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        let parts = ((try? String(contentsOfFile: dir + "/port", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int($0) }
-        guard parts.count == 2 else { throw WebhookError("the test receiver did not start (is python3 installed?)") }
-        self.port = parts[0]
-        self.pid = pid_t(parts[1])
-    }
-
-    var url: String { "http://127.0.0.1:\(port)/hook" }
-
-    /// The requests received so far.
-    func requests() -> [JSONValue] {
-        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONValue.parse(Data($0.utf8)) }
-    }
-
-    func stop() {
-        kill(pid, SIGKILL)
-        process.stop(within: 10)
-    }
-
-    deinit {
-        stop()
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-}
-
-/// A loopback port nothing listens on (bound, read, released).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = 0
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 /// Runs the dispatcher until `done` holds or `seconds` pass.
 func dispatch(_ db: PGConnection, schedule: [Double] = [0.2, 0.2, 0.2], timeout: Double = 5, seconds: Double = 20, until done: () throws -> Bool) throws {
     let dispatcher = WebhookDispatcher(db: db, client: try HTTPClient(connectTimeout: 1, timeout: timeout), schedule: DeliverySchedule(delays: schedule))
@@ -83,12 +26,11 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
     try db.execute("SELECT id, state, attempts, last_status, last_error, message_id FROM isomine.webhook_deliveries WHERE event_type = \(type) ORDER BY id")
 }
 
-let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","classes":4,"per_class":20,"dim":4},"model":{"hidden":[16],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":20,"eval_every":10,"estimators":{"iterations":5}}"#
 
 @Suite struct WebhookTests {
     @Test func signedDeliveriesRetryUnderOneIdUntilA2xx() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret, responses: "500,200")
         let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -116,7 +58,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
     @Test func receiverDownIsRetriedAndDeliveredWhenItComesUp() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let port = try freePort()
         _ = try WebhookStore.add(db, url: "http://127.0.0.1:\(port)/hook", events: ["job.failed"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -135,7 +77,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
     @Test func goneDisablesTheEndpointAndLastAttemptIsDead() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let gone = try Receiver(secret: secret, responses: "410")
         let failing = try Receiver(secret: secret, responses: "503", retryAfter: "1")
@@ -163,7 +105,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
     @Test func slowReceiverTimesOutAndIsRecorded() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let slow = try Receiver(secret: secret, delay: 3)
         _ = try WebhookStore.add(db, url: slow.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -181,13 +123,12 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
     @Test func reportReadyCarriesTheLinkAndOnlyAttachingEndpointsGetTheHTML() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let plain = try Receiver(secret: secret), attaching = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: plain.url, events: ["report.ready"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         _ = try WebhookStore.add(db, url: attaching.url, events: ["report.ready"], secret: secret, attachReport: true, allowPrivateNetwork: true)
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("isomine-hookreports-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let folder = TempFolder("hookreports"), root = folder.path
         let publisher = try ReportPublisher(root: ReportsRoot(path: root), publicBase: "https://reports.example.org/isomine/")
         let id = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
         _ = try Worker(db: db, owner: "w", runner: Runner(), reports: publisher).runOne()
@@ -204,14 +145,15 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
 
     @Test func stopOnCollapseEndsSucceededAfterAnnouncingIt() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected", "job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         // Batch-hard with B = 320 on a 2-D sphere at a high learning rate: collapses within a few hundred steps.
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":2000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20},"stop_on_collapse":true}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
-        let publisher = try ReportPublisher(root: ReportsRoot(path: FileManager.default.temporaryDirectory.appendingPathComponent("isomine-c-\(UUID().uuidString)").path))
+        let folder = TempFolder("collapse")
+        let publisher = try ReportPublisher(root: ReportsRoot(path: folder.path))
         _ = try Worker(db: db, owner: "w", runner: Runner(), reports: publisher).runOne()
         let job = try db.execute("SELECT state, result->>'verdict' AS verdict, (result->>'stopped_on_collapse_at')::integer AS at, (result->'final'->>'step')::integer AS step FROM isomine.jobs WHERE id = \(id)")
         #expect(try job.string(0, "state") == "succeeded" && job.string(0, "verdict") == "collapsed")
@@ -234,13 +176,13 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// without --report-each-evaluation (the receiver checks the file when the request arrives).
     @Test func collapseEventLinksAPageThatExistsWhenSent() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":1000000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
-        let worker = try startIsomine(["worker"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name)
         defer { if worker.isRunning { worker.interrupt(); try? worker.wait(within: 60) } }
         let deadline = Date().addingTimeInterval(120)
         while receiver.requests().isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
@@ -257,13 +199,13 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// A run whose signals warn records collapse.warning once, with a summary and a link to a page that exists.
     @Test func collapseWarningIsAnnouncedOnceWithItsReasons() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false, allowPrivateNetwork: true)
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":150,"eval_every":50,"warning":{"stride":5},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(worker.status == 0, "\(worker.err)")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(id) AND type = 'collapse.warning'").int(0, "n") == 1)
         let warning = try #require(receiver.requests().first)
@@ -278,7 +220,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// before collapse.detected, and nothing twice across the resume.
     @Test func warningIsDeliveredBeforeTheCollapseOnceAcrossAResume() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let secret = WebhookSecret.generate()
         let receiver = try Receiver(secret: secret)
         _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
@@ -295,7 +237,7 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
         }
         #expect(try events("collapse.warning") == 1 && events("collapse.detected") == 0)
         // A worker process resumes it to the end and delivers both.
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(worker.status == 0, "\(worker.err)")
         #expect(try state(db, id) == "succeeded")
         #expect(try db.execute("SELECT (result->>'resumed_from_step')::integer AS s FROM isomine.jobs WHERE id = \(id)").int(0, "s") ?? 0 > 0)
@@ -312,46 +254,39 @@ let quickTrain = #"{"kind":"train","name":"hooked","dataset":{"type":"blobs","cl
     /// warning summaries of a finished sweep.
     @Test func jobsShowCellsPrintsTheWarningSummary() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let spec = #"{"kind":"sweep","base":{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[64]},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":40,"eval_every":20,"warning":{"stride":2},"estimators":{"probe_size":64,"iterations":5,"final_iterations":5}},"grid":{"model.embedding_dim":[2,16]}}"#
         let id = try JobQueue.enqueue(db, kind: "sweep", spec: spec)
-        let worker = try runIsomine(["worker", "--exit-when-idle"], database: scratch.name)
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name)
         #expect(worker.status == 0, "\(worker.err)")
-        let shown = try runIsomine(["jobs", "show", String(id), "--cells"], database: scratch.name)
+        let shown = try IsomineBinary.run(["jobs", "show", String(id), "--cells"], database: scratch.name)
         #expect(shown.status == 0, "\(shown.err)")
         #expect(shown.out.contains("warned_before") && shown.out.contains("\nwarning: ") && shown.out.contains("\nseries rule on the evaluations' probes: "), "\(shown.out)")
     }
 }
 
-/// Runs the built isomine binary against the scratch database and captures its output.
-func runIsomine(_ arguments: [String], database: String, environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-    let p = try startIsomine(arguments, database: database, environment: environment, stdout: .capture, stderr: .capture)
-    try p.wait()
-    return (p.terminationStatus, p.output, p.errors)
-}
-
 @Suite struct WebhookCLITests {
     @Test func addListTestRemove() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
-        let bad = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.succeeded,job.exploded"], database: scratch.name)
+        let db = try scratch.connectMigrated()
+        let bad = try IsomineBinary.run(["webhooks", "add", "https://h.example.org/x", "--events", "job.succeeded,job.exploded"], database: scratch.name)
         #expect(bad.status == 2 && bad.err.contains("--events: unknown event 'job.exploded'"))
-        let badSecret = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.dead", "--secret", "hunter2"], database: scratch.name)
+        let badSecret = try IsomineBinary.run(["webhooks", "add", "https://h.example.org/x", "--events", "job.dead", "--secret", "hunter2"], database: scratch.name)
         #expect(badSecret.status == 2 && badSecret.err.contains("--secret: must be whsec_") && !badSecret.err.contains("hunter2"))
-        let added = try runIsomine(["webhooks", "add", "https://h.example.org/x", "--events", "job.dead,report.ready", "--attach-report"], database: scratch.name)
+        let added = try IsomineBinary.run(["webhooks", "add", "https://h.example.org/x", "--events", "job.dead,report.ready", "--attach-report"], database: scratch.name)
         #expect(added.status == 0 && added.out.hasPrefix("endpoint 1\nsecret whsec_"))
         let secret = String(added.out.split(separator: "\n")[1].split(separator: " ")[1])
         #expect((try? WebhookSecret(secret)) != nil)
-        let list = try runIsomine(["webhooks", "list"], database: scratch.name)
+        let list = try IsomineBinary.run(["webhooks", "list"], database: scratch.name)
         #expect(list.out.contains("job.dead,report.ready") && list.out.contains("https://h.example.org/x") && !list.out.contains("whsec_"))
         #expect(list.out.contains("  format  ") && list.out.contains(" standard "))
-        let test = try runIsomine(["webhooks", "test", "1"], database: scratch.name)
+        let test = try IsomineBinary.run(["webhooks", "test", "1"], database: scratch.name)
         #expect(test.status == 0 && test.out.hasPrefix("queued msg_"))
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE event_type = 'webhook.test' AND state = 'pending'") == 1)
-        let deliveries = try runIsomine(["webhooks", "deliveries"], database: scratch.name)
+        let deliveries = try IsomineBinary.run(["webhooks", "deliveries"], database: scratch.name)
         #expect(deliveries.out.contains("webhook.test") && deliveries.out.contains("pending"))
-        #expect(try runIsomine(["webhooks", "remove", "1"], database: scratch.name).status == 0)
-        #expect(try runIsomine(["webhooks", "remove", "1"], database: scratch.name).status == 1)
+        #expect(try IsomineBinary.run(["webhooks", "remove", "1"], database: scratch.name).status == 0)
+        #expect(try IsomineBinary.run(["webhooks", "remove", "1"], database: scratch.name).status == 1)
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries") == 0)
     }
 }

@@ -8,27 +8,13 @@ import Jobs
 @testable import Webhooks
 @testable import Workers
 
-/// The reports folder of a test database's workers (per test process: a folder belongs to one database).
-func reportsRoot(_ database: String) -> String {
-    FileManager.default.temporaryDirectory.appendingPathComponent("isomine-reports-\(database)-\(getpid())").path
-}
-
-/// Starts the built `isomine` binary with the scratch database in its environment.
-func startIsomine(_ arguments: [String], database: String, environment: [String: String] = [:],
-                  stdout: SpawnedStream = .discard, stderr: SpawnedStream = .discard) throws -> Spawned {
-    // Each database gets its own reports folder: a folder belongs to one database.
-    var env = ["DATABASE_URL": "dbname=\(database)", "ISOMINE_REPORTS_ROOT": reportsRoot(database)]
-    for (k, v) in environment { env[k] = v }
-    return try IsomineBinary.start(arguments, environment: env, stdout: stdout, stderr: stderr)
-}
-
 @Suite struct ShutdownTests {
     /// A SIGTERM that arrives while a worker starts is never lost: the worker ends within seconds
     /// (exit 0 once its handler is installed, killed by the signal before that) and never runs on
     /// deaf to it. (Ignoring the signal until a dispatch source registered lost it in that window.)
     @Test func stopSignalWhileStartingIsNeverLost() throws {
         for delayMs in [0, 1, 3, 6, 10, 20, 40, 80, 160] {
-            let worker = try startIsomine(["worker", "--poll-seconds", "0.2"], database: "nowhere",
+            let worker = try IsomineBinary.start(["worker", "--poll-seconds", "0.2"], database: "nowhere",
                                           environment: ["DATABASE_URL": "host=/tmp/isomine-no-such-socket-dir port=5999 dbname=nowhere"])
             usleep(useconds_t(delayMs * 1000))
             kill(worker.processIdentifier, SIGTERM)
@@ -39,10 +25,10 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
 
     @Test func sigtermReleasesTheJobWhichResumesLater() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[32],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":400000,"eval_every":400000,"estimators":{"enabled":false}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
-        let worker = try startIsomine(["worker"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name)
         // Wait until it runs, then a moment of training.
         let deadline = Date().addingTimeInterval(30)
         while try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") != "running" && Date() < deadline {
@@ -75,11 +61,11 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
 @Suite struct GracePeriodTests {
     @Test func jobThatCannotStopIsReleasedWhenTheGracePeriodEnds() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         // An analysis has no steps to stop at (this one runs for minutes).
         let spec = #"{"kind":"analyze","dataset":{"type":"blobs","classes":10,"per_class":100,"dim":16},"iterations":3000}"#
         let id = try JobQueue.enqueue(db, kind: "analyze", spec: spec)
-        let worker = try startIsomine(["worker", "--grace-seconds", "1"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker", "--grace-seconds", "1"], database: scratch.name)
         let deadline = Date().addingTimeInterval(30)
         while try state(db, id) != "running" && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         Thread.sleep(forTimeInterval: 0.5)
@@ -97,10 +83,10 @@ func startIsomine(_ arguments: [String], database: String, environment: [String:
 @Suite struct KillTests {
     @Test func killedWorkerIsRescuedAndTheResumedJobEndsLikeAnUninterruptedRun() throws {
         let scratch = try ScratchDatabase(migrated: true)
-        let db = try migrated(scratch)
+        let db = try scratch.connectMigrated()
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":8,"per_class":40,"dim":32},"model":{"hidden":[512,512],"embedding_dim":16},"sampler":{"classes_per_batch":8,"samples_per_class":16},"steps":1500,"eval_every":500,"checkpoint_every":100,"estimators":{"iterations":5,"probe_size":40}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
-        let worker = try startIsomine(["worker", "--lease-seconds", "3"], database: scratch.name)
+        let worker = try IsomineBinary.start(["worker", "--lease-seconds", "3"], database: scratch.name)
         let deadline = Date().addingTimeInterval(60)
         var checkpointStep: Int?
         while checkpointStep == nil && Date() < deadline {
