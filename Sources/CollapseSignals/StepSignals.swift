@@ -23,6 +23,13 @@ public struct StepSignals: Sendable, Codable, Equatable {
     public var outputNorm: Double
     /// Effective rank (exp of the spectral entropy) of the batch embedding's covariance.
     public var effectiveRank: Double
+    /// The verdict's rule on the run's fixed probe of at most `probeSize` evaluation rows (training
+    /// runs; nil for a checkpoint's signals and for records written before it existed): the collapse
+    /// indicator that dates a run's first collapse at the signal stride.
+    public var probe: ProbeVerdict?
+
+    /// Rows of the evaluation split in the probe judged at every signal record.
+    public static let probeSize = 192
 
     enum CodingKeys: String, CodingKey {
         case step, loss
@@ -35,6 +42,7 @@ public struct StepSignals: Sendable, Codable, Equatable {
         case batchSpreadRatio = "batch_spread_ratio"
         case outputNorm = "output_norm"
         case effectiveRank = "effective_rank"
+        case probe
     }
 
     public init(step: Int, loss: Double, lossRatio: Double, activeFraction: Double, meanPositive: Double, meanNegative: Double,

@@ -211,9 +211,7 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         classThickness = f.classes.enumerated().map { c, members in
             ClassThickness(label: c, size: members.count, thickness: Thickness(f.points.rows(members), seed: options.seed))
         }
-        let margins = analysis.anchorMargins.compactMap { $0 }
-        separatedFraction = margins.isEmpty ? 0 : Double(margins.filter { $0 <= 0 }.count) / Double(margins.count)
-        marginMetFraction = margins.isEmpty ? 0 : Double(margins.filter { $0 + options.margin <= 0 }.count) / Double(margins.count)
+        (separatedFraction, marginMetFraction) = SeparationReport.anchorFractions(analysis.anchorMargins, margin: options.margin)
         classCount = f.classes.count
         // Set in the input's units by `rescale(by:options:)`.
         diagnosis = Diagnosis(DiagnosisInputs(precisionAt1: 0, chancePrecisionAt1: 0, margin: 1, meanPairwiseDistance: 0, allCoincide: true,

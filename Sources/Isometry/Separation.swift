@@ -12,6 +12,14 @@ public struct SeparationReport: Sendable, Equatable {
     /// Whether every anchor has g(a) ≤ 0 (equality allowed, so a collapsed set is separated).
     public var isSeparated: Bool { hardestLoss <= 0 }
 
+    /// Of the anchors with a positive and a negative (`margins`), the fraction that is separated
+    /// (g(a) ≤ 0) and the fraction that meets margin α (g(a) + α ≤ 0); 0 when there is none.
+    public static func anchorFractions(_ margins: [Double?], margin: Double) -> (separated: Double, marginMet: Double) {
+        let g = margins.compactMap { $0 }
+        guard !g.isEmpty else { return (0, 0) }
+        return (Double(g.filter { $0 <= 0 }.count) / Double(g.count), Double(g.filter { $0 + margin <= 0 }.count) / Double(g.count))
+    }
+
     public static func == (a: SeparationReport, b: SeparationReport) -> Bool {
         a.margins == b.margins && a.hardestLoss == b.hardestLoss && a.hardestTriplet == b.hardestTriplet
     }
@@ -24,7 +32,7 @@ extension LabeledPoints {
     }
 
     /// g(a) and L_hard from a matrix of squared distances. Ties go to the lowest index.
-    static func separation(squaredDistances d2: Matrix<Double>, labels: [Int]) -> SeparationReport {
+    public static func separation(squaredDistances d2: Matrix<Double>, labels: [Int]) -> SeparationReport {
         let n = labels.count
         var margins = [Double?](repeating: nil, count: n)
         var best = -Double.infinity

@@ -170,7 +170,8 @@ public struct Runner: Sendable {
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
             artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink) + (try saveSignals(run.signals, to: sink)),
-            stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt)
+            stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt,
+            firstCollapseStep: run.signals.first { $0.step > 0 && $0.probe?.verdict == .collapsed }?.step)
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

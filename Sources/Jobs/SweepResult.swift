@@ -49,7 +49,8 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var params: [String: JSONValue]
     public var state: SweepRunState
     public var verdict: Verdict?
-    /// First evaluation step whose verdict was collapsed.
+    /// The run's first collapsed step: the first signal record whose probe verdict was collapsed or the
+    /// first collapsed evaluation, whichever came first.
     public var firstCollapseStep: Int?
     /// The step the run's collapse warning fired at.
     public var firstWarningStep: Int?
@@ -73,10 +74,11 @@ public struct SweepRun: Sendable, Codable, Equatable {
     }
 }
 
-/// How the collapse warning did over runs: collapsed runs (a collapsed evaluation at some step after
-/// step 0) warned strictly before their first collapsed evaluation, the lead (first collapsed step −
-/// warning step) of those, in steps and as a fraction of the steps to that collapse, and warnings in
-/// healthy runs (ended healthy, never collapsed). A warning at or after the collapse is a miss.
+/// How the collapse warning did over runs: collapsed runs (collapsed at some step after step 0: a
+/// signal record's probe verdict or an evaluation, `SweepRun.firstCollapseStep`) warned strictly
+/// before that step, the lead (first collapsed step − warning step) of those, in steps and as a
+/// fraction of the steps to that collapse, and warnings in healthy runs (ended healthy, never
+/// collapsed). A warning at or after the collapse is a miss.
 public struct WarningSummary: Sendable, Codable, Equatable {
     public var collapsedRuns: Int
     public var warnedBeforeCollapse: Int
@@ -252,6 +254,9 @@ public struct SweepResult: Sendable, Codable, Equatable {
                         if case .number(let s)? = record["step"] { firstCollapse = Int(s) }
                         break
                     }
+                    // The probe verdict at every signal record dates the collapse at the signal stride;
+                    // an evaluation on the whole split that saw it earlier still counts.
+                    if case .number(let s)? = r["first_collapse_step"] { firstCollapse = min(firstCollapse ?? Int(s), Int(s)) }
                     firstCheckpointWarning = history.lazy.compactMap(SweepResult.checkpointWarningStep).first
                     if history.contains(where: { ($0["checkpoint_signals"] ?? .null) != .null }) { checkpointSignalsSeen = true }
                 }

@@ -67,6 +67,10 @@ public struct TrainResult: Sendable, Codable, Equatable {
     public var warning: CollapseWarning?
     /// The step at which a `stop_on_warning` run ended because of its warning.
     public var stoppedOnWarningAt: Int?
+    /// The first signal record after step 0 whose probe verdict is collapsed (`StepSignals.probe`): the
+    /// run's collapse dated at the signal stride, whatever `eval_every` is. Nil without signals or
+    /// when no record was collapsed.
+    public var firstCollapseStep: Int?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, dataset, history, final, timing, verdict
@@ -75,5 +79,6 @@ public struct TrainResult: Sendable, Codable, Equatable {
         case stoppedOnCollapseAt = "stopped_on_collapse_at"
         case warning
         case stoppedOnWarningAt = "stopped_on_warning_at"
+        case firstCollapseStep = "first_collapse_step"
     }
 }

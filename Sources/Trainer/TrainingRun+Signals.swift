@@ -27,11 +27,19 @@ extension TrainingRun {
         let neg = stats.triplets > 0 ? stats.negativeDistanceSum / Double(stats.triplets) : 0
         var norm = 0.0
         for i in 0..<b { norm += Double(workspace.outputNorms[i]) }
-        return StepSignals(
+        var s = StepSignals(
             step: step, loss: stats.loss, lossRatio: collapsed > 0 ? stats.loss / collapsed : 0,
             activeFraction: stats.triplets > 0 ? Double(stats.active) / Double(stats.triplets) : 0,
             meanPositive: pos, meanNegative: neg, gap: neg - pos,
             batchSpread: spread, batchSpreadRatio: baselineBatchSpread > 0 ? spread / baselineBatchSpread : 0,
             outputNorm: norm / Double(b), effectiveRank: effectiveRank(e))
+        s.probe = probeVerdict()
+        return s
+    }
+
+    /// The verdict's rule on the fixed signal probe now (step 0 is the untrained reference of the rest).
+    func probeVerdict() -> ProbeVerdict {
+        ProbeVerdict(points: embed(signalProbe.features).converted(to: Double.self), labels: signalProbe.labels,
+                     margin: config.loss.marginDistance, untrained: step == 0, reference: step == 0 ? nil : signals.first?.probe)
     }
 }

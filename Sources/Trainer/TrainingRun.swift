@@ -65,6 +65,9 @@ public final class TrainingRun {
     var baselineBatchSpread = 0.0
     /// Rows of the evaluation set the estimators analyse (fixed for the run).
     let probeRows: [Int]
+    /// The fixed probe of at most `StepSignals.probeSize` evaluation rows judged at every signal
+    /// record (its features, its labels), so a collapse is dated by the signal stride, not by evaluations.
+    let signalProbe: (features: Matrix<Float>, labels: [Int])
     /// The points behind the latest evaluation's estimators (f on the probe, f*), and that evaluation's step.
     public private(set) var latestFStar: (step: Int, points: FStarPoints)?
 
@@ -98,6 +101,8 @@ public final class TrainingRun {
         } else {
             probeRows = []
         }
+        let signalRows = TrainingRun.probe(labels: test.labels, size: StepSignals.probeSize, seed: config.seed)
+        signalProbe = (test.features.rows(signalRows), signalRows.map { test.labels[$0] })
         batchIndices = [Int](repeating: 0, count: config.batchSize)
         batchLabels = [Int](repeating: 0, count: config.batchSize)
         if let checkpoint { try restore(checkpoint) }
