@@ -87,6 +87,8 @@ let package = Package(
         // The collapse warning's per-step signals and the rule that reads them.
         .target(name: "CollapseSignals", dependencies: ["Estimators", "Linalg"]),
         .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry", "Retrieval", "CollapseSignals"]),
+        // The step-0 collapse risk: the paper's mechanism ratio on a run's own batches, with B/n, the gap and the learning rate.
+        .target(name: "CollapseRisk", dependencies: ["Isometry", "Linalg", "Datasets", "Trainer"]),
         // Job specs: JSON values, the reader with field-named errors, and the train, analyze, sweep and dataset specs.
         .target(name: "Specs", dependencies: ["Vocabulary", "Datasets", "Linalg", "Trainer"]),
         .target(
@@ -122,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "isomine",
             dependencies: [
-                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Operations", "Reports", "CProcess", "Vocabulary", "Console", "Benchmarks",
+                "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Operations", "Reports", "CProcess", "Vocabulary", "Console", "Benchmarks", "CollapseRisk", "Specs",
                 .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -141,6 +143,7 @@ let package = Package(
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
+        .testTarget(name: "CollapseRiskTests", dependencies: ["CollapseRisk", "Isometry", "Linalg", "Trainer", "Datasets"]),
         // The daemon's suites, one per module, against the PostgreSQL deploy/test.sh starts.
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Migrations", "Vocabulary", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Postgres", "Queue", "Workers", "Jobs", "Vocabulary", "TestSupport"]),

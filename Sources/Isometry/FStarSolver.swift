@@ -16,11 +16,17 @@ public struct FStarOptions: Sendable, Equatable, Codable {
     /// early when a round gains less than 1 %.
     public var polishRounds: Int
 
-    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5], polishRounds: Int = 3) {
+    /// When set, the search also keeps the best isometric candidate whose mean pairwise distance is at
+    /// least this fraction of f's (`FStarResult.keepingSpread`): the nearest separated embedding that
+    /// is not a collapse, which the collapse risk compares with the collapse itself.
+    public var minContraction: Double?
+
+    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5], polishRounds: Int = 3, minContraction: Double? = nil) {
         self.iterations = iterations
         self.checkEvery = checkEvery
         self.shrinkFactors = shrinkFactors
         self.polishRounds = polishRounds
+        self.minContraction = minContraction
     }
 
     /// Iterations and check interval for a set of `count` points.
@@ -46,6 +52,9 @@ public struct FStarResult: Sendable {
     public var hausdorff: FStarCandidate
     /// Feasible candidates certified during the search.
     public var candidatesCertified: Int
+    /// With `FStarOptions.minContraction`: the smallest isometric error among the certified candidates
+    /// that keep at least that fraction of f's mean pairwise distance; nil when none did (or not asked).
+    public var keepingSpread: FStarCandidate?
 }
 
 //// Searches for f* near a labelled embedding f.
@@ -66,6 +75,9 @@ final class FStarSolver {
     let unit: Double
     var bestIsometric: FStarCandidate?
     var bestPointwise: FStarCandidate?
+    var bestKeepingSpread: FStarCandidate?
+    /// f's mean pairwise distance (only with `options.minContraction`).
+    let fMeanDistance: Double
     var certified = 0
 
     init(f: LabeledPoints, options: FStarOptions) {
@@ -79,6 +91,15 @@ final class FStarSolver {
         scale = meanSquare.squareRoot()
         let lHard = LabeledPoints.separation(squaredDistances: fSquared, labels: f.labels).hardestLoss
         unit = min(max(lHard, 1e-9 * scale), scale)
+        fMeanDistance = options.minContraction == nil ? 0 : FStarSolver.meanDistance(fSquared)
+    }
+
+    /// Mean pairwise distance from exact squared distances.
+    static func meanDistance(_ d2: Matrix<Double>) -> Double {
+        let n = d2.rows
+        var sum = 0.0
+        for i in 0..<n { for j in (i + 1)..<n { sum += d2[i, j].squareRoot() } }
+        return sum / Double(max(n * (n - 1) / 2, 1))
     }
 
     /// Repairs `y` to a separated candidate, measures it, and keeps it if it is the best for either objective.
@@ -89,6 +110,10 @@ final class FStarSolver {
         let candidate = FStarCandidate(points: repaired.points, discrepancy: d)
         if bestIsometric == nil || d.isometric < bestIsometric!.discrepancy.isometric { bestIsometric = candidate }
         if bestPointwise == nil || d.pointwise < bestPointwise!.discrepancy.pointwise { bestPointwise = candidate }
+        if let keep = options.minContraction, bestKeepingSpread == nil || d.isometric < bestKeepingSpread!.discrepancy.isometric,
+           FStarSolver.meanDistance(repaired.squaredDistances) >= keep * fMeanDistance {
+            bestKeepingSpread = candidate
+        }
     }
 
     /// Searches in a canonical frame (centred, principal axes with fixed signs, unit RMS distance) so
@@ -101,8 +126,9 @@ final class FStarSolver {
         outer.consider(f.points)
         outer.consider(frame.original(inner.isometric.points))
         outer.consider(frame.original(inner.hausdorff.points))
+        if let kept = inner.keepingSpread { outer.consider(frame.original(kept.points)) }
         return FStarResult(isometric: outer.bestIsometric!, hausdorff: outer.bestPointwise!,
-                           candidatesCertified: inner.candidatesCertified + outer.certified)
+                           candidatesCertified: inner.candidatesCertified + outer.certified, keepingSpread: outer.bestKeepingSpread)
     }
 
     func search() -> FStarResult {
@@ -123,7 +149,7 @@ final class FStarSolver {
             for (start, objective) in starts { descend(from: start, objective: objective) }
             polish()
         }
-        return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified)
+        return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified, keepingSpread: bestKeepingSpread)
     }
 
     /// Restarts the second half of the schedule (lower temperature, stronger penalty, smaller steps)
@@ -208,5 +234,12 @@ public struct CanonicalFrame: Sendable {
         var y = z.matmul(axes, transposeOther: true)
         for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] = y[r, c] * scale + mean[c] } }
         return y
+    }
+}
+
+extension LabeledPoints {
+    /// The f* search alone, without the lower bounds: the best certified candidates found.
+    public func searchFStar(options: FStarOptions = FStarOptions()) -> FStarResult {
+        FStarSolver.solve(self, options: options)
     }
 }

@@ -1,0 +1,69 @@
+// What the theory and the data say about a training run before it takes a step: the mechanism ratio
+// on a few of its own PK batches, the batch size against the embedding dimension, how far inside the
+// margin the untrained batches' negatives sit, and the learning rate.
+import Foundation
+import Datasets
+import Linalg
+import Trainer
+
+/// The step-0 features of one training configuration.
+public struct StepZeroFeatures: Sendable, Codable, Equatable {
+    /// Median over the drawn batches of `MechanismRatio.ratio`, and each batch's.
+    public var mechanismRatio: Double
+    public var batches: [MechanismRatio]
+    /// B = P·K over the embedding dimension n.
+    public var batchOverDimension: Double
+    /// Median over the batches of batch-hard mining's mean (d⁻ − d⁺) over the batch's mean pairwise distance.
+    public var gapOverSpread: Double
+    /// The optimiser's base learning rate, and its kind (Adam's steps do not scale with it as SGD's do).
+    public var learningRate: Double
+    public var optimizer: String
+
+    enum CodingKeys: String, CodingKey {
+        case mechanismRatio = "mechanism_ratio"
+        case batches
+        case batchOverDimension = "batch_over_dimension"
+        case gapOverSpread = "gap_over_spread"
+        case learningRate = "learning_rate"
+        case optimizer
+    }
+
+    /// Batches drawn (their own seeded stream: training's sampling is untouched).
+    public static let batchCount = 3
+
+    /// The features of `run` at initialisation (call before it trains): `batchCount` PK batches of its
+    /// training split, embedded by the untrained network. `iterations` bounds the f* search (0: by size).
+    public init(run: TrainingRun, iterations: Int = 0) throws {
+        let config = run.config
+        var rng = SeededRNG(seed: config.seed, stream: 0x5215_0000)
+        var sampler = try PKSampler(labels: run.train.labels, classesPerBatch: config.classesPerBatch,
+                                    samplesPerClass: config.samplesPerClass, rng: &rng)
+        var rows = [Int](repeating: 0, count: sampler.batchSize)
+        var ratios = [MechanismRatio](), gaps = [Double]()
+        for _ in 0..<StepZeroFeatures.batchCount {
+            sampler.next(into: &rows, rng: &rng)
+            let points = run.embed(run.train.features.rows(rows)).converted(to: Double.self)
+            let labels = rows.map { run.train.labels[$0] }
+            ratios.append(try MechanismRatio(points: points, labels: labels, iterations: iterations))
+            let stats = tripletLoss(points, labels: labels, miner: .batchHard, config: config.loss)
+            let d2 = exactPairwiseSquaredDistances(points)
+            var spread = 0.0
+            for i in 0..<points.rows { for j in (i + 1)..<points.rows { spread += max(d2[i, j], 0).squareRoot() } }
+            spread /= Double(max(points.rows * (points.rows - 1) / 2, 1))
+            let gap = stats.triplets > 0 ? (stats.negativeDistanceSum - stats.positiveDistanceSum) / Double(stats.triplets) : 0
+            gaps.append(spread > 0 ? gap / spread : 0)
+        }
+        batches = ratios
+        mechanismRatio = StepZeroFeatures.median(ratios.map(\.ratio))
+        gapOverSpread = StepZeroFeatures.median(gaps)
+        batchOverDimension = Double(config.batchSize) / Double(config.model.embeddingDim)
+        learningRate = config.optimizer.learningRate
+        optimizer = config.optimizer.kind.rawValue
+    }
+
+    static func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+}

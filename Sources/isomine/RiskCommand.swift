@@ -1,0 +1,54 @@
+// `isomine risk SPEC`: a train spec's collapse evidence at step 0, before anything trains.
+import Console
+import ArgumentParser
+import CollapseRisk
+import Foundation
+import Jobs
+import Specs
+import Trainer
+
+struct Risk: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a train spec's step-0 collapse evidence (the mechanism ratio on its own batches).",
+        discussion: """
+            Builds the run's untrained network, draws 3 PK batches of its training split and prints, as one \
+            JSON object per run (a sweep: one per run, with its index and params), the step-0 features: \
+            mechanism_ratio (d_iso to the class-centroid collapse over the certified d_iso to the nearest \
+            separated embedding found that keeps half the spread; above 1 a non-collapsed target certainly \
+            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer.
+            """)
+
+    @Argument(help: "Path of a train or sweep spec (JSON).")
+    var spec: String
+
+    @Option(name: .long, help: "f* descent iterations per start (0: chosen by batch size).")
+    var iterations = 0
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() throws {
+        let logger = try logging.bootstrap()
+        let runner = Runner(logger: logger)
+        try CLIError.reporting {
+            let runs: [(Int?, [String: JSONValue], TrainSpec)]
+            switch try JobSpec.load(path: spec) {
+            case .train(let t): runs = [(nil, [:], t)]
+            case .sweep(let s):
+                runs = s.children.map { child in
+                    var params: [String: JSONValue] = [:]
+                    for (a, axis) in s.axes.enumerated() { params[axis.path] = child.values[a] }
+                    return (child.index, params, child.spec)
+                }
+            case .analyze: throw SpecError(path: "spec.kind", "risk reads a train or sweep spec, not an analyze spec")
+            }
+            for (index, params, t) in runs {
+                let prepared = try runner.prepare(t)
+                let run = try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test)
+                let features = try StepZeroFeatures(run: run, iterations: iterations)
+                var object: [String: JSONValue] = ["features": try JSONValue.from(features)]
+                if let index { object["index"] = .number(Double(index)); object["params"] = .object(params) }
+                print(String(decoding: try JSONValue.object(object).serialized(pretty: false), as: UTF8.self))
+            }
+        }
+    }
+}
