@@ -59,7 +59,7 @@ let package = Package(
         // The names the schema and the modules share: job kinds and states, event types, delivery states, formats, channels.
         .target(name: "Vocabulary"),
         // Every statement that touches jobs: the queue, sweeps, the result sink, pruning, the worker registry.
-        .target(name: "Queue", dependencies: ["Postgres", "Vocabulary", "Jobs", "Trainer"]),
+        .target(name: "Queue", dependencies: ["Postgres", "Vocabulary", "Jobs", "Trainer", "Triplets"]),
         // Endpoints, secrets and signing, the libcurl client, the outbox and its dispatcher.
         .target(name: "Webhooks", dependencies: ["Postgres", "Vocabulary", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),
@@ -86,14 +86,16 @@ let package = Package(
         .target(name: "Retrieval", dependencies: ["Linalg"]),
         // The collapse warning's per-step signals and the rule that reads them.
         .target(name: "CollapseSignals", dependencies: ["Estimators", "Linalg"]),
-        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry", "Retrieval", "CollapseSignals"]),
+        // The triplet loss (hinge and soft, Euclidean or squared distances) and its miners, with gradients.
+        .target(name: "Triplets", dependencies: ["Linalg"]),
+        .target(name: "Trainer", dependencies: ["Linalg", "Datasets", "Estimators", "Isometry", "Retrieval", "CollapseSignals", "Triplets"]),
         // The step-0 collapse risk: the paper's mechanism ratio on a run's own batches, with B/n, the gap and the learning rate.
-        .target(name: "CollapseRisk", dependencies: ["Isometry", "Linalg", "Datasets", "Trainer"]),
+        .target(name: "CollapseRisk", dependencies: ["Isometry", "Linalg", "Datasets", "Trainer", "CollapseSignals", "Triplets"]),
         // Job specs: JSON values, the reader with field-named errors, and the train, analyze, sweep and dataset specs.
-        .target(name: "Specs", dependencies: ["Vocabulary", "Datasets", "Linalg", "Trainer"]),
+        .target(name: "Specs", dependencies: ["Vocabulary", "Datasets", "Linalg", "Trainer", "Triplets"]),
         .target(
             name: "Jobs",
-            dependencies: ["Specs", "Linalg", "Datasets", "Trainer", "Estimators", "Isometry", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Specs", "Linalg", "Datasets", "Trainer", "Triplets", "Estimators", "Isometry", "CollapseRisk", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTML templates of templates/, embedded in the binary.
         .target(
@@ -104,7 +106,7 @@ let package = Package(
         // Static HTML/SVG reports: charts drawn here, pages rendered from the templates with swift-mustache.
         .target(
             name: "Reports",
-            dependencies: ["Jobs", "Trainer", "Estimators", "Isometry", "Datasets", "Linalg", "Templates", "Vocabulary",
+            dependencies: ["Jobs", "Trainer", "Triplets", "Estimators", "Isometry", "Datasets", "Linalg", "Templates", "Vocabulary",
                            .product(name: "Mustache", package: "swift-mustache")]
         ),
         // The command line's shared parts: error reporting and exit codes, --log-level, tables, the progress bar.
@@ -139,7 +141,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Linalg", "TestSupport"]),
         .testTarget(
             name: "TrainerTests",
-            dependencies: ["Trainer", "Datasets", "Linalg"],
+            dependencies: ["Trainer", "Triplets", "Datasets", "Linalg"],
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
@@ -155,7 +157,7 @@ let package = Package(
             exclude: ["Fixtures/submit_series.py", "Fixtures/submit_warning_series.py", "Fixtures/submit_untrained_series.py"]
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Operations", "Jobs", "Datasets", "Linalg", "TestSupport", "isomine"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Datasets", "Linalg", "isomine", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Triplets", "Datasets", "Linalg", "isomine", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets", "Vocabulary", "TestSupport"]),
     ]
 )

@@ -5,14 +5,17 @@ import Foundation
 import Datasets
 import Linalg
 import Trainer
+import Triplets
 
 /// The step-0 features of one training configuration.
 public struct StepZeroFeatures: Sendable, Codable, Equatable {
     /// Median over the drawn batches of `MechanismRatio.ratio`, and each batch's.
     public var mechanismRatio: Double
     public var batches: [MechanismRatio]
-    /// B = P·K over the embedding dimension n.
+    /// B = P·K over the embedding dimension n, and both.
     public var batchOverDimension: Double
+    public var batchSize: Int
+    public var embeddingDim: Int
     /// Median over the batches of batch-hard mining's mean (d⁻ − d⁺) over the batch's mean pairwise distance.
     public var gapOverSpread: Double
     /// The optimiser's base learning rate, and its kind (Adam's steps do not scale with it as SGD's do).
@@ -23,6 +26,8 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         case mechanismRatio = "mechanism_ratio"
         case batches
         case batchOverDimension = "batch_over_dimension"
+        case batchSize = "batch_size"
+        case embeddingDim = "embedding_dim"
         case gapOverSpread = "gap_over_spread"
         case learningRate = "learning_rate"
         case optimizer
@@ -56,6 +61,8 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         batches = ratios
         mechanismRatio = StepZeroFeatures.median(ratios.map(\.ratio))
         gapOverSpread = StepZeroFeatures.median(gaps)
+        batchSize = config.batchSize
+        embeddingDim = config.model.embeddingDim
         batchOverDimension = Double(config.batchSize) / Double(config.model.embeddingDim)
         learningRate = config.optimizer.learningRate
         optimizer = config.optimizer.kind.rawValue

@@ -7,6 +7,11 @@ import Foundation
 public struct WarningReason: Sendable, Codable, Equatable {
     public var code: String
     public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
 }
 
 /// A collapse warning: the step it fired at, why, and the signals there.
@@ -14,6 +19,12 @@ public struct CollapseWarning: Sendable, Codable, Equatable {
     public var step: Int
     public var reasons: [WarningReason]
     public var signals: StepSignals
+
+    public init(step: Int, reasons: [WarningReason], signals: StepSignals) {
+        self.step = step
+        self.reasons = reasons
+        self.signals = signals
+    }
 }
 
 /// When the signals warn: for `consecutive` records in a row (after step 0), the batch's spread is

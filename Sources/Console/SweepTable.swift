@@ -27,6 +27,7 @@ public enum SweepTable {
         let fraction = w.medianLeadFraction.map { String(format: ", %.0f %% of the steps to collapse", 100 * $0) } ?? ""
         let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps%@", $0, fraction) } ?? ""
         let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f)", $0) } ?? ""
-        return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their first collapsed evaluation\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\n"
+        let auc = w.riskAUC.map { String(format: "; step-0 collapse risk AUC %.2f", $0) } ?? ""
+        return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before they collapsed\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\(auc)\n"
     }
 }

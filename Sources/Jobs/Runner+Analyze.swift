@@ -7,6 +7,7 @@ import Estimators
 import Isometry
 import Linalg
 import Trainer
+import Triplets
 
 extension Runner {
     /// Most points the reported triplet losses are computed on (batch-all mines O(N³) triplets).

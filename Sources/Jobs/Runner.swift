@@ -1,7 +1,9 @@
 // The Runner: one pipeline from a validated spec to a result, shared by `isomine run` and the worker.
+import CollapseRisk
 import CollapseSignals
 import Datasets
 import Dispatch
+import Isometry
 import Linalg
 import Logging
 import Trainer
@@ -117,6 +119,24 @@ public struct Runner: Sendable {
         }
     }
 
+    /// The step-0 collapse risk of a train spec (nil with `warning.risk` off), from the untrained
+    /// network's batches: a resumed run's are rebuilt from the seed.
+    func stepZeroRisk(_ spec: TrainSpec, prepared: PreparedTraining, run: TrainingRun, resumed: Bool) throws -> CollapseRiskEstimate? {
+        guard spec.warningRisk else { return nil }
+        do {
+            let untrained = resumed ? try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test) : run
+            let risk = RiskModel.calibrated.estimate(try StepZeroFeatures(run: untrained))
+            logger.info("collapse risk", metadata: ["risk": "\(risk.risk)", "mechanism_ratio": "\(risk.features.mechanismRatio)"])
+            return risk
+        } catch let e as TrainingError {
+            throw RunError(e.message)
+        } catch let e as EstimatorError {
+            throw RunError("collapse risk: \(e.message)")
+        } catch let e as DatasetError {
+            throw RunError("collapse risk: \(e.description)")
+        }
+    }
+
     /// The run's per-step signals as the artifact `step_signals.json` (a JSON array), its name in a list.
     private func saveSignals(_ signals: [StepSignals], to sink: ResultSink) throws -> [String] {
         guard !signals.isEmpty else { return [] }
@@ -139,9 +159,14 @@ public struct Runner: Sendable {
         } catch let e as TrainingError {
             throw RunError(e.message)
         }
+        let risk = try stepZeroRisk(spec, prepared: prepared, run: run, resumed: checkpoint != nil)
         let monitor = TrainMonitor(latestP1: run.history.last?.eval.precisionAt1)
-        let hooks = monitor.hooks(spec, run: run, sink: sink, total: prepared.config.steps, stopAfter: stopAfter, logger: logger,
+        var hooks = monitor.hooks(spec, run: run, sink: sink, total: prepared.config.steps, stopAfter: stopAfter, logger: logger,
                                   progress: progress, shouldStop: shouldStop)
+        if let risk, risk.warns {
+            hooks.stepZeroWarning = [WarningReason(code: "collapse_risk", message: String(format: "The step-0 collapse risk is %.2f (warns from %.2f).", risk.risk, risk.threshold))]
+                + risk.reasons
+        }
         let total = prepared.config.steps
         do {
             try run.run(hooks: hooks)
@@ -171,7 +196,7 @@ public struct Runner: Sendable {
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
             artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink) + (try saveSignals(run.signals, to: sink)),
             stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt,
-            firstCollapseStep: run.signals.first { $0.step > 0 && $0.probe?.verdict == .collapsed }?.step)
+            firstCollapseStep: run.signals.first { $0.step > 0 && $0.probe?.verdict == .collapsed }?.step, collapseRisk: risk)
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

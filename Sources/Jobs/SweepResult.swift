@@ -60,6 +60,8 @@ public struct SweepRun: Sendable, Codable, Equatable {
     /// Final metrics (see `SweepResult.metricNames`).
     public var final: [String: Double]
     public var error: String?
+    /// The run's step-0 collapse risk (with `warning.risk`).
+    public var collapseRisk: Double?
 
     /// Failed or dead. A run never found among the sweep's jobs (`missing`: deleted before the sweep
     /// was aggregated) is counted apart, never as a failure.
@@ -71,6 +73,7 @@ public struct SweepRun: Sendable, Codable, Equatable {
         case firstWarningStep = "first_warning_step"
         case firstCheckpointWarningStep = "first_checkpoint_warning_step"
         case final, error
+        case collapseRisk = "collapse_risk"
     }
 }
 
@@ -89,6 +92,9 @@ public struct WarningSummary: Sendable, Codable, Equatable {
     public var healthyRuns: Int
     public var falseAlarms: Int
     public var falseAlarmRate: Double?
+    /// How well the step-0 collapse risk ranks the runs that collapse at some step above those that
+    /// never do: the AUC (1 perfect, 0.5 chance), over runs with a risk; nil without both kinds.
+    public var riskAUC: Double?
 
     enum CodingKeys: String, CodingKey {
         case collapsedRuns = "collapsed_runs"
@@ -99,6 +105,7 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         case healthyRuns = "healthy_runs"
         case falseAlarms = "false_alarms"
         case falseAlarmRate = "false_alarm_rate"
+        case riskAUC = "risk_auc"
     }
 
     /// Over the runs that succeeded among `runs`, with each run's warning step read by `warningStep`
@@ -120,6 +127,16 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         healthyRuns = healthy.count
         falseAlarms = healthy.filter { $0[keyPath: warningStep] != nil }.count
         falseAlarmRate = healthy.isEmpty ? nil : Double(falseAlarms) / Double(healthy.count)
+        riskAUC = WarningSummary.auc(ok.compactMap { r in r.collapseRisk.map { ($0, r.firstCollapseStep != nil) } })
+    }
+
+    /// The probability that a positive's score exceeds a negative's (ties count half); nil without both.
+    static func auc(_ scored: [(score: Double, positive: Bool)]) -> Double? {
+        let pos = scored.filter(\.positive).map(\.score), neg = scored.filter { !$0.positive }.map(\.score)
+        guard !pos.isEmpty, !neg.isEmpty else { return nil }
+        var wins = 0.0
+        for p in pos { for n in neg { wins += p > n ? 1 : p == n ? 0.5 : 0 } }
+        return wins / Double(pos.count * neg.count)
     }
 
     static func median(_ values: [Double]) -> Double? {
@@ -243,7 +260,9 @@ public struct SweepResult: Sendable, Codable, Equatable {
             var firstCollapse: Int?
             var firstWarning: Int?
             var firstCheckpointWarning: Int?
+            var risk: Double?
             if outcome.state == .succeeded, let r = outcome.result {
+                if case .number(let v)? = r["collapse_risk"]?["risk"] { risk = v }
                 if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
                     if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
@@ -263,7 +282,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             }
             return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
                             verdict: verdict, firstCollapseStep: firstCollapse, firstWarningStep: firstWarning,
-                            firstCheckpointWarningStep: firstCheckpointWarning, final: final, error: outcome.error)
+                            firstCheckpointWarningStep: firstCheckpointWarning, final: final, error: outcome.error, collapseRisk: risk)
         }
         self.runs = runs
         let cellAxes = sweep.cellAxes

@@ -1,4 +1,5 @@
 // The result document of a train job (result.json), as DESIGN §3 specifies it.
+import CollapseRisk
 import CollapseSignals
 import Trainer
 
@@ -71,6 +72,8 @@ public struct TrainResult: Sendable, Codable, Equatable {
     /// run's collapse dated at the signal stride, whatever `eval_every` is. Nil without signals or
     /// when no record was collapsed.
     public var firstCollapseStep: Int?
+    /// The step-0 collapse risk (with `warning.risk`): the risk, its threshold, the features and why.
+    public var collapseRisk: CollapseRiskEstimate?
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, dataset, history, final, timing, verdict
@@ -80,5 +83,6 @@ public struct TrainResult: Sendable, Codable, Equatable {
         case warning
         case stoppedOnWarningAt = "stopped_on_warning_at"
         case firstCollapseStep = "first_collapse_step"
+        case collapseRisk = "collapse_risk"
     }
 }

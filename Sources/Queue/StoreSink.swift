@@ -5,6 +5,7 @@ import Postgres
 import Foundation
 import Jobs
 import Trainer
+import Triplets
 
 /// Told of a train run's evaluations and collapse warning as they are stored: the worker's JobFollowUp
 /// writes the run's page and records the collapse events.

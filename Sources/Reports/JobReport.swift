@@ -9,6 +9,7 @@ import Foundation
 import Jobs
 import Linalg
 import Trainer
+import Triplets
 
 /// Builds the template context of a job page.
 struct JobReport {

@@ -88,7 +88,7 @@ struct SweepReport {
                         "caption": "What it costs: the cell's mean final P@1 on the held-out split."])
             out.append(["svg": Heatmap(id: "warned-\(g)", title: "Warned before collapse" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.warning?.detectionRate } }, range: 0...1, links: links).svg,
-                        "caption": "Did the collapse warning come in time? Fraction of each cell's collapsed runs warned before their first collapsed evaluation (blank: none collapsed)."])
+                        "caption": "Did the collapse warning come in time? Fraction of each cell's collapsed runs warned before they collapsed (blank: none collapsed)."])
         }
         return out
     }

@@ -2,6 +2,7 @@
 // the README's train table come from this list (README order).
 import Datasets
 import Trainer
+import Triplets
 
 /// `split.by` names.
 public enum SplitBy: String, CaseIterable, Sendable {
@@ -133,8 +134,10 @@ extension TrainSpec {
                "the same at the last evaluation, whose brackets the result, report and artifacts keep (on the reference run: d_iso ratio 1.02, d_haus 1.20)"),
         .field("warning.stride", .integer(1...100_000_000), \.warningStride, default: .computed("steps/200") { max(1, $0.training.steps / 200) },
                "record the per-step collapse signals (loss over its collapsed value, active fraction, d⁻ − d⁺, the batch's spread against step 0's, output norm, the batch's effective rank) at step 0 and every this many steps, and check the warning rule on each record: metric rows `signal_*` and the artifact `step_signals.json`; at most `steps`. Each record also judges a fixed probe of 192 evaluation rows by the verdict's rule (`probe` in `step_signals.json`), which dates the run's `first_collapse_step`. A record costs the batch's pairwise distances, an n × n eigendecomposition and the probe's embedding and pairwise distances, so a stride of 1 slows training with large batches or dimensions"),
+        .field("warning.risk", .bool, \.warningRisk, default: .value(true),
+               "measure the step-0 collapse risk before training (`collapse_risk` in the result: the mechanism ratio on 3 PK batches of the untrained network, B/n, the gap at initialisation and the learning rate, in a model calibrated on generated sweeps) and raise the collapse warning at step 0 when it reaches its threshold. Costs an f* search per batch: about a second for batches of 40 points, several for batches of hundreds (`isomine risk SPEC` prints it without training)"),
         .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
-               "end the run when the per-step signals first warn of collapse (`collapse.warning`), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
+               "end the run when the collapse warning first fires (`collapse.warning`: the step-0 risk, at step 0, or the per-step signals later), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
                "end the run at the first evaluation whose verdict is collapsed, as **succeeded** with verdict `collapsed` and `stopped_on_collapse_at` in the result (through the worker, `collapse.detected` is recorded first)"),
     ], checks: [

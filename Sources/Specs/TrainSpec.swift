@@ -2,6 +2,7 @@
 import Datasets
 import Linalg
 import Trainer
+import Triplets
 
 /// A validated train job.
 public struct TrainSpec: Sendable, Equatable {
@@ -20,6 +21,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var stopOnCollapse = false
     /// Record the per-step collapse signals at step 0 and every this many steps.
     public var warningStride = 1
+    /// Measure the step-0 collapse risk before training and warn at step 0 when it reaches its threshold.
+    public var warningRisk = true
     /// End the run (as succeeded, with its verdict at that step) when the signals first warn of collapse.
     public var stopOnWarning = false
 

@@ -4,6 +4,7 @@
 import CollapseSignals
 import Datasets
 import Linalg
+import Triplets
 
 extension StepSignals {
     /// Batches drawn per checkpoint and their shape: P = min(10, classes) classes × K = 16 points, the

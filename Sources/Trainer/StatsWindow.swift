@@ -1,4 +1,5 @@
 // Running sums of training statistics between two evaluations.
+import Triplets
 
 /// Sums over the steps since the last evaluation; saved in checkpoints so a resumed run reports the same means.
 struct StatsWindow: Codable, Equatable {

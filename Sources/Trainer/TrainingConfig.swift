@@ -1,5 +1,6 @@
 // Everything that determines a training run, as the trainer sees it (the job spec maps onto it).
 import Linalg
+import Triplets
 
 /// A complete, validated description of one training run.
 public struct TrainingConfig: Sendable, Codable, Equatable {

@@ -6,6 +6,7 @@ import Estimators
 import Isometry
 import Foundation
 import Linalg
+import Triplets
 
 /// Callbacks a caller gives `TrainingRun.run`; all optional.
 public struct TrainingHooks {
@@ -23,6 +24,9 @@ public struct TrainingHooks {
     public var onSignals: (StepSignals) -> Void = { _ in }
     /// Once per run (not again after a resume): when the signals first warn of collapse.
     public var onWarning: (CollapseWarning) -> Void = { _ in }
+    /// Reasons to warn at step 0, before any training (the step-0 collapse risk at its threshold): the
+    /// warning is raised with step 0's signals once step 0 is evaluated.
+    public var stepZeroWarning: [WarningReason]?
 
     public init() {}
 }
@@ -146,14 +150,22 @@ public final class TrainingRun {
     public func run(hooks: TrainingHooks = TrainingHooks()) throws {
         if step == 0 && history.isEmpty {
             let initial = probeInitialBatch()
+            var zero: StepSignals?
             if hooks.signalsEvery > 0 {
                 let s = stepSignals(initial)
                 signals.append(s)
                 hooks.onSignals(s)
+                zero = s
             }
             let record = try evaluate()
             history.append(record)
             hooks.onEvaluation(record)
+            // After step 0's evaluation, so the page the warning links to has it.
+            if let reasons = hooks.stepZeroWarning, let zero, warning == nil {
+                let w = CollapseWarning(step: 0, reasons: reasons, signals: zero)
+                warning = w
+                hooks.onWarning(w)
+            }
         }
         while step < config.steps {
             if hooks.shouldStop() { return }

@@ -4,6 +4,7 @@ import ArgumentParser
 import CollapseRisk
 import Foundation
 import Jobs
+import Linalg
 import Specs
 import Trainer
 
@@ -15,7 +16,8 @@ struct Risk: ParsableCommand {
             JSON object per run (a sweep: one per run, with its index and params), the step-0 features: \
             mechanism_ratio (d_iso to the class-centroid collapse over the certified d_iso to the nearest \
             separated embedding found that keeps half the spread; above 1 a non-collapsed target certainly \
-            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer.
+            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer; and collapse_risk: the \
+            calibrated risk in [0, 1], the threshold from which a run warns at step 0, and the reasons.
             """)
 
     @Argument(help: "Path of a train or sweep spec (JSON).")
@@ -42,10 +44,12 @@ struct Risk: ParsableCommand {
             case .analyze: throw SpecError(path: "spec.kind", "risk reads a train or sweep spec, not an analyze spec")
             }
             for (index, params, t) in runs {
+                BLASThreads.set(t.blasThreads)
                 let prepared = try runner.prepare(t)
                 let run = try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test)
                 let features = try StepZeroFeatures(run: run, iterations: iterations)
-                var object: [String: JSONValue] = ["features": try JSONValue.from(features)]
+                let risk = RiskModel.calibrated.estimate(features)
+                var object: [String: JSONValue] = ["features": try JSONValue.from(features), "collapse_risk": try JSONValue.from(risk)]
                 if let index { object["index"] = .number(Double(index)); object["params"] = .object(params) }
                 print(String(decoding: try JSONValue.object(object).serialized(pretty: false), as: UTF8.self))
             }

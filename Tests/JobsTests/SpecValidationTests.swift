@@ -1,6 +1,7 @@
 // The job-spec decoder and validator: every bad input gets one line naming the field.
 import Foundation
 import TestSupport
+import Triplets
 import Testing
 import Datasets
 import Trainer

@@ -2,6 +2,7 @@
 import Testing
 import Linalg
 @testable import Trainer
+@testable import Triplets
 
 @Suite struct GradientCheckTests {
     /// Loss of the MLP on a fixed batch, with the miner's RNG reset so every evaluation mines alike.

@@ -2,6 +2,7 @@
 import Testing
 import Linalg
 @testable import Trainer
+@testable import Triplets
 
 /// 1-D batch: class A at 0, 1, 5 (rows 0–2), class B at 2, 7 (rows 3–4).
 let handPoints: [[Double]] = [[0], [1], [5], [2], [7]]

@@ -4,6 +4,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Trainer
+@testable import Triplets
 
 struct PMLCase: Decodable {
     var name: String

@@ -3,6 +3,7 @@ import Testing
 import Datasets
 import Linalg
 @testable import Trainer
+@testable import Triplets
 
 func blobSplit(seed: UInt64 = 0) throws -> DataSplit {
     let data = BuiltinDatasets.blobs(BlobsParameters(classes: 6, perClass: 30, dim: 8, separation: 2, seed: seed))

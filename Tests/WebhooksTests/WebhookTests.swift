@@ -196,7 +196,7 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
 }
 
 @Suite struct CollapseWarningEventTests {
-    /// A run whose signals warn records collapse.warning once, with a summary and a link to a page that exists.
+    /// A run that warns (at step 0, from its collapse risk) records collapse.warning once, with a summary and a link to a page that exists.
     @Test func collapseWarningIsAnnouncedOnceWithItsReasons() throws {
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connectMigrated()
@@ -211,7 +211,7 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
         let warning = try #require(receiver.requests().first)
         #expect(receiver.requests().count == 1 && warning["valid"] == .bool(true) && warning["report_exists"] == .bool(true))
         guard case .string(let summary)? = warning["payload"]?["summary"] else { Issue.record("no summary"); return }
-        #expect(summary.contains("may be collapsing: warning at step") && summary.contains("of 150") && summary.contains("batch_spread_collapsing"), "\(summary)")
+        #expect(summary.contains("may be collapsing: warning at step") && summary.contains("of 150") && summary.contains("collapse_risk"), "\(summary)")
         let result = try db.execute("SELECT (result->'warning'->>'step')::integer AS step FROM isomine.jobs WHERE id = \(id)")
         #expect(try result.int(0, "step") == (warning["payload"]?["data"]?["step"]).flatMap { if case .number(let d) = $0 { return Int(d) } else { return nil } })
     }

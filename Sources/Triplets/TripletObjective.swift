@@ -117,3 +117,14 @@ public final class TripletObjective<T: BLASReal> {
         return stats
     }
 }
+
+extension TripletObjective {
+    /// Mean pairwise Euclidean distance of the batch last evaluated, from the squared distances the
+    /// evaluation already computed (no second pass over the embeddings).
+    public var meanPairwiseDistance: Double {
+        let b = batch, sq = squared.pointer
+        var spread = 0.0
+        for i in 0..<b { for j in (i + 1)..<b { spread += Double(max(sq[i * b + j], 0)).squareRoot() } }
+        return spread / Double(max(b * (b - 1) / 2, 1))
+    }
+}

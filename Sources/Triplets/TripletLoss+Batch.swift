@@ -9,7 +9,7 @@ public func tripletLoss(_ points: Matrix<Double>, labels: [Int], miner: Miner, c
 extension TripletObjective<Double> {
     /// Loss statistics of `points` (exactly `batch` rows of `dim`) with `labels`, no gradient; the
     /// objective keeps the batch's squared distances (`meanPairwiseDistance` reads them).
-    func evaluate(_ points: Matrix<Double>, labels: [Int], seed: UInt64 = 0) -> TripletLossStats {
+    public func evaluate(_ points: Matrix<Double>, labels: [Int], seed: UInt64 = 0) -> TripletLossStats {
         var rng = SeededRNG(seed: seed)
         return points.storage.withUnsafeBufferPointer { p in
             labels.withUnsafeBufferPointer { l in

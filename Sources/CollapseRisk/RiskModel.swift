@@ -1,0 +1,57 @@
+// The step-0 collapse risk: a logistic model on the step-0 features, fitted on calibration sweeps by
+// deploy/experiments/collapse-risk/fit_risk.py (its output, fit.json, holds these coefficients, the
+// threshold and the held-out measurements the README quotes).
+import Foundation
+import CollapseSignals
+
+/// A run's step-0 collapse risk in [0, 1], the features it was read from and why.
+public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
+    public var risk: Double
+    /// The risk at or above which `collapse.warning` fires at step 0.
+    public var threshold: Double
+    public var features: StepZeroFeatures
+    /// One sentence per feature with its value and its term in the model's log-odds.
+    public var reasons: [WarningReason]
+
+    public var warns: Bool { risk >= threshold }
+}
+
+/// Coefficients of the logistic model over (log mechanism ratio, log B/n, gap/spread, log learning rate).
+public struct RiskModel: Sendable, Equatable {
+    public var intercept: Double
+    public var logRatio: Double
+    public var logBatchOverDimension: Double
+    public var gapOverSpread: Double
+    public var logLearningRate: Double
+    public var threshold: Double
+
+    /// The model fitted on the calibration sweeps (`deploy/examples/sweep-warning-calibration-*.json`:
+    /// digits and 20-class blobs, seeds 0–1, Adam at 0.05, 0.2 and 0.5, P = 10, K ∈ {16, 32, 64},
+    /// n ∈ {2, 4, 8, 16}, 200 steps; 144 runs, 61 of them collapsing); the threshold is the lowest risk
+    /// that warned at most 10 % of the healthy calibration runs. deploy/experiments/collapse-risk has
+    /// the script, its output and the held-out measurements.
+    public static let calibrated = RiskModel(intercept: -8.64089558531907, logRatio: -0.4277738620256646,
+                                             logBatchOverDimension: -0.2632930529732098, gapOverSpread: -10.466466999826562,
+                                             logLearningRate: 0.9886174887562513, threshold: 0.22283131414678428)
+
+    /// The risk of `features` with its reasons.
+    public func estimate(_ f: StepZeroFeatures) -> CollapseRiskEstimate {
+        let ratio = min(max(f.mechanismRatio, 1e-3), 1e3)
+        let terms = [
+            logRatio * log(ratio), logBatchOverDimension * log(max(f.batchOverDimension, 1e-9)),
+            gapOverSpread * f.gapOverSpread, logLearningRate * log(max(f.learningRate, 1e-12)),
+        ]
+        let z = intercept + terms.reduce(0, +)
+        let risk = 1 / (1 + exp(-z))
+        func way(_ t: Double) -> String { String(format: "%+.2f to the risk's log-odds", t) }
+        let reasons = [
+            WarningReason(code: "mechanism_ratio", message: String(format: "d_iso to the class-centroid collapse is %.3g × the certified d_iso to the nearest separated embedding found that keeps half the spread (%@; at or below 1 the collapse is hard mining's nearest target): %@.",
+                                                                   f.mechanismRatio, f.mechanismRatio > 1 ? "a non-collapsed target exists" : "no nearer non-collapsed target was found", way(terms[0]))),
+            WarningReason(code: "batch_over_dimension", message: String(format: "B/n = %.3g (batch %d points in %d dimensions): %@.",
+                                                                        f.batchOverDimension, f.batchSize, f.embeddingDim, way(terms[1]))),
+            WarningReason(code: "gap_over_spread", message: String(format: "At initialisation batch-hard's mean d⁻ − d⁺ is %.3g × the batch's spread: %@.", f.gapOverSpread, way(terms[2]))),
+            WarningReason(code: "learning_rate", message: String(format: "Learning rate %.3g (%@): %@.", f.learningRate, f.optimizer, way(terms[3]))),
+        ]
+        return CollapseRiskEstimate(risk: risk, threshold: threshold, features: f, reasons: reasons)
+    }
+}
