@@ -18,16 +18,16 @@ public enum SweepTable {
         }
         return TextTable.render(rows) + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
             + (r.warning.map { warningLine($0) } ?? "")
-            + (r.checkpointWarning.map { warningLine($0, rule: "series rule on the evaluations' probes") } ?? "")
+            + (r.checkpointWarning.map { warningLine($0, rule: "series rule on the evaluations' probes", withRisk: false) } ?? "")
     }
 
-    /// The collapse warning over the sweep in one line.
-    public static func warningLine(_ w: WarningSummary, rule: String = "warning") -> String {
+    /// The collapse warning over the sweep in one line (`withRisk`: and the step-0 risk's AUC, said once).
+    public static func warningLine(_ w: WarningSummary, rule: String = "warning", withRisk: Bool = true) -> String {
         let detection = w.detectionRate.map { String(format: " (detection rate %.2f)", $0) } ?? ""
         let fraction = w.medianLeadFraction.map { String(format: ", %.0f %% of the steps to collapse", 100 * $0) } ?? ""
         let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps%@", $0, fraction) } ?? ""
         let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f)", $0) } ?? ""
-        let auc = w.riskAUC.map { String(format: "; step-0 collapse risk AUC %.2f", $0) } ?? ""
+        let auc = withRisk ? w.riskAUC.map { String(format: "; step-0 collapse risk AUC %.2f", $0) } ?? "" : ""
         return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before they collapsed\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\(auc)\n"
     }
 }
