@@ -51,10 +51,7 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
             let labels = rows.map { run.train.labels[$0] }
             ratios.append(try MechanismRatio(points: points, labels: labels, iterations: iterations))
             let stats = tripletLoss(points, labels: labels, miner: .batchHard, config: config.loss)
-            let d2 = exactPairwiseSquaredDistances(points)
-            var spread = 0.0
-            for i in 0..<points.rows { for j in (i + 1)..<points.rows { spread += max(d2[i, j], 0).squareRoot() } }
-            spread /= Double(max(points.rows * (points.rows - 1) / 2, 1))
+            let spread = meanPairwiseDistance(squaredDistances: exactPairwiseSquaredDistances(points))
             let gap = stats.triplets > 0 ? (stats.negativeDistanceSum - stats.positiveDistanceSum) / Double(stats.triplets) : 0
             gaps.append(spread > 0 ? gap / spread : 0)
         }

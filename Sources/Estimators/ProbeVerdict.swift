@@ -30,12 +30,9 @@ public struct ProbeVerdict: Sendable, Codable, Equatable {
     /// Dimensional collapse (context, never `collapsed`) is not judged here: it needs an eigendecomposition
     /// of the embedding's covariance, which costs more than the rest.
     public init(points: Matrix<Double>, labels: [Int], margin: Double, untrained: Bool, reference: ProbeVerdict?) {
-        let n = labels.count
         let d2 = exactPairwiseSquaredDistances(points)
         let (precision, chance) = nearestNeighbourPrecision(squaredDistances: d2.storage, labels: labels)
-        var spread = 0.0
-        for i in 0..<n { for j in (i + 1)..<n { spread += max(d2[i, j], 0).squareRoot() } }
-        spread /= Double(max(n * (n - 1) / 2, 1))
+        let spread = Linalg.meanPairwiseDistance(squaredDistances: d2)
         let (separated, marginMet) = SeparationReport.anchorFractions(LabeledPoints.separation(squaredDistances: d2, labels: labels).margins,
                                                                        margin: margin)
         var inputs = DiagnosisInputs(

@@ -91,15 +91,7 @@ final class FStarSolver {
         scale = meanSquare.squareRoot()
         let lHard = LabeledPoints.separation(squaredDistances: fSquared, labels: f.labels).hardestLoss
         unit = min(max(lHard, 1e-9 * scale), scale)
-        fMeanDistance = options.minContraction == nil ? 0 : FStarSolver.meanDistance(fSquared)
-    }
-
-    /// Mean pairwise distance from exact squared distances.
-    static func meanDistance(_ d2: Matrix<Double>) -> Double {
-        let n = d2.rows
-        var sum = 0.0
-        for i in 0..<n { for j in (i + 1)..<n { sum += d2[i, j].squareRoot() } }
-        return sum / Double(max(n * (n - 1) / 2, 1))
+        fMeanDistance = options.minContraction == nil ? 0 : meanPairwiseDistance(squaredDistances: fSquared)
     }
 
     /// Repairs `y` to a separated candidate, measures it, and keeps it if it is the best for either objective.
@@ -111,7 +103,7 @@ final class FStarSolver {
         if bestIsometric == nil || d.isometric < bestIsometric!.discrepancy.isometric { bestIsometric = candidate }
         if bestPointwise == nil || d.pointwise < bestPointwise!.discrepancy.pointwise { bestPointwise = candidate }
         if let keep = options.minContraction, bestKeepingSpread == nil || d.isometric < bestKeepingSpread!.discrepancy.isometric,
-           FStarSolver.meanDistance(repaired.squaredDistances) >= keep * fMeanDistance {
+           meanPairwiseDistance(squaredDistances: repaired.squaredDistances) >= keep * fMeanDistance {
             bestKeepingSpread = candidate
         }
     }

@@ -253,8 +253,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
         var checkpointSignalsSeen = false
         let runs = sweep.children.map { child in
             let outcome = byIndex[child.index] ?? SweepChildOutcome(index: child.index, state: .missing)
-            var params: [String: JSONValue] = [:]
-            for (a, axis) in sweep.axes.enumerated() { params[axis.path] = child.values[a] }
+            let params = child.params(sweep.axes)
             var final: [String: Double] = [:]
             var verdict: Verdict?
             var firstCollapse: Int?

@@ -96,3 +96,11 @@ public func exactPairwiseSquaredDistances(_ x: Matrix<Double>) -> Matrix<Double>
     }
     return out
 }
+
+/// Mean over pairs i < j of √d2[i, j] (negative rounding residue read as 0); 0 for fewer than two rows.
+public func meanPairwiseDistance(squaredDistances d2: Matrix<Double>) -> Double {
+    let n = d2.rows
+    var sum = 0.0
+    for i in 0..<n { for j in (i + 1)..<n { sum += max(d2[i, j], 0).squareRoot() } }
+    return sum / Double(max(n * (n - 1) / 2, 1))
+}

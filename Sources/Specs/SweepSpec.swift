@@ -9,6 +9,13 @@ public struct SweepAxis: Sendable, Equatable {
 
 /// One child of a sweep: a grid point and its validated train spec.
 public struct SweepChild: Sendable, Equatable {
+    /// Every axis's value for this child, keyed by the axis' path.
+    public func params(_ axes: [SweepAxis]) -> [String: JSONValue] {
+        var params: [String: JSONValue] = [:]
+        for (a, axis) in axes.enumerated() { params[axis.path] = values[a] }
+        return params
+    }
+
     /// Position in expansion order (cells in grid order, replicates adjacent).
     public var index: Int
     /// Index of the cell (the grid point without the replicate axis).

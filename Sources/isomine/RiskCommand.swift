@@ -36,11 +36,7 @@ struct Risk: ParsableCommand {
             switch try JobSpec.load(path: spec) {
             case .train(let t): runs = [(nil, [:], t)]
             case .sweep(let s):
-                runs = s.children.map { child in
-                    var params: [String: JSONValue] = [:]
-                    for (a, axis) in s.axes.enumerated() { params[axis.path] = child.values[a] }
-                    return (child.index, params, child.spec)
-                }
+                runs = s.children.map { ($0.index, $0.params(s.axes), $0.spec) }
             case .analyze: throw SpecError(path: "spec.kind", "risk reads a train or sweep spec, not an analyze spec")
             }
             for (index, params, t) in runs {
