@@ -40,6 +40,7 @@ let package = Package(
                         .embedInCode("010_collapse_warning.sql"), .embedInCode("011_series_warning.sql"), .embedInCode("012_verdict_headline.sql"),
                         .embedInCode("013_slack_escape_and_enqueue.sql"),
                         .embedInCode("014_webhook_private_network.sql"),
+                        .embedInCode("015_monitor.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/default_max_attempts.sql"),
                         .embedInCode("functions/enqueue.sql"),
@@ -51,8 +52,10 @@ let package = Package(
                         .embedInCode("functions/on_sweep_cancelled.sql"),
                         .embedInCode("functions/series_json.sql"),
                         .embedInCode("functions/slack_escape.sql"),
+                        .embedInCode("functions/start_monitor.sql"),
                         .embedInCode("functions/store_input.sql"),
-                        .embedInCode("functions/submit_embeddings.sql")]
+                        .embedInCode("functions/submit_embeddings.sql"),
+                        .embedInCode("functions/submit_signals.sql")]
         ),
         // The libpq connection owner, its errors and the migrator.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Migrations"]),
@@ -69,6 +72,7 @@ let package = Package(
                                                    .product(name: "CoreMetrics", package: "swift-metrics"),
                                                    .product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "Workers", dependencies: ["CProcess", "Vocabulary", "Operations", "Postgres", "Queue", "Webhooks", "Jobs", "Reports", "Migrations",
+                                                "CollapseRisk", "CollapseSignals", "Datasets", "Linalg", "Triplets",
                                                 .product(name: "Crypto", package: "swift-crypto"),
                                                 .product(name: "CoreMetrics", package: "swift-metrics"),
                                                 .product(name: "Prometheus", package: "swift-prometheus")]),
@@ -152,9 +156,10 @@ let package = Package(
         .testTarget(name: "WebhooksTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Specs", "TestSupport", "isomine"]),
         .testTarget(
             name: "WorkersTests",
-            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Datasets", "Linalg", "Specs", "TestSupport", "isomine",
+            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Datasets", "Linalg", "Specs", "TestSupport", "isomine", "Trainer", "CollapseSignals",
                            .product(name: "Crypto", package: "swift-crypto")],
-            exclude: ["Fixtures/submit_series.py", "Fixtures/submit_warning_series.py", "Fixtures/submit_untrained_series.py"]
+            exclude: ["Fixtures/submit_series.py", "Fixtures/submit_warning_series.py", "Fixtures/submit_untrained_series.py",
+                      "Fixtures/monitor_run.py", "Fixtures/monitor_signals.py", "Fixtures/monitor_bad_input.py"]
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Operations", "Jobs", "Datasets", "Linalg", "TestSupport", "isomine"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Triplets", "Datasets", "Linalg", "isomine", "TestSupport"]),

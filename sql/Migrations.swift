@@ -27,6 +27,7 @@ public enum Migrations {
         Migration(version: 12, name: "012_verdict_headline.sql", sql: String(decoding: PackageResources._12_verdict_headline_sql, as: UTF8.self)),
         Migration(version: 13, name: "013_slack_escape_and_enqueue.sql", sql: String(decoding: PackageResources._13_slack_escape_and_enqueue_sql, as: UTF8.self)),
         Migration(version: 14, name: "014_webhook_private_network.sql", sql: String(decoding: PackageResources._14_webhook_private_network_sql, as: UTF8.self)),
+        Migration(version: 15, name: "015_monitor.sql", sql: String(decoding: PackageResources._15_monitor_sql, as: UTF8.self)),
     ]
 }
 
@@ -56,7 +57,9 @@ public enum SQLFunctions {
         SQLFunction(name: "on_sweep_cancelled", sql: String(decoding: PackageResources.on_sweep_cancelled_sql, as: UTF8.self)),
         SQLFunction(name: "series_json", sql: String(decoding: PackageResources.series_json_sql, as: UTF8.self)),
         SQLFunction(name: "slack_escape", sql: String(decoding: PackageResources.slack_escape_sql, as: UTF8.self)),
+        SQLFunction(name: "start_monitor", sql: String(decoding: PackageResources.start_monitor_sql, as: UTF8.self)),
         SQLFunction(name: "store_input", sql: String(decoding: PackageResources.store_input_sql, as: UTF8.self)),
         SQLFunction(name: "submit_embeddings", sql: String(decoding: PackageResources.submit_embeddings_sql, as: UTF8.self)),
+        SQLFunction(name: "submit_signals", sql: String(decoding: PackageResources.submit_signals_sql, as: UTF8.self)),
     ]
 }

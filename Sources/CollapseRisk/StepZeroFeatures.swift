@@ -44,25 +44,36 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         var sampler = try PKSampler(labels: run.train.labels, classesPerBatch: config.classesPerBatch,
                                     samplesPerClass: config.samplesPerClass, rng: &rng)
         var rows = [Int](repeating: 0, count: sampler.batchSize)
-        var ratios = [MechanismRatio](), gaps = [Double]()
+        var batches = [(points: Matrix<Double>, labels: [Int])]()
         for _ in 0..<StepZeroFeatures.batchCount {
             sampler.next(into: &rows, rng: &rng)
-            let points = run.embed(run.train.features.rows(rows)).converted(to: Double.self)
-            let labels = rows.map { run.train.labels[$0] }
-            ratios.append(try MechanismRatio(points: points, labels: labels, iterations: iterations))
-            let stats = tripletLoss(points, labels: labels, miner: .batchHard, config: config.loss)
-            let spread = meanPairwiseDistance(squaredDistances: exactPairwiseSquaredDistances(points))
+            batches.append((run.embed(run.train.features.rows(rows)).converted(to: Double.self), rows.map { run.train.labels[$0] }))
+        }
+        try self.init(batches: batches, loss: config.loss, embeddingDim: config.model.embeddingDim,
+                      learningRate: config.optimizer.learningRate, optimizer: config.optimizer.kind.rawValue, iterations: iterations)
+    }
+
+    /// The features of batches an untrained network embedded (a monitor's first batches in a user's
+    /// loop, or a run's own): each batch is one B = P·K mining batch. Throws when a batch cannot be
+    /// measured (fewer than two classes, or no class with two points).
+    public init(batches: [(points: Matrix<Double>, labels: [Int])], loss: TripletLossConfig, embeddingDim: Int,
+                learningRate: Double, optimizer: String, iterations: Int = 0) throws {
+        var ratios = [MechanismRatio](), gaps = [Double]()
+        for batch in batches {
+            ratios.append(try MechanismRatio(points: batch.points, labels: batch.labels, iterations: iterations))
+            let stats = tripletLoss(batch.points, labels: batch.labels, miner: .batchHard, config: loss)
+            let spread = meanPairwiseDistance(squaredDistances: exactPairwiseSquaredDistances(batch.points))
             let gap = stats.triplets > 0 ? (stats.negativeDistanceSum - stats.positiveDistanceSum) / Double(stats.triplets) : 0
             gaps.append(spread > 0 ? gap / spread : 0)
         }
-        batches = ratios
+        self.batches = ratios
         mechanismRatio = StepZeroFeatures.median(ratios.map(\.ratio))
         gapOverSpread = StepZeroFeatures.median(gaps)
-        batchSize = config.batchSize
-        embeddingDim = config.model.embeddingDim
-        batchOverDimension = Double(config.batchSize) / Double(config.model.embeddingDim)
-        learningRate = config.optimizer.learningRate
-        optimizer = config.optimizer.kind.rawValue
+        batchSize = batches.first?.points.rows ?? 0
+        self.embeddingDim = embeddingDim
+        batchOverDimension = Double(batchSize) / Double(max(embeddingDim, 1))
+        self.learningRate = learningRate
+        self.optimizer = optimizer
     }
 
     static func median(_ v: [Double]) -> Double {

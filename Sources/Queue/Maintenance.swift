@@ -49,7 +49,8 @@ public enum Pruning {
     }
 
     /// Deletes stored inputs older than the cutoff that no job names any more (a job's dataset, or a
-    /// sweep base's); an input a job still names is never deleted. Returns how many were deleted.
+    /// sweep base's) and no series keeps as its monitor's step-0 batches; an input still named is never
+    /// deleted. Returns how many were deleted.
     @discardableResult
     public static func pruneInputs(_ db: PGConnection, olderThan seconds: Double) throws -> Int {
         try db.execute("""
@@ -58,6 +59,7 @@ public enum Pruning {
                AND NOT EXISTS (
                    SELECT 1 FROM isomine.jobs j, LATERAL (VALUES (j.spec->'dataset'), (j.spec->'base'->'dataset')) AS d(dataset)
                     WHERE i.sha256 IN (d.dataset->>'features', d.dataset->>'labels', d.dataset->>'input'))
+               AND NOT EXISTS (SELECT 1 FROM isomine.series s WHERE i.sha256 IN (s.risk_embeddings, s.risk_labels))
             """).affected
     }
 

@@ -32,12 +32,15 @@ public struct SeriesPage: Sendable {
     public var baselineStep: Int
     public var steps: [SeriesPageStep]
     public var indexLink: String?
+    /// The series' monitor (a user's own training loop), when it has one.
+    public var monitor: SeriesMonitorPage?
 
-    public init(name: String, baselineStep: Int, steps: [SeriesPageStep], indexLink: String?) {
+    public init(name: String, baselineStep: Int, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil) {
         self.name = name
         self.baselineStep = baselineStep
         self.steps = steps.sorted { $0.step < $1.step }
         self.indexLink = indexLink
+        self.monitor = monitor
     }
 
     func context() -> [String: Any] {
@@ -96,12 +99,13 @@ public struct SeriesPage: Sendable {
             return row
         }
         let last = done.last
-        let summary = "\(steps.count) steps, baseline step \(baselineStep)" + (firstWarning.map { ", collapse warning at step \($0)" } ?? "")
+        let monitorWarning: Int? = if case .number(let w)? = monitor?.warning?["step"] { Int(w) } else { nil }
+        let summary = "\(steps.count) steps, baseline step \(baselineStep)" + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
             + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
             + (last.map { ", latest step \($0.0): \($0.1.final.diagnosis.headline)" } ?? "")
-        let optional: [String: Any?] = ["indexLink": indexLink]
+        let optional: [String: Any?] = ["indexLink": indexLink, "monitor": monitor?.context()]
         return optional.compactMapValues { $0 }.merging([
-            "title": name, "summary": summary, "charts": charts, "hasCharts": !charts.isEmpty, "steps": rows,
+            "title": name, "summary": summary, "charts": charts, "hasCharts": !charts.isEmpty, "steps": rows, "hasSteps": !rows.isEmpty,
         ]) { $1 }
     }
 }

@@ -12,17 +12,10 @@ extension TrainingRun {
         let spread = objective.meanPairwiseDistance
         if baselineBatchSpread == 0 { baselineBatchSpread = spread }
         let e = Matrix<Double>(rows: b, cols: n, storage: (0..<(b * n)).map { Double(workspace.embeddings[$0]) })
-        let collapsed = config.loss.collapsedValue
-        let pos = stats.triplets > 0 ? stats.positiveDistanceSum / Double(stats.triplets) : 0
-        let neg = stats.triplets > 0 ? stats.negativeDistanceSum / Double(stats.triplets) : 0
         var norm = 0.0
         for i in 0..<b { norm += Double(workspace.outputNorms[i]) }
-        var s = StepSignals(
-            step: step, loss: stats.loss, lossRatio: collapsed > 0 ? stats.loss / collapsed : 0,
-            activeFraction: stats.triplets > 0 ? Double(stats.active) / Double(stats.triplets) : 0,
-            meanPositive: pos, meanNegative: neg, gap: neg - pos,
-            batchSpread: spread, batchSpreadRatio: baselineBatchSpread > 0 ? spread / baselineBatchSpread : 0,
-            outputNorm: norm / Double(b), effectiveRank: effectiveRank(e))
+        var s = StepSignals(step: step, stats: stats, collapsedLoss: config.loss.collapsedValue, spread: spread,
+                            referenceSpread: baselineBatchSpread, outputNorm: norm / Double(b), effectiveRank: effectiveRank(e))
         s.probe = probeVerdict()
         return s
     }

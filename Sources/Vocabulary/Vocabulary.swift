@@ -77,4 +77,6 @@ public enum Channel {
     public static let jobs = "isomine_jobs"
     /// A webhook delivery became due.
     public static let webhooks = "isomine_webhooks"
+    /// A monitored series has new signal rows or step-0 batches to evaluate (payload: the series).
+    public static let signals = "isomine_signals"
 }

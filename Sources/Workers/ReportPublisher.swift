@@ -118,10 +118,13 @@ public struct ReportPublisher: Sendable {
     public func publishSeries(_ db: PGConnection, name: String) throws -> String {
         try checkOwnership(db)
         guard let (summary, steps) = try SeriesStore.results(db, name: name) else { throw ReportSubjectMissing("series '\(name)' does not exist") }
+        let monitor = try MonitorStore.page(db, series: name).map {
+            SeriesMonitorPage(rows: $0.rows.map { ($0.step, $0.signals) }, risk: $0.risk, warning: $0.warning, settings: $0.settings)
+        }
         let page = SeriesPage(name: name, baselineStep: summary.baselineStep, steps: steps.map { s in
             SeriesPageStep(step: s.step, jobID: s.jobID, state: s.state, result: s.result, lastError: s.lastError,
                            link: "../" + ReportPublisher.relativePath(s.jobID))
-        }, indexLink: "../index.html")
+        }, indexLink: "../index.html", monitor: monitor)
         return try root.write(try renderer.seriesPage(page), to: ReportPublisher.seriesPath(name))
     }
 

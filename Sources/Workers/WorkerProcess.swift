@@ -74,6 +74,9 @@ public enum WorkerProcess {
                 logger.warning("webhook dispatcher still sending at exit; its delivery is retried once its claim expires")
             }
         }
+        // And one evaluates monitored series (users' own training loops), so their warnings never wait for a job.
+        let monitors = MonitorEvaluatorThread(reports: reports, logger: logger, shuttingDown: { shutdown.isSet })
+        monitors.start(connect: database.connect)
         threads.forEach { $0.start() }
         let registry = Registration(database, id: "\(host):\(pid)", host: host, pid: pid, options: options, logger: logger)
         defer { registry.remove() }
@@ -88,12 +91,18 @@ public enum WorkerProcess {
             // back; this is the backstop for a thread stuck elsewhere.
             if Date().timeIntervalSince(since) >= options.graceSeconds + 5 {
                 releaseStuckJobs(database, owners: (0..<options.concurrency).map { "\(host):\(pid):\($0)" }, logger: logger)
+                monitors.stopAndJoin(seconds: 5)
                 stopWebhooks()
                 exit(0)
             }
         }
         // --once / --exit-when-idle: the jobs are done; send the webhooks they made due before leaving
         // (CI and the demo run this way), within --webhook-drain-seconds. Retries scheduled later stay queued.
+        // Monitored series are evaluated first: their warnings are webhooks too.
+        if (options.once || options.exitWhenIdle) && !shutdown.isSet {
+            drainMonitors(database, reports: reports, shutdown: shutdown, logger: logger)
+        }
+        monitors.stopAndJoin()
         if (options.once || options.exitWhenIdle) && !shutdown.isSet {
             drainWebhooks(database, options, shutdown: shutdown, logger: logger)
         }
@@ -162,6 +171,24 @@ public enum WorkerProcess {
             logger.warning("grace period over; released the jobs still running", metadata: ["jobs": "\(released)"])
         } catch {
             logger.error("grace period over; could not release the running jobs (their leases will expire)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Evaluates the monitored series with rows or batches due now (another worker's evaluator may hold
+    /// one: waited for, at most 60 s).
+    private static func drainMonitors(_ database: PGConnector, reports: ReportPublisher, shutdown: ShutdownFlag, logger: Logger) {
+        let deadline = Date().addingTimeInterval(60)
+        do {
+            let db = try database.connect()
+            let evaluator = MonitorEvaluator(db: db, reports: reports, logger: logger)
+            while Date() < deadline && !shutdown.isSet {
+                if try evaluator.evaluateDue(unless: { shutdown.isSet }) == 0 {
+                    if try !MonitorStore.hasDue(db) { break }
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+            }
+        } catch {
+            logger.warning("monitored series not evaluated before exiting", metadata: ["error": "\(error)"])
         }
     }
 

@@ -161,7 +161,9 @@ struct SeriesShow: ParsableCommand {
             print("series \(detail.name): \(steps.count) steps, baseline step \(detail.baselineStep)"
                   + (detail.warningStep.map { ", collapse.warning at step \($0)" } ?? "")
                   + (detail.collapseStep.map { ", collapse.detected at step \($0)" } ?? ""))
+            if let monitor = SeriesShow.monitorLine(document) { print(monitor) }
             func f(_ v: Double?, _ format: String = "%.3f") -> String { v.map { String(format: format, $0) } ?? "" }
+            guard !steps.isEmpty else { return }
             let rows = steps.map { s -> [String] in
                 let dIso: String = s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? ""
                 let reasons: String = s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")
@@ -171,5 +173,31 @@ struct SeriesShow: ParsableCommand {
             }
             print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")
         }
+    }
+
+    /// The monitor's line (a series fed by a user's training loop): its rows, the step-0 risk and the
+    /// series' own warning; nil for a series of checkpoints only.
+    static func monitorLine(_ d: JSONValue) -> String? {
+        guard d["monitor"] != nil else { return nil }
+        func n(_ v: JSONValue?) -> Double? { if case .number(let x)? = v { x } else { nil } }
+        var parts = [String]()
+        let rows = Int(n(d["signals"]?["rows"]) ?? 0)
+        if let last = n(d["signals"]?["last_step"]) {
+            parts.append("\(rows) signal rows up to step \(Int(last))" + (n(d["signals"]?["evaluated_step"]).map { ", evaluated through step \(Int($0))" } ?? ", not evaluated yet"))
+        } else {
+            parts.append("no signal rows yet")
+        }
+        if case .string(let e)? = d["risk"]?["error"] {
+            parts.append("step-0 risk not computed: \(e)")
+        } else if let r = n(d["risk"]?["risk"]), let t = n(d["risk"]?["threshold"]) {
+            parts.append(String(format: "step-0 collapse risk %.2f (threshold %.2f)", r, t))
+        }
+        if let w = d["warning"], let step = n(w["step"]) {
+            var codes = [String]()
+            if case .array(let reasons)? = w["reasons"] { for r in reasons { if case .string(let c)? = r["code"] { codes.append(c) } } }
+            let source: String = if case .string(let s)? = w["source"] { s == "risk" ? "the step-0 risk" : "the per-step signals" } else { "the monitor" }
+            parts.append("warning at step \(Int(step)) from \(source): " + codes.joined(separator: ", "))
+        }
+        return "monitor: " + parts.joined(separator: "; ")
     }
 }

@@ -37,3 +37,11 @@ public final class PrivateCluster {
         do { try run("destroy") } catch { FileHandle.standardError.write(Data("warning: \(error); remove \(dir) by hand\n".utf8)) }
     }
 }
+
+/// Starts `python3 script arguments…` with the repository's client on its path, output captured (the
+/// caller waits and reads it).
+public func startPython(_ script: String, _ arguments: [String]) throws -> Spawned {
+    var env = ProcessInfo.processInfo.environment
+    env["PYTHONPATH"] = projectRoot + "/clients/python"
+    return try Spawned("/usr/bin/python3", [script] + arguments, environment: env, stdout: .capture, stderr: .capture)
+}

@@ -1,5 +1,6 @@
 -- isomine.event_summary: its current definition, applied by `isomine migrate` whenever this file changes
--- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here.
+-- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here; a
+-- series' own event (015: job null) names the series alone.
 CREATE OR REPLACE FUNCTION isomine.event_summary(type text, job isomine.jobs, data jsonb) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -11,14 +12,16 @@ DECLARE
     ofSteps text := CASE WHEN data->>'series' IS NULL AND job.kind = 'train' THEN ' of ' || coalesce(job.spec->>'steps', '2000') ELSE '' END;
 BEGIN
     IF data->>'series' IS NOT NULL THEN
-        who := 'series "' || (data->>'series') || '" (job ' || job.id || ')';
+        -- A monitored series' own event has no job (015).
+        who := 'series "' || (data->>'series') || '"' || coalesce(' (job ' || job.id || ')', '');
     END IF;
     figures := concat_ws(', ',
         'verdict ' || coalesce(data->>'headline', job.result->'final'->'diagnosis'->>'headline', data->>'verdict', job.result->>'verdict'),
         'P@1 ' || round(coalesce(data->>'precision_at_1', data->'signals'->>'precision_at_1', job.result->'final'->'eval'->>'precision_at_1')::numeric, 3),
         'relative spread ' || round((data->'signals'->>'relative_spread')::numeric, 3),
         'batch spread ' || round((data->'signals'->>'batch_spread_ratio')::numeric, 3),
-        'loss ' || round((data->'signals'->>'loss')::numeric, 4));
+        'loss ' || round((data->'signals'->>'loss')::numeric, 4),
+        'collapse risk ' || round((data->'risk'->>'risk')::numeric, 2));
     SELECT string_agg(r->>'code', ', ') INTO reasons FROM jsonb_array_elements(reasonList) r;
     RETURN CASE type
         WHEN 'job.succeeded' THEN who || ' succeeded' || coalesce(': ' || nullif(figures, ''), '')

@@ -1,5 +1,6 @@
 -- isomine.on_job_event_subscribed: its current definition, applied by `isomine migrate` whenever this file changes
--- (see sql/functions/README.md). Last defined by 013_slack_escape_and_enqueue.sql before it moved here.
+-- (see sql/functions/README.md). Last defined by 013_slack_escape_and_enqueue.sql before it moved here;
+-- a series' own event (015: no job) carries the series' name.
 CREATE OR REPLACE FUNCTION isomine.on_job_event_subscribed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -18,7 +19,7 @@ BEGIN
     SELECT * INTO job FROM isomine.jobs WHERE id = NEW.job_id;
     data := jsonb_strip_nulls(jsonb_build_object(
                 'job_id', job.id, 'kind', job.kind, 'name', job.spec->>'name', 'parent_id', job.parent_id,
-                'series', job.series, 'series_step', job.series_step,
+                'series', coalesce(job.series, NEW.series), 'series_step', job.series_step,
                 'state', CASE NEW.type WHEN 'job.succeeded' THEN 'succeeded' WHEN 'job.failed' THEN 'failed'
                                        WHEN 'job.dead' THEN 'dead' ELSE job.state END))
             || NEW.data;

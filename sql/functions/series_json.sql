@@ -1,10 +1,15 @@
 -- isomine.series_json: its current definition, applied by `isomine migrate` whenever this file changes
--- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here.
+-- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here; a
+-- monitored series (015) also has its monitor's settings, step-0 risk, signal count and own warning.
 CREATE OR REPLACE FUNCTION isomine.series_json(series_name text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
         'name', s.name, 'baseline_step', s.baseline_step, 'collapse_step', s.collapse_step, 'warning_step', s.warning_step,
         'created_at', to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'monitor', s.monitor, 'risk', s.risk, 'warning', s.warning,
+        'signals', CASE WHEN s.monitor IS NOT NULL THEN (
+            SELECT jsonb_build_object('rows', count(*), 'last_step', max(g.step), 'evaluated_step', s.signals_evaluated)
+              FROM isomine.series_signals g WHERE g.series = s.name) END,
         'steps', coalesce((
             SELECT jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                        'step', j.series_step, 'job_id', j.id, 'state', j.state, 'verdict', j.result->>'verdict',

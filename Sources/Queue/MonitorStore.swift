@@ -1,0 +1,125 @@
+// Monitored series (a user's own training loop, through isomine.start_monitor and
+// isomine.submit_signals): every statement the workers use to evaluate their signal rows and step-0
+// batches and to record the series' own collapse.warning.
+import Foundation
+import Jobs
+import Postgres
+import Vocabulary
+
+/// A monitored series with something to evaluate, as claimed (its row locked until the transaction ends).
+public struct MonitorWork: Sendable, Decodable {
+    public var name: String
+    /// The settings the monitor was started with (margin, learning_rate, classes_per_batch, ...).
+    public var monitor: JSONValue
+    /// Stored inputs holding the step-0 batches and their labels, and the first batch's step.
+    public var riskEmbeddings: String?
+    public var riskLabels: String?
+    public var riskStep: Int?
+    /// True when the batches are there and no risk was computed from them yet.
+    public var riskPending: Bool
+    /// The highest signal step already evaluated.
+    public var signalsEvaluated: Int?
+    /// A warning or a collapse was already announced for the series: a warning is no longer news.
+    public var announced: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case name, monitor, announced
+        case riskEmbeddings = "risk_embeddings"
+        case riskLabels = "risk_labels"
+        case riskStep = "risk_step"
+        case riskPending = "risk_pending"
+        case signalsEvaluated = "signals_evaluated"
+    }
+}
+
+/// One stored signal row: its step and its fields as the monitor sent them.
+public struct SignalRow: Sendable, Decodable {
+    public var step: Int
+    public var signals: JSONValue
+}
+
+/// Every statement about monitored series.
+public enum MonitorStore {
+    /// A monitored series `s` has step-0 batches without a risk, or rows after the last evaluated step.
+    static let due: PGQuery = """
+        s.monitor IS NOT NULL
+        AND ((s.risk IS NULL AND s.risk_embeddings IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1)))
+        """
+
+    /// The next monitored series with unevaluated rows or batches, its row locked `FOR UPDATE SKIP
+    /// LOCKED` (another worker evaluating a series skips it); call inside a transaction. Nil when none.
+    public static func claim(_ db: PGConnection) throws -> MonitorWork? {
+        try db.execute("""
+            SELECT s.name, s.monitor, s.risk_embeddings, s.risk_labels, s.risk_step, s.signals_evaluated,
+                   (s.risk IS NULL AND s.risk_embeddings IS NOT NULL) AS risk_pending,
+                   (s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL) AS announced
+              FROM isomine.series s
+             WHERE \(due)
+             ORDER BY s.created_at, s.name
+             LIMIT 1
+               FOR UPDATE OF s SKIP LOCKED
+            """).decodeOne(MonitorWork.self)
+    }
+
+    /// Whether any monitored series has something to evaluate (for a draining worker).
+    public static func hasDue(_ db: PGConnection) throws -> Bool {
+        try !db.execute("""
+            SELECT 1 FROM isomine.series s
+             WHERE \(due)
+             LIMIT 1
+            """).isEmpty
+    }
+
+    /// A stored input's bytes (the step-0 batches), or nil when it is gone.
+    public static func input(_ db: PGConnection, sha256: String) throws -> [UInt8]? {
+        try db.execute("SELECT data FROM isomine.inputs WHERE sha256 = \(sha256)").first("data", as: PGBytes.self)?.bytes
+    }
+
+    /// The series' signal rows after step `after` (all when nil), in step order, at most `limit`.
+    public static func rows(_ db: PGConnection, series: String, after: Int?, limit: Int = 5000) throws -> [SignalRow] {
+        try db.execute("""
+            SELECT step, signals FROM isomine.series_signals
+             WHERE series = \(series) AND step > coalesce(\(after), -1)
+             ORDER BY step LIMIT \(limit)
+            """).decode(SignalRow.self)
+    }
+
+    /// The first row's batch spread: the reference every later row's spread is read against.
+    public static func referenceSpread(_ db: PGConnection, series: String) throws -> Double? {
+        try db.execute("""
+            SELECT (signals->>'batch_spread')::double precision AS spread FROM isomine.series_signals
+             WHERE series = \(series) ORDER BY step LIMIT 1
+            """).first("spread", as: Double.self)
+    }
+
+    /// Records the evaluation of the step-0 batches (the risk, or why it could not be computed) and the
+    /// last evaluated signal step.
+    public static func evaluated(_ db: PGConnection, series: String, risk: JSONValue?, signalsThrough step: Int?) throws {
+        let riskJSON = try risk.map { PGJSON(text: try $0.compactText()) }
+        try db.execute("""
+            UPDATE isomine.series SET risk = coalesce(\(riskJSON), risk),
+                                      signals_evaluated = greatest(signals_evaluated, \(step))
+             WHERE name = \(series)
+            """)
+    }
+
+    /// Records the series' own collapse.warning (once: the caller holds the row and saw nothing announced).
+    public static func recordWarning(_ db: PGConnection, series: String, step: Int, data: JSONValue) throws {
+        let json = PGJSON(text: try data.compactText())
+        try db.execute("UPDATE isomine.series SET warning_step = \(step), warning = \(json) WHERE name = \(series)")
+        try db.execute("""
+            INSERT INTO isomine.job_events (series, type, data) VALUES (\(series), \(JobEventType.collapseWarning.rawValue), \(json))
+            """)
+    }
+
+    /// A monitored series as its page shows it: settings, risk, own warning and every signal row (up
+    /// to `limit`, in step order); nil when the series has no monitor.
+    public static func page(_ db: PGConnection, series: String, limit: Int = 100_000) throws
+        -> (settings: JSONValue, risk: JSONValue?, warning: JSONValue?, rows: [SignalRow])? {
+        struct Row: Decodable { let monitor: JSONValue?, risk: JSONValue?, warning: JSONValue? }
+        guard let row = try db.execute("SELECT monitor, risk, warning FROM isomine.series WHERE name = \(series)").decodeOne(Row.self),
+              let settings = row.monitor else { return nil }
+        return (settings, row.risk, row.warning, try rows(db, series: series, after: nil, limit: limit))
+    }
+}

@@ -1,0 +1,83 @@
+// The monitor part of a series' page (a user's own training loop): its per-step signals drawn by step
+// with the warning marked, the step-0 collapse risk with its reasons, and the warning's reasons.
+import Foundation
+import Jobs
+
+/// What a series' monitor sent and what the workers concluded, as the page sees it.
+public struct SeriesMonitorPage: Sendable {
+    /// Each signal row: its step and fields (as stored).
+    public var rows: [(step: Int, signals: JSONValue)]
+    /// The step-0 risk ({"risk", "threshold", "reasons", …} or {"error"}), nil until computed.
+    public var risk: JSONValue?
+    /// The series' own warning ({"step", "source", "reasons"}), nil when none.
+    public var warning: JSONValue?
+    /// The monitor's settings.
+    public var settings: JSONValue?
+
+    public init(rows: [(step: Int, signals: JSONValue)], risk: JSONValue?, warning: JSONValue?, settings: JSONValue?) {
+        self.rows = rows
+        self.risk = risk
+        self.warning = warning
+        self.settings = settings
+    }
+
+    /// The most points a line gets: long runs are thinned evenly (the warning step is always a marker).
+    static let maxPoints = 2000
+
+    func context() -> [String: Any] {
+        func number(_ v: JSONValue?) -> Double? { if case .number(let x)? = v, x.isFinite { x } else { nil } }
+        let stride = max(1, (rows.count + Self.maxPoints - 1) / Self.maxPoints)
+        let shown = rows.enumerated().filter { $0.offset % stride == 0 || $0.offset == rows.count - 1 }.map(\.element)
+        let reference = rows.first.flatMap { number($0.signals["batch_spread"]) } ?? 0
+        func line(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (JSONValue) -> Double?) -> Series {
+            Series(name: name, points: shown.compactMap { r in value(r.signals).map { (Double(r.step), $0) } }, colour: Palette.colour(colour), dashed: dashed)
+        }
+        let warningStep = number(warning?["step"])
+        let markers = warningStep.map { [ChartMarker(x: $0, label: "warning at step \(Int($0))", kind: .warning)] } ?? []
+        var out: [String: Any] = [:]
+        if !rows.isEmpty {
+            out["chart"] = LineChart(id: "signals", title: "Per-step signals", xLabel: "step", yLabel: "ratio", series: [
+                line("batch spread / first batch's", 0) { s in number(s["batch_spread"]).map { reference > 0 ? $0 / reference : 0 } },
+                line("active triplet fraction", 2) { number($0["active_fraction"]) },
+                line("(d⁻ − d⁺) / batch spread", 4, dashed: true) { s in
+                    guard let g = number(s["gap"]), let b = number(s["batch_spread"]), b > 0 else { return nil }
+                    return g / b
+                },
+            ], markers: markers).svg
+            out["rowsText"] = "\(rows.count) signal rows, steps \(rows.first!.step)–\(rows.last!.step)" + (stride > 1 ? " (every \(stride)th drawn)" : "")
+        }
+        if let risk {
+            if case .string(let e)? = risk["error"] {
+                out["riskText"] = "Step-0 collapse risk not computed: \(e)"
+            } else if let r = number(risk["risk"]), let t = number(risk["threshold"]) {
+                out["riskText"] = String(format: "Step-0 collapse risk %.2f (warns at %.2f or above)", r, t)
+                out["riskReasons"] = Self.reasons(risk["reasons"])
+            }
+        }
+        if let warning, let step = warningStep {
+            let source: String = if case .string(let s)? = warning["source"] { s } else { "monitor" }
+            out["warningText"] = "Collapse warning at step \(Int(step)) (from the \(source == "risk" ? "step-0 risk" : "per-step signals"))"
+            // A risk warning's feature reasons are the risk's own, listed under it: not twice.
+            let riskCodes = Set(Self.reasons(risk?["reasons"]).compactMap { $0["code"] })
+            out["warningReasons"] = Self.reasons(warning["reasons"]).filter { !riskCodes.contains($0["code"] ?? "") }
+        }
+        if case .object(let s)? = settings {
+            out["settingsText"] = s.keys.sorted().compactMap { k -> String? in
+                switch s[k] {
+                case .number(let v)?: return "\(k) \(v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(format: "%g", v))"
+                case .string(let v)?: return "\(k) \(v)"
+                default: return nil
+                }
+            }.joined(separator: ", ")
+        }
+        return out
+    }
+
+    static func reasons(_ v: JSONValue?) -> [[String: String]] {
+        guard case .array(let items)? = v else { return [] }
+        return items.compactMap { item in
+            guard case .string(let code)? = item["code"], case .string(let message)? = item["message"] else { return nil }
+            return ["code": code, "message": message]
+        }
+    }
+}

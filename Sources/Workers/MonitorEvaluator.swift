@@ -1,0 +1,225 @@
+// The daemon's reading of a monitored series (a user's own training loop): the step-0 collapse risk of
+// the batches its monitor sent, and the warning rule on each signal row, in step order. The rules stay
+// here, in one place; the monitor only measures and sends. The series' collapse.warning is recorded
+// once, in the transaction that holds the series row, and only before any warning or collapse of it.
+import CollapseRisk
+import CollapseSignals
+import Datasets
+import Foundation
+import Jobs
+import Linalg
+import Logging
+import Postgres
+import Queue
+import Synchronization
+import Triplets
+import Vocabulary
+
+/// Evaluates monitored series on one connection.
+public final class MonitorEvaluator {
+    let db: PGConnection
+    let reports: ReportPublisher?
+    let logger: Logger
+    /// The f* search's iterations for the mechanism ratio (0: by size, as `isomine risk`).
+    public var riskIterations = 0
+    /// A series' page is rewritten at most this often while rows arrive (and always when it warns).
+    public var pageEverySeconds = 10.0
+    private var lastPage: [String: Date] = [:]
+
+    public init(db: PGConnection, reports: ReportPublisher?, logger: Logger) {
+        self.db = db
+        self.reports = reports
+        self.logger = logger
+    }
+
+    /// Evaluates every monitored series with something due, one transaction each; returns how many.
+    @discardableResult
+    public func evaluateDue(unless stop: () -> Bool = { false }) throws -> Int {
+        var count = 0
+        while !stop(), let outcome = try evaluateOne() {
+            count += 1
+            publishPage(outcome.series, now: outcome.warned)
+        }
+        return count
+    }
+
+    /// What one evaluation did.
+    struct Outcome { let series: String, warned: Bool }
+
+    /// Claims one due series and evaluates it (nil when none is due).
+    func evaluateOne() throws -> Outcome? {
+        try db.transaction { () -> Outcome? in
+            guard let work = try MonitorStore.claim(db) else { return nil }
+            var warning: JSONValue?
+            var risk: JSONValue?
+            if work.riskPending {
+                let (json, estimate) = stepZeroRisk(work)
+                risk = json
+                if let estimate, estimate.warns, !work.announced {
+                    warning = try riskWarning(work, estimate)
+                }
+            }
+            var last: Int?
+            var rows = try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
+            if !rows.isEmpty {
+                let reference = try MonitorStore.referenceSpread(db, series: work.name) ?? 0
+                for row in rows {
+                    last = row.step
+                    guard warning == nil, !work.announced, let signals = MonitorEvaluator.signals(row, referenceSpread: reference),
+                          let fired = WarningRule.check([signals]) else { continue }
+                    warning = try signalsWarning(work, fired)
+                }
+                rows.removeAll()
+            }
+            try MonitorStore.evaluated(db, series: work.name, risk: risk, signalsThrough: last)
+            if let warning {
+                let step = warning["step"].flatMap { if case .number(let v) = $0 { Int(v) } else { nil } } ?? 0
+                try MonitorStore.recordWarning(db, series: work.name, step: step, data: warning)
+                logger.info("monitored series may be collapsing", metadata: ["series": "\(work.name)", "step": "\(step)"])
+            }
+            return Outcome(series: work.name, warned: warning != nil)
+        }
+    }
+
+    /// The step-0 risk of the monitor's batches as stored JSON, and the estimate when it could be computed.
+    func stepZeroRisk(_ work: MonitorWork) -> (JSONValue, CollapseRiskEstimate?) {
+        do {
+            let features = try MonitorEvaluator.features(work, db: db, iterations: riskIterations)
+            let estimate = RiskModel.calibrated.estimate(features)
+            return (try JSONValue.from(estimate), estimate)
+        } catch {
+            logger.warning("step-0 risk not computed", metadata: ["series": "\(work.name)", "error": "\(error)"])
+            return (.object(["error": .string("\(error)")]), nil)
+        }
+    }
+
+    /// The step-0 features of the monitor's batches, with the settings it was started with.
+    static func features(_ work: MonitorWork, db: PGConnection, iterations: Int) throws -> StepZeroFeatures {
+        func number(_ key: String) -> Double? { if case .number(let v)? = work.monitor[key] { v } else { nil } }
+        guard let lr = number("learning_rate") else {
+            throw MonitorInputError("the monitor was started without learning_rate; the step-0 risk needs it (pass learning_rate= to Monitor)")
+        }
+        guard let embeddingsSHA = work.riskEmbeddings, let labelsSHA = work.riskLabels,
+              let e = try MonitorStore.input(db, sha256: embeddingsSHA), let l = try MonitorStore.input(db, sha256: labelsSHA) else {
+            throw MonitorInputError("the step-0 batches are no longer stored")
+        }
+        let data = try NPYLoader.load(features: e, labels: l, name: work.name, featuresField: "embeddings", labelsField: "labels")
+        let batch = number("batch_size").map { Int($0) }
+            ?? (number("classes_per_batch").flatMap { p in number("samples_per_class").map { Int(p * $0) } } ?? data.labels.count)
+        guard batch >= 2, data.labels.count % batch == 0 else {
+            throw MonitorInputError("\(data.labels.count) step-0 rows are not whole batches of \(batch)")
+        }
+        let points = data.features.converted(to: Double.self)
+        let batches = stride(from: 0, to: data.labels.count, by: batch).map { start in
+            (points: points.rows(Array(start..<(start + batch))), labels: Array(data.labels[start..<(start + batch)]))
+        }
+        let loss = TripletLossConfig(kind: .hinge, margin: number("margin") ?? 0.05, distance: .euclidean)
+        let optimizer: String = if case .string(let o)? = work.monitor["optimizer"] { o } else { "unknown" }
+        return try StepZeroFeatures(batches: batches, loss: loss, embeddingDim: points.cols, learningRate: lr,
+                                    optimizer: optimizer, iterations: iterations)
+    }
+
+    /// A stored row as the trainer's signals, its spread read against the series' first row; nil when a
+    /// field the rule reads is missing (submit_signals refuses such rows: defensive only).
+    static func signals(_ row: SignalRow, referenceSpread: Double) -> StepSignals? {
+        func value(_ key: String) -> Double? { if case .number(let v)? = row.signals[key] { v } else { nil } }
+        guard let loss = value("loss"), let active = value("active_fraction"), let pos = value("mean_positive"),
+              let neg = value("mean_negative"), let gap = value("gap"), let spread = value("batch_spread") else { return nil }
+        return StepSignals(step: row.step, loss: loss, lossRatio: value("loss_ratio") ?? 0, activeFraction: active,
+                           meanPositive: pos, meanNegative: neg, gap: gap, batchSpread: spread,
+                           batchSpreadRatio: referenceSpread > 0 ? spread / referenceSpread : 0,
+                           outputNorm: value("output_norm") ?? 0, effectiveRank: value("effective_rank") ?? 0)
+    }
+
+    func links(_ series: String) -> [String: JSONValue] {
+        var links: [String: JSONValue] = ["series": .string(series)]
+        if let reports { links["report_url"] = .string(reports.seriesURL(series)) }
+        return links
+    }
+
+    func riskWarning(_ work: MonitorWork, _ estimate: CollapseRiskEstimate) throws -> JSONValue {
+        let step = work.riskStep ?? 0
+        var data = links(work.name)
+        data["step"] = .number(Double(step))
+        data["source"] = .string("risk")
+        data["reasons"] = .array([.object(["code": .string("collapse_risk"), "message": .string(String(
+            format: "The step-0 collapse risk is %.2f, at or above the threshold %.2f, from the monitor's first %d batches.",
+            estimate.risk, estimate.threshold, estimate.features.batches.count))])]
+            + estimate.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) })
+        data["risk"] = .object(["risk": .number(estimate.risk), "threshold": .number(estimate.threshold)])
+        return .object(data)
+    }
+
+    func signalsWarning(_ work: MonitorWork, _ warning: CollapseWarning) throws -> JSONValue {
+        var data = links(work.name)
+        data["step"] = .number(Double(warning.step))
+        data["source"] = .string("signals")
+        data["reasons"] = .array(warning.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) })
+        data["signals"] = try JSONValue.from(warning.signals)
+        return .object(data)
+    }
+
+    /// The series' page, at most every `pageEverySeconds` (at once when it warned); logged, never fatal.
+    func publishPage(_ series: String, now: Bool) {
+        guard let reports else { return }
+        if !now, let last = lastPage[series], Date().timeIntervalSince(last) < pageEverySeconds { return }
+        lastPage[series] = Date()
+        do { try reports.publishSeries(db, name: series) } catch {
+            logger.warning("series page not written", metadata: ["series": "\(series)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Why a monitor's step-0 batches could not give a risk (stored on the series as `risk.error`).
+struct MonitorInputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs `MonitorEvaluator` on a thread of its own (beside the job threads: a monitor's warning never
+/// waits for a job), woken by `isomine.submit_signals`' notification and polling every second.
+public final class MonitorEvaluatorThread: Sendable {
+    private let stopping = Atomic<Bool>(false)
+    private let finished = Atomic<Bool>(false)
+    private let logger: Logger
+    private let reports: ReportPublisher?
+    private let shuttingDown: @Sendable () -> Bool
+
+    public init(reports: ReportPublisher?, logger: Logger, shuttingDown: @escaping @Sendable () -> Bool) {
+        self.reports = reports
+        self.logger = logger
+        self.shuttingDown = shuttingDown
+    }
+
+    public func start(connect: @escaping @Sendable () throws -> PGConnection) {
+        Thread { [self] in
+            let stop = { self.shuttingDown() || self.stopping.load(ordering: .acquiring) }
+            var delay = 0.1
+            while !stop() {
+                do {
+                    let db = try connect()
+                    try db.listen(Channel.signals)
+                    let evaluator = MonitorEvaluator(db: db, reports: reports, logger: logger)
+                    delay = 0.1
+                    while !stop() {
+                        if try evaluator.evaluateDue(unless: stop) == 0 { _ = try db.notifications(timeout: 1) }
+                    }
+                } catch {
+                    logger.warning("monitor evaluator error; reconnecting", metadata: ["error": "\(error)"])
+                    PGSession.wait(delay, unless: stop)
+                    delay = min(delay * 2, 10)
+                }
+            }
+            finished.store(true, ordering: .releasing)
+        }.start()
+    }
+
+    /// Asks the thread to stop after the series it is evaluating, and waits for it (at most `seconds`).
+    @discardableResult
+    public func stopAndJoin(seconds: Double = 30) -> Bool {
+        stopping.store(true, ordering: .releasing)
+        let deadline = Date().addingTimeInterval(seconds)
+        while !finished.load(ordering: .acquiring) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return finished.load(ordering: .acquiring)
+    }
+}

@@ -1,0 +1,61 @@
+"""Feeds the Python monitor bad batches and prints, as JSON, the error each one raised (or null), and
+what a refused series does: {"case": "message"}.
+
+    python3 monitor_bad_input.py DSN SERIES_TAKEN
+"""
+import json
+import sys
+import time
+
+import numpy as np
+
+import isomine
+
+dsn, taken = sys.argv[1], sys.argv[2]
+rng = np.random.default_rng(3)
+labels = np.repeat(np.arange(4), 4)
+good = rng.normal(size=(16, 8))
+out = {}
+
+
+def attempt(case, call):
+    try:
+        call()
+        out[case] = None
+    except (ValueError, isomine.MonitorError) as e:
+        out[case] = f"{type(e).__name__}: {e}"
+
+
+# A dsn nobody listens on: observe never raises for that, rows are kept.
+away = isomine.Monitor("host=/nonexistent-isomine-socket dbname=x", "away-run", margin=0.2, flush_seconds=0.05, connect_timeout=1)
+attempt("database_away", lambda: [away.observe(s, good, labels) for s in range(5)])
+time.sleep(0.5)
+out["database_away_pending"] = away.pending
+away.close(timeout=0.1)
+
+m = isomine.Monitor(dsn, "bad-input-run", margin=0.2, flush_seconds=0.05)
+attempt("unequal_lengths", lambda: m.observe(0, good, labels[:10]))
+attempt("one_class", lambda: m.observe(0, good, np.zeros(16, dtype=np.int64)))
+attempt("nan", lambda: m.observe(0, np.where(np.arange(16)[:, None] == 5, np.nan, good), labels))
+attempt("not_2d", lambda: m.observe(0, good.ravel(), labels))
+attempt("float_labels", lambda: m.observe(0, good, labels.astype(float)))
+attempt("first_good", lambda: m.observe(3, good, labels))
+attempt("backwards", lambda: m.observe(2, good, labels))
+attempt("bad_margin", lambda: isomine.Monitor(dsn, "x", margin=float("nan")))
+out["good_synced"] = m.sync(timeout=0.01) in (True, False)
+m.close()
+
+# A series another monitor started with other settings: refused by the database, raised at the next observe.
+other = isomine.Monitor(dsn, taken, margin=0.3, flush_seconds=0.05)
+other.observe(0, good, labels)
+deadline, step = time.monotonic() + 20, 0
+while time.monotonic() < deadline:
+    step += 1
+    try:
+        other.observe(step, good, labels)
+    except isomine.MonitorError as e:
+        out["taken"] = f"MonitorError: {e}"
+        break
+    time.sleep(0.05)
+other.close(timeout=0.1)
+print(json.dumps(out))

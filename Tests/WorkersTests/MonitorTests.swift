@@ -1,0 +1,212 @@
+// The monitor in a user's own training loop (clients/python's isomine.Monitor): its signals equal the
+// trainer's on the same batch; a collapsing run's batches get collapse.warning from a worker, once, before
+// the run's first collapsed checkpoint, with the worker down while the rows came in (none lost); a healthy
+// run's get none; bad rows and bad batches are refused by name with nothing stored lost; the package
+// installs with pip.
+import Foundation
+import TestSupport
+import Testing
+import Linalg
+import Jobs
+@testable import Postgres
+@testable import Queue
+@testable import Trainer
+import CollapseSignals
+@testable import Webhooks
+
+private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+@Suite struct MonitorTests {
+    /// A batch in a generated P × K layout (some classes overlapping so that both signs of the gap occur).
+    static func batch(seed: UInt64, classes: Int, perClass: Int, dim: Int) -> (Matrix<Double>, [Int]) {
+        var rng = SeededRNG(seed: seed)
+        let labels = (0..<(classes * perClass)).map { $0 / perClass }
+        let centres = (0..<(classes * dim)).map { _ in Double.random(in: -1...1, using: &rng) }
+        var m = Matrix<Double>(rows: labels.count, cols: dim)
+        for (i, l) in labels.enumerated() { for j in 0..<dim { m[i, j] = centres[l * dim + j] + Double.random(in: -0.8...0.8, using: &rng) } }
+        return (m, labels)
+    }
+
+    @Test(arguments: [(UInt64(1), 4, 4, 8, 0.0), (UInt64(2), 10, 16, 2, 3.5), (UInt64(3), 8, 4, 64, 0.7)])
+    func pythonSignalsEqualTheTrainers(seed: UInt64, classes: Int, perClass: Int, dim: Int, reference: Double) throws {
+        let (points, labels) = Self.batch(seed: seed, classes: classes, perClass: perClass, dim: dim)
+        let folder = TempFolder("monitor-signals")
+        let x = folder.write("x.npy", npy(descr: "<f8", shape: [points.rows, points.cols], payload: float64Payload(points.storage)))
+        let y = folder.write("y.npy", npy(descr: "<i8", shape: [labels.count], payload: int64Payload(labels.map(Int64.init))))
+        let out = try runPython(fixtures + "/monitor_signals.py", [x, y, "0.2", "\(reference)", "17"])
+        #expect(out.status == 0, "\(out.err)")
+        let python = try JSONValue.parse(Data(out.out.utf8))
+        let swift = try JSONValue.from(StepSignals.batch(step: 17, points: points, labels: labels, margin: 0.2, referenceSpread: reference))
+        guard case .object(let fields) = swift else { Issue.record("not an object"); return }
+        for (key, value) in fields {
+            guard case .number(let s) = value else { continue }
+            guard case .number(let p)? = python[key] else { Issue.record("python has no \(key)"); continue }
+            #expect(abs(s - p) <= 1e-6 * max(1, abs(s)), "\(key): swift \(s), python \(p)")
+        }
+        #expect(python["step"] == .number(17))
+    }
+
+    @Test func collapsingRunWarnsOnceBeforeItsFirstCollapsedCheckpoint() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let reports = TempFolder("monitor-reports")
+
+        // No worker yet: the monitor sends every row and the step-0 batches, and the database keeps them.
+        let run = try startPython(fixtures + "/monitor_run.py", ["dbname=\(scratch.name)", "collapsing-run", "collapsing"])
+        let stored = waitUntil(120) { run.output.contains("\"stored\"") }
+        #expect(stored, "\(run.errors)")
+        #expect(run.output.contains("\"stored\": true"), "\(run.output) \(run.errors)")
+        let rows = try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'collapsing-run'").int(0, "n")
+        #expect(rows == 301, "every observed step is stored while no worker runs")
+
+        // Now a worker: it evaluates the series and the checkpoints; the monitor reads the warning back.
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name,
+                                             environment: ["ISOMINE_REPORTS_ROOT": reports.path, "ISOMINE_WEBHOOK_ALLOW_PRIVATE": "1"])
+        defer { worker.stop() }
+        try run.wait(within: 300)
+        #expect(run.terminationStatus == 0, "\(run.errors)")
+        let lines = run.output.split(separator: "\n")
+        let last = try JSONValue.parse(Data((lines.last ?? "").utf8))
+        #expect(last["synced"] == .bool(true), "\(run.output)")
+        #expect(last["callbacks"] == .number(1), "on_warning is called once")
+        let warning = try #require(last["warning"])
+        guard case .number(let warnedAt)? = warning["step"] else { Issue.record("no warning step: \(run.output)"); return }
+        guard case .array(let reasons)? = warning["reasons"], !reasons.isEmpty else { Issue.record("no reasons"); return }
+
+        // The checkpoints' verdicts: the first collapsed one comes after the warning.
+        _ = waitUntil(180) { ((try? db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'collapsing-run' AND state = 'succeeded'").int(0, "n")) ?? 0) == 3 }
+        let (detail, _) = try #require(try SeriesStore.show(db, name: "collapsing-run"))
+        let firstCollapsed = try #require(detail.steps.first { $0.verdict == "collapsed" }?.step)
+        #expect(Int(warnedAt) < firstCollapsed, "warned at \(warnedAt), first collapsed checkpoint \(firstCollapsed)")
+        #expect(detail.warningStep == Int(warnedAt))
+
+        let show = try IsomineBinary.run(["series", "show", "collapsing-run"], database: scratch.name)
+        #expect(show.out.contains("monitor: 301 signal rows up to step 300, evaluated through step 300")
+                && show.out.contains("warning at step \(Int(warnedAt)) from the"), "\(show.out)")
+
+        // Exactly one collapse.warning for the series (the monitor's; its checkpoints add none), and one webhook.
+        let events = try db.execute("""
+            SELECT count(*) AS n FROM isomine.job_events e LEFT JOIN isomine.jobs j ON j.id = e.job_id
+             WHERE e.type = 'collapse.warning' AND coalesce(e.series, j.series) = 'collapsing-run'
+            """).int(0, "n")
+        #expect(events == 1)
+        #expect(waitUntil(30) { receiver.requests().count >= 1 })
+        Thread.sleep(forTimeInterval: 1)
+        let posted = receiver.requests()
+        #expect(posted.count == 1)
+        if case .string(let summary)? = posted.first?["payload"]?["summary"] {
+            #expect(summary.hasPrefix("series \"collapsing-run\" may be collapsing: warning at step \(Int(warnedAt))"), "\(summary)")
+        } else { Issue.record("no summary: \(posted)") }
+        #expect(posted.first?["payload"]?["data"]?["series"] == .string("collapsing-run"))
+
+        // The series page shows the signals and the warning.
+        _ = waitUntil(30) { FileManager.default.fileExists(atPath: reports.path + "/series-collapsing-run/index.html") }
+        let page = try String(contentsOfFile: reports.path + "/series-collapsing-run/index.html", encoding: .utf8)
+        #expect(page.contains("Per-step signals") && page.contains("collapse_risk"))
+    }
+
+    @Test func healthyRunGetsNoWarning() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-healthy").path])
+        defer { worker.stop() }
+        let run = try startPython(fixtures + "/monitor_run.py", ["dbname=\(scratch.name)", "healthy-run", "healthy"])
+        try run.wait(within: 300)
+        #expect(run.terminationStatus == 0, "\(run.errors)")
+        let last = try JSONValue.parse(Data((run.output.split(separator: "\n").last ?? "").utf8))
+        #expect(last["synced"] == .bool(true), "\(run.output)")
+        #expect(last["warning"] == .null)
+        #expect(last["callbacks"] == .number(0))
+        guard case .number(let risk)? = last["risk"]?["risk"], case .number(let threshold)? = last["risk"]?["threshold"] else {
+            Issue.record("no risk: \(run.output)"); return
+        }
+        #expect(risk < threshold)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.warning'").int(0, "n") == 0)
+        #expect(try db.execute("SELECT signals_evaluated AS s FROM isomine.series WHERE name = 'healthy-run'").int(0, "s") == 300)
+    }
+
+    @Test func badRowsAreRefusedByNameAndNothingStoredIsLost() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        _ = try db.execute("SELECT isomine.start_monitor('run-a', '{\"margin\": 0.2}')")
+        let row = #"{"step": 4, "loss": 0.1, "active_fraction": 0.5, "mean_positive": 1, "mean_negative": 1.2, "gap": 0.2, "batch_spread": 2}"#
+        #expect(try db.execute("SELECT isomine.submit_signals('run-a', \(PGJSON(text: "[\(row)]"))) AS n").int(0, "n") == 1)
+        #expect(try db.execute("SELECT isomine.submit_signals('run-a', \(PGJSON(text: "[\(row)]"))) AS n").int(0, "n") == 0, "a resend is skipped")
+        _ = try db.execute("SELECT isomine.submit_embeddings('ckpt-only', 0, \(PGBytes(npy(descr: "<f4", shape: [4, 2], payload: float32Payload([0, 1, 2, 3, 4, 5, 6, 7]))))::bytea, \(PGBytes(npy(descr: "<i8", shape: [4], payload: int64Payload([0, 0, 1, 1]))))::bytea)")
+        func refused(_ series: String, _ rows: String) -> String {
+            do {
+                _ = try db.execute("SELECT isomine.submit_signals(\(series), \(rows)::text::jsonb)")
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        let r = #"{"step": 9, "loss": 0.1, "active_fraction": 0.5, "mean_positive": 1, "mean_negative": 1.2, "gap": 0.2, "batch_spread": 2"#
+        #expect(refused("run-a", "[\(r), \"loss_ratio\": \"NaN\"}]").contains("row 1 field loss_ratio is \"NaN\", not a finite number"))
+        #expect(refused("run-a", "[\(r), \"loss\": NaN}]").contains("invalid input syntax for type json"), "a bare NaN is not JSON")
+        #expect(refused("run-a", "[\(r), \"lr\": 1}]").contains("row 1 has an unknown field 'lr'"))
+        #expect(refused("run-a", "[\(r)}, \(r.replacingOccurrences(of: "9", with: "7"))}]").contains("row 2 has step 7, not after the previous row's step 9"))
+        #expect(refused("run-a", "[\(r.replacingOccurrences(of: "9", with: "2"))}]").contains("row 1 has step 2, which goes backwards: series \"run-a\" already has signals up to step 4"))
+        #expect(refused("run-a", "[\(row.replacingOccurrences(of: "0.1", with: "0.3"))]").contains("already has with other values"))
+        #expect(refused("nope", "[\(r)}]").contains("there is no series \"nope\""))
+        #expect(refused("ckpt-only", "[\(r)}]").contains("series \"ckpt-only\" is a series of checkpoints with no monitor"))
+        #expect(refused("bad name", "[\(r)}]").contains("series name 'bad name' is not valid"))
+        #expect(refused("run-a", "[\(r.replacingOccurrences(of: "\"gap\": 0.2, ", with: ""))}]").contains("row 1 has no gap"))
+        #expect(refused("run-a", "[\(r.replacingOccurrences(of: "0.5", with: "1.5"))}]").contains("active_fraction is 1.5, above 1"))
+        #expect(refused("run-a", "{}").contains("rows must be a JSON array"))
+        // A refused submission stores nothing, not even its good rows; what was stored stays.
+        #expect(refused("run-a", "[{\"step\": 10, \"loss\": 0.1, \"active_fraction\": 0.5, \"mean_positive\": 1, \"mean_negative\": 1.2, \"gap\": 0.2, \"batch_spread\": 2}, \(r.replacingOccurrences(of: "9", with: "11")), \"x\": 1}]").contains("row 2 has an unknown field 'x'"))
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals").int(0, "n") == 1)
+        func startRefused(_ settings: String) -> String {
+            do { _ = try db.execute("SELECT isomine.start_monitor('run-b', \(settings)::text::jsonb)"); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(startRefused("{\"margin\": \"NaN\"}").contains("setting margin is \"NaN\", not a finite number"))
+        #expect(startRefused("{\"margin\": 0.2, \"momentum\": 0.9}").contains("unknown setting 'momentum'"))
+        #expect(startRefused("{\"learning_rate\": 0.1}").contains("settings need the margin"))
+        #expect(startRefused("{\"margin\": 0.2, \"batch_size\": 10, \"classes_per_batch\": 4, \"samples_per_class\": 4}").contains("batch_size 10 is not classes_per_batch × samples_per_class"))
+        do {
+            _ = try db.execute("SELECT isomine.start_monitor('run-a', '{\"margin\": 0.5}')")
+            Issue.record("a second monitor on a series was accepted")
+        } catch { #expect("\(error)".contains("series \"run-a\" already has a monitor")) }
+
+        // The Python side: bad batches raise ValueError naming the problem; a database away raises nothing.
+        let out = try runPython(fixtures + "/monitor_bad_input.py", ["dbname=\(scratch.name)", "run-a"])
+        #expect(out.status == 0, "\(out.err)")
+        let errors = try JSONValue.parse(Data(out.out.utf8))
+        func says(_ key: String, _ text: String) {
+            guard case .string(let message)? = errors[key] else { Issue.record("\(key): no error (\(out.out))"); return }
+            #expect(message.contains(text), "\(key): \(message)")
+        }
+        #expect(errors["database_away"] == .null)
+        #expect(errors["database_away_pending"] == .number(5), "rows are kept while the database is away")
+        #expect(out.err.components(separatedBy: "cannot reach the database").count == 2, "said once: \(out.err)")
+        says("unequal_lengths", "embeddings have 16 rows but labels have 10")
+        says("one_class", "the batch has one class")
+        says("nan", "embeddings contain NaN or infinity (first at row 5)")
+        says("not_2d", "embeddings must be a 2-D array")
+        says("float_labels", "labels must be integers")
+        #expect(errors["first_good"] == .null)
+        says("backwards", "step 2 is not after the last observed step 3")
+        says("bad_margin", "margin must be a positive number")
+        says("taken", "series \"run-a\" already has a monitor")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
+    }
+
+    @Test func packageInstallsWithPip() throws {
+        let venv = TempFolder("monitor-venv")
+        let made = try runCommand("/usr/bin/python3", ["-m", "venv", "--system-site-packages", venv.path + "/env"], within: 120)
+        #expect(made.status == 0, "\(made.err)")
+        let pip = try runCommand(venv.path + "/env/bin/python", ["-m", "pip", "install", "--no-index", "--no-build-isolation", "--no-deps", "-q",
+                                                                 projectRoot + "/clients/python"], within: 300)
+        #expect(pip.status == 0, "\(pip.out) \(pip.err)")
+        let check = try runCommand(venv.path + "/env/bin/python", ["-c", """
+            import isomine, isomine_client, os, numpy as np
+            assert not isomine.__file__.startswith(os.path.realpath('\(projectRoot)')), isomine.__file__
+            s = isomine.batch_signals(np.eye(4), np.array([0, 0, 1, 1]), 0.2)
+            print(isomine.__version__, sorted(s) == sorted(isomine.FIELDS), callable(isomine_client.submit))
+            """], within: 60)
+        #expect(check.status == 0, "\(check.err)")
+        #expect(check.out.hasSuffix("True True\n"), "\(check.out)")
+    }
+}

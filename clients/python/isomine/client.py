@@ -1,0 +1,96 @@
+"""A small client for isomine: submit a training run's checkpoint embeddings as steps of a series and
+read the series back. Needs numpy and a PostgreSQL driver (psycopg 3, or psycopg2 such as Debian's
+python3-psycopg2); everything else happens in the database (isomine.submit_embeddings), so the workers
+need no copy of your files.
+
+    import isomine
+    job = isomine.submit("postgresql://…", "resnet50-run-7", epoch, test_embeddings, test_labels, probe_size=1000)
+    print(isomine.series("postgresql://…", "resnet50-run-7")["steps"])
+"""
+import io
+import json
+
+import numpy as np
+
+from ._driver import binary as _binary, connect as _connect
+from .signals import as_labels
+
+__all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
+
+#: Options submit() passes on (analyze spec fields and queue fields), as isomine.submit_embeddings takes them.
+OPTIONS = ("margin", "probe_size", "iterations", "seed", "reference_scale", "blas_threads", "name", "queue",
+           "baseline_step", "untrained", "priority", "max_attempts")
+
+
+def npy_bytes(array):
+    """The array as NPY file bytes (what numpy.save writes), C-ordered."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _as_embeddings(embeddings):
+    # Torch tensors and lists are accepted: anything numpy can turn into an array.
+    if hasattr(embeddings, "detach"):
+        embeddings = embeddings.detach().cpu().numpy()
+    x = np.asarray(embeddings)
+    if x.ndim != 2:
+        raise ValueError(f"embeddings must be a 2-D array (N, D), got shape {x.shape}")
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.float32)
+    return x.astype(x.dtype.newbyteorder("<"), copy=False)
+
+
+def _as_labels(labels, rows):
+    return as_labels(labels, rows).astype("<i8")
+
+
+def _query(dsn, sql, params, commit=False):
+    """Runs one statement on a fresh connection and returns its rows."""
+    conn = _connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        if commit:
+            conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def submit(dsn, series, step, embeddings, labels, **options):
+    """Uploads one checkpoint's embeddings (N, D) and integer labels (N,) and queues its analysis as
+    step `step` of `series`. Returns the job id. A step is submitted once per series: the database
+    refuses a second submission of the same step. Pass `margin=` the margin you trained with (the verdict
+    judges distances against it) and `untrained=True` for a checkpoint of the untrained model (the
+    series' baseline step is judged so anyway: an untrained network at chance is never a collapse)."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise ValueError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")
+    x = _as_embeddings(embeddings)
+    y = _as_labels(labels, x.shape[0])
+    rows = _query(dsn, "SELECT isomine.submit_embeddings(%s, %s, %s, %s, %s::jsonb)",
+                  (series, int(step), _binary(npy_bytes(x)), _binary(npy_bytes(y)), json.dumps(options)), commit=True)
+    return int(rows[0][0])
+
+
+def series(dsn, name):
+    """The series as a dict: {"name", "baseline_step", "collapse_step", "steps": [...]}, each step with
+    its job id, state, verdict, reasons (codes) and key figures; None when there is no such series."""
+    rows = _query(dsn, "SELECT isomine.series_json(%s)::text", (name,))
+    return json.loads(rows[0][0]) if rows and rows[0][0] else None
+
+
+def metrics(dsn, job_id):
+    """A job's metric rows as {name: {step: value}}."""
+    out = {}
+    for name, step, value in _query(dsn, "SELECT name, step, value FROM isomine.metrics WHERE job_id = %s ORDER BY name, step", (int(job_id),)):
+        out.setdefault(name, {})[int(step)] = float(value)
+    return out
+
+
+def job(dsn, job_id):
+    """The job's state, verdict and last error."""
+    rows = _query(dsn, "SELECT state, result->>'verdict', last_error FROM isomine.jobs WHERE id = %s", (int(job_id),))
+    return None if not rows else {"id": int(job_id), "state": rows[0][0], "verdict": rows[0][1], "last_error": rows[0][2]}

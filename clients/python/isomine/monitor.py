@@ -1,0 +1,326 @@
+"""The collapse monitor for a training loop you write yourself: call `observe` once per batch.
+
+    monitor = isomine.Monitor(dsn, "resnet-run-7", margin=0.2, learning_rate=1e-3, optimizer="adam",
+                              classes_per_batch=8, samples_per_class=4)
+    for step, (x, y) in enumerate(loader):
+        embeddings = model(x)
+        monitor.observe(step, embeddings, y)       # numpy arrays or torch tensors
+        ...
+        if monitor.warning:                        # set once a worker has warned
+            break
+    monitor.close()
+
+`observe` computes the batch's signals (isomine.signals.batch_signals, the trainer's own) and returns
+at once; a background thread sends them to the database (isomine.submit_signals) and reads back what
+the workers concluded. The rules live in the daemon: a worker computes the step-0 collapse risk from
+the first batches (sent with the settings, isomine.start_monitor) and reads every row with the same
+warning rule as isomine's trainer, and records collapse.warning once (webhooks included). When the
+database is away the monitor keeps the rows, retries, and says so once in the log; it never raises
+into the training loop for that. Bad input (shapes, NaN, one class, steps going backwards) raises
+ValueError at once, and a refusal by the database (e.g. the series belongs to another run) raises
+MonitorError from the next `observe`.
+"""
+import json
+import logging
+import math
+import threading
+import time
+
+import numpy as np
+
+from . import _driver
+from .client import npy_bytes
+from .signals import as_array, as_labels, batch_signals, check_batch
+
+__all__ = ["Monitor", "MonitorError"]
+
+_log = logging.getLogger("isomine")
+
+#: SQLSTATE classes that mean the database refused the request itself (retrying cannot help).
+_REFUSALS = ("22", "23", "P0", "42")
+
+
+class MonitorError(RuntimeError):
+    """The database refused what the monitor sent (the message is isomine's)."""
+
+
+class Monitor:
+    """Watches one training run, stored as series `series`.
+
+    margin: the triplet margin α the run trains with (the signals' loss and active fraction use it).
+    learning_rate, optimizer, classes_per_batch (P), samples_per_class (K), embedding_dim: the run's
+        settings; with learning_rate given, the first `risk_batches` batches of B = P·K rows are sent
+        too, and a worker computes the run's step-0 collapse risk from them (the model is calibrated
+        on Adam; the batches should come from the untrained network, i.e. observe before the first
+        optimizer step).
+    every: compute and send signals every `every`-th observed step (1: every batch).
+    flush_seconds: how often the background thread sends and reads back.
+    on_warning: called once, on the monitor's thread, with the warning dict when a worker warns.
+    """
+
+    def __init__(self, dsn, series, *, margin, learning_rate=None, optimizer=None, classes_per_batch=None,
+                 samples_per_class=None, embedding_dim=None, every=1, risk_batches=3, flush_seconds=2.0,
+                 on_warning=None, connect_timeout=5):
+        if not (isinstance(margin, (int, float)) and margin > 0 and math.isfinite(margin)):
+            raise ValueError(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
+        if not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a whole number ≥ 1, got {every!r}")
+        if not isinstance(risk_batches, int) or not 0 <= risk_batches <= 16:
+            raise ValueError(f"risk_batches must be a whole number from 0 to 16, got {risk_batches!r}")
+        self.dsn, self.series = dsn, series
+        self.margin = float(margin)
+        self.every, self.flush_seconds, self.on_warning = every, float(flush_seconds), on_warning
+        self.connect_timeout = connect_timeout
+        self._settings = {"margin": self.margin, "client": "isomine-python", "signal_every": every}
+        for key, value in (("learning_rate", learning_rate), ("classes_per_batch", classes_per_batch),
+                           ("samples_per_class", samples_per_class), ("embedding_dim", embedding_dim)):
+            if value is not None:
+                self._settings[key] = value
+        if optimizer is not None:
+            self._settings["optimizer"] = str(optimizer)
+        self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
+        self._risk_wanted = risk_batches if learning_rate is not None else 0
+        self._risk_x, self._risk_y = [], []
+        self._lock = threading.Condition()
+        self._rows = []                # computed, not yet sent
+        self._started = False          # isomine.start_monitor has succeeded
+        self._closing = False
+        self._last_step = None
+        self._reference = 0.0          # the first batch's spread
+        self._observed = 0
+        self._sent_through = None      # highest step the database has
+        self._refusal = None
+        self._away = False             # the database is unreachable (said once)
+        self._warning = None
+        self._risk = None
+        self._evaluated = None
+        self._conn = None
+        self._thread = threading.Thread(target=self._run, name=f"isomine-monitor-{series}", daemon=True)
+        self._thread.start()
+
+    # The training loop's side.
+
+    def observe(self, step, embeddings, labels):
+        """Reads one batch: its signals are computed now (returned as a dict, or None on steps skipped
+        by `every`) and sent in the background. Steps must increase."""
+        with self._lock:
+            if self._refusal is not None:
+                raise MonitorError(self._refusal)
+            if self._closing:
+                raise ValueError("the monitor is closed")
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise ValueError(f"step must be a whole number ≥ 0, got {step!r}")
+        step = int(step)
+        if self._last_step is not None and step <= self._last_step:
+            raise ValueError(f"step {step} is not after the last observed step {self._last_step}: steps must increase")
+        x = as_array(embeddings)
+        y = as_labels(labels, x.shape[0])
+        check_batch(x, y)
+        self._last_step = step
+        self._observed += 1
+        if (self._observed - 1) % self.every != 0:
+            return None
+        row = batch_signals(x, y, self.margin, self._reference, step)
+        if not all(math.isfinite(v) for v in row.values()):
+            raise ValueError(f"the batch's signals are not finite at step {step} (embeddings of magnitude up to "
+                             f"{float(np.abs(x).max()):.3g} overflow their distances)")
+        if self._reference == 0.0:
+            self._reference = row["batch_spread"]
+        with self._lock:
+            if self._risk_wanted and len(self._risk_x) < self._risk_wanted:
+                if self._batch_size is None:
+                    self._batch_size = x.shape[0]
+                if x.shape[0] == self._batch_size:
+                    self._risk_x.append(x.astype(np.float32))
+                    self._risk_y.append(y)
+                    if not self._risk_x[1:]:
+                        self._settings["first_step"] = step
+            self._rows.append(row)
+            self._lock.notify_all()
+        return row
+
+    @property
+    def warning(self):
+        """The series' collapse warning once a worker recorded it ({"step", "source", "reasons", ...}), else None."""
+        with self._lock:
+            return self._warning
+
+    @property
+    def risk(self):
+        """The step-0 collapse risk a worker computed ({"risk", "threshold", "reasons", ...}), else None."""
+        with self._lock:
+            return self._risk
+
+    @property
+    def pending(self):
+        """Signal rows computed and not yet stored in the database."""
+        with self._lock:
+            return len(self._rows)
+
+    def sync(self, timeout=60.0):
+        """Sends everything observed and waits until a worker has evaluated it (rows and, when sent, the
+        step-0 batches); returns True then, False at the timeout (e.g. no worker is running)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            self._lock.notify_all()
+            while time.monotonic() < deadline and self._refusal is None:
+                if self._caught_up():
+                    return True
+                self._lock.wait(min(0.2, max(deadline - time.monotonic(), 0.0)))
+            if self._refusal is not None:
+                raise MonitorError(self._refusal)
+            return self._caught_up()
+
+    def close(self, timeout=10.0):
+        """Sends what is buffered (for at most `timeout` seconds) and stops the background thread.
+        Returns the number of rows that could not be sent (kept nowhere after this: 0 when all went)."""
+        with self._lock:
+            self._closing = True
+            self._lock.notify_all()
+        self._thread.join(timeout)
+        with self._lock:
+            left = len(self._rows)
+        if left:
+            _log.warning("isomine monitor %s: closed with %d signal rows not sent (the database was unreachable)", self.series, left)
+        return left
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    # The background thread.
+
+    def _caught_up(self):
+        if self._rows or not self._started:
+            return False
+        if self._sent_through is not None and (self._evaluated is None or self._evaluated < self._sent_through):
+            return False
+        return not self._risk_x or self._risk is not None
+
+    def _run(self):
+        delay = 0.5
+        while True:
+            with self._lock:
+                if not self._closing:
+                    self._lock.wait(self.flush_seconds)
+                closing = self._closing
+            try:
+                self._send()
+                self._read_back()
+                if self._away:
+                    _log.warning("isomine monitor %s: the database is reachable again; signal rows sent", self.series)
+                    self._away = False
+                delay = 0.5
+            except MonitorError as e:
+                with self._lock:
+                    self._refusal = str(e)
+                    self._rows.clear()
+                    self._lock.notify_all()
+                _log.error("isomine monitor %s: %s", self.series, e)
+                return
+            except Exception as e:  # the database is away: keep everything, say so once, retry
+                self._drop_connection()
+                if not self._away:
+                    _log.warning("isomine monitor %s: cannot reach the database (%s); keeping %d signal rows and retrying",
+                                 self.series, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, self.pending)
+                    self._away = True
+                if closing:
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if closing:
+                with self._lock:
+                    if not self._rows:
+                        return
+
+    def _connection(self):
+        if self._conn is None:
+            self._conn = _driver.connect(self.dsn, connect_timeout=self.connect_timeout)
+        return self._conn
+
+    def _drop_connection(self):
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None
+
+    def _call(self, sql, params):
+        conn = self._connection()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql, params)
+                rows = cur.fetchall()
+            conn.commit()
+            return rows
+        except Exception as e:
+            try:
+                conn.rollback()
+            except Exception:
+                self._drop_connection()
+            state = _driver.sqlstate(e)
+            if state and state.startswith(_REFUSALS):
+                raise MonitorError(str(e).strip().splitlines()[0]) from e
+            raise
+
+    def _send(self):
+        with self._lock:
+            # The monitor starts once its step-0 batches are in (or nothing more will come).
+            ready = len(self._risk_x) >= self._risk_wanted or self._closing or len(self._rows) > len(self._risk_x)
+            if not self._started and not (ready and self._rows):
+                return
+            settings = dict(self._settings)
+            if self._batch_size is not None and "classes_per_batch" not in settings:
+                settings["batch_size"] = self._batch_size
+            risk_x = np.concatenate(self._risk_x) if self._risk_x else None
+            risk_y = np.concatenate(self._risk_y) if self._risk_y else None
+            rows = list(self._rows[:5000])
+        if not self._started:
+            self._call("SELECT isomine.start_monitor(%s, %s::jsonb, %s, %s)",
+                       (self.series, json.dumps(settings),
+                        None if risk_x is None else _driver.binary(npy_bytes(risk_x)),
+                        None if risk_y is None else _driver.binary(npy_bytes(risk_y))))
+            with self._lock:
+                self._started = True
+                # Later batches no longer join the step-0 ones.
+                self._risk_wanted = len(self._risk_x)
+        if rows:
+            self._call("SELECT isomine.submit_signals(%s, %s::jsonb)", (self.series, json.dumps(rows, allow_nan=False)))
+            with self._lock:
+                del self._rows[:len(rows)]
+                self._sent_through = rows[-1]["step"]
+                self._lock.notify_all()
+
+    def _read_back(self):
+        if not self._started:
+            return
+        rows = self._call("""SELECT warning_step, warning::text, risk::text, signals_evaluated
+                               FROM isomine.series WHERE name = %s""", (self.series,))
+        if not rows:
+            return
+        warning_step, warning, risk, evaluated = rows[0]
+        fire = None
+        with self._lock:
+            if warning_step is not None and self._warning is None:
+                # A warning from a checkpoint step of the same series has no monitor record: its step says when.
+                fire = json.loads(warning) if warning else {"step": int(warning_step), "source": "checkpoint"}
+        if fire is not None:
+            _log.warning("isomine monitor %s: collapse warning at step %s (%s)", self.series, fire.get("step"),
+                         ", ".join(r.get("code", "") for r in fire.get("reasons", [])) or fire.get("source"))
+            # The callback runs before the warning is visible to sync(): a loop that waits sees both.
+            if self.on_warning is not None:
+                try:
+                    self.on_warning(fire)
+                except Exception:
+                    _log.exception("isomine monitor %s: on_warning raised", self.series)
+        with self._lock:
+            self._risk = json.loads(risk) if risk else None
+            self._evaluated = evaluated
+            if fire is not None:
+                self._warning = fire
+            self._lock.notify_all()

@@ -1,0 +1,109 @@
+"""The per-step collapse signals of one batch, computed exactly as isomine's trainer computes them
+(`StepSignals.batch` in Sources/Trainer/BatchSignals.swift; a test holds the two within 1e-6):
+batch-hard mining with the hinge triplet loss at margin α on Euclidean distances, the batch's mean
+pairwise distance against a reference batch's, the mean row norm and the effective rank."""
+import math
+
+import numpy as np
+
+#: The fields of a signal row, as isomine.submit_signals takes them.
+FIELDS = ("step", "loss", "loss_ratio", "active_fraction", "mean_positive", "mean_negative", "gap",
+          "batch_spread", "batch_spread_ratio", "output_norm", "effective_rank")
+
+
+def as_array(embeddings):
+    """Embeddings (B, D) as float64: numpy arrays, torch tensors (detached, moved to the CPU) or lists."""
+    if hasattr(embeddings, "detach"):
+        embeddings = embeddings.detach().cpu().numpy()
+    x = np.asarray(embeddings)
+    if x.ndim != 2:
+        raise ValueError(f"embeddings must be a 2-D array (batch, dimension), got shape {x.shape}")
+    if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
+        raise ValueError(f"embeddings must be numbers, got dtype {x.dtype}")
+    return x.astype(np.float64)
+
+
+def as_labels(labels, rows):
+    """Labels (B,) as int64, checked against the embeddings' rows."""
+    if hasattr(labels, "detach"):
+        labels = labels.detach().cpu().numpy()
+    y = np.asarray(labels)
+    if y.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array (batch,), got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"labels must be integers, got dtype {y.dtype}")
+    if len(y) != rows:
+        raise ValueError(f"embeddings have {rows} rows but labels have {len(y)}; they must be the same batch")
+    return y.astype(np.int64)
+
+
+def check_batch(x, y):
+    """Raises ValueError naming what makes the batch unreadable: non-finite values, one class, no positive pair."""
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row = int(np.argwhere(bad)[0][0])
+        raise ValueError(f"embeddings contain NaN or infinity (first at row {row}): the run has diverged, or the batch is not embeddings")
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(f"the batch has one class ({classes[0] if len(classes) else 'none'}): batch-hard mining needs at least two "
+                         "classes per batch (sample P classes × K points, e.g. PML's MPerClassSampler)")
+    if counts.max() < 2:
+        raise ValueError("no class has two points in the batch: there is no positive pair to mine (sample K ≥ 2 points per class)")
+
+
+def squared_distances(x):
+    """Pairwise squared distances by the Gram matrix, clamped at 0, zero diagonal, exactly symmetric
+    (the trainer's formula: |x_i|² + |x_j|² − 2⟨x_i, x_j⟩ on the upper triangle, mirrored)."""
+    norms = np.einsum("ij,ij->i", x, x)
+    sq = norms[:, None] + norms[None, :] - 2.0 * (x @ x.T)
+    sq = np.triu(np.maximum(sq, 0.0), 1)
+    return sq + sq.T
+
+
+def effective_rank(x):
+    """exp of the spectral entropy of the batch's covariance (0 for fewer than two rows)."""
+    if x.shape[0] < 2:
+        return 0.0
+    c = x - x.mean(axis=0)
+    m = c @ c.T if x.shape[0] < x.shape[1] else c.T @ c
+    values = np.maximum(np.linalg.eigvalsh(m), 0.0)
+    total = values.sum()
+    if total <= 0:
+        return 0.0
+    p = values[values > 0] / total
+    return float(math.exp(-(p * np.log(p)).sum()))
+
+
+def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0):
+    """The signal row of one batch as a dict (FIELDS). `reference_spread` is the first batch's
+    `batch_spread` (0 for the first batch itself, whose ratio is then 1)."""
+    x = as_array(embeddings)
+    y = as_labels(labels, x.shape[0])
+    check_batch(x, y)
+    if not (margin > 0 and math.isfinite(margin)):
+        raise ValueError(f"margin must be a positive number, got {margin}")
+    sq = squared_distances(x)
+    d = np.sqrt(sq)
+    same = y[:, None] == y[None, :]
+    np.fill_diagonal(same, False)
+    other = y[:, None] != y[None, :]
+    # Hardest positive (farthest, first of equals) and hardest negative (nearest, first of equals) per anchor.
+    valid = same.any(axis=1) & other.any(axis=1)
+    dp = np.where(same, d, -np.inf).max(axis=1)[valid]
+    dn = np.where(other, d, np.inf).min(axis=1)[valid]
+    triplets = int(valid.sum())
+    m = dp - dn + margin
+    loss = float(np.maximum(m, 0.0).sum() / triplets) if triplets else 0.0
+    pos = float(dp.sum() / triplets) if triplets else 0.0
+    neg = float(dn.sum() / triplets) if triplets else 0.0
+    b = x.shape[0]
+    spread = float(np.sqrt(sq[np.triu_indices(b, 1)]).sum() / max(b * (b - 1) // 2, 1))
+    reference = reference_spread if reference_spread > 0 else spread
+    return {
+        "step": int(step), "loss": loss, "loss_ratio": loss / margin,
+        "active_fraction": float((m > 0).sum() / triplets) if triplets else 0.0,
+        "mean_positive": pos, "mean_negative": neg, "gap": neg - pos,
+        "batch_spread": spread, "batch_spread_ratio": spread / reference if reference > 0 else 0.0,
+        "output_norm": float(np.sqrt(np.einsum("ij,ij->i", x, x)).mean()) if b else 0.0,
+        "effective_rank": effective_rank(x),
+    }
