@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages isomine builds and tests with, when they are missing. Idempotent.
 # (python3 runs the tests' webhook receiver, an independent check of the signatures, and with numpy and
-# psycopg2 the Python client's test; chromium checks the report pages at phone and desktop widths.)
+# psycopg2 the Python client's and monitor's tests; python3-venv and python3-pip install the client
+# package in a test; chromium checks the report pages at phone and desktop widths.)
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-packages=(pkg-config zlib1g-dev libopenblas-dev libpq-dev libcurl4-openssl-dev postgresql python3 python3-numpy python3-psycopg2 chromium)
+packages=(pkg-config zlib1g-dev libopenblas-dev libpq-dev libcurl4-openssl-dev postgresql python3 python3-numpy python3-psycopg2 python3-venv python3-pip chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -22,6 +22,9 @@ public final class MonitorEvaluator {
     let logger: Logger
     /// The f* search's iterations for the mechanism ratio (0: by size, as `isomine risk`).
     public var riskIterations = 0
+    /// The largest step-0 batch and dimension read (isomine.start_monitor's limits): each batch's
+    /// pairwise distances are computed in the worker's own process.
+    static let maxBatch = 2048, maxDimension = 4096
     /// A series' page is rewritten at most this often while rows arrive (and always when it warns).
     public var pageEverySeconds = 10.0
     private var lastPage: [String: Date] = [:]
@@ -106,6 +109,10 @@ public final class MonitorEvaluator {
         let data = try NPYLoader.load(features: e, labels: l, name: work.name, featuresField: "embeddings", labelsField: "labels")
         let batch = number("batch_size").map { Int($0) }
             ?? (number("classes_per_batch").flatMap { p in number("samples_per_class").map { Int(p * $0) } } ?? data.labels.count)
+        // isomine.start_monitor refuses more; checked again before the distances are allocated here.
+        guard batch <= MonitorEvaluator.maxBatch, data.features.cols <= MonitorEvaluator.maxDimension else {
+            throw MonitorInputError("batches of \(batch) × \(data.features.cols) are over the limits (\(MonitorEvaluator.maxBatch) rows, \(MonitorEvaluator.maxDimension) dimensions)")
+        }
         guard batch >= 2, data.labels.count % batch == 0 else {
             throw MonitorInputError("\(data.labels.count) step-0 rows are not whole batches of \(batch)")
         }
@@ -177,7 +184,7 @@ struct MonitorInputError: Error, CustomStringConvertible {
 }
 
 /// Runs `MonitorEvaluator` on a thread of its own (beside the job threads: a monitor's warning never
-/// waits for a job), woken by `isomine.submit_signals`' notification and polling every second.
+/// waits for a job), woken by `isomine.submit_signals`' notification and polling every 0.25 s.
 public final class MonitorEvaluatorThread: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let finished = Atomic<Bool>(false)
@@ -202,7 +209,7 @@ public final class MonitorEvaluatorThread: Sendable {
                     let evaluator = MonitorEvaluator(db: db, reports: reports, logger: logger)
                     delay = 0.1
                     while !stop() {
-                        if try evaluator.evaluateDue(unless: stop) == 0 { _ = try db.notifications(timeout: 1) }
+                        if try evaluator.evaluateDue(unless: stop) == 0 { _ = try db.notifications(timeout: 0.25) }
                     }
                 } catch {
                     logger.warning("monitor evaluator error; reconnecting", metadata: ["error": "\(error)"])
@@ -213,6 +220,9 @@ public final class MonitorEvaluatorThread: Sendable {
             finished.store(true, ordering: .releasing)
         }.start()
     }
+
+    /// Asks the thread to stop after the series it is evaluating, without waiting.
+    public func requestStop() { stopping.store(true, ordering: .releasing) }
 
     /// Asks the thread to stop after the series it is evaluating, and waits for it (at most `seconds`).
     @discardableResult

@@ -98,15 +98,15 @@ public enum WorkerProcess {
         }
         // --once / --exit-when-idle: the jobs are done; send the webhooks they made due before leaving
         // (CI and the demo run this way), within --webhook-drain-seconds. Retries scheduled later stay queued.
-        // Monitored series are evaluated first: their warnings are webhooks too.
+        // The monitor thread stops (joined last, so waiting for it holds nothing up); what is due of the
+        // monitored series is evaluated here first, since their warnings are webhooks too.
+        monitors.requestStop()
         if (options.once || options.exitWhenIdle) && !shutdown.isSet {
             drainMonitors(database, reports: reports, shutdown: shutdown, logger: logger)
-        }
-        monitors.stopAndJoin()
-        if (options.once || options.exitWhenIdle) && !shutdown.isSet {
             drainWebhooks(database, options, shutdown: shutdown, logger: logger)
         }
         stopWebhooks()
+        monitors.stopAndJoin()
     }
 
     /// Prometheus through swift-metrics: every Counter/Timer/Gauge of the worker lands in the registry

@@ -165,6 +165,16 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(startRefused("{\"margin\": 0.2, \"momentum\": 0.9}").contains("unknown setting 'momentum'"))
         #expect(startRefused("{\"learning_rate\": 0.1}").contains("settings need the margin"))
         #expect(startRefused("{\"margin\": 0.2, \"batch_size\": 10, \"classes_per_batch\": 4, \"samples_per_class\": 4}").contains("batch_size 10 is not classes_per_batch × samples_per_class"))
+        func startWithBatches(_ rows: Int, batch: Int) -> String {
+            let e = npy(descr: "<f4", shape: [rows, 2], payload: float32Payload((0..<(rows * 2)).map { Float($0 % 7) }))
+            let l = npy(descr: "<i8", shape: [rows], payload: int64Payload((0..<rows).map { Int64($0 % 4) }))
+            do {
+                _ = try db.execute("SELECT isomine.start_monitor('run-c', \(PGJSON(text: "{\"margin\": 0.2, \"batch_size\": \(batch)}")), \(PGBytes(e))::bytea, \(PGBytes(l))::bytea)")
+                return "accepted"
+            } catch { return "\(error)" }
+        }
+        #expect(startWithBatches(6000, batch: 3000).contains("over the step-0 risk's limits (2048 rows, 4096 dimensions)"))
+        #expect(startWithBatches(50, batch: 16).contains("50 rows are not 1 to 16 whole batches of batch_size 16"))
         do {
             _ = try db.execute("SELECT isomine.start_monitor('run-a', '{\"margin\": 0.5}')")
             Issue.record("a second monitor on a series was accepted")

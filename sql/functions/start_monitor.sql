@@ -74,6 +74,11 @@ BEGIN
             RAISE EXCEPTION 'embeddings have % rows but labels have %; they must match', e.shape[1], l.shape[1] USING ERRCODE = 'invalid_parameter_value';
         END IF;
         batch := coalesce((settings->>'batch_size')::bigint, (settings->>'classes_per_batch')::bigint * (settings->>'samples_per_class')::bigint);
+        -- The worker computes pairwise distances of each batch in its own process: batches stay small.
+        IF batch > 2048 OR e.shape[2] > 4096 OR e.shape[2] < 1 THEN
+            RAISE EXCEPTION 'embeddings: batches of % rows × % dimensions are over the step-0 risk''s limits (2048 rows, 4096 dimensions); send fewer settings-sized batches or none',
+                batch, e.shape[2] USING ERRCODE = 'program_limit_exceeded';
+        END IF;
         IF batch IS NULL OR batch < 2 OR e.shape[1] % batch <> 0 OR e.shape[1] / batch > 16 THEN
             RAISE EXCEPTION 'embeddings: % rows are not 1 to 16 whole batches of batch_size % (give batch_size, or classes_per_batch and samples_per_class)',
                 e.shape[1], coalesce(batch::text, 'unknown') USING ERRCODE = 'invalid_parameter_value';
