@@ -203,6 +203,33 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
     }
 
+    /// The database stops and starts again under a running monitor: observe never raises, the rows of
+    /// the outage are kept and sent once it is back, and the log says so once each way.
+    @Test func rowsSurviveADatabaseOutage() throws {
+        let cluster = try PrivateCluster()
+        let db = try PGConnection(cluster.conninfo)
+        try Migrator.migrate(db)
+        let folder = TempFolder("monitor-outage")
+        let run = try startPython(fixtures + "/monitor_outage.py", [cluster.conninfo, "outage-run", folder.path])
+        #expect(waitUntil(60) { run.output.contains("\"sent\": true") }, "\(run.output) \(run.errors)")
+        try cluster.run("stop")
+        folder.write("down", "")
+        #expect(waitUntil(60) { run.output.contains("\"kept\"") }, "\(run.errors)")
+        try cluster.run("start")
+        folder.write("up", "")
+        try run.wait(within: 180)
+        #expect(run.terminationStatus == 0, "\(run.errors)")
+        let last = try JSONValue.parse(Data((run.output.split(separator: "\n").last ?? "").utf8))
+        #expect(last["pending"] == .number(0) && last["errors"] == .array([]), "\(run.output)")
+        if case .number(let kept)? = try JSONValue.parse(Data(run.output.split(separator: "\n")[1].utf8))["kept"] {
+            #expect(kept == 20, "the outage's rows were kept: \(kept)")
+        }
+        let fresh = try PGConnection(cluster.conninfo)
+        #expect(try fresh.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'outage-run'").int(0, "n") == 40)
+        #expect(run.errors.components(separatedBy: "cannot reach the database").count == 2, "said once: \(run.errors)")
+        #expect(run.errors.contains("the database is reachable again"), "\(run.errors)")
+    }
+
     @Test func packageInstallsWithPip() throws {
         let venv = TempFolder("monitor-venv")
         let made = try runCommand("/usr/bin/python3", ["-m", "venv", "--system-site-packages", venv.path + "/env"], within: 120)
