@@ -51,7 +51,8 @@ public final class MonitorEvaluator {
 
     /// Claims one due series and evaluates it (nil when none is due).
     func evaluateOne() throws -> Outcome? {
-        try db.transaction { () -> Outcome? in
+        let started = Date()
+        return try db.transaction { () -> Outcome? in
             guard let work = try MonitorStore.claim(db) else { return nil }
             var warning: JSONValue?
             var risk: JSONValue?
@@ -64,6 +65,7 @@ public final class MonitorEvaluator {
             }
             var last: Int?
             var rows = try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
+            let evaluatedRows = rows.count
             if !rows.isEmpty {
                 let reference = try MonitorStore.referenceSpread(db, series: work.name) ?? 0
                 for row in rows {
@@ -80,6 +82,9 @@ public final class MonitorEvaluator {
                 try MonitorStore.recordWarning(db, series: work.name, step: step, data: warning)
                 logger.info("monitored series may be collapsing", metadata: ["series": "\(work.name)", "step": "\(step)"])
             }
+            let riskOutcome: String? = risk.map { $0["error"] == nil ? "computed" : "error" }
+            let source: String? = if case .string(let s)? = warning?["source"] { s } else { nil }
+            WorkerMetrics.monitorEvaluated(rows: evaluatedRows, risk: riskOutcome, warning: source, seconds: Date().timeIntervalSince(started))
             return Outcome(series: work.name, warned: warning != nil)
         }
     }

@@ -38,6 +38,15 @@ public enum WorkerMetrics {
 
     public static func slots(_ n: Int) { Gauge(label: "isomine_slots").record(n) }
 
+    /// One monitored series evaluated: its new signal rows, whether its step-0 risk was computed (or
+    /// could not be), the warning it recorded (source risk or signals), and how long it took.
+    static func monitorEvaluated(rows: Int, risk: String?, warning: String?, seconds: Double) {
+        if rows > 0 { Counter(label: "isomine_monitor_rows_evaluated_total").increment(by: rows) }
+        if let risk { Counter(label: "isomine_monitor_risks_total", dimensions: [("outcome", risk)]).increment() }
+        if let warning { Counter(label: "isomine_monitor_warnings_total", dimensions: [("source", warning)]).increment() }
+        Timer(label: "isomine_monitor_evaluation_seconds", preferredDisplayUnit: .seconds).recordNanoseconds(Int64(max(0, seconds) * 1e9))
+    }
+
 }
 
 /// A value behind a lock (the Synchronization module's Mutex needs macOS 15; this is enough here).

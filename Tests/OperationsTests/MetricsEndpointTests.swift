@@ -79,6 +79,14 @@ func samples(_ exposition: String) -> [String: Double] {
         #expect(after["isomine_job_duration_seconds_count{kind=\"analyze\"}"] == 2)
         #expect(after["isomine_jobs{queue=\"default\",kind=\"analyze\",state=\"succeeded\"}"] == 2)
         #expect(after["isomine_busy_slots"] == 0)
+        // A monitored series' rows: evaluated by the worker's monitor thread, none left pending.
+        _ = try db.execute("SELECT isomine.start_monitor('watched', '{\"margin\": 0.2}')")
+        let rows = (0..<3).map { #"{"step": \#($0), "loss": 0.1, "active_fraction": 0.2, "mean_positive": 1, "mean_negative": 1.5, "gap": 0.5, "batch_spread": 2}"# }
+        _ = try db.execute("SELECT isomine.submit_signals('watched', \(PGJSON(text: "[" + rows.joined(separator: ",") + "]")))")
+        #expect(waitUntil(20) {
+            let m = samples(httpGet(port: port, "/metrics")?.body ?? "")
+            return m["isomine_monitor_rows_evaluated_total"] == 3 && m["isomine_monitor_rows_pending"] == 0
+        }, "\(samples(httpGet(port: port, "/metrics")?.body ?? "").filter { $0.key.contains("monitor") })")
         #expect(httpGet(port: port, "/nope")?.status == 404)
         // Readiness follows the database's migrations.
         try db.execute("DELETE FROM isomine.schema_migrations WHERE version = (SELECT max(version) FROM isomine.schema_migrations)")
