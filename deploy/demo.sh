@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end on a fresh machine: installs missing packages, builds, starts a private
 # PostgreSQL, migrates, enqueues the reference digits training (batch-hard), the paper-toy analysis
-# and the small digits collapse sweep, runs two workers until the queue is empty, and prints where
-# the results and the HTML reports are.
+# and the small digits collapse sweep, feeds a generated training loop to the Python monitor (numpy
+# only), runs two workers until the queue is empty and the monitored series is judged, and prints
+# where the results and the HTML reports are.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 isomine=$(bash deploy/build.sh)
@@ -21,6 +22,9 @@ fi
 train=$("$isomine" enqueue train deploy/examples/digits-batch-hard.json)
 analyze=$("$isomine" enqueue analyze deploy/examples/analyze-toy20.json)
 sweep=$("$isomine" enqueue sweep deploy/examples/sweep-digits.json)
+# Your own training loop, watched batch by batch (clients/python; a generated run that collapses).
+monitored="demo-monitored-$(date +%Y%m%d-%H%M%S)"
+PYTHONPATH=clients/python /usr/bin/python3 clients/python/examples/monitor_generated.py "$DATABASE_URL" "$monitored" collapsing
 # Two job threads with one BLAS thread each (the examples set blas_threads 1): one per core.
 "$isomine" worker --concurrency 2 --exit-when-idle --log-level warning
 "$isomine" jobs list --hide-runs --limit 5
@@ -29,6 +33,9 @@ for id in "$train" "$analyze" "$sweep"; do "$isomine" jobs show "$id" > "out/job
 echo
 echo "sweep $sweep (hard mining on digits: collapse rate per batch size and embedding dimension):"
 "$isomine" jobs show "$sweep" --cells
+echo
+echo "a training loop watched by the monitor (warned before its first collapsed checkpoint):"
+"$isomine" series show "$monitored"
 echo
 echo "results: $PWD/out/job-$train.json (digits training, result under \"result\")"
 echo "         $PWD/out/job-$analyze.json (toy20 analysis)"
