@@ -64,7 +64,10 @@ public final class MonitorEvaluator {
                 }
             }
             var last: Int?
-            var rows = try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
+            // At most 5000 rows a pass (the series stays due until its last row is read). Each row is
+            // checked alone: the rule fires on one record (WarningRule.consecutive is 1); a longer
+            // run of records would need the rows before this pass too.
+            let rows = try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
             let evaluatedRows = rows.count
             if !rows.isEmpty {
                 let reference = try MonitorStore.referenceSpread(db, series: work.name) ?? 0
@@ -74,7 +77,6 @@ public final class MonitorEvaluator {
                           let fired = WarningRule.check([signals]) else { continue }
                     warning = try signalsWarning(work, fired)
                 }
-                rows.removeAll()
             }
             try MonitorStore.evaluated(db, series: work.name, risk: risk, signalsThrough: last)
             if let warning {
