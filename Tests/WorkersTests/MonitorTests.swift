@@ -201,6 +201,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         says("bad_margin", "margin must be a positive number")
         says("taken", "series \"run-a\" already has a monitor")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'forgotten-close-run'").int(0, "n") == 3,
+                "a monitor never closed sends its rows at exit")
     }
 
     /// The database stops and starts again under a running monitor: observe never raises, the rows of

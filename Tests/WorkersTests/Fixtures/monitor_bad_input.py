@@ -59,3 +59,8 @@ while time.monotonic() < deadline:
     time.sleep(0.05)
 other.close(timeout=0.1)
 print(json.dumps(out))
+
+# A loop that ends without close(): what is buffered is sent at exit (flushes are a minute apart here).
+forgotten = isomine.Monitor(dsn, "forgotten-close-run", margin=0.2, flush_seconds=60)
+for step in range(3):
+    forgotten.observe(step, good, labels)

@@ -20,11 +20,13 @@ into the training loop for that. Bad input (shapes, NaN, one class, steps going 
 ValueError at once, and a refusal by the database (e.g. the series belongs to another run) raises
 MonitorError from the next `observe`.
 """
+import atexit
 import json
 import logging
 import math
 import threading
 import time
+import weakref
 
 import numpy as np
 
@@ -97,6 +99,8 @@ class Monitor:
         self._conn = None
         self._thread = threading.Thread(target=self._run, name=f"isomine-monitor-{series}", daemon=True)
         self._thread.start()
+        # A loop that ends without close() still sends what is buffered (for at most 10 s) at exit.
+        atexit.register(_close_at_exit, weakref.ref(self))
 
     # The training loop's side.
 
@@ -173,8 +177,11 @@ class Monitor:
 
     def close(self, timeout=10.0):
         """Sends what is buffered (for at most `timeout` seconds) and stops the background thread.
-        Returns the number of rows that could not be sent (kept nowhere after this: 0 when all went)."""
+        Returns the number of rows that could not be sent (kept nowhere after this: 0 when all went).
+        Called at interpreter exit for a monitor not closed before."""
         with self._lock:
+            if self._closing and not self._thread.is_alive():
+                return len(self._rows)
             self._closing = True
             self._lock.notify_all()
         self._thread.join(timeout)
@@ -324,3 +331,9 @@ class Monitor:
             if fire is not None:
                 self._warning = fire
             self._lock.notify_all()
+
+
+def _close_at_exit(ref):
+    monitor = ref()
+    if monitor is not None:
+        monitor.close()

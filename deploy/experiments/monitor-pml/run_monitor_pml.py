@@ -1,7 +1,8 @@
 """Real PyTorch + pytorch-metric-learning runs watched by isomine's Python monitor (issue 22): does the
 monitor warn before the runs that collapse, and stay quiet on the ones that do not?
 
-Each run trains the digits MLP (64-256-256-n, L2-normalised embeddings) with PML's TripletMarginLoss
+Each run trains an MLP (inputs-256-256-n, L2-normalised embeddings) on the digits (or, with
+--dataset classification20, sklearn.make_classification's 20 classes in 32 dimensions) with PML's TripletMarginLoss
 (margin 0.2) and BatchHardMiner on MPerClassSampler batches of P classes × K, observes every batch with
 isomine.Monitor (before the optimizer step), and submits the test embeddings as checkpoints of the same
 series (untrained at step 0, then every --ckpt-every epochs). A worker must be running against the
@@ -20,7 +21,7 @@ import time
 
 import torch
 from pytorch_metric_learning import losses, miners, samplers
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_digits, make_classification
 from sklearn.model_selection import train_test_split
 
 import isomine
@@ -28,12 +29,16 @@ import isomine
 
 def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
     torch.manual_seed(seed)
-    x, y = load_digits(return_X_y=True)
+    if args.dataset == "digits":
+        x, y = load_digits(return_X_y=True)
+    else:  # 20 Gaussian classes in 32 dimensions, 16 of them informative (sklearn, generated offline)
+        x, y = make_classification(n_samples=2000, n_features=32, n_informative=16, n_redundant=0, n_classes=20,
+                                   n_clusters_per_class=1, class_sep=1.5, random_state=seed)
     x = (x - x.mean(0)) / (x.std(0) + 1e-8)
     x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.3, stratify=y, random_state=seed)
     x_train, x_test = torch.tensor(x_train, dtype=torch.float32), torch.tensor(x_test, dtype=torch.float32)
     y_train = torch.tensor(y_train)
-    model = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
+    model = torch.nn.Sequential(torch.nn.Linear(x_train.shape[1], 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
                                 torch.nn.Linear(256, dim))
     loss_fn, miner = losses.TripletMarginLoss(margin=args.margin), miners.BatchHardMiner()
     sampler = samplers.MPerClassSampler(y_train, m=k, batch_size=p * k, length_before_new_iter=len(y_train))
@@ -47,7 +52,7 @@ def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
 
     monitor = isomine.Monitor(dsn, series, margin=args.margin, learning_rate=lr, optimizer=optimizer_name,
                               classes_per_batch=p, samples_per_class=k, embedding_dim=dim)
-    isomine.submit(dsn, series, 0, embed(), y_test, margin=args.margin, untrained=True, probe_size=540)
+    isomine.submit(dsn, series, 0, embed(), y_test, margin=args.margin, untrained=True, probe_size=len(y_test))
     step = 0
     for epoch in range(1, args.epochs + 1):
         model.train()
@@ -59,7 +64,7 @@ def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
             optimizer.step()
             step += 1
         if epoch % args.ckpt_every == 0:
-            isomine.submit(dsn, series, step, embed(), y_test, margin=args.margin, probe_size=540)
+            isomine.submit(dsn, series, step, embed(), y_test, margin=args.margin, probe_size=len(y_test))
     monitor.close(timeout=60)
     return step
 
@@ -76,6 +81,8 @@ def main():
     ap.add_argument("--batches", default="8x4,10x32")
     ap.add_argument("--rates", default="adam:0.001,adam:0.05")
     ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--dataset", choices=["digits", "classification20"], default="digits",
+                    help="digits (sklearn's 8×8 digits) or classification20 (sklearn.make_classification, 20 classes)")
     args = ap.parse_args()
     runs = []
     grid = itertools.product([int(d) for d in args.dims.split(",")], [tuple(map(int, b.split("x"))) for b in args.batches.split(",")],
