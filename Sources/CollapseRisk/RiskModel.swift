@@ -14,6 +14,13 @@ public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
     public var reasons: [WarningReason]
 
     public var warns: Bool { risk >= threshold }
+
+    /// The reasons of the step-0 warning this risk raises: the risk against its threshold first, then
+    /// each feature's (the same for a train run and a monitored series).
+    public var warningReasons: [WarningReason] {
+        [WarningReason(code: "collapse_risk", message: String(format: "The step-0 collapse risk is %.2f, at or above its threshold %.2f (from %d batches of the untrained network).",
+                                                              risk, threshold, features.batches.count))] + reasons
+    }
 }
 
 /// Coefficients of the logistic model over (log mechanism ratio, log B/n, gap/spread, log learning rate).

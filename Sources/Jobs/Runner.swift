@@ -164,8 +164,7 @@ public struct Runner: Sendable {
         var hooks = monitor.hooks(spec, run: run, sink: sink, total: prepared.config.steps, stopAfter: stopAfter, logger: logger,
                                   progress: progress, shouldStop: shouldStop)
         if let risk, risk.warns {
-            hooks.stepZeroWarning = [WarningReason(code: "collapse_risk", message: String(format: "The step-0 collapse risk is %.2f (warns from %.2f).", risk.risk, risk.threshold))]
-                + risk.reasons
+            hooks.stepZeroWarning = risk.warningReasons
         }
         let total = prepared.config.steps
         do {

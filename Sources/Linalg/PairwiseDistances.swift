@@ -104,3 +104,14 @@ public func meanPairwiseDistance(squaredDistances d2: Matrix<Double>) -> Double 
     for i in 0..<n { for j in (i + 1)..<n { sum += max(d2[i, j], 0).squareRoot() } }
     return sum / Double(max(n * (n - 1) / 2, 1))
 }
+
+/// Mean over rows of the Euclidean norm (0 for no rows).
+public func meanRowNorm(_ x: Matrix<Double>) -> Double {
+    var sum = 0.0
+    for i in 0..<x.rows {
+        var s = 0.0
+        for j in 0..<x.cols { s += x[i, j] * x[i, j] }
+        sum += s.squareRoot()
+    }
+    return sum / Double(max(x.rows, 1))
+}

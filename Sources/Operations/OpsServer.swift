@@ -215,12 +215,7 @@ public final class QueueGauges: @unchecked Sendable {
             }
             for q in seenQueues.subtracting(queues) { Gauge(label: "isomine_oldest_queued_seconds", dimensions: [("queue", q)]).record(0) }
             seenQueues.formUnion(queues)
-            // Monitored series' signal rows no worker has evaluated yet (grows while no worker runs).
-            let pending = try db.execute("""
-                SELECT count(*) AS n FROM isomine.series s JOIN isomine.series_signals g
-                    ON g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1)
-                """).int(0, "n") ?? 0
-            Gauge(label: "isomine_monitor_rows_pending").record(pending)
+            Gauge(label: "isomine_monitor_rows_pending").record(try MonitorStore.pendingRows(db))
             Gauge(label: "isomine_database_up").record(1)
         } catch {
             database.reset()

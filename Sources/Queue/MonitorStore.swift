@@ -71,9 +71,12 @@ public enum MonitorStore {
             """).isEmpty
     }
 
-    /// A stored input's bytes (the step-0 batches), or nil when it is gone.
-    public static func input(_ db: PGConnection, sha256: String) throws -> [UInt8]? {
-        try db.execute("SELECT data FROM isomine.inputs WHERE sha256 = \(sha256)").first("data", as: PGBytes.self)?.bytes
+    /// Signal rows of monitored series no worker has evaluated yet (a gauge: it grows while no worker runs).
+    public static func pendingRows(_ db: PGConnection) throws -> Int {
+        try db.execute("""
+            SELECT count(*) AS n FROM isomine.series s JOIN isomine.series_signals g
+                ON g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1)
+            """).int(0, "n") ?? 0
     }
 
     /// The series' signal rows after step `after` (all when nil), in step order, at most `limit`.

@@ -32,14 +32,8 @@ extension StepSignals {
                                                  miner: .batchHard, batch: points.rows, dim: points.cols)
         let stats = objective.evaluate(points, labels: labels)
         let spread = objective.meanPairwiseDistance
-        var norm = 0.0
-        for i in 0..<points.rows {
-            var s = 0.0
-            for j in 0..<points.cols { s += points[i, j] * points[i, j] }
-            norm += s.squareRoot()
-        }
         return StepSignals(step: step, stats: stats, collapsedLoss: margin, spread: spread,
                            referenceSpread: referenceSpread > 0 ? referenceSpread : spread,
-                           outputNorm: norm / Double(max(points.rows, 1)), effectiveRank: Estimators.effectiveRank(points))
+                           outputNorm: meanRowNorm(points), effectiveRank: Estimators.effectiveRank(points))
     }
 }

@@ -47,17 +47,11 @@ extension StepSignals {
         }
         let b = Double(checkpointBatches)
         let pos = triplets > 0 ? positive / Double(triplets) : 0, neg = triplets > 0 ? negative / Double(triplets) : 0
-        var norm = 0.0
-        for i in 0..<points.rows {
-            var s = 0.0
-            for j in 0..<points.cols { s += points[i, j] * points[i, j] }
-            norm += s.squareRoot()
-        }
         return StepSignals(
             step: step, loss: loss / b, lossRatio: margin > 0 ? loss / b / margin : 0,
             activeFraction: triplets > 0 ? Double(active) / Double(triplets) : 0,
             meanPositive: pos, meanNegative: neg, gap: neg - pos,
             batchSpread: spread / b, batchSpreadRatio: spreadRatio,
-            outputNorm: norm / Double(max(points.rows, 1)), effectiveRank: effectiveRank)
+            outputNorm: meanRowNorm(points), effectiveRank: effectiveRank)
     }
 }

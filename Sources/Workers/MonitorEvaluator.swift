@@ -105,14 +105,16 @@ public final class MonitorEvaluator {
 
     /// The step-0 features of the monitor's batches, with the settings it was started with.
     static func features(_ work: MonitorWork, db: PGConnection, iterations: Int) throws -> StepZeroFeatures {
+        // Read as a job reads its stored inputs: a missing or oversized input is named.
+        let inputs = DatabaseInputs(db.connector)
         func number(_ key: String) -> Double? { if case .number(let v)? = work.monitor[key] { v } else { nil } }
         guard let lr = number("learning_rate") else {
             throw MonitorInputError("the monitor was started without learning_rate; the step-0 risk needs it (pass learning_rate= to Monitor)")
         }
-        guard let embeddingsSHA = work.riskEmbeddings, let labelsSHA = work.riskLabels,
-              let e = try MonitorStore.input(db, sha256: embeddingsSHA), let l = try MonitorStore.input(db, sha256: labelsSHA) else {
-            throw MonitorInputError("the step-0 batches are no longer stored")
+        guard let embeddingsSHA = work.riskEmbeddings, let labelsSHA = work.riskLabels else {
+            throw MonitorInputError("the monitor sent no step-0 batches")
         }
+        let e = try inputs.bytes(sha256: embeddingsSHA, field: "embeddings"), l = try inputs.bytes(sha256: labelsSHA, field: "labels")
         let data = try NPYLoader.load(features: e, labels: l, name: work.name, featuresField: "embeddings", labelsField: "labels")
         let batch = number("batch_size").map { Int($0) }
             ?? (number("classes_per_batch").flatMap { p in number("samples_per_class").map { Int(p * $0) } } ?? data.labels.count)
@@ -156,20 +158,16 @@ public final class MonitorEvaluator {
         var data = links(work.name)
         data["step"] = .number(Double(step))
         data["source"] = .string("risk")
-        data["reasons"] = .array([.object(["code": .string("collapse_risk"), "message": .string(String(
-            format: "The step-0 collapse risk is %.2f, at or above the threshold %.2f, from the monitor's first %d batches.",
-            estimate.risk, estimate.threshold, estimate.features.batches.count))])]
-            + estimate.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) })
+        data["reasons"] = try JSONValue.from(estimate.warningReasons)
         data["risk"] = .object(["risk": .number(estimate.risk), "threshold": .number(estimate.threshold)])
         return .object(data)
     }
 
+    /// A train run's collapse.warning data (step, reasons, signals, report link) for the series.
     func signalsWarning(_ work: MonitorWork, _ warning: CollapseWarning) throws -> JSONValue {
-        var data = links(work.name)
-        data["step"] = .number(Double(warning.step))
+        guard case .object(var data) = try CollapseEventData.warning(warning, reportURL: reports?.seriesURL(work.name)) else { return .null }
+        data["series"] = .string(work.name)
         data["source"] = .string("signals")
-        data["reasons"] = .array(warning.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) })
-        data["signals"] = try JSONValue.from(warning.signals)
         return .object(data)
     }
 

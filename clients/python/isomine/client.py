@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from ._driver import binary as _binary, connect as _connect
-from .signals import as_labels
+from .signals import as_labels, to_numpy
 
 __all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
 
@@ -31,9 +31,7 @@ def npy_bytes(array):
 
 def _as_embeddings(embeddings):
     # Torch tensors and lists are accepted: anything numpy can turn into an array.
-    if hasattr(embeddings, "detach"):
-        embeddings = embeddings.detach().cpu().numpy()
-    x = np.asarray(embeddings)
+    x = to_numpy(embeddings)
     if x.ndim != 2:
         raise ValueError(f"embeddings must be a 2-D array (N, D), got shape {x.shape}")
     if x.dtype not in (np.float32, np.float64):

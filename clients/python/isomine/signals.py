@@ -11,11 +11,16 @@ FIELDS = ("step", "loss", "loss_ratio", "active_fraction", "mean_positive", "mea
           "batch_spread", "batch_spread_ratio", "output_norm", "effective_rank")
 
 
+def to_numpy(value):
+    """Any array-like as a numpy array: torch tensors are detached and moved to the CPU first."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
 def as_array(embeddings):
-    """Embeddings (B, D) as float64: numpy arrays, torch tensors (detached, moved to the CPU) or lists."""
-    if hasattr(embeddings, "detach"):
-        embeddings = embeddings.detach().cpu().numpy()
-    x = np.asarray(embeddings)
+    """Embeddings (B, D) as float64: numpy arrays, torch tensors or lists."""
+    x = to_numpy(embeddings)
     if x.ndim != 2:
         raise ValueError(f"embeddings must be a 2-D array (batch, dimension), got shape {x.shape}")
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
@@ -25,9 +30,7 @@ def as_array(embeddings):
 
 def as_labels(labels, rows):
     """Labels (B,) as int64, checked against the embeddings' rows."""
-    if hasattr(labels, "detach"):
-        labels = labels.detach().cpu().numpy()
-    y = np.asarray(labels)
+    y = to_numpy(labels)
     if y.ndim != 1:
         raise ValueError(f"labels must be a 1-D array (batch,), got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
