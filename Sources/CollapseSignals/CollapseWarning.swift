@@ -1,6 +1,7 @@
 // The early warning of collapse: a rule over the per-step signals that fires before an evaluation
 // can say "collapsed". Thresholds calibrated on digits and blobs sweeps (seeds 0–1), measured on
 // held-out sweeps (see the README's warning section).
+import Estimators
 import Foundation
 
 /// One reason of a warning: a stable code and one sentence with the numbers.
@@ -34,19 +35,43 @@ public struct CollapseWarning: Sendable, Codable, Equatable {
 /// early stop shrinking above the threshold or keep a gap near zero that turns positive; collapsing
 /// ones go on shrinking with negatives well inside the positives. The spread threshold sits above the
 /// verdict's 0.05 so that the warning comes while the run is still on its way down.
+///
+/// A training run's records (not a checkpoint's) also warn when the batch's distances have collapsed
+/// against the margin: the batch's mean pairwise distance under the verdict's own `Diagnosis.collapsedSpread`
+/// (0.25 α) with `activeAtLeast` of the triplets active. That clause detects a collapse in the batch
+/// as it happens, it does not predict it; it is there for the collapses the first clause cannot see
+/// (distances shrinking with the ranking kept, so d⁻ − d⁺ stays near zero relative to the spread) and
+/// for a user's loop whose own evaluations are epochs apart.
 public enum WarningRule {
     public static let spreadBelow = 0.08
     public static let gapBelow = -0.8
     public static let activeAtLeast = 0.9
     public static let consecutive = 1
+    /// The batch-distance clause's threshold, in units of the margin α: the verdict's collapsed spread.
+    public static let batchDistanceBelow = Diagnosis.collapsedSpread
 
-    /// The warning the latest records of a training run give, or nil (step 0, the reference, never counts).
-    public static func check(_ signals: [StepSignals]) -> CollapseWarning? {
+    /// The warning the latest records of a training run give, or nil (step 0, the reference, never
+    /// counts). `margin` is α in the batch's distance units (√α for a loss on squared distances); 0 or
+    /// less leaves the batch-distance clause out.
+    public static func check(_ signals: [StepSignals], margin: Double) -> CollapseWarning? {
         // Only the latest records matter (earlier ones were checked when they came): no pass over the run.
         let recent = signals.suffix(consecutive)
-        guard recent.count == consecutive, recent.allSatisfy({ $0.step > 0 && fires($0) }), let last = recent.last else { return nil }
-        return warning(last, spread: "batch's mean pairwise distance", reference: "step 0's",
-                       recordsInARow: consecutive > 1 ? " for \(consecutive) records in a row" : "")
+        guard recent.count == consecutive, recent.allSatisfy({ $0.step > 0 }), let last = recent.last else { return nil }
+        if recent.allSatisfy(fires) {
+            return warning(last, spread: "batch's mean pairwise distance", reference: "step 0's",
+                           recordsInARow: consecutive > 1 ? " for \(consecutive) records in a row" : "")
+        }
+        guard recent.allSatisfy({ distancesCollapsed($0, margin: margin) }) else { return nil }
+        return CollapseWarning(step: last.step, reasons: [
+            WarningReason(code: "batch_distances_collapsed",
+                          message: "The batch's mean pairwise distance is \(format(last.batchSpread / margin)) α (α = \(format(margin))), under the verdict's \(format(batchDistanceBelow)) α: the training batch's distances have collapsed against the margin. This detects the collapse as it happens in the batch; it does not predict it."),
+            marginReason(last),
+        ], signals: last)
+    }
+
+    /// The batch-distance clause on one record.
+    static func distancesCollapsed(_ s: StepSignals, margin: Double) -> Bool {
+        margin > 0 && s.activeFraction >= activeAtLeast && s.batchSpread < batchDistanceBelow * margin
     }
 
     /// The warning one checkpoint's signals give (a series step or an analysis with a spread
@@ -63,9 +88,13 @@ public enum WarningRule {
                           message: "The \(spread) is \(format(last.batchSpreadRatio)) of \(reference) (under \(format(spreadBelow))\(recordsInARow))."),
             WarningReason(code: "negatives_closer_than_positives",
                           message: "Mean d⁻ − d⁺ is \(format(gap)) × the batch's spread: negatives sit closer than positives."),
-            WarningReason(code: "margin_violated_everywhere",
-                          message: "\(format(100 * last.activeFraction))% of mined triplets violate the margin (loss at \(format(last.lossRatio)) × its value at collapse)."),
+            marginReason(last),
         ], signals: last)
+    }
+
+    static func marginReason(_ s: StepSignals) -> WarningReason {
+        WarningReason(code: "margin_violated_everywhere",
+                      message: "\(format(100 * s.activeFraction))% of mined triplets violate the margin (loss at \(format(s.lossRatio)) × its value at collapse).")
     }
 
     static func fires(_ s: StepSignals) -> Bool {

@@ -22,6 +22,10 @@ public struct MonitorWork: Sendable, Decodable {
     /// A warning or a collapse was already announced for the series: a warning is no longer news.
     public var announced: Bool
 
+    /// The margin α the monitor was started with, in the distances it sends (isomine.start_monitor
+    /// requires it; 0 when absent, which leaves the rule's batch-distance clause out).
+    public var margin: Double { if case .number(let m)? = monitor["margin"] { m } else { 0 } }
+
     enum CodingKeys: String, CodingKey {
         case name, monitor, announced
         case riskEmbeddings = "risk_embeddings"

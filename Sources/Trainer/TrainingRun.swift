@@ -181,7 +181,7 @@ public final class TrainingRun {
                 let s = stepSignals(stats)
                 signals.append(s)
                 hooks.onSignals(s)
-                if warning == nil, let w = WarningRule.check(signals) {
+                if warning == nil, let w = WarningRule.check(signals, margin: config.loss.marginDistance) {
                     warning = w
                     hooks.onWarning(w)
                 }

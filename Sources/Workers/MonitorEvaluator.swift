@@ -74,7 +74,7 @@ public final class MonitorEvaluator {
                 for row in rows {
                     last = row.step
                     guard warning == nil, !work.announced, let signals = MonitorEvaluator.signals(row, referenceSpread: reference),
-                          let fired = WarningRule.check([signals]) else { continue }
+                          let fired = WarningRule.check([signals], margin: work.margin) else { continue }
                     warning = try signalsWarning(work, fired)
                 }
             }
@@ -129,7 +129,7 @@ public final class MonitorEvaluator {
         let batches = stride(from: 0, to: data.labels.count, by: batch).map { start in
             (points: points.rows(Array(start..<(start + batch))), labels: Array(data.labels[start..<(start + batch)]))
         }
-        let loss = TripletLossConfig(kind: .hinge, margin: number("margin") ?? 0.05, distance: .euclidean)
+        let loss = TripletLossConfig(kind: .hinge, margin: work.margin, distance: .euclidean)
         let optimizer: String = if case .string(let o)? = work.monitor["optimizer"] { o } else { "unknown" }
         return try StepZeroFeatures(batches: batches, loss: loss, embeddingDim: points.cols, learningRate: lr,
                                     optimizer: optimizer, iterations: iterations)

@@ -18,21 +18,39 @@ import Linalg
     @Test func theRuleNeedsEverySignal() {
         let start = signal(0, spread: 1, gap: -1, active: 1)
         // Collapsing: the spread under 0.08 of step 0's, negatives well inside the positives, every triplet active.
-        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1)])?.step == 4)
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1)], margin: 0)?.step == 4)
         // Step 0 never counts, whatever its signals.
-        #expect(WarningRule.check([signal(0, spread: 0.01, gap: -1, active: 1)]) == nil)
+        #expect(WarningRule.check([signal(0, spread: 0.01, gap: -1, active: 1)], margin: 0) == nil)
         // A fast early drop of spread with a gap near zero, triplets no longer all active, or a spread
         // still above the threshold: no warning.
-        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.03, active: 1)]) == nil)
-        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 0.7)]) == nil)
-        #expect(WarningRule.check([start, signal(4, spread: 0.09, gap: -0.2, active: 1)]) == nil)
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.03, active: 1)], margin: 0) == nil)
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 0.7)], margin: 0) == nil)
+        #expect(WarningRule.check([start, signal(4, spread: 0.09, gap: -0.2, active: 1)], margin: 0) == nil)
         // Only the latest record decides: an earlier firing record was already reported when it came.
-        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1), signal(6, spread: 0.2, gap: 0, active: 1)]) == nil)
+        #expect(WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1), signal(6, spread: 0.2, gap: 0, active: 1)], margin: 0) == nil)
         // A batch collapsed to one point has no spread to compare the gap with: it warns.
-        #expect(WarningRule.check([start, signal(4, spread: 0, gap: 0, active: 1)])?.step == 4)
-        let w = WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1)])
+        #expect(WarningRule.check([start, signal(4, spread: 0, gap: 0, active: 1)], margin: 0)?.step == 4)
+        let w = WarningRule.check([start, signal(4, spread: 0.06, gap: -0.06, active: 1)], margin: 0)
         #expect(w?.reasons.map(\.code) == ["batch_spread_collapsing", "negatives_closer_than_positives", "margin_violated_everywhere"])
         #expect(w?.reasons.allSatisfy { !$0.message.isEmpty } == true)
+    }
+
+    @Test func theBatchDistanceClauseDetectsDistancesCollapsedAgainstTheMargin() {
+        let start = signal(0, spread: 1, gap: -1, active: 1)
+        // Under 0.25 α with every triplet active: a warning even though the gap keeps the ranking (it detects).
+        let w = WarningRule.check([start, signal(2, spread: 0.04, gap: -0.001, active: 1)], margin: 0.2)
+        #expect(w?.step == 2 && w?.reasons.map(\.code) == ["batch_distances_collapsed", "margin_violated_everywhere"])
+        #expect(w?.reasons.first?.message.contains("0.2 α (α = 0.2), under the verdict's 0.25 α") == true, "\(w?.reasons.first?.message ?? "")")
+        // At 0.25 α, with triplets not all active, at step 0 or without a margin: none.
+        #expect(WarningRule.check([start, signal(2, spread: 0.05, gap: -0.001, active: 1)], margin: 0.2) == nil)
+        #expect(WarningRule.check([start, signal(2, spread: 0.04, gap: -0.001, active: 0.5)], margin: 0.2) == nil)
+        #expect(WarningRule.check([signal(0, spread: 0.04, gap: 0, active: 1)], margin: 0.2) == nil)
+        #expect(WarningRule.check([start, signal(2, spread: 0.04, gap: -0.001, active: 1)], margin: 0) == nil)
+        // On the loss's own scale: the same distances are collapsed against α = 0.5, not against α = 0.2.
+        #expect(WarningRule.check([start, signal(2, spread: 0.1, gap: 0, active: 1)], margin: 0.5) != nil)
+        #expect(WarningRule.check([start, signal(2, spread: 0.1, gap: 0, active: 1)], margin: 0.2) == nil)
+        // When both clauses hold, the predictive one's reasons are given.
+        #expect(WarningRule.check([start, signal(2, spread: 0.01, gap: -0.01, active: 1)], margin: 0.2)?.reasons.first?.code == "batch_spread_collapsing")
     }
 
     func run(_ spec: String) throws -> TrainResult {

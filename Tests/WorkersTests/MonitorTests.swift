@@ -108,6 +108,39 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(page.contains("Per-step signals") && page.contains("collapse_risk"))
     }
 
+    @Test func distancesShrinkingWithTheRankingKeptWarnFromTheBatch() throws {
+        // The collapse the step-0 risk and the per-step gap cannot see (real PML runs at a high learning
+        // rate do this): the batch clause warns when the batch's distances fall under the verdict's 0.25 α,
+        // before the run's collapsed checkpoint; it detects, so it fires at that very row.
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-shrinking").path])
+        defer { worker.stop() }
+        let run = try startPython(fixtures + "/monitor_run.py", ["dbname=\(scratch.name)", "shrinking-run", "shrinking"])
+        try run.wait(within: 300)
+        #expect(run.terminationStatus == 0, "\(run.errors)")
+        let last = try JSONValue.parse(Data((run.output.split(separator: "\n").last ?? "").utf8))
+        #expect(last["synced"] == .bool(true) && last["callbacks"] == .number(1), "\(run.output)")
+        guard case .number(let risk)? = last["risk"]?["risk"], case .number(let threshold)? = last["risk"]?["threshold"] else {
+            Issue.record("no risk: \(run.output)"); return
+        }
+        #expect(risk < threshold, "the step-0 risk does not see this one")
+        guard case .number(let warnedAt)? = last["warning"]?["step"], case .array(let reasons)? = last["warning"]?["reasons"] else {
+            Issue.record("no warning: \(run.output)"); return
+        }
+        #expect(reasons.compactMap { if case .string(let c)? = $0["code"] { c } else { nil } } == ["batch_distances_collapsed", "margin_violated_everywhere"])
+        let firstUnder = try #require(try db.execute("""
+            SELECT min(step) AS s FROM isomine.series_signals WHERE series = 'shrinking-run' AND step > 0
+               AND (signals->>'batch_spread')::float8 < 0.25 * 0.2 AND (signals->>'active_fraction')::float8 >= 0.9
+            """).int(0, "s"))
+        #expect(Int(warnedAt) == firstUnder && firstUnder > 0)
+        _ = waitUntil(180) { ((try? db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'shrinking-run' AND state = 'succeeded'").int(0, "n")) ?? 0) == 2 }
+        let (detail, _) = try #require(try SeriesStore.show(db, name: "shrinking-run"))
+        let firstCollapsed = try #require(detail.steps.first { $0.verdict == "collapsed" }?.step)
+        #expect(Int(warnedAt) < firstCollapsed, "warned at \(warnedAt), first collapsed checkpoint \(firstCollapsed)")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.warning'").int(0, "n") == 1)
+    }
+
     @Test func healthyRunGetsNoWarning() throws {
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connect()
