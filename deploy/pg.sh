@@ -3,6 +3,7 @@
 # refuses to run as root), listening only on a unix socket in a project-local directory.
 #   deploy/pg.sh start   initdb if needed, start, create database "isomine"; prints export lines
 #   deploy/pg.sh stop    stop the server (the data directory stays)
+#   deploy/pg.sh running exit 0 when the server is running, 1 when not
 #   deploy/pg.sh destroy stop and delete the cluster
 # ISOMINE_PG_DIR overrides the directory (default: <project>/.tmp/pg).
 set -euo pipefail
@@ -49,12 +50,15 @@ case "${1:-}" in
       as_postgres "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
     fi
     ;;
+  running)
+    [ -f "$data/PG_VERSION" ] && as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1
+    ;;
   destroy)
     "$0" stop
     rm -rf "$dir"
     ;;
   *)
-    echo "usage: deploy/pg.sh start|stop|destroy" >&2
+    echo "usage: deploy/pg.sh start|stop|running|destroy" >&2
     exit 2
     ;;
 esac

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The test command (README quick start, and what .ci/run calls): installs missing packages, starts a
-# private PostgreSQL, runs the whole suite in release mode with one BLAS thread, stops PostgreSQL.
+# private PostgreSQL, runs the whole suite in release mode with one BLAS thread, stops PostgreSQL
+# (unless it was running before).
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
+# A server that was already running (a developer's, with experiments against it) is left running.
+if bash deploy/pg.sh running; then was_running=1; else was_running=0; fi
 eval "$(bash deploy/pg.sh start)"
-trap 'bash deploy/pg.sh stop || true' EXIT
+if [ "$was_running" = 0 ]; then trap 'bash deploy/pg.sh stop || true' EXIT; fi
 # Tests run in parallel: one BLAS thread each so they do not oversubscribe the cores.
 export OPENBLAS_NUM_THREADS=1
 # Release build: numeric loops are many times slower in debug; -enable-testing keeps @testable imports.

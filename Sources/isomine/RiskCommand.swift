@@ -26,6 +26,9 @@ struct Risk: ParsableCommand {
     @Option(name: .long, help: "f* descent iterations per start (0: chosen by batch size).")
     var iterations = 0
 
+    @Option(name: .long, help: ArgumentHelp("Also measure after training to these steps (comma-separated, increasing; e.g. 4,8,16): the same features on batches the partly trained network embeds, one line per step with its `step`.", valueName: "steps"))
+    var atSteps: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -39,16 +42,37 @@ struct Risk: ParsableCommand {
                 runs = s.children.map { ($0.index, $0.params(s.axes), $0.spec) }
             case .analyze: throw SpecError(path: "spec.kind", "risk reads a train or sweep spec, not an analyze spec")
             }
+            let steps = try Risk.steps(atSteps)
             for (index, params, t) in runs {
                 BLASThreads.set(t.blasThreads)
                 let prepared = try runner.prepare(t)
                 let run = try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test)
-                let features = try StepZeroFeatures(run: run, iterations: iterations)
-                let risk = RiskModel.calibrated.estimate(features)
-                var object: [String: JSONValue] = ["features": try JSONValue.from(features), "collapse_risk": try JSONValue.from(risk)]
-                if let index { object["index"] = .number(Double(index)); object["params"] = .object(params) }
-                print(String(decoding: try JSONValue.object(object).serialized(pretty: false), as: UTF8.self))
+                for step in [0] + steps {
+                    // Training draws from its own stream, the features from theirs: the trajectory is the run's own.
+                    while run.step < step {
+                        guard run.trainStep().loss.isFinite else { throw TrainingError("training diverged before step \(step); lower optimizer.learning_rate") }
+                    }
+                    let features = try StepZeroFeatures(run: run, iterations: iterations)
+                    let risk = RiskModel.calibrated.estimate(features)
+                    var object: [String: JSONValue] = ["features": try JSONValue.from(features), "collapse_risk": try JSONValue.from(risk)]
+                    if let index { object["index"] = .number(Double(index)); object["params"] = .object(params) }
+                    if !steps.isEmpty { object["step"] = .number(Double(step)) }
+                    print(String(decoding: try JSONValue.object(object).serialized(pretty: false), as: UTF8.self))
+                }
             }
         }
+    }
+
+    /// `--at-steps`: positive, strictly increasing step numbers.
+    static func steps(_ list: String?) throws -> [Int] {
+        guard let list else { return [] }
+        let steps = try list.split(separator: ",", omittingEmptySubsequences: false).map { item -> Int in
+            guard let n = Int(item.trimmingCharacters(in: .whitespaces)), n > 0, n <= 1_000_000 else {
+                throw ValidationError("--at-steps: '\(item)' is not a step number from 1 to 1000000")
+            }
+            return n
+        }
+        guard zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) else { throw ValidationError("--at-steps: steps must increase (got \(list))") }
+        return steps
     }
 }

@@ -70,3 +70,27 @@ import Testing
         #expect(sps > 0 && gflops > 0)
     }
 }
+
+@Suite struct RiskCommandTests {
+    @Test func riskPrintsTheStepZeroFeaturesAndAlongTheWayOnRequest() throws {
+        let dir = TempFolder()
+        let spec = dir.write("risk.json", #"{"kind":"train","dataset":{"type":"blobs"},"model":{"embedding_dim":2},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":10}"#)
+        let plain = try IsomineBinary.run(["risk", spec, "--iterations", "20"])
+        #expect(plain.status == 0, "\(plain.err)")
+        let zero = try JSONValue.parse(Data(plain.out.utf8))
+        #expect(zero["step"] == nil && zero["features"]?["mechanism_ratio"] != nil && zero["collapse_risk"]?["risk"] != nil)
+        // Along the way: one line per step, step 0 first and the same as without --at-steps (training
+        // draws from its own stream, the features from theirs).
+        let along = try IsomineBinary.run(["risk", spec, "--iterations", "20", "--at-steps", "2,5"])
+        #expect(along.status == 0, "\(along.err)")
+        let lines = try along.out.split(separator: "\n").map { try JSONValue.parse(Data($0.utf8)) }
+        #expect(lines.map { $0["step"] } == [.number(0), .number(2), .number(5)])
+        #expect(lines.first?["features"] == zero["features"])
+        #expect(lines[1]["features"] != lines[0]["features"], "the network trained between the lines")
+        for bad in ["0", "4,2", "3,x", "2,,4"] {
+            let r = try IsomineBinary.run(["risk", spec, "--at-steps", bad])
+            #expect(r.status != 0 && r.err.contains("--at-steps"), "\(bad): \(r.err)")
+        }
+        withExtendedLifetime(dir) {}
+    }
+}

@@ -91,7 +91,7 @@ def main():
         series = f"{args.prefix}-n{dim}-p{p}k{k}-{opt}{lr:g}-s{seed}"
         started = time.monotonic()
         steps = train(args, args.dsn, series, dim, p, k, lr, opt, seed)
-        runs.append(dict(series=series, embedding_dim=dim, classes_per_batch=p, samples_per_class=k, optimizer=opt,
+        runs.append(dict(series=series, margin=args.margin, embedding_dim=dim, classes_per_batch=p, samples_per_class=k, optimizer=opt,
                          learning_rate=lr, seed=seed, steps=steps, train_seconds=round(time.monotonic() - started, 1)))
         print(series, steps, "steps", flush=True)
     with open(args.out, "w") as out:

@@ -3,7 +3,16 @@ checkpoint after step 0 judged collapsed) the monitor warned before their first 
 by which source (the step-0 risk or the per-step rule), the never-collapsed runs it warned (false
 alarms), and the step-0 risk's AUC for "collapses". numpy-free.
 
-    python3 summarize.py data/runs.jsonl [more.jsonl ...] [--json data/summary.json]
+    python3 summarize.py data/runs.jsonl [more.jsonl ...] [--json data/summary.json] [--replay DSN]
+
+--replay DSN reads each run's stored signal rows and monitor settings from the database the runs
+were made against (psycopg2) and, per run, (a) dates the collapse in the batch: the first row whose
+batch mean pairwise distance is under the verdict's 0.25 α with ≥ 90 % of triplets active (the
+per-step rule's batch-distance clause, `WarningRule.batchDistanceBelow`); (b) replays the current
+per-step rule (`Sources/CollapseSignals/CollapseWarning.swift`: the gap clause or the batch-distance
+clause) on those rows, with the step-0 risk's warning at step 0 as recorded. Runs made before the
+batch-distance clause existed are judged by the replay; for runs the daemon judged with it, the
+replay must give the daemon's warning step (`replay_disagreements` lists the runs where they differ).
 """
 import json
 import math
@@ -28,6 +37,43 @@ def baseline(r):
 
 
 runs = [json.loads(line) for path in paths for line in open(path)]
+
+
+def replay(dsn):
+    """Adds batch_collapse_step, replayed_warning_step and daemon_warning_step to every run (see the docstring)."""
+    import psycopg2
+    conn = psycopg2.connect(dsn)
+    cur = conn.cursor()
+    for r in runs:
+        cur.execute("SELECT monitor, warning FROM isomine.series WHERE name = %s", (r["series"],))
+        monitor, warning = cur.fetchone()
+        margin = monitor["margin"]
+        cur.execute("SELECT step, signals FROM isomine.series_signals WHERE series = %s ORDER BY step", (r["series"],))
+        rows = cur.fetchall()
+        reference = rows[0][1]["batch_spread"] if rows else 0
+
+        def gap_clause(s):  # WarningRule.fires: spread ratio < 0.08, gap/spread < -0.8, active >= 0.9
+            ratio = s["batch_spread"] / reference if reference > 0 else 0
+            return s["active_fraction"] >= 0.9 and ratio < 0.08 and (s["batch_spread"] == 0 or s["gap"] / s["batch_spread"] < -0.8)
+
+        def batch_clause(s):
+            return s["active_fraction"] >= 0.9 and s["batch_spread"] < 0.25 * margin
+
+        r["margin"] = margin
+        r["batch_collapse_step"] = next((st for st, s in rows if st > 0 and batch_clause(s)), None)
+        fired = next((st for st, s in rows if st > 0 and (gap_clause(s) or batch_clause(s))), None)
+        r["replayed_warning_step"] = 0 if r["risk"] is not None and r["risk"] >= r["threshold"] else fired
+        r["daemon_warning_step"] = warning["step"] if warning else None
+    conn.close()
+
+
+replayed = "--replay" in sys.argv
+if replayed:
+    replay(sys.argv[sys.argv.index("--replay") + 1])
+    for r in runs:
+        r["recorded_warning_step"], r["warning_step"] = r["warning_step"], r["replayed_warning_step"]
+        if r["warning_step"] is not None and r["warning_step"] != r["recorded_warning_step"]:
+            r["warning_source"] = "risk" if r["warning_step"] == 0 else "signals"
 collapsed = [r for r in runs if r["first_collapsed_step"] is not None]
 healthy = [r for r in runs if r["first_collapsed_step"] is None]
 before = [r for r in collapsed if r["warning_step"] is not None and r["warning_step"] < r["first_collapsed_step"]]
@@ -40,6 +86,19 @@ summary = {
     "mechanism_ratio_auc": auc([-r["features"]["mechanism_ratio"] for r in collapsed], [-r["features"]["mechanism_ratio"] for r in healthy]),
     "missed": [r["series"] for r in collapsed if r not in before],
 }
+if replayed:
+    predictive = [r for r in before if r["batch_collapse_step"] is None or r["warning_step"] < r["batch_collapse_step"]]
+    leads = sorted(r["first_collapsed_step"] - r["warning_step"] for r in before)
+    summary.update({
+        "replayed": True,
+        # Warned strictly before the batch itself met the verdict's distance criterion (or it never did):
+        # the warnings that predict rather than detect in the batch.
+        "warned_before_batch_collapse": len(predictive),
+        "median_lead_to_checkpoint_steps": leads[len(leads) // 2] if leads else None,
+        # Runs whose warning step in the database differs from the replay's: none for runs the daemon
+        # judged with the current rule; for older runs, those the batch-distance clause now warns earlier.
+        "replay_disagreements": [r["series"] for r in runs if r["daemon_warning_step"] != r["warning_step"]],
+    })
 print("| n | P × K | optimizer, lr | runs | collapsed | warned before the first collapsed checkpoint (risk / rule) | false alarms | step-0 risk |")
 print("|---|---|---|---|---|---|---|---|")
 key = lambda r: (r["optimizer"], r["embedding_dim"], r["classes_per_batch"], r["samples_per_class"], r["learning_rate"])
