@@ -16,6 +16,11 @@ For each: AUC of the new risk, of the first calibration's, of the B/n + learning
 (refitted on this calibration) and of the mechanism ratio alone; the step-0 warning's detection
 and false alarms under the new and the first model.
 
+Decision rule, fixed with the procedure: the refit replaces the first calibration in the code only
+if, over the held-out sets together, its step-0 warning detects at least as many collapsed runs as
+the first calibration's with a false-alarm rate of at most 0.1; otherwise the first stays and this
+script's output is kept as the measurement.
+
     python3 refit.py --heldout-dir OUT [--heldout-real FILE.jsonl ...] [--out fit2.json]
 """
 import argparse
