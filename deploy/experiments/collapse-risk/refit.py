@@ -21,7 +21,15 @@ if, over the held-out sets together, its step-0 warning detects at least as many
 the first calibration's with a false-alarm rate of at most 0.1; otherwise the first stays and this
 script's output is kept as the measurement.
 
-    python3 refit.py --heldout-dir OUT [--heldout-real FILE.jsonl ...] [--out fit2.json]
+    python3 refit.py [--heldout-dir OUT ...] [--heldout RUNS.json RISK.jsonl ...] [--heldout-real FILE.jsonl ...] [--out FILE]
+
+as run for data/refit.json:
+
+    python3 make_warped.py DIR && ISOMINE_DATA_ROOT=DIR isomine run data/fresh-warped-sweep.json --out OUT
+    python3 refit.py --heldout data/fresh-warped-runs.json data/fresh-warped-risk.jsonl \
+        --heldout-real ../monitor-pml/data/runs-margin0.1.jsonl ../monitor-pml/data/runs-margin0.5.jsonl --out data/refit.json
+
+(data/fresh-warped-*.json* are OUT's result.json runs and each run's step-0 features.)
 """
 import argparse
 import glob
@@ -72,6 +80,7 @@ def warning(s, rows, threshold):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--heldout-dir", nargs="*", default=[])
+    ap.add_argument("--heldout", nargs="*", default=[], help="RUNS.json RISK.jsonl pairs, as fit_risk.py reads them")
     ap.add_argument("--heldout-real", nargs="*", default=[])
     ap.add_argument("--out")
     a = ap.parse_args()
@@ -93,7 +102,9 @@ def main():
            "calibration": {"runs": len(rows), "collapsed": int(sum(r["collapsed"] for r in rows)),
                            "auc_risk": auc(risk, rows), "warning": warning(risk, rows, threshold)},
            "heldout": []}
-    heldout = [(d, load_dir(d)) for d in a.heldout_dir] + [(f, real(f)) for f in a.heldout_real]
+    pairs = [(a.heldout[i], a.heldout[i + 1]) for i in range(0, len(a.heldout), 2)]
+    heldout = ([(d, load_dir(d)) for d in a.heldout_dir] + [(runs, load(runs, risk)) for runs, risk in pairs]
+               + [(f, real(f)) for f in a.heldout_real])
     for name, test in heldout:
         new, old = scores(test, FEATURES, w), scores(test, FEATURES, w1)
         out["heldout"].append({
