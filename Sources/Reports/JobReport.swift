@@ -147,7 +147,7 @@ struct JobReport {
                 line("active fraction", 6, dashed: true) { $0.activeFraction },
             ], markers: markers, levels: [(WarningRule.spreadBelow, String(format: "spread %.2g", WarningRule.spreadBelow)),
                                           (WarningRule.gapBelow, String(format: "gap %.2g", WarningRule.gapBelow))]).svg,
-                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active."])
+                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active; or when the batch's mean pairwise distance is under 0.25 α with 90 % active (it detects distances collapsing with the ranking kept; its value is in the warning's reasons, not on this chart)."])
         }
         var signals = [series("relative spread (vs step 0)", 0) { $0.collapse.relativeSpread }]
         if history.contains(where: { $0.estimators != nil }) {
