@@ -141,13 +141,18 @@ struct JobReport {
             func line(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (StepSignals) -> Double) -> Series {
                 Series(name: name, points: stepSignals.map { (Double($0.step), value($0)) }, colour: Palette.colour(colour), dashed: dashed)
             }
+            // The batch-distance clause's quantity, capped at 1 so that large unnormalised distances do
+            // not flatten the ratios beside it.
+            let alpha = loss.map(\.marginDistance).flatMap { m in m > 0 ? m : nil }
+            let alphaLines = alpha.map { m in [line("batch spread / α (capped at 1)", 4, dashed: true) { min($0.batchSpread / m, 1) }] } ?? []
+            let alphaLevels = alpha == nil ? [] : [(WarningRule.batchDistanceBelow, String(format: "distances %.2g α", WarningRule.batchDistanceBelow))]
             out.append(["svg": LineChart(id: "warning", title: "Per-step warning signals", xLabel: "step", yLabel: "ratio", series: [
                 line("batch spread / step 0's", 0) { $0.batchSpreadRatio },
                 line("(d⁻ − d⁺) / batch spread", 2) { $0.batchSpread > 0 ? $0.gap / $0.batchSpread : 0 },
                 line("active fraction", 6, dashed: true) { $0.activeFraction },
-            ], markers: markers, levels: [(WarningRule.spreadBelow, String(format: "spread %.2g", WarningRule.spreadBelow)),
-                                          (WarningRule.gapBelow, String(format: "gap %.2g", WarningRule.gapBelow))]).svg,
-                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active; or when the batch's mean pairwise distance is under 0.25 α with 90 % active (it detects distances collapsing with the ranking kept; its value is in the warning's reasons, not on this chart)."])
+            ] + alphaLines, markers: markers, levels: [(WarningRule.spreadBelow, String(format: "spread %.2g", WarningRule.spreadBelow)),
+                                                       (WarningRule.gapBelow, String(format: "gap %.2g", WarningRule.gapBelow))] + alphaLevels).svg,
+                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active; or when the batch's spread over α is under its line (0.25 α, the verdict's collapsed distances) with 90 % active, which detects distances collapsing with the ranking kept."])
         }
         var signals = [series("relative spread (vs step 0)", 0) { $0.collapse.relativeSpread }]
         if history.contains(where: { $0.estimators != nil }) {

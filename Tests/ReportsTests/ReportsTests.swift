@@ -121,6 +121,10 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
             let svg = String(rest[..<(rest.range(of: "</svg>")?.lowerBound ?? rest.endIndex)])
             #expect(svg.contains(#"class="marker-warning""#) && svg.contains("warning at step \(warning.step)"), "\(id)")
             #expect(svg.contains(#"class="marker-collapse""#) && svg.contains("collapsed at step \(collapse.step)"), "\(id)")
+            if id == "warning" {
+                // Both clauses' quantities and thresholds are drawn: the gap clause's and the batch-distance clause's.
+                #expect(svg.contains("batch spread / α (capped at 1)") && svg.contains("distances 0.25 α") && svg.contains("spread 0.08"), "\(svg.prefix(400))")
+            }
         }
         // The progress page the worker writes when the warning fires, before any evaluation after step
         // 0: the marker widens the charts' range and is drawn.

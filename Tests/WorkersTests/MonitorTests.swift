@@ -114,7 +114,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         // before the run's collapsed checkpoint; it detects, so it fires at that very row.
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connect()
-        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-shrinking").path])
+        let reports = TempFolder("monitor-shrinking")
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": reports.path])
         defer { worker.stop() }
         let run = try startPython(fixtures + "/monitor_run.py", ["dbname=\(scratch.name)", "shrinking-run", "shrinking"])
         try run.wait(within: 300)
@@ -139,6 +140,11 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         let firstCollapsed = try #require(detail.steps.first { $0.verdict == "collapsed" }?.step)
         #expect(Int(warnedAt) < firstCollapsed, "warned at \(warnedAt), first collapsed checkpoint \(firstCollapsed)")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.warning'").int(0, "n") == 1)
+        // The series page draws the quantity the clause reads, against its line.
+        let pagePath = reports.path + "/series-shrinking-run/index.html"
+        _ = waitUntil(30) { FileManager.default.fileExists(atPath: pagePath) }
+        let page = try String(contentsOfFile: pagePath, encoding: .utf8)
+        #expect(page.contains("batch spread / α (capped at 1)") && page.contains("distances 0.25 α"))
     }
 
     @Test func healthyRunGetsNoWarning() throws {
