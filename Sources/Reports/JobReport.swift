@@ -141,11 +141,9 @@ struct JobReport {
             func line(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (StepSignals) -> Double) -> Series {
                 Series(name: name, points: stepSignals.map { (Double($0.step), value($0)) }, colour: Palette.colour(colour), dashed: dashed)
             }
-            // The batch-distance clause's quantity, capped at 1 so that large unnormalised distances do
-            // not flatten the ratios beside it.
             let alpha = loss.map(\.marginDistance).flatMap { m in m > 0 ? m : nil }
-            let alphaLines = alpha.map { m in [line("batch spread / α (capped at 1)", 4, dashed: true) { min($0.batchSpread / m, 1) }] } ?? []
-            let alphaLevels = alpha == nil ? [] : [(WarningRule.batchDistanceBelow, String(format: "distances %.2g α", WarningRule.batchDistanceBelow))]
+            let alphaLines = alpha.map { m in [line(BatchDistanceLine.name, 4, dashed: true) { BatchDistanceLine.value(spread: $0.batchSpread, margin: m) }] } ?? []
+            let alphaLevels = alpha == nil ? [] : [BatchDistanceLine.level]
             out.append(["svg": LineChart(id: "warning", title: "Per-step warning signals", xLabel: "step", yLabel: "ratio", series: [
                 line("batch spread / step 0's", 0) { $0.batchSpreadRatio },
                 line("(d⁻ − d⁺) / batch spread", 2) { $0.batchSpread > 0 ? $0.gap / $0.batchSpread : 0 },

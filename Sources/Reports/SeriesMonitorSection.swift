@@ -1,6 +1,5 @@
 // The monitor part of a series' page (a user's own training loop): its per-step signals drawn by step
 // with the warning marked, the step-0 collapse risk with its reasons, and the warning's reasons.
-import CollapseSignals
 import Foundation
 import Jobs
 
@@ -25,9 +24,6 @@ public struct SeriesMonitorPage: Sendable {
     /// The most points a line gets: long runs are thinned evenly (the warning step is always a marker).
     static let maxPoints = 2000
 
-    /// Where the batch-distance clause fires, on the spread / α line.
-    static let alphaLevel = (y: WarningRule.batchDistanceBelow, label: String(format: "distances %.2g α", WarningRule.batchDistanceBelow))
-
     func context() -> [String: Any] {
         func number(_ v: JSONValue?) -> Double? { if case .number(let x)? = v, x.isFinite { x } else { nil } }
         let stride = max(1, (rows.count + Self.maxPoints - 1) / Self.maxPoints)
@@ -38,10 +34,8 @@ public struct SeriesMonitorPage: Sendable {
         }
         let warningStep = number(warning?["step"])
         let markers = warningStep.map { [ChartMarker(x: $0, label: "warning at step \(Int($0))", kind: .warning)] } ?? []
-        // The batch-distance clause's quantity: the batch's mean pairwise distance over α, capped at 1
-        // so that an unnormalised embedding's large distances do not flatten the ratios drawn beside it.
         let alpha = number(settings?["margin"]).flatMap { m in m > 0 ? m : nil }.map { m in
-            [line("batch spread / α (capped at 1)", 6, dashed: true) { s in number(s["batch_spread"]).map { min($0 / m, 1) } }]
+            [line(BatchDistanceLine.name, 6, dashed: true) { s in number(s["batch_spread"]).map { BatchDistanceLine.value(spread: $0, margin: m) } }]
         } ?? []
         var out: [String: Any] = [:]
         if !rows.isEmpty {
@@ -52,7 +46,7 @@ public struct SeriesMonitorPage: Sendable {
                     guard let g = number(s["gap"]), let b = number(s["batch_spread"]), b > 0 else { return nil }
                     return g / b
                 },
-            ] + alpha, markers: markers, levels: alpha.isEmpty ? [] : [Self.alphaLevel]).svg
+            ] + alpha, markers: markers, levels: alpha.isEmpty ? [] : [BatchDistanceLine.level]).svg
             out["rowsText"] = "\(rows.count) signal rows, steps \(rows.first!.step)–\(rows.last!.step)" + (stride > 1 ? " (every \(stride)th drawn)" : "")
         }
         if let risk {

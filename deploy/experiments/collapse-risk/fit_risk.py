@@ -25,6 +25,21 @@ FEATURES = ["log_ratio", "log_b_over_n", "gap_over_spread", "log_lr"]
 BASELINE = ["log_b_over_n", "log_lr"]
 
 
+def features_row(f, *, params, collapse_step, healthy):
+    """One run as the fit reads it: collapsed or healthy, and the model's features from `isomine risk`'s
+    (or a train result's `collapse_risk`) step-0 features."""
+    return {
+        "params": params,
+        "collapsed": collapse_step is not None,
+        "healthy": healthy,
+        "collapse_step": collapse_step,
+        "log_ratio": math.log(min(max(f["mechanism_ratio"], 1e-3), 1e3)),
+        "log_b_over_n": math.log(f["batch_over_dimension"]),
+        "gap_over_spread": f["gap_over_spread"],
+        "log_lr": math.log(f["learning_rate"]),
+    }
+
+
 def load(result_path, risk_path):
     result = json.load(open(result_path))
     features = {}
@@ -35,17 +50,8 @@ def load(result_path, risk_path):
     for run in result["runs"]:
         if run["state"] != "succeeded" or run["index"] not in features:
             continue
-        f = features[run["index"]]
-        rows.append({
-            "params": run["params"],
-            "collapsed": run.get("first_collapse_step") is not None,
-            "healthy": run.get("verdict") == "healthy" and run.get("first_collapse_step") is None,
-            "collapse_step": run.get("first_collapse_step"),
-            "log_ratio": math.log(min(max(f["mechanism_ratio"], 1e-3), 1e3)),
-            "log_b_over_n": math.log(f["batch_over_dimension"]),
-            "gap_over_spread": f["gap_over_spread"],
-            "log_lr": math.log(f["learning_rate"]),
-        })
+        rows.append(features_row(features[run["index"]], params=run["params"], collapse_step=run.get("first_collapse_step"),
+                                 healthy=run.get("verdict") == "healthy" and run.get("first_collapse_step") is None))
     return rows
 
 
@@ -53,17 +59,19 @@ def matrix(rows, names):
     return np.array([[1.0] + [r[n] for n in names] for r in rows])
 
 
-def fit(rows, names, l2=1e-2):
-    """Logistic regression by Newton's method with a small ridge (not on the intercept)."""
+def fit(rows, names, l2=1e-2, weights=None):
+    """Logistic regression by Newton's method with a small ridge (not on the intercept), each row
+    weighing `weights[i]` (1 when None)."""
     x = matrix(rows, names)
     y = np.array([1.0 if r["collapsed"] else 0.0 for r in rows])
+    s = np.ones(len(rows)) if weights is None else np.asarray(weights)
     w = np.zeros(x.shape[1])
     ridge = l2 * np.eye(x.shape[1])
     ridge[0, 0] = 0
-    for _ in range(100):
+    for _ in range(200):
         p = 1 / (1 + np.exp(-x @ w))
-        grad = x.T @ (p - y) + ridge @ w
-        hess = x.T @ (x * (p * (1 - p))[:, None]) + ridge
+        grad = x.T @ (s * (p - y)) + ridge @ w
+        hess = x.T @ (x * (s * p * (1 - p))[:, None]) + ridge
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.max(np.abs(step)) < 1e-10:

@@ -39,8 +39,8 @@ import os
 
 import numpy as np
 
-from fit_risk import BASELINE, FEATURES, auc, load, matrix
-from transfer import real, weighted_fit
+from fit_risk import BASELINE, FEATURES, auc, features_row, fit, load, matrix
+from transfer import real
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -57,12 +57,8 @@ def load_dir(path):
     for run in result["runs"]:
         if run["state"] != "succeeded" or run["index"] not in features:
             continue
-        f = features[run["index"]]
-        rows.append({"params": run["params"], "collapsed": run.get("first_collapse_step") is not None,
-                     "healthy": run.get("verdict") == "healthy" and run.get("first_collapse_step") is None,
-                     "log_ratio": math.log(min(max(f["mechanism_ratio"], 1e-3), 1e3)),
-                     "log_b_over_n": math.log(f["batch_over_dimension"]), "gap_over_spread": f["gap_over_spread"],
-                     "log_lr": math.log(f["learning_rate"])})
+        rows.append(features_row(features[run["index"]], params=run["params"], collapse_step=run.get("first_collapse_step"),
+                                 healthy=run.get("verdict") == "healthy" and run.get("first_collapse_step") is None))
     return rows
 
 
@@ -90,8 +86,8 @@ def main():
     sets += [real(os.path.join(pml, f)) for f in ["runs.jsonl", "runs-sgd.jsonl", "runs-classification20.jsonl"]]
     rows = [r for s in sets for r in s]
     weights = np.array([1.0 / len(s) for s in sets for r in s]) * len(rows) / len(sets)
-    w = weighted_fit(rows, weights)
-    b = weighted_fit(rows, weights, names=BASELINE)  # the baseline on the same footing
+    w = fit(rows, FEATURES, weights=weights)
+    b = fit(rows, BASELINE, weights=weights)  # the baseline on the same footing
     risk = scores(rows, FEATURES, w)
     healthy = sorted(s for s, r in zip(risk, rows) if r["healthy"])
     threshold = float(healthy[len(healthy) - int(math.floor(0.1 * len(healthy))) - 1]) + 1e-9

@@ -17,38 +17,19 @@ import sys
 
 import numpy as np
 
-from fit_risk import FEATURES, auc, load, matrix
+from fit_risk import FEATURES, auc, features_row, fit, load, matrix
 
 here = os.path.dirname(os.path.abspath(__file__))
 
 
 def real(path):
+    """A ../monitor-pml runs file: collapsed when a checkpoint after step 0 was judged collapsed."""
     rows = []
     for line in open(path):
         o = json.loads(line)
-        f = o["features"]
-        collapsed = o["first_collapsed_step"] is not None
-        rows.append({"collapsed": collapsed, "healthy": not collapsed,
-                     "log_ratio": math.log(min(max(f["mechanism_ratio"], 1e-3), 1e3)),
-                     "log_b_over_n": math.log(f["batch_over_dimension"]), "gap_over_spread": f["gap_over_spread"],
-                     "log_lr": math.log(f["learning_rate"])})
+        step = o["first_collapsed_step"]
+        rows.append(features_row(o["features"], params=o.get("params", {}), collapse_step=step, healthy=step is None))
     return rows
-
-
-def weighted_fit(rows, weights, l2=1e-2, names=FEATURES):
-    """Logistic regression on `names` with per-row weights, by Newton's method (ridge off the intercept)."""
-    x = matrix(rows, names)
-    y = np.array([1.0 if r["collapsed"] else 0.0 for r in rows])
-    w = np.zeros(x.shape[1])
-    ridge = l2 * np.eye(x.shape[1])
-    ridge[0, 0] = 0
-    for _ in range(200):
-        p = 1 / (1 + np.exp(-x @ w))
-        step = np.linalg.solve(x.T @ (x * (weights * p * (1 - p))[:, None]) + ridge, x.T @ (weights * (p - y)) + ridge @ w)
-        w -= step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return w
 
 
 def main():
@@ -63,7 +44,7 @@ def main():
     for held in sets:
         rows = [r for name, rs in sets.items() if name != held for r in rs]
         weights = np.array([1.0 / len(rs) for name, rs in sets.items() if name != held for r in rs]) * len(rows) / (len(sets) - 1)
-        w = weighted_fit(rows, weights)
+        w = fit(rows, FEATURES, weights=weights)
         risk = 1 / (1 + np.exp(-matrix(rows, FEATURES) @ w))
         healthy = sorted(s for s, r in zip(risk, rows) if r["healthy"])
         threshold = healthy[len(healthy) - int(math.floor(0.1 * len(healthy))) - 1] + 1e-9
