@@ -18,19 +18,35 @@ public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
     /// The reasons of the step-0 warning this risk raises: the risk against its threshold first, then
     /// each feature's (the same for a train run and a monitored series).
     public var warningReasons: [WarningReason] {
-        [WarningReason(code: "collapse_risk", message: String(format: "The step-0 collapse risk is %.2f, at or above its threshold %.2f (from %d batches of the untrained network).",
-                                                              risk, threshold, features.batches.count))] + reasons
+        [WarningReason(code: "collapse_risk", message: String(format: "The step-0 collapse risk is %.2f, at or above its threshold %.2f (from %d batches of the untrained network%@).",
+                                                              risk, threshold, features.batches.count, features.firstStep == nil ? "" : " and its first step, taken on a copy"))] + reasons
     }
 }
 
-/// Coefficients of the logistic model over (log mechanism ratio, log B/n, gap/spread, log learning rate).
+/// Coefficients of the logistic model over (log mechanism ratio, log B/n, gap/spread, log learning
+/// rate) and, for a train run, its first step (κ before and after it, log of its spread ratio).
 public struct RiskModel: Sendable, Equatable {
     public var intercept: Double
     public var logRatio: Double
     public var logBatchOverDimension: Double
     public var gapOverSpread: Double
     public var logLearningRate: Double
+    /// The first step's terms; nil in the model for monitored runs, whose network isomine cannot step.
+    public var firstStep: FirstStepTerms?
     public var threshold: Double
+
+    /// Coefficients of the first step's features in the log-odds.
+    public struct FirstStepTerms: Sendable, Equatable {
+        public var kappaBefore: Double
+        public var kappaAfter: Double
+        public var logSpreadRatio: Double
+    }
+
+    /// The calibrated model for `features`: with the first step when it was measured (a train run),
+    /// else `calibrated` (a monitored run).
+    public static func calibrated(for features: StepZeroFeatures) -> RiskModel {
+        features.firstStep == nil ? calibrated : calibratedWithFirstStep
+    }
 
     /// The model fitted on the calibration sweeps (`deploy/examples/sweep-warning-calibration-*.json`:
     /// digits and 20-class blobs, seeds 0–1, Adam at 0.05, 0.2 and 0.5, P = 10, K ∈ {16, 32, 64},
@@ -41,17 +57,27 @@ public struct RiskModel: Sendable, Equatable {
                                              logBatchOverDimension: -0.2632930529732098, gapOverSpread: -10.466466999826562,
                                              logLearningRate: 0.9886174887562513, threshold: 0.22283131414678428)
 
-    /// The risk of `features` with its reasons.
+    /// The model for train runs (`calibrated(for:)`): the same four features and the run's first step,
+    /// fitted by deploy/experiments/collapse-risk/forecast_fit.py on the five isomine sweeps made before
+    /// it (calibration digits and blobs, the earlier held-out digits and rings, the warped set; each set
+    /// weighing the same; 432 runs, 166 collapsing); the threshold is the lowest risk that warned at most
+    /// 10 % of their healthy runs. Measured on a sweep fixed before the fit (data/forecast.json).
+    public static let calibratedWithFirstStep = RiskModel(
+        intercept: 5.687659957576131, logRatio: -11.38794688609987, logBatchOverDimension: -2.1258154263876845,
+        gapOverSpread: -5.355152237183858, logLearningRate: -0.9175142893734548,
+        firstStep: FirstStepTerms(kappaBefore: 5.411396933136772, kappaAfter: -10.082764081732138, logSpreadRatio: -4.183961414798009),
+        threshold: 0.10581346161984274)
+
+    /// The risk of `features` with its reasons (the first step's terms only when both the model and the
+    /// features have them).
     public func estimate(_ f: StepZeroFeatures) -> CollapseRiskEstimate {
         let ratio = min(max(f.mechanismRatio, 1e-3), 1e3)
-        let terms = [
+        var terms = [
             logRatio * log(ratio), logBatchOverDimension * log(max(f.batchOverDimension, 1e-9)),
             gapOverSpread * f.gapOverSpread, logLearningRate * log(max(f.learningRate, 1e-12)),
         ]
-        let z = intercept + terms.reduce(0, +)
-        let risk = 1 / (1 + exp(-z))
         func way(_ t: Double) -> String { String(format: "%+.2f to the risk's log-odds", t) }
-        let reasons = [
+        var reasons = [
             WarningReason(code: "mechanism_ratio", message: String(format: "d_iso to the class-centroid collapse is %.3g × the certified d_iso to the nearest separated embedding found that keeps half the spread (%@; at or below 1 the collapse is hard mining's nearest target): %@.",
                                                                    f.mechanismRatio, f.mechanismRatio > 1 ? "a non-collapsed target exists" : "no nearer non-collapsed target was found", way(terms[0]))),
             WarningReason(code: "batch_over_dimension", message: String(format: "B/n = %.3g (batch %d points in %d dimensions): %@.",
@@ -59,6 +85,19 @@ public struct RiskModel: Sendable, Equatable {
             WarningReason(code: "gap_over_spread", message: String(format: "At initialisation batch-hard's mean d⁻ − d⁺ is %.3g × the batch's spread: %@.", f.gapOverSpread, way(terms[2]))),
             WarningReason(code: "learning_rate", message: String(format: "Learning rate %.3g (%@): %@.", f.learningRate, f.optimizer, way(terms[3]))),
         ]
+        if let c = firstStep, let step = f.firstStep {
+            let kappa = c.kappaBefore * step.before.kappa + c.kappaAfter * step.after.kappa
+            let contraction = c.logSpreadRatio * log(min(max(step.spreadRatio, 1e-3), 1e3))
+            terms += [kappa, contraction]
+            reasons += [
+                WarningReason(code: "first_step_kappa", message: String(format: "The probe's κ is %.2f untrained and %.2f after the run's first step (taken on a copy): %@.",
+                                                                        step.before.kappa, step.after.kappa, way(kappa))),
+                WarningReason(code: "first_step_contraction", message: String(format: "The first step scales the probe's mean pairwise distance by %.3g: %@.",
+                                                                              step.spreadRatio, way(contraction))),
+            ]
+        }
+        let z = intercept + terms.reduce(0, +)
+        let risk = 1 / (1 + exp(-z))
         return CollapseRiskEstimate(risk: risk, threshold: threshold, features: f, reasons: reasons)
     }
 }

@@ -21,6 +21,9 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
     /// The optimiser's base learning rate, and its kind (Adam's steps do not scale with it as SGD's do).
     public var learningRate: Double
     public var optimizer: String
+    /// The run's first step, taken on a copy (train runs; nil for a monitored run, whose network
+    /// isomine does not have).
+    public var firstStep: FirstStep?
 
     enum CodingKeys: String, CodingKey {
         case mechanismRatio = "mechanism_ratio"
@@ -31,6 +34,7 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         case gapOverSpread = "gap_over_spread"
         case learningRate = "learning_rate"
         case optimizer
+        case firstStep = "first_step"
     }
 
     /// Batches drawn (their own seeded stream: training's sampling is untouched).
@@ -51,6 +55,7 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         }
         try self.init(batches: batches, loss: config.loss, embeddingDim: config.model.embeddingDim,
                       learningRate: config.optimizer.learningRate, optimizer: config.optimizer.kind.rawValue, iterations: iterations)
+        firstStep = try FirstStep(run: run)
     }
 
     /// The features of batches an untrained network embedded (a monitor's first batches in a user's

@@ -125,7 +125,8 @@ public struct Runner: Sendable {
         guard spec.warningRisk else { return nil }
         do {
             let untrained = resumed ? try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test) : run
-            let risk = RiskModel.calibrated.estimate(try StepZeroFeatures(run: untrained))
+            let features = try StepZeroFeatures(run: untrained)
+            let risk = RiskModel.calibrated(for: features).estimate(features)
             logger.info("collapse risk", metadata: ["risk": "\(risk.risk)", "mechanism_ratio": "\(risk.features.mechanismRatio)"])
             return risk
         } catch let e as TrainingError {

@@ -95,7 +95,7 @@ public final class MonitorEvaluator {
     func stepZeroRisk(_ work: MonitorWork) -> (JSONValue, CollapseRiskEstimate?) {
         do {
             let features = try MonitorEvaluator.features(work, db: db, iterations: riskIterations)
-            let estimate = RiskModel.calibrated.estimate(features)
+            let estimate = RiskModel.calibrated(for: features).estimate(features)
             return (try JSONValue.from(estimate), estimate)
         } catch {
             logger.warning("step-0 risk not computed", metadata: ["series": "\(work.name)", "error": "\(error)"])

@@ -16,8 +16,10 @@ struct Risk: ParsableCommand {
             JSON object per run (a sweep: one per run, with its index and params), the step-0 features: \
             mechanism_ratio (d_iso to the class-centroid collapse over the certified d_iso to the nearest \
             separated embedding found that keeps half the spread; above 1 a non-collapsed target certainly \
-            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer; and collapse_risk: the \
-            calibrated risk in [0, 1], the threshold from which a run warns at step 0, and the reasons.
+            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer, first_step (the run's \
+            fixed signal probe before and after its first training step, taken on a copy: κ, spread, verdict, \
+            spread_ratio); and collapse_risk: the calibrated risk in [0, 1], the threshold from which a run \
+            warns at step 0, and the reasons.
             """)
 
     @Argument(help: "Path of a train or sweep spec (JSON).")
@@ -28,6 +30,9 @@ struct Risk: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Also measure after training to these steps (comma-separated, increasing; e.g. 4,8,16): the same features on batches the partly trained network embeds, one line per step with its `step`.", valueName: "steps"))
     var atSteps: String?
+
+    @Flag(name: .long, help: "Print only each run's first_step (the probe before and after its first step, taken on a copy): no f* search, so fast.")
+    var firstStepOnly = false
 
     @OptionGroup var logging: LoggingOptions
 
@@ -52,9 +57,14 @@ struct Risk: ParsableCommand {
                     while run.step < step {
                         guard run.trainStep().loss.isFinite else { throw TrainingError("training diverged before step \(step); lower optimizer.learning_rate") }
                     }
-                    let features = try StepZeroFeatures(run: run, iterations: iterations)
-                    let risk = RiskModel.calibrated.estimate(features)
-                    var object: [String: JSONValue] = ["features": try JSONValue.from(features), "collapse_risk": try JSONValue.from(risk)]
+                    var object: [String: JSONValue]
+                    if firstStepOnly {
+                        object = ["first_step": try JSONValue.from(try FirstStep(run: run))]
+                    } else {
+                        let features = try StepZeroFeatures(run: run, iterations: iterations)
+                        let risk = RiskModel.calibrated(for: features).estimate(features)
+                        object = ["features": try JSONValue.from(features), "collapse_risk": try JSONValue.from(risk)]
+                    }
                     if let index { object["index"] = .number(Double(index)); object["params"] = .object(params) }
                     if !steps.isEmpty { object["step"] = .number(Double(step)) }
                     print(String(decoding: try JSONValue.object(object).serialized(pretty: false), as: UTF8.self))

@@ -87,6 +87,11 @@ import Testing
         #expect(lines.map { $0["step"] } == [.number(0), .number(2), .number(5)])
         #expect(lines.first?["features"] == zero["features"])
         #expect(lines[1]["features"] != lines[0]["features"], "the network trained between the lines")
+        // --first-step-only: the same first step as the full features carry, and nothing else.
+        let first = try IsomineBinary.run(["risk", spec, "--first-step-only"])
+        #expect(first.status == 0, "\(first.err)")
+        let step = try JSONValue.parse(Data(first.out.utf8))
+        #expect(step["first_step"] != nil && step["first_step"] == zero["features"]?["first_step"] && step["features"] == nil)
         for bad in ["0", "4,2", "3,x", "2,,4"] {
             let r = try IsomineBinary.run(["risk", spec, "--at-steps", bad])
             #expect(r.status != 0 && r.err.contains("--at-steps"), "\(bad): \(r.err)")

@@ -1,6 +1,7 @@
 // The training loop: determinism, checkpoints that resume bit for bit, learning on separable data.
 import Testing
 import Datasets
+import Estimators
 import Linalg
 @testable import Trainer
 @testable import Triplets
@@ -51,6 +52,25 @@ func smallConfig(miner: Miner = .batchHard, steps: Int = 60) -> TrainingConfig {
         #expect(resumed.history == whole.history)
         #expect(resumed.model.parameters.array == whole.model.parameters.array)
         #expect(resumed.stepsThisProcess == 30)
+    }
+
+    @Test func theLookaheadTakesTheRunsOwnNextStepsOnACopy() throws {
+        // The step-0 risk's first step: the copy's steps are the run's own next ones (same batches, same
+        // streams), and the run itself is untouched by it.
+        let s = try blobSplit()
+        let run = try TrainingRun(config: smallConfig(), train: s.train, test: s.test)
+        let ahead = try run.lookahead(steps: 2)
+        #expect(run.step == 0 && ahead.count == 3)
+        #expect(ahead[0].verdict != .collapsed && ahead[1].meanPairwiseDistance != ahead[0].meanPairwiseDistance)
+        let plain = try TrainingRun(config: smallConfig(), train: s.train, test: s.test)
+        for _ in 0..<2 {
+            run.trainStep()
+            plain.trainStep()
+        }
+        #expect(run.model.parameters.array == plain.model.parameters.array)
+        let now = ProbeVerdict(points: run.embed(run.signalProbe.features).converted(to: Double.self), labels: run.signalProbe.labels,
+                               margin: run.config.loss.marginDistance, untrained: false, reference: ahead[0])
+        #expect(now == ahead[2])
     }
 
     @Test func checkpointForAnotherConfigIsRefused() throws {
