@@ -42,6 +42,13 @@ public struct CollapseWarning: Sendable, Codable, Equatable {
 /// as it happens, it does not predict it; it is there for the collapses the first clause cannot see
 /// (distances shrinking with the ranking kept, so d⁻ − d⁺ stays near zero relative to the spread) and
 /// for a user's loop whose own evaluations are epochs apart.
+///
+/// A third clause on a training run's records projects those distances forward: with `activeAtLeast` of
+/// the triplets active, the batch's mean pairwise distance is still at or above 0.25 α but has fallen
+/// over the last `trendRecords` records, and at that log-rate it would be under 0.25 α within
+/// `trendHorizon` steps. It warns the runs whose distances are heading under the line a record or two
+/// before the batch-distance clause would (deploy/experiments/collapse-risk/trend_clause.py chose the
+/// two settings on the calibration sweeps and measured them on the others).
 public enum WarningRule {
     public static let spreadBelow = 0.08
     public static let gapBelow = -0.8
@@ -49,6 +56,8 @@ public enum WarningRule {
     public static let consecutive = 1
     /// The batch-distance clause's threshold, in units of the margin α: the verdict's collapsed spread.
     public static let batchDistanceBelow = Diagnosis.collapsedSpread
+    /// The trend clause: the rate is taken over this many records back, and projected this many steps ahead.
+    public static let trendRecords = 4, trendHorizon = 2.0
 
     /// The warning the latest records of a training run give, or nil (step 0, the reference, never
     /// counts). `margin` is α in the batch's distance units (√α for a loss on squared distances); 0 or
@@ -61,12 +70,33 @@ public enum WarningRule {
             return warning(last, spread: "batch's mean pairwise distance", reference: "step 0's",
                            recordsInARow: consecutive > 1 ? " for \(consecutive) records in a row" : "")
         }
-        guard recent.allSatisfy({ distancesCollapsed($0, margin: margin) }) else { return nil }
+        if recent.allSatisfy({ distancesCollapsed($0, margin: margin) }) {
+            return CollapseWarning(step: last.step, reasons: [
+                WarningReason(code: "batch_distances_collapsed",
+                              message: "The batch's mean pairwise distance is \(format(last.batchSpread / margin)) α (α = \(format(margin))), under the verdict's \(format(batchDistanceBelow)) α: the training batch's distances have collapsed against the margin. This detects the collapse as it happens in the batch; it does not predict it."),
+                marginReason(last),
+            ], signals: last)
+        }
+        guard let rate = distancesHeadingUnder(signals, margin: margin) else { return nil }
         return CollapseWarning(step: last.step, reasons: [
-            WarningReason(code: "batch_distances_collapsed",
-                          message: "The batch's mean pairwise distance is \(format(last.batchSpread / margin)) α (α = \(format(margin))), under the verdict's \(format(batchDistanceBelow)) α: the training batch's distances have collapsed against the margin. This detects the collapse as it happens in the batch; it does not predict it."),
+            WarningReason(code: "batch_distances_heading_under",
+                          message: "The batch's mean pairwise distance is \(format(last.batchSpread / margin)) α (α = \(format(margin))) and has been falling by \(format(100 * (1 - exp(rate))))% a step over the last \(trendRecords) records: at that rate it is under the verdict's \(format(batchDistanceBelow)) α within \(format(trendHorizon)) steps."),
             marginReason(last),
         ], signals: last)
+    }
+
+    /// The trend clause on the latest record of `signals` (the run's records in order, step 0's first):
+    /// the per-step log-rate of the batch's spread when it fires, else nil. The record `trendRecords`
+    /// back must come after step 0's (the untrained batch is not on the trajectory the rate describes).
+    static func distancesHeadingUnder(_ signals: [StepSignals], margin: Double) -> Double? {
+        let last = signals.count - 1, back = last - trendRecords
+        guard margin > 0, back >= 0, signals[back].step > 0 else { return nil }
+        let now = signals[last], then = signals[back]
+        let line = batchDistanceBelow * margin
+        guard now.activeFraction >= activeAtLeast, now.batchSpread >= line, now.batchSpread > 0,
+              now.batchSpread < then.batchSpread, now.step > then.step else { return nil }
+        let rate = log(now.batchSpread / then.batchSpread) / Double(now.step - then.step)
+        return now.batchSpread * exp(rate * trendHorizon) < line ? rate : nil
     }
 
     /// The batch-distance clause on one record.

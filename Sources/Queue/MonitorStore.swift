@@ -92,6 +92,17 @@ public enum MonitorStore {
             """).decode(SignalRow.self)
     }
 
+    /// The last `count` rows at or before `step`, in step order: what the rule reads before a pass's new rows.
+    public static func rows(_ db: PGConnection, series: String, through step: Int, last count: Int) throws -> [SignalRow] {
+        try db.execute("""
+            SELECT step, signals FROM (
+                SELECT step, signals FROM isomine.series_signals
+                 WHERE series = \(series) AND step <= \(step)
+                 ORDER BY step DESC LIMIT \(count)) AS recent
+             ORDER BY step
+            """).decode(SignalRow.self)
+    }
+
     /// The first row's batch spread: the reference every later row's spread is read against.
     public static func referenceSpread(_ db: PGConnection, series: String) throws -> Double? {
         try db.execute("""

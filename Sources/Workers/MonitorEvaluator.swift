@@ -64,17 +64,20 @@ public final class MonitorEvaluator {
                 }
             }
             var last: Int?
-            // At most 5000 rows a pass (the series stays due until its last row is read). Each row is
-            // checked alone: the rule fires on one record (WarningRule.consecutive is 1); a longer
-            // run of records would need the rows before this pass too.
+            // At most 5000 rows a pass (the series stays due until its last row is read). The rule reads
+            // each row with the `trendRecords` before it (the trend clause's rate), from earlier passes too.
             let rows = try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
             let evaluatedRows = rows.count
             if !rows.isEmpty {
                 let reference = try MonitorStore.referenceSpread(db, series: work.name) ?? 0
+                let earlier = try work.signalsEvaluated.map { try MonitorStore.rows(db, series: work.name, through: $0, last: WarningRule.trendRecords) } ?? []
+                var recent = earlier.compactMap { MonitorEvaluator.signals($0, referenceSpread: reference) }
                 for row in rows {
                     last = row.step
-                    guard warning == nil, !work.announced, let signals = MonitorEvaluator.signals(row, referenceSpread: reference),
-                          let fired = WarningRule.check([signals], margin: work.margin) else { continue }
+                    guard let signals = MonitorEvaluator.signals(row, referenceSpread: reference) else { continue }
+                    recent.append(signals)
+                    if recent.count > WarningRule.trendRecords + 1 { recent.removeFirst() }
+                    guard warning == nil, !work.announced, let fired = WarningRule.check(recent, margin: work.margin) else { continue }
                     warning = try signalsWarning(work, fired)
                 }
             }

@@ -53,6 +53,28 @@ import Linalg
         #expect(WarningRule.check([start, signal(2, spread: 0.01, gap: -0.01, active: 1)], margin: 0.2)?.reasons.first?.code == "batch_spread_collapsing")
     }
 
+    @Test func theTrendClauseWarnsDistancesHeadingUnderTheLine() {
+        // α = 0.2: the line is 0.05. Records every 2 steps after step 0's.
+        let start = signal(0, spread: 1, gap: -1, active: 1)
+        func run(_ spreads: [Double], active: Double = 1) -> [StepSignals] {
+            [start] + spreads.enumerated().map { signal(2 * ($0.offset + 1), spread: $0.element, gap: -0.001, active: active) }
+        }
+        // 0.1 → 0.0625 over 4 records (8 steps): −5.7 % a step, so 0.0625 × e^(2 · rate) = 0.0555: not yet under 0.05.
+        #expect(WarningRule.check(run([0.1, 0.09, 0.08, 0.07, 0.0625]), margin: 0.2) == nil)
+        // 0.1 → 0.055 over 4 records: −7.2 % a step; 0.055 × e^(2 · rate) = 0.0476 < 0.05, still above the line now: warns.
+        let w = WarningRule.check(run([0.1, 0.09, 0.08, 0.065, 0.055]), margin: 0.2)
+        #expect(w?.step == 10 && w?.reasons.map(\.code) == ["batch_distances_heading_under", "margin_violated_everywhere"])
+        #expect(w?.reasons.first?.message.contains("0.275 α (α = 0.2) and has been falling by 7.2") == true, "\(w?.reasons.first?.message ?? "")")
+        // Not with triplets no longer active, not without a margin, not when the spread rose, and not with
+        // fewer than 4 records after step 0's (the untrained batch is not on the trajectory).
+        #expect(WarningRule.check(run([0.1, 0.09, 0.08, 0.065, 0.055], active: 0.5), margin: 0.2) == nil)
+        #expect(WarningRule.check(run([0.1, 0.09, 0.08, 0.065, 0.055]), margin: 0) == nil)
+        #expect(WarningRule.check(run([0.05, 0.09, 0.08, 0.065, 0.055]), margin: 0.2) == nil)
+        #expect(WarningRule.check(run([0.09, 0.08, 0.065, 0.055]), margin: 0.2) == nil)
+        // Under the line already: the batch-distance clause speaks (it detects).
+        #expect(WarningRule.check(run([0.1, 0.09, 0.08, 0.065, 0.045]), margin: 0.2)?.reasons.first?.code == "batch_distances_collapsed")
+    }
+
     func run(_ spec: String) throws -> TrainResult {
         guard case .finished(let r) = try Runner().run(try JobSpec.parse(Data(spec.utf8)), sink: MemorySink()) else { throw RunError("not finished") }
         return r

@@ -9,10 +9,11 @@ alarms), and the step-0 risk's AUC for "collapses". numpy-free.
 were made against (psycopg2) and, per run, (a) dates the collapse in the batch: the first row whose
 batch mean pairwise distance is under the verdict's 0.25 α with ≥ 90 % of triplets active (the
 per-step rule's batch-distance clause, `WarningRule.batchDistanceBelow`); (b) replays the current
-per-step rule (`Sources/CollapseSignals/CollapseWarning.swift`: the gap clause or the batch-distance
-clause) on those rows, with the step-0 risk's warning at step 0 as recorded. Runs made before the
-batch-distance clause existed are judged by the replay; for runs the daemon judged with it, the
-replay must give the daemon's warning step (`replay_disagreements` lists the runs where they differ).
+per-step rule (`Sources/CollapseSignals/CollapseWarning.swift`: the gap clause, the batch-distance
+clause or the trend clause) on those rows, with the step-0 risk's warning at step 0 as recorded. Runs
+made before a clause existed are judged by the replay; for runs the daemon judged with the current rule,
+the replay must give the daemon's warning step (`replay_disagreements` lists the runs where they differ:
+every run the trend clause warns earlier was judged before it existed).
 """
 import json
 import math
@@ -59,9 +60,19 @@ def replay(dsn):
         def batch_clause(s):
             return s["active_fraction"] >= 0.9 and s["batch_spread"] < 0.25 * margin
 
+        def trend_clause(i):  # WarningRule.distancesHeadingUnder: 4 records back, 2 steps ahead
+            st, s = rows[i]
+            if i - 4 < 0 or rows[i - 4][0] <= 0 or margin <= 0 or s["active_fraction"] < 0.9:
+                return False
+            t0, b = rows[i - 4]
+            level, before, line = s["batch_spread"], b["batch_spread"], 0.25 * margin
+            if level < line or level <= 0 or level >= before or st <= t0:
+                return False
+            return level * math.exp(math.log(level / before) / (st - t0) * 2) < line
+
         r["margin"] = margin
         r["batch_collapse_step"] = next((st for st, s in rows if st > 0 and batch_clause(s)), None)
-        fired = next((st for st, s in rows if st > 0 and (gap_clause(s) or batch_clause(s))), None)
+        fired = next((st for i, (st, s) in enumerate(rows) if st > 0 and (gap_clause(s) or batch_clause(s) or trend_clause(i))), None)
         r["replayed_warning_step"] = 0 if r["risk"] is not None and r["risk"] >= r["threshold"] else fired
         r["daemon_warning_step"] = warning["step"] if warning else None
     conn.close()
