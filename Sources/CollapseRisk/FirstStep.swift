@@ -1,4 +1,4 @@
-// What the run's first update does, measured on a copy before the run takes it. An Adam step moves
+// What the run's first update does, measured before training (the step is taken, then undone). An Adam step moves
 // every weight by about the learning rate whatever the gradient's size, so the learning rate alone
 // cannot say how far the embedding moves: that depends on the network and the data. How far the
 // untrained probe is from chance, how much of it the first step keeps and how much it contracts the
@@ -11,7 +11,7 @@
 import Estimators
 import Trainer
 
-/// The fixed signal probe now and after the run's first training step (taken on a copy).
+/// The fixed signal probe now and after the run's first training step (taken, then undone).
 public struct FirstStep: Sendable, Codable, Equatable {
     /// The probe now (untrained at step 0) and after one step, judged against it.
     public var before: ProbeVerdict
@@ -24,7 +24,7 @@ public struct FirstStep: Sendable, Codable, Equatable {
         case spreadRatio = "spread_ratio"
     }
 
-    /// `run`'s first step from where it is now, taken on a copy (`TrainingRun.lookahead`).
+    /// `run`'s first step from where it is now, taken and undone (`TrainingRun.lookahead`).
     public init(run: TrainingRun) throws {
         let probe = try run.lookahead(steps: 1)
         self.init(before: probe[0], after: probe[1])

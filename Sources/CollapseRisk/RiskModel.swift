@@ -19,7 +19,7 @@ public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
     /// each feature's (the same for a train run and a monitored series).
     public var warningReasons: [WarningReason] {
         [WarningReason(code: "collapse_risk", message: String(format: "The step-0 collapse risk is %.2f, at or above its threshold %.2f (from %d batches of the untrained network%@).",
-                                                              risk, threshold, features.batches.count, features.firstStep == nil ? "" : " and its first step, taken on a copy"))] + reasons
+                                                              risk, threshold, features.batches.count, features.firstStep == nil ? "" : " and its first step, taken and undone"))] + reasons
     }
 }
 
@@ -90,7 +90,7 @@ public struct RiskModel: Sendable, Equatable {
             let contraction = c.logSpreadRatio * log(min(max(step.spreadRatio, 1e-3), 1e3))
             terms += [kappa, contraction]
             reasons += [
-                WarningReason(code: "first_step_kappa", message: String(format: "The probe's κ is %.2f untrained and %.2f after the run's first step (taken on a copy): %@.",
+                WarningReason(code: "first_step_kappa", message: String(format: "The probe's κ is %.2f untrained and %.2f after the run's first step (taken and undone): %@.",
                                                                         step.before.kappa, step.after.kappa, way(kappa))),
                 WarningReason(code: "first_step_contraction", message: String(format: "The first step scales the probe's mean pairwise distance by %.3g: %@.",
                                                                               step.spreadRatio, way(contraction))),

@@ -21,7 +21,7 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
     /// The optimiser's base learning rate, and its kind (Adam's steps do not scale with it as SGD's do).
     public var learningRate: Double
     public var optimizer: String
-    /// The run's first step, taken on a copy (train runs; nil for a monitored run, whose network
+    /// The run's first step, taken and undone (train runs; nil for a monitored run, whose network
     /// isomine does not have).
     public var firstStep: FirstStep?
 

@@ -112,7 +112,7 @@ public final class TrainingRun {
         if let checkpoint { try restore(checkpoint) }
     }
 
-    private func restore(_ c: TrainingCheckpoint) throws {
+    func restore(_ c: TrainingCheckpoint) throws {
         guard c.header.config == config else {
             throw TrainingError("checkpoint: it was written by a run with a different configuration; refusing to resume")
         }

@@ -17,7 +17,7 @@ struct Risk: ParsableCommand {
             mechanism_ratio (d_iso to the class-centroid collapse over the certified d_iso to the nearest \
             separated embedding found that keeps half the spread; above 1 a non-collapsed target certainly \
             exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer, first_step (the run's \
-            fixed signal probe before and after its first training step, taken on a copy: κ, spread, verdict, \
+            fixed signal probe before and after its first training step, taken and undone: κ, spread, verdict, \
             spread_ratio); and collapse_risk: the calibrated risk in [0, 1], the threshold from which a run \
             warns at step 0, and the reasons.
             """)
@@ -31,7 +31,7 @@ struct Risk: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also measure after training to these steps (comma-separated, increasing; e.g. 4,8,16): the same features on batches the partly trained network embeds, one line per step with its `step`.", valueName: "steps"))
     var atSteps: String?
 
-    @Flag(name: .long, help: "Print only each run's first_step (the probe before and after its first step, taken on a copy): no f* search, so fast.")
+    @Flag(name: .long, help: "Print only each run's first_step (the probe before and after its first step, taken and undone): no f* search, so fast.")
     var firstStepOnly = false
 
     @OptionGroup var logging: LoggingOptions

@@ -54,15 +54,15 @@ func smallConfig(miner: Miner = .batchHard, steps: Int = 60) -> TrainingConfig {
         #expect(resumed.stepsThisProcess == 30)
     }
 
-    @Test func theLookaheadTakesTheRunsOwnNextStepsOnACopy() throws {
-        // The step-0 risk's first step: the copy's steps are the run's own next ones (same batches, same
-        // streams), and the run itself is untouched by it.
+    @Test func theLookaheadTakesTheRunsOwnNextStepsAndPutsItBack() throws {
+        // The step-0 risk's first step: the steps looked ahead are the run's own next ones (same batches,
+        // same streams), and the run is put back as it was: training from there is unchanged.
         let s = try blobSplit()
         let run = try TrainingRun(config: smallConfig(), train: s.train, test: s.test)
-        let ahead = try run.lookahead(steps: 2)
-        #expect(run.step == 0 && ahead.count == 3)
-        #expect(ahead[0].verdict != .collapsed && ahead[1].meanPairwiseDistance != ahead[0].meanPairwiseDistance)
         let plain = try TrainingRun(config: smallConfig(), train: s.train, test: s.test)
+        let ahead = try run.lookahead(steps: 2)
+        #expect(ahead.count == 3 && run.checkpoint() == plain.checkpoint())
+        #expect(ahead[0].verdict != .collapsed && ahead[1].meanPairwiseDistance != ahead[0].meanPairwiseDistance)
         for _ in 0..<2 {
             run.trainStep()
             plain.trainStep()
@@ -71,6 +71,11 @@ func smallConfig(miner: Miner = .batchHard, steps: Int = 60) -> TrainingConfig {
         let now = ProbeVerdict(points: run.embed(run.signalProbe.features).converted(to: Double.self), labels: run.signalProbe.labels,
                                margin: run.config.loss.marginDistance, untrained: false, reference: ahead[0])
         #expect(now == ahead[2])
+        // Mid-run too: a look ahead from step 2 leaves the rest of the run as it would have been.
+        _ = try run.lookahead(steps: 3)
+        try run.run()
+        try plain.run()
+        #expect(run.model.parameters.array == plain.model.parameters.array && run.history == plain.history)
     }
 
     @Test func checkpointForAnotherConfigIsRefused() throws {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The step-0 risk with the first step taken on a copy (issue 22, later): does what the run's first
+"""The step-0 risk with the run's first step (taken and undone; issue 22, later): does what the run's first
 update does to its probe carry the dataset's boundary that the learning rate alone did not?
 
 Procedure, fixed before the fresh set below was swept or read:
 - Features: fit_risk.py's four (log mechanism ratio, log B/n, gap/spread, log learning rate) and,
-  from `FirstStepForecast` (the signal probe before and after the run's first step, on a copy):
+  from `FirstStep` (the signal probe before and after the run's first step, taken and undone):
   kappa0 (the untrained probe's κ: how far the data's classes are from chance for this network at
   initialisation), kappa1 (κ after the first step) and log rho (the first step's spread ratio; an Adam
   step moves every weight by about the learning rate, so how far the embedding moves depends on the

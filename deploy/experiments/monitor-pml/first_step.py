@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Would a monitored run's risk gain from the first-step terms too? (issue 22, later)
 
-Train runs' step-0 risk now reads the run's first step, taken on a copy (RiskModel.calibratedWithFirstStep:
+Train runs' step-0 risk now reads the run's first step, taken and undone (RiskModel.calibratedWithFirstStep:
 κ of the untrained signal probe, κ after one step, log of the step's spread ratio). isomine cannot step a
 user's network, but the monitor's stored step-0 batches are the user's first batches as observed — batch 0
 before any update, batch 1 after one (run_monitor_pml.py observes before optimizer.step). So the same
