@@ -53,8 +53,8 @@ class Monitor:
     learning_rate, optimizer, classes_per_batch (P), samples_per_class (K), embedding_dim: the run's
         settings; with learning_rate given, the first `risk_batches` batches of B = P·K rows are sent
         too, and a worker computes the run's step-0 collapse risk from them (the model is calibrated
-        on Adam; the batches should come from the untrained network, i.e. observe before the first
-        optimizer step).
+        on Adam; observe before the optimizer's first step, so that the first batch is the untrained
+        network's: the 2nd and 3rd have then had one and two updates).
     every: compute and send signals every `every`-th observed step (1: every batch).
     flush_seconds: how often the background thread sends and reads back.
     on_warning: called once, on the monitor's thread, with the warning dict when a worker warns.
