@@ -150,7 +150,7 @@ struct JobReport {
                 line("active fraction", 6, dashed: true) { $0.activeFraction },
             ] + alphaLines, markers: markers, levels: [(WarningRule.spreadBelow, String(format: "spread %.2g", WarningRule.spreadBelow)),
                                                        (WarningRule.gapBelow, String(format: "gap %.2g", WarningRule.gapBelow))] + alphaLevels).svg,
-                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active; or when the batch's spread over α is under its line (0.25 α, the verdict's collapsed distances) with 90 % active, which detects distances collapsing with the ranking kept."])
+                        "caption": "Is a collapse coming? The warning fires when, at one record, the batch's spread is under its line, d⁻ − d⁺ under its line and at least 90 % of triplets are active; or when the batch's spread over α is under its line (0.25 α, the verdict's collapsed distances) with 90 % active, which detects distances collapsing with the ranking kept, or would be under it within 2 steps at its rate over the last 4 records."])
         }
         var signals = [series("relative spread (vs step 0)", 0) { $0.collapse.relativeSpread }]
         if history.contains(where: { $0.estimators != nil }) {

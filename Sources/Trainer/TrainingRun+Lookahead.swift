@@ -2,7 +2,6 @@
 // risk feature (an Adam step moves every weight by about the learning rate whatever the gradient's
 // size, so the learning rate alone cannot say how far the embedding moves).
 import Estimators
-import Linalg
 
 extension TrainingRun {
     /// The verdict's rule on the fixed signal probe now and after each of the next `steps` training
@@ -12,16 +11,11 @@ extension TrainingRun {
     /// Element 0 is now; each later one is judged against it, as signal records are against step 0.
     public func lookahead(steps: Int) throws -> [ProbeVerdict] {
         let saved = checkpoint()
-        let margin = config.loss.marginDistance
-        func probe(untrained: Bool, reference: ProbeVerdict?) -> ProbeVerdict {
-            ProbeVerdict(points: embed(signalProbe.features).converted(to: Double.self), labels: signalProbe.labels,
-                         margin: margin, untrained: untrained, reference: reference)
-        }
-        let now = probe(untrained: step == 0, reference: nil)
+        let now = probeVerdict(untrained: step == 0, reference: nil)
         var verdicts = [now], diverged = false
         for _ in 0..<max(steps, 0) {
             guard trainStep().loss.isFinite else { diverged = true; break }
-            verdicts.append(probe(untrained: false, reference: now))
+            verdicts.append(probeVerdict(untrained: false, reference: now))
         }
         try restore(saved)
         if diverged { throw TrainingError("training diverged in its first steps; lower optimizer.learning_rate") }

@@ -22,7 +22,12 @@ extension TrainingRun {
 
     /// The verdict's rule on the fixed signal probe now (step 0 is the untrained reference of the rest).
     func probeVerdict() -> ProbeVerdict {
+        probeVerdict(untrained: step == 0, reference: step == 0 ? nil : signals.first?.probe)
+    }
+
+    /// The verdict's rule on the fixed signal probe now, judged against `reference`.
+    func probeVerdict(untrained: Bool, reference: ProbeVerdict?) -> ProbeVerdict {
         ProbeVerdict(points: embed(signalProbe.features).converted(to: Double.self), labels: signalProbe.labels,
-                     margin: config.loss.marginDistance, untrained: step == 0, reference: step == 0 ? nil : signals.first?.probe)
+                     margin: config.loss.marginDistance, untrained: untrained, reference: reference)
     }
 }

@@ -46,8 +46,13 @@ def load(result_path, risk_path):
     for line in open(risk_path):
         o = json.loads(line)
         features[o["index"]] = o["features"]
+    return rows_of(result["runs"], features)
+
+
+def rows_of(runs, features):
+    """The succeeded runs (a sweep result's `runs`) that have step-0 features (by index), as the fit reads them."""
     rows = []
-    for run in result["runs"]:
+    for run in runs:
         if run["state"] != "succeeded" or run["index"] not in features:
             continue
         rows.append(features_row(features[run["index"]], params=run["params"], collapse_step=run.get("first_collapse_step"),

@@ -39,7 +39,7 @@ import os
 
 import numpy as np
 
-from fit_risk import BASELINE, FEATURES, auc, features_row, fit, load, matrix
+from fit_risk import BASELINE, FEATURES, auc, fit, load, matrix, rows_of
 from transfer import real
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -53,13 +53,7 @@ def load_dir(path):
         r = json.load(open(f))
         if r.get("collapse_risk"):
             features[int(os.path.basename(os.path.dirname(f)))] = r["collapse_risk"]["features"]
-    rows = []
-    for run in result["runs"]:
-        if run["state"] != "succeeded" or run["index"] not in features:
-            continue
-        rows.append(features_row(features[run["index"]], params=run["params"], collapse_step=run.get("first_collapse_step"),
-                                 healthy=run.get("verdict") == "healthy" and run.get("first_collapse_step") is None))
-    return rows
+    return rows_of(result["runs"], features)
 
 
 def scores(rows, names, w):
