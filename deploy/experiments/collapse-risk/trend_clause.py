@@ -72,6 +72,7 @@ def runs(folder):
         out.append({"rows": rows, "margin": margin_distance(r["spec"]), "collapse": r.get("first_collapse_step"),
                     "healthy": r.get("verdict") == "healthy" and r.get("first_collapse_step") is None,
                     "step0": bool(risk and risk["risk"] >= risk["threshold"]),
+                    "risk": (risk or {}).get("risk", 0.0), "threshold": (risk or {}).get("threshold", 1.0),
                     "recorded": (r.get("warning") or {}).get("step")})
     return out
 
