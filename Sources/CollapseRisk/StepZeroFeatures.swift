@@ -44,18 +44,32 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
     /// training split, embedded by the untrained network. `iterations` bounds the f* search (0: by size).
     public init(run: TrainingRun, iterations: Int = 0) throws {
         let config = run.config
+        try self.init(batches: try StepZeroFeatures.batches(of: run), loss: config.loss, embeddingDim: config.model.embeddingDim,
+                      learningRate: config.optimizer.learningRate, optimizer: config.optimizer.kind.rawValue, iterations: iterations)
+        firstStep = try FirstStep(run: run)
+    }
+
+    /// The mechanism ratio of `run` as it is now: the median over the same `batchCount` batches the
+    /// step-0 features read, embedded by the network at its current step (so a run's readings differ
+    /// only by what training did to the network).
+    public static func mechanismRatio(of run: TrainingRun, iterations: Int = 0) throws -> Double {
+        median(try batches(of: run).map { try MechanismRatio(points: $0.points, labels: $0.labels, iterations: iterations).ratio })
+    }
+
+    /// `batchCount` PK batches of the run's training split (their own seeded stream: training's
+    /// sampling is untouched), embedded by the network as it is.
+    static func batches(of run: TrainingRun) throws -> [(points: Matrix<Double>, labels: [Int])] {
+        let config = run.config
         var rng = SeededRNG(seed: config.seed, stream: 0x5215_0000)
         var sampler = try PKSampler(labels: run.train.labels, classesPerBatch: config.classesPerBatch,
                                     samplesPerClass: config.samplesPerClass, rng: &rng)
         var rows = [Int](repeating: 0, count: sampler.batchSize)
         var batches = [(points: Matrix<Double>, labels: [Int])]()
-        for _ in 0..<StepZeroFeatures.batchCount {
+        for _ in 0..<batchCount {
             sampler.next(into: &rows, rng: &rng)
             batches.append((run.embed(run.train.features.rows(rows)).converted(to: Double.self), rows.map { run.train.labels[$0] }))
         }
-        try self.init(batches: batches, loss: config.loss, embeddingDim: config.model.embeddingDim,
-                      learningRate: config.optimizer.learningRate, optimizer: config.optimizer.kind.rawValue, iterations: iterations)
-        firstStep = try FirstStep(run: run)
+        return batches
     }
 
     /// The features of batches an untrained network embedded (a monitor's first batches in a user's

@@ -27,6 +27,10 @@ public struct StepSignals: Sendable, Codable, Equatable {
     /// runs; nil for a checkpoint's signals and for records written before it existed): the collapse
     /// indicator that dates a run's first collapse at the signal stride.
     public var probe: ProbeVerdict?
+    /// The mechanism ratio (`CollapseRisk.MechanismRatio`) on the step-0 risk's batches as the network
+    /// embeds them at this step: the median over the batches (records at `warning.mechanism_every`; nil
+    /// at the others).
+    public var mechanismRatio: Double?
 
     /// Rows of the evaluation split in the probe judged at every signal record.
     public static let probeSize = 192
@@ -43,6 +47,7 @@ public struct StepSignals: Sendable, Codable, Equatable {
         case outputNorm = "output_norm"
         case effectiveRank = "effective_rank"
         case probe
+        case mechanismRatio = "mechanism_ratio"
     }
 
     public init(step: Int, loss: Double, lossRatio: Double, activeFraction: Double, meanPositive: Double, meanNegative: Double,
@@ -64,5 +69,6 @@ public struct StepSignals: Sendable, Codable, Equatable {
     public var metricRows: [(String, Double)] {
         [("signal_loss_ratio", lossRatio), ("signal_active_fraction", activeFraction), ("signal_gap", gap),
          ("signal_batch_spread_ratio", batchSpreadRatio), ("signal_output_norm", outputNorm), ("signal_effective_rank", effectiveRank)]
+            + (mechanismRatio.map { [("signal_mechanism_ratio", $0)] } ?? [])
     }
 }

@@ -232,6 +232,13 @@ private final class TrainMonitor {
             do { try sink.recordEvaluation(record) } catch { sinkError = sinkError ?? error }
         }
         hooks.signalsEvery = spec.warningStride
+        hooks.mechanismEvery = spec.warningMechanismEvery
+        hooks.mechanism = { [logger] run in
+            do { return try StepZeroFeatures.mechanismRatio(of: run) } catch {
+                logger.warning("mechanism ratio not measured", metadata: ["step": "\(run.step)", "error": "\(error)"])
+                return nil
+            }
+        }
         hooks.onSignals = { [self] signals in
             do { try sink.recordSignals(signals) } catch { sinkError = sinkError ?? error }
         }

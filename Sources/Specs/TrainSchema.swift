@@ -136,6 +136,8 @@ extension TrainSpec {
                "record the per-step collapse signals (loss over its collapsed value, active fraction, d⁻ − d⁺, the batch's spread against step 0's, output norm, the batch's effective rank) at step 0 and every this many steps, and check the warning rule on each record: metric rows `signal_*` and the artifact `step_signals.json`; at most `steps`. Each record also judges a fixed probe of 192 evaluation rows by the verdict's rule (`probe` in `step_signals.json`), which dates the run's `first_collapse_step`. A record costs the batch's pairwise distances, an n × n eigendecomposition and the probe's embedding and pairwise distances, so a stride of 1 slows training with large batches or dimensions"),
         .field("warning.risk", .bool, \.warningRisk, default: .value(true),
                "measure the step-0 collapse risk before training (`collapse_risk` in the result: the mechanism ratio on 3 PK batches of the untrained network, B/n, the gap at initialisation, the learning rate and what the run's first step does to its signal probe (taken, then undone: training is unchanged), in a model calibrated on generated sweeps) and raise the collapse warning at step 0 when it reaches its threshold. Costs an f* search per batch: about a second for batches of 40 points, several for batches of hundreds (`isomine risk SPEC` prints it without training)"),
+        .field("warning.mechanism_every", .integer(0...100_000_000), \.warningMechanismEvery, default: .value(0),
+               "also measure the mechanism ratio (the step-0 risk's: d_iso to the class-centroid collapse over the certified d_iso to the nearest separated embedding that keeps half the spread, the median over the same 3 PK batches) as the network embeds them at every this many steps (0: never after step 0): `mechanism_ratio` in those records of `step_signals.json` and the metric `signal_mechanism_ratio`. A multiple of `warning.stride`; each reading costs an f* search per batch (see `warning.risk`). Recorded, not used by the warning rule: measured in the README's warning section"),
         .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
                "end the run when the collapse warning first fires (`collapse.warning`: the step-0 risk, at step 0, or the per-step signals later), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
@@ -157,6 +159,11 @@ extension TrainSpec {
         { spec, at in
             if spec.warningStride > spec.training.steps {
                 throw SpecError(path: "\(at).warning.stride", "\(spec.warningStride) is larger than steps (\(spec.training.steps)); the signals would never be recorded after step 0")
+            }
+        },
+        { spec, at in
+            if spec.warningMechanismEvery > 0 && spec.warningMechanismEvery % spec.warningStride != 0 {
+                throw SpecError(path: "\(at).warning.mechanism_every", "\(spec.warningMechanismEvery) is not a multiple of warning.stride (\(spec.warningStride)); the ratio is measured at signal records")
             }
         },
         { spec, at in

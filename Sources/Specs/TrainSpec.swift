@@ -23,6 +23,8 @@ public struct TrainSpec: Sendable, Equatable {
     public var warningStride = 1
     /// Measure the step-0 collapse risk before training and warn at step 0 when it reaches its threshold.
     public var warningRisk = true
+    /// Also measure the mechanism ratio at the signal records of every this many steps (0: never).
+    public var warningMechanismEvery = 0
     /// End the run (as succeeded, with its verdict at that step) when the signals first warn of collapse.
     public var stopOnWarning = false
 

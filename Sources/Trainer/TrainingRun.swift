@@ -27,6 +27,10 @@ public struct TrainingHooks {
     /// Reasons to warn at step 0, before any training (the step-0 collapse risk at its threshold): the
     /// warning is raised with step 0's signals once step 0 is evaluated.
     public var stepZeroWarning: [WarningReason]?
+    /// At the signal records of steps that are multiples of this (after step 0; 0: never), `mechanism`
+    /// measures the run as it is now and its value goes into the record's `mechanismRatio`.
+    public var mechanismEvery = 0
+    public var mechanism: (TrainingRun) -> Double? = { _ in nil }
 
     public init() {}
 }
@@ -178,7 +182,8 @@ public final class TrainingRun {
             }
             hooks.onStep(step, stats.loss)
             if hooks.signalsEvery > 0 && step % hooks.signalsEvery == 0 {
-                let s = stepSignals(stats)
+                var s = stepSignals(stats)
+                if hooks.mechanismEvery > 0 && step % hooks.mechanismEvery == 0 { s.mechanismRatio = hooks.mechanism(self) }
                 signals.append(s)
                 hooks.onSignals(s)
                 if warning == nil, let w = WarningRule.check(signals, margin: config.loss.marginDistance) {

@@ -51,6 +51,8 @@ T_LOW = [0.001, 0.01, 0.03, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9]
 H_HI = [2, 4, 8]
 H_LO = [0, 2]
 C_LO = [1, 2]
+# The shipped policy in these terms: the model's threshold, the trend clause (H = 2) for every run, one record.
+SHIPPED = (None, 0.0, 2, 2, 1)
 
 
 def first_warning(run, t_high, t_low, h_hi, h_lo, c_lo):
@@ -93,7 +95,7 @@ def main():
     a = ap.parse_args()
     name = lambda d: os.path.basename(os.path.normpath(d))
     sets = {name(d): load(d) for d in a.calibration + a.heldout}
-    shipped = (None, 0.0, 2, 2, 1)
+    shipped = SHIPPED
     mismatches = {n: sum(1 for r in rs if first_warning(r, *shipped) != r["recorded"]) for n, rs in sets.items()}
     calibration = [name(d) for d in a.calibration]
     grid = []
