@@ -42,7 +42,13 @@ public enum JSONValue: Sendable, Equatable, Codable {
             throw SpecError(path: "spec", "is \(data.count) bytes, above the limit of \(SpecLimits.maxSpecBytes) bytes (a spec names its data; it does not carry it)")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            let value = try JSONDecoder().decode(JSONValue.self, from: data)
+            if let (path, key) = DuplicateKeys.first(in: data) {
+                throw SpecError(path: path, "names \"\(key)\" twice; JSON keeps only one of the two values, so a field is named once")
+            }
+            return value
+        } catch let e as SpecError {
+            throw e
         } catch let DecodingError.dataCorrupted(context) {
             let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? serializationDetail(data)
             throw SpecError(path: "spec", notValid(detail))

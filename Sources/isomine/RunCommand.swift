@@ -13,7 +13,7 @@ struct Run: ParsableCommand {
 
         A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, diagnosis.{verdict,failures,reasons,reference}, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets (each lower bound naming the points that prove it), the theorem checks (theorem3: holds | inconclusive | violated), f*, thickness and collapse metrics. The verdict rule and its reason codes are in the README.
 
-        Spec fields (JSON; unknown fields are errors, as are wrong types and out-of-range values; the same table as the README's):
+        Spec fields (JSON; unknown fields are errors, as are a key named twice, wrong types and out-of-range values; the same table as the README's):
         """ + "\n" + SpecDocs.plainText(SpecDocs.train) + """
 
 

@@ -88,6 +88,17 @@ func specError(_ json: String) -> String? {
         }
     }
 
+    @Test func aKeyNamedTwiceIsNamed() {
+        let base = #""kind":"train","dataset":{"type":"digits"}"#
+        #expect(specError(#"{\#(base),"warning":{"risk":false},"warning":{"risk":true}}"#) == #"spec: names "warning" twice; JSON keeps only one of the two values, so a field is named once"#)
+        #expect(specError(#"{\#(base),"warning":{"risk":false,"stride":2,"risk":true}}"#) == #"spec.warning: names "risk" twice; JSON keeps only one of the two values, so a field is named once"#)
+        // Keys are compared decoded, inside arrays too; the same key in sibling objects is fine.
+        #expect(specError(#"{"kind":"sweep","base":{\#(base)},"grid":{"seed":[1,2]},"gr\u0069d":{}}"#) == #"spec: names "grid" twice; JSON keeps only one of the two values, so a field is named once"#)
+        #expect(specError(#"{"kind":"train","dataset":{"type":"npy","features":"a.npy","labels":"b.npy"},"model":{"hidden":[{"a":1,"a":2}]}}"#)?.hasPrefix(#"spec.model.hidden[0]: names "a" twice"#) == true)
+        #expect(specError(#"{\#(base),"model":{"hidden":[8]},"optimizer":{"hidden":1}}"#)?.contains("twice") != true)
+        #expect(specError(#"{\#(base),"name":"a \"kind\": b","model":{"hidden":[8]}}"#) == nil)
+    }
+
     @Test func dataProblemsAreSpecErrorsToo() throws {
         let dir = TempFolder()
         dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")
