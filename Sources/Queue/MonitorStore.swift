@@ -44,33 +44,38 @@ public struct SignalRow: Sendable, Decodable {
 
 /// Every statement about monitored series.
 public enum MonitorStore {
-    /// A monitored series `s` has step-0 batches without a risk, or rows after the last evaluated step.
-    static let due: PGQuery = """
-        s.monitor IS NOT NULL
-        AND ((s.risk IS NULL AND s.risk_embeddings IS NOT NULL)
-             OR EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1)))
-        """
+    /// A monitored series `s` of one of `queues` (its monitor's `queue` setting, "default" when absent)
+    /// has step-0 batches without a risk, or rows after the last evaluated step.
+    static func due(_ queues: [String]) throws -> PGQuery {
+        let list = try PGJSON(encoding: queues)
+        return """
+            s.monitor IS NOT NULL
+            AND coalesce(s.monitor->>'queue', 'default') IN (SELECT jsonb_array_elements_text(\(list)))
+            AND ((s.risk IS NULL AND s.risk_embeddings IS NOT NULL)
+                 OR EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1)))
+            """
+    }
 
-    /// The next monitored series with unevaluated rows or batches, its row locked `FOR UPDATE SKIP
-    /// LOCKED` (another worker evaluating a series skips it); call inside a transaction. Nil when none.
-    public static func claim(_ db: PGConnection) throws -> MonitorWork? {
+    /// The next monitored series of `queues` with unevaluated rows or batches, its row locked `FOR UPDATE
+    /// SKIP LOCKED` (another worker evaluating a series skips it); call inside a transaction. Nil when none.
+    public static func claim(_ db: PGConnection, queues: [String]) throws -> MonitorWork? {
         try db.execute("""
             SELECT s.name, s.monitor, s.risk_embeddings, s.risk_labels, s.risk_step, s.signals_evaluated,
                    (s.risk IS NULL AND s.risk_embeddings IS NOT NULL) AS risk_pending,
                    (s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL) AS announced
               FROM isomine.series s
-             WHERE \(due)
+             WHERE \(try due(queues))
              ORDER BY s.created_at, s.name
              LIMIT 1
                FOR UPDATE OF s SKIP LOCKED
             """).decodeOne(MonitorWork.self)
     }
 
-    /// Whether any monitored series has something to evaluate (for a draining worker).
-    public static func hasDue(_ db: PGConnection) throws -> Bool {
+    /// Whether any monitored series of `queues` has something to evaluate (for a draining worker).
+    public static func hasDue(_ db: PGConnection, queues: [String]) throws -> Bool {
         try !db.execute("""
             SELECT 1 FROM isomine.series s
-             WHERE \(due)
+             WHERE \(try due(queues))
              LIMIT 1
             """).isEmpty
     }

@@ -18,6 +18,8 @@ import Vocabulary
 /// Evaluates monitored series on one connection.
 public final class MonitorEvaluator {
     let db: PGConnection
+    /// The queues whose monitored series this evaluator serves.
+    let queues: [String]
     let reports: ReportPublisher?
     let logger: Logger
     /// The f* search's iterations for the mechanism ratio (0: by size, as `isomine risk`).
@@ -29,8 +31,9 @@ public final class MonitorEvaluator {
     public var pageEverySeconds = 10.0
     private var lastPage: [String: Date] = [:]
 
-    public init(db: PGConnection, reports: ReportPublisher?, logger: Logger) {
+    public init(db: PGConnection, queues: [String], reports: ReportPublisher?, logger: Logger) {
         self.db = db
+        self.queues = queues
         self.reports = reports
         self.logger = logger
     }
@@ -53,7 +56,7 @@ public final class MonitorEvaluator {
     func evaluateOne() throws -> Outcome? {
         let started = Date()
         return try db.transaction { () -> Outcome? in
-            guard let work = try MonitorStore.claim(db) else { return nil }
+            guard let work = try MonitorStore.claim(db, queues: queues) else { return nil }
             var warning: JSONValue?
             var risk: JSONValue?
             if work.riskPending {
@@ -198,9 +201,12 @@ public final class MonitorEvaluatorThread: Sendable {
     private let finished = Atomic<Bool>(false)
     private let logger: Logger
     private let reports: ReportPublisher?
+    private let queues: [String]
     private let shuttingDown: @Sendable () -> Bool
 
-    public init(reports: ReportPublisher?, logger: Logger, shuttingDown: @escaping @Sendable () -> Bool) {
+    /// Evaluates the monitored series of `queues` (a monitor's `queue` setting; the worker's `--queues`).
+    public init(queues: [String], reports: ReportPublisher?, logger: Logger, shuttingDown: @escaping @Sendable () -> Bool) {
+        self.queues = queues
         self.reports = reports
         self.logger = logger
         self.shuttingDown = shuttingDown
@@ -214,7 +220,7 @@ public final class MonitorEvaluatorThread: Sendable {
                 do {
                     let db = try connect()
                     try db.listen(Channel.signals)
-                    let evaluator = MonitorEvaluator(db: db, reports: reports, logger: logger)
+                    let evaluator = MonitorEvaluator(db: db, queues: queues, reports: reports, logger: logger)
                     delay = 0.1
                     while !stop() {
                         if try evaluator.evaluateDue(unless: stop) == 0 { _ = try db.notifications(timeout: 0.25) }

@@ -75,7 +75,7 @@ public enum WorkerProcess {
             }
         }
         // And one evaluates monitored series (users' own training loops), so their warnings never wait for a job.
-        let monitors = MonitorEvaluatorThread(reports: reports, logger: logger, shuttingDown: { shutdown.isSet })
+        let monitors = MonitorEvaluatorThread(queues: options.queues, reports: reports, logger: logger, shuttingDown: { shutdown.isSet })
         monitors.start(connect: database.connect)
         threads.forEach { $0.start() }
         let registry = Registration(database, id: "\(host):\(pid)", host: host, pid: pid, options: options, logger: logger)
@@ -102,7 +102,7 @@ public enum WorkerProcess {
         // monitored series is evaluated here first, since their warnings are webhooks too.
         monitors.requestStop()
         if (options.once || options.exitWhenIdle) && !shutdown.isSet {
-            drainMonitors(database, reports: reports, shutdown: shutdown, logger: logger)
+            drainMonitors(database, queues: options.queues, reports: reports, shutdown: shutdown, logger: logger)
             drainWebhooks(database, options, shutdown: shutdown, logger: logger)
         }
         stopWebhooks()
@@ -176,14 +176,14 @@ public enum WorkerProcess {
 
     /// Evaluates the monitored series with rows or batches due now (another worker's evaluator may hold
     /// one: waited for, at most 60 s).
-    private static func drainMonitors(_ database: PGConnector, reports: ReportPublisher, shutdown: ShutdownFlag, logger: Logger) {
+    private static func drainMonitors(_ database: PGConnector, queues: [String], reports: ReportPublisher, shutdown: ShutdownFlag, logger: Logger) {
         let deadline = Date().addingTimeInterval(60)
         do {
             let db = try database.connect()
-            let evaluator = MonitorEvaluator(db: db, reports: reports, logger: logger)
+            let evaluator = MonitorEvaluator(db: db, queues: queues, reports: reports, logger: logger)
             while Date() < deadline && !shutdown.isSet {
                 if try evaluator.evaluateDue(unless: { shutdown.isSet }) == 0 {
-                    if try !MonitorStore.hasDue(db) { break }
+                    if try !MonitorStore.hasDue(db, queues: queues) { break }
                     Thread.sleep(forTimeInterval: 0.1)
                 }
             }

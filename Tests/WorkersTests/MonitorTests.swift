@@ -173,6 +173,34 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(warned().step == 10 && warned().code == "batch_distances_heading_under", "\(warned())")
     }
 
+    @Test func aMonitorOnAnotherQueueIsLeftToTheWorkersServingIt() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        // Rows whose batch distances fall under the line (α = 0.2: 0.05) at step 2: a warning for whoever evaluates them.
+        let rows = PGJSON(text: #"[{"step": 0, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.5, "mean_negative": 0.5, "gap": 0, "batch_spread": 1}, {"step": 2, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.01, "mean_negative": 0.01, "gap": 0, "batch_spread": 0.01}]"#)
+        for (series, settings) in [("gpu-run", #"{"margin": 0.2, "queue": "gpu"}"#), ("plain-run", #"{"margin": 0.2}"#)] {
+            _ = try db.execute("SELECT isomine.start_monitor(\(series), \(PGJSON(text: settings)))")
+            _ = try db.execute("SELECT isomine.submit_signals(\(series), \(rows))")
+        }
+        func evaluated(_ series: String) -> Int? { try? db.execute("SELECT signals_evaluated AS s FROM isomine.series WHERE name = \(series)").int(0, "s") }
+        func warned(_ series: String) -> Int? { try? db.execute("SELECT warning_step AS s FROM isomine.series WHERE name = \(series)").int(0, "s") }
+        let reports = ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-queues").path]
+        // A worker of the default queue evaluates its series and leaves the gpu queue's alone.
+        let plain = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: reports, within: 120)
+        #expect(plain.status == 0, "\(plain.err)")
+        #expect(evaluated("plain-run") == 2 && warned("plain-run") == 2)
+        #expect(evaluated("gpu-run") == nil && warned("gpu-run") == nil)
+        let gpu = try IsomineBinary.run(["worker", "--queues", "gpu", "--exit-when-idle"], database: scratch.name, environment: reports, within: 120)
+        #expect(gpu.status == 0, "\(gpu.err)")
+        #expect(evaluated("gpu-run") == 2 && warned("gpu-run") == 2)
+        // A queue setting that is not a queue name is refused by name.
+        #expect(throws: (any Error).self) { try db.execute("SELECT isomine.start_monitor('bad-queue', '{\"margin\": 0.2, \"queue\": \"GPU!\"}')") }
+        do { _ = try db.execute("SELECT isomine.start_monitor('bad-queue', '{\"margin\": 0.2, \"queue\": \"GPU!\"}')") } catch {
+            #expect("\(error)".contains("setting queue is \"GPU!\", not a queue name"), "\(error)")
+        }
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series WHERE name = 'bad-queue'").int(0, "n") == 0)
+    }
+
     @Test func healthyRunGetsNoWarning() throws {
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connect()
@@ -264,6 +292,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(errors["first_good"] == .null)
         says("backwards", "step 2 is not after the last observed step 3")
         says("bad_margin", "margin must be a positive number")
+        says("bad_queue", "queue must be a queue name (1 to 63 of a-z 0-9 _ . -), got 'GPU!'")
         says("taken", "series \"run-a\" already has a monitor")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'forgotten-close-run'").int(0, "n") == 3,

@@ -5,13 +5,14 @@
 -- settings and, optionally, the first batches its untrained network embedded (NPY, `batches` ×
 -- batch_size rows, in order), from which a worker computes the step-0 collapse risk. Returns true when
 -- it started the monitor, false when the same monitor (same settings, same batches) was already
--- started (a resend after a lost reply); a different one on the same series is refused.
+-- started (a resend after a lost reply); a different one on the same series is refused. The setting
+-- `queue` (default "default") names the queue whose workers evaluate the series.
 CREATE OR REPLACE FUNCTION isomine.start_monitor(series text, settings jsonb, embeddings bytea DEFAULT NULL, labels bytea DEFAULT NULL)
 RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
     allowed text[] := ARRAY['margin', 'learning_rate', 'optimizer', 'classes_per_batch', 'samples_per_class', 'batch_size',
-                            'embedding_dim', 'first_step', 'signal_every', 'client'];
+                            'embedding_dim', 'first_step', 'signal_every', 'client', 'queue'];
     counts text[] := ARRAY['classes_per_batch', 'samples_per_class', 'batch_size', 'embedding_dim', 'first_step', 'signal_every'];
     key text;
     value jsonb;
@@ -34,7 +35,12 @@ BEGIN
             RAISE EXCEPTION 'isomine.start_monitor: unknown setting ''%''; known settings: %', left(key, 100), array_to_string(allowed, ', ')
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
-        IF key IN ('optimizer', 'client') THEN
+        IF key = 'queue' THEN
+            IF jsonb_typeof(value) <> 'string' OR (value #>> '{}') !~ '^[a-z0-9_.-]{1,63}$' THEN
+                RAISE EXCEPTION 'isomine.start_monitor: setting queue is %, not a queue name (1 to 63 of a-z 0-9 _ . -); workers serve the series of their --queues',
+                    left(value::text, 70) USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF key IN ('optimizer', 'client') THEN
             IF jsonb_typeof(value) <> 'string' OR length(value #>> '{}') > 100 THEN
                 RAISE EXCEPTION 'isomine.start_monitor: setting % must be a string of at most 100 characters', key USING ERRCODE = 'invalid_parameter_value';
             END IF;

@@ -24,6 +24,7 @@ import atexit
 import json
 import logging
 import math
+import re
 import threading
 import time
 import weakref
@@ -56,13 +57,14 @@ class Monitor:
         on Adam; observe before the optimizer's first step, so that the first batch is the untrained
         network's: the 2nd and 3rd have then had one and two updates).
     every: compute and send signals every `every`-th observed step (1: every batch).
+    queue: the queue whose workers evaluate this run (`isomine worker --queues`; default "default").
     flush_seconds: how often the background thread sends and reads back.
     on_warning: called once, on the monitor's thread, with the warning dict when a worker warns.
     """
 
     def __init__(self, dsn, series, *, margin, learning_rate=None, optimizer=None, classes_per_batch=None,
                  samples_per_class=None, embedding_dim=None, every=1, risk_batches=3, flush_seconds=2.0,
-                 on_warning=None, connect_timeout=5):
+                 on_warning=None, connect_timeout=5, queue=None):
         if not (isinstance(margin, (int, float)) and margin > 0 and math.isfinite(margin)):
             raise ValueError(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
         if not isinstance(every, int) or every < 1:
@@ -80,6 +82,10 @@ class Monitor:
                 self._settings[key] = value
         if optimizer is not None:
             self._settings["optimizer"] = str(optimizer)
+        if queue is not None:
+            if not isinstance(queue, str) or not re.fullmatch(r"[a-z0-9_.-]{1,63}", queue):
+                raise ValueError(f"queue must be a queue name (1 to 63 of a-z 0-9 _ . -), got {queue!r}")
+            self._settings["queue"] = queue
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
         self._risk_wanted = risk_batches if learning_rate is not None else 0
         self._risk_x, self._risk_y = [], []
