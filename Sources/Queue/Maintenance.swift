@@ -48,6 +48,47 @@ public enum Pruning {
         return total
     }
 
+    /// Deletes series whose last activity (created, a monitor's signal row received, a step that ended)
+    /// was more than `olderThan` seconds ago and that have no step queued or running: each series with
+    /// its signal rows and its own events (cascades), its steps' jobs with everything a job owns and
+    /// their delivered or dead webhook deliveries, then the stored inputs no longer named (a monitor's
+    /// step-0 batches, the steps' checkpoints). `batch` series per transaction. Returns how many series
+    /// were removed.
+    @discardableResult
+    public static func pruneSeries(_ db: PGConnection, olderThan seconds: Double, batch: Int = 100) throws -> Int {
+        var total = 0
+        while true {
+            // Separate statements in one transaction: deleting the steps' jobs sets series.collapse_job_id
+            // to NULL (a foreign key), which one statement that also deletes the series row could not do.
+            let n = try db.transaction { () -> Int in
+                let names = try db.execute("""
+                    SELECT s.name FROM isomine.series s
+                     WHERE greatest(s.created_at,
+                                    (SELECT max(g.received_at) FROM isomine.series_signals g WHERE g.series = s.name),
+                                    (SELECT max(coalesce(j.finished_at, j.created_at)) FROM isomine.jobs j WHERE j.series = s.name))
+                           < now() - make_interval(secs => \(seconds))
+                       AND NOT EXISTS (SELECT 1 FROM isomine.jobs j WHERE j.series = s.name AND j.state IN ('queued', 'running'))
+                     ORDER BY s.name LIMIT \(batch)
+                       FOR UPDATE SKIP LOCKED
+                    """).column("name", as: String.self)
+                guard !names.isEmpty else { return 0 }
+                let list = try PGJSON(encoding: names)
+                try db.execute("""
+                    DELETE FROM isomine.webhook_deliveries d USING isomine.jobs j
+                     WHERE d.job_id = j.id AND d.state IN ('delivered', 'dead')
+                       AND j.series IN (SELECT jsonb_array_elements_text(\(list)))
+                    """)
+                try db.execute("DELETE FROM isomine.jobs j WHERE j.series IN (SELECT jsonb_array_elements_text(\(list)))")
+                try db.execute("DELETE FROM isomine.series s WHERE s.name IN (SELECT jsonb_array_elements_text(\(list)))")
+                return names.count
+            }
+            total += n
+            if n < batch { break }
+        }
+        try pruneInputs(db, olderThan: seconds)
+        return total
+    }
+
     /// Deletes stored inputs older than the cutoff that no job names any more (a job's dataset, or a
     /// sweep base's) and no series keeps as its monitor's step-0 batches; an input still named is never
     /// deleted. Returns how many were deleted.

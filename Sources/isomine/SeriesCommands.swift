@@ -112,7 +112,32 @@ struct SeriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "series",
         abstract: "Series of checkpoints (isomine submit): their steps, verdicts, reasons and key figures.",
-        subcommands: [SeriesList.self, SeriesShow.self])
+        subcommands: [SeriesList.self, SeriesShow.self, SeriesPrune.self])
+}
+
+struct SeriesPrune: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete series idle for longer than a duration, with their steps, signal rows and events.",
+        discussion: "A series is idle from its last activity: created, a monitor's signal row received, or a step that ended; one with a step queued or running is kept. Deleted with it: its monitor's signal rows and step-0 batches, its own events (collapse.warning of a monitor), its steps' jobs with everything `jobs prune` removes with a job, and the stored inputs no longer named. --batch series per transaction. Prints how many series were removed. Report pages on disk are left alone. (`jobs prune` removes ended steps but keeps every series, its signal rows and events.)")
+    @Option(help: "Idle time: a number and a unit, s, m, h, d or w (e.g. 90d).")
+    var olderThan: String
+    @Option(help: "Series deleted per transaction.")
+    var batch = 100
+
+    func validate() throws {
+        guard Pruning.seconds(olderThan) != nil else {
+            throw ValidationError("--older-than: '\(olderThan)' is not a duration; write a positive number and a unit (s, m, h, d, w), e.g. 90d")
+        }
+        guard batch >= 1 else { throw ValidationError("--batch: must be at least 1") }
+    }
+
+    func run() throws {
+        try CLIError.reporting {
+            let n = try Pruning.pruneSeries(try Database.connect(), olderThan: Pruning.seconds(olderThan)!, batch: batch)
+            print("pruned \(n) series")
+        }
+    }
 }
 
 struct SeriesList: ParsableCommand {

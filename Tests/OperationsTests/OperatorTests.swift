@@ -12,6 +12,13 @@ import Jobs
 @testable import Workers
 
 @Suite struct OperatorTests {
+    /// A small two-class checkpoint (6 points in R²) and its labels as NPY.
+    static func twoClassCheckpoint() -> (Matrix<Double>, [UInt8]) {
+        var m = Matrix<Double>(rows: 6, cols: 2)
+        for i in 0..<6 { m[i, 0] = Double(i % 2) * 4 + Double(i) * 0.1; m[i, 1] = Double(i) * 0.2 }
+        return (m, NPYWriter.encode(labels: (0..<6).map { $0 % 2 }))
+    }
+
     @Test func namedQueuesRouteJobsToTheWorkersThatServeThem() throws {
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connectMigrated()
@@ -117,12 +124,45 @@ import Jobs
         #expect(!(try IsomineBinary.run(["jobs", "list"], database: scratch.name).out.contains("estimators")))
     }
 
+    @Test func seriesPruneRemovesIdleSeriesWithWhatTheyOwnOnly() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connectMigrated()
+        let (m, labels) = OperatorTests.twoClassCheckpoint()
+        let row = #"[{"step": 0, "loss": 0.1, "active_fraction": 0.5, "mean_positive": 1, "mean_negative": 1.2, "gap": 0.2, "batch_spread": 2}]"#
+        // idle-monitor: a monitor with a row and an event, idle 100 days. idle-steps: a checkpoint series whose
+        // step ended 100 days ago. busy: idle as long but a step still queued. fresh: a monitor with a row today.
+        for name in ["idle-monitor", "fresh"] {
+            _ = try db.execute("SELECT isomine.start_monitor(\(name), '{\"margin\": 0.2}')")
+            _ = try db.execute("SELECT isomine.submit_signals(\(name), \(PGJSON(text: row)))")
+        }
+        _ = try db.execute("INSERT INTO isomine.job_events (series, type, data) VALUES ('idle-monitor', 'collapse.warning', '{}')")
+        let idleStep = try SeriesStore.submit(db, series: "idle-steps", step: 0, embeddings: NPYWriter.encode(m), labels: labels, options: .object([:]))
+        var other = m
+        other[0, 0] = 7
+        let busyStep = try SeriesStore.submit(db, series: "busy", step: 0, embeddings: NPYWriter.encode(other), labels: labels, options: .object([:]))
+        try db.execute("UPDATE isomine.jobs SET state = 'succeeded', finished_at = now() - interval '100 days' WHERE id = \(idleStep)")
+        try db.execute("UPDATE isomine.series SET created_at = now() - interval '100 days' WHERE name <> 'fresh'")
+        try db.execute("UPDATE isomine.series_signals SET received_at = now() - interval '100 days' WHERE series = 'idle-monitor'")
+        try db.execute("UPDATE isomine.jobs SET created_at = now() - interval '100 days'")
+        try db.execute("UPDATE isomine.inputs SET created_at = now() - interval '100 days'")
+        let r = try IsomineBinary.run(["series", "prune", "--older-than", "90d"], database: scratch.name)
+        #expect(r.status == 0 && r.out == "pruned 2 series\n", "\(r.out) \(r.err)")
+        #expect(try db.execute("SELECT name FROM isomine.series ORDER BY name").column("name", as: String.self) == ["busy", "fresh"])
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'idle-monitor'") == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.job_events WHERE series = 'idle-monitor' OR job_id = \(idleStep)") == 0)
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE id = \(idleStep)") == 0)
+        #expect(try state(db, busyStep) == "queued")
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'fresh'") == 1)
+        // The pruned step's inputs went with it; the queued step's stay.
+        #expect(try count(db, "SELECT count(*) AS n FROM isomine.inputs") == 2)
+        let bad = try IsomineBinary.run(["series", "prune", "--older-than", "later"], database: scratch.name)
+        #expect(bad.status == 2 && bad.err.contains("--older-than: 'later' is not a duration"), "\(bad.err)")
+    }
+
     @Test func pruneDeletesStoredInputsOnlyWhenNoJobNamesThem() throws {
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connectMigrated()
-        var m = Matrix<Double>(rows: 6, cols: 2)
-        for i in 0..<6 { m[i, 0] = Double(i % 2) * 4 + Double(i) * 0.1; m[i, 1] = Double(i) * 0.2 }
-        let labels = NPYWriter.encode(labels: (0..<6).map { $0 % 2 })
+        let (m, labels) = OperatorTests.twoClassCheckpoint()
         let kept = try SeriesStore.submit(db, series: "keep", step: 0, embeddings: NPYWriter.encode(m), labels: labels, options: .object([:]))
         var other = m
         other[0, 0] = 99
