@@ -44,27 +44,39 @@ public struct SignalRow: Sendable, Decodable {
 
 /// Every statement about monitored series.
 public enum MonitorStore {
+    /// What of a monitored series is evaluated: its step-0 risk (an f* search per batch: seconds for
+    /// large batches), its signal rows (milliseconds), or whichever is due. A series' rows wait for its
+    /// risk (the risk's step-0 warning comes first), never for another series' risk.
+    public enum Part: Sendable { case risk, signals, either }
+
     /// A monitored series `s` of one of `queues` (its monitor's `queue` setting, "default" when absent)
-    /// has step-0 batches without a risk, or rows after the last evaluated step.
-    static func due(_ queues: [String]) throws -> PGQuery {
+    /// with `part` due: step-0 batches without a risk, or rows after the last evaluated step (and no
+    /// risk pending).
+    static func due(_ queues: [String], _ part: Part) throws -> PGQuery {
         let list = try PGJSON(encoding: queues)
+        let riskPending: PGQuery = "(s.risk IS NULL AND s.risk_embeddings IS NOT NULL)"
+        let rowsPending: PGQuery = "EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1))"
+        let what: PGQuery = switch part {
+        case .risk: riskPending
+        case .signals: "NOT \(riskPending) AND \(rowsPending)"
+        case .either: "(\(riskPending) OR \(rowsPending))"
+        }
         return """
             s.monitor IS NOT NULL
             AND coalesce(s.monitor->>'queue', 'default') IN (SELECT jsonb_array_elements_text(\(list)))
-            AND ((s.risk IS NULL AND s.risk_embeddings IS NOT NULL)
-                 OR EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1)))
+            AND \(what)
             """
     }
 
     /// The next monitored series of `queues` with unevaluated rows or batches, its row locked `FOR UPDATE
     /// SKIP LOCKED` (another worker evaluating a series skips it); call inside a transaction. Nil when none.
-    public static func claim(_ db: PGConnection, queues: [String]) throws -> MonitorWork? {
+    public static func claim(_ db: PGConnection, queues: [String], part: Part = .either) throws -> MonitorWork? {
         try db.execute("""
             SELECT s.name, s.monitor, s.risk_embeddings, s.risk_labels, s.risk_step, s.signals_evaluated,
                    (s.risk IS NULL AND s.risk_embeddings IS NOT NULL) AS risk_pending,
                    (s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL) AS announced
               FROM isomine.series s
-             WHERE \(try due(queues))
+             WHERE \(try due(queues, part))
              ORDER BY s.created_at, s.name
              LIMIT 1
                FOR UPDATE OF s SKIP LOCKED
@@ -75,7 +87,7 @@ public enum MonitorStore {
     public static func hasDue(_ db: PGConnection, queues: [String]) throws -> Bool {
         try !db.execute("""
             SELECT 1 FROM isomine.series s
-             WHERE \(try due(queues))
+             WHERE \(try due(queues, .either))
              LIMIT 1
             """).isEmpty
     }

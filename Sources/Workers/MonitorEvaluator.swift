@@ -18,8 +18,9 @@ import Vocabulary
 /// Evaluates monitored series on one connection.
 public final class MonitorEvaluator {
     let db: PGConnection
-    /// The queues whose monitored series this evaluator serves.
+    /// The queues whose monitored series this evaluator serves, and what of them it evaluates.
     let queues: [String]
+    let part: MonitorStore.Part
     let reports: ReportPublisher?
     let logger: Logger
     /// The f* search's iterations for the mechanism ratio (0: by size, as `isomine risk`).
@@ -31,9 +32,10 @@ public final class MonitorEvaluator {
     public var pageEverySeconds = 10.0
     private var lastPage: [String: Date] = [:]
 
-    public init(db: PGConnection, queues: [String], reports: ReportPublisher?, logger: Logger) {
+    public init(db: PGConnection, queues: [String], part: MonitorStore.Part = .either, reports: ReportPublisher?, logger: Logger) {
         self.db = db
         self.queues = queues
+        self.part = part
         self.reports = reports
         self.logger = logger
     }
@@ -56,7 +58,7 @@ public final class MonitorEvaluator {
     func evaluateOne() throws -> Outcome? {
         let started = Date()
         return try db.transaction { () -> Outcome? in
-            guard let work = try MonitorStore.claim(db, queues: queues) else { return nil }
+            guard let work = try MonitorStore.claim(db, queues: queues, part: part) else { return nil }
             var warning: JSONValue?
             var risk: JSONValue?
             if work.riskPending {
@@ -69,7 +71,7 @@ public final class MonitorEvaluator {
             var last: Int?
             // At most 5000 rows a pass (the series stays due until its last row is read). The rule reads
             // each row with the `trendRecords` before it (the trend clause's rate), from earlier passes too.
-            let rows = try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
+            let rows = part == .risk ? [] : try MonitorStore.rows(db, series: work.name, after: work.signalsEvaluated)
             let evaluatedRows = rows.count
             if !rows.isEmpty {
                 let reference = try MonitorStore.referenceSpread(db, series: work.name) ?? 0
@@ -194,11 +196,14 @@ struct MonitorInputError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `MonitorEvaluator` on a thread of its own (beside the job threads: a monitor's warning never
-/// waits for a job), woken by `isomine.submit_signals`' notification and polling every 0.25 s.
+/// Runs `MonitorEvaluator` on threads of its own (beside the job threads: a monitor's warning never
+/// waits for a job), woken by `isomine.submit_signals`' notification and polling every 0.25 s: one
+/// computes step-0 risks, one reads signal rows, so one series' f* search never holds up another
+/// series' rows.
 public final class MonitorEvaluatorThread: Sendable {
     private let stopping = Atomic<Bool>(false)
-    private let finished = Atomic<Bool>(false)
+    private let finished = Atomic<Int>(0)
+    private static let parts: [MonitorStore.Part] = [.risk, .signals]
     private let logger: Logger
     private let reports: ReportPublisher?
     private let queues: [String]
@@ -213,6 +218,10 @@ public final class MonitorEvaluatorThread: Sendable {
     }
 
     public func start(connect: @escaping @Sendable () throws -> PGConnection) {
+        for part in MonitorEvaluatorThread.parts { start(part, connect: connect) }
+    }
+
+    private func start(_ part: MonitorStore.Part, connect: @escaping @Sendable () throws -> PGConnection) {
         Thread { [self] in
             let stop = { self.shuttingDown() || self.stopping.load(ordering: .acquiring) }
             var delay = 0.1
@@ -220,7 +229,7 @@ public final class MonitorEvaluatorThread: Sendable {
                 do {
                     let db = try connect()
                     try db.listen(Channel.signals)
-                    let evaluator = MonitorEvaluator(db: db, queues: queues, reports: reports, logger: logger)
+                    let evaluator = MonitorEvaluator(db: db, queues: queues, part: part, reports: reports, logger: logger)
                     delay = 0.1
                     while !stop() {
                         if try evaluator.evaluateDue(unless: stop) == 0 { _ = try db.notifications(timeout: 0.25) }
@@ -231,19 +240,20 @@ public final class MonitorEvaluatorThread: Sendable {
                     delay = min(delay * 2, 10)
                 }
             }
-            finished.store(true, ordering: .releasing)
+            finished.add(1, ordering: .releasing)
         }.start()
     }
 
-    /// Asks the thread to stop after the series it is evaluating, without waiting.
+    /// Asks the threads to stop after the series they are evaluating, without waiting.
     public func requestStop() { stopping.store(true, ordering: .releasing) }
 
-    /// Asks the thread to stop after the series it is evaluating, and waits for it (at most `seconds`).
+    /// Asks the threads to stop after the series they are evaluating, and waits for them (at most `seconds`).
     @discardableResult
     public func stopAndJoin(seconds: Double = 30) -> Bool {
         stopping.store(true, ordering: .releasing)
         let deadline = Date().addingTimeInterval(seconds)
-        while !finished.load(ordering: .acquiring) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        return finished.load(ordering: .acquiring)
+        let all = MonitorEvaluatorThread.parts.count
+        while finished.load(ordering: .acquiring) < all && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return finished.load(ordering: .acquiring) == all
     }
 }

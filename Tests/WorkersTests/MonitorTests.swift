@@ -8,6 +8,7 @@ import TestSupport
 import Testing
 import Linalg
 import Jobs
+import Datasets
 @testable import Postgres
 @testable import Queue
 @testable import Trainer
@@ -199,6 +200,31 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
             #expect("\(error)".contains("setting queue is \"GPU!\", not a queue name"), "\(error)")
         }
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series WHERE name = 'bad-queue'").int(0, "n") == 0)
+    }
+
+    @Test func oneSeriesRiskNeverHoldsUpAnothersRows() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        // slow-risk: two step-0 batches of 512 points (16 classes × 32) in R¹⁶, whose f* searches take
+        // seconds; started first, so a worker evaluating one series at a time would take it first.
+        let (points, labels) = MonitorTests.batch(seed: 9, classes: 16, perClass: 64, dim: 16)
+        _ = try db.execute("""
+            SELECT isomine.start_monitor('slow-risk', \(PGJSON(text: #"{"margin": 0.2, "learning_rate": 0.01, "batch_size": 512}"#)),
+                                         \(PGBytes(NPYWriter.encode(points)))::bytea, \(PGBytes(NPYWriter.encode(labels: labels)))::bytea)
+            """)
+        // quick-rows: rows whose batch distances fall under the line at step 2.
+        _ = try db.execute("SELECT isomine.start_monitor('quick-rows', '{\"margin\": 0.2}')")
+        _ = try db.execute("""
+            SELECT isomine.submit_signals('quick-rows', \(PGJSON(text: #"[{"step": 0, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.5, "mean_negative": 0.5, "gap": 0, "batch_spread": 1}, {"step": 2, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.01, "mean_negative": 0.01, "gap": 0, "batch_spread": 0.01}]"#)))
+            """)
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-parts").path])
+        defer { worker.stop() }
+        func riskComputed() -> Bool { ((try? db.execute("SELECT risk IS NOT NULL AS done FROM isomine.series WHERE name = 'slow-risk'").first("done", as: Bool.self)) ?? nil) == true }
+        func quickWarned() -> Bool { ((try? db.execute("SELECT warning_step AS s FROM isomine.series WHERE name = 'quick-rows'").int(0, "s")) ?? nil) == 2 }
+        #expect(waitUntil(60) { quickWarned() || riskComputed() })
+        // The rows were read while the other series' risk was still being computed.
+        #expect(quickWarned() && !riskComputed())
+        #expect(waitUntil(300) { riskComputed() })
     }
 
     @Test func healthyRunGetsNoWarning() throws {
