@@ -33,6 +33,19 @@ case "${1:-}" in
         exit 1
       fi
     fi
+    if ! { [ -f "$data/PG_VERSION" ] && as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }; then
+      # A server of another cluster on this socket directory (left running by an earlier checkout at
+      # this path, whose data directory is gone) removes the socket when it notices and shuts down,
+      # taking this server's socket with it: refuse rather than start beside it.
+      lock=$socket/.s.PGSQL.5432.lock
+      if [ -f "$lock" ]; then
+        holder=$(head -n 1 "$lock" 2>/dev/null || true)
+        if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+          echo "error: another PostgreSQL server (pid $holder) holds the socket directory $socket — a cluster left running by an earlier checkout at this path? Stop it (kill $holder) and start again" >&2
+          exit 1
+        fi
+      fi
+    fi
     if [ ! -f "$data/PG_VERSION" ]; then
       as_postgres "$bin/initdb" -D "$data" -A trust -U postgres --no-sync >/dev/null
     fi
