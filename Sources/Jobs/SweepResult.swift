@@ -109,7 +109,8 @@ public struct WarningSummary: Sendable, Codable, Equatable {
     }
 
     /// Over the runs that succeeded among `runs`, with each run's warning step read by `warningStep`
-    /// (the per-step rule's by default; `firstCheckpointWarningStep` for the series rule).
+    /// (the per-step rule's by default; `firstCheckpointWarningStep` for the series rule, whose summary
+    /// leaves the risk's AUC to the per-step one: the risk is not the series rule's).
     init(_ runs: [SweepRun], warningStep: KeyPath<SweepRun, Int?> = \.firstWarningStep) {
         let ok = runs.filter { $0.state == .succeeded }
         let collapsed = ok.filter { $0.firstCollapseStep != nil }
@@ -127,7 +128,7 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         healthyRuns = healthy.count
         falseAlarms = healthy.filter { $0[keyPath: warningStep] != nil }.count
         falseAlarmRate = healthy.isEmpty ? nil : Double(falseAlarms) / Double(healthy.count)
-        riskAUC = WarningSummary.auc(ok.compactMap { r in r.collapseRisk.map { ($0, r.firstCollapseStep != nil) } })
+        riskAUC = warningStep == \.firstWarningStep ? WarningSummary.auc(ok.compactMap { r in r.collapseRisk.map { ($0, r.firstCollapseStep != nil) } }) : nil
     }
 
     /// The probability that a positive's score exceeds a negative's (ties count half); nil without both.

@@ -189,6 +189,7 @@ import Linalg
         #expect(r.out.contains("\nseries rule on the evaluations' probes: "), "\(r.out)")
         let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
         #expect(result["warning"]?["collapsed_runs"] != nil && result["checkpoint_warning"]?["healthy_runs"] != nil)
+        #expect(result["checkpoint_warning"]?["risk_auc"] == nil, "the risk's AUC is the per-step summary's")
         guard case .array(let runs)? = result["runs"] else { Issue.record("no runs"); return }
         // The n = 2 run with B = 320 warns; its first collapsed evaluation (if any) comes after.
         #expect(runs[0]["first_warning_step"] != nil && runs[0]["first_warning_step"] != .null)
