@@ -163,7 +163,7 @@ let package = Package(
                       "Fixtures/monitor_outage.py"]
         ),
         .testTarget(name: "OperationsTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Operations", "Jobs", "Datasets", "Linalg", "TestSupport", "isomine"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Triplets", "Datasets", "Linalg", "isomine", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "Trainer", "Triplets", "Datasets", "Linalg", "isomine", "Console", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Jobs", "Linalg", "Datasets", "Vocabulary", "TestSupport"]),
     ]
 )

@@ -26,7 +26,8 @@ public enum SweepTable {
         let detection = w.detectionRate.map { String(format: " (detection rate %.2f)", $0) } ?? ""
         let fraction = w.medianLeadFraction.map { String(format: ", %.0f %% of the steps to collapse", 100 * $0) } ?? ""
         let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps%@", $0, fraction) } ?? ""
-        let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f)", $0) } ?? ""
+        let near = w.nearMissAlarms.map { w.falseAlarms > 0 ? String(format: "; %d of them near misses, the probe within %.2g α", $0, WarningSummary.nearMiss) : "" } ?? ""
+        let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f%@)", $0, near) } ?? ""
         let auc = withRisk ? w.riskAUC.map { String(format: "; step-0 collapse risk AUC %.2f", $0) } ?? "" : ""
         return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before they collapsed\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\(auc)\n"
     }

@@ -196,7 +196,8 @@ public struct Runner: Sendable {
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
             artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink) + (try saveSignals(run.signals, to: sink)),
             stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt,
-            firstCollapseStep: run.signals.first { $0.step > 0 && $0.probe?.verdict == .collapsed }?.step, collapseRisk: risk)
+            firstCollapseStep: run.signals.first { $0.step > 0 && $0.probe?.verdict == .collapsed }?.step, collapseRisk: risk,
+            closestProbeSpread: run.signals.filter { $0.step > 0 }.compactMap { $0.probe?.spreadOverMargin }.min())
         try sink.finish(.train(result))
         logger.info("finished", metadata: [
             "steps_per_second": "\(Int(result.timing.stepsPerSecond))", "verdict": "\(result.verdict.rawValue)",

@@ -1,5 +1,6 @@
 // The result of a sweep: its children's outcomes aggregated per grid cell (collapse rate, final metrics).
 import CollapseSignals
+import Estimators
 import Vocabulary
 import Foundation
 import Trainer
@@ -62,6 +63,8 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var error: String?
     /// The run's step-0 collapse risk (with `warning.risk`).
     public var collapseRisk: Double?
+    /// The closest its signal probe came to the collapse line (`TrainResult.closestProbeSpread`).
+    public var closestProbeSpread: Double?
 
     /// Failed or dead. A run never found among the sweep's jobs (`missing`: deleted before the sweep
     /// was aggregated) is counted apart, never as a failure.
@@ -74,6 +77,7 @@ public struct SweepRun: Sendable, Codable, Equatable {
         case firstCheckpointWarningStep = "first_checkpoint_warning_step"
         case final, error
         case collapseRisk = "collapse_risk"
+        case closestProbeSpread = "closest_probe_spread_over_margin"
     }
 }
 
@@ -92,6 +96,9 @@ public struct WarningSummary: Sendable, Codable, Equatable {
     public var healthyRuns: Int
     public var falseAlarms: Int
     public var falseAlarmRate: Double?
+    /// Of the false alarms, those on runs whose signal probe came within twice the collapse line
+    /// (`SweepRun.closestProbeSpread` under 0.5 α): near misses. Nil when no run has the figure.
+    public var nearMissAlarms: Int?
     /// How well the step-0 collapse risk ranks the runs that collapse at some step above those that
     /// never do: the AUC (1 perfect, 0.5 chance), over runs with a risk; nil without both kinds.
     public var riskAUC: Double?
@@ -105,6 +112,7 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         case healthyRuns = "healthy_runs"
         case falseAlarms = "false_alarms"
         case falseAlarmRate = "false_alarm_rate"
+        case nearMissAlarms = "near_miss_false_alarms"
         case riskAUC = "risk_auc"
     }
 
@@ -126,10 +134,17 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         medianLeadSteps = WarningSummary.median(warned.map { Double($0.lead) })
         medianLeadFraction = WarningSummary.median(warned.map { Double($0.lead) / Double($0.collapse) })
         healthyRuns = healthy.count
-        falseAlarms = healthy.filter { $0[keyPath: warningStep] != nil }.count
+        let alarmed = healthy.filter { $0[keyPath: warningStep] != nil }
+        falseAlarms = alarmed.count
+        nearMissAlarms = ok.contains { $0.closestProbeSpread != nil }
+            ? alarmed.filter { ($0.closestProbeSpread ?? .infinity) < WarningSummary.nearMiss }.count : nil
         falseAlarmRate = healthy.isEmpty ? nil : Double(falseAlarms) / Double(healthy.count)
         riskAUC = warningStep == \.firstWarningStep ? WarningSummary.auc(ok.compactMap { r in r.collapseRisk.map { ($0, r.firstCollapseStep != nil) } }) : nil
     }
+
+    /// A run whose signal probe came under this (spread over α; twice the verdict's collapsed spread)
+    /// came near the collapse line.
+    public static let nearMiss = 2 * Diagnosis.collapsedSpread
 
     /// The probability that a positive's score exceeds a negative's (ties count half); nil without both.
     static func auc(_ scored: [(score: Double, positive: Bool)]) -> Double? {
@@ -261,8 +276,10 @@ public struct SweepResult: Sendable, Codable, Equatable {
             var firstWarning: Int?
             var firstCheckpointWarning: Int?
             var risk: Double?
+            var closest: Double?
             if outcome.state == .succeeded, let r = outcome.result {
                 if case .number(let v)? = r["collapse_risk"]?["risk"] { risk = v }
+                if case .number(let v)? = r["closest_probe_spread_over_margin"] { closest = v }
                 if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
                     if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
@@ -282,7 +299,8 @@ public struct SweepResult: Sendable, Codable, Equatable {
             }
             return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
                             verdict: verdict, firstCollapseStep: firstCollapse, firstWarningStep: firstWarning,
-                            firstCheckpointWarningStep: firstCheckpointWarning, final: final, error: outcome.error, collapseRisk: risk)
+                            firstCheckpointWarningStep: firstCheckpointWarning, final: final, error: outcome.error, collapseRisk: risk,
+                            closestProbeSpread: closest)
         }
         self.runs = runs
         let cellAxes = sweep.cellAxes

@@ -74,6 +74,11 @@ public struct TrainResult: Sendable, Codable, Equatable {
     public var firstCollapseStep: Int?
     /// The step-0 collapse risk (with `warning.risk`): the risk, its threshold, the features and why.
     public var collapseRisk: CollapseRiskEstimate?
+    /// The closest the run came to the collapse line: the smallest mean pairwise distance of the fixed
+    /// signal probe, over α, at a signal record after step 0 (the collapse is under 0.25). It tells a
+    /// false alarm that was a near miss (the sweeps' false alarms so far all came within 0.64) from
+    /// one on a run that stayed far from collapse. Nil without signals after step 0.
+    public var closestProbeSpread: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case kind, spec, dataset, history, final, timing, verdict
@@ -84,5 +89,6 @@ public struct TrainResult: Sendable, Codable, Equatable {
         case stoppedOnWarningAt = "stopped_on_warning_at"
         case firstCollapseStep = "first_collapse_step"
         case collapseRisk = "collapse_risk"
+        case closestProbeSpread = "closest_probe_spread_over_margin"
     }
 }

@@ -7,6 +7,7 @@ import Foundation
 import Testing
 import Linalg
 @testable import Jobs
+import Console
 @testable import Trainer
 
 @Suite struct CollapseWarningTests {
@@ -104,9 +105,9 @@ import Linalg
 }
 
 @Suite struct WarningSummaryTests {
-    func run(_ i: Int, _ state: SweepRunState, _ verdict: Verdict?, collapse: Int?, warning: Int?) -> SweepRun {
+    func run(_ i: Int, _ state: SweepRunState, _ verdict: Verdict?, collapse: Int?, warning: Int?, closest: Double? = nil) -> SweepRun {
         SweepRun(index: i, id: nil, cell: 0, params: [:], state: state, verdict: verdict, firstCollapseStep: collapse, firstWarningStep: warning,
-                 final: [:], error: nil)
+                 final: [:], error: nil, closestProbeSpread: closest)
     }
 
     @Test func leadsMissesAndFalseAlarms() {
@@ -127,6 +128,20 @@ import Linalg
         #expect(series.collapsedRuns == 1 && series.warnedBeforeCollapse == 0, "the series rule reads its own step")
         let none = WarningSummary([run(0, .succeeded, .healthy, collapse: nil, warning: nil)])
         #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)
+        #expect(w.nearMissAlarms == nil, "no run has the figure")
+    }
+
+    /// A false alarm whose run came within twice the collapse line (0.5 α) is counted as a near miss.
+    @Test func nearMissFalseAlarms() {
+        let w = WarningSummary([
+            run(0, .succeeded, .healthy, collapse: nil, warning: 10, closest: 0.3),   // a near miss
+            run(1, .succeeded, .healthy, collapse: nil, warning: 12, closest: 2.0),   // far from the line
+            run(2, .succeeded, .healthy, collapse: nil, warning: nil, closest: 0.4),  // near, not warned
+            run(3, .succeeded, .collapsed, collapse: 8, warning: 4, closest: 0.1),    // a detection
+        ])
+        #expect(w.falseAlarms == 2 && w.nearMissAlarms == 1)
+        #expect(SweepTable.warningLine(w).contains("2 of 3 healthy runs warned (false-alarm rate 0.67; 1 of them near misses, the probe within 0.5 α)"),
+                "\(SweepTable.warningLine(w))")
     }
 }
 
@@ -190,8 +205,13 @@ import Linalg
         let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/out/result.json")))
         #expect(result["warning"]?["collapsed_runs"] != nil && result["checkpoint_warning"]?["healthy_runs"] != nil)
         #expect(result["checkpoint_warning"]?["risk_auc"] == nil, "the risk's AUC is the per-step summary's")
+        #expect(result["warning"]?["near_miss_false_alarms"] != nil, "every run has its closest approach")
         guard case .array(let runs)? = result["runs"] else { Issue.record("no runs"); return }
         // The n = 2 run with B = 320 warns; its first collapsed evaluation (if any) comes after.
         #expect(runs[0]["first_warning_step"] != nil && runs[0]["first_warning_step"] != .null)
+        for run in runs {
+            guard case .number(let closest)? = run["closest_probe_spread_over_margin"] else { Issue.record("no closest approach: \(run)"); continue }
+            #expect(closest >= 0 && closest.isFinite)
+        }
     }
 }
