@@ -6,6 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/install-deps.sh
+# Clusters that tests start for themselves (restart and outage tests) are destroyed by the test; a test
+# run that was killed leaves them running. Each names the test process that owns it: remove those whose
+# owner is gone (a concurrent run's clusters, whose owner lives, are left alone).
+for owner in /tmp/isomine-restart-*/owner.pid; do
+  [ -f "$owner" ] || continue
+  if ! kill -0 "$(cat "$owner")" 2>/dev/null; then
+    ISOMINE_PG_DIR="$(dirname "$owner")" bash deploy/pg.sh destroy || true
+  fi
+done
 # A server that was already running (a developer's, with experiments against it) is left running.
 if bash deploy/pg.sh running; then was_running=1; else was_running=0; fi
 eval "$(bash deploy/pg.sh start)"

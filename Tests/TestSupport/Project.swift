@@ -20,6 +20,10 @@ public final class PrivateCluster {
     public init() throws {
         dir = "/tmp/isomine-restart-" + UUID().uuidString.prefix(8).lowercased()
         socket = dir + "/socket"
+        // The owner's pid, before the server exists: deploy/test.sh removes clusters whose owner is gone
+        // (a killed test run cannot destroy its own).
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "\(ProcessInfo.processInfo.processIdentifier)\n".write(toFile: dir + "/owner.pid", atomically: true, encoding: .utf8)
         try run("start")
     }
 
