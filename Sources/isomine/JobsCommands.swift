@@ -27,18 +27,16 @@ struct Jobs: ParsableCommand {
         var batch = 1000
 
         func validate() throws {
-            guard Pruning.seconds(olderThan) != nil else {
-                throw ValidationError("--older-than: '\(olderThan)' is not a duration; write a positive number and a unit (s, m, h, d, w), e.g. 30d")
-            }
+            _ = try pruneAge(olderThan, example: "30d")
             for s in state where !Pruning.endedStates.contains(s) {
                 throw ValidationError("--state: '\(s)' is not an ended state; expected one of \(Pruning.endedStates.joined(separator: ", "))")
             }
-            guard batch >= 1 else { throw ValidationError("--batch: must be at least 1") }
+            try pruneBatch(batch)
         }
 
         func run() throws {
             try CLIError.reporting {
-                let n = try Pruning.prune(try Database.connect(), olderThan: Pruning.seconds(olderThan)!,
+                let n = try Pruning.prune(try Database.connect(), olderThan: try pruneAge(olderThan, example: "30d"),
                                           states: state.isEmpty ? Pruning.endedStates : state, batch: batch)
                 print("pruned \(n) jobs")
             }
@@ -165,4 +163,17 @@ struct ReportCommand: ParsableCommand {
             print("index: \(publisher.root.path)/index.html")
         }
     }
+}
+
+/// `--older-than` of the prune commands in seconds, or an error naming the flag (with an example).
+func pruneAge(_ text: String, example: String) throws -> Double {
+    guard let seconds = Pruning.seconds(text) else {
+        throw ValidationError("--older-than: '\(text)' is not a duration; write a positive number and a unit (s, m, h, d, w), e.g. \(example)")
+    }
+    return seconds
+}
+
+/// `--batch` of the prune commands: at least 1.
+func pruneBatch(_ batch: Int) throws {
+    guard batch >= 1 else { throw ValidationError("--batch: must be at least 1") }
 }

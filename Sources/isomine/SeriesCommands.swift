@@ -126,15 +126,13 @@ struct SeriesPrune: ParsableCommand {
     var batch = 100
 
     func validate() throws {
-        guard Pruning.seconds(olderThan) != nil else {
-            throw ValidationError("--older-than: '\(olderThan)' is not a duration; write a positive number and a unit (s, m, h, d, w), e.g. 90d")
-        }
-        guard batch >= 1 else { throw ValidationError("--batch: must be at least 1") }
+        _ = try pruneAge(olderThan, example: "90d")
+        try pruneBatch(batch)
     }
 
     func run() throws {
         try CLIError.reporting {
-            let n = try Pruning.pruneSeries(try Database.connect(), olderThan: Pruning.seconds(olderThan)!, batch: batch)
+            let n = try Pruning.pruneSeries(try Database.connect(), olderThan: try pruneAge(olderThan, example: "90d"), batch: batch)
             print("pruned \(n) series")
         }
     }

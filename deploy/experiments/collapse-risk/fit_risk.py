@@ -120,12 +120,17 @@ def report(name, rows, w, b):
     return out, risk
 
 
-def main():
+def sweep_arguments():
+    """--calibration PATH ..., --heldout PATH ... and --out FILE: the command line of the scripts here."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--calibration", nargs="+", required=True)
     ap.add_argument("--heldout", nargs="*", default=[])
     ap.add_argument("--out")
-    a = ap.parse_args()
+    return ap.parse_args()
+
+
+def main():
+    a = sweep_arguments()
     pairs = lambda v: [(v[i], v[i + 1]) for i in range(0, len(v), 2)]
     calibration = [r for res, risk in pairs(a.calibration) for r in load(res, risk)]
     w, b = fit(calibration, FEATURES), fit(calibration, BASELINE)

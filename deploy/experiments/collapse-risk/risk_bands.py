@@ -39,11 +39,11 @@ Procedure, fixed before the replays below were read:
 Each OUT is an `isomine run SWEEP --out OUT` folder (commit 51db3ac: the first-step model, the trend
 clause), with ISOMINE_DATA_ROOT at the generated data for the npy sweeps. The folders are not committed.
 """
-import argparse
 import json
 import os
 
-from trend_clause import runs as load, shipped_fires, trend_fires
+from fit_risk import sweep_arguments
+from trend_clause import runs as load, shipped_fires, tally, trend_fires
 
 K = 4
 T_HIGH = [None, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
@@ -71,32 +71,18 @@ def first_warning(run, t_high, t_low, h_hi, h_lo, c_lo):
 
 
 def measure(rs, setting):
-    collapsed = [r for r in rs if r["collapse"] is not None]
-    healthy = [r for r in rs if r["healthy"]]
-    leads, detected, alarms = [], 0, 0
-    for r in collapsed:
-        w = first_warning(r, *setting)
-        if w is not None and w < r["collapse"]:
-            detected += 1
-            leads.append(r["collapse"] - w)
-    for r in healthy:
-        alarms += first_warning(r, *setting) is not None
-    leads.sort()
-    return {"collapsed": len(collapsed), "detected": detected, "detection": detected / max(len(collapsed), 1),
-            "healthy": len(healthy), "false_alarms": alarms, "false_alarm_rate": alarms / max(len(healthy), 1),
-            "median_lead": leads[len(leads) // 2] if leads else None}
+    t = tally(rs, lambda r: (first_warning(r, *setting), None))
+    detected, alarms = len(t["hits"]), len(t["alarms"])
+    return {"collapsed": t["collapsed"], "detected": detected, "detection": detected / max(t["collapsed"], 1),
+            "healthy": t["healthy"], "false_alarms": alarms, "false_alarm_rate": alarms / max(t["healthy"], 1),
+            "median_lead": t["median_lead"]}
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--calibration", nargs="+", required=True)
-    ap.add_argument("--heldout", nargs="*", default=[])
-    ap.add_argument("--out")
-    a = ap.parse_args()
+    a = sweep_arguments()
     name = lambda d: os.path.basename(os.path.normpath(d))
     sets = {name(d): load(d) for d in a.calibration + a.heldout}
-    shipped = SHIPPED
-    mismatches = {n: sum(1 for r in rs if first_warning(r, *shipped) != r["recorded"]) for n, rs in sets.items()}
+    mismatches = {n: sum(1 for r in rs if first_warning(r, *SHIPPED) != r["recorded"]) for n, rs in sets.items()}
     calibration = [name(d) for d in a.calibration]
     grid = []
     for t_high in T_HIGH:
@@ -115,7 +101,7 @@ def main():
     out = {"replay_mismatches": mismatches, "chosen": chosen,
            "top": sorted(allowed, key=key, reverse=True)[:10], "sets": {}}
     for n, rs in sets.items():
-        out["sets"][n] = {"calibration": n in calibration, "shipped": measure(rs, shipped),
+        out["sets"][n] = {"calibration": n in calibration, "shipped": measure(rs, SHIPPED),
                           "chosen": measure(rs, chosen) if chosen else None}
     heldout = [n for n in sets if n not in calibration]
     if chosen and heldout:

@@ -25,11 +25,12 @@ every run's step_signals.json, are not committed (regenerate them so). The chose
 `WarningRule.trendRecords` and `WarningRule.trendHorizon`; this replay of the clause and
 ../monitor-pml/summarize.py's are copies of the rule kept in step with it.
 """
-import argparse
 import glob
 import json
 import math
 import os
+
+from fit_risk import sweep_arguments
 
 ACTIVE, SPREAD_BELOW, GAP_BELOW, DIST_BELOW = 0.9, 0.08, -0.8, 0.25
 
@@ -92,34 +93,35 @@ def first_warning(run, k=None, horizon=None):
     return None, False
 
 
-def measure(rs, k=None, horizon=None):
-    detected = alarms = added_detections = added_alarms = 0
-    leads = []
+def tally(rs, warn):
+    """The warning `warn(run)` -> (step or None, tag) over runs `rs`: the collapsed and healthy runs, the
+    tags of collapsed runs warned strictly before their collapse and of healthy runs warned, and the
+    median lead of the former."""
     collapsed = [r for r in rs if r["collapse"] is not None]
     healthy = [r for r in rs if r["healthy"]]
+    hits, leads, alarms = [], [], []
     for r in collapsed:
-        w, by_trend = first_warning(r, k, horizon)
+        w, tag = warn(r)
         if w is not None and w < r["collapse"]:
-            detected += 1
+            hits.append(tag)
             leads.append(r["collapse"] - w)
-            added_detections += by_trend
     for r in healthy:
-        w, by_trend = first_warning(r, k, horizon)
+        w, tag = warn(r)
         if w is not None:
-            alarms += 1
-            added_alarms += by_trend
+            alarms.append(tag)
     leads.sort()
-    return {"collapsed": len(collapsed), "detected": detected, "healthy": len(healthy), "false_alarms": alarms,
-            "by_trend_detected": added_detections, "by_trend_alarms": added_alarms,
+    return {"collapsed": len(collapsed), "healthy": len(healthy), "hits": hits, "alarms": alarms,
             "median_lead": leads[len(leads) // 2] if leads else None}
 
 
+def measure(rs, k=None, horizon=None):
+    t = tally(rs, lambda r: first_warning(r, k, horizon))
+    return {"collapsed": t["collapsed"], "detected": len(t["hits"]), "healthy": t["healthy"], "false_alarms": len(t["alarms"]),
+            "by_trend_detected": sum(t["hits"]), "by_trend_alarms": sum(t["alarms"]), "median_lead": t["median_lead"]}
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--calibration", nargs="+", required=True)
-    ap.add_argument("--heldout", nargs="*", default=[])
-    ap.add_argument("--out")
-    a = ap.parse_args()
+    a = sweep_arguments()
     sets = {os.path.basename(os.path.normpath(d)): runs(d) for d in a.calibration + a.heldout}
     mismatches = {name: sum(1 for r in rs if first_warning(r)[0] != r["recorded"]) for name, rs in sets.items()}
     calibration = [r for d in a.calibration for r in sets[os.path.basename(os.path.normpath(d))]]
