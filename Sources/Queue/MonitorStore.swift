@@ -44,6 +44,9 @@ public struct SignalRow: Sendable, Decodable {
 
 /// Every statement about monitored series.
 public enum MonitorStore {
+    /// A monitored series `s` has step-0 batches and no risk computed from them yet.
+    static let riskPending: PGQuery = "(s.risk IS NULL AND s.risk_embeddings IS NOT NULL)"
+
     /// What of a monitored series is evaluated: its step-0 risk (an f* search per batch: seconds for
     /// large batches), its signal rows (milliseconds), or whichever is due. A series' rows wait for its
     /// risk (the risk's step-0 warning comes first), never for another series' risk.
@@ -54,7 +57,6 @@ public enum MonitorStore {
     /// risk pending).
     static func due(_ queues: [String], _ part: Part) throws -> PGQuery {
         let list = try PGJSON(encoding: queues)
-        let riskPending: PGQuery = "(s.risk IS NULL AND s.risk_embeddings IS NOT NULL)"
         let rowsPending: PGQuery = "EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step > coalesce(s.signals_evaluated, -1))"
         let what: PGQuery = switch part {
         case .risk: riskPending
@@ -73,7 +75,7 @@ public enum MonitorStore {
     public static func claim(_ db: PGConnection, queues: [String], part: Part = .either) throws -> MonitorWork? {
         try db.execute("""
             SELECT s.name, s.monitor, s.risk_embeddings, s.risk_labels, s.risk_step, s.signals_evaluated,
-                   (s.risk IS NULL AND s.risk_embeddings IS NOT NULL) AS risk_pending,
+                   \(riskPending) AS risk_pending,
                    (s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL) AS announced
               FROM isomine.series s
              WHERE \(try due(queues, part))

@@ -199,6 +199,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         do { _ = try db.execute("SELECT isomine.start_monitor('bad-queue', '{\"margin\": 0.2, \"queue\": \"GPU!\"}')") } catch {
             #expect("\(error)".contains("setting queue is \"GPU!\", not a queue name"), "\(error)")
         }
+        // The jobs' queue-name rule: a name no worker's --queues could serve is refused too.
+        #expect(throws: (any Error).self) { try db.execute("SELECT isomine.start_monitor('bad-queue', '{\"margin\": 0.2, \"queue\": \"-gpu\"}')") }
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series WHERE name = 'bad-queue'").int(0, "n") == 0)
     }
 
@@ -318,7 +320,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(errors["first_good"] == .null)
         says("backwards", "step 2 is not after the last observed step 3")
         says("bad_margin", "margin must be a positive number")
-        says("bad_queue", "queue must be a queue name (1 to 63 of a-z 0-9 _ . -), got 'GPU!'")
+        says("queue_leading_dash", "got '-gpu'")
+        says("bad_queue", "queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got 'GPU!'")
         says("taken", "series \"run-a\" already has a monitor")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'forgotten-close-run'").int(0, "n") == 3,

@@ -36,8 +36,9 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF key = 'queue' THEN
-            IF jsonb_typeof(value) <> 'string' OR (value #>> '{}') !~ '^[a-z0-9_.-]{1,63}$' THEN
-                RAISE EXCEPTION 'isomine.start_monitor: setting queue is %, not a queue name (1 to 63 of a-z 0-9 _ . -); workers serve the series of their --queues',
+            -- The jobs' queue-name rule (isomine.jobs_queue_name, isomine.enqueue, SpecLimits.isQueueName).
+            IF jsonb_typeof(value) <> 'string' OR (value #>> '{}') !~ '^[a-z0-9][a-z0-9_.-]{0,62}$' THEN
+                RAISE EXCEPTION 'isomine.start_monitor: setting queue is %, not a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit); workers serve the series of their --queues',
                     left(value::text, 70) USING ERRCODE = 'invalid_parameter_value';
             END IF;
         ELSIF key IN ('optimizer', 'client') THEN

@@ -43,6 +43,7 @@ attempt("first_good", lambda: m.observe(3, good, labels))
 attempt("backwards", lambda: m.observe(2, good, labels))
 attempt("bad_margin", lambda: isomine.Monitor(dsn, "x", margin=float("nan")))
 attempt("bad_queue", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="GPU!"))
+attempt("queue_leading_dash", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="-gpu"))
 out["good_synced"] = m.sync(timeout=0.01) in (True, False)
 m.close()
 

@@ -83,8 +83,8 @@ class Monitor:
         if optimizer is not None:
             self._settings["optimizer"] = str(optimizer)
         if queue is not None:
-            if not isinstance(queue, str) or not re.fullmatch(r"[a-z0-9_.-]{1,63}", queue):
-                raise ValueError(f"queue must be a queue name (1 to 63 of a-z 0-9 _ . -), got {queue!r}")
+            if not isinstance(queue, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,62}", queue):  # isomine's queue-name rule
+                raise ValueError(f"queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got {queue!r}")
             self._settings["queue"] = queue
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
         self._risk_wanted = risk_batches if learning_rate is not None else 0
