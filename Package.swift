@@ -23,8 +23,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // prctl and setrlimit for the worker's job processes.
         .target(name: "CProcess"),
-        // Element-wise kernels of the training step; -O3 and no errno on sqrt so clang vectorises them.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]),
+        // Element-wise kernels of the training step and the exact distances; -O3 and no errno on sqrt so clang
+        // vectorises them, no FMA contraction so every build gives the same bits.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
         .target(name: "Linalg", dependencies: ["CBLAS", "CKernels"]),
         // libpq through pkg-config (Debian: /usr/include/postgresql); apt package libpq-dev.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),

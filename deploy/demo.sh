@@ -25,7 +25,7 @@ sweep=$("$isomine" enqueue sweep deploy/examples/sweep-digits.json)
 # Your own training loop, watched batch by batch (clients/python; a generated run that collapses).
 monitored="demo-monitored-$(date +%Y%m%d-%H%M%S)"
 PYTHONPATH=clients/python /usr/bin/python3 clients/python/examples/monitor_generated.py "$DATABASE_URL" "$monitored" collapsing
-# Two job threads with one BLAS thread each (the examples set blas_threads 1): one per core.
+# Two job threads with one thread each (the examples set threads 1): one per core.
 "$isomine" worker --concurrency 2 --exit-when-idle --log-level warning
 "$isomine" jobs list --hide-runs --limit 5
 mkdir -p out

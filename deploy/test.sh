@@ -21,6 +21,8 @@ eval "$(bash deploy/pg.sh start)"
 if [ "$was_running" = 0 ]; then trap 'bash deploy/pg.sh stop || true' EXIT; fi
 # Tests run in parallel: one BLAS thread each so they do not oversubscribe the cores.
 export OPENBLAS_NUM_THREADS=1
+# One thread per job too (a spec without `threads` would otherwise take every core).
+export ISOMINE_JOB_THREADS=1
 # Release build: numeric loops are many times slower in debug; -enable-testing keeps @testable imports.
 # A watchdog: a run that has not ended in ISOMINE_TEST_TIMEOUT seconds (default 50 min; the suite takes
 # about 5) is stopped, and the tests that started but never ended are named, instead of a silent hang.

@@ -19,7 +19,9 @@ struct AnalyzeBench: ParsableCommand {
         temporary data root and runs the analyze job on them: load, retrieval metrics (P@1, R-Precision, \
         MAP@R from exact k nearest neighbours), losses and estimators on the default probe. With --npy and \
         --labels it analyses those files instead (e.g. the peer's, to compare the metrics). Prints seconds \
-        per phase, the total, the metrics and the process's peak resident memory.
+        per phase (phases_seconds), the estimators phase part by part (estimator_parts: exact distances, \
+        separation, subset bounds, each f* start, polishing, certification, thickness, …), the total, \
+        the metrics and the process's peak resident memory.
         """)
 
     @Option(help: "Rows to generate.")
@@ -40,8 +42,8 @@ struct AnalyzeBench: ParsableCommand {
     @Option(help: "The analyze spec's probe_size.")
     var probeSize = 2000
 
-    @Option(help: "OpenBLAS threads (the analyze spec's blas_threads).")
-    var blasThreads = 1
+    @Option(help: "Threads (the analyze spec's threads).")
+    var threads = 1
 
     @Option(help: "Seed of the generated embeddings.")
     var seed = 0
@@ -76,38 +78,39 @@ struct AnalyzeBench: ParsableCommand {
             }
             let dataset: JSONValue = .object(["type": .string("npy"), "features": .string(features), "labels": .string(labelFile)])
             let spec = try JobSpec.parse(.object(["kind": .string("analyze"), "dataset": dataset, "probe_size": .number(Double(probeSize)),
-                                                  "blas_threads": .number(Double(blasThreads))]))
-            var phases: [(String, Double)] = []
-            var current: (String, UInt64)?
-            let started = DispatchTime.now().uptimeNanoseconds
-            func mark(_ name: String?) {
-                let now = DispatchTime.now().uptimeNanoseconds
-                if let (previous, since) = current { phases.append((previous, Double(now - since) * 1e-9)) }
-                current = name.map { ($0, now) }
-            }
+                                                  "threads": .number(Double(threads))]))
             var quiet = Logger(label: "bench")
             quiet.logLevel = .error
-            let outcome = try Runner(dataRoot: DataRoot(path: root), logger: quiet).run(spec, sink: MemorySink(), progress: { p in
-                if let phase = p.phase, phase != current?.0 { mark(phase) }
-            })
-            mark(nil)
+            let started = DispatchTime.now().uptimeNanoseconds
+            let outcome = try Runner(dataRoot: DataRoot(path: root), logger: quiet).run(spec, sink: MemorySink())
             let total = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
             guard case .analyzed(let r) = outcome else { throw RunError("the analysis did not complete") }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
-            var phaseJSON: [String: JSONValue] = [:]
-            for (name, seconds) in phases { phaseJSON[name.replacingOccurrences(of: " ", with: "_")] = .number((seconds * 1000).rounded() / 1000) }
+            // Phases as one object (`estimators` is the whole phase; its parts follow under `estimator_parts`).
+            func key(_ name: String) -> String { name.replacingOccurrences(of: " ", with: "_") }
+            func rounded(_ s: Double) -> JSONValue { .number((s * 1000).rounded() / 1000) }
+            var phaseJSON: [String: JSONValue] = [:], partJSON: [JSONValue] = []
+            for part in r.timing.parts {
+                if part.name.hasPrefix("estimators/") {
+                    partJSON.append(.object(["part": .string(String(part.name.dropFirst("estimators/".count))), "seconds": rounded(part.seconds)]))
+                } else {
+                    phaseJSON[key(part.name)] = rounded(part.seconds)
+                }
+            }
             let out: JSONValue = .object([
                 "benchmark": .string("analyze"),
                 "rows": .number(Double(r.dataset.rows)), "dim": .number(Double(r.dataset.dim)), "classes": .number(Double(r.dataset.classes)),
                 "source": .string(npy == nil ? "generated (\(perClass) per class, seed \(seed), \((generated * 100).rounded() / 100) s)" : "files"),
-                "blas_threads": .number(Double(blasThreads)),
+                "threads": .number(Double(threads)),
                 "phases_seconds": .object(phaseJSON),
+                "estimator_parts": .array(partJSON),
                 "total_seconds": .number((total * 1000).rounded() / 1000),
                 "peak_rss_mib": .number(Double(usage.ru_maxrss / 1024)),
                 "precision_at_1": .number(r.final.eval.precisionAt1), "r_precision": .number(r.final.eval.rPrecision),
                 "map_at_r": .number(r.final.eval.mapAtR),
                 "probe_points": .number(Double(r.final.estimators.probe.size)), "verdict": .string(r.verdict.rawValue),
+                "d_iso": try JSONValue.from(r.final.estimators.dIso), "d_haus": try JSONValue.from(r.final.estimators.dHaus),
             ])
             print(String(decoding: try out.serialized(), as: UTF8.self))
         }

@@ -148,12 +148,13 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
 
     /// The report of a probe chosen by the caller: `probe` holds the rows `rows` of a set of `setSize`
     /// points (the caller converts only those rows to Double); indices in the report refer to the set.
+    /// `times` gets the seconds of each part (exact distances, separation, subset bounds, each f* start, …).
     public static func withPoints(probe given: Matrix<Double>, labels: [Int], rows: [Int], setSize: Int,
-                                  options: EstimatorOptions = EstimatorOptions()) throws -> (EstimatorReport, FStarPoints) {
+                                  options: EstimatorOptions = EstimatorOptions(), times: PartTimes? = nil) throws -> (EstimatorReport, FStarPoints) {
         var kept: FStarPoints?
         let (probe, unit) = UnitScale.scaled(given)
         var report = try EstimatorReport(f: try LabeledPoints(points: probe, labels: labels), labels: labels, rows: rows, setSize: setSize,
-                                         options: UnitScale.options(options, unit: unit), keeping: &kept)
+                                         options: UnitScale.options(options, unit: unit), keeping: &kept, times: times)
         report.rescale(by: unit, options: options)
         return (report, kept!.scaled(by: unit))
     }
@@ -178,11 +179,12 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     }
 
     /// `labels` are the probe's labels as given (`f` holds them relabelled densely).
-    init(f: LabeledPoints, labels: [Int], rows: [Int], setSize: Int, options: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
+    init(f: LabeledPoints, labels: [Int], rows: [Int], setSize: Int, options: EstimatorOptions, keeping kept: inout FStarPoints?,
+         times: PartTimes? = nil) throws {
         probe = ProbeInfo(size: f.count, of: setSize, subset: f.count < setSize, seed: options.seed)
         dimension = f.dimension
 
-        let analysis = IsometryAnalysis(f, options: options.fStar)
+        let analysis = IsometryAnalysis(f, options: options.fStar, times: times)
         lHard = analysis.hardestLoss
         let t = analysis.hardestTriplet
         hardestTriplet = Triplet(anchor: rows[max(t.anchor, 0)], positive: rows[max(t.positive, 0)], negative: rows[max(t.negative, 0)])
@@ -197,19 +199,28 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         dHaus = mapped(analysis.hausdorff)
         checks = analysis.checks
 
-        let fSquared = exactPairwiseSquaredDistances(f.points)
-        collapse = CollapseMetrics(f.points, squaredDistances: fSquared, reference: options.referenceScale.map { ($0, options.referenceKind) })
+        let fSquared = analysis.squaredDistances
+        let collapse = timed("collapse metrics", times) {
+            CollapseMetrics(f.points, squaredDistances: fSquared, reference: options.referenceScale.map { ($0, options.referenceKind) })
+        }
+        self.collapse = collapse
         (precisionAt1, chancePrecisionAt1) = nearestNeighbourPrecision(squaredDistances: fSquared.storage, labels: f.labels)
-        let fStarPoints = analysis.fStar.hausdorff.points
-        let fStarSpread = CollapseMetrics(fStarPoints, squaredDistances: exactPairwiseSquaredDistances(fStarPoints)).meanPairwiseDistance
-        fStar = FStarSummary(
-            contraction: collapse.meanPairwiseDistance > 0 ? fStarSpread / collapse.meanPairwiseDistance : 1,
-            effectiveRank: effectiveRank(fStarPoints), classHausdorff: analysis.classHausdorff,
-            candidatesCertified: analysis.fStar.candidatesCertified)
-        thickness = Thickness(f.points, seed: options.seed)
+        fStar = timed("f* summary", times) {
+            let fStarPoints = analysis.fStar.hausdorff.points
+            // Both spreads by the same routine, so f* = f has a contraction of exactly 1.
+            let fStarSpread = analysis.fStar.hausdorff.meanPairwiseDistance, fSpread = meanPairwiseDistance(squaredDistances: fSquared)
+            return FStarSummary(
+                contraction: fSpread > 0 ? fStarSpread / fSpread : 1,
+                effectiveRank: effectiveRank(fStarPoints), classHausdorff: analysis.classHausdorff,
+                candidatesCertified: analysis.fStar.candidatesCertified)
+        }
+        let thickness = timed("thickness", times) { Thickness(f.points, squaredDistances: fSquared, seed: options.seed) }
+        self.thickness = thickness
         diameter = thickness.diameter
-        classThickness = f.classes.enumerated().map { c, members in
-            ClassThickness(label: c, size: members.count, thickness: Thickness(f.points.rows(members), seed: options.seed))
+        classThickness = timed("class thickness", times) {
+            f.classes.enumerated().map { c, members in
+                ClassThickness(label: c, size: members.count, thickness: Thickness(f.points.rows(members), seed: options.seed))
+            }
         }
         (separatedFraction, marginMetFraction) = SeparationReport.anchorFractions(analysis.anchorMargins, margin: options.margin)
         classCount = f.classes.count

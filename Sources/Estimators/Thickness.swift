@@ -26,9 +26,10 @@ public struct Thickness: Sendable, Codable, Equatable {
     /// n = 2 (convex hull and rotating calipers). Otherwise `2·√λ_min(Σ) ≤ θ ≤ 2·√(N·λ_min(Σ))` (Σ the
     /// covariance, 1/N), the upper end tightened to the width along the smallest principal axis and
     /// then by a seeded local search over directions.
-    public init(_ x: Matrix<Double>, seed: UInt64 = 0) {
+    /// `squaredDistances`: the rows' exact squared distances when the caller has them.
+    public init(_ x: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, seed: UInt64 = 0) {
         let n = x.rows, dim = x.cols
-        let d2 = exactPairwiseSquaredDistances(x)
+        let d2 = squaredDistances ?? exactPairwiseSquaredDistances(x)
         let diameter = (d2.storage.max() ?? 0).squareRoot()
         guard n >= 2, diameter > 0 else { self.init(lower: 0, upper: 0, exact: true, diameter: diameter); return }
         if dim == 1 {

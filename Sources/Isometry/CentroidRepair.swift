@@ -26,8 +26,8 @@ extension LabeledPoints {
     /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the exact check (t = 1, the
     /// collapse itself, always passes; see `certifiesSeparation`). Returns the candidate, its exact squared
     /// distances and t.
-    func repair(_ y: Matrix<Double>) -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
-        let d2 = exactPairwiseSquaredDistances(y)
+    func repair(_ y: Matrix<Double>, threads: Int = 1) -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
+        let d2 = exactPairwiseSquaredDistances(y, threads: threads)
         if LabeledPoints.certifiesSeparation(squaredDistances: d2, labels: labels, dimension: y.cols) { return (y, d2, 0) }
         let collapse = centroidCollapse(of: y)
         let n = count
@@ -84,10 +84,10 @@ extension LabeledPoints {
         var t = hi
         for _ in 0..<60 {
             let candidate = LabeledPoints.blend(y, collapse, t)
-            let cd2 = exactPairwiseSquaredDistances(candidate)
+            let cd2 = exactPairwiseSquaredDistances(candidate, threads: threads)
             if LabeledPoints.certifiesSeparation(squaredDistances: cd2, labels: labels, dimension: y.cols) { return (candidate, cd2, t) }
             t += 0.5 * (1 - t)
         }
-        return (collapse, exactPairwiseSquaredDistances(collapse), 1)
+        return (collapse, exactPairwiseSquaredDistances(collapse, threads: threads), 1)
     }
 }

@@ -24,7 +24,7 @@ extension FStarSolver {
         fDistances.withUnsafeBufferPointer { fd in
         f.points.storage.withUnsafeBufferPointer { fp in
         f.labels.withUnsafeBufferPointer { labels in
-            var descent = FStarDescent(n: n, dim: dim, unit: unit, objective: objective, start: start,
+            var descent = FStarDescent(n: n, dim: dim, unit: unit, objective: objective, start: start, threads: options.threads,
                                        fd: fd.baseAddress!, fp: fp.baseAddress!, label: labels.baseAddress!)
             for it in 0..<iterations {
                 let progress = schedule.lowerBound + (schedule.upperBound - schedule.lowerBound) * Double(it) / Double(iterations)
@@ -68,6 +68,8 @@ struct FStarDescent {
     let n: Int, dim: Int, count: Int
     let unit: Double, lr: Double, margin: Double, moveBudget: Double
     let objective: FStarSolver.Objective
+    /// Threads of the full pass's distances (fixed blocks: the values do not depend on it).
+    let threads: Int
     /// Beyond this size the active set saves little over the full pass.
     let sparseLimit: Int
     /// f's pairwise distances (n × n), f's points (n × dim), the labels.
@@ -86,9 +88,10 @@ struct FStarDescent {
     var sparse = false
     var maxMove2 = 0.0
 
-    init(n: Int, dim: Int, unit: Double, objective: FStarSolver.Objective, start: Matrix<Double>,
+    init(n: Int, dim: Int, unit: Double, objective: FStarSolver.Objective, start: Matrix<Double>, threads: Int,
          fd: UnsafePointer<Double>, fp: UnsafePointer<Double>, label: UnsafePointer<Int>) {
         (self.n, self.dim, count, self.unit, self.objective) = (n, dim, n * dim, unit, objective)
+        self.threads = threads
         (self.fd, self.fp, self.label) = (fd, fp, label)
         lr = 0.02 * unit
         margin = 1e-3 * unit
@@ -147,7 +150,7 @@ struct FStarDescent {
     /// The full pass: all distances by GEMM, the isometric term and the separation penalty as weights,
     /// one DSYMM for the gradient; it also collects the active sets of the sparse iterations.
     mutating func fullPass(_ a: Annealing) {
-        pairwiseSquaredDistances(Y, count: n, dim: dim, into: d2.pointer, norms: norms.pointer)
+        blockedPairwiseSquaredDistances(Y, count: n, dim: dim, into: d2.pointer, norms: norms.pointer, threads: threads)
         Double.sqrt(d2.pointer, into: D, count: n * n)
         rowSums.zero()
         // The lists are worked on as locals (the passes do not mutate self, so the inner loops keep

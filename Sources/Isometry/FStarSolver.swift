@@ -21,7 +21,16 @@ public struct FStarOptions: Sendable, Equatable, Codable {
     /// is not a collapse, which the collapse risk compares with the collapse itself.
     public var minContraction: Double?
 
-    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5], polishRounds: Int = 3, minContraction: Double? = nil) {
+    /// Threads of the exact distances the candidates are certified with (the descents' matrix products
+    /// use OpenBLAS's threads, which the job sets). A setting of the run, not of the search: the
+    /// results are the same for any value, and it is not coded.
+    public var threads = 1
+
+    enum CodingKeys: String, CodingKey { case iterations, checkEvery, shrinkFactors, polishRounds, minContraction }
+
+    public init(iterations: Int = 0, checkEvery: Int = 0, shrinkFactors: [Double] = [0.5], polishRounds: Int = 3, minContraction: Double? = nil,
+                threads: Int = 1) {
+        self.threads = threads
         self.iterations = iterations
         self.checkEvery = checkEvery
         self.shrinkFactors = shrinkFactors
@@ -42,6 +51,8 @@ public struct FStarOptions: Sendable, Equatable, Codable {
 public struct FStarCandidate: Sendable {
     public var points: Matrix<Double>
     public var discrepancy: Discrepancy
+    /// Its mean pairwise distance (from the exact distances it was certified with).
+    public var meanPairwiseDistance: Double
 }
 
 /// The best feasible candidates found, one per objective.
@@ -79,13 +90,17 @@ final class FStarSolver {
     /// f's mean pairwise distance (only with `options.minContraction`).
     let fMeanDistance: Double
     var certified = 0
+    /// Receives the seconds of each start and polishing round (nil: not measured).
+    let times: PartTimes?
 
-    init(f: LabeledPoints, options: FStarOptions) {
+    /// `squaredDistances`: f's exact squared distances when the caller has them (else computed here).
+    init(f: LabeledPoints, squaredDistances: Matrix<Double>? = nil, options: FStarOptions, times: PartTimes? = nil) {
         self.f = f
         self.options = options
+        self.times = times
         n = f.count
         dim = f.dimension
-        fSquared = exactPairwiseSquaredDistances(f.points)
+        fSquared = squaredDistances ?? exactPairwiseSquaredDistances(f.points, threads: options.threads)
         fDistances = fSquared.storage.map { $0.squareRoot() }
         let meanSquare = fSquared.storage.reduce(0, +) / Double(max(n * (n - 1), 1))
         scale = meanSquare.squareRoot()
@@ -96,14 +111,15 @@ final class FStarSolver {
 
     /// Repairs `y` to a separated candidate, measures it, and keeps it if it is the best for either objective.
     func consider(_ y: Matrix<Double>) {
-        let repaired = f.repair(y)
+        let repaired = f.repair(y, threads: options.threads)
         let d = Discrepancy(f: f, fDistances: fSquared, candidate: repaired.points, candidateDistances: repaired.squaredDistances)
         certified += 1
-        let candidate = FStarCandidate(points: repaired.points, discrepancy: d)
+        let candidate = FStarCandidate(points: repaired.points, discrepancy: d,
+                                       meanPairwiseDistance: meanPairwiseDistance(squaredDistances: repaired.squaredDistances))
         if bestIsometric == nil || d.isometric < bestIsometric!.discrepancy.isometric { bestIsometric = candidate }
         if bestPointwise == nil || d.pointwise < bestPointwise!.discrepancy.pointwise { bestPointwise = candidate }
         if let keep = options.minContraction, bestKeepingSpread == nil || d.isometric < bestKeepingSpread!.discrepancy.isometric,
-           meanPairwiseDistance(squaredDistances: repaired.squaredDistances) >= keep * fMeanDistance {
+           candidate.meanPairwiseDistance >= keep * fMeanDistance {
             bestKeepingSpread = candidate
         }
     }
@@ -111,35 +127,48 @@ final class FStarSolver {
     /// Searches in a canonical frame (centred, principal axes with fixed signs, unit RMS distance) so
     /// that the result does not depend on the input's position, orientation or scale, then maps the
     /// best candidates back and certifies them again in the original frame.
-    static func solve(_ f: LabeledPoints, options: FStarOptions) -> FStarResult {
-        let frame = CanonicalFrame(f.points)
-        let inner = FStarSolver(f: f.with(points: frame.canonical), options: options).search()
-        let outer = FStarSolver(f: f, options: options)
-        outer.consider(f.points)
-        outer.consider(frame.original(inner.isometric.points))
-        outer.consider(frame.original(inner.hausdorff.points))
-        if let kept = inner.keepingSpread { outer.consider(frame.original(kept.points)) }
+    /// `squaredDistances`: f's exact squared distances, when the caller has them.
+    static func solve(_ f: LabeledPoints, squaredDistances: Matrix<Double>? = nil, options: FStarOptions, times: PartTimes? = nil) -> FStarResult {
+        let frame = timed("f* canonical frame", times) { CanonicalFrame(f.points) }
+        let inner = FStarSolver(f: f.with(points: frame.canonical), options: options, times: times).search(spansSpace: frame.spansSpace)
+        let outer = timed("f* certified in the input's frame", times) {
+            let outer = FStarSolver(f: f, squaredDistances: squaredDistances, options: options)
+            outer.consider(f.points)
+            outer.consider(frame.original(inner.isometric.points))
+            outer.consider(frame.original(inner.hausdorff.points))
+            if let kept = inner.keepingSpread { outer.consider(frame.original(kept.points)) }
+            return outer
+        }
         return FStarResult(isometric: outer.bestIsometric!, hausdorff: outer.bestPointwise!,
                            candidatesCertified: inner.candidatesCertified + outer.certified, keepingSpread: outer.bestKeepingSpread)
     }
 
-    func search() -> FStarResult {
-        let repairedF = f.repair(f.points).points
-        consider(repairedF)
-        let collapse = f.centroidCollapse(of: f.points)
-        consider(collapse)
+    /// `spansSpace`: f's centred points span the whole space (then no start needs to leave their span).
+    func search(spansSpace: Bool = false) -> FStarResult {
+        let (repairedF, collapse) = timed("f* first candidates", times) {
+            let repairedF = f.repair(f.points, threads: options.threads).points
+            consider(repairedF)
+            let collapse = f.centroidCollapse(of: f.points)
+            consider(collapse)
+            return (repairedF, collapse)
+        }
         // Already separated (this includes a fully collapsed f): f* = f, both errors 0.
         if bestIsometric!.discrepancy.isometric > 0 && scale > 0 {
             // The pointwise descent starts feasible (f repaired along its centroid blend) and then trades
             // the blend's uniform shrink for smaller moves of the points that set the maximum.
-            var starts: [(Matrix<Double>, Objective)] = [(f.points, .isometric), (repairedF, .pointwise)]
-            for s in options.shrinkFactors { starts.append((LabeledPoints.blend(f.points, collapse, 1 - s), .isometric)) }
+            var starts: [(String, Matrix<Double>, Objective)] = [("f", f.points, .isometric), ("f repaired", repairedF, .pointwise)]
+            for s in options.shrinkFactors { starts.append(("classes shrunk ×\(s)", LabeledPoints.blend(f.points, collapse, 1 - s), .isometric)) }
             // The class-centroid collapse as a start too, where it is affordable: above 600 points it
             // never beat the other starts in our trials, and the collapse itself stays a candidate.
-            if n <= 600 { starts.append((collapse, .isometric)) }
-            starts += perturbedStarts()
-            for (start, objective) in starts { descend(from: start, objective: objective) }
-            polish()
+            if n <= 600 { starts.append(("centroid collapse", collapse, .isometric)) }
+            // The perturbed starts exist to leave a rank-deficient f's span. Above 300 points (one such
+            // start, an O(N²·n) descent) a spanning f has no span to leave and the start is skipped; it
+            // changed neither bracket of `isomine bench estimators` (1000 × 32, 300 × 8, 200 × 3).
+            if !(spansSpace && n > 300) { starts += perturbedStarts().enumerated().map { ("f perturbed \($0.offset + 1)", $0.element.0, $0.element.1) } }
+            for (name, start, objective) in starts {
+                timed("f* start: \(name) (\(objective))", times) { descend(from: start, objective: objective) }
+            }
+            timed("f* polishing", times) { polish() }
         }
         return FStarResult(isometric: bestIsometric!, hausdorff: bestPointwise!, candidatesCertified: certified, keepingSpread: bestKeepingSpread)
     }
@@ -149,10 +178,16 @@ final class FStarSolver {
     /// get the shape right early but are cut short by the budget at larger N (on 1,000 overlapping points
     /// in R³² three rounds took the d_iso and d_haus ratios from 2.5 to 1.2 and 1.5).
     func polish() {
+        // A descent is deterministic: one restarted from the same candidate repeats itself, so an
+        // objective whose best did not change since its last polishing descent is not run again.
+        var lastStart: (iso: Matrix<Double>?, pointwise: Matrix<Double>?) = (nil, nil)
         for _ in 0..<options.polishRounds {
             let before = (bestIsometric!.discrepancy.isometric, bestPointwise!.discrepancy.pointwise)
-            descend(from: bestIsometric!.points, objective: .isometric, schedule: 0.6...1)
-            descend(from: bestPointwise!.points, objective: .pointwise, schedule: 0.6...1)
+            let iso = bestIsometric!.points
+            if lastStart.iso != iso { lastStart.iso = iso; descend(from: iso, objective: .isometric, schedule: 0.6...1) }
+            // Read after the isometric descent, which may have found a better pointwise candidate too.
+            let pointwise = bestPointwise!.points
+            if lastStart.pointwise != pointwise { lastStart.pointwise = pointwise; descend(from: pointwise, objective: .pointwise, schedule: 0.6...1) }
             let gained = bestIsometric!.discrepancy.isometric < 0.99 * before.0 || bestPointwise!.discrepancy.pointwise < 0.99 * before.1
             if !gained { break }
         }
@@ -182,6 +217,8 @@ public struct CanonicalFrame: Sendable {
     /// Principal axes as columns, by decreasing variance, each signed so its third moment is positive.
     public let axes: Matrix<Double>
     public let scale: Double
+    /// Whether the centred points span every axis: the smallest principal variance above 1e-9 of the largest.
+    public let spansSpace: Bool
     public let canonical: Matrix<Double>
 
     public init(_ x: Matrix<Double>) {
@@ -190,7 +227,10 @@ public struct CanonicalFrame: Sendable {
         for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
         let n = x.cols
         var axes = Matrix<Double>(rows: n, cols: n)
-        if let eigen = SymmetricEigen(x.covariance) {
+        let eigen = SymmetricEigen(x.covariance)
+        let variances = eigen?.values ?? []
+        spansSpace = x.rows > n && (variances.first ?? 0) > 1e-9 * (variances.last ?? 0) && (variances.last ?? 0) > 0
+        if let eigen {
             for k in 0..<n { for i in 0..<n { axes[i, k] = eigen.vectors[i, n - 1 - k] } }
         } else {
             for k in 0..<n { axes[k, k] = 1 }

@@ -96,12 +96,16 @@ public struct IsometryAnalysis: Sendable {
     /// The best candidates (their points are f*_iso and f*_haus).
     public var fStar: FStarResult
 
-    /// Runs the separation check, the subset lower bounds and the f* search.
-    public init(_ f: LabeledPoints, options: FStarOptions = FStarOptions()) {
-        let d2 = exactPairwiseSquaredDistances(f.points)
-        let separation = LabeledPoints.separation(squaredDistances: d2, labels: f.labels)
-        let bounds = SubsetBounds(f, squaredDistances: d2, separation: separation)
-        let result = FStarSolver.solve(f, options: options)
+    /// f's exact squared distances (N × N), computed once here for every part that needs them.
+    public var squaredDistances: Matrix<Double>
+
+    /// Runs the separation check, the subset lower bounds and the f* search; `times` gets each part's seconds.
+    public init(_ f: LabeledPoints, options: FStarOptions = FStarOptions(), times: PartTimes? = nil) {
+        let d2 = timed("exact distances", times) { exactPairwiseSquaredDistances(f.points, threads: options.threads) }
+        let separation = timed("separation", times) { LabeledPoints.separation(squaredDistances: d2, labels: f.labels) }
+        let bounds = timed("subset bounds", times) { SubsetBounds(f, squaredDistances: d2, separation: separation) }
+        let result = FStarSolver.solve(f, squaredDistances: d2, options: options, times: times)
+        squaredDistances = d2
         hardestLoss = separation.hardestLoss
         hardestTriplet = separation.hardestTriplet
         separated = separation.isSeparated

@@ -69,10 +69,35 @@ public struct SeriesStepInfo: Sendable, Codable, Equatable {
     }
 }
 
-/// Wall-clock time of an analysis (the only non-deterministic part).
+/// Wall-clock time of an analysis (the only non-deterministic part), in all and part by part.
 public struct AnalyzeTiming: Sendable, Codable, Equatable {
+    /// One part of the analysis and its seconds.
+    public struct Part: Sendable, Codable, Equatable {
+        /// `load`, `retrieval metrics`, `losses`, `estimators`, and the estimators' own parts as
+        /// `estimators/…` (exact distances, separation, subset bounds, each f* start, polishing, thickness, …).
+        public var name: String
+        public var seconds: Double
+    }
+
     public var totalSeconds: Double
-    enum CodingKeys: String, CodingKey { case totalSeconds = "total_seconds" }
+    /// The parts in the order they ended (absent in results stored before they were recorded).
+    public var parts: [Part]
+
+    public init(totalSeconds: Double, parts: [Part] = []) {
+        self.totalSeconds = totalSeconds
+        self.parts = parts
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totalSeconds = "total_seconds"
+        case parts
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        totalSeconds = try c.decode(Double.self, forKey: .totalSeconds)
+        parts = try c.decodeIfPresent([Part].self, forKey: .parts) ?? []
+    }
 }
 
 /// What a job produced.

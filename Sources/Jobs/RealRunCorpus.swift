@@ -104,7 +104,7 @@ public enum RealRunCorpus {
         for (i, c) in checkpoints.enumerated() {
             progress(i, checkpoints.count)
             var spec = AnalyzeSpec(dataset: .npy(features: c.embeddings, labels: c.labels), margin: c.margin, probeSize: 2000, iterations: iterations,
-                                   seed: 0, referenceScale: nil, blasThreads: 1)
+                                   seed: 0, referenceScale: nil, threads: 1)
             spec.untrained = c.untrained
             spec.name = "\(c.run) epoch \(c.epoch)"
             spec.series = c.run

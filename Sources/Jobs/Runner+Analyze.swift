@@ -43,10 +43,19 @@ extension Runner {
     /// (`load`, `retrieval metrics` with its fraction, `losses`, `estimators`).
     func runAnalyze(_ spec: AnalyzeSpec, progress: @escaping (RunProgress) -> Void = { _ in }) throws -> (AnalyzeResult, FStarPoints) {
         let started = DispatchTime.now().uptimeNanoseconds
-        func phase(_ name: String, _ fraction: Double) {
-            progress(RunProgress(step: 0, totalSteps: 0, loss: 0, precisionAt1: nil, phase: name, fraction: fraction))
+        let phases = PartTimes(), estimatorParts = PartTimes()
+        var current: (name: String, since: UInt64)?
+        // `reported: false` times a part without showing it as the job's phase (the row keeps its last phase).
+        func phase(_ name: String, _ fraction: Double, reported: Bool = true) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            if let c = current, c.name != name { phases.add(c.name, seconds: Double(now - c.since) * 1e-9) }
+            if current?.name != name { current = (name, now) }
+            if reported { progress(RunProgress(step: 0, totalSteps: 0, loss: 0, precisionAt1: nil, phase: name, fraction: fraction)) }
         }
-        BLASThreads.set(spec.blasThreads)
+        // The analysis spreads its own fixed blocks over the threads, each calling OpenBLAS on one thread:
+        // the values then do not depend on the thread count (OpenBLAS's own split can change the last bits).
+        let threads = spec.threads(share: threadShare)
+        BLASThreads.set(1)
         phase("load", 0)
         let data = try prepare(spec)
         // Every probe is chosen before the heavy work, so a set that cannot give one fails at once.
@@ -67,13 +76,13 @@ extension Runner {
         // nothing has trained yet, so it is judged as a train run's step 0, and the series' collapse is
         // its first collapse after the baseline.
         let untrained = spec.untrained || (seriesInfo?.baselineStep != nil && seriesInfo?.baselineStep == spec.step)
-        var options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations),
+        var options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations, threads: threads),
                                        referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
                                        margin: spec.margin, untrained: untrained)
         options.referenceKappa = seriesInfo?.baselineKappa
 
         phase("retrieval metrics", 0)
-        let eval = RetrievalMetrics.exact(data.features, labels: data.labels) { phase("retrieval metrics", $0) }
+        let eval = RetrievalMetrics.exact(data.features, labels: data.labels, threads: threads) { phase("retrieval metrics", $0) }
 
         phase("losses", 0)
         let lossPoints = data.features.rows(lossRows).converted(to: Double.self), lossLabels = lossRows.map { data.labels[$0] }
@@ -86,9 +95,11 @@ extension Runner {
 
         phase("estimators", 0)
         let (report, kept) = try specErrors {
-            try EstimatorReport.withPoints(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options)
+            try EstimatorReport.withPoints(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options,
+                                           times: estimatorParts)
         }
         phase("estimators", 1)
+        phase("verdict", 0, reported: false)
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
         let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
@@ -96,11 +107,14 @@ extension Runner {
                                                 classes: data.classCount))
         let (signals, warning) = checkpointWarning(spec, report: report, probe: scaledProbe, unit: unit, labels: probeLabels, verdict: diagnosis.verdict)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
+        if let c = current { phases.add(c.name, seconds: Double(DispatchTime.now().uptimeNanoseconds - c.since) * 1e-9) }
+        let parts = phases.recorded.map { AnalyzeTiming.Part(name: $0.name, seconds: $0.seconds) }
+            + estimatorParts.recorded.map { AnalyzeTiming.Part(name: "estimators/" + $0.name, seconds: $0.seconds) }
         logger.info("analyzed", metadata: ["dataset": "\(data.name)", "verdict": "\(diagnosis.verdict.rawValue)"])
         let result = AnalyzeResult(
             spec: spec.json, dataset: summary,
             final: AnalysisRecord(eval: eval, losses: losses, estimators: report, diagnosis: diagnosis, verdict: diagnosis.verdict),
-            timing: AnalyzeTiming(totalSeconds: seconds), verdict: diagnosis.verdict, series: seriesInfo, signals: signals, warning: warning)
+            timing: AnalyzeTiming(totalSeconds: seconds, parts: parts), verdict: diagnosis.verdict, series: seriesInfo, signals: signals, warning: warning)
         try requireFinite(result)
         return (result, kept)
     }

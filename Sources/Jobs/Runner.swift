@@ -3,6 +3,7 @@ import CollapseRisk
 import CollapseSignals
 import Datasets
 import Dispatch
+import Foundation
 import Isometry
 import Linalg
 import Logging
@@ -53,6 +54,19 @@ public struct Runner: Sendable {
     /// Inputs stored in the database and series baselines (nil for `isomine run`: no database).
     public var inputs: (any StoredInputs)?
     public var baselines: (any SeriesBaselines)?
+    /// Threads of a job whose spec does not set `threads`: its share of the machine (see `threadShare(concurrency:)`).
+    public var threadShare = Runner.threadShare(concurrency: 1)
+
+    /// The environment variable that sets the threads of a job whose spec does not (1…256).
+    public static let threadsVariable = "ISOMINE_JOB_THREADS"
+
+    /// A job's share of the machine when `concurrency` jobs run at once: `ISOMINE_JOB_THREADS` when set
+    /// (an operator keeping cores for other work, or tests running many jobs at once), else the cores ÷
+    /// `concurrency` (at least 1).
+    public static func threadShare(concurrency: Int, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        if let text = environment[threadsVariable], let t = Int(text), (1...256).contains(t) { return t }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, concurrency))
+    }
 
     /// Largest model accepted (400 MB of Float32 parameters, as much again for each Adam moment).
     public static let maxParameters = 100_000_000
@@ -150,7 +164,7 @@ public struct Runner: Sendable {
         progress: @escaping (RunProgress) -> Void, shouldStop: @escaping () -> Bool
     ) throws -> RunOutcome {
         let started = DispatchTime.now().uptimeNanoseconds
-        BLASThreads.set(spec.blasThreads)
+        BLASThreads.set(spec.threads(share: threadShare))
         let prepared = try prepare(spec)
         let checkpoint = try sink.latestCheckpoint()
         if let checkpoint { logger.info("resuming", metadata: ["step": "\(checkpoint.step)"]) }

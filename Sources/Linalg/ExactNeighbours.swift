@@ -1,6 +1,8 @@
 // The k nearest neighbours of every row among the other rows, exactly, without an N × N matrix:
 // Float32 GEMM blocks screen candidates with a proven error bound, Double distances rank them.
 
+import Foundation
+
 /// Each row's k nearest other rows (by Euclidean distance, ties by index) and the mean pairwise distance.
 ///
 /// Memory is O(block × N + N × k): the rows are processed in blocks of `blockRows`; each block's inner
@@ -49,9 +51,11 @@ public struct ExactNeighbours: Sendable {
     public static func defaultBlockRows(n: Int) -> Int { max(16, min(512, (16 << 20) / max(n, 1))) }
 
     /// Finds the `k` nearest other rows of every row of `x` (N × D, N ≥ 2, finite values; k is clamped
-    /// to 1…N − 1). `progress` is called with the fraction of pairs screened.
+    /// to 1…N − 1). `progress` is called with the fraction of pairs screened. `threads` screen and rank
+    /// rows at once (the GEMMs use OpenBLAS's own threads); the neighbours and the mean distance are
+    /// the same for any value (candidates are ranked exactly; sums are combined in a fixed order).
     public init(_ x: Matrix<Float>, k requested: Int, meanDistance: Bool = false, blockRows: Int? = nil, strategy: Strategy = .automatic,
-                progress: ((Double) -> Void)? = nil) {
+                threads: Int = 1, progress: ((Double) -> Void)? = nil) {
         let n = x.rows, dim = x.cols
         precondition(n >= 2 && dim >= 1)
         let k = min(max(requested, 1), n - 1)
@@ -87,30 +91,39 @@ public struct ExactNeighbours: Sendable {
         let screened = y.withUnsafeBufferPointer { yp in
             useRows
                 ? ExactNeighbours.screenRows(yp, n: n, dim: dim, k: k, sq: sq, norm: norm, bound: bound, meanDistance: meanDistance,
-                                             block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), progress: progress)
+                                             block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), threads: threads, progress: progress)
                 : ExactNeighbours.screenPairs(yp, n: n, dim: dim, k: k, sq: sq, norm: norm, bound: bound, meanDistance: meanDistance,
-                                              block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), progress: progress)
+                                              block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), threads: threads, progress: progress)
         }
         let totalPairs = Double(n) * Double(n - 1) / 2
         meanPairwiseDistance = meanDistance ? screened.distanceSum / totalPairs : nil
-        // Rank each row's candidates by Double distances of the rows as given.
+        // Rank each row's candidates by Double distances of the rows as given, rows in fixed chunks.
         var out = [Int32](repeating: 0, count: n * k)
-        var ranked = 0
-        var scratch: [(d: Double, j: Int32)] = []
+        let rankChunks = (n + 255) / 256
+        var rankedPerChunk = [Int](repeating: 0, count: rankChunks)
         x.storage.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                scratch.removeAll(keepingCapacity: true)
-                for c in screened.candidates[i] {
-                    var s = 0.0
-                    let a = i * dim, bb = Int(c) * dim
-                    for t in 0..<dim { let d = Double(p[a + t]) - Double(p[bb + t]); s += d * d }
-                    scratch.append((s, c))
+        out.withUnsafeMutableBufferPointer { o in
+        rankedPerChunk.withUnsafeMutableBufferPointer { counts in
+            let outBase = o.baseAddress!, countBase = counts.baseAddress!
+            parallelChunks(rankChunks, threads: threads) { chunk in
+                var scratch: [(d: Double, j: Int32)] = []
+                for i in (chunk * 256)..<min(n, chunk * 256 + 256) {
+                    scratch.removeAll(keepingCapacity: true)
+                    for c in screened.candidates[i] {
+                        var s = 0.0
+                        let a = i * dim, bb = Int(c) * dim
+                        for t in 0..<dim { let d = Double(p[a + t]) - Double(p[bb + t]); s += d * d }
+                        scratch.append((s, c))
+                    }
+                    countBase[chunk] += scratch.count
+                    scratch.sort { $0.d < $1.d || ($0.d == $1.d && $0.j < $1.j) }
+                    for r in 0..<k { outBase[i * k + r] = scratch[r].j }
                 }
-                ranked += scratch.count
-                scratch.sort { $0.d < $1.d || ($0.d == $1.d && $0.j < $1.j) }
-                for r in 0..<k { out[i * k + r] = scratch[r].j }
             }
         }
+        }
+        }
+        let ranked = rankedPerChunk.reduce(0, +)
         neighbours = out
         candidatesRanked = ranked
     }
@@ -133,26 +146,44 @@ struct Screened {
 }
 
 extension ExactNeighbours {
-    /// The upper triangle by blocks, every pair offered to both of its rows' pools.
+    /// The upper triangle by blocks of `block` rows, every pair offered to both of its rows' pools. The
+    /// blocks run on up to `threads` threads, each with its own GEMM (so OpenBLAS should then run one
+    /// thread per call): a pair (i, j), i in the block, goes to row i's own pool (only i's block touches
+    /// it) and to row j's pool of the worker that screened it; a row's candidates are the union of its
+    /// pools. Each pool keeps every pair it saw that could be among the row's k nearest (its threshold is
+    /// the k-th smallest upper bound it saw, never below the row's true k-th distance), so the union
+    /// holds the true k nearest whichever worker saw which pair.
     static func screenPairs(_ yp: UnsafeBufferPointer<Float>, n: Int, dim: Int, k: Int, sq: [Double], norm: [Double], bound: ScreenBound,
-                            meanDistance: Bool, block: Int, progress: ((Double) -> Void)?) -> Screened {
-        var pool = CandidatePool(n: n, k: k)
-        var gram = [Float](repeating: 0, count: block * n)
-        var distanceSum = 0.0
+                            meanDistance: Bool, block: Int, threads: Int, progress: ((Double) -> Void)?) -> Screened {
+        let blocks = (n + block - 1) / block
+        let workers = workerCount(chunks: blocks, threads: threads)
+        // Row pools: row i's own, then one set per worker (allocated here, so their addresses are stable).
+        let pools = UnsafeMutablePointer<RowPool>.allocate(capacity: n * (1 + workers))
+        pools.initialize(repeating: RowPool(k: k), count: n * (1 + workers))
+        let grams = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * n)
+        defer {
+            pools.deinitialize(count: n * (1 + workers))
+            pools.deallocate()
+            grams.deallocate()
+        }
+        var blockSums = [Double](repeating: 0, count: blocks)
         let totalPairs = Double(n) * Double(n - 1) / 2
-        var donePairs = 0.0
+        let reporter = ProgressShare(total: totalPairs, progress: progress)
         let widen = bound.widen, rho = bound.rho
-        gram.withUnsafeMutableBufferPointer { gp in
-            var r0 = 0
-            while r0 < n {
+        blockSums.withUnsafeMutableBufferPointer { sums in
+            let sumBase = sums.baseAddress!, ownBase = pools
+            parallelChunks(blocks, threads: threads) { blockIndex, worker in
+                let r0 = blockIndex * block
                 let b = min(block, n - r0), width = n - r0
+                let gram = grams + worker * block * n, otherPools = pools + n * (1 + worker)
                 // G = Y[r0..<r0+b] · Y[r0..<n]ᵀ: each row of the block against itself and every later row.
                 Float.gemm(transA: false, transB: true, m: b, n: width, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
-                           b: yp.baseAddress! + r0 * dim, ldb: dim, beta: 0, c: gp.baseAddress!, ldc: width)
+                           b: yp.baseAddress! + r0 * dim, ldb: dim, beta: 0, c: gram, ldc: width)
+                var sum = 0.0
                 for bi in 0..<b {
                     let i = r0 + bi
                     let si = sq[i], ni = norm[i]
-                    let rowBase = gp.baseAddress! + bi * width
+                    let rowBase = gram + bi * width
                     for j in (i + 1)..<n {
                         let g = Double(rowBase[j - r0])
                         let sj = sq[j], nj = norm[j]
@@ -160,10 +191,10 @@ extension ExactNeighbours {
                         if d2 < 0 { d2 = 0 }
                         let eps = bound.eps(si: si, sj: sj, ni: ni, nj: nj, g: g)
                         let delta = rho * (ni + nj)
-                        if meanDistance { distanceSum += d2.squareRoot() }
+                        if meanDistance { sum += d2.squareRoot() }
                         // Reject cheaply (no square root) when the lower bound exceeds both rows' thresholds.
                         let lowSq = d2 - eps
-                        let ti = pool.threshold[i], tj = pool.threshold[j]
+                        let ti = ownBase[i].threshold, tj = otherPools[j].threshold
                         let tMax = ti > tj ? ti : tj
                         if lowSq > 0 {
                             // lowSq > t² implies lo = (√lowSq − δ)(1 − widen) > tMax (t carries 1e-12 for √'s rounding).
@@ -172,16 +203,21 @@ extension ExactNeighbours {
                         }
                         let lo = max(0, ((lowSq > 0 ? lowSq.squareRoot() : 0) - delta) * (1 - widen))
                         let hi = ((d2 + eps).squareRoot() + delta) * (1 + widen)
-                        if lo <= ti { pool.offer(row: i, lo: lo, hi: hi, other: Int32(j)) }
-                        if lo <= tj { pool.offer(row: j, lo: lo, hi: hi, other: Int32(i)) }
+                        if lo <= ti { ownBase[i].offer(lo: lo, hi: hi, other: Int32(j)) }
+                        if lo <= tj { otherPools[j].offer(lo: lo, hi: hi, other: Int32(i)) }
                     }
                 }
-                donePairs += Double(b) * Double(width) - Double(b) * Double(b + 1) / 2
-                progress?(min(1, donePairs / totalPairs))
-                r0 += b
+                sumBase[blockIndex] = sum
+                reporter.add(Double(b) * Double(width) - Double(b) * Double(b + 1) / 2)
             }
         }
-        return Screened(candidates: (0..<n).map { pool.candidates(of: $0) }, distanceSum: distanceSum)
+        let candidates = (0..<n).map { row -> [Int32] in
+            var all = pools[row].other
+            for w in 0..<workers { all += pools[n * (1 + w) + row].other }
+            return all
+        }
+        // The blocks' sums in block order: the same total for any thread count.
+        return Screened(candidates: candidates, distanceSum: blockSums.reduce(0, +))
     }
 
     /// Blocks of rows against all rows. Per row, with M the largest norm, εmax and δmax (the pair bounds
@@ -190,34 +226,44 @@ extension ExactNeighbours {
     /// row's true k-th distance, and a row j can be among the k nearest only if
     /// √max(0, d̃ⱼ − εmax) − δmax ≤ τ, i.e. d̃ⱼ ≤ (τ + δmax)² + εmax (both widened).
     static func screenRows(_ yp: UnsafeBufferPointer<Float>, n: Int, dim: Int, k: Int, sq: [Double], norm: [Double], bound: ScreenBound,
-                           meanDistance: Bool, block: Int, progress: ((Double) -> Void)?) -> Screened {
+                           meanDistance: Bool, block: Int, threads: Int, progress: ((Double) -> Void)?) -> Screened {
+        let blocks = (n + block - 1) / block
+        let workers = workerCount(chunks: blocks, threads: threads)
         var candidates = [[Int32]](repeating: [], count: n)
-        var gram = [Float](repeating: 0, count: block * n)
-        var row = [Double](repeating: 0, count: n - 1)
-        var distanceSum = 0.0
+        let grams = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * n)
+        // One row of distances per worker (a selection reorders it).
+        var rows = [[Double]](repeating: [Double](repeating: 0, count: n - 1), count: workers)
+        defer { grams.deallocate() }
+        var blockSums = [Double](repeating: 0, count: blocks)
+        let reporter = ProgressShare(total: Double(n), progress: progress)
         let maxNorm = norm.max() ?? 0, maxSq = maxNorm * maxNorm
         let w = bound.widen
-        gram.withUnsafeMutableBufferPointer { gp in
-            var r0 = 0
-            while r0 < n {
+        candidates.withUnsafeMutableBufferPointer { cp in
+        rows.withUnsafeMutableBufferPointer { rowsPointer in
+        blockSums.withUnsafeMutableBufferPointer { sums in
+            let candidateBase = cp.baseAddress!, rowBases = rowsPointer.baseAddress!, sumBase = sums.baseAddress!
+            parallelChunks(blocks, threads: threads) { blockIndex, worker in
+                let r0 = blockIndex * block
                 let b = min(block, n - r0)
+                let gram = grams + worker * block * n
                 Float.gemm(transA: false, transB: true, m: b, n: n, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
-                           b: yp.baseAddress!, ldb: dim, beta: 0, c: gp.baseAddress!, ldc: n)
+                           b: yp.baseAddress!, ldb: dim, beta: 0, c: gram, ldc: n)
+                var sum = 0.0
                 for bi in 0..<b {
                     let i = r0 + bi
                     let si = sq[i], ni = norm[i]
-                    let rowBase = gp.baseAddress! + bi * n
+                    let rowBase = gram + bi * n
                     var t = 0
                     for j in 0..<n where j != i {
                         var d2 = si + sq[j] - 2 * Double(rowBase[j])
                         if d2 < 0 { d2 = 0 }
-                        row[t] = d2
+                        rowBases[worker][t] = d2
                         t += 1
-                        if meanDistance && j > i { distanceSum += d2.squareRoot() }
+                        if meanDistance && j > i { sum += d2.squareRoot() }
                     }
                     let epsMax = bound.eps(si: si, sj: maxSq, ni: ni, nj: maxNorm, g: ni * maxNorm * (1 + bound.gamma))
                     let deltaMax = bound.rho * (ni + maxNorm)
-                    let kth = ExactNeighbours.select(&row, k - 1)
+                    let kth = ExactNeighbours.select(&rowBases[worker], k - 1)
                     let tau = ((kth + epsMax).squareRoot() + deltaMax) * (1 + w)
                     let reach = (tau / (1 - w) + deltaMax) * (1 + w)
                     let limit = reach * reach + epsMax
@@ -228,13 +274,15 @@ extension ExactNeighbours {
                         if d2 < 0 { d2 = 0 }
                         if d2 <= limit { list.append(Int32(j)) }
                     }
-                    candidates[i] = list
+                    candidateBase[i] = list
                 }
-                progress?(min(1, Double(r0 + b) / Double(n)))
-                r0 += b
+                sumBase[blockIndex] = sum
+                reporter.add(Double(b))
             }
         }
-        return Screened(candidates: candidates, distanceSum: distanceSum)
+        }
+        }
+        return Screened(candidates: candidates, distanceSum: blockSums.reduce(0, +))
     }
 
     /// The value of rank `r` (0-based) of `values` (reordered in place): quickselect, median of three.
@@ -259,45 +307,43 @@ extension ExactNeighbours {
     }
 }
 
-/// Per row, the pairs that may be among its k nearest: bounded by compaction against the k-th smallest
+/// One row's pairs that may be among its k nearest: bounded by compaction against the k-th smallest
 /// upper bound, so it stays near k entries unless the distances are genuinely tied.
-struct CandidatePool {
+struct RowPool {
     let k: Int
-    /// Per row: the k-th smallest upper bound among its candidates (+∞ until it has k).
-    var threshold: [Double]
-    private var lo: [[Double]], hi: [[Double]], other: [[Int32]]
-    /// Size at which a row is compacted next (doubles when compaction cannot shrink it: real ties).
-    private var limit: [Int]
+    /// The k-th smallest upper bound among its candidates (+∞ until it has k).
+    var threshold = Double.infinity
+    private var lo: [Double] = [], hi: [Double] = []
+    /// The candidates (at least k once k have been offered).
+    private(set) var other: [Int32] = []
+    /// Size at which the row is compacted next (doubles when compaction cannot shrink it: real ties).
+    private var limit: Int
 
-    init(n: Int, k: Int) {
+    init(k: Int) {
         self.k = k
-        threshold = [Double](repeating: .infinity, count: n)
-        lo = [[Double]](repeating: [], count: n)
-        hi = [[Double]](repeating: [], count: n)
-        other = [[Int32]](repeating: [], count: n)
-        limit = [Int](repeating: 2 * k + 16, count: n)
+        limit = 2 * k + 16
     }
 
-    mutating func offer(row: Int, lo l: Double, hi h: Double, other o: Int32) {
-        lo[row].append(l)
-        hi[row].append(h)
-        other[row].append(o)
-        if lo[row].count >= limit[row] { compact(row) }
-        else if lo[row].count == k && threshold[row] == .infinity { compact(row) }
+    mutating func offer(lo l: Double, hi h: Double, other o: Int32) {
+        lo.append(l)
+        hi.append(h)
+        other.append(o)
+        if lo.count >= limit { compact() }
+        else if lo.count == k && threshold == .infinity { compact() }
     }
 
-    /// Sets the row's threshold to its k-th smallest upper bound and drops what cannot make the top k:
+    /// Sets the threshold to the k-th smallest upper bound and drops what cannot make the top k:
     /// a lower bound above it, or an exactly known distance equal to it (lower = upper) at a larger index
     /// than k others that are exactly that close or closer (ties are broken by index).
-    private mutating func compact(_ row: Int) {
-        let count = lo[row].count
+    private mutating func compact() {
+        let count = lo.count
         guard count >= k else { return }
         var order = Array(0..<count)
-        let h = hi[row], l = lo[row], o = other[row]
+        let h = hi, l = lo, o = other
         order.sort { h[$0] < h[$1] || (h[$0] == h[$1] && o[$0] < o[$1]) }
         let kth = order[k - 1]
         let tau = h[kth]
-        threshold[row] = tau
+        threshold = tau
         let kthExact = l[kth] == h[kth]
         var nl: [Double] = [], nh: [Double] = [], no: [Int32] = []
         nl.reserveCapacity(count); nh.reserveCapacity(count); no.reserveCapacity(count)
@@ -306,10 +352,29 @@ struct CandidatePool {
             if kthExact && l[idx] == tau && h[idx] == tau && o[idx] > o[kth] { continue }
             nl.append(l[idx]); nh.append(h[idx]); no.append(o[idx])
         }
-        lo[row] = nl; hi[row] = nh; other[row] = no
-        limit[row] = max(2 * k + 16, 2 * nl.count)
+        lo = nl; hi = nh; other = no
+        limit = max(2 * k + 16, 2 * nl.count)
+    }
+}
+
+/// Progress shared by the workers of a screen: each adds what it finished; the callback sees the
+/// fraction done, one call at a time (a lock guards the count and the call, hence `@unchecked Sendable`).
+final class ProgressShare: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0.0
+    private let total: Double
+    private let progress: ((Double) -> Void)?
+
+    init(total: Double, progress: ((Double) -> Void)?) {
+        self.total = total
+        self.progress = progress
     }
 
-    /// The row's remaining candidates (at least k).
-    func candidates(of row: Int) -> [Int32] { other[row] }
+    func add(_ amount: Double) {
+        guard let progress else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        done += amount
+        progress(min(1, done / max(total, 1)))
+    }
 }

@@ -1,4 +1,5 @@
 // The one pairwise-distance routine of isomine: Gram trick through GEMM, clamped, exact zero diagonal.
+import CKernels
 
 /// Pairwise squared Euclidean distances between the `count` rows of `points` (row-major, `dim` columns).
 ///
@@ -23,9 +24,16 @@ public func pairwiseSquaredDistances<T: BLASReal>(
     } else {
         out.update(repeating: 0, count: n * n)
     }
-    // One pass over the upper triangle: clamp, and mirror so the matrix is exactly symmetric
-    // (GEMM rounding may differ between (i,j) and (j,i)).
-    for i in 0..<n {
+    completeSquaredDistances(rows: 0..<n, count: n, into: out, norms: norms)
+}
+
+/// Turns rows `rows` of the upper triangle of −2·Gram into squared distances: adds the squared norms,
+/// clamps at 0 (rounding can make it slightly negative), writes the exact zero diagonal and mirrors to
+/// the lower triangle, so the matrix is exactly symmetric (GEMM rounding may differ between (i,j) and
+/// (j,i)). Disjoint row ranges write disjoint entries.
+@inlinable
+public func completeSquaredDistances<T: BLASReal>(rows: Range<Int>, count n: Int, into out: UnsafeMutablePointer<T>, norms: UnsafePointer<T>) {
+    for i in rows {
         let row = out + i * n
         let ni = norms[i]
         row[i] = 0
@@ -35,6 +43,32 @@ public func pairwiseSquaredDistances<T: BLASReal>(
             row[j] = clamped
             out[j * n + i] = clamped
         }
+    }
+}
+
+/// `pairwiseSquaredDistances` by fixed blocks of `blockRows` rows on up to `threads` threads: each block
+/// takes its rows' products with the rows from its first onwards from its own GEMM (the upper triangle,
+/// as SYRK would, with the same flops), then clamps and mirrors them. The blocks do not depend on
+/// `threads`, so neither do the values (OpenBLAS should run one thread per call: the callers set it).
+public func blockedPairwiseSquaredDistances(
+    _ points: UnsafePointer<Double>, count n: Int, dim: Int,
+    into out: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>, threads: Int, blockRows: Int = 64
+) {
+    if n == 0 { return }
+    for i in 0..<n {
+        var s = 0.0
+        let row = points + i * dim
+        for k in 0..<dim { s += row[k] * row[k] }
+        norms[i] = s
+    }
+    guard dim > 0 else { out.update(repeating: 0, count: n * n); return }
+    let blocks = (n + blockRows - 1) / blockRows
+    parallelChunks(blocks, threads: threads) { b in
+        let r0 = b * blockRows, rows = min(blockRows, n - r0)
+        Double.gemm(transA: false, transB: true, m: rows, n: n - r0, k: dim, alpha: -2, a: points + r0 * dim, lda: dim,
+                    b: points + r0 * dim, ldb: dim, beta: 0, c: out + r0 * n + r0, ldc: n)
+        // Clamp, and mirror to the lower triangle (entries no other block writes).
+        completeSquaredDistances(rows: r0..<(r0 + rows), count: n, into: out, norms: norms)
     }
 }
 
@@ -68,29 +102,19 @@ extension Matrix {
 ///
 /// The certification variant of `pairwiseSquaredDistances`: slower (no GEMM) but free of the Gram
 /// trick's cancellation, so identical points are exactly 0 apart and the separation check of a
-/// candidate f* is decided on distances as exact as Double allows.
-public func exactPairwiseSquaredDistances(_ x: Matrix<Double>) -> Matrix<Double> {
+/// candidate f* is decided on distances as exact as Double allows. The C kernel sums each pair in a
+/// fixed order, so the values are the same in every build and for any `threads` (rows are split into
+/// chunks of the triangle that do not depend on it).
+public func exactPairwiseSquaredDistances(_ x: Matrix<Double>, threads: Int = 1) -> Matrix<Double> {
     let n = x.rows, dim = x.cols
     var out = Matrix<Double>(rows: n, cols: n)
+    guard n > 0 else { return out }
+    let chunks = triangleChunks(n)
     x.storage.withUnsafeBufferPointer { p in
         out.storage.withUnsafeMutableBufferPointer { o in
-            for i in 0..<n {
-                let a = p.baseAddress! + i * dim
-                for j in (i + 1)..<n {
-                    let b = p.baseAddress! + j * dim
-                    // Four independent sums (SIMD lanes), then their total: as exact as one running sum.
-                    var acc = SIMD4<Double>()
-                    var k = 0
-                    while k + 4 <= dim {
-                        let d = SIMD4(a[k] - b[k], a[k + 1] - b[k + 1], a[k + 2] - b[k + 2], a[k + 3] - b[k + 3])
-                        acc += d * d
-                        k += 4
-                    }
-                    var s = acc.sum()
-                    while k < dim { let d = a[k] - b[k]; s += d * d; k += 1 }
-                    o[i * n + j] = s
-                    o[j * n + i] = s
-                }
+            let base = p.baseAddress!, target = o.baseAddress!
+            parallelChunks(chunks.count, threads: threads) { c in
+                isomine_exact_squared_distances_f64(base, n, dim, chunks[c].lowerBound, chunks[c].upperBound, target)
             }
         }
     }

@@ -66,9 +66,10 @@ public struct RetrievalMetrics: Sendable, Equatable, Codable {
         return max(1, (counts.values.max() ?? 2) - 1)
     }
 
-    /// Metrics of `x` (N × D, Float32) without an N × N matrix: exact k nearest neighbours by blocks.
-    public static func exact(_ x: Matrix<Float>, labels: [Int], progress: ((Double) -> Void)? = nil) -> RetrievalMetrics {
-        RetrievalMetrics(neighbours: ExactNeighbours(x, k: neighbourCount(labels: labels), progress: progress), labels: labels)
+    /// Metrics of `x` (N × D, Float32) without an N × N matrix: exact k nearest neighbours by blocks, on
+    /// `threads` threads (the same metrics for any value).
+    public static func exact(_ x: Matrix<Float>, labels: [Int], threads: Int = 1, progress: ((Double) -> Void)? = nil) -> RetrievalMetrics {
+        RetrievalMetrics(neighbours: ExactNeighbours(x, k: neighbourCount(labels: labels), threads: threads, progress: progress), labels: labels)
     }
 }
 

@@ -20,7 +20,13 @@ public struct AnalyzeSpec: Sendable, Equatable {
     public var seed: UInt64
     /// Scale of the collapse ratios (nil: √2 × the RMS norm).
     public var referenceScale: Double?
-    public var blasThreads: Int
+    /// Threads this job computes with (nil: the job's share of the machine; see `threads(share:)`).
+    public var threads: Int?
+    /// The older name of `threads` (nil unless a spec gave it).
+    public var blasThreads: Int?
+
+    /// The threads to compute with: `threads`, else `blas_threads`, else `share` (the job's share of the machine).
+    public func threads(share: Int) -> Int { threads ?? blasThreads ?? max(1, share) }
     /// The series this analysis is a step of (checkpoints of one training run), its step, and the step
     /// whose spread is the reference (nil: the series' baseline, its first submitted step).
     public var series: String?
@@ -32,18 +38,18 @@ public struct AnalyzeSpec: Sendable, Equatable {
 
     /// An analysis of `dataset` judged against `margin`, every other field at its default.
     public init(dataset: DatasetSource, margin: Double = 0.2, probeSize: Int = 2000, iterations: Int = 0, seed: UInt64 = 0,
-                referenceScale: Double? = nil, blasThreads: Int = 1) {
+                referenceScale: Double? = nil, threads: Int? = nil) {
         self.dataset = dataset
         self.margin = margin
         self.probeSize = probeSize
         self.iterations = iterations
         self.seed = seed
         self.referenceScale = referenceScale
-        self.blasThreads = blasThreads
+        self.threads = threads
     }
 
     static func parse(_ r: SpecReader) throws -> AnalyzeSpec {
-        var spec = AnalyzeSpec(dataset: .digits, margin: 0.2, probeSize: 2000, iterations: 0, seed: 0, referenceScale: nil, blasThreads: 1)
+        var spec = AnalyzeSpec(dataset: .digits, margin: 0.2, probeSize: 2000, iterations: 0, seed: 0, referenceScale: nil)
         try schema.decode(r, into: &spec)
         return spec
     }
@@ -68,7 +74,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("seed", .seed, \.seed, default: .value(0), "seeds the probe and the thickness search"),
         .field("reference_scale", .number(.greaterThan(0)), \.referenceScale, default: .absent("none"),
                "a distance the spread is also compared with, as context (the verdict judges it against `margin`); without it, a series step is compared with its baseline step and L2-normalised embeddings with the sphere (√2 × their norm)"),
-        .field("blas_threads", .integer(1...256), \.blasThreads, default: .value(1), ""),
+        .field("threads", .integer(ThreadsField.range), \.threads, default: .absent("the job's share"), ThreadsField.threadsDoc),
+        .field("blas_threads", .integer(ThreadsField.range), \.blasThreads, default: .absent("none"), ThreadsField.blasThreadsDoc),
         .field("series", .seriesName, \.series, default: .absent("none"),
                "makes the job a step of this series (1–100 of `A-Z a-z 0-9 _ . -`): checkpoints of one training run, shown together with their trend (`isomine series`)"),
         .field("step", FieldType<Int>.integer(0...Int(Int32.max)).documented("0…2³¹−1"), \.step, default: .required, when: inSeries,
@@ -78,6 +85,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
                "names the series' baseline, whose spread is the context reference of the relative spread (unless `reference_scale` is given); the baseline step is judged as an untrained network"),
         .field("untrained", .bool, \.untrained, default: .value(false),
                "the embeddings are an untrained network's (a baseline before training): judged as a train run's step 0, where retrieval at chance is `partial` (`untrained_at_chance`), never collapsed"),
+    ], checks: [
+        { spec, at in try ThreadsField.check(threads: spec.threads, blasThreads: spec.blasThreads, at: at) },
     ])
 
     private static let inSeries = FieldCondition<AnalyzeSpec>("only applies to a series step (set series)") { $0.series != nil }

@@ -49,3 +49,19 @@ extension SpecField {
         .custom("kind", type: type, default: "—", meaning, decode: { _, _, _ in }, encode: { _ in .string(kind) })
     }
 }
+
+/// The `threads` setting of train and analyze jobs, and its older name `blas_threads`, declared once.
+enum ThreadsField {
+    /// Most threads a job may ask for.
+    static let range = 1...256
+
+    static let threadsDoc = "threads the job computes with: the matrix products (OpenBLAS), the exact distances, the kNN screening and ranking of the retrieval metrics and the f* search's products; the results are the same for any value (default: the job's share of the machine, its cores ÷ the worker's `--concurrency`; every core for `isomine run`)"
+    static let blasThreadsDoc = "the older name of `threads`, still read (giving both is an error)"
+
+    /// The check that `threads` and `blas_threads` are not both given.
+    static func check(threads: Int?, blasThreads: Int?, at: String) throws {
+        if threads != nil && blasThreads != nil {
+            throw SpecError(path: "\(at).blas_threads", "is the older name of threads; give one of them")
+        }
+    }
+}

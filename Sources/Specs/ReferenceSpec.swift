@@ -16,7 +16,7 @@ public enum ReferenceSpec {
       "optimizer": {"type": "adam", "learning_rate": 0.001},
       "steps": 2000,
       "eval_every": 200,
-      "blas_threads": 1
+      "threads": 1
     }
 
     """

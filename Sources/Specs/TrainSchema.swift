@@ -123,8 +123,8 @@ extension TrainSpec {
         .field("eval_every", .integer(1...Int.max), \.training.evalEvery, default: .computed("steps/10") { max(1, $0.training.steps / 10) },
                "evaluation interval; step 0 and the last step are always evaluated"),
         .field("checkpoint_every", .integer(0...Int.max), \.checkpointEvery, default: .value(0), "write a checkpoint every N steps (0: never)"),
-        .field("blas_threads", .integer(1...256), \.blasThreads, default: .value(1),
-               "OpenBLAS threads for this job (set explicitly; OpenBLAS's default is one per core)"),
+        .field("threads", .integer(ThreadsField.range), \.threads, default: .absent("the job's share"), ThreadsField.threadsDoc),
+        .field("blas_threads", .integer(ThreadsField.range), \.blasThreads, default: .absent("none"), ThreadsField.blasThreadsDoc),
         .field("estimators.enabled", .bool, \.training.estimators.enabled, default: .value(true), "compute the estimator block at every evaluation"),
         .field("estimators.probe_size", .integer(3...2000), \.training.estimators.probeSize, default: .value(256),
                "points of the evaluation set analysed: a seeded probe that keeps at least 2 points of every class it samples (see *Retrieval metrics at scale*), fixed for the run (a smaller evaluation set is analysed whole)"),
@@ -143,6 +143,7 @@ extension TrainSpec {
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
                "end the run at the first evaluation whose verdict is collapsed, as **succeeded** with verdict `collapsed` and `stopped_on_collapse_at` in the result (through the worker, `collapse.detected` is recorded first)"),
     ], checks: [
+        { spec, at in try ThreadsField.check(threads: spec.threads, blasThreads: spec.blasThreads, at: at) },
         { spec, at in
             let (p, k) = (spec.training.classesPerBatch, spec.training.samplesPerClass)
             let limit = spec.training.miner == .batchAll ? maxBatchAll : maxBatch

@@ -15,8 +15,13 @@ public struct TrainSpec: Sendable, Equatable {
     public var training: TrainingConfig
     /// Write a checkpoint every this many steps (0: never).
     public var checkpointEvery: Int
-    /// OpenBLAS threads for this job.
-    public var blasThreads: Int
+    /// Threads this job computes with (nil: the job's share of the machine; see `threads(share:)`).
+    public var threads: Int?
+    /// The older name of `threads` (nil unless a spec gave it).
+    public var blasThreads: Int?
+
+    /// The threads to compute with: `threads`, else `blas_threads`, else `share` (the job's share of the machine).
+    public func threads(share: Int) -> Int { threads ?? blasThreads ?? max(1, share) }
     /// End the run (as succeeded, verdict collapsed) at the first evaluation whose verdict is collapsed.
     public var stopOnCollapse = false
     /// Record the per-step collapse signals at step 0 and every this many steps.
@@ -48,5 +53,5 @@ public struct TrainSpec: Sendable, Equatable {
         training: TrainingConfig(model: MLPShape(inputDim: 0, hidden: [256, 256], embeddingDim: 64, normalize: true),
                                  loss: TripletLossConfig(), miner: .batchHard, classesPerBatch: 8, samplesPerClass: 16,
                                  optimizer: OptimizerConfig(), steps: 2000, evalEvery: 200, seed: 0),
-        checkpointEvery: 0, blasThreads: 1)
+        checkpointEvery: 0)
 }

@@ -39,6 +39,8 @@ public struct JobProcessInvocation: Equatable, Sendable {
     public var reportsRoot: String?
     public var publicURL: String?
     public var reportEachEvaluation = false
+    /// Threads of a job whose spec does not set `threads` (the worker's share; nil: every core).
+    public var threads: Int?
 
     public init(job: Int, owner: String, attempt: Int) {
         self.job = job
@@ -52,13 +54,14 @@ public struct JobProcessInvocation: Equatable, Sendable {
         if let reportsRoot { a += ["--reports-root", reportsRoot] }
         if let publicURL { a += ["--public-url", publicURL] }
         if reportEachEvaluation { a.append("--report-each-evaluation") }
+        if let threads { a += ["--threads", String(threads)] }
         return a
     }
 
     /// Reads `arguments` (what follows the subcommand) back; throws on anything it did not write.
     public init(parsing arguments: [String]) throws {
         var job: Int?, owner: String?, attempt: Int?
-        var memory: UInt64 = 0, root: String?, url: String?, each = false
+        var memory: UInt64 = 0, root: String?, url: String?, each = false, threads: Int?
         var i = 0
         func value() throws -> String {
             i += 1
@@ -74,6 +77,9 @@ public struct JobProcessInvocation: Equatable, Sendable {
             case "--reports-root": root = try value()
             case "--public-url": url = try value()
             case "--report-each-evaluation": each = true
+            case "--threads":
+                guard let t = Int(try value()), t >= 1 else { throw JobProcessError("--threads needs a positive integer") }
+                threads = t
             default: throw JobProcessError("unknown argument '\(arguments[i])'")
             }
             i += 1
@@ -84,6 +90,7 @@ public struct JobProcessInvocation: Equatable, Sendable {
         reportsRoot = root
         publicURL = url
         reportEachEvaluation = each
+        self.threads = threads
     }
 }
 
@@ -117,7 +124,9 @@ public enum JobProcess {
             guard let claimed = try JobQueue.held(db, id: invocation.job, owner: invocation.owner, attempt: invocation.attempt) else {
                 exit(ExecutionOutcome.recorded.rawValue)
             }
-            let worker = Worker(db: db, owner: invocation.owner, runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
+            var runner = Runner(logger: logger, inputs: inputs, baselines: inputs)
+            if let threads = invocation.threads { runner.threadShare = threads }
+            let worker = Worker(db: db, owner: invocation.owner, runner: runner, logger: logger,
                                 reports: try invocation.reportsRoot.map { try ReportPublisher(root: ReportsRoot(path: $0), publicBase: invocation.publicURL) })
             worker.reportEachEvaluation = invocation.reportEachEvaluation
             let spec = try JobSpec.parse(Data(claimed.spec.utf8))

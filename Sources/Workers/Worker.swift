@@ -155,6 +155,7 @@ public final class Worker {
         environment["SWIFT_BACKTRACE"] = "enable=no"
         var invocation = JobProcessInvocation(job: job.id, owner: owner, attempt: job.attempt)
         invocation.memoryBytes = jobMemoryBytes
+        invocation.threads = runner.threadShare
         if let reports {
             invocation.reportsRoot = reports.root.path
             invocation.publicURL = reports.publicBase

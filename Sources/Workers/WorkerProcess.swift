@@ -56,11 +56,15 @@ public enum WorkerProcess {
                 throw WorkerStartError(description: "\(e)")
             } catch {}
         }
+        // A job whose spec does not set `threads` gets its share of the machine.
+        let share = Runner.threadShare(concurrency: options.concurrency)
         let threads = (0..<options.concurrency).map { slot in
             Thread {
                 let inputs = DatabaseInputs(database)
+                var runner = Runner(logger: logger, inputs: inputs, baselines: inputs)
+                runner.threadShare = share
                 WorkerLoop.run(options: loopOptions(options, owner: "\(host):\(pid):\(slot)", reports: reports),
-                               runner: Runner(logger: logger, inputs: inputs, baselines: inputs), logger: logger,
+                               runner: runner, logger: logger,
                                shuttingDown: { shutdown.isSet }, connect: database.connect)
             }
         }

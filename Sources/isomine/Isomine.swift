@@ -19,7 +19,7 @@ struct Isomine: ParsableCommand {
           ISOMINE_PUBLIC_URL    base of report links in webhooks (default: file:// and the reports root)
           ISOMINE_MAX_INPUT_BYTES, ISOMINE_MAX_DECOMPRESSED_BYTES, ISOMINE_MAX_DIMENSION, ISOMINE_MAX_ROWS
                                 input limits (defaults 8 GiB, 1 GiB, 8192, 5,000,000)
-          OpenBLAS threads come from each spec's blas_threads.
+          A job computes with its spec's threads (default: its share of the machine).
 
         Exit status: 0 success, 1 a failure (I/O, database, a diverging run), 2 invalid input (spec, data, options).
         """,

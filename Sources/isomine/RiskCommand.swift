@@ -49,7 +49,7 @@ struct Risk: ParsableCommand {
             }
             let steps = try Risk.steps(atSteps)
             for (index, params, t) in runs {
-                BLASThreads.set(t.blasThreads)
+                BLASThreads.set(t.threads(share: runner.threadShare))
                 let prepared = try runner.prepare(t)
                 let run = try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test)
                 for step in [0] + steps {

@@ -17,7 +17,7 @@ struct WorkerCommand: ParsableCommand {
         abstract: "Run queued jobs from PostgreSQL.",
         discussion: "Each of --concurrency threads has its own connection (reconnecting with backoff when the database is down or restarts) and claims jobs of the --queues it serves with FOR UPDATE SKIP LOCKED; it waits on NOTIFY isomine_jobs with a polling backstop. Each train or analyze job runs in a child process (memory-limited by --job-memory) while the thread heartbeats its lease; a crash or memory-limit kill fails that job only. Metrics, checkpoints, artifacts and results are written back, and each finished job's report goes to ISOMINE_REPORTS_ROOT/job-ID/index.html (default ./reports; index.html lists every job); expired leases are rescued. Two more threads evaluate the monitored series of those --queues (one the step-0 risks, one the signal rows) (users' own training loops, clients/python's Monitor; a monitor's queue setting, default: default): the step-0 collapse risk of the batches a monitor sent and the warning rule on every signal row, recording the series' collapse.warning once; --once and --exit-when-idle evaluate what is due before exiting. SIGTERM or SIGINT: stop claiming, checkpoint the running jobs at their next step, give them back to the queue, exit 0; jobs that have not stopped within --grace-seconds are given back as they are.")
 
-    @Option(help: "Jobs run at the same time (threads). Keep concurrency × blas_threads ≤ cores.")
+    @Option(help: "Jobs run at the same time. A job whose spec does not set threads gets cores ÷ concurrency threads.")
     var concurrency = 1
 
     @Flag(help: "Run at most one job, then exit.")

@@ -3,6 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 import Datasets
+import Linalg
 import Trainer
 @testable import Jobs
 
@@ -23,6 +24,63 @@ import Trainer
         #expect(r.final.losses.points == 20 && r.final.losses.batchHard > 0 && r.final.losses.batchAll > 0)
         #expect(r.verdict == r.final.verdict)
         #expect(try JobSpec.parse(spec.json) == spec)
+        // The timing says where the time went: each phase, then the estimators' parts.
+        let parts = r.timing.parts.map(\.name)
+        for phase in ["load", "retrieval metrics", "losses", "estimators", "estimators/exact distances", "estimators/separation",
+                      "estimators/subset bounds", "estimators/f* first candidates", "estimators/f* start: f (isometric)",
+                      "estimators/f* polishing", "estimators/f* certified in the input's frame", "estimators/thickness"] {
+            #expect(parts.contains(phase), "no \(phase) in \(parts)")
+        }
+        #expect(r.timing.parts.allSatisfy { $0.seconds >= 0 && $0.seconds <= r.timing.totalSeconds + 1e-3 })
+        let stored = try JSONDecoder().decode(AnalyzeTiming.self, from: JSONEncoder().encode(r.timing))
+        #expect(stored == r.timing)
+        #expect(try JSONDecoder().decode(AnalyzeTiming.self, from: Data(#"{"total_seconds": 2}"#.utf8)).parts.isEmpty)
+    }
+
+    /// Every phase spreads fixed blocks over the threads: the result is the same bits for any count.
+    @Test func theResultIsTheSameForAnyThreadCount() throws {
+        let dir = TempFolder()
+        // 2,400 points (above the whole-set limit: a probe), 24 overlapping classes in R⁴⁰.
+        var rng = SeededRNG(seed: 11)
+        let (n, dim) = (2400, 40)
+        var x = Matrix<Double>(rows: n, cols: dim)
+        for i in 0..<n { for k in 0..<dim { x[i, k] = (i % 24 == k ? 1 : 0) + rng.normal() } }
+        try Data(NPYWriter.encode(x)).write(to: URL(fileURLWithPath: dir.path + "/x.npy"))
+        try Data(NPYWriter.encode(labels: (0..<n).map { $0 % 24 })).write(to: URL(fileURLWithPath: dir.path + "/y.npy"))
+        // Each analysis in its own `isomine run` process, as a job runs: OpenBLAS's thread count is
+        // process-wide, and tests running alongside in this process set it too.
+        func result(_ threads: Int) throws -> JSONValue {
+            let spec = dir.path + "/spec\(threads).json", out = dir.path + "/out\(threads)"
+            try Data(#"{"kind":"analyze","dataset":{"type":"npy","features":"x.npy","labels":"y.npy"},"probe_size":600,"threads":\#(threads)}"#.utf8)
+                .write(to: URL(fileURLWithPath: spec))
+            let run = try IsomineBinary.run(["run", spec, "--out", out], environment: ["ISOMINE_DATA_ROOT": dir.path])
+            #expect(run.status == 0, "\(run.err)")
+            guard case .object(var r) = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: out + "/result.json"))) else { throw RunError("no result") }
+            r["timing"] = nil
+            r["spec"] = nil
+            return .object(r)
+        }
+        /// The first path at which two results differ (for the failure message).
+        func firstDifference(_ a: JSONValue, _ b: JSONValue, at path: String = "") -> String? {
+            switch (a, b) {
+            case (.object(let x), .object(let y)):
+                for key in Set(x.keys).union(y.keys).sorted() {
+                    guard let u = x[key], let v = y[key] else { return path + "." + key }
+                    if let d = firstDifference(u, v, at: path + "." + key) { return d }
+                }
+                return nil
+            case (.array(let x), .array(let y)):
+                if x.count != y.count { return path }
+                for (i, (u, v)) in zip(x, y).enumerated() { if let d = firstDifference(u, v, at: path + "[\(i)]") { return d } }
+                return nil
+            default: return a == b ? nil : "\(path): \(a) vs \(b)"
+            }
+        }
+        let one = try result(1)
+        for threads in [2, 3] {
+            let other = try result(threads)
+            #expect(other == one, "\(threads) threads: \(firstDifference(one, other) ?? "")")
+        }
     }
 
     @Test func npyEmbeddingsFromTheDataRoot() throws {

@@ -40,14 +40,16 @@ import Testing
         let train = [
             #"{"kind":"train","dataset":{"type":"toy20"}}"#,
             #"{"kind":"train","name":"n","queue":"gpu","dataset":{"type":"digits"},"optimizer":{"type":"sgd","schedule":{"type":"step","step_size":5}}}"#,
-            #"{"kind":"train","dataset":{"type":"digits"},"split":{"by":"class"},"optimizer":{"schedule":{"type":"cosine","min_learning_rate":1e-5}}}"#,
+            #"{"kind":"train","dataset":{"type":"digits"},"split":{"by":"class"},"optimizer":{"schedule":{"type":"cosine","min_learning_rate":1e-5}},"threads":2}"#,
+            #"{"kind":"train","dataset":{"type":"digits"},"blas_threads":3}"#,
         ]
         var seen = Set<String>()
         for text in train { seen.formUnion(leaves(try roundTrip(text))) }
         #expect(seen == Set(TrainSpec.schema.fields.map(\.path)))
 
-        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2,"series":"s-1","step":4,"baseline_step":1,"probe_per_class":6}"#)
-        #expect(leaves(analyze) == Set(AnalyzeSpec.schema.fields.map(\.path)))
+        let analyze = try roundTrip(#"{"kind":"analyze","name":"a","queue":"q","dataset":{"type":"toy5"},"reference_scale":2,"series":"s-1","step":4,"baseline_step":1,"probe_per_class":6,"threads":2}"#)
+        let older = try roundTrip(#"{"kind":"analyze","dataset":{"type":"toy5"},"blas_threads":2}"#)
+        #expect(leaves(analyze).union(leaves(older)) == Set(AnalyzeSpec.schema.fields.map(\.path)))
         let sweep = try roundTrip(#"{"kind":"sweep","name":"s","queue":"q","base":{"dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":2},"grid":{"seed":[1,2]}}"#)
         #expect(leaves(sweep) == Set(SweepSpec.schema.fields.map(\.path)))
 

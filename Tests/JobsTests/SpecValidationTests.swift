@@ -29,7 +29,7 @@ func specError(_ json: String) -> String? {
         #expect(t.training.miner == .batchHard && t.training.loss == TripletLossConfig(kind: .hinge, margin: 0.2, distance: .euclidean))
         #expect(t.training.classesPerBatch == 8 && t.training.samplesPerClass == 16)
         #expect(t.training.optimizer == OptimizerConfig(kind: .adam, learningRate: 1e-3))
-        #expect(t.training.steps == 2000 && t.blasThreads == 1 && t.training.seed == 0)
+        #expect(t.training.steps == 2000 && t.threads == 1 && t.blasThreads == nil && t.training.seed == 0)
     }
 
     @Test func normalisedSpecParsesBackToItself() throws {
@@ -56,7 +56,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train"}"#, "spec.dataset: is required"),
             (#"{"kind":"train","dataset":{"type":"mnist"}}"#, "spec.dataset.type: unknown dataset 'mnist'; expected one of digits, blobs, toy5, toy20, npy, csv, stored, stored_csv"),
             (#"{"kind":"train","dataset":{"type":"digits","path":"x"}}"#, "spec.dataset.path: only applies to dataset type csv"),
-            (#"{"kind":"train","dataset":{"type":"digits"},"stepz":10}"#, "spec.stepz: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, optimizer, queue, sampler, seed, split, standardize, steps, stop_on_collapse, stop_on_warning, warning"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"stepz":10}"#, "spec.stepz: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, optimizer, queue, sampler, seed, split, standardize, steps, stop_on_collapse, stop_on_warning, threads, warning"),
             (#"{"kind":"train","dataset":{"type":"digits"},"model":{"hiden":[3]}}"#, "spec.model.hiden: unknown field; known fields here: embedding_dim, hidden, normalize"),
             (#"{"kind":"train","dataset":{"type":"digits"},"steps":"100"}"#, "spec.steps: must be an integer, got a string"),
             (#"{"kind":"train","dataset":{"type":"digits"},"steps":2.5}"#, "spec.steps: must be an integer, got 2.5"),
@@ -81,6 +81,14 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train","dataset":{"type":"npy","features":"x.npy"}}"#, "spec.dataset.labels: is required"),
             (#"{"kind":"train","dataset":{"type":"blobs","classes":1}}"#, "spec.dataset.classes: must be between 2 and 10000, got 1"),
             (#"{"kind":"train","dataset":{"type":"digits"},"blas_threads":0}"#, "spec.blas_threads: must be between 1 and 256, got 0"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"threads":0}"#, "spec.threads: must be between 1 and 256, got 0"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"threads":-2}"#, "spec.threads: must be between 1 and 256, got -2"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"threads":257}"#, "spec.threads: must be between 1 and 256, got 257"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"threads":1.5}"#, "spec.threads: must be an integer, got 1.5"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"threads":2,"blas_threads":2}"#, "spec.blas_threads: is the older name of threads; give one of them"),
+            (#"{"kind":"analyze","dataset":{"type":"digits"},"threads":0}"#, "spec.threads: must be between 1 and 256, got 0"),
+            (#"{"kind":"analyze","dataset":{"type":"digits"},"threads":300}"#, "spec.threads: must be between 1 and 256, got 300"),
+            (#"{"kind":"analyze","dataset":{"type":"digits"},"threads":1,"blas_threads":1}"#, "spec.blas_threads: is the older name of threads; give one of them"),
             (#"{"kind":"train","dataset":{"type":"digits"},"seed":-1}"#, "spec.seed: must be between 0 and 9007199254740992, got -1"),
         ]
         for (json, message) in cases {

@@ -108,3 +108,55 @@ import Testing
         #expect(sums == [5, 7, 9])
     }
 }
+
+@Suite struct ExactDistanceTests {
+    /// Σ (a − b)² pair by pair in the plainest loop: the reference the kernel must agree with.
+    static func naive(_ x: Matrix<Double>) -> [Double] {
+        var out = [Double](repeating: 0, count: x.rows * x.rows)
+        for i in 0..<x.rows { for j in 0..<x.rows { var s = 0.0; for k in 0..<x.cols { let d = x[i, k] - x[j, k]; s += d * d }; out[i * x.rows + j] = s } }
+        return out
+    }
+
+    @Test(arguments: [(1, 3), (2, 1), (7, 8), (37, 13), (301, 37), (130, 512)])
+    func agreesWithTheDefinitionForAnyThreadCount(rows: Int, dim: Int) {
+        var rng = SeededRNG(seed: UInt64(rows * 1000 + dim))
+        var x = Matrix<Double>(rows: rows, cols: dim)
+        for i in 0..<x.storage.count { x.storage[i] = rng.normal() * 3 }
+        if rows > 3 { for k in 0..<dim { x[3, k] = x[1, k] } }  // a duplicate: exactly 0 apart
+        let one = exactPairwiseSquaredDistances(x)
+        let reference = ExactDistanceTests.naive(x)
+        for i in 0..<rows {
+            #expect(one[i, i] == 0)
+            for j in 0..<rows {
+                #expect(one[i, j] == one[j, i])
+                #expect(abs(one[i, j] - reference[i * rows + j]) <= 1e-13 * max(reference[i * rows + j], 1))
+            }
+        }
+        if rows > 3 { #expect(one[1, 3] == 0) }
+        // The same bits whatever the thread count (the rows' chunks do not depend on it).
+        for threads in [2, 3, 8] { #expect(exactPairwiseSquaredDistances(x, threads: threads).storage == one.storage) }
+    }
+
+    @Test func triangleChunksCoverTheRowsInOrder() {
+        for n in [0, 1, 2, 5, 100, 2000, 60_000] {
+            let chunks = triangleChunks(n)
+            #expect(chunks.first?.lowerBound == 0 && chunks.last?.upperBound == n)
+            #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+            #expect(chunks.count <= 64)
+        }
+        // Chunks are balanced by pairs, so the first rows (most pairs each) get the shortest chunks.
+        let c = triangleChunks(2000)
+        #expect(c.count > 8 && c.first!.count < c.last!.count)
+    }
+
+    @Test func parallelChunksRunEachChunkOnce() {
+        for threads in [1, 2, 5] {
+            var hits = [Int](repeating: 0, count: 40)
+            hits.withUnsafeMutableBufferPointer { h in
+                let p = h.baseAddress!
+                parallelChunks(40, threads: threads) { c in p[c] += 1 }
+            }
+            #expect(hits == [Int](repeating: 1, count: 40))
+        }
+    }
+}

@@ -6,11 +6,13 @@ public enum IsomineBinary {
     public static let path = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
         .appendingPathComponent("isomine").path
 
-    /// The test's environment with one BLAS thread, then (given a `database`) that database and its
+    /// The test's environment with one thread per job, then (given a `database`) that database and its
     /// own reports folder (a folder belongs to one database), then `extra` over it all.
     public static func environment(database: String? = nil, _ extra: [String: String]) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_NUM_THREADS"] = "1"
+        // Jobs compute on one thread each (tests run many at once), unless a spec sets `threads`.
+        env["ISOMINE_JOB_THREADS"] = "1"
         if let database {
             env["DATABASE_URL"] = "dbname=\(database)"
             env["ISOMINE_REPORTS_ROOT"] = reportsRoot(database)

@@ -10,6 +10,7 @@ import Testing
         full.reportsRoot = "/srv/reports"
         full.publicURL = "https://ci.example.org/isomine"
         full.reportEachEvaluation = true
+        full.threads = 3
         for invocation in [full, JobProcessInvocation(job: 1, owner: "w", attempt: 1)] {
             #expect(invocation.arguments.first == JobProcessInvocation.subcommand)
             #expect(try JobProcessInvocation(parsing: Array(invocation.arguments.dropFirst())) == invocation)
@@ -17,5 +18,6 @@ import Testing
         #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--job", "1", "--owner", "w", "--attempt", "1", "--extra"]) }
         #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--job", "1", "--owner"]) }
         #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--owner", "w", "--attempt", "1"]) }
+        #expect(throws: JobProcessError.self) { try JobProcessInvocation(parsing: ["--job", "1", "--owner", "w", "--attempt", "1", "--threads", "0"]) }
     }
 }

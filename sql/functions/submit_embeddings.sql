@@ -4,7 +4,7 @@ CREATE OR REPLACE FUNCTION isomine.submit_embeddings(series text, step bigint, e
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
-    allowed text[] := ARRAY['margin', 'probe_size', 'iterations', 'seed', 'reference_scale', 'blas_threads', 'name', 'queue',
+    allowed text[] := ARRAY['margin', 'probe_size', 'iterations', 'seed', 'reference_scale', 'threads', 'blas_threads', 'name', 'queue',
                             'baseline_step', 'untrained', 'priority', 'max_attempts'];
     key text;
     e record;

@@ -31,4 +31,9 @@ void isomine_adam_f64(double *p, const double *g, double *m, double *v, size_t n
 void isomine_sgd_f32(float *p, const float *g, float *buf, size_t n, float lr, float momentum, float weight_decay);
 void isomine_sgd_f64(double *p, const double *g, double *buf, size_t n, double lr, double momentum, double weight_decay);
 
+/// Squared distances Σ_k (x_i,k − x_j,k)² of rows i ∈ [first, end) to every later row j < n of x
+/// (n × dim, row-major), written to out[i·n + j] and out[j·n + i]; out[i·n + i] = 0. Bit-identical
+/// in every build (fixed order of additions, no FMA). Disjoint row ranges can run on separate threads.
+void isomine_exact_squared_distances_f64(const double *x, size_t n, size_t dim, size_t first, size_t end, double *out);
+
 #endif

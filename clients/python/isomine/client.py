@@ -18,7 +18,7 @@ from .signals import as_labels, to_numpy
 __all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
 
 #: Options submit() passes on (analyze spec fields and queue fields), as isomine.submit_embeddings takes them.
-OPTIONS = ("margin", "probe_size", "iterations", "seed", "reference_scale", "blas_threads", "name", "queue",
+OPTIONS = ("margin", "probe_size", "iterations", "seed", "reference_scale", "threads", "blas_threads", "name", "queue",
            "baseline_step", "untrained", "priority", "max_attempts")
 
 
