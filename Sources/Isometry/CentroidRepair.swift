@@ -54,22 +54,30 @@ extension LabeledPoints {
         labels.withUnsafeBufferPointer { lp in
         farPositive.withUnsafeBufferPointer { fp in
             let D2 = d2p.baseAddress!, YC = ycp.baseAddress!, CC = ccp.baseAddress!, L = lp.baseAddress!, F = fp.baseAddress!
+            // Every anchor's constraints at blend t, anchors in fixed chunks on the threads (a plain
+            // "all of them hold": the answer does not depend on the split).
             func feasible(_ t: Double) -> Bool {
                 let s = 1 - t
-                for a in 0..<n {
-                    let A = L[a]
-                    let pos = s * s * F[a] * marginFactor
-                    let ya = YC + a * k
-                    for q in 0..<n {
-                        let B = L[q]
-                        if B == A { continue }
-                        let yq = YC + q * k
-                        let uv = ya[A] - ya[B] - yq[A] + yq[B]
-                        let vv = CC[A * k + A] - 2 * CC[A * k + B] + CC[B * k + B]
-                        if s * s * D2[a * n + q] + 2 * t * s * uv + t * t * vv < pos { return false }
+                let per = 64, chunks = (n + per - 1) / per
+                let verdicts = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
+                defer { verdicts.deallocate() }
+                parallelChunks(chunks, threads: threads) { chunk in
+                    verdicts[chunk] = true
+                    for a in (chunk * per)..<min(n, chunk * per + per) {
+                        let A = L[a]
+                        let pos = s * s * F[a] * marginFactor
+                        let ya = YC + a * k
+                        for q in 0..<n {
+                            let B = L[q]
+                            if B == A { continue }
+                            let yq = YC + q * k
+                            let uv = ya[A] - ya[B] - yq[A] + yq[B]
+                            let vv = CC[A * k + A] - 2 * CC[A * k + B] + CC[B * k + B]
+                            if s * s * D2[a * n + q] + 2 * t * s * uv + t * t * vv < pos { verdicts[chunk] = false; return }
+                        }
                     }
                 }
-                return true
+                return (0..<chunks).allSatisfy { verdicts[$0] }
             }
             for _ in 0..<32 {
                 let mid = 0.5 * (lo + hi)

@@ -79,6 +79,11 @@ struct FStarDescent {
     let norms: Buffer<Double>, rowSums: Buffer<Double>, h: Buffer<Double>, hw: Buffer<Double>, v: Buffer<Double>
     /// Offsets into `candidates` per anchor (as Double: Buffer is BLASReal).
     let candidateStart: Buffer<Double>
+    /// Per anchor, from the full pass's scan: its farthest positive, nearest negative (as Double: Buffer
+    /// is BLASReal; −1 for none), their distances, and where its candidates end in its chunk's list.
+    let extremes: Buffer<Double>
+    /// The penalty scan's candidate lists, one per fixed chunk of anchors (kept between passes).
+    let chunkLists: AnchorChunkLists
     /// The buffers' memory, read in the inner loops without going through their owners.
     let Y: UnsafeMutablePointer<Double>, G: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>
     let W: UnsafeMutablePointer<Double>, rowSum: UnsafeMutablePointer<Double>
@@ -101,6 +106,8 @@ struct FStarDescent {
         (d2, d, w) = (Buffer(count: n * n), Buffer(count: n * n), Buffer(count: n * n))
         (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
         candidateStart = Buffer(count: n + 1)
+        extremes = Buffer(count: 5 * n)
+        chunkLists = AnchorChunkLists(chunks: (n + AnchorChunkLists.anchorsPerChunk - 1) / AnchorChunkLists.anchorsPerChunk)
         (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
         y.load(start.storage)
         active.reserveCapacity(n * (n - 1) / 2)
@@ -151,7 +158,11 @@ struct FStarDescent {
     /// one DSYMM for the gradient; it also collects the active sets of the sparse iterations.
     mutating func fullPass(_ a: Annealing) {
         blockedPairwiseSquaredDistances(Y, count: n, dim: dim, into: d2.pointer, norms: norms.pointer, threads: threads)
-        Double.sqrt(d2.pointer, into: D, count: n * n)
+        let (n, rowsPer, squares, D) = (self.n, 64, d2.pointer, self.D)
+        parallelChunks((n + rowsPer - 1) / rowsPer, threads: threads) { c in
+            let r0 = c * rowsPer, rows = min(rowsPer, n - r0)
+            Double.sqrt(squares + r0 * n, into: D + r0 * n, count: rows * n)
+        }
         rowSums.zero()
         // The lists are worked on as locals (the passes do not mutate self, so the inner loops keep
         // n, D, W in registers across their stores) and put back.
@@ -203,33 +214,54 @@ struct FStarDescent {
     /// candidates within 2B of either extreme are kept for the sparse iterations.
     func penaltyWeights(_ s: Annealing, _ active: inout [Int], _ candidates: inout [Int]) {
         // Everything the loops read, as locals: the optimiser then keeps them in registers across the appends.
-        let n = self.n, D = self.D, label = self.label, starts = candidateStart.pointer
+        let n = self.n, D = self.D, label = self.label, starts = candidateStart.pointer, E = extremes.pointer
         let reach = 2 * moveBudget, sparseLimit = self.sparseLimit, margin = self.margin, unit = self.unit
-        for a in 0..<n {
-            starts[a] = Double(candidates.count)
-            var p = -1, q = -1
-            var far = -1.0, near = Double.infinity
-            let la = label[a]
-            let row = D + a * n
-            for j in 0..<n where j != a {
-                let dj = row[j]
-                if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
-            }
-            guard p >= 0, q >= 0 else { continue }
-            if candidates.count <= sparseLimit {
-                let (farCut, nearCut) = (far - reach, near + reach)
-                for j in 0..<n where j != a {
-                    let dj = row[j]
-                    if label[j] == la ? dj >= farCut : dj <= nearCut { candidates.append(j) }
+        let per = AnchorChunkLists.anchorsPerChunk, chunks = chunkLists.lists.count
+        // The O(N²) scan, anchors in fixed chunks on the threads: each chunk writes its anchors' extremes
+        // and its own candidate list (a chunk stops listing past the sparse limit: the list is then unused).
+        chunkLists.lists.withUnsafeMutableBufferPointer { lists in
+            let listBase = lists.baseAddress!
+            parallelChunks(chunks, threads: threads) { chunk in
+                listBase[chunk].removeAll(keepingCapacity: true)
+                for a in (chunk * per)..<min(n, chunk * per + per) {
+                    var p = -1, q = -1
+                    var far = -1.0, near = Double.infinity
+                    let la = label[a]
+                    let row = D + a * n
+                    for j in 0..<n where j != a {
+                        let dj = row[j]
+                        if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
+                    }
+                    (E[5 * a], E[5 * a + 1], E[5 * a + 2], E[5 * a + 3]) = (Double(p), Double(q), far, near)
+                    if p >= 0, q >= 0, listBase[chunk].count <= sparseLimit {
+                        let (farCut, nearCut) = (far - reach, near + reach)
+                        for j in 0..<n where j != a {
+                            let dj = row[j]
+                            if label[j] == la ? dj >= farCut : dj <= nearCut { listBase[chunk].append(j) }
+                        }
+                    }
+                    E[5 * a + 4] = Double(listBase[chunk].count)
                 }
             }
-            let violation = far - near + margin
+        }
+        // Then in anchor order, as one thread would: the lists' offsets and the penalty's weights.
+        // (Past the sparse limit the lists and offsets are left incomplete: they are not used then.)
+        var base = 0
+        for a in 0..<n {
+            if a % per == 0 {
+                base = candidates.count
+                if candidates.count <= sparseLimit { candidates.append(contentsOf: chunkLists.lists[a / per]) }
+            }
+            starts[a] = Double(base) + (a % per == 0 ? 0 : E[5 * (a - 1) + 4])
+            let p = Int(E[5 * a]), q = Int(E[5 * a + 1])
+            guard p >= 0, q >= 0 else { continue }
+            let violation = E[5 * a + 2] - E[5 * a + 3] + margin
             if violation <= 0 { continue }
             let g = 2 * s.mu * violation / unit
             addWeight(a, p, g, &active)
             addWeight(a, q, -g, &active)
         }
-        starts[n] = Double(candidates.count)
+        starts[n] = Double(base) + (n > 0 ? E[5 * (n - 1) + 4] : 0)
     }
 
     /// ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle, or pair by
@@ -346,4 +378,14 @@ struct FStarDescent {
         }
         return maxMove2
     }
+}
+
+/// The penalty scan's candidate lists, one per fixed chunk of anchors, kept from one full pass to the
+/// next so their capacity is reused (a class: the descent's passes are non-mutating).
+final class AnchorChunkLists {
+    /// Anchors per chunk (fixed: the lists never depend on the thread count).
+    static let anchorsPerChunk = 64
+    var lists: [[Int]]
+
+    init(chunks: Int) { lists = [[Int]](repeating: [], count: chunks) }
 }
