@@ -82,8 +82,9 @@ struct FStarDescent {
     /// Per anchor, from the full pass's scan: its farthest positive, nearest negative (as Double: Buffer
     /// is BLASReal; −1 for none), their distances, and where its candidates end in its chunk's list.
     let extremes: Buffer<Double>
-    /// The penalty scan's candidate lists, one per fixed chunk of anchors (kept between passes).
-    let chunkLists: AnchorChunkLists
+    /// The penalty scan's candidate lists and the isometric term's pairs, per fixed chunk of rows.
+    let chunkLists: ChunkLists<Int>
+    let isometricLists: ChunkLists<IsometricPair>
     /// The buffers' memory, read in the inner loops without going through their owners.
     let Y: UnsafeMutablePointer<Double>, G: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>
     let W: UnsafeMutablePointer<Double>, rowSum: UnsafeMutablePointer<Double>
@@ -107,7 +108,8 @@ struct FStarDescent {
         (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
         candidateStart = Buffer(count: n + 1)
         extremes = Buffer(count: 5 * n)
-        chunkLists = AnchorChunkLists(chunks: (n + AnchorChunkLists.anchorsPerChunk - 1) / AnchorChunkLists.anchorsPerChunk)
+        chunkLists = ChunkLists(rows: n)
+        isometricLists = ChunkLists(rows: n)
         (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
         y.load(start.storage)
         active.reserveCapacity(n * (n - 1) / 2)
@@ -187,20 +189,43 @@ struct FStarDescent {
     /// of the top; pairs within 2B more are kept for the sparse iterations.
     func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) {
         let n = self.n, D = self.D, fd = self.fd, W = self.W, rowSum = self.rowSum, sparseLimit = self.sparseLimit
-        var top = 0.0
-        for i in 0..<n { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
+        let per = ChunkLists<IsometricPair>.rowsPerChunk, chunks = isometricLists.lists.count
+        // The O(N²) passes on the threads, rows in fixed chunks: the largest error (a maximum: the same
+        // for any split), then each chunk's pairs near it with their smooth-max terms.
+        let tops = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
+        defer { tops.deallocate() }
+        parallelChunks(chunks, threads: threads) { chunk in
+            var top = 0.0
+            for i in (chunk * per)..<min(n, chunk * per + per) { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
+            tops[chunk] = top
+        }
+        let top = (0..<chunks).reduce(0.0) { Swift.max($0, tops[$1]) }
         let cutoff = top - a.cutoffWidth
         let keep = cutoff - 2 * moveBudget
+        isometricLists.lists.withUnsafeMutableBufferPointer { lists in
+            let listBase = lists.baseAddress!
+            parallelChunks(chunks, threads: threads) { chunk in
+                listBase[chunk].removeAll(keepingCapacity: true)
+                for i in (chunk * per)..<min(n, chunk * per + per) {
+                    for j in (i + 1)..<n {
+                        let e = D[i * n + j] - fd[i * n + j]
+                        if abs(e) < keep { continue }
+                        let weighted = abs(e) >= cutoff
+                        listBase[chunk].append(IsometricPair(index: i * n + j, up: weighted ? exp((e - top) / a.tau) : 0,
+                                                             down: weighted ? exp((-e - top) / a.tau) : 0, weighted: weighted))
+                    }
+                }
+            }
+        }
+        // Then in row order, as one thread would: the sparse pairs, the normaliser and the weights.
         var z = 0.0
-        for i in 0..<n {
-            for j in (i + 1)..<n {
-                let e = D[i * n + j] - fd[i * n + j]
-                if abs(e) < keep { continue }
-                if isoPairs.count <= sparseLimit { isoPairs.append(i * n + j) }
-                if abs(e) < cutoff { continue }
-                let (up, down) = (exp((e - top) / a.tau), exp((-e - top) / a.tau))
-                z += up + down
-                addWeight(i, j, up - down, &active)
+        for list in isometricLists.lists {
+            for pair in list {
+                if isoPairs.count <= sparseLimit { isoPairs.append(pair.index) }
+                if !pair.weighted { continue }
+                z += pair.up + pair.down
+                let (i, j) = pair.index.quotientAndRemainder(dividingBy: n)
+                addWeight(i, j, pair.up - pair.down, &active)
             }
         }
         if z > 0 {
@@ -216,7 +241,7 @@ struct FStarDescent {
         // Everything the loops read, as locals: the optimiser then keeps them in registers across the appends.
         let n = self.n, D = self.D, label = self.label, starts = candidateStart.pointer, E = extremes.pointer
         let reach = 2 * moveBudget, sparseLimit = self.sparseLimit, margin = self.margin, unit = self.unit
-        let per = AnchorChunkLists.anchorsPerChunk, chunks = chunkLists.lists.count
+        let per = ChunkLists<Int>.rowsPerChunk, chunks = chunkLists.lists.count
         // The O(N²) scan, anchors in fixed chunks on the threads: each chunk writes its anchors' extremes
         // and its own candidate list (a chunk stops listing past the sparse limit: the list is then unused).
         chunkLists.lists.withUnsafeMutableBufferPointer { lists in
@@ -380,12 +405,20 @@ struct FStarDescent {
     }
 }
 
-/// The penalty scan's candidate lists, one per fixed chunk of anchors, kept from one full pass to the
+/// Lists a full pass builds on the threads, one per fixed chunk of rows, kept from one full pass to the
 /// next so their capacity is reused (a class: the descent's passes are non-mutating).
-final class AnchorChunkLists {
-    /// Anchors per chunk (fixed: the lists never depend on the thread count).
-    static let anchorsPerChunk = 64
-    var lists: [[Int]]
+final class ChunkLists<Element> {
+    /// Rows (anchors) per chunk (fixed: the lists never depend on the thread count).
+    static var rowsPerChunk: Int { 64 }
+    var lists: [[Element]]
 
-    init(chunks: Int) { lists = [[Int]](repeating: [], count: chunks) }
+    init(rows: Int) { lists = [[Element]](repeating: [], count: (rows + Self.rowsPerChunk - 1) / Self.rowsPerChunk) }
+}
+
+/// A pair near the largest isometric error: its upper-triangle index and, when it is within the
+/// smooth max's cutoff (`weighted`), its two terms exp((±e − top)/τ).
+struct IsometricPair {
+    var index: Int
+    var up: Double, down: Double
+    var weighted: Bool
 }
