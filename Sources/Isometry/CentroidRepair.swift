@@ -58,12 +58,12 @@ extension LabeledPoints {
             // "all of them hold": the answer does not depend on the split).
             func feasible(_ t: Double) -> Bool {
                 let s = 1 - t
-                let per = 64, chunks = (n + per - 1) / per
-                let verdicts = UnsafeMutablePointer<Bool>.allocate(capacity: chunks)
+                let anchors = RowChunks(size: 64, count: n)
+                let verdicts = UnsafeMutablePointer<Bool>.allocate(capacity: anchors.number)
                 defer { verdicts.deallocate() }
-                parallelChunks(chunks, threads: threads) { chunk in
+                parallelChunks(anchors.number, threads: threads) { chunk in
                     verdicts[chunk] = true
-                    for a in (chunk * per)..<min(n, chunk * per + per) {
+                    for a in anchors.rows(chunk) {
                         let A = L[a]
                         let pos = s * s * F[a] * marginFactor
                         let ya = YC + a * k
@@ -77,7 +77,7 @@ extension LabeledPoints {
                         }
                     }
                 }
-                return (0..<chunks).allSatisfy { verdicts[$0] }
+                return (0..<anchors.number).allSatisfy { verdicts[$0] }
             }
             for _ in 0..<32 {
                 let mid = 0.5 * (lo + hi)

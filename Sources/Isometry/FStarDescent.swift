@@ -82,9 +82,12 @@ struct FStarDescent {
     /// Per anchor, from the full pass's scan: its farthest positive, nearest negative (as Double: Buffer
     /// is BLASReal; −1 for none), their distances, and where its candidates end in its chunk's list.
     let extremes: Buffer<Double>
-    /// The penalty scan's candidate lists and the isometric term's pairs, per fixed chunk of rows.
+    /// The fixed chunks of rows (anchors) the full pass spreads over the threads, and per chunk: the
+    /// penalty scan's candidate list, the isometric term's pairs and its largest error.
+    let rows: RowChunks
     let chunkLists: ChunkLists<Int>
     let isometricLists: ChunkLists<IsometricPair>
+    let chunkTops: Buffer<Double>
     /// The buffers' memory, read in the inner loops without going through their owners.
     let Y: UnsafeMutablePointer<Double>, G: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>
     let W: UnsafeMutablePointer<Double>, rowSum: UnsafeMutablePointer<Double>
@@ -108,8 +111,10 @@ struct FStarDescent {
         (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
         candidateStart = Buffer(count: n + 1)
         extremes = Buffer(count: 5 * n)
-        chunkLists = ChunkLists(rows: n)
-        isometricLists = ChunkLists(rows: n)
+        rows = RowChunks(size: 64, count: n)
+        chunkLists = ChunkLists(chunks: rows.number)
+        isometricLists = ChunkLists(chunks: rows.number)
+        chunkTops = Buffer(count: rows.number)
         (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
         y.load(start.storage)
         active.reserveCapacity(n * (n - 1) / 2)
@@ -160,10 +165,10 @@ struct FStarDescent {
     /// one DSYMM for the gradient; it also collects the active sets of the sparse iterations.
     mutating func fullPass(_ a: Annealing) {
         blockedPairwiseSquaredDistances(Y, count: n, dim: dim, into: d2.pointer, norms: norms.pointer, threads: threads)
-        let (n, rowsPer, squares, D) = (self.n, 64, d2.pointer, self.D)
-        parallelChunks((n + rowsPer - 1) / rowsPer, threads: threads) { c in
-            let r0 = c * rowsPer, rows = min(rowsPer, n - r0)
-            Double.sqrt(squares + r0 * n, into: D + r0 * n, count: rows * n)
+        let (n, rows, squares, D) = (self.n, self.rows, d2.pointer, self.D)
+        parallelChunks(rows.number, threads: threads) { c in
+            let r = rows.rows(c)
+            Double.sqrt(squares + r.lowerBound * n, into: D + r.lowerBound * n, count: r.count * n)
         }
         rowSums.zero()
         // The lists are worked on as locals (the passes do not mutate self, so the inner loops keep
@@ -189,24 +194,22 @@ struct FStarDescent {
     /// of the top; pairs within 2B more are kept for the sparse iterations.
     func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) {
         let n = self.n, D = self.D, fd = self.fd, W = self.W, rowSum = self.rowSum, sparseLimit = self.sparseLimit
-        let per = ChunkLists<IsometricPair>.rowsPerChunk, chunks = isometricLists.lists.count
+        let rows = self.rows, tops = chunkTops.pointer
         // The O(N²) passes on the threads, rows in fixed chunks: the largest error (a maximum: the same
         // for any split), then each chunk's pairs near it with their smooth-max terms.
-        let tops = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
-        defer { tops.deallocate() }
-        parallelChunks(chunks, threads: threads) { chunk in
+        parallelChunks(rows.number, threads: threads) { chunk in
             var top = 0.0
-            for i in (chunk * per)..<min(n, chunk * per + per) { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
+            for i in rows.rows(chunk) { for j in (i + 1)..<n { top = Swift.max(top, abs(D[i * n + j] - fd[i * n + j])) } }
             tops[chunk] = top
         }
-        let top = (0..<chunks).reduce(0.0) { Swift.max($0, tops[$1]) }
+        let top = (0..<rows.number).reduce(0.0) { Swift.max($0, tops[$1]) }
         let cutoff = top - a.cutoffWidth
         let keep = cutoff - 2 * moveBudget
         isometricLists.lists.withUnsafeMutableBufferPointer { lists in
             let listBase = lists.baseAddress!
-            parallelChunks(chunks, threads: threads) { chunk in
+            parallelChunks(rows.number, threads: threads) { chunk in
                 listBase[chunk].removeAll(keepingCapacity: true)
-                for i in (chunk * per)..<min(n, chunk * per + per) {
+                for i in rows.rows(chunk) {
                     for j in (i + 1)..<n {
                         let e = D[i * n + j] - fd[i * n + j]
                         if abs(e) < keep { continue }
@@ -241,14 +244,14 @@ struct FStarDescent {
         // Everything the loops read, as locals: the optimiser then keeps them in registers across the appends.
         let n = self.n, D = self.D, label = self.label, starts = candidateStart.pointer, E = extremes.pointer
         let reach = 2 * moveBudget, sparseLimit = self.sparseLimit, margin = self.margin, unit = self.unit
-        let per = ChunkLists<Int>.rowsPerChunk, chunks = chunkLists.lists.count
+        let rows = self.rows, per = rows.size
         // The O(N²) scan, anchors in fixed chunks on the threads: each chunk writes its anchors' extremes
         // and its own candidate list (a chunk stops listing past the sparse limit: the list is then unused).
         chunkLists.lists.withUnsafeMutableBufferPointer { lists in
             let listBase = lists.baseAddress!
-            parallelChunks(chunks, threads: threads) { chunk in
+            parallelChunks(rows.number, threads: threads) { chunk in
                 listBase[chunk].removeAll(keepingCapacity: true)
-                for a in (chunk * per)..<min(n, chunk * per + per) {
+                for a in rows.rows(chunk) {
                     var p = -1, q = -1
                     var far = -1.0, near = Double.infinity
                     let la = label[a]
@@ -408,11 +411,9 @@ struct FStarDescent {
 /// Lists a full pass builds on the threads, one per fixed chunk of rows, kept from one full pass to the
 /// next so their capacity is reused (a class: the descent's passes are non-mutating).
 final class ChunkLists<Element> {
-    /// Rows (anchors) per chunk (fixed: the lists never depend on the thread count).
-    static var rowsPerChunk: Int { 64 }
     var lists: [[Element]]
 
-    init(rows: Int) { lists = [[Element]](repeating: [], count: (rows + Self.rowsPerChunk - 1) / Self.rowsPerChunk) }
+    init(chunks: Int) { lists = [[Element]](repeating: [], count: chunks) }
 }
 
 /// A pair near the largest isometric error: its upper-triangle index and, when it is within the

@@ -99,15 +99,15 @@ public struct ExactNeighbours: Sendable {
         meanPairwiseDistance = meanDistance ? screened.distanceSum / totalPairs : nil
         // Rank each row's candidates by Double distances of the rows as given, rows in fixed chunks.
         var out = [Int32](repeating: 0, count: n * k)
-        let rankChunks = (n + 255) / 256
-        var rankedPerChunk = [Int](repeating: 0, count: rankChunks)
+        let rankChunks = RowChunks(size: 256, count: n)
+        var rankedPerChunk = [Int](repeating: 0, count: rankChunks.number)
         x.storage.withUnsafeBufferPointer { p in
         out.withUnsafeMutableBufferPointer { o in
         rankedPerChunk.withUnsafeMutableBufferPointer { counts in
             let outBase = o.baseAddress!, countBase = counts.baseAddress!
-            parallelChunks(rankChunks, threads: threads) { chunk in
+            parallelChunks(rankChunks.number, threads: threads) { chunk in
                 var scratch: [(d: Double, j: Int32)] = []
-                for i in (chunk * 256)..<min(n, chunk * 256 + 256) {
+                for i in rankChunks.rows(chunk) {
                     scratch.removeAll(keepingCapacity: true)
                     for c in screened.candidates[i] {
                         var s = 0.0

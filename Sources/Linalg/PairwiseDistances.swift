@@ -62,13 +62,13 @@ public func blockedPairwiseSquaredDistances(
         norms[i] = s
     }
     guard dim > 0 else { out.update(repeating: 0, count: n * n); return }
-    let blocks = (n + blockRows - 1) / blockRows
-    parallelChunks(blocks, threads: threads) { b in
-        let r0 = b * blockRows, rows = min(blockRows, n - r0)
-        Double.gemm(transA: false, transB: true, m: rows, n: n - r0, k: dim, alpha: -2, a: points + r0 * dim, lda: dim,
+    let blocks = RowChunks(size: blockRows, count: n)
+    parallelChunks(blocks.number, threads: threads) { b in
+        let rows = blocks.rows(b), r0 = rows.lowerBound
+        Double.gemm(transA: false, transB: true, m: rows.count, n: n - r0, k: dim, alpha: -2, a: points + r0 * dim, lda: dim,
                     b: points + r0 * dim, ldb: dim, beta: 0, c: out + r0 * n + r0, ldc: n)
         // Clamp, and mirror to the lower triangle (entries no other block writes).
-        completeSquaredDistances(rows: r0..<(r0 + rows), count: n, into: out, norms: norms)
+        completeSquaredDistances(rows: rows, count: n, into: out, norms: norms)
     }
 }
 

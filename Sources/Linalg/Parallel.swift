@@ -69,3 +69,20 @@ public func triangleChunks(_ n: Int, maxChunks: Int = 64, minPairs: Int = 1 << 1
     }
     return out.isEmpty ? [0..<n] : out
 }
+
+/// Fixed chunks of `size` rows over `0..<count` (the last may be shorter): the partition the loops
+/// spread with `parallelChunks`, never depending on a thread count.
+public struct RowChunks: Sendable {
+    public let size: Int, count: Int
+
+    public init(size: Int, count: Int) {
+        self.size = max(size, 1)
+        self.count = count
+    }
+
+    /// How many chunks there are.
+    public var number: Int { (count + size - 1) / size }
+
+    /// The rows of chunk `c`.
+    public func rows(_ c: Int) -> Range<Int> { (c * size)..<min(count, c * size + size) }
+}
