@@ -42,6 +42,7 @@ let package = Package(
                         .embedInCode("013_slack_escape_and_enqueue.sql"),
                         .embedInCode("014_webhook_private_network.sql"),
                         .embedInCode("015_monitor.sql"),
+                        .embedInCode("016_provisional_verdict.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/default_max_attempts.sql"),
                         .embedInCode("functions/enqueue.sql"),

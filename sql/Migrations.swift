@@ -28,6 +28,7 @@ public enum Migrations {
         Migration(version: 13, name: "013_slack_escape_and_enqueue.sql", sql: String(decoding: PackageResources._13_slack_escape_and_enqueue_sql, as: UTF8.self)),
         Migration(version: 14, name: "014_webhook_private_network.sql", sql: String(decoding: PackageResources._14_webhook_private_network_sql, as: UTF8.self)),
         Migration(version: 15, name: "015_monitor.sql", sql: String(decoding: PackageResources._15_monitor_sql, as: UTF8.self)),
+        Migration(version: 16, name: "016_provisional_verdict.sql", sql: String(decoding: PackageResources._16_provisional_verdict_sql, as: UTF8.self)),
     ]
 }
 

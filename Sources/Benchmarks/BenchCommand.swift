@@ -21,7 +21,7 @@ public struct Bench: ParsableCommand {
 
     public static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print JSON.",
-        subcommands: [TrainerBench.self, EstimatorsBench.self, VerdictsBench.self, QueueBench.self, AnalyzeBench.self])
+        subcommands: [TrainerBench.self, EstimatorsBench.self, VerdictsBench.self, QueueBench.self, AnalyzeBench.self, SeriesStepBench.self])
 }
 
 struct TrainerBench: ParsableCommand {

@@ -53,10 +53,7 @@ extension EstimatorReport {
             thickness = width(thickness)
             diameter *= unit
             classThickness = classThickness.map { var c = $0; c.thickness = width($0.thickness); return c }
-            collapse.meanPairwiseDistance *= unit
-            collapse.medianPairwiseDistance *= unit
-            collapse.rmsRadius *= unit
-            collapse.referenceScale = collapse.referenceScale.map { $0 * unit }
+            collapse = collapse.scaled(by: unit)
         }
         diagnosis = Diagnosis(inputs(margin: options.margin, untrained: options.untrained, referenceKappa: options.referenceKappa))
         verdict = diagnosis.verdict

@@ -149,14 +149,17 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     /// The report of a probe chosen by the caller: `probe` holds the rows `rows` of a set of `setSize`
     /// points (the caller converts only those rows to Double); indices in the report refer to the set.
     /// `times` gets the seconds of each part (exact distances, separation, subset bounds, each f* start, …).
-    public static func withPoints(probe given: Matrix<Double>, labels: [Int], rows: [Int], setSize: Int,
+    public static func withPoints(probe: Matrix<Double>, labels: [Int], rows: [Int], setSize: Int,
                                   options: EstimatorOptions = EstimatorOptions(), times: PartTimes? = nil) throws -> (EstimatorReport, FStarPoints) {
+        try finishing(try QuickLook(probe: probe, labels: labels, rows: rows, setSize: setSize, options: options, times: times), times: times)
+    }
+
+    /// The report that continues `quick` with the f* search (nothing `quick` holds is computed again).
+    public static func finishing(_ quick: QuickLook, times: PartTimes? = nil) throws -> (EstimatorReport, FStarPoints) {
         var kept: FStarPoints?
-        let (probe, unit) = UnitScale.scaled(given)
-        var report = try EstimatorReport(f: try LabeledPoints(points: probe, labels: labels), labels: labels, rows: rows, setSize: setSize,
-                                         options: UnitScale.options(options, unit: unit), keeping: &kept, times: times)
-        report.rescale(by: unit, options: options)
-        return (report, kept!.scaled(by: unit))
+        var report = try EstimatorReport(quick: quick, keeping: &kept, times: times)
+        report.rescale(by: quick.unit, options: quick.stated)
+        return (report, kept!.scaled(by: quick.unit))
     }
 
     init(points given: Matrix<Double>, labels: [Int], options stated: EstimatorOptions, keeping kept: inout FStarPoints?) throws {
@@ -173,18 +176,19 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         if wantsProbe && options.probeSize < 3 { throw EstimatorError("probe size \(options.probeSize): the estimators need at least 3 points", option: "probe_size") }
         let rows = wantsProbe ? stratifiedSample(labels: all.labels, size: options.probeSize, seed: options.seed) : Array(0..<all.count)
         let f = wantsProbe ? try LabeledPoints(points: points.rows(rows), labels: rows.map { labels[$0] }) : all
-        try self.init(f: f, labels: rows.map { labels[$0] }, rows: rows, setSize: all.count, options: options, keeping: &kept)
+        let quick = try QuickLook(f: f, unit: unit, stated: stated, labels: rows.map { labels[$0] }, rows: rows, setSize: all.count, times: nil)
+        try self.init(quick: quick, keeping: &kept)
         rescale(by: unit, options: stated)
         kept = kept?.scaled(by: unit)
     }
 
-    /// `labels` are the probe's labels as given (`f` holds them relabelled densely).
-    init(f: LabeledPoints, labels: [Int], rows: [Int], setSize: Int, options: EstimatorOptions, keeping kept: inout FStarPoints?,
-         times: PartTimes? = nil) throws {
-        probe = ProbeInfo(size: f.count, of: setSize, subset: f.count < setSize, seed: options.seed)
+    /// The report in `quick`'s scaled units (`rescale(by:options:)` states it in the input's).
+    init(quick: QuickLook, keeping kept: inout FStarPoints?, times: PartTimes? = nil) throws {
+        let f = quick.f, rows = quick.rows, options = quick.options
+        probe = ProbeInfo(size: f.count, of: quick.setSize, subset: f.count < quick.setSize, seed: options.seed)
         dimension = f.dimension
 
-        let analysis = IsometryAnalysis(f, options: options.fStar, times: times)
+        let analysis = IsometryAnalysis(f, prepared: quick.prepared, options: options.fStar, times: times)
         lHard = analysis.hardestLoss
         let t = analysis.hardestTriplet
         hardestTriplet = Triplet(anchor: rows[max(t.anchor, 0)], positive: rows[max(t.positive, 0)], negative: rows[max(t.negative, 0)])
@@ -200,11 +204,8 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
         checks = analysis.checks
 
         let fSquared = analysis.squaredDistances
-        let collapse = timed("collapse metrics", times) {
-            CollapseMetrics(f.points, squaredDistances: fSquared, reference: options.referenceScale.map { ($0, options.referenceKind) })
-        }
-        self.collapse = collapse
-        (precisionAt1, chancePrecisionAt1) = nearestNeighbourPrecision(squaredDistances: fSquared.storage, labels: f.labels)
+        collapse = quick.collapse
+        (precisionAt1, chancePrecisionAt1) = (quick.precisionAt1, quick.chancePrecisionAt1)
         fStar = timed("f* summary", times) {
             let fStarPoints = analysis.fStar.hausdorff.points
             // Both spreads by the same routine, so f* = f has a contraction of exactly 1.
@@ -222,13 +223,13 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
                 ClassThickness(label: c, size: members.count, thickness: Thickness(f.points.rows(members), seed: options.seed))
             }
         }
-        (separatedFraction, marginMetFraction) = SeparationReport.anchorFractions(analysis.anchorMargins, margin: options.margin)
+        (separatedFraction, marginMetFraction) = (quick.separatedFraction, quick.marginMetFraction)
         classCount = f.classes.count
         // Set in the input's units by `rescale(by:options:)`.
         diagnosis = Diagnosis(DiagnosisInputs(precisionAt1: 0, chancePrecisionAt1: 0, margin: 1, meanPairwiseDistance: 0, allCoincide: true,
                                               effectiveRank: 0, dimension: 1, classes: 2))
         verdict = diagnosis.verdict
-        kept = FStarPoints(rows: rows, labels: labels, f: f.points, isometric: analysis.fStar.isometric.points,
+        kept = FStarPoints(rows: rows, labels: quick.labels, f: f.points, isometric: analysis.fStar.isometric.points,
                            hausdorff: analysis.fStar.hausdorff.points)
     }
 
@@ -236,15 +237,15 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     /// arguments, a train record's or an analysis' (P@1 of the whole split or set, loss signals).
     public func inputs(precisionAt1: Double? = nil, chance: Double? = nil, margin: Double, untrained: Bool, referenceKappa: Double? = nil,
                        lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
-        var x = DiagnosisInputs(
-            precisionAt1: precisionAt1 ?? self.precisionAt1, chancePrecisionAt1: chance ?? chancePrecisionAt1, margin: margin,
-            meanPairwiseDistance: collapse.meanPairwiseDistance, separatedFraction: separatedFraction, marginMetFraction: marginMetFraction,
-            hardestLoss: lHard, allCoincide: collapse.meanPairwiseDistance == 0, referenceRatio: collapse.meanRatio, reference: collapse.reference,
-            effectiveRank: collapse.effectiveRank, dimension: dimension, classes: classes ?? classCount, fStarContraction: fStar.contraction,
-            lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction, untrained: untrained)
-        // κ of the reference counts only when the reference is an untrained state.
-        if collapse.reference == .stepZero || collapse.reference == .seriesBaseline { x.referenceKappa = referenceKappa }
-        return x
+        basis.inputs(precisionAt1: precisionAt1, chance: chance, margin: margin, untrained: untrained, referenceKappa: referenceKappa,
+                     lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction, classes: classes)
+    }
+
+    /// The figures the verdict rests on.
+    public var basis: VerdictBasis {
+        VerdictBasis(lHard: lHard, collapse: collapse, precisionAt1: precisionAt1, chancePrecisionAt1: chancePrecisionAt1,
+                     separatedFraction: separatedFraction, marginMetFraction: marginMetFraction, dimension: dimension,
+                     classCount: classCount, fStarContraction: fStar.contraction)
     }
 }
 

@@ -99,10 +99,26 @@ public struct IsometryAnalysis: Sendable {
     /// f's exact squared distances (N × N), computed once here for every part that needs them.
     public var squaredDistances: Matrix<Double>
 
+    /// What the analysis computes before its f* search: f's exact squared distances and its separation
+    /// (L_hard, g(a) per anchor). A caller that reads a provisional verdict from them hands them back to
+    /// `init(_:prepared:options:times:)`, so nothing is computed twice.
+    public struct Prepared: Sendable {
+        public let squaredDistances: Matrix<Double>
+        public let separation: SeparationReport
+
+        /// f's exact distances and separation; `times` gets their seconds.
+        public init(_ f: LabeledPoints, threads: Int = 1, times: PartTimes? = nil) {
+            let d2 = timed("exact distances", times) { exactPairwiseSquaredDistances(f.points, threads: threads) }
+            squaredDistances = d2
+            separation = timed("separation", times) { LabeledPoints.separation(squaredDistances: d2, labels: f.labels) }
+        }
+    }
+
     /// Runs the separation check, the subset lower bounds and the f* search; `times` gets each part's seconds.
-    public init(_ f: LabeledPoints, options: FStarOptions = FStarOptions(), times: PartTimes? = nil) {
-        let d2 = timed("exact distances", times) { exactPairwiseSquaredDistances(f.points, threads: options.threads) }
-        let separation = timed("separation", times) { LabeledPoints.separation(squaredDistances: d2, labels: f.labels) }
+    /// `prepared` (f's distances and separation, computed for these points) skips their computation.
+    public init(_ f: LabeledPoints, prepared given: Prepared? = nil, options: FStarOptions = FStarOptions(), times: PartTimes? = nil) {
+        let prepared = given ?? Prepared(f, threads: options.threads, times: times)
+        let d2 = prepared.squaredDistances, separation = prepared.separation
         let bounds = timed("subset bounds", times) { SubsetBounds(f, squaredDistances: d2, separation: separation) }
         let result = FStarSolver.solve(f, squaredDistances: d2, options: options, times: times)
         squaredDistances = d2

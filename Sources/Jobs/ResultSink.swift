@@ -15,6 +15,8 @@ public protocol ResultSink: AnyObject {
     func recordSignals(_ signals: StepSignals) throws
     /// Records the run's collapse warning (once per run; the worker announces `collapse.warning`).
     func recordWarning(_ warning: CollapseWarning) throws
+    /// Records an analysis' provisional verdict (before its f* search; never announced).
+    func recordProvisional(_ verdict: ProvisionalVerdict) throws
     /// The sink of one run of a sweep executed in this process (`isomine run` of a sweep).
     func childSink(_ child: SweepChild) throws -> ResultSink
     /// The result this sink already holds from an earlier, completed run (a resumed sweep skips it).
@@ -26,6 +28,8 @@ extension ResultSink {
     public func recordSignals(_ signals: StepSignals) throws {}
     /// Files and memory keep the warning in the result only.
     public func recordWarning(_ warning: CollapseWarning) throws {}
+    /// Files and memory keep only the final verdict.
+    public func recordProvisional(_ verdict: ProvisionalVerdict) throws {}
 
     public func childSink(_ child: SweepChild) throws -> ResultSink {
         throw RunError("this sink cannot run sweep children in-process; the worker queues them as jobs")

@@ -41,7 +41,9 @@ extension Runner {
     /// The analysis and the points behind its estimators (saved as artifacts). The embeddings stay
     /// Float32; only the probe and the loss rows become Double. Phases are reported through `progress`
     /// (`load`, `retrieval metrics` with its fraction, `losses`, `estimators`).
-    func runAnalyze(_ spec: AnalyzeSpec, progress: @escaping (RunProgress) -> Void = { _ in }) throws -> (AnalyzeResult, FStarPoints) {
+    /// `provisional` hears the verdict read before the f* search (see `ProvisionalVerdict`), once.
+    func runAnalyze(_ spec: AnalyzeSpec, progress: @escaping (RunProgress) -> Void = { _ in },
+                    provisional: (ProvisionalVerdict) throws -> Void = { _ in }) throws -> (AnalyzeResult, FStarPoints) {
         let started = DispatchTime.now().uptimeNanoseconds
         let phases = PartTimes(), estimatorParts = PartTimes()
         var current: (name: String, since: UInt64)?
@@ -84,6 +86,19 @@ extension Runner {
         phase("retrieval metrics", 0)
         let eval = RetrievalMetrics.exact(data.features, labels: data.labels, threads: threads) { phase("retrieval metrics", $0) }
 
+        // The provisional and the final verdict are the same rule on the same inputs (the final adds f*'s contraction).
+        let chance = chancePrecisionAtOne(labels: data.labels)
+        func diagnose(_ basis: VerdictBasis) -> Diagnosis {
+            Diagnosis(basis.inputs(precisionAt1: eval.precisionAt1, chance: chance, margin: spec.margin, untrained: untrained,
+                                   referenceKappa: seriesInfo?.baselineKappa, classes: data.classCount))
+        }
+        phase("estimators", 0)
+        let quick = try specErrors { try QuickLook(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options, times: estimatorParts) }
+        let early = quick.basis
+        try provisional(ProvisionalVerdict(diagnosis: diagnose(early), precisionAt1: eval.precisionAt1, mapAtR: eval.mapAtR,
+                                           relativeSpread: early.collapse.meanRatio, lHard: early.lHard,
+                                           seconds: Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9))
+
         phase("losses", 0)
         let lossPoints = data.features.rows(lossRows).converted(to: Double.self), lossLabels = lossRows.map { data.labels[$0] }
         let config = TripletLossConfig(kind: .hinge, margin: spec.margin / unit, distance: .euclidean)
@@ -94,17 +109,12 @@ extension Runner {
             semiHard: unit * tripletLoss(lossPoints, labels: lossLabels, miner: .semiHard, config: config).loss)
 
         phase("estimators", 0)
-        let (report, kept) = try specErrors {
-            try EstimatorReport.withPoints(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options,
-                                           times: estimatorParts)
-        }
+        let (report, kept) = try specErrors { try EstimatorReport.finishing(quick, times: estimatorParts) }
         phase("estimators", 1)
         phase("verdict", 0, reported: false)
         let summary = DatasetSummary(name: data.name, rows: data.count, dim: data.dimension, classes: data.classCount,
                                      trainRows: 0, testRows: data.count, trainClasses: 0, testClasses: data.classCount)
-        let diagnosis = Diagnosis(report.inputs(precisionAt1: eval.precisionAt1, chance: chancePrecisionAtOne(labels: data.labels),
-                                                margin: spec.margin, untrained: untrained, referenceKappa: seriesInfo?.baselineKappa,
-                                                classes: data.classCount))
+        let diagnosis = diagnose(report.basis)
         let (signals, warning) = checkpointWarning(spec, report: report, probe: scaledProbe, unit: unit, labels: probeLabels, verdict: diagnosis.verdict)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
         if let c = current { phases.add(c.name, seconds: Double(DispatchTime.now().uptimeNanoseconds - c.since) * 1e-9) }

@@ -124,7 +124,7 @@ public struct Runner: Sendable {
         switch spec {
         case .train(let train): return try runTrain(train, json: spec.json, sink: sink, stopAfter: stopAfter, progress: progress, shouldStop: shouldStop)
         case .analyze(let analyze):
-            var (result, points) = try runAnalyze(analyze, progress: progress)
+            var (result, points) = try runAnalyze(analyze, progress: progress, provisional: { try sink.recordProvisional($0) })
             result.artifacts = try Artifacts.save(Artifacts.of(points), to: sink)
             try sink.finish(.analyze(result))
             return .analyzed(result)

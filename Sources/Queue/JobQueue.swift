@@ -35,16 +35,22 @@ public enum JobQueue {
             """).row(0).require("id")
     }
 
-    /// Claims the next runnable job of `queues` (priority, then run_after, then id), or nil when none is ready.
+    /// Claims the next runnable job of `queues`, or nil when none is ready: by priority, then by when the
+    /// job became ready — for a series step, no earlier than the last time a step of its series started —
+    /// then id. So series take turns: the backlog of one series does not starve another's (two series'
+    /// queued steps run alternately), and jobs outside any series keep their first-come order.
     public static func claim(_ db: PGConnection, owner: String, leaseSeconds: Int, queues: [String] = ["default"]) throws -> ClaimedJob? {
         let list = try PGJSON(encoding: queues)
         // One statement (one round trip): claim and record the event together.
         let rows = try db.execute("""
             WITH next AS (
-                SELECT id FROM isomine.jobs
+                SELECT id FROM isomine.jobs j
                  WHERE state = 'queued' AND run_after <= now() AND attempt < max_attempts
                    AND queue IN (SELECT jsonb_array_elements_text(\(list)))
-                 ORDER BY priority DESC, run_after, id
+                 ORDER BY priority DESC,
+                          CASE WHEN j.series IS NULL THEN j.run_after
+                               ELSE greatest(j.run_after, (SELECT max(o.started_at) FROM isomine.jobs o WHERE o.series = j.series)) END,
+                          id
                  LIMIT 1 FOR UPDATE SKIP LOCKED),
             claimed AS (
                 UPDATE isomine.jobs j

@@ -37,7 +37,8 @@ extension JobQueue {
     public static func list(_ db: PGConnection, state: String?, parent: Int?, hideRuns: Bool, limit: Int) throws -> [JobListing] {
         try db.execute("""
             SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
-                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict', '') AS verdict,
+                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict',
+                            (provisional->>'headline') || ' (provisional)', '') AS verdict,
                    coalesce(spec->>'name', '') AS name,
                    CASE WHEN state = 'running' AND phase IS NOT NULL
                         THEN phase || coalesce(' ' || round(100 * phase_fraction)::integer || '%', '') ELSE '' END AS progress
@@ -54,6 +55,9 @@ extension JobQueue {
                    'priority', priority, 'run_after', run_after, 'created_at', created_at, 'started_at', started_at,
                    'finished_at', finished_at, 'last_error', last_error, 'unique_key', unique_key, 'parent_id', parent_id,
                    'phase', phase, 'phase_fraction', phase_fraction,
+                   -- The provisional verdict (before the estimators), with the seconds from the start to it.
+                   'provisional', provisional || jsonb_build_object('recorded_at', provisional_at,
+                                      'after_seconds', round(extract(epoch FROM provisional_at - started_at)::numeric, 3)),
                    'spec', spec, 'result', result,
                    'runs', CASE WHEN kind = 'sweep' THEN (SELECT coalesce(jsonb_object_agg(state, n), '{}'::jsonb)
                                                             FROM (SELECT state, count(*) AS n FROM isomine.jobs c WHERE c.parent_id = j.id GROUP BY state) s)

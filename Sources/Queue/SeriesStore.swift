@@ -61,10 +61,12 @@ public struct SeriesStep: Sendable, Codable, Equatable {
     public var reasons: [String]
     /// Codes of the collapse warning's reasons, when the step warned.
     public var warning: [String]?
+    /// The provisional verdict recorded before the estimators ran, when there is one.
+    public var provisional: SeriesProvisional?
     public var lastError: String?
 
     enum CodingKeys: String, CodingKey {
-        case step, state, verdict, headline, reasons, warning
+        case step, state, verdict, headline, reasons, warning, provisional
         case jobID = "job_id"
         case precisionAt1 = "precision_at_1"
         case mapAtR = "map_at_r"
@@ -74,6 +76,16 @@ public struct SeriesStep: Sendable, Codable, Equatable {
         case dIsoUpper = "d_iso_upper"
         case lastError = "last_error"
     }
+}
+
+/// A step's provisional verdict as `isomine.series_json` gives it.
+public struct SeriesProvisional: Sendable, Codable, Equatable {
+    public var verdict: String
+    public var headline: String
+    /// Seconds from the job's start to the provisional verdict.
+    public var seconds: Double?
+    /// The final verdict's level differs from it (the final one stands; no event was sent for it).
+    public var contradicted: Bool?
 }
 
 /// A series with its steps, as `isomine.series_json` gives it.
@@ -154,16 +166,56 @@ public enum SeriesStore {
         return (try JSONDecoder().decode(SeriesDetail.self, from: Data(text.utf8)), json)
     }
 
+    /// How long a series' steps took: from each start to its provisional verdict and to its end.
+    public struct StepTimes: Sendable, Decodable {
+        public let step: Int
+        public let provisionalSeconds: Double?
+        public let finalSeconds: Double?
+        public let provisional: String?
+        public let final: String?
+
+        enum CodingKeys: String, CodingKey {
+            case step, provisional, final
+            case provisionalSeconds = "provisional_seconds"
+            case finalSeconds = "final_seconds"
+        }
+    }
+
+    /// Each step's times and headlines (provisional, final), in step order.
+    public static func stepTimes(_ db: PGConnection, name: String) throws -> [StepTimes] {
+        try db.execute("""
+            SELECT series_step AS step, extract(epoch FROM provisional_at - started_at)::double precision AS provisional_seconds,
+                   extract(epoch FROM finished_at - started_at)::double precision AS final_seconds,
+                   provisional->>'headline' AS provisional, result->'final'->'diagnosis'->>'headline' AS final
+              FROM isomine.jobs WHERE series = \(name) ORDER BY series_step
+            """).decode(StepTimes.self)
+    }
+
+    /// Deletes a series and its steps' jobs (benchmarks clean up after themselves).
+    public static func delete(_ db: PGConnection, name: String) throws {
+        try db.transaction {
+            try db.execute("DELETE FROM isomine.jobs WHERE series = \(name)")
+            try db.execute("DELETE FROM isomine.series WHERE name = \(name)")
+        }
+    }
+
+    /// The series a job is a step of (nil outside a series).
+    public static func seriesOf(_ db: PGConnection, job: Int) throws -> String? {
+        try db.execute("SELECT series FROM isomine.jobs WHERE id = \(job)").first("series", as: String.self)
+    }
+
     /// One step with its full result, for the series page.
     public struct StepResult: Sendable, Decodable {
         public var step: Int
         public var jobID: Int
         public var state: JobState
         public var result: JSONValue?
+        /// The provisional verdict (`ProvisionalVerdict`), when recorded.
+        public var provisional: JSONValue?
         public var lastError: String?
 
         enum CodingKeys: String, CodingKey {
-            case step, state, result
+            case step, state, result, provisional
             case jobID = "id"
             case lastError = "last_error"
         }
@@ -173,7 +225,7 @@ public enum SeriesStore {
     public static func results(_ db: PGConnection, name: String) throws -> (SeriesSummary, [StepResult])? {
         guard let summary = try list(db, name: name).first else { return nil }
         let rows = try db.execute("""
-            SELECT series_step AS step, id, state, result, last_error FROM isomine.jobs WHERE series = \(name) ORDER BY series_step
+            SELECT series_step AS step, id, state, result, provisional, last_error FROM isomine.jobs WHERE series = \(name) ORDER BY series_step
             """)
         return (summary, try rows.decode(StepResult.self))
     }

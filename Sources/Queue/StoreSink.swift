@@ -14,6 +14,8 @@ public protocol RunAnnouncer: AnyObject {
     func evaluated(_ record: EvaluationRecord) throws
     /// The run's collapse warning fired.
     func warned(_ warning: CollapseWarning) throws
+    /// An analysis recorded its provisional verdict.
+    func provisional(_ verdict: ProvisionalVerdict) throws
 }
 
 /// Writes a running job's metrics and checkpoints to PostgreSQL; the result is written on success.
@@ -75,6 +77,15 @@ public final class StoreSink: ResultSink {
         }
         try writeMetrics(values, step: record.step)
         try announcer?.evaluated(record)
+    }
+
+    /// The provisional verdict on the job row (with when it came), fenced by the lease; then the
+    /// announcer hears of it (it rewrites the pages, never records an event).
+    public func recordProvisional(_ verdict: ProvisionalVerdict) throws {
+        try fenced("""
+            UPDATE isomine.jobs j SET provisional = \(try PGJSON(encoding: verdict)), provisional_at = now() FROM lease WHERE j.id = lease.id
+            """)
+        try announcer?.provisional(verdict)
     }
 
     /// The run's collapse warning: the announcer records it (the result keeps it too).

@@ -1,4 +1,5 @@
 // What a report is drawn from: a job's row (or a local run's directory) and its artifacts.
+import Foundation
 import Jobs
 import Vocabulary
 
@@ -16,6 +17,8 @@ public struct JobDocument: Sendable {
     public var finishedAt: String?
     /// Artifact bytes by name (probe_start.npy, probe_final.npy, f_star_iso.npy, …).
     public var artifacts: [String: [UInt8]]
+    /// An analysis' provisional verdict (`ProvisionalVerdict`, the job row's `provisional`), when recorded.
+    public var provisional: JSONValue?
 
     public init(id: Int? = nil, kind: JobKind, state: JobState, spec: JSONValue, result: JSONValue?, lastError: String? = nil,
                 createdAt: String? = nil, startedAt: String? = nil, finishedAt: String? = nil, artifacts: [String: [UInt8]] = [:]) {
@@ -29,6 +32,15 @@ public struct JobDocument: Sendable {
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.artifacts = artifacts
+    }
+
+    /// The provisional verdict, when there is one that decodes.
+    public var provisionalVerdict: ProvisionalVerdict? { JobDocument.provisionalVerdict(provisional) }
+
+    /// A row's `provisional` decoded (nil when absent or not decodable).
+    static func provisionalVerdict(_ json: JSONValue?) -> ProvisionalVerdict? {
+        guard let p = json, p != .null, let data = try? p.serialized(pretty: false) else { return nil }
+        return try? JSONDecoder().decode(ProvisionalVerdict.self, from: data)
     }
 
     /// The spec's name, else `kind job ID`.

@@ -40,6 +40,11 @@ struct JobReport {
             final = (r.final.eval, r.final.estimators)
             diagnosis = r.final.diagnosis
             hardest = r.final.estimators.hardestTriplet
+        } else if doc.kind == .analyze, let p = doc.provisionalVerdict {
+            // Running: the provisional verdict's figures until the estimators end.
+            diagnosis = p.diagnosis
+            tiles += [tile("P@1", String(format: "%.4f", p.precisionAt1)), tile("MAP@R", String(format: "%.4f", p.mapAtR)),
+                      tile("L_hard (hardest triplet, α = 0)", String(format: "%.4g", p.lHard))]
         }
         if let final {
             tiles.insert(tile("P@1", String(format: "%.4f", final.eval.precisionAt1)), at: 0)
@@ -61,7 +66,11 @@ struct JobReport {
             }
         }
         tiles += batchTiles
-        if let v = doc.verdict { tiles.insert(["label": "verdict", "value": doc.headline ?? v, "class": "verdict-\(v)"], at: 0) }
+        if let v = doc.verdict {
+            tiles.insert(["label": "verdict", "value": doc.headline ?? v, "class": "verdict-\(v)"], at: 0)
+        } else if doc.kind == .analyze, let p = doc.provisionalVerdict {
+            tiles.insert(["label": "verdict (provisional)", "value": p.headline, "class": "verdict-\(p.verdict.rawValue)"], at: 0)
+        }
         charts += try embeddingCharts(hardest: hardest)
         var dataset: String?
         if case .object? = doc.result?["dataset"], let d = try? JSONDecoder().decode(DatasetSummary.self, from: try doc.result!["dataset"]!.serialized(pretty: false)) {
@@ -69,7 +78,7 @@ struct JobReport {
         }
         let optional: [String: Any?] = [
             "id": doc.id, "dataset": dataset, "created": doc.createdAt, "started": doc.startedAt, "finished": doc.finishedAt,
-            "indexLink": indexLink, "error": doc.lastError,
+            "indexLink": indexLink, "error": doc.lastError, "provisional": provisionalNote,
         ]
         return optional.compactMapValues { $0 }.merging([
             "title": doc.title, "kind": doc.kind.rawValue, "state": doc.state.rawValue,
@@ -85,6 +94,24 @@ struct JobReport {
     }
 
     func tile(_ label: String, _ value: String) -> [String: Any] { ["label": label, "value": value, "class": ""] }
+
+    /// What the page says of the provisional verdict: that it is provisional while the estimators run;
+    /// after them, whether the final verdict agrees with it or contradicts it (the final one stands, and
+    /// events were only ever sent for it).
+    var provisionalNote: [String: Any]? {
+        guard doc.kind == .analyze, let p = doc.provisionalVerdict else { return nil }
+        let after = String(format: "%.2f s", p.seconds)
+        guard let final = doc.verdict else {
+            return ["text": "Provisional verdict \(p.headline), after \(after): from retrieval, the spread and the separation; the estimators (f*, the d_iso and d_haus brackets) are still running, and the final verdict replaces it.",
+                    "class": "provisional"]
+        }
+        if !p.isContradicted(byFinal: final) {
+            let same = (doc.headline ?? final) == p.headline ? "the same" : "at the same level"
+            return ["text": "The provisional verdict (after \(after)) was \(same): \(p.headline).", "class": "provisional"]
+        }
+        return ["text": "The final verdict contradicts the provisional one: the provisional verdict (after \(after)) was \(p.headline), the final verdict is \(doc.headline ?? final). The final verdict stands; no event was sent for the provisional one.",
+                "class": "contradicted"]
+    }
 
     /// The spec with every default filled in: the result's echo when there is one (the row's spec is as submitted).
     var normalisedSpec: JSONValue { doc.result?["spec"] ?? doc.spec }

@@ -12,13 +12,16 @@ public struct SeriesPageStep: Sendable {
     public var state: JobState
     /// The step's analyze result (nil until it has run).
     public var result: JSONValue?
+    /// The step's provisional verdict (`ProvisionalVerdict`), when recorded.
+    public var provisional: JSONValue?
     public var lastError: String?
     /// Relative link to the step's own report.
     public var link: String?
 
-    public init(step: Int, jobID: Int, state: JobState, result: JSONValue?, lastError: String?, link: String?) {
+    public init(step: Int, jobID: Int, state: JobState, result: JSONValue?, provisional: JSONValue? = nil, lastError: String?, link: String?) {
         self.step = step
         self.jobID = jobID
+        self.provisional = provisional
         self.state = state
         self.result = result
         self.lastError = lastError
@@ -85,6 +88,20 @@ public struct SeriesPage: Sendable {
                                       "level": r?.verdict.rawValue ?? "",
                                       "baseline": s.step == baselineStep ? " (baseline)" : ""]
             if let link = s.link { row["link"] = link }
+            let provisional = JobDocument.provisionalVerdict(s.provisional)
+            if let r, let p = provisional, p.isContradicted(byFinal: r.verdict.rawValue) {
+                row["verdict"] = r.final.diagnosis.headline + " (contradicts the provisional \(p.headline))"
+            }
+            if r == nil, let p = provisional {
+                // Still running: the provisional verdict and its figures, marked as such.
+                row["verdict"] = p.headline + " (provisional)"
+                row["level"] = p.verdict.rawValue
+                row["p1"] = String(format: "%.3f", p.precisionAt1)
+                row["map"] = String(format: "%.3f", p.mapAtR)
+                row["spread"] = p.relativeSpread.map { String(format: "%.3g", $0) } ?? ""
+                row["lhard"] = String(format: "%.3g", p.lHard)
+                row["reasons"] = p.diagnosis.reasons.filter { $0.level != .healthy }.map { ["code": $0.code.rawValue, "message": $0.message] }
+            }
             if let r {
                 row["p1"] = String(format: "%.3f", r.final.eval.precisionAt1)
                 row["map"] = String(format: "%.3f", r.final.eval.mapAtR)

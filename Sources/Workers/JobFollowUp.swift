@@ -111,6 +111,18 @@ public final class RunFollowUp: RunAnnouncer {
         try JobEvents.record(owner.db, fencedBy: lease, .collapseWarning, try CollapseEventData.warning(warning, reportURL: owner.reports?.url(lease.jobID)))
     }
 
+    /// An analysis' provisional verdict: its page, and its series' page for a series step (no event:
+    /// events come from the final verdict). Logged, never fatal.
+    public func provisional(_ verdict: ProvisionalVerdict) throws {
+        guard let reports = owner.reports else { return }
+        do {
+            try reports.publishRunning(owner.db, jobID: lease.jobID)
+            if let series = try SeriesStore.seriesOf(owner.db, job: lease.jobID) { try reports.publishSeries(owner.db, name: series) }
+        } catch {
+            owner.logger.warning("provisional page not written", metadata: ["job": "\(lease.jobID)", "error": "\(error)"])
+        }
+    }
+
     /// The run's page with its evaluations so far and the warning; logged, never fatal.
     private func writePage() {
         guard let reports = owner.reports else { return }

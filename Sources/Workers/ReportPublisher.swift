@@ -122,10 +122,17 @@ public struct ReportPublisher: Sendable {
             SeriesMonitorPage(rows: $0.rows.map { ($0.step, $0.signals) }, risk: $0.risk, warning: $0.warning, settings: $0.settings)
         }
         let page = SeriesPage(name: name, baselineStep: summary.baselineStep, steps: steps.map { s in
-            SeriesPageStep(step: s.step, jobID: s.jobID, state: s.state, result: s.result, lastError: s.lastError,
+            SeriesPageStep(step: s.step, jobID: s.jobID, state: s.state, result: s.result, provisional: s.provisional, lastError: s.lastError,
                            link: "../" + ReportPublisher.relativePath(s.jobID))
         }, indexLink: "../index.html", monitor: monitor)
         return try root.write(try renderer.seriesPage(page), to: ReportPublisher.seriesPath(name))
+    }
+
+    /// Renders a running analysis' page from its row (its provisional verdict; no report.ready event,
+    /// no index rewrite: those come when the job ends).
+    public func publishRunning(_ db: PGConnection, jobID id: Int) throws {
+        try checkOwnership(db)
+        try root.write(try renderer.jobPage(try ReportPublisher.document(db, id), indexLink: "../index.html"), to: ReportPublisher.relativePath(id))
     }
 
     /// Re-renders a running train job's page from the evaluations so far and its collapse warning, if
@@ -178,22 +185,24 @@ public struct ReportPublisher: Sendable {
     /// The job as the report sees it: its row and its artifacts.
     static func document(_ db: PGConnection, _ id: Int) throws -> JobDocument {
         struct Row: Decodable {
-            let kind: JobKind, state: JobState, spec: JSONValue, result: JSONValue?
+            let kind: JobKind, state: JobState, spec: JSONValue, result: JSONValue?, provisional: JSONValue?
             let last_error: String?, created: String?, started: String?, finished: String?
         }
         struct Artifact: Decodable { let name: String, data: PGBytes }
         let rows = try db.execute("""
-            SELECT kind, state, spec, result, last_error,
+            SELECT kind, state, spec, result, provisional, last_error,
                    to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS') AS started,
                    to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS') AS finished
               FROM isomine.jobs WHERE id = \(id)
             """)
         guard let row = try rows.decodeOne(Row.self) else { throw ReportSubjectMissing("job \(id) does not exist") }
         let artifacts = try db.execute("SELECT name, data FROM isomine.artifacts WHERE job_id = \(id)").decode(Artifact.self)
-        return JobDocument(
+        var doc = JobDocument(
             id: id, kind: row.kind, state: row.state, spec: row.spec, result: row.result, lastError: row.last_error,
             createdAt: row.created, startedAt: row.started, finishedAt: row.finished,
             artifacts: Dictionary(artifacts.map { ($0.name, $0.data.bytes) }, uniquingKeysWith: { a, _ in a }))
+        doc.provisional = row.provisional
+        return doc
     }
 }
 

@@ -141,7 +141,7 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Render a job's HTML report again (and the index page) under ISOMINE_REPORTS_ROOT.",
-        discussion: "Writes ISOMINE_REPORTS_ROOT/job-ID/index.html (default root ./reports) from the job's row and artifacts, records its sha256 in isomine.reports and rewrites ISOMINE_REPORTS_ROOT/index.html. The worker does this by itself when a job ends; use this after changing the root or to report a job that is still running.")
+        discussion: "Writes ISOMINE_REPORTS_ROOT/job-ID/index.html (default root ./reports) from the job's row and artifacts, records its sha256 in isomine.reports and rewrites ISOMINE_REPORTS_ROOT/index.html; a series step's series page (series-NAME/index.html) is rewritten too. The worker does this by itself when a job ends; use this after changing the root or to report a job that is still running.")
 
     @Argument(help: "The job id.")
     var id: Int?
@@ -155,10 +155,13 @@ struct ReportCommand: ParsableCommand {
             let db = try Database.connect()
             let publisher = try ReportPublisher.fromEnvironment()
             let ids = try id.map { [$0] } ?? JobQueue.recentIDs(db, limit: 1000)
+            var series = [String]()
             for id in ids {
                 let report = try publisher.publish(db, jobID: id)
                 print("\(report.fullPath)  sha256 \(report.sha256)")
+                if let name = try SeriesStore.seriesOf(db, job: id), !series.contains(name) { series.append(name) }
             }
+            for name in series { print(try publisher.publishSeries(db, name: name)) }
             try publisher.publishIndex(db)
             print("index: \(publisher.root.path)/index.html")
         }

@@ -162,7 +162,8 @@ struct SeriesList: ParsableCommand {
 }
 
 struct SeriesShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "A series' steps in order: state, verdict, reasons, P@1, MAP@R, spread against the baseline, L_hard, d_iso, warning.")
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "A series' steps in order: state, verdict, reasons, P@1, MAP@R, spread against the baseline, L_hard, d_iso, warning.",
+        discussion: "A step being analysed shows its provisional verdict (from retrieval, the spread and the separation, recorded before the estimators run) marked '(provisional)'; the final verdict replaces it, and a final verdict that contradicts the provisional one says so. Events (collapse.warning, collapse.detected) come from final verdicts only. --json gives each step's provisional verdict with the seconds from the job's start to it.")
 
     @Argument(help: "The series name.")
     var name: String
@@ -191,11 +192,21 @@ struct SeriesShow: ParsableCommand {
                 let dIso: String = s.dIsoLower.map { "[\(f($0, "%.3g")), \(f(s.dIsoUpper, "%.3g"))]" } ?? ""
                 let reasons: String = s.reasons.isEmpty ? (s.lastError.map { String($0.prefix(120)) } ?? "") : s.reasons.joined(separator: ",")
                 let warning: String = s.warning?.joined(separator: ",") ?? ""
-                return [String(s.step), String(s.jobID), s.state.rawValue, s.headline ?? s.verdict ?? "", f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
+                return [String(s.step), String(s.jobID), s.state.rawValue, SeriesShow.verdictText(s), f(s.precisionAt1), f(s.mapAtR), f(s.relativeSpread, "%.3g"),
                         f(s.lHard, "%.3g"), dIso, reasons, warning]
             }
             print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")
         }
+    }
+
+    /// A step's verdict: the final one (saying so when it contradicts the provisional one), else the
+    /// provisional one marked as such, else nothing yet.
+    static func verdictText(_ s: SeriesStep) -> String {
+        if let final = s.headline ?? s.verdict {
+            guard let p = s.provisional, p.contradicted == true else { return final }
+            return final + " (contradicts the provisional \(p.headline); no event was sent for it)"
+        }
+        return s.provisional.map { $0.headline + " (provisional)" } ?? ""
     }
 
     /// The monitor's line (a series fed by a user's training loop): its rows, the step-0 risk and the

@@ -138,6 +138,30 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(page.components(separatedBy: #"class="marker-warning""#).count - 1 >= 3, "loss, retrieval and collapse charts")
     }
 
+    /// A running analysis' page and its series' page show the provisional verdict, marked as such, with
+    /// its figures and reasons; the page stays well-formed.
+    @Test func aRunningAnalysisShowsItsProvisionalVerdict() throws {
+        let diagnosis = Diagnosis(DiagnosisInputs(precisionAt1: 0.9, chancePrecisionAt1: 0.1, margin: 0.2, meanPairwiseDistance: 0.01,
+                                                  separatedFraction: 0.5, marginMetFraction: 0.1, hardestLoss: 0.02, allCoincide: false,
+                                                  effectiveRank: 3, dimension: 8, classes: 10))
+        let provisional = ProvisionalVerdict(diagnosis: diagnosis, precisionAt1: 0.9, mapAtR: 0.7, relativeSpread: 0.05, lHard: 0.02, seconds: 0.31)
+        #expect(provisional.verdict == .collapsed)
+        var doc = JobDocument(id: 7, kind: .analyze, state: .running, spec: .object(["kind": .string("analyze"), "name": .string(hostile)]), result: nil)
+        doc.provisional = try JSONValue.from(provisional)
+        let page = try ReportRenderer().jobPage(doc)
+        #expect(XMLCheck.parse(page).error == nil)
+        #expect(page.contains("verdict (provisional)") && page.contains(diagnosis.headline) && page.contains("Provisional verdict"))
+        #expect(page.contains("after 0.31 s") && page.contains("are still running") && page.contains("distances_collapsed"))
+        #expect(!page.contains("<script>alert"))
+
+        let series = SeriesPage(name: "run", baselineStep: 0, steps: [
+            SeriesPageStep(step: 3, jobID: 7, state: .running, result: nil, provisional: try JSONValue.from(provisional), lastError: nil, link: nil),
+        ], indexLink: nil)
+        let seriesHTML = try ReportRenderer().seriesPage(series)
+        #expect(XMLCheck.parse(seriesHTML).error == nil)
+        #expect(seriesHTML.contains(diagnosis.headline + " (provisional)") && seriesHTML.contains("0.900"))
+    }
+
     @Test func hostileNamesAreEscapedEverywhere() throws {
         let dir = TempFolder(), data = TempFolder()
         // A CSV whose file name is hostile too: the dataset name is shown in the page.

@@ -1,6 +1,7 @@
 -- isomine.series_json: its current definition, applied by `isomine migrate` whenever this file changes
 -- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here; a
--- monitored series (015) also has its monitor's settings, step-0 risk, signal count and own warning.
+-- monitored series (015) also has its monitor's settings, step-0 risk, signal count and own warning;
+-- each step its provisional verdict (016) with the seconds from the job's start to it.
 CREATE OR REPLACE FUNCTION isomine.series_json(series_name text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_strip_nulls(jsonb_build_object(
@@ -28,6 +29,10 @@ LANGUAGE sql STABLE AS $$
                        'warning', (SELECT jsonb_agg(r->'code') FROM jsonb_array_elements(
                                       CASE WHEN jsonb_typeof(j.result->'warning'->'reasons') = 'array'
                                            THEN j.result->'warning'->'reasons' ELSE '[]' END) r),
+                       'provisional', CASE WHEN j.provisional IS NOT NULL THEN jsonb_build_object(
+                           'verdict', j.provisional->'verdict', 'headline', j.provisional->'headline',
+                           'seconds', round(extract(epoch FROM j.provisional_at - j.started_at)::numeric, 3),
+                           'contradicted', CASE WHEN j.result ? 'verdict' THEN j.result->>'verdict' <> j.provisional->>'verdict' END) END,
                        'last_error', j.last_error)) ORDER BY j.series_step)
               FROM isomine.jobs j WHERE j.series = s.name), '[]')))
       FROM isomine.series s WHERE s.name = series_name
