@@ -21,6 +21,15 @@ eval "$(bash deploy/pg.sh start)"
 if [ "$was_running" = 0 ]; then trap 'bash deploy/pg.sh stop || true' EXIT; fi
 # Tests run in parallel: one BLAS thread each so they do not oversubscribe the cores.
 export OPENBLAS_NUM_THREADS=1
+# OpenBLAS 0.3.21 gives a CPU model it does not know its generic (SSE3) kernels; `isomine` then starts
+# again with OPENBLAS_CORETYPE set to the CPU's family (Linalg's BLASKernels). The test processes compute
+# in-process too: give them the same family from the CPU's flags, unless it was set.
+if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+  flags="$(grep -m1 '^flags' /proc/cpuinfo || true)"
+  has() { [[ " $flags " == *" $1 "* ]]; }
+  if has avx512f && has avx512bw && has avx512dq && has avx512vl; then export OPENBLAS_CORETYPE=SkylakeX
+  elif has avx2 && has fma; then export OPENBLAS_CORETYPE=Haswell; fi
+fi
 # One thread per job too (a spec without `threads` would otherwise take every core).
 export ISOMINE_JOB_THREADS=1
 # Release build: numeric loops are many times slower in debug; -enable-testing keeps @testable imports.

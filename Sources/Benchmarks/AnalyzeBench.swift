@@ -48,6 +48,9 @@ struct AnalyzeBench: ParsableCommand {
     @Option(help: "Seed of the generated embeddings.")
     var seed = 0
 
+    @Option(help: "Also write the points the estimators analysed (probe.npy, float64) and their labels (probe_labels.npy) into this directory: `bench analyze --npy DIR/probe.npy --labels DIR/probe_labels.npy` then times the estimators on exactly that probe.")
+    var probeOut: String?
+
     func validate() throws {
         guard rows >= 4, dim >= 1, perClass >= 2, rows / perClass >= 2 else {
             throw ValidationError("--rows must give at least 2 classes of --per-class ≥ 2 points, and --dim at least 1")
@@ -82,9 +85,17 @@ struct AnalyzeBench: ParsableCommand {
             var quiet = Logger(label: "bench")
             quiet.logLevel = .error
             let started = DispatchTime.now().uptimeNanoseconds
-            let outcome = try Runner(dataRoot: DataRoot(path: root), logger: quiet).run(spec, sink: MemorySink())
+            let sink = MemorySink()
+            let outcome = try Runner(dataRoot: DataRoot(path: root), logger: quiet).run(spec, sink: sink)
             let total = Double(DispatchTime.now().uptimeNanoseconds - started) * 1e-9
             guard case .analyzed(let r) = outcome else { throw RunError("the analysis did not complete") }
+            if let probeOut {
+                try FileManager.default.createDirectory(atPath: probeOut, withIntermediateDirectories: true)
+                for (artifact, file) in [("probe_final.npy", "probe.npy"), ("probe_labels.npy", "probe_labels.npy")] {
+                    guard let bytes = sink.artifacts[artifact] else { throw RunError("the analysis saved no \(artifact)") }
+                    try Data(bytes).write(to: URL(fileURLWithPath: probeOut).appendingPathComponent(file))
+                }
+            }
             var usage = rusage()
             getrusage(RUSAGE_SELF.rawValue, &usage)
             // Phases as one object (`estimators` is the whole phase; its parts follow under `estimator_parts`).

@@ -34,14 +34,12 @@ extension LabeledPoints {
         // Along the blend, same-class distances scale by (1 − t) and a cross-class difference is
         // (1 − t)u + t v with u = y_a − y_q, v = c_A − c_B: its squared norm is a quadratic in t.
         // Precompute its coefficients so each bisection step costs O(N²) without touching coordinates.
+        // The products y_i · c_k and c_a · c_b as matrix products (N × k and k × k: with hundreds of
+        // classes in R⁵¹² a scalar loop over them cost more than the bisection).
         let k = classes.count
-        var centroid = [[Double]](repeating: [], count: k)
-        for (c, members) in classes.enumerated() { centroid[c] = collapse.row(members[0]) }
-        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
-        var yc = [Double](repeating: 0, count: n * k)  // y_i · c_k
-        for i in 0..<n { let r = y.row(i); for c in 0..<k { yc[i * k + c] = dot(r, centroid[c]) } }
-        var cc = [Double](repeating: 0, count: k * k)
-        for a in 0..<k { for b in 0..<k { cc[a * k + b] = dot(centroid[a], centroid[b]) } }
+        let centroids = collapse.rows(classes.map { $0[0] })
+        let yc = y.matmul(centroids, transposeOther: true).storage
+        let cc = centroids.matmul(centroids, transposeOther: true).storage
         var farPositive = [Double](repeating: 0, count: n)
         for a in 0..<n { for j in 0..<n where j != a && labels[j] == labels[a] { farPositive[a] = max(farPositive[a], d2[a, j]) } }
         // The same rounding margin as the certification, so bisection lands where confirmation passes.

@@ -3,6 +3,7 @@ import Benchmarks
 import Console
 import ArgumentParser
 import Foundation
+import Linalg
 
 @main
 struct Isomine: ParsableCommand {
@@ -30,6 +31,8 @@ struct Isomine: ParsableCommand {
     /// Exit codes: 0 success, 1 a run that failed, 2 invalid input — bad options or arguments included
     /// (argument-parser's own default for those is 64).
     static func main() {
+        // Before anything computes: a CPU model OpenBLAS does not know gets its generic kernels (see BLASKernels).
+        BLASKernels.restartWithBetterKernels()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -36,4 +36,8 @@ void isomine_sgd_f64(double *p, const double *g, double *buf, size_t n, double l
 /// in every build (fixed order of additions, no FMA). Disjoint row ranges can run on separate threads.
 void isomine_exact_squared_distances_f64(const double *x, size_t n, size_t dim, size_t first, size_t end, double *out);
 
+/// The OPENBLAS_CORETYPE whose kernels this CPU runs ("SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with
+/// AVX2 and FMA), or NULL (another architecture, or neither).
+const char *isomine_openblas_coretype_for_cpu(void);
+
 #endif
