@@ -39,10 +39,21 @@ public func completeSquaredDistances<T: BLASReal>(rows: Range<Int>, count n: Int
         row[i] = 0
         for j in (i + 1)..<n {
             let v = row[j] + ni + norms[j]
-            let clamped = v > 0 ? v : 0
-            row[j] = clamped
-            out[j * n + i] = clamped
+            row[j] = v > 0 ? v : 0
         }
+    }
+    // The mirror in tiles of columns: writing entry (j, i) straight after (i, j) touched a new cache
+    // line per entry (a tenth of the f* descents' time at 2,000 points); a tile's rows of `rows` stay
+    // in cache while its columns are written row by row.
+    let tile = 32
+    var j0 = rows.lowerBound + 1
+    while j0 < n {
+        let j1 = Swift.min(j0 + tile, n)
+        for j in j0..<j1 {
+            let target = out + j * n
+            for i in rows where i < j { target[i] = out[i * n + j] }
+        }
+        j0 = j1
     }
 }
 

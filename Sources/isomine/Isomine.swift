@@ -21,6 +21,8 @@ struct Isomine: ParsableCommand {
           ISOMINE_MAX_INPUT_BYTES, ISOMINE_MAX_DECOMPRESSED_BYTES, ISOMINE_MAX_DIMENSION, ISOMINE_MAX_ROWS
                                 input limits (defaults 8 GiB, 1 GiB, 8192, 5,000,000)
           A job computes with its spec's threads (default: its share of the machine).
+          OPENBLAS_CORETYPE     OpenBLAS's kernels; when unset and OpenBLAS chose its generic ones on a
+                                CPU with AVX2 or AVX-512, isomine restarts itself with the CPU's family
 
         Exit status: 0 success, 1 a failure (I/O, database, a diverging run), 2 invalid input (spec, data, options).
         """,
