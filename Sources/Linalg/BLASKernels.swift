@@ -27,13 +27,13 @@ public enum BLASKernels {
         return String(cString: better)
     }
 
-    /// When OpenBLAS fell back to generic kernels and `OPENBLAS_CORETYPE` was not set, executes this
+    /// When OpenBLAS fell back to generic kernels and `OPENBLAS_CORETYPE` was not set (or empty), executes this
     /// program again with it set to the CPU's family (the same arguments, environment and process id;
     /// nothing has run yet). Returns when there is nothing to do or the exec failed (then it runs on as is).
     /// Job processes inherit the variable from the worker, so only the first `isomine` pays the exec.
     public static func restartWithBetterKernels() {
         let environment = ProcessInfo.processInfo.environment
-        guard environment["OPENBLAS_CORETYPE"] == nil, let better = betterCoreType else { return }
+        guard (environment["OPENBLAS_CORETYPE"] ?? "").isEmpty, let better = betterCoreType else { return }
         setenv("OPENBLAS_CORETYPE", better, 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         unsetenv("OPENBLAS_CORETYPE")

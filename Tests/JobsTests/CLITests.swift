@@ -99,3 +99,24 @@ import Testing
         withExtendedLifetime(dir) {}
     }
 }
+
+/// OpenBLAS's kernels: `isomine` never computes on OpenBLAS's generic kernels when the CPU can run its
+/// AVX2 or AVX-512 ones (it restarts itself with OPENBLAS_CORETYPE set), and keeps a family that is set.
+@Suite struct BLASKernelTests {
+    func lastCore(_ stderr: String) -> String? {
+        stderr.split(separator: "\n").last { $0.hasPrefix("Core: ") }.map { String($0.dropFirst("Core: ".count)) }
+    }
+
+    @Test func isomineRunsOnTheCPUsOwnKernels() throws {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+        let words = Set(flags.split(separator: " ").map(String.init))
+        let vector = words.isSuperset(of: ["avx2", "fma"])
+        let automatic = try IsomineBinary.run(["--version"], environment: ["OPENBLAS_CORETYPE": "", "OPENBLAS_VERBOSE": "2"])
+        #expect(automatic.status == 0, "\(automatic.err)")
+        let core = try #require(lastCore(automatic.err), "OpenBLAS printed no core: \(automatic.err)")
+        if vector { #expect(!["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom"].contains(core), "\(automatic.err)") }
+        // A family the user set is kept.
+        let kept = try IsomineBinary.run(["--version"], environment: ["OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_VERBOSE": "2"])
+        #expect(lastCore(kept.err) == "Prescott" && kept.err.components(separatedBy: "Core: ").count == 2, "\(kept.err)")
+    }
+}
