@@ -88,6 +88,8 @@ struct FStarDescent {
     let chunkLists: ChunkLists<Int>
     let isometricLists: ChunkLists<IsometricPair>
     let chunkTops: Buffer<Double>
+    /// Per chunk of points: the largest squared move of the Adam step.
+    let chunkMoves: Buffer<Double>
     /// The buffers' memory, read in the inner loops without going through their owners.
     let Y: UnsafeMutablePointer<Double>, G: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>
     let W: UnsafeMutablePointer<Double>, rowSum: UnsafeMutablePointer<Double>
@@ -115,6 +117,7 @@ struct FStarDescent {
         chunkLists = ChunkLists(chunks: rows.number)
         isometricLists = ChunkLists(chunks: rows.number)
         chunkTops = Buffer(count: rows.number)
+        chunkMoves = Buffer(count: rows.number)
         (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
         y.load(start.storage)
         active.reserveCapacity(n * (n - 1) / 2)
@@ -359,21 +362,31 @@ struct FStarDescent {
         }
     }
 
-    /// The pointwise objective's term: the smooth max of ‖y_i − f_i‖.
+    /// The pointwise objective's term: the smooth max of ‖y_i − f_i‖. The per-point parts run in fixed
+    /// chunks on the threads; the normaliser is summed in point order, as one thread would.
     func pointwiseTerm(_ a: Annealing) {
+        let dim = self.dim, Y = self.Y, G = self.G, fp = self.fp, H = h.pointer, HW = hw.pointer, rows = self.rows
+        parallelChunks(rows.number, threads: threads) { chunk in
+            for i in rows.rows(chunk) {
+                var s = 0.0
+                for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
+                H[i] = s.squareRoot()
+            }
+        }
         var top = 0.0
-        for i in 0..<n {
-            var s = 0.0
-            for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
-            h[i] = s.squareRoot()
-            top = Swift.max(top, h[i])
+        for i in 0..<n { top = Swift.max(top, H[i]) }
+        let tau = a.tau
+        parallelChunks(rows.number, threads: threads) { chunk in
+            for i in rows.rows(chunk) { HW[i] = H[i] > 0 ? exp((H[i] - top) / tau) : 0 }
         }
         var z = 0.0
-        for i in 0..<n { hw[i] = h[i] > 0 ? exp((h[i] - top) / a.tau) : 0; z += hw[i] }
+        for i in 0..<n { z += HW[i] }
         guard z > 0 else { return }
-        for i in 0..<n where h[i] > 0 {
-            let c = hw[i] / z / h[i]
-            for k in 0..<dim { G[i * dim + k] += c * (Y[i * dim + k] - fp[i * dim + k]) }
+        parallelChunks(rows.number, threads: threads) { chunk in
+            for i in rows.rows(chunk) where H[i] > 0 {
+                let c = HW[i] / z / H[i]
+                for k in 0..<dim { G[i * dim + k] += c * (Y[i * dim + k] - fp[i * dim + k]) }
+            }
         }
     }
 
@@ -383,28 +396,33 @@ struct FStarDescent {
         maxMove2 = Swift.max(maxMove2, step(iteration: it, decay: decay))
     }
 
-    /// The step itself; returns the largest squared move of a point from the anchor iterate.
+    /// The step itself; returns the largest squared move of a point from the anchor iterate. Points in
+    /// fixed chunks on the threads (each point's arithmetic is its own; the largest move is a maximum).
     func step(iteration it: Int, decay: Double) -> Double {
-        let n = self.n, dim = self.dim, Y = self.Y, G = self.G
-        var maxMove2 = 0.0
+        let dim = self.dim, Y = self.Y, G = self.G, rows = self.rows, moves = chunkMoves.pointer
         let M = m.pointer, reference = anchorY.pointer, V = v.pointer
         let t = Double(it + 1)
         let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
-        for i in 0..<n {
-            var squares = 0.0
-            for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
-            V[i] = 0.999 * V[i] + 0.001 * squares / Double(dim)
-            let step = lr * decay / bc1 / ((V[i] / bc2).squareRoot() + 1e-12 * unit)
-            var moved = 0.0
-            for k in 0..<dim {
-                M[i * dim + k] = 0.9 * M[i * dim + k] + 0.1 * G[i * dim + k]
-                Y[i * dim + k] -= step * M[i * dim + k]
-                let delta = Y[i * dim + k] - reference[i * dim + k]
-                moved += delta * delta
+        let (lr, unit) = (self.lr, self.unit)
+        parallelChunks(rows.number, threads: threads) { chunk in
+            var maxMove2 = 0.0
+            for i in rows.rows(chunk) {
+                var squares = 0.0
+                for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
+                V[i] = 0.999 * V[i] + 0.001 * squares / Double(dim)
+                let step = lr * decay / bc1 / ((V[i] / bc2).squareRoot() + 1e-12 * unit)
+                var moved = 0.0
+                for k in 0..<dim {
+                    M[i * dim + k] = 0.9 * M[i * dim + k] + 0.1 * G[i * dim + k]
+                    Y[i * dim + k] -= step * M[i * dim + k]
+                    let delta = Y[i * dim + k] - reference[i * dim + k]
+                    moved += delta * delta
+                }
+                maxMove2 = Swift.max(maxMove2, moved)
             }
-            maxMove2 = Swift.max(maxMove2, moved)
+            moves[chunk] = maxMove2
         }
-        return maxMove2
+        return (0..<rows.number).reduce(0.0) { Swift.max($0, moves[$1]) }
     }
 }
 

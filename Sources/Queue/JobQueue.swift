@@ -56,7 +56,9 @@ public enum JobQueue {
                 UPDATE isomine.jobs j
                    SET state = 'running', attempt = j.attempt + 1, lease_owner = \(owner),
                        lease_expires = now() + make_interval(secs => \(leaseSeconds)), heartbeat_at = now(),
-                       started_at = coalesce(j.started_at, now()), last_error = NULL
+                       started_at = coalesce(j.started_at, now()), last_error = NULL,
+                       -- An earlier attempt's provisional verdict is not this attempt's.
+                       provisional = NULL, provisional_at = NULL
                   FROM next WHERE j.id = next.id
                 RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts),
             event AS (

@@ -38,7 +38,7 @@ extension JobQueue {
         try db.execute("""
             SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
                    to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict',
-                            (provisional->>'headline') || ' (provisional)', '') AS verdict,
+                            CASE WHEN state = 'running' THEN (provisional->>'headline') || ' (provisional)' END, '') AS verdict,
                    coalesce(spec->>'name', '') AS name,
                    CASE WHEN state = 'running' AND phase IS NOT NULL
                         THEN phase || coalesce(' ' || round(100 * phase_fraction)::integer || '%', '') ELSE '' END AS progress

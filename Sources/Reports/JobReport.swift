@@ -40,7 +40,7 @@ struct JobReport {
             final = (r.final.eval, r.final.estimators)
             diagnosis = r.final.diagnosis
             hardest = r.final.estimators.hardestTriplet
-        } else if doc.kind == .analyze, let p = doc.provisionalVerdict {
+        } else if doc.kind == .analyze, doc.state == .running, let p = doc.provisionalVerdict {
             // Running: the provisional verdict's figures until the estimators end.
             diagnosis = p.diagnosis
             tiles += [tile("P@1", String(format: "%.4f", p.precisionAt1)), tile("MAP@R", String(format: "%.4f", p.mapAtR)),
@@ -68,7 +68,7 @@ struct JobReport {
         tiles += batchTiles
         if let v = doc.verdict {
             tiles.insert(["label": "verdict", "value": doc.headline ?? v, "class": "verdict-\(v)"], at: 0)
-        } else if doc.kind == .analyze, let p = doc.provisionalVerdict {
+        } else if doc.kind == .analyze, doc.state == .running, let p = doc.provisionalVerdict {
             tiles.insert(["label": "verdict (provisional)", "value": p.headline, "class": "verdict-\(p.verdict.rawValue)"], at: 0)
         }
         charts += try embeddingCharts(hardest: hardest)
@@ -102,6 +102,7 @@ struct JobReport {
         guard doc.kind == .analyze, let p = doc.provisionalVerdict else { return nil }
         let after = String(format: "%.2f s", p.seconds)
         guard let final = doc.verdict else {
+            guard doc.state == .running else { return nil }
             return ["text": "Provisional verdict \(p.headline), after \(after): from retrieval, the spread and the separation; the estimators (f*, the d_iso and d_haus brackets) are still running, and the final verdict replaces it.",
                     "class": "provisional"]
         }

@@ -92,7 +92,7 @@ public struct SeriesPage: Sendable {
             if let r, let p = provisional, p.isContradicted(byFinal: r.verdict.rawValue) {
                 row["verdict"] = r.final.diagnosis.headline + " (contradicts the provisional \(p.headline))"
             }
-            if r == nil, let p = provisional {
+            if r == nil, s.state == .running, let p = provisional {
                 // Still running: the provisional verdict and its figures, marked as such.
                 row["verdict"] = p.headline + " (provisional)"
                 row["level"] = p.verdict.rawValue

@@ -206,7 +206,8 @@ struct SeriesShow: ParsableCommand {
             guard let p = s.provisional, p.contradicted == true else { return final }
             return final + " (contradicts the provisional \(p.headline); no event was sent for it)"
         }
-        return s.provisional.map { $0.headline + " (provisional)" } ?? ""
+        // Only a running step's provisional verdict stands for it (a failed attempt's says nothing).
+        return s.state == .running ? s.provisional.map { $0.headline + " (provisional)" } ?? "" : ""
     }
 
     /// The monitor's line (a series fed by a user's training loop): its rows, the step-0 risk and the

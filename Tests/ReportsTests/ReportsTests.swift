@@ -153,6 +153,10 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(page.contains("verdict (provisional)") && page.contains(diagnosis.headline) && page.contains("Provisional verdict"))
         #expect(page.contains("after 0.31 s") && page.contains("are still running") && page.contains("distances_collapsed"))
         #expect(!page.contains("<script>alert"))
+        // An attempt that failed after its provisional verdict: the verdict is not shown as standing.
+        doc.state = .failed
+        let failed = try ReportRenderer().jobPage(doc)
+        #expect(!failed.contains("verdict (provisional)") && !failed.contains("are still running"))
 
         let series = SeriesPage(name: "run", baselineStep: 0, steps: [
             SeriesPageStep(step: 3, jobID: 7, state: .running, result: nil, provisional: try JSONValue.from(provisional), lastError: nil, link: nil),

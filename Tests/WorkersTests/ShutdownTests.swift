@@ -29,12 +29,14 @@ import Jobs
         let spec = #"{"kind":"train","dataset":{"type":"blobs","classes":4,"per_class":30,"dim":4},"model":{"hidden":[32],"embedding_dim":4},"sampler":{"classes_per_batch":4,"samples_per_class":4},"steps":400000,"eval_every":400000,"estimators":{"enabled":false}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let worker = try IsomineBinary.start(["worker"], database: scratch.name)
-        // Wait until it runs, then a moment of training.
-        let deadline = Date().addingTimeInterval(30)
-        while try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") != "running" && Date() < deadline {
+        // Wait until it has trained a step (its progress says so; on a loaded machine the job process can
+        // take more than a second to get there), then a moment more.
+        let deadline = Date().addingTimeInterval(60)
+        while try db.execute("SELECT coalesce(phase_fraction, 0) > 0 AS trained FROM isomine.jobs WHERE id = \(id)").bool(0, "trained") != true
+                && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.05)
         }
-        Thread.sleep(forTimeInterval: 1.0)
+        Thread.sleep(forTimeInterval: 0.5)
         worker.terminate()  // SIGTERM
         try worker.wait()
         #expect(worker.terminationStatus == 0)
