@@ -92,9 +92,6 @@ public struct QuickLook: Sendable {
                      chancePrecisionAt1: chancePrecisionAt1, separatedFraction: separatedFraction, marginMetFraction: marginMetFraction,
                      dimension: f.dimension, classCount: f.classes.count)
     }
-
-    /// Points analysed.
-    public var probeSize: Int { f.count }
 }
 
 extension CollapseMetrics {
