@@ -66,12 +66,8 @@ public struct CollapseMetrics: Sendable, Codable, Equatable {
         var distances = [Double]()
         distances.reserveCapacity(n * (n - 1) / 2)
         for i in 0..<n { for j in (i + 1)..<n { distances.append(d2[i, j].squareRoot()) } }
-        distances.sort()
+        // Sums in pair order, then the median by selection (no sort: N²/2 values at 2,000 points).
         let mean = distances.isEmpty ? 0 : distances.reduce(0, +) / Double(distances.count)
-        let median: Double
-        if distances.isEmpty { median = 0 } else if distances.count % 2 == 1 { median = distances[distances.count / 2] } else {
-            median = 0.5 * (distances[distances.count / 2 - 1] + distances[distances.count / 2])
-        }
         // Σ‖x_i − x̄‖² = Σ_{i<j} ‖x_i − x_j‖² / N.
         let sumSquares = distances.reduce(0) { $0 + $1 * $1 }
         rmsRadius = n > 0 ? (sumSquares / Double(n) / Double(n)).squareRoot() : 0
@@ -83,8 +79,14 @@ public struct CollapseMetrics: Sendable, Codable, Equatable {
         }
         let scale = reference?.scale
         let threshold = 1e-3 * (scale ?? rmsRadius)
-        var nearDuplicates = 0
-        for d in distances { if d < threshold || d == 0 { nearDuplicates += 1 } else { break } }
+        let nearDuplicates = distances.reduce(0) { $1 < threshold || $1 == 0 ? $0 + 1 : $0 }
+        let median: Double
+        if distances.isEmpty { median = 0 } else {
+            let upper = valueOfRank(distances.count / 2, in: &distances)
+            // For an even count, the lower middle value is the largest of the ranks below (after the
+            // selection they sit before position count/2).
+            median = distances.count % 2 == 1 ? upper : 0.5 * (distances[..<(distances.count / 2)].max()! + upper)
+        }
         meanPairwiseDistance = mean
         medianPairwiseDistance = median
         self.reference = reference?.kind ?? .none

@@ -215,7 +215,7 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
                 effectiveRank: effectiveRank(fStarPoints), classHausdorff: analysis.classHausdorff,
                 candidatesCertified: analysis.fStar.candidatesCertified)
         }
-        let thickness = timed("thickness", times) { Thickness(f.points, squaredDistances: fSquared, seed: options.seed) }
+        let thickness = timed("thickness", times) { Thickness(f.points, squaredDistances: fSquared, frame: analysis.fStar.frame, seed: options.seed) }
         self.thickness = thickness
         diameter = thickness.diameter
         classThickness = timed("class thickness", times) {

@@ -26,8 +26,9 @@ public struct Thickness: Sendable, Codable, Equatable {
     /// n = 2 (convex hull and rotating calipers). Otherwise `2·√λ_min(Σ) ≤ θ ≤ 2·√(N·λ_min(Σ))` (Σ the
     /// covariance, 1/N), the upper end tightened to the width along the smallest principal axis and
     /// then by a seeded local search over directions.
-    /// `squaredDistances`: the rows' exact squared distances when the caller has them.
-    public init(_ x: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, seed: UInt64 = 0) {
+    /// `squaredDistances`: the rows' exact squared distances, and `frame` their canonical frame, when the
+    /// caller has them (the f* search computes the same frame of the same points).
+    public init(_ x: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, frame given: CanonicalFrame? = nil, seed: UInt64 = 0) {
         let n = x.rows, dim = x.cols
         let d2 = squaredDistances ?? exactPairwiseSquaredDistances(x)
         let diameter = (d2.storage.max() ?? 0).squareRoot()
@@ -41,8 +42,7 @@ public struct Thickness: Sendable, Codable, Equatable {
         // N ≤ n: the centred points span at most N − 1 dimensions, so θ = 0 exactly (no D × D eigenproblem:
         // a probe of many small classes in a wide embedding has hundreds of such classes).
         if n <= dim { self.init(lower: 0, upper: 0, exact: true, diameter: diameter); return }
-        let eigen = SymmetricEigen(x.covariance)
-        let values = eigen?.values ?? []
+        let values = given?.variances ?? SymmetricEigen(x.covariance)?.values ?? []
         let lambdaMin = max(values.first ?? 0, 0), lambdaMax = values.last ?? 0
         if lambdaMin <= 1e-12 * lambdaMax {
             self.init(lower: 0, upper: 0, exact: true, diameter: diameter)
@@ -56,7 +56,7 @@ public struct Thickness: Sendable, Codable, Equatable {
         // Search in the canonical frame (principal axes with fixed signs, unit scale), starting at the
         // smallest axis, so the search path and the bound do not depend on the input's frame; the
         // direction found is mapped back and its width measured on the original points.
-        let frame = CanonicalFrame(x)
+        let frame = given ?? CanonicalFrame(x)
         var direction = [Double](repeating: 0, count: dim)
         direction[dim - 1] = 1
         var bestCanonical = Thickness.width(frame.canonical, direction)

@@ -15,6 +15,23 @@ extension LabeledPoints {
         return out
     }
 
+    /// The exact squared distances of a centroid collapse (`centroidCollapse(of:)`): those of its k
+    /// distinct points, spread to the N × N matrix. The same values as computing all N² pairs (each
+    /// pair's sum depends only on its two rows, which are the two centroids), in k² instead of N² work.
+    public func collapseSquaredDistances(_ collapse: Matrix<Double>, threads: Int = 1) -> Matrix<Double> {
+        let representatives = classes.map { $0[0] }
+        let k2 = exactPairwiseSquaredDistances(collapse.rows(representatives), threads: threads)
+        var classOf = [Int](repeating: 0, count: count)
+        for (c, members) in classes.enumerated() { for i in members { classOf[i] = c } }
+        var out = Matrix<Double>(rows: count, cols: count)
+        let k = classes.count
+        for i in 0..<count {
+            let row = classOf[i] * k
+            for j in 0..<count { out.storage[i * count + j] = i == j ? 0 : k2.storage[row + classOf[j]] }
+        }
+        return out
+    }
+
     /// `(1 − t)·y + t·collapse`.
     static func blend(_ y: Matrix<Double>, _ collapse: Matrix<Double>, _ t: Double) -> Matrix<Double> {
         var out = y
@@ -25,15 +42,17 @@ extension LabeledPoints {
     /// The separated candidate nearest `y` along the blend toward its class-centroid collapse:
     /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the exact check (t = 1, the
     /// collapse itself, always passes; see `certifiesSeparation`). Returns the candidate, its exact squared
-    /// distances and t.
-    func repair(_ y: Matrix<Double>, threads: Int = 1) -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
-        let d2 = exactPairwiseSquaredDistances(y, threads: threads)
+    /// distances and t. `squaredDistances`: y's exact squared distances when the caller has them.
+    func repair(_ y: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, threads: Int = 1)
+        -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
+        let d2 = squaredDistances ?? exactPairwiseSquaredDistances(y, threads: threads)
         if LabeledPoints.certifiesSeparation(squaredDistances: d2, labels: labels, dimension: y.cols) { return (y, d2, 0) }
         let collapse = centroidCollapse(of: y)
         let n = count
         // Along the blend, same-class distances scale by (1 − t) and a cross-class difference is
         // (1 − t)u + t v with u = y_a − y_q, v = c_A − c_B: its squared norm is a quadratic in t.
-        // Precompute its coefficients so each bisection step costs O(N²) without touching coordinates.
+        // Its coefficients are computed once, and the bisection evaluates only the constraints that can
+        // fail for some t (`BlendConstraints`): a few per anchor instead of all N² pairs per step.
         // The products y_i · c_k and c_a · c_b as matrix products (N × k and k × k: with hundreds of
         // classes in R⁵¹² a scalar loop over them cost more than the bisection).
         let k = classes.count
@@ -45,46 +64,12 @@ extension LabeledPoints {
         // The same rounding margin as the certification, so bisection lands where confirmation passes.
         let gamma = LabeledPoints.roundingAllowance(dimension: y.cols)
         let marginFactor = (1 + 2 * gamma) / (1 - 2 * gamma)
+        let constraints = BlendConstraints(squaredDistances: d2, labels: labels, classes: k, yc: yc, cc: cc,
+                                           farPositive: farPositive, marginFactor: marginFactor, threads: threads)
         var lo = 0.0, hi = 1.0
-        d2.storage.withUnsafeBufferPointer { d2p in
-        yc.withUnsafeBufferPointer { ycp in
-        cc.withUnsafeBufferPointer { ccp in
-        labels.withUnsafeBufferPointer { lp in
-        farPositive.withUnsafeBufferPointer { fp in
-            let D2 = d2p.baseAddress!, YC = ycp.baseAddress!, CC = ccp.baseAddress!, L = lp.baseAddress!, F = fp.baseAddress!
-            // Every anchor's constraints at blend t, anchors in fixed chunks on the threads (a plain
-            // "all of them hold": the answer does not depend on the split).
-            func feasible(_ t: Double) -> Bool {
-                let s = 1 - t
-                let anchors = RowChunks(size: 64, count: n)
-                let verdicts = UnsafeMutablePointer<Bool>.allocate(capacity: anchors.number)
-                defer { verdicts.deallocate() }
-                parallelChunks(anchors.number, threads: threads) { chunk in
-                    verdicts[chunk] = true
-                    for a in anchors.rows(chunk) {
-                        let A = L[a]
-                        let pos = s * s * F[a] * marginFactor
-                        let ya = YC + a * k
-                        for q in 0..<n {
-                            let B = L[q]
-                            if B == A { continue }
-                            let yq = YC + q * k
-                            let uv = ya[A] - ya[B] - yq[A] + yq[B]
-                            let vv = CC[A * k + A] - 2 * CC[A * k + B] + CC[B * k + B]
-                            if s * s * D2[a * n + q] + 2 * t * s * uv + t * t * vv < pos { verdicts[chunk] = false; return }
-                        }
-                    }
-                }
-                return (0..<anchors.number).allSatisfy { verdicts[$0] }
-            }
-            for _ in 0..<32 {
-                let mid = 0.5 * (lo + hi)
-                if feasible(mid) { hi = mid } else { lo = mid }
-            }
-        }
-        }
-        }
-        }
+        for _ in 0..<32 {
+            let mid = 0.5 * (lo + hi)
+            if constraints.hold(at: mid) { hi = mid } else { lo = mid }
         }
         // Confirm on the materialised points; rounding may need a slightly larger t.
         var t = hi

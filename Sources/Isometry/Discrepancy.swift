@@ -18,14 +18,16 @@ public struct Discrepancy: Sendable, Equatable {
 
     /// Measures `candidate` against `f` (same rows, same labels). `fDistances` and `candidateDistances`
     /// are the exact squared distances of f and of the candidate (computed when not given).
-    public init(f: LabeledPoints, fDistances: Matrix<Double>, candidate y: Matrix<Double>, candidateDistances: Matrix<Double>? = nil) {
+    /// `fRoots`: the square roots of `fDistances` (row-major), when the caller keeps them.
+    public init(f: LabeledPoints, fDistances: Matrix<Double>, fRoots: [Double]? = nil, candidate y: Matrix<Double>,
+                candidateDistances: Matrix<Double>? = nil) {
         let n = f.count
         let dy = candidateDistances ?? exactPairwiseSquaredDistances(y)
         var iso = 0.0
         var pair = (0, 0)
         for i in 0..<n {
             for j in (i + 1)..<n {
-                let e = abs(fDistances[i, j].squareRoot() - dy[i, j].squareRoot())
+                let e = abs((fRoots?[i * n + j] ?? fDistances[i, j].squareRoot()) - dy[i, j].squareRoot())
                 if e > iso { iso = e; pair = (i, j) }
             }
         }

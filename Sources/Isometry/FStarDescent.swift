@@ -7,7 +7,7 @@ import Linalg
 
 extension FStarSolver {
     /// Adam-style descent on the coordinates of f* (first moment per coordinate, one second moment
-    /// per point, so steps are rotation-equivariant), minimising a log-sum-exp smooth maximum of the
+    /// per point, so steps are rotation-equivariant; see `FStarDescent.stepCoordinates`), minimising a log-sum-exp smooth maximum of the
     /// objective's terms (temperature lowered geometrically toward the exact max) plus a penalty on each
     /// anchor's separation violation (weight raised geometrically).
     ///
@@ -25,7 +25,8 @@ extension FStarSolver {
         f.points.storage.withUnsafeBufferPointer { fp in
         f.labels.withUnsafeBufferPointer { labels in
             var descent = FStarDescent(n: n, dim: dim, unit: unit, objective: objective, start: start, threads: options.threads,
-                                       fd: fd.baseAddress!, fp: fp.baseAddress!, label: labels.baseAddress!)
+                                       single: singlePrecision, work: workspace, fd: fd.baseAddress!, fp: fp.baseAddress!,
+                                       label: labels.baseAddress!)
             for it in 0..<iterations {
                 let progress = schedule.lowerBound + (schedule.upperBound - schedule.lowerBound) * Double(it) / Double(iterations)
                 let annealing = FStarDescent.Annealing(unit: unit, progress: progress)
@@ -35,6 +36,7 @@ extension FStarSolver {
                     consider(descent.current)
                 }
             }
+            descent.finish(into: workspace)
         }
         }
         }
@@ -42,7 +44,8 @@ extension FStarSolver {
 }
 
 /// One descent's state: the iterate, Adam's moments, the distance and weight matrices of the full pass,
-/// and the active sets the sparse iterations use. Allocated once per descent; no iteration allocates.
+/// and the active sets the sparse iterations use, in buffers borrowed from the search's `FStarWorkspace`;
+/// no iteration allocates.
 /// A struct with mutating passes (not a class), so its lists and counters are accessed statically, with
 /// no runtime exclusivity checks in the inner loops.
 struct FStarDescent {
@@ -76,6 +79,14 @@ struct FStarDescent {
     let fd: UnsafePointer<Double>, fp: UnsafePointer<Double>, label: UnsafePointer<Int>
     let y: Buffer<Double>, anchorY: Buffer<Double>, m: Buffer<Double>, grad: Buffer<Double>, wy: Buffer<Double>
     let d2: Buffer<Double>, d: Buffer<Double>, w: Buffer<Double>
+    /// The large-set path (`FStarSolver.singlePrecision`): the full pass's products in Float32, and the
+    /// per-point sums (distances, the Adam step's norms) over eight lanes in a fixed order. About twice
+    /// as fast; other last bits than the reference path, which sets of up to `FStarOptions.largeSet`
+    /// points keep.
+    let single: Bool
+    /// With `single`: the iterate in Float32, the Float32 scratch of the products (the Gram blocks, then
+    /// the weights) and W·Y in Float32.
+    let yf: Buffer<Float>, gf: Buffer<Float>, wyf: Buffer<Float>
     let norms: Buffer<Double>, rowSums: Buffer<Double>, h: Buffer<Double>, hw: Buffer<Double>, v: Buffer<Double>
     /// Offsets into `candidates` per anchor (as Double: Buffer is BLASReal).
     let candidateStart: Buffer<Double>
@@ -99,8 +110,9 @@ struct FStarDescent {
     var sparse = false
     var maxMove2 = 0.0
 
-    init(n: Int, dim: Int, unit: Double, objective: FStarSolver.Objective, start: Matrix<Double>, threads: Int,
-         fd: UnsafePointer<Double>, fp: UnsafePointer<Double>, label: UnsafePointer<Int>) {
+    /// `work`: the buffers, allocated once per search for all its descents (`FStarWorkspace`).
+    init(n: Int, dim: Int, unit: Double, objective: FStarSolver.Objective, start: Matrix<Double>, threads: Int, single: Bool,
+         work: FStarWorkspace, fd: UnsafePointer<Double>, fp: UnsafePointer<Double>, label: UnsafePointer<Int>) {
         (self.n, self.dim, count, self.unit, self.objective) = (n, dim, n * dim, unit, objective)
         self.threads = threads
         (self.fd, self.fp, self.label) = (fd, fp, label)
@@ -108,21 +120,30 @@ struct FStarDescent {
         margin = 1e-3 * unit
         moveBudget = 0.05 * unit
         sparseLimit = n * (n - 1) / 8
-        (y, anchorY, m, grad, wy) = (Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim))
-        (d2, d, w) = (Buffer(count: n * n), Buffer(count: n * n), Buffer(count: n * n))
-        (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
-        candidateStart = Buffer(count: n + 1)
-        extremes = Buffer(count: 5 * n)
+        self.single = single
+        (y, anchorY, m, grad, wy) = (work.y, work.anchorY, work.m, work.grad, work.wy)
+        (d2, d, w) = (work.d2, work.d, work.w)
+        (yf, gf, wyf) = (work.yf, work.gf, work.wyf)
+        (norms, rowSums, h, hw, v) = (work.norms, work.rowSums, work.h, work.hw, work.v)
+        (candidateStart, extremes) = (work.candidateStart, work.extremes)
         rows = RowChunks(size: 64, count: n)
-        chunkLists = ChunkLists(chunks: rows.number)
-        isometricLists = ChunkLists(chunks: rows.number)
-        chunkTops = Buffer(count: rows.number)
-        chunkMoves = Buffer(count: rows.number)
+        (chunkLists, isometricLists, chunkTops, chunkMoves) = (work.chunkLists, work.isometricLists, work.chunkTops, work.chunkMoves)
         (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
+        // A fresh descent: the start, no momentum, no weights (a full pass leaves W zero; cleared anyway).
         y.load(start.storage)
-        active.reserveCapacity(n * (n - 1) / 2)
-        isoPairs.reserveCapacity(n * (n - 1) / 2)
-        candidates.reserveCapacity(n * (n - 1))
+        m.zero()
+        v.zero()
+        w.zero()
+        swap(&active, &work.active)
+        swap(&isoPairs, &work.isoPairs)
+        swap(&candidates, &work.candidates)
+    }
+
+    /// Hands the lists back to the workspace (with their capacity) for the next descent.
+    mutating func finish(into work: FStarWorkspace) {
+        swap(&active, &work.active)
+        swap(&isoPairs, &work.isoPairs)
+        swap(&candidates, &work.candidates)
     }
 
     var current: Matrix<Double> { Matrix(rows: n, cols: dim, storage: y.array) }
@@ -137,8 +158,9 @@ struct FStarDescent {
     }
 
     @inline(__always) func distance(_ i: Int, _ j: Int) -> Double {
-        var s = 0.0
         let yi = Y + i * dim, yj = Y + j * dim
+        if single { return laneSquaredDistance(yi, yj, count: dim).squareRoot() }
+        var s = 0.0
         for k in 0..<dim { let t = yi[k] - yj[k]; s += t * t }
         return s.squareRoot()
     }
@@ -167,11 +189,15 @@ struct FStarDescent {
     /// The full pass: all distances by GEMM, the isometric term and the separation penalty as weights,
     /// one DSYMM for the gradient; it also collects the active sets of the sparse iterations.
     mutating func fullPass(_ a: Annealing) {
-        blockedPairwiseSquaredDistances(Y, count: n, dim: dim, into: d2.pointer, norms: norms.pointer, threads: threads)
         let (n, rows, squares, D) = (self.n, self.rows, d2.pointer, self.D)
-        parallelChunks(rows.number, threads: threads) { c in
-            let r = rows.rows(c)
-            Double.sqrt(squares + r.lowerBound * n, into: D + r.lowerBound * n, count: r.count * n)
+        if single {
+            mixedPairwiseDistances(Y, count: n, dim: dim, single: yf.pointer, gram: gf.pointer, into: D, norms: norms.pointer, threads: threads)
+        } else {
+            blockedPairwiseSquaredDistances(Y, count: n, dim: dim, into: squares, norms: norms.pointer, threads: threads)
+            parallelChunks(rows.number, threads: threads) { c in
+                let r = rows.rows(c)
+                Double.sqrt(squares + r.lowerBound * n, into: D + r.lowerBound * n, count: r.count * n)
+            }
         }
         rowSums.zero()
         // The lists are worked on as locals (the passes do not mutate self, so the inner loops keep
@@ -298,7 +324,16 @@ struct FStarDescent {
     /// ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle, or pair by
     /// pair when few pairs carry weight (always so for the pointwise objective); W is left zero.
     func applyWeights(_ active: [Int]) {
-        if active.count > n * n / 16 {
+        if active.count > n * n / 16 && single {
+            // yf holds this iterate (the distances of this full pass were taken from it).
+            let wf = gf.pointer, product = wyf.pointer
+            for i in 0..<n { for j in i..<n { wf[i * n + j] = Float(W[i * n + j]) } }
+            Float.symmUpper(m: n, n: dim, alpha: 1, a: wf, lda: n, b: yf.pointer, ldb: dim, beta: 0, c: product, ldc: dim)
+            for i in 0..<n {
+                let r = rowSum[i]
+                for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - Double(product[i * dim + k])) }
+            }
+        } else if active.count > n * n / 16 {
             Double.symmUpper(m: n, n: dim, alpha: 1, a: W, lda: n, b: Y, ldb: dim, beta: 0, c: wy.pointer, ldc: dim)
             for i in 0..<n {
                 let r = rowSum[i]
@@ -365,9 +400,10 @@ struct FStarDescent {
     /// The pointwise objective's term: the smooth max of ‖y_i − f_i‖. The per-point parts run in fixed
     /// chunks on the threads; the normaliser is summed in point order, as one thread would.
     func pointwiseTerm(_ a: Annealing) {
-        let dim = self.dim, Y = self.Y, G = self.G, fp = self.fp, H = h.pointer, HW = hw.pointer, rows = self.rows
+        let dim = self.dim, Y = self.Y, G = self.G, fp = self.fp, H = h.pointer, HW = hw.pointer, rows = self.rows, single = self.single
         parallelChunks(rows.number, threads: threads) { chunk in
             for i in rows.rows(chunk) {
+                if single { H[i] = laneSquaredDistance(Y + i * dim, fp + i * dim, count: dim).squareRoot(); continue }
                 var s = 0.0
                 for k in 0..<dim { let diff = Y[i * dim + k] - fp[i * dim + k]; s += diff * diff }
                 H[i] = s.squareRoot()
@@ -390,6 +426,15 @@ struct FStarDescent {
         }
     }
 
+    /// A point's second moment is its gradient's squared norm over min(n, this) coordinates, so its step
+    /// is about lr·√min(n, 32) in norm whatever the dimension n. Averaged over all n coordinates (as
+    /// before), the step grew as lr·√n: at n = 512 every point moved several move budgets per iteration,
+    /// so every iteration was a full pass, and the descents overshot. Measured on six sets of 1,500 to
+    /// 2,000 points in R³² to R⁵¹² (`bench analyze`, the probe): the d_iso ratio went from 1.0–2.3 to
+    /// 1.0–1.6 with the same iterations (README, *Estimators at scale*). Up to n = 32 nothing changes,
+    /// bit for bit (so `bench estimators`' sets keep their brackets).
+    static let stepCoordinates = 32
+
     /// Adam step with one second moment per point (rotation-equivariant); tracks the largest move since
     /// the active sets were made.
     mutating func adamStep(iteration it: Int, decay: Double) {
@@ -400,16 +445,29 @@ struct FStarDescent {
     /// fixed chunks on the threads (each point's arithmetic is its own; the largest move is a maximum).
     func step(iteration it: Int, decay: Double) -> Double {
         let dim = self.dim, Y = self.Y, G = self.G, rows = self.rows, moves = chunkMoves.pointer
-        let M = m.pointer, reference = anchorY.pointer, V = v.pointer
+        let M = m.pointer, reference = anchorY.pointer, V = v.pointer, single = self.single
         let t = Double(it + 1)
         let bc1 = 1 - pow(0.9, t), bc2 = 1 - pow(0.999, t)
         let (lr, unit) = (self.lr, self.unit)
+        let stepCoordinates = Double(Swift.min(dim, FStarDescent.stepCoordinates))
         parallelChunks(rows.number, threads: threads) { chunk in
             var maxMove2 = 0.0
             for i in rows.rows(chunk) {
+                if single {
+                    // The same update with its two sums over lanes (the loop in between vectorises).
+                    let g = G + i * dim, m = M + i * dim, y = Y + i * dim
+                    V[i] = 0.999 * V[i] + 0.001 * laneSumOfSquares(g, count: dim) / stepCoordinates
+                    let step = lr * decay / bc1 / ((V[i] / bc2).squareRoot() + 1e-12 * unit)
+                    for k in 0..<dim {
+                        m[k] = 0.9 * m[k] + 0.1 * g[k]
+                        y[k] -= step * m[k]
+                    }
+                    maxMove2 = Swift.max(maxMove2, laneSquaredDistance(y, reference + i * dim, count: dim))
+                    continue
+                }
                 var squares = 0.0
                 for k in 0..<dim { squares += G[i * dim + k] * G[i * dim + k] }
-                V[i] = 0.999 * V[i] + 0.001 * squares / Double(dim)
+                V[i] = 0.999 * V[i] + 0.001 * squares / stepCoordinates
                 let step = lr * decay / bc1 / ((V[i] / bc2).squareRoot() + 1e-12 * unit)
                 var moved = 0.0
                 for k in 0..<dim {
@@ -423,6 +481,35 @@ struct FStarDescent {
             moves[chunk] = maxMove2
         }
         return (0..<rows.number).reduce(0.0) { Swift.max($0, moves[$1]) }
+    }
+}
+
+/// The buffers of a search's descents, allocated once (about 3·N² Doubles, plus N² Float32 on the
+/// large-set path) instead of once per descent: allocating and zeroing them again cost more than some
+/// descents at 2,000 points. A class: the descents borrow it one at a time.
+final class FStarWorkspace {
+    let y: Buffer<Double>, anchorY: Buffer<Double>, m: Buffer<Double>, grad: Buffer<Double>, wy: Buffer<Double>
+    let d2: Buffer<Double>, d: Buffer<Double>, w: Buffer<Double>
+    let yf: Buffer<Float>, gf: Buffer<Float>, wyf: Buffer<Float>
+    let norms: Buffer<Double>, rowSums: Buffer<Double>, h: Buffer<Double>, hw: Buffer<Double>, v: Buffer<Double>
+    let candidateStart: Buffer<Double>, extremes: Buffer<Double>
+    let chunkLists: ChunkLists<Int>, isometricLists: ChunkLists<IsometricPair>
+    let chunkTops: Buffer<Double>, chunkMoves: Buffer<Double>
+    var active = [Int](), isoPairs = [Int](), candidates = [Int]()
+
+    init(n: Int, dim: Int, single: Bool) {
+        (y, anchorY, m, grad, wy) = (Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim))
+        (d2, d, w) = (Buffer(count: n * n), Buffer(count: n * n), Buffer(count: n * n))
+        (yf, gf, wyf) = single ? (Buffer(count: n * dim), Buffer(count: n * n), Buffer(count: n * dim)) : (Buffer(count: 0), Buffer(count: 0), Buffer(count: 0))
+        (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
+        candidateStart = Buffer(count: n + 1)
+        extremes = Buffer(count: 5 * n)
+        let chunks = RowChunks(size: 64, count: n).number
+        (chunkLists, isometricLists) = (ChunkLists(chunks: chunks), ChunkLists(chunks: chunks))
+        (chunkTops, chunkMoves) = (Buffer(count: chunks), Buffer(count: chunks))
+        active.reserveCapacity(n * (n - 1) / 2)
+        isoPairs.reserveCapacity(n * (n - 1) / 2)
+        candidates.reserveCapacity(n * (n - 1))
     }
 }
 

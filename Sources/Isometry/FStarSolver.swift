@@ -5,11 +5,13 @@ import Linalg
 
 /// Settings of the f* search.
 public struct FStarOptions: Sendable, Equatable, Codable {
-    /// Descent iterations per start; 0 picks by size (2000 up to 50 points, 600 up to 300, 250 up to 600, else 80).
+    /// Descent iterations per start; 0 picks by size (2000 up to 50 points, 600 up to 300, 250 up to 600,
+    /// 80 up to 1,000, else 40).
     public var iterations: Int
     /// Repair and certify the current iterate every this many iterations (and at the end); 0 picks by size.
     public var checkEvery: Int
-    /// Class-shrink factors of the extra starts (each class pulled toward its centroid by this factor).
+    /// Class-shrink factors of the extra starts (each class pulled toward its centroid by this factor);
+    /// not used above `largeSet` points.
     public var shrinkFactors: [Double]
 
     /// Rounds of polishing (the second half of the schedule restarted from the best candidates), stopped
@@ -38,10 +40,20 @@ public struct FStarOptions: Sendable, Equatable, Codable {
         self.minContraction = minContraction
     }
 
+    /// Above this many points the search takes its large-set path: 40 iterations per descent, the
+    /// descents' products in Float32 (`FStarSolver.singlePrecision`), and no class-shrink starts. On six
+    /// sets of 1,500 to 2,000 points (the probes of 20,000 × 256 and 60,000 × 512 benchmark embeddings,
+    /// the raw digits, three blob sets) the shrink starts never improved either bracket, and with 40
+    /// iterations the brackets were as good as or better than the 80-iteration search before
+    /// `FStarDescent.stepCoordinates` (README, *Estimators at scale*).
+    public static let largeSet = 1000
+
     /// Iterations and check interval for a set of `count` points.
     func schedule(count: Int) -> (iterations: Int, checkEvery: Int) {
-        // Chosen so a set of 1000 points stays within about 5 s on one core (an iteration is O(N²·n)).
-        let iterations = self.iterations > 0 ? self.iterations : (count <= 50 ? 2000 : count <= 300 ? 600 : count <= 600 ? 250 : 80)
+        // Chosen so a set of 1000 points stays within about 5 s on one core (an iteration is O(N²·n)),
+        // and the 2,000-point probe of a 512-D embedding within about 10 s (the large-set path).
+        let large = count > FStarOptions.largeSet
+        let iterations = self.iterations > 0 ? self.iterations : (count <= 50 ? 2000 : count <= 300 ? 600 : count <= 600 ? 250 : large ? 40 : 80)
         let checkEvery = self.checkEvery > 0 ? self.checkEvery : (count <= 50 ? 10 : count <= 300 ? 30 : 40)
         return (iterations, checkEvery)
     }
@@ -66,6 +78,8 @@ public struct FStarResult: Sendable {
     /// With `FStarOptions.minContraction`: the smallest isometric error among the certified candidates
     /// that keep at least that fraction of f's mean pairwise distance; nil when none did (or not asked).
     public var keepingSpread: FStarCandidate?
+    /// f's canonical frame (principal axes and variances), for other estimators of the same points.
+    public var frame: CanonicalFrame?
 }
 
 //// Searches for f* near a labelled embedding f.
@@ -87,6 +101,14 @@ final class FStarSolver {
     var bestIsometric: FStarCandidate?
     var bestPointwise: FStarCandidate?
     var bestKeepingSpread: FStarCandidate?
+    /// Whether the descents take their products in Float32: above `FStarOptions.largeSet` points, when
+    /// the moves are not too fine for it. A Float32 squared distance is off by about 2⁻²⁴·√n times the
+    /// squared norms (the frame is centred with unit RMS distance, so about 1e-6 at n = 512), far below
+    /// the descent's finest scales (its margin 1e-3·unit and last temperature 2e-3·unit) once
+    /// unit ≥ 0.01·scale. The candidates are certified on exact Double distances either way.
+    let singlePrecision: Bool
+    /// The descents' buffers (allocated at the first descent, then reused).
+    lazy var workspace = FStarWorkspace(n: n, dim: dim, single: singlePrecision)
     /// f's mean pairwise distance (only with `options.minContraction`).
     let fMeanDistance: Double
     var certified = 0
@@ -106,13 +128,15 @@ final class FStarSolver {
         scale = meanSquare.squareRoot()
         let lHard = LabeledPoints.separation(squaredDistances: fSquared, labels: f.labels).hardestLoss
         unit = min(max(lHard, 1e-9 * scale), scale)
+        singlePrecision = n > FStarOptions.largeSet && unit >= 0.01 * scale
         fMeanDistance = options.minContraction == nil ? 0 : meanPairwiseDistance(squaredDistances: fSquared)
     }
 
     /// Repairs `y` to a separated candidate, measures it, and keeps it if it is the best for either objective.
-    func consider(_ y: Matrix<Double>) {
-        let repaired = f.repair(y, threads: options.threads)
-        let d = Discrepancy(f: f, fDistances: fSquared, candidate: repaired.points, candidateDistances: repaired.squaredDistances)
+    /// `squaredDistances`: y's exact squared distances when the caller has them.
+    func consider(_ y: Matrix<Double>, squaredDistances: Matrix<Double>? = nil) {
+        let repaired = f.repair(y, squaredDistances: squaredDistances, threads: options.threads)
+        let d = Discrepancy(f: f, fDistances: fSquared, fRoots: fDistances, candidate: repaired.points, candidateDistances: repaired.squaredDistances)
         certified += 1
         let candidate = FStarCandidate(points: repaired.points, discrepancy: d,
                                        meanPairwiseDistance: meanPairwiseDistance(squaredDistances: repaired.squaredDistances))
@@ -133,23 +157,27 @@ final class FStarSolver {
         let inner = FStarSolver(f: f.with(points: frame.canonical), options: options, times: times).search(spansSpace: frame.spansSpace)
         let outer = timed("f* certified in the input's frame", times) {
             let outer = FStarSolver(f: f, squaredDistances: squaredDistances, options: options)
-            outer.consider(f.points)
+            outer.consider(f.points, squaredDistances: outer.fSquared)
             outer.consider(frame.original(inner.isometric.points))
-            outer.consider(frame.original(inner.hausdorff.points))
-            if let kept = inner.keepingSpread { outer.consider(frame.original(kept.points)) }
+            // Often one candidate is best for both objectives: it is certified once.
+            if inner.hausdorff.points != inner.isometric.points { outer.consider(frame.original(inner.hausdorff.points)) }
+            if let kept = inner.keepingSpread, kept.points != inner.isometric.points, kept.points != inner.hausdorff.points {
+                outer.consider(frame.original(kept.points))
+            }
             return outer
         }
         return FStarResult(isometric: outer.bestIsometric!, hausdorff: outer.bestPointwise!,
-                           candidatesCertified: inner.candidatesCertified + outer.certified, keepingSpread: outer.bestKeepingSpread)
+                           candidatesCertified: inner.candidatesCertified + outer.certified, keepingSpread: outer.bestKeepingSpread, frame: frame)
     }
 
     /// `spansSpace`: f's centred points span the whole space (then no start needs to leave their span).
     func search(spansSpace: Bool = false) -> FStarResult {
         let (repairedF, collapse) = timed("f* first candidates", times) {
-            let repairedF = f.repair(f.points, threads: options.threads).points
-            consider(repairedF)
+            let repaired = f.repair(f.points, squaredDistances: fSquared, threads: options.threads)
+            let repairedF = repaired.points
+            consider(repairedF, squaredDistances: repaired.squaredDistances)
             let collapse = f.centroidCollapse(of: f.points)
-            consider(collapse)
+            consider(collapse, squaredDistances: f.collapseSquaredDistances(collapse, threads: options.threads))
             return (repairedF, collapse)
         }
         // Already separated (this includes a fully collapsed f): f* = f, both errors 0.
@@ -157,7 +185,8 @@ final class FStarSolver {
             // The pointwise descent starts feasible (f repaired along its centroid blend) and then trades
             // the blend's uniform shrink for smaller moves of the points that set the maximum.
             var starts: [(String, Matrix<Double>, Objective)] = [("f", f.points, .isometric), ("f repaired", repairedF, .pointwise)]
-            for s in options.shrinkFactors { starts.append(("classes shrunk ×\(s)", LabeledPoints.blend(f.points, collapse, 1 - s), .isometric)) }
+            // Above `FStarOptions.largeSet` points the shrink starts are skipped (they never won there).
+            if n <= FStarOptions.largeSet { for s in options.shrinkFactors { starts.append(("classes shrunk ×\(s)", LabeledPoints.blend(f.points, collapse, 1 - s), .isometric)) } }
             // The class-centroid collapse as a start too, where it is affordable: above 600 points it
             // never beat the other starts in our trials, and the collapse itself stays a candidate.
             if n <= 600 { starts.append(("centroid collapse", collapse, .isometric)) }
@@ -219,6 +248,9 @@ public struct CanonicalFrame: Sendable {
     public let scale: Double
     /// Whether the centred points span every axis: the smallest principal variance above 1e-9 of the largest.
     public let spansSpace: Bool
+    /// The principal variances (eigenvalues of the covariance, 1/N), ascending; empty when the
+    /// eigensolver failed.
+    public let variances: [Double]
     public let canonical: Matrix<Double>
 
     public init(_ x: Matrix<Double>) {
@@ -229,6 +261,7 @@ public struct CanonicalFrame: Sendable {
         var axes = Matrix<Double>(rows: n, cols: n)
         let eigen = SymmetricEigen(x.covariance)
         let variances = eigen?.values ?? []
+        self.variances = variances
         spansSpace = x.rows > n && (variances.first ?? 0) > 1e-9 * (variances.last ?? 0) && (variances.last ?? 0) > 0
         if let eigen {
             for k in 0..<n { for i in 0..<n { axes[i, k] = eigen.vectors[i, n - 1 - k] } }

@@ -1,6 +1,7 @@
 // The k nearest neighbours of every row among the other rows, exactly, without an N × N matrix:
 // Float32 GEMM blocks screen candidates with a proven error bound, Double distances rank them.
 
+import CKernels
 import Foundation
 
 /// Each row's k nearest other rows (by Euclidean distance, ties by index) and the mean pairwise distance.
@@ -43,6 +44,9 @@ public struct ExactNeighbours: Sendable {
     /// for large k (a few large classes), where pools would hold N × k entries. `automatic`: `pairs`
     /// up to k = `poolLimit`.
     public enum Strategy: Sendable { case automatic, pairs, rows }
+
+    /// Columns the vectorised rejection takes at a time (its threshold is re-read between spans).
+    public static let screenSpan = 256
 
     /// Largest k screened with pools.
     public static let poolLimit = 64
@@ -169,47 +173,86 @@ extension ExactNeighbours {
         var blockSums = [Double](repeating: 0, count: blocks)
         let totalPairs = Double(n) * Double(n - 1) / 2
         let reporter = ProgressShare(total: totalPairs, progress: progress)
-        let widen = bound.widen, rho = bound.rho
+        let widen = bound.widen, rho = bound.rho, inverseKeep = 1 / (1 - widen)
+        // Per worker: its pools' thresholds side by side (for the vectorised rejection), and scratch.
+        let thresholds = UnsafeMutablePointer<Double>.allocate(capacity: n * workers)
+        thresholds.initialize(repeating: .infinity, count: n * workers)
+        let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: n * workers)
+        let keep = UnsafeMutablePointer<Int32>.allocate(capacity: n * workers)
+        defer {
+            thresholds.deallocate()
+            flags.deallocate()
+            keep.deallocate()
+        }
+        sq.withUnsafeBufferPointer { sqp in
+        norm.withUnsafeBufferPointer { normp in
         blockSums.withUnsafeMutableBufferPointer { sums in
-            let sumBase = sums.baseAddress!, ownBase = pools
+            let sumBase = sums.baseAddress!, ownBase = pools, sqBase = sqp.baseAddress!, normBase = normp.baseAddress!
             parallelChunks(blocks, threads: threads) { blockIndex, worker in
                 let r0 = blockIndex * block
                 let b = min(block, n - r0), width = n - r0
                 let gram = grams + worker * block * n, otherPools = pools + n * (1 + worker)
+                let otherThresholds = thresholds + n * worker, workerFlags = flags + n * worker, workerKeep = keep + n * worker
                 // G = Y[r0..<r0+b] · Y[r0..<n]ᵀ: each row of the block against itself and every later row.
                 Float.gemm(transA: false, transB: true, m: b, n: width, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
                            b: yp.baseAddress! + r0 * dim, ldb: dim, beta: 0, c: gram, ldc: width)
                 var sum = 0.0
+                // A pair (i, j) is examined below unless the cheap test rejects it for both rows; the
+                // vectorised kernel applies that test first with row i's threshold as it was at the start
+                // of the row (it only falls as the row's pool fills, so it rejects no pair the test here
+                // would keep), then the survivors go through the same steps one by one.
+                @inline(__always) func examine(_ i: Int, _ j: Int, _ si: Double, _ ni: Double, _ rowBase: UnsafeMutablePointer<Float>) {
+                    let g = Double(rowBase[j - r0])
+                    let sj = sqBase[j], nj = normBase[j]
+                    var d2 = si + sj - 2 * g
+                    if d2 < 0 { d2 = 0 }
+                    let eps = bound.eps(si: si, sj: sj, ni: ni, nj: nj, g: g)
+                    let delta = rho * (ni + nj)
+                    if meanDistance { sum += d2.squareRoot() }
+                    // Reject cheaply (no square root) when the lower bound exceeds both rows' thresholds.
+                    let lowSq = d2 - eps
+                    let ti = ownBase[i].threshold, tj = otherPools[j].threshold
+                    let tMax = ti > tj ? ti : tj
+                    if lowSq > 0 {
+                        // lowSq > t² implies lo = (√lowSq − δ)(1 − widen) > tMax (t carries 1e-12 for the
+                        // rounding of √ and of the reciprocal 1/(1 − widen)).
+                        let t = (tMax * inverseKeep + delta) * (1 + 1e-12)
+                        if t.isFinite && lowSq > t * t { return }
+                    }
+                    let lo = max(0, ((lowSq > 0 ? lowSq.squareRoot() : 0) - delta) * (1 - widen))
+                    let hi = ((d2 + eps).squareRoot() + delta) * (1 + widen)
+                    if lo <= ti { ownBase[i].offer(lo: lo, hi: hi, other: Int32(j)) }
+                    if lo <= tj {
+                        otherPools[j].offer(lo: lo, hi: hi, other: Int32(i))
+                        otherThresholds[j] = otherPools[j].threshold
+                    }
+                }
                 for bi in 0..<b {
                     let i = r0 + bi
-                    let si = sq[i], ni = norm[i]
+                    let si = sqBase[i], ni = normBase[i]
                     let rowBase = gram + bi * width
-                    for j in (i + 1)..<n {
-                        let g = Double(rowBase[j - r0])
-                        let sj = sq[j], nj = norm[j]
-                        var d2 = si + sj - 2 * g
-                        if d2 < 0 { d2 = 0 }
-                        let eps = bound.eps(si: si, sj: sj, ni: ni, nj: nj, g: g)
-                        let delta = rho * (ni + nj)
-                        if meanDistance { sum += d2.squareRoot() }
-                        // Reject cheaply (no square root) when the lower bound exceeds both rows' thresholds.
-                        let lowSq = d2 - eps
-                        let ti = ownBase[i].threshold, tj = otherPools[j].threshold
-                        let tMax = ti > tj ? ti : tj
-                        if lowSq > 0 {
-                            // lowSq > t² implies lo = (√lowSq − δ)(1 − widen) > tMax (t carries 1e-12 for √'s rounding).
-                            let t = (tMax / (1 - widen) + delta) * (1 + 1e-12)
-                            if t.isFinite && lowSq > t * t { continue }
-                        }
-                        let lo = max(0, ((lowSq > 0 ? lowSq.squareRoot() : 0) - delta) * (1 - widen))
-                        let hi = ((d2 + eps).squareRoot() + delta) * (1 + widen)
-                        if lo <= ti { ownBase[i].offer(lo: lo, hi: hi, other: Int32(j)) }
-                        if lo <= tj { otherPools[j].offer(lo: lo, hi: hi, other: Int32(i)) }
+                    if meanDistance {
+                        // Every pair's distance is summed: no pair is skipped.
+                        for j in (i + 1)..<n { examine(i, j, si, ni, rowBase) }
+                        continue
+                    }
+                    // In spans of columns, each tested with the row's threshold as it stands (row i's own
+                    // pool starts empty at its row and fills as the row is scanned).
+                    var first = i + 1
+                    while first < n {
+                        let end = min(first + ExactNeighbours.screenSpan, n)
+                        let kept = isomine_screen_survivors(rowBase + (first - r0), sqBase + first, normBase + first, otherThresholds + first,
+                                                            end - first, si, ni, ownBase[i].threshold, 2 * bound.gamma, bound.sumTerm, rho,
+                                                            inverseKeep, workerFlags, workerKeep)
+                        for s in 0..<kept { examine(i, first + Int(workerKeep[s]), si, ni, rowBase) }
+                            first = end
                     }
                 }
                 sumBase[blockIndex] = sum
                 reporter.add(Double(b) * Double(width) - Double(b) * Double(b + 1) / 2)
             }
+        }
+        }
         }
         let candidates = (0..<n).map { row -> [Int32] in
             var all = pools[row].other
@@ -263,7 +306,7 @@ extension ExactNeighbours {
                     }
                     let epsMax = bound.eps(si: si, sj: maxSq, ni: ni, nj: maxNorm, g: ni * maxNorm * (1 + bound.gamma))
                     let deltaMax = bound.rho * (ni + maxNorm)
-                    let kth = ExactNeighbours.select(&rowBases[worker], k - 1)
+                    let kth = valueOfRank(k - 1, in: &rowBases[worker])
                     let tau = ((kth + epsMax).squareRoot() + deltaMax) * (1 + w)
                     let reach = (tau / (1 - w) + deltaMax) * (1 + w)
                     let limit = reach * reach + epsMax
@@ -283,27 +326,6 @@ extension ExactNeighbours {
         }
         }
         return Screened(candidates: candidates, distanceSum: blockSums.reduce(0, +))
-    }
-
-    /// The value of rank `r` (0-based) of `values` (reordered in place): quickselect, median of three.
-    static func select(_ values: inout [Double], _ r: Int) -> Double {
-        var lo = 0, hi = values.count - 1
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2
-            var a = values[lo], b = values[mid], c = values[hi]
-            if a > b { swap(&a, &b) }
-            if b > c { swap(&b, &c) }
-            if a > b { swap(&a, &b) }
-            let pivot = b
-            var i = lo, j = hi
-            while i <= j {
-                while values[i] < pivot { i += 1 }
-                while values[j] > pivot { j -= 1 }
-                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if r <= j { hi = j } else if r >= i { lo = i } else { return values[r] }
-        }
-        return values[r]
     }
 }
 

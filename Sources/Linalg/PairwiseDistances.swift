@@ -42,6 +42,13 @@ public func completeSquaredDistances<T: BLASReal>(rows: Range<Int>, count n: Int
             row[j] = v > 0 ? v : 0
         }
     }
+    mirrorUpperTriangle(rows: rows, count: n, in: out)
+}
+
+/// Copies rows `rows` of the upper triangle of the `count × count` matrix `out` to the lower triangle
+/// (entries no other disjoint row range writes).
+@inlinable
+public func mirrorUpperTriangle<T>(rows: Range<Int>, count n: Int, in out: UnsafeMutablePointer<T>) {
     // The mirror in tiles of columns: writing entry (j, i) straight after (i, j) touched a new cache
     // line per entry (a tenth of the f* descents' time at 2,000 points); a tile's rows of `rows` stay
     // in cache while its columns are written row by row.
@@ -57,6 +64,16 @@ public func completeSquaredDistances<T: BLASReal>(rows: Range<Int>, count n: Int
     }
 }
 
+/// norms[i] = Σ_k points[i, k]², summed in order.
+func rowSquaredNorms(_ points: UnsafePointer<Double>, count n: Int, dim: Int, into norms: UnsafeMutablePointer<Double>) {
+    for i in 0..<n {
+        var s = 0.0
+        let row = points + i * dim
+        for k in 0..<dim { s += row[k] * row[k] }
+        norms[i] = s
+    }
+}
+
 /// `pairwiseSquaredDistances` by fixed blocks of `blockRows` rows on up to `threads` threads: each block
 /// takes its rows' products with the rows from its first onwards from its own GEMM (the upper triangle,
 /// as SYRK would, with the same flops), then clamps and mirrors them. The blocks do not depend on
@@ -66,12 +83,7 @@ public func blockedPairwiseSquaredDistances(
     into out: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>, threads: Int, blockRows: Int = 64
 ) {
     if n == 0 { return }
-    for i in 0..<n {
-        var s = 0.0
-        let row = points + i * dim
-        for k in 0..<dim { s += row[k] * row[k] }
-        norms[i] = s
-    }
+    rowSquaredNorms(points, count: n, dim: dim, into: norms)
     guard dim > 0 else { out.update(repeating: 0, count: n * n); return }
     let blocks = RowChunks(size: blockRows, count: n)
     parallelChunks(blocks.number, threads: threads) { b in
@@ -80,6 +92,34 @@ public func blockedPairwiseSquaredDistances(
                     b: points + r0 * dim, ldb: dim, beta: 0, c: out + r0 * n + r0, ldc: n)
         // Clamp, and mirror to the lower triangle (entries no other block writes).
         completeSquaredDistances(rows: rows, count: n, into: out, norms: norms)
+    }
+}
+
+/// Pairwise distances (not squared) like `blockedPairwiseSquaredDistances`, with the products in
+/// Float32: the points are rounded to Float32 (into `single`, `count × dim`), each block's products come
+/// from SGEMM (into `gram`, `count × count` Float32 scratch), and the squared norms, the sums, the
+/// clamp and the square roots are in Double. About twice as fast as the Double products; a squared
+/// distance is then off by about 2⁻²⁴·√dim·(‖a‖² + ‖b‖²), which only callers that need distances far
+/// coarser than that may accept (the f* descents of large sets, whose candidates are certified on
+/// exact distances afterwards). The same fixed blocks: the values do not depend on `threads`.
+public func mixedPairwiseDistances(
+    _ points: UnsafePointer<Double>, count n: Int, dim: Int, single: UnsafeMutablePointer<Float>, gram: UnsafeMutablePointer<Float>,
+    into out: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>, threads: Int, blockRows: Int = 64
+) {
+    if n == 0 { return }
+    rowSquaredNorms(points, count: n, dim: dim, into: norms)
+    guard dim > 0 else { out.update(repeating: 0, count: n * n); return }
+    for i in 0..<(n * dim) { single[i] = Float(points[i]) }
+    let blocks = RowChunks(size: blockRows, count: n)
+    parallelChunks(blocks.number, threads: threads) { b in
+        let rows = blocks.rows(b), r0 = rows.lowerBound
+        Float.gemm(transA: false, transB: true, m: rows.count, n: n - r0, k: dim, alpha: -2, a: single + r0 * dim, lda: dim,
+                   b: single + r0 * dim, ldb: dim, beta: 0, c: gram + r0 * n + r0, ldc: n)
+        for i in rows {
+            out[i * n + i] = 0
+            isomine_distances_from_gram_f32(gram + i * n + i + 1, norms + i + 1, norms[i], out + i * n + i + 1, n - i - 1)
+        }
+        mirrorUpperTriangle(rows: rows, count: n, in: out)
     }
 }
 

@@ -27,3 +27,13 @@ extension Double {
         isomine_sgd_f64(p, g, b, count, learningRate, momentum, weightDecay)
     }
 }
+
+/// Σ_k (a_k − b_k)² over `count` coordinates, summed over eight lanes in a fixed order: the same bits
+/// in every build, other last bits than a sequential sum (for loops that may take them: the f*
+/// descents' large-set path).
+@inlinable public func laneSquaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, count: Int) -> Double {
+    isomine_lanes_squared_distance_f64(a, b, count)
+}
+
+/// Σ_k a_k² over `count` coordinates, summed over eight lanes in a fixed order (see `laneSquaredDistance`).
+@inlinable public func laneSumOfSquares(_ a: UnsafePointer<Double>, count: Int) -> Double { isomine_lanes_sum_squares_f64(a, count) }

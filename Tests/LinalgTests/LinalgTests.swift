@@ -160,3 +160,66 @@ import Testing
         }
     }
 }
+
+/// The f* descents' large-set arithmetic and the selection the collapse metrics use.
+@Suite struct LargeSetKernelTests {
+    @Test(arguments: [(5, 3), (70, 17), (300, 512)])
+    func mixedDistancesAreWithinTheFloat32BoundForAnyThreadCount(rows: Int, dim: Int) {
+        var rng = SeededRNG(seed: UInt64(rows + dim))
+        var x = Matrix<Double>(rows: rows, cols: dim)
+        for i in 0..<x.storage.count { x.storage[i] = rng.normal() / Double(dim).squareRoot() }
+        let exact = exactPairwiseSquaredDistances(x)
+        let single = UnsafeMutablePointer<Float>.allocate(capacity: rows * dim), gram = UnsafeMutablePointer<Float>.allocate(capacity: rows * rows)
+        let norms = UnsafeMutablePointer<Double>.allocate(capacity: rows)
+        defer { single.deallocate(); gram.deallocate(); norms.deallocate() }
+        var runs: [[Double]] = []
+        for threads in [1, 2, 3] {
+            var out = [Double](repeating: -1, count: rows * rows)
+            x.storage.withUnsafeBufferPointer { p in
+                out.withUnsafeMutableBufferPointer { o in
+                    mixedPairwiseDistances(p.baseAddress!, count: rows, dim: dim, single: single, gram: gram, into: o.baseAddress!, norms: norms,
+                                           threads: threads, blockRows: 16)
+                }
+            }
+            runs.append(out)
+        }
+        #expect(runs[1] == runs[0] && runs[2] == runs[0])
+        let d = runs[0]
+        for i in 0..<rows {
+            #expect(d[i * rows + i] == 0)
+            for j in 0..<rows where j != i {
+                #expect(d[i * rows + j] == d[j * rows + i])
+                // ‖a‖², ‖b‖² are about 1: a squared distance within a few 2⁻²⁴·√dim of the exact one.
+                let bound = 8 * 0x1p-24 * Double(dim).squareRoot() * (1 + exact[i, i] + exact[j, j])
+                #expect(abs(d[i * rows + j] * d[i * rows + j] - exact[i, j]) <= bound, "(\(i), \(j))")
+            }
+        }
+    }
+
+    @Test func laneSumsAgreeWithSequentialOnes() {
+        var rng = SeededRNG(seed: 9)
+        for dim in [1, 7, 8, 9, 64, 513] {
+            let a = (0..<dim).map { _ in rng.normal() }, b = (0..<dim).map { _ in rng.normal() }
+            let sequential = zip(a, b).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            let squares = a.reduce(0.0) { $0 + $1 * $1 }
+            let lanes = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in laneSquaredDistance(pa.baseAddress!, pb.baseAddress!, count: dim) } }
+            let laneSquares = a.withUnsafeBufferPointer { laneSumOfSquares($0.baseAddress!, count: dim) }
+            #expect(abs(lanes - sequential) <= 1e-13 * sequential && abs(laneSquares - squares) <= 1e-13 * squares, "dim \(dim)")
+        }
+    }
+
+    @Test func valueOfRankIsTheSortedValue() {
+        var rng = SeededRNG(seed: 4)
+        for count in [1, 2, 3, 10, 101, 1000] {
+            // With ties: values on a coarse grid.
+            let values = (0..<count).map { _ in (rng.normal() * 4).rounded() }
+            let sorted = values.sorted()
+            for r in Set([0, count / 2, count - 1]) {
+                var copy = values
+                #expect(valueOfRank(r, in: &copy) == sorted[r])
+                // Everything before position r is no larger (the collapse metrics read the lower median there).
+                #expect(copy[..<r].allSatisfy { $0 <= sorted[r] })
+            }
+        }
+    }
+}

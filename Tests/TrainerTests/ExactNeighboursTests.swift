@@ -71,6 +71,17 @@ func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> 
         }
     }
 
+    @Test(arguments: ["overlapping", "duplicates", "collapsed"])
+    func longRowsAreScreenedInSpansWithTheSameResult(kind: String) {
+        // Rows of more than `screenSpan` columns: the vectorised rejection runs span by span.
+        let (x, labels) = generated(kind, n: 1100, dim: 24, classes: 220, seed: 5)
+        #expect(1100 > 2 * ExactNeighbours.screenSpan)
+        let k = RetrievalMetrics.neighbourCount(labels: labels)
+        let expected = bruteForceNeighbours(x, k: k)
+        #expect(ExactNeighbours(x, k: k, blockRows: 300).neighbours == expected, "\(kind)")
+        #expect(ExactNeighbours(x, k: k, blockRows: 300, threads: 2).neighbours == expected, "\(kind), 2 threads")
+    }
+
     @Test func largeClassesUseTheRowScreenWithTheSameResult() {
         // 3 classes of 200: k = 199, above the pools' limit.
         let (x, labels) = generated("overlapping", n: 600, dim: 6, classes: 3, seed: 11)

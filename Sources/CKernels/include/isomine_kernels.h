@@ -36,6 +36,24 @@ void isomine_sgd_f64(double *p, const double *g, double *buf, size_t n, double l
 /// in every build (fixed order of additions, no FMA). Disjoint row ranges can run on separate threads.
 void isomine_exact_squared_distances_f64(const double *x, size_t n, size_t dim, size_t first, size_t end, double *out);
 
+/// Σ_k (a_k − b_k)² and Σ_k a_k², summed over eight lanes in a fixed order (bit-identical in every
+/// build; other last bits than a sequential sum).
+double isomine_lanes_squared_distance_f64(const double *a, const double *b, size_t dim);
+double isomine_lanes_sum_squares_f64(const double *a, size_t dim);
+
+/// out[j] = √max(0, minus_two_gram[j] + norm_i + norms[j]) in Double (the sum in that order): one row of
+/// distances from Float32 products −2⟨x_i, x_j⟩ and Double squared norms.
+void isomine_distances_from_gram_f32(const float *minus_two_gram, const double *norms, double norm_i, double *out, size_t count);
+
+/// The exact-neighbour screen's cheap rejection for one row (squared norm si, norm ni, pool threshold ti)
+/// against `count` columns (their Float32 products with the row, squared norms, norms and pool
+/// thresholds): writes the indices of the columns it cannot reject to `keep` (using `flags`, `count`
+/// bytes of scratch) and returns how many. A column is rejected when the pair's lower bound on the
+/// squared distance exceeds t² with t = (max(ti, tj)·inverse_keep + δ)·(1 + 1e-12) (ExactNeighbours).
+size_t isomine_screen_survivors(const float *gram, const double *sq, const double *norm, const double *thresholds, size_t count,
+                                double si, double ni, double ti, double two_gamma, double sum_term, double rho, double inverse_keep,
+                                unsigned char *flags, int *keep);
+
 /// The OPENBLAS_CORETYPE whose kernels this CPU runs ("SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with
 /// AVX2 and FMA), or NULL (another architecture, or neither).
 const char *isomine_openblas_coretype_for_cpu(void);
