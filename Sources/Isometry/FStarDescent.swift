@@ -209,9 +209,9 @@ struct FStarDescent {
         active.removeAll(keepingCapacity: true)
         isoPairs.removeAll(keepingCapacity: true)
         candidates.removeAll(keepingCapacity: true)
-        if objective == .isometric { isometricWeights(a, &active, &isoPairs) }
+        let dense = objective == .isometric ? isometricWeights(a, &active, &isoPairs) : false
         penaltyWeights(a, &active, &candidates)
-        applyWeights(active)
+        applyWeights(active, dense: dense)
         sparse = isoPairs.count <= sparseLimit && candidates.count <= sparseLimit
         swap(&active, &self.active)
         swap(&isoPairs, &self.isoPairs)
@@ -220,8 +220,10 @@ struct FStarDescent {
     }
 
     /// The isometric term's weights: the smooth max of |d_ij − f_ij| over the pairs within the cutoff
-    /// of the top; pairs within 2B more are kept for the sparse iterations.
-    func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) {
+    /// of the top; pairs within 2B more are kept for the sparse iterations. Returns whether the weights
+    /// were written as a dense matrix on the large-set path (`denseIsometricWeights`).
+    @discardableResult
+    func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) -> Bool {
         let n = self.n, D = self.D, fd = self.fd, W = self.W, rowSum = self.rowSum, sparseLimit = self.sparseLimit
         let rows = self.rows, tops = chunkTops.pointer
         // The O(N²) passes on the threads, rows in fixed chunks: the largest error (a maximum: the same
@@ -249,6 +251,13 @@ struct FStarDescent {
                 }
             }
         }
+        if single {
+            let weighted = isometricLists.lists.reduce(0) { total, list in list.reduce(total) { $1.weighted ? $0 + 1 : $0 } }
+            if weighted > n * n / 16 {
+                denseIsometricWeights(&isoPairs)
+                return true
+            }
+        }
         // Then in row order, as one thread would: the sparse pairs, the normaliser and the weights.
         var z = 0.0
         for list in isometricLists.lists {
@@ -264,6 +273,41 @@ struct FStarDescent {
             let inv = 1 / z
             for index in active { W[index] *= inv }
             for i in 0..<n { rowSum[i] *= inv }
+        }
+        return false
+    }
+
+    /// The large-set path when most pairs carry weight (high temperature): the weights written straight
+    /// into W by the chunks of rows on the threads (each pair is one entry), the normaliser summed per
+    /// chunk and then in chunk order; no active list and no row sums here (`applyWeights(dense:)` takes
+    /// them from W, which then holds the penalty's weights too).
+    func denseIsometricWeights(_ isoPairs: inout [Int]) {
+        let (D, W, rows, threads, sparseLimit) = (self.D, self.W, self.rows, self.threads, self.sparseLimit)
+        // The sparse pairs in row order (past the sparse limit the list is not used: stop there).
+        listing: for list in isometricLists.lists {
+            for pair in list {
+                if isoPairs.count > sparseLimit { break listing }
+                isoPairs.append(pair.index)
+            }
+        }
+        let sums = chunkTops.pointer  // free again: the top is taken
+        isometricLists.lists.withUnsafeBufferPointer { lists in
+            let base = lists.baseAddress!
+            parallelChunks(rows.number, threads: threads) { c in
+                var z = 0.0
+                for pair in base[c] where pair.weighted {
+                    z += pair.up + pair.down
+                    let dij = D[pair.index]
+                    if dij > 0 { W[pair.index] = (pair.up - pair.down) / (2 * dij) }
+                }
+                sums[c] = z
+            }
+            let z = (0..<rows.number).reduce(0.0) { $0 + sums[$1] }
+            guard z > 0 else { return }
+            let inv = 1 / z
+            parallelChunks(rows.number, threads: threads) { c in
+                for pair in base[c] where pair.weighted { W[pair.index] *= inv }
+            }
         }
     }
 
@@ -323,15 +367,32 @@ struct FStarDescent {
 
     /// ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle, or pair by
     /// pair when few pairs carry weight (always so for the pointwise objective); W is left zero.
-    func applyWeights(_ active: [Int]) {
-        if active.count > n * n / 16 && single {
-            // yf holds this iterate (the distances of this full pass were taken from it).
-            let wf = gf.pointer, product = wyf.pointer
-            for i in 0..<n { for j in i..<n { wf[i * n + j] = Float(W[i * n + j]) } }
-            Float.symmUpper(m: n, n: dim, alpha: 1, a: wf, lda: n, b: yf.pointer, ldb: dim, beta: 0, c: product, ldc: dim)
-            for i in 0..<n {
-                let r = rowSum[i]
-                for k in 0..<dim { G[i * dim + k] += 2 * (r * Y[i * dim + k] - Double(product[i * dim + k])) }
+    func applyWeights(_ active: [Int], dense: Bool = false) {
+        if dense || (active.count > n * n / 16 && single) {
+            // W in Float32, made symmetric, then W·Y by fixed chunks of rows, each its own SGEMM, on the
+            // threads (one SYMM call would run on one: OpenBLAS runs one thread per call here). yf holds
+            // this iterate (the distances of this full pass were taken from it).
+            let (n, dim, rows, threads) = (self.n, self.dim, self.rows, self.threads)
+            let (wf, product, yfp, Y, G, W) = (gf.pointer, wyf.pointer, yf.pointer, self.Y, self.G, self.W)
+            // The row sums are taken from W (all of them: a dense isometric pass leaves none in rowSum),
+            // and W is cleared as it is read.
+            parallelChunks(rows.number, threads: threads) { c in
+                let r = rows.rows(c)
+                for i in r {
+                    for j in i..<n { wf[i * n + j] = Float(W[i * n + j]) }
+                    (W + i * n + i).update(repeating: 0, count: n - i)
+                }
+                mirrorUpperTriangle(rows: r, count: n, in: wf)
+            }
+            parallelChunks(rows.number, threads: threads) { c in
+                let r = rows.rows(c)
+                Float.gemm(transA: false, transB: false, m: r.count, n: dim, k: n, alpha: 1, a: wf + r.lowerBound * n, lda: n, b: yfp, ldb: dim,
+                           beta: 0, c: product + r.lowerBound * dim, ldc: dim)
+                for i in r {
+                    var ri = 0.0
+                    for j in 0..<n { ri += Double(wf[i * n + j]) }
+                    for k in 0..<dim { G[i * dim + k] += 2 * (ri * Y[i * dim + k] - Double(product[i * dim + k])) }
+                }
             }
         } else if active.count > n * n / 16 {
             Double.symmUpper(m: n, n: dim, alpha: 1, a: W, lda: n, b: Y, ldb: dim, beta: 0, c: wy.pointer, ldc: dim)
