@@ -70,7 +70,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("probe_per_class", .integer(2...Int.max), \.probePerClass, default: .absent("none"),
                "most points one class keeps in the probe (also for the 300 points the losses use)"),
         .field("iterations", .integer(0...100_000), \.iterations, default: .value(0),
-               "f* descent iterations per start (0: 2000 up to 50 points, 600 up to 300, 250 up to 600, else 80)"),
+               "f* descent iterations per start (0: 2000 up to 50 points, 600 up to 300, 250 up to 600, 80 up to 1,000, else 40)"),
         .field("seed", .seed, \.seed, default: .value(0), "seeds the probe and the thickness search"),
         .field("reference_scale", .number(.greaterThan(0)), \.referenceScale, default: .absent("none"),
                "a distance the spread is also compared with, as context (the verdict judges it against `margin`); without it, a series step is compared with its baseline step and L2-normalised embeddings with the sphere (√2 × their norm)"),
