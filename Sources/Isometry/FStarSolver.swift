@@ -157,6 +157,8 @@ final class FStarSolver {
         let inner = FStarSolver(f: f.with(points: frame.canonical), options: options, times: times).search(spansSpace: frame.spansSpace)
         let outer = timed("f* certified in the input's frame", times) {
             let outer = FStarSolver(f: f, squaredDistances: squaredDistances, options: options)
+            // f repaired in this frame: when f is separated it is f itself, exactly (both errors 0), which
+            // the canonical frame's candidates mapped back are only up to rounding.
             outer.consider(f.points, squaredDistances: outer.fSquared)
             outer.consider(frame.original(inner.isometric.points))
             // Often one candidate is best for both objectives: it is certified once.
