@@ -222,7 +222,6 @@ struct FStarDescent {
     /// The isometric term's weights: the smooth max of |d_ij − f_ij| over the pairs within the cutoff
     /// of the top; pairs within 2B more are kept for the sparse iterations. Returns whether the weights
     /// were written as a dense matrix on the large-set path (`denseIsometricWeights`).
-    @discardableResult
     func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) -> Bool {
         let n = self.n, D = self.D, fd = self.fd, W = self.W, rowSum = self.rowSum, sparseLimit = self.sparseLimit
         let rows = self.rows, tops = chunkTops.pointer
@@ -560,7 +559,9 @@ final class FStarWorkspace {
 
     init(n: Int, dim: Int, single: Bool) {
         (y, anchorY, m, grad, wy) = (Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim))
-        (d2, d, w) = (Buffer(count: n * n), Buffer(count: n * n), Buffer(count: n * n))
+        // The squared distances are a separate matrix only on the reference path (the large-set path
+        // writes distances straight into d).
+        (d2, d, w) = (Buffer(count: single ? 0 : n * n), Buffer(count: n * n), Buffer(count: n * n))
         (yf, gf, wyf) = single ? (Buffer(count: n * dim), Buffer(count: n * n), Buffer(count: n * dim)) : (Buffer(count: 0), Buffer(count: 0), Buffer(count: 0))
         (norms, rowSums, h, hw, v) = (Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n), Buffer(count: n))
         candidateStart = Buffer(count: n + 1)
