@@ -14,3 +14,11 @@ GRAM_KERNEL void isomine_distances_from_gram_f32(const float *restrict minus_two
         out[j] = __builtin_sqrt(v > 0 ? v : 0);
     }
 }
+
+GRAM_KERNEL void isomine_squared_distances_from_gram_f32(const float *restrict minus_two_gram, const double *restrict norms,
+                                                         double norm_i, double *restrict out, size_t count) {
+    for (size_t j = 0; j < count; j++) {
+        const double v = (double)minus_two_gram[j] + norm_i + norms[j];
+        out[j] = v > 0 ? v : 0;
+    }
+}

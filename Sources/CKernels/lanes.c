@@ -1,5 +1,5 @@
 // Sums of squares over eight lanes in a fixed order (lane = coordinate mod 8, then the tail in order):
-// the f* descents' large-set path (see FStarDescent). No FMA (fp-contract is off for these files), so
+// the f* descents' large-set path (see FStarDescent) and the exact re-ranking of ExactNeighbours. No FMA (fp-contract is off for these files), so
 // every build gives the same bits.
 #include "isomine_kernels.h"
 
@@ -28,5 +28,20 @@ LANES_KERNEL double isomine_lanes_sum_squares_f64(const double *restrict a, size
     for (size_t k = 0; k < body; k += 8) { lanes8_u v = LOAD8(a + k); l += v * v; }
     double s = TOTAL8(l);
     for (size_t k = body; k < dim; k++) s += a[k] * a[k];
+    return s;
+}
+
+typedef float lanes8f_u __attribute__((vector_size(32), aligned(4)));
+
+/* Float32 rows, differences and squares in Double (each difference of two floats widened first). */
+LANES_KERNEL double isomine_lanes_squared_distance_f32(const float *restrict a, const float *restrict b, size_t dim) {
+    const size_t body = dim - dim % 8;
+    lanes8_u l = {0};
+    for (size_t k = 0; k < body; k += 8) {
+        lanes8_u d = __builtin_convertvector(*(const lanes8f_u *)(a + k), lanes8_u) - __builtin_convertvector(*(const lanes8f_u *)(b + k), lanes8_u);
+        l += d * d;
+    }
+    double s = TOTAL8(l);
+    for (size_t k = body; k < dim; k++) { double d = (double)a[k] - (double)b[k]; s += d * d; }
     return s;
 }

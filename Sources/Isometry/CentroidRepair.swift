@@ -39,14 +39,44 @@ extension LabeledPoints {
         return out
     }
 
+    /// How a repair measures squared distances.
+    enum Measure: Sendable {
+        /// Direct differences in Double (`exactPairwiseSquaredDistances`), checked with the rounding
+        /// allowance of `certifiesSeparation`: the candidate is certainly separated.
+        case exact
+        /// Float32 products (`mixedPairwiseSquaredDistances`), about four times faster at 512
+        /// dimensions, checked with the allowance of Float32 rounding: the candidate is separated up
+        /// to that rounding, a guess for a search whose results are repaired again exactly
+        /// (`FStarSolver.searchOnly`), never a certificate.
+        case single
+
+        func squaredDistances(_ y: Matrix<Double>, threads: Int) -> Matrix<Double> {
+            switch self {
+            case .exact: return exactPairwiseSquaredDistances(y, threads: threads)
+            case .single: return mixedPairwiseSquaredDistances(y, threads: threads)
+            }
+        }
+
+        func allowance(dimension: Int) -> Double {
+            switch self {
+            case .exact: return LabeledPoints.roundingAllowance(dimension: dimension)
+            // The same count of roundings at u = 2⁻²⁴; the error of a Gram-trick distance is relative
+            // to the norms rather than to the distance, so this is a heuristic margin, not a bound.
+            case .single: return LabeledPoints.roundingAllowance(dimension: dimension, unitRoundoff: 0x1p-24)
+            }
+        }
+    }
+
     /// The separated candidate nearest `y` along the blend toward its class-centroid collapse:
     /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the exact check (t = 1, the
     /// collapse itself, always passes; see `certifiesSeparation`). Returns the candidate, its exact squared
-    /// distances and t. `squaredDistances`: y's exact squared distances when the caller has them.
-    func repair(_ y: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, threads: Int = 1)
+    /// distances and t. `squaredDistances`: y's squared distances, by `measure`, when the caller has them.
+    /// `measure`: `.single` measures and checks in Float32 products instead (see `Measure`).
+    func repair(_ y: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, threads: Int = 1, measure: Measure = .exact)
         -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
-        let d2 = squaredDistances ?? exactPairwiseSquaredDistances(y, threads: threads)
-        if LabeledPoints.certifiesSeparation(squaredDistances: d2, labels: labels, dimension: y.cols) { return (y, d2, 0) }
+        let d2 = squaredDistances ?? measure.squaredDistances(y, threads: threads)
+        let gamma = measure.allowance(dimension: y.cols)
+        if LabeledPoints.certifiesSeparation(squaredDistances: d2, labels: labels, allowance: gamma) { return (y, d2, 0) }
         let collapse = centroidCollapse(of: y)
         let n = count
         // Along the blend, same-class distances scale by (1 − t) and a cross-class difference is
@@ -62,7 +92,6 @@ extension LabeledPoints {
         var farPositive = [Double](repeating: 0, count: n)
         for a in 0..<n { for j in 0..<n where j != a && labels[j] == labels[a] { farPositive[a] = max(farPositive[a], d2[a, j]) } }
         // The same rounding margin as the certification, so bisection lands where confirmation passes.
-        let gamma = LabeledPoints.roundingAllowance(dimension: y.cols)
         let marginFactor = (1 + 2 * gamma) / (1 - 2 * gamma)
         let constraints = BlendConstraints(squaredDistances: d2, labels: labels, classes: k, yc: yc, cc: cc,
                                            farPositive: farPositive, marginFactor: marginFactor, threads: threads)
@@ -75,10 +104,10 @@ extension LabeledPoints {
         var t = hi
         for _ in 0..<60 {
             let candidate = LabeledPoints.blend(y, collapse, t)
-            let cd2 = exactPairwiseSquaredDistances(candidate, threads: threads)
-            if LabeledPoints.certifiesSeparation(squaredDistances: cd2, labels: labels, dimension: y.cols) { return (candidate, cd2, t) }
+            let cd2 = measure.squaredDistances(candidate, threads: threads)
+            if LabeledPoints.certifiesSeparation(squaredDistances: cd2, labels: labels, allowance: gamma) { return (candidate, cd2, t) }
             t += 0.5 * (1 - t)
         }
-        return (collapse, exactPairwiseSquaredDistances(collapse, threads: threads), 1)
+        return (collapse, measure.squaredDistances(collapse, threads: threads), 1)
     }
 }

@@ -48,6 +48,13 @@ public struct FStarOptions: Sendable, Equatable, Codable {
     /// `FStarDescent.stepCoordinates` (README, *Estimators at scale*).
     public static let largeSet = 1000
 
+    /// From this many dimensions the large-set path's search also repairs and measures its candidates
+    /// in Float32 products (`FStarSolver.measure`): exact distances cost about n per pair against
+    /// about n/8 plus a constant for Float32 products, and only at high n is the difference a visible
+    /// part of the search (at n = 512 about a tenth of the 2,000-point probe's estimators; at n = 64
+    /// nothing measurable, so the exact choices are kept there).
+    public static let singleMeasureDimension = 256
+
     /// Iterations and check interval for a set of `count` points.
     func schedule(count: Int) -> (iterations: Int, checkEvery: Int) {
         // Chosen so a set of 1000 points stays within about 5 s on one core (an iteration is O(N²·n)),
@@ -63,7 +70,8 @@ public struct FStarOptions: Sendable, Equatable, Codable {
 public struct FStarCandidate: Sendable {
     public var points: Matrix<Double>
     public var discrepancy: Discrepancy
-    /// Its mean pairwise distance (from the exact distances it was certified with).
+    /// Its mean pairwise distance (from the distances it was measured with: exact, except for the
+    /// proposals of a search on Float32 products, `FStarSolver.measure`).
     public var meanPairwiseDistance: Double
 }
 
@@ -115,8 +123,16 @@ final class FStarSolver {
     /// Receives the seconds of each start and polishing round (nil: not measured).
     let times: PartTimes?
 
+    /// How candidates are repaired and measured: `.single` (Float32 products) for the search in the
+    /// canonical frame on the large-set path, whose candidates are only proposals that `solve` repairs
+    /// and measures again on exact distances in the input's frame; `.exact` otherwise. The certified
+    /// bounds therefore never rest on Float32 distances; the search's choices among its candidates
+    /// (which to polish, which to propose) may differ from exact ones by that rounding.
+    let measure: LabeledPoints.Measure
+
     /// `squaredDistances`: f's exact squared distances when the caller has them (else computed here).
-    init(f: LabeledPoints, squaredDistances: Matrix<Double>? = nil, options: FStarOptions, times: PartTimes? = nil) {
+    /// `searchOnly`: the candidates are proposals that are certified again elsewhere (see `measure`).
+    init(f: LabeledPoints, squaredDistances: Matrix<Double>? = nil, options: FStarOptions, times: PartTimes? = nil, searchOnly: Bool = false) {
         self.f = f
         self.options = options
         self.times = times
@@ -129,13 +145,14 @@ final class FStarSolver {
         let lHard = LabeledPoints.separation(squaredDistances: fSquared, labels: f.labels).hardestLoss
         unit = min(max(lHard, 1e-9 * scale), scale)
         singlePrecision = n > FStarOptions.largeSet && unit >= 0.01 * scale
+        measure = searchOnly && singlePrecision && dim >= FStarOptions.singleMeasureDimension ? .single : .exact
         fMeanDistance = options.minContraction == nil ? 0 : meanPairwiseDistance(squaredDistances: fSquared)
     }
 
     /// Repairs `y` to a separated candidate, measures it, and keeps it if it is the best for either objective.
     /// `squaredDistances`: y's exact squared distances when the caller has them.
     func consider(_ y: Matrix<Double>, squaredDistances: Matrix<Double>? = nil) {
-        let repaired = f.repair(y, squaredDistances: squaredDistances, threads: options.threads)
+        let repaired = f.repair(y, squaredDistances: squaredDistances, threads: options.threads, measure: measure)
         let d = Discrepancy(f: f, fDistances: fSquared, fRoots: fDistances, candidate: repaired.points, candidateDistances: repaired.squaredDistances)
         certified += 1
         let candidate = FStarCandidate(points: repaired.points, discrepancy: d,
@@ -154,12 +171,15 @@ final class FStarSolver {
     /// `squaredDistances`: f's exact squared distances, when the caller has them.
     static func solve(_ f: LabeledPoints, squaredDistances: Matrix<Double>? = nil, options: FStarOptions, times: PartTimes? = nil) -> FStarResult {
         let frame = timed("f* canonical frame", times) { CanonicalFrame(f.points) }
-        let inner = FStarSolver(f: f.with(points: frame.canonical), options: options, times: times).search(spansSpace: frame.spansSpace)
+        let inner = FStarSolver(f: f.with(points: frame.canonical), options: options, times: times, searchOnly: true).search(spansSpace: frame.spansSpace)
         let outer = timed("f* certified in the input's frame", times) {
             let outer = FStarSolver(f: f, squaredDistances: squaredDistances, options: options)
-            // f repaired in this frame: when f is separated it is f itself, exactly (both errors 0), which
-            // the canonical frame's candidates mapped back are only up to rounding.
-            outer.consider(f.points, squaredDistances: outer.fSquared)
+            // A separated f is its own f*, exactly (both errors 0), which the canonical frame's candidates
+            // mapped back are only up to rounding. An f that is not separated was repaired in the canonical
+            // frame as a start and a candidate, so its repair here would only repeat that.
+            if LabeledPoints.certifiesSeparation(squaredDistances: outer.fSquared, labels: f.labels, dimension: f.dimension) {
+                outer.consider(f.points, squaredDistances: outer.fSquared)
+            }
             outer.consider(frame.original(inner.isometric.points))
             // Often one candidate is best for both objectives: it is certified once.
             if inner.hausdorff.points != inner.isometric.points { outer.consider(frame.original(inner.hausdorff.points)) }
@@ -175,7 +195,7 @@ final class FStarSolver {
     /// `spansSpace`: f's centred points span the whole space (then no start needs to leave their span).
     func search(spansSpace: Bool = false) -> FStarResult {
         let (repairedF, collapse) = timed("f* first candidates", times) {
-            let repaired = f.repair(f.points, squaredDistances: fSquared, threads: options.threads)
+            let repaired = f.repair(f.points, squaredDistances: fSquared, threads: options.threads, measure: measure)
             let repairedF = repaired.points
             consider(repairedF, squaredDistances: repaired.squaredDistances)
             let collapse = f.centroidCollapse(of: f.points)

@@ -59,8 +59,9 @@ extension LabeledPoints {
     /// recursive sum n − 1 more, so |computed − true| ≤ γ_{n+2}·true with γ_k = k·u/(1 − k·u), u = 2⁻⁵³
     /// (Higham, *Accuracy and Stability of Numerical Algorithms*, §3.1 and §4.2). One more unit covers
     /// the comparison's own products.
-    static func roundingAllowance(dimension n: Int) -> Double {
-        let k = Double(n + 3) * 0x1p-53
+    /// `unitRoundoff`: u of the arithmetic (2⁻⁵³ for Double).
+    static func roundingAllowance(dimension n: Int, unitRoundoff: Double = 0x1p-53) -> Double {
+        let k = Double(n + 3) * unitRoundoff
         return k / (1 - k)
     }
 
@@ -72,8 +73,12 @@ extension LabeledPoints {
     /// a candidate a little further toward its class centroids); exact zeros (coinciding points, as
     /// in the centroid collapse) still pass, since 0·(1 + γ) ≤ 0.
     static func certifiesSeparation(squaredDistances d2: Matrix<Double>, labels: [Int], dimension: Int) -> Bool {
+        certifiesSeparation(squaredDistances: d2, labels: labels, allowance: roundingAllowance(dimension: dimension))
+    }
+
+    /// The same check with a given allowance γ.
+    static func certifiesSeparation(squaredDistances d2: Matrix<Double>, labels: [Int], allowance gamma: Double) -> Bool {
         let n = labels.count
-        let gamma = roundingAllowance(dimension: dimension)
         return d2.storage.withUnsafeBufferPointer { p in
             labels.withUnsafeBufferPointer { l in
                 for a in 0..<n {

@@ -52,7 +52,7 @@ public struct ExactNeighbours: Sendable {
     public static let poolLimit = 64
 
     /// Rows per GEMM block (its buffer is blockRows × N Float32).
-    public static func defaultBlockRows(n: Int) -> Int { max(16, min(512, (16 << 20) / max(n, 1))) }
+    public static func defaultBlockRows(n: Int) -> Int { max(16, min(1024, (32 << 20) / max(n, 1))) }
 
     /// Finds the `k` nearest other rows of every row of `x` (N × D, N ≥ 2, finite values; k is clamped
     /// to 1…N − 1). `progress` is called with the fraction of pairs screened. `threads` screen and rank
@@ -114,10 +114,7 @@ public struct ExactNeighbours: Sendable {
                 for i in rankChunks.rows(chunk) {
                     scratch.removeAll(keepingCapacity: true)
                     for c in screened.candidates[i] {
-                        var s = 0.0
-                        let a = i * dim, bb = Int(c) * dim
-                        for t in 0..<dim { let d = Double(p[a + t]) - Double(p[bb + t]); s += d * d }
-                        scratch.append((s, c))
+                        scratch.append((laneSquaredDistance(p.baseAddress! + i * dim, p.baseAddress! + Int(c) * dim, count: dim), c))
                     }
                     countBase[chunk] += scratch.count
                     scratch.sort { $0.d < $1.d || ($0.d == $1.d && $0.j < $1.j) }
@@ -177,22 +174,33 @@ extension ExactNeighbours {
         // Per worker: its pools' thresholds side by side (for the vectorised rejection), and scratch.
         let thresholds = UnsafeMutablePointer<Double>.allocate(capacity: n * workers)
         thresholds.initialize(repeating: .infinity, count: n * workers)
+        // The rejection runs in Float32 (eight columns per vector) from Float32 copies of the squared
+        // norms, norms and thresholds, unless some nonzero squared norm is outside [1e-30, 1e30], where
+        // Float32 could underflow or overflow and its rounding argument (screen.c) would not hold.
+        let single = sq.allSatisfy { $0 == 0 || (1e-30...1e30).contains($0) }
+        let sqSingle = sq.map(Float.init), normSingle = norm.map(Float.init)
+        let thresholdsSingle = UnsafeMutablePointer<Float>.allocate(capacity: n * workers)
+        thresholdsSingle.initialize(repeating: .infinity, count: n * workers)
         let flags = UnsafeMutablePointer<UInt8>.allocate(capacity: n * workers)
         let keep = UnsafeMutablePointer<Int32>.allocate(capacity: n * workers)
         defer {
             thresholds.deallocate()
+            thresholdsSingle.deallocate()
             flags.deallocate()
             keep.deallocate()
         }
         sq.withUnsafeBufferPointer { sqp in
         norm.withUnsafeBufferPointer { normp in
+        sqSingle.withUnsafeBufferPointer { sqSingleP in
+        normSingle.withUnsafeBufferPointer { normSingleP in
         blockSums.withUnsafeMutableBufferPointer { sums in
             let sumBase = sums.baseAddress!, ownBase = pools, sqBase = sqp.baseAddress!, normBase = normp.baseAddress!
+            let sqSingleBase = sqSingleP.baseAddress!, normSingleBase = normSingleP.baseAddress!
             parallelChunks(blocks, threads: threads) { blockIndex, worker in
                 let r0 = blockIndex * block
                 let b = min(block, n - r0), width = n - r0
                 let gram = grams + worker * block * n, otherPools = pools + n * (1 + worker)
-                let otherThresholds = thresholds + n * worker, workerFlags = flags + n * worker, workerKeep = keep + n * worker
+                let otherThresholds = thresholds + n * worker, otherThresholdsSingle = thresholdsSingle + n * worker, workerFlags = flags + n * worker, workerKeep = keep + n * worker
                 // G = Y[r0..<r0+b] · Y[r0..<n]ᵀ: each row of the block against itself and every later row.
                 Float.gemm(transA: false, transB: true, m: b, n: width, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
                            b: yp.baseAddress! + r0 * dim, ldb: dim, beta: 0, c: gram, ldc: width)
@@ -225,6 +233,7 @@ extension ExactNeighbours {
                     if lo <= tj {
                         otherPools[j].offer(lo: lo, hi: hi, other: Int32(i))
                         otherThresholds[j] = otherPools[j].threshold
+                        otherThresholdsSingle[j] = Float(otherPools[j].threshold)
                     }
                 }
                 for bi in 0..<b {
@@ -241,9 +250,14 @@ extension ExactNeighbours {
                     var first = i + 1
                     while first < n {
                         let end = min(first + ExactNeighbours.screenSpan, n)
-                        let kept = isomine_screen_survivors(rowBase + (first - r0), sqBase + first, normBase + first, otherThresholds + first,
-                                                            end - first, si, ni, ownBase[i].threshold, 2 * bound.gamma, bound.sumTerm, rho,
-                                                            inverseKeep, workerFlags, workerKeep)
+                        let kept = single
+                            ? isomine_screen_survivors_f32(rowBase + (first - r0), sqSingleBase + first, normSingleBase + first,
+                                                           otherThresholdsSingle + first, end - first, Float(si), Float(ni),
+                                                           Float(ownBase[i].threshold), Float(2 * bound.gamma), Float(bound.sumTerm),
+                                                           Float(rho), Float(inverseKeep), workerFlags, workerKeep)
+                            : isomine_screen_survivors(rowBase + (first - r0), sqBase + first, normBase + first, otherThresholds + first,
+                                                       end - first, si, ni, ownBase[i].threshold, 2 * bound.gamma, bound.sumTerm, rho,
+                                                       inverseKeep, workerFlags, workerKeep)
                         for s in 0..<kept { examine(i, first + Int(workerKeep[s]), si, ni, rowBase) }
                             first = end
                     }
@@ -251,6 +265,8 @@ extension ExactNeighbours {
                 sumBase[blockIndex] = sum
                 reporter.add(Double(b) * Double(width) - Double(b) * Double(b + 1) / 2)
             }
+        }
+        }
         }
         }
         }
@@ -332,12 +348,20 @@ extension ExactNeighbours {
 /// One row's pairs that may be among its k nearest: bounded by compaction against the k-th smallest
 /// upper bound, so it stays near k entries unless the distances are genuinely tied.
 struct RowPool {
+    /// One offered pair: the bounds on its distance and the other row.
+    struct Entry {
+        var lo: Double, hi: Double
+        var other: Int32
+    }
+
     let k: Int
     /// The k-th smallest upper bound among its candidates (+∞ until it has k).
     var threshold = Double.infinity
-    private var lo: [Double] = [], hi: [Double] = []
+    /// The pairs kept, in one array (one allocation and one uniqueness check per offer: with three
+    /// arrays the checks and their cache misses were a visible part of a 60,000-row screen).
+    private var entries: [Entry] = []
     /// The candidates (at least k once k have been offered).
-    private(set) var other: [Int32] = []
+    var other: [Int32] { entries.map(\.other) }
     /// Size at which the row is compacted next (doubles when compaction cannot shrink it: real ties).
     private var limit: Int
 
@@ -347,35 +371,31 @@ struct RowPool {
     }
 
     mutating func offer(lo l: Double, hi h: Double, other o: Int32) {
-        lo.append(l)
-        hi.append(h)
-        other.append(o)
-        if lo.count >= limit { compact() }
-        else if lo.count == k && threshold == .infinity { compact() }
+        entries.append(Entry(lo: l, hi: h, other: o))
+        if entries.count >= limit { compact() }
+        else if entries.count == k && threshold == .infinity { compact() }
     }
 
     /// Sets the threshold to the k-th smallest upper bound and drops what cannot make the top k:
     /// a lower bound above it, or an exactly known distance equal to it (lower = upper) at a larger index
     /// than k others that are exactly that close or closer (ties are broken by index).
     private mutating func compact() {
-        let count = lo.count
+        let count = entries.count
         guard count >= k else { return }
+        let e = entries
         var order = Array(0..<count)
-        let h = hi, l = lo, o = other
-        order.sort { h[$0] < h[$1] || (h[$0] == h[$1] && o[$0] < o[$1]) }
-        let kth = order[k - 1]
-        let tau = h[kth]
+        order.sort { e[$0].hi < e[$1].hi || (e[$0].hi == e[$1].hi && e[$0].other < e[$1].other) }
+        let kth = e[order[k - 1]]
+        let tau = kth.hi
         threshold = tau
-        let kthExact = l[kth] == h[kth]
-        var nl: [Double] = [], nh: [Double] = [], no: [Int32] = []
-        nl.reserveCapacity(count); nh.reserveCapacity(count); no.reserveCapacity(count)
-        for idx in 0..<count {
-            if l[idx] > tau { continue }
-            if kthExact && l[idx] == tau && h[idx] == tau && o[idx] > o[kth] { continue }
-            nl.append(l[idx]); nh.append(h[idx]); no.append(o[idx])
+        let kthExact = kth.lo == kth.hi
+        entries.removeAll(keepingCapacity: true)
+        for x in e {
+            if x.lo > tau { continue }
+            if kthExact && x.lo == tau && x.hi == tau && x.other > kth.other { continue }
+            entries.append(x)
         }
-        lo = nl; hi = nh; other = no
-        limit = max(2 * k + 16, 2 * nl.count)
+        limit = max(2 * k + 16, 2 * entries.count)
     }
 }
 

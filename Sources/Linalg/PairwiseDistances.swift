@@ -102,9 +102,11 @@ public func blockedPairwiseSquaredDistances(
 /// distance is then off by about 2⁻²⁴·√dim·(‖a‖² + ‖b‖²), which only callers that need distances far
 /// coarser than that may accept (the f* descents of large sets, whose candidates are certified on
 /// exact distances afterwards). The same fixed blocks: the values do not depend on `threads`.
+/// `squared`: write the squared distances instead.
 public func mixedPairwiseDistances(
     _ points: UnsafePointer<Double>, count n: Int, dim: Int, single: UnsafeMutablePointer<Float>, gram: UnsafeMutablePointer<Float>,
-    into out: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>, threads: Int, blockRows: Int = 64
+    into out: UnsafeMutablePointer<Double>, norms: UnsafeMutablePointer<Double>, threads: Int, blockRows: Int = 64,
+    squared: Bool = false
 ) {
     if n == 0 { return }
     rowSquaredNorms(points, count: n, dim: dim, into: norms)
@@ -117,10 +119,31 @@ public func mixedPairwiseDistances(
                    b: single + r0 * dim, ldb: dim, beta: 0, c: gram + r0 * n + r0, ldc: n)
         for i in rows {
             out[i * n + i] = 0
-            isomine_distances_from_gram_f32(gram + i * n + i + 1, norms + i + 1, norms[i], out + i * n + i + 1, n - i - 1)
+            if squared {
+                isomine_squared_distances_from_gram_f32(gram + i * n + i + 1, norms + i + 1, norms[i], out + i * n + i + 1, n - i - 1)
+            } else {
+                isomine_distances_from_gram_f32(gram + i * n + i + 1, norms + i + 1, norms[i], out + i * n + i + 1, n - i - 1)
+            }
         }
         mirrorUpperTriangle(rows: rows, count: n, in: out)
     }
+}
+
+/// Pairwise squared distances of the rows with the products in Float32 (`mixedPairwiseDistances`,
+/// `squared`): a fast estimate, off by about 2⁻²⁴·√dim·(‖a‖² + ‖b‖²), for choices that a later exact
+/// computation confirms, never for a certificate. Allocates its Float32 scratch (n² + n·dim).
+public func mixedPairwiseSquaredDistances(_ x: Matrix<Double>, threads: Int = 1) -> Matrix<Double> {
+    let n = x.rows, dim = x.cols
+    var out = Matrix<Double>(rows: n, cols: n)
+    guard n > 0 else { return out }
+    let single = Buffer<Float>(count: n * dim), gram = Buffer<Float>(count: n * n), norms = Buffer<Double>(count: n)
+    x.storage.withUnsafeBufferPointer { p in
+        out.storage.withUnsafeMutableBufferPointer { o in
+            mixedPairwiseDistances(p.baseAddress!, count: n, dim: dim, single: single.pointer, gram: gram.pointer, into: o.baseAddress!,
+                                   norms: norms.pointer, threads: threads, squared: true)
+        }
+    }
+    return out
 }
 
 extension Matrix {

@@ -35,5 +35,11 @@ extension Double {
     isomine_lanes_squared_distance_f64(a, b, count)
 }
 
+/// Σ_k (a_k − b_k)² of Float32 rows in Double (each coordinate widened before the difference), over
+/// eight lanes in a fixed order (see `laneSquaredDistance`).
+@inlinable public func laneSquaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+    isomine_lanes_squared_distance_f32(a, b, count)
+}
+
 /// Σ_k a_k² over `count` coordinates, summed over eight lanes in a fixed order (see `laneSquaredDistance`).
 @inlinable public func laneSumOfSquares(_ a: UnsafePointer<Double>, count: Int) -> Double { isomine_lanes_sum_squares_f64(a, count) }

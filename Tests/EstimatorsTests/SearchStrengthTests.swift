@@ -46,6 +46,28 @@ func overlappingClasses(classes: Int, perClass: Int, dim: Int, separation: Doubl
         #expect(a.checks.isometricBracketOrdered && a.checks.hausdorffBracketOrdered)
     }
 
+    @Test func wideLargeSetsSearchOnFloat32ProductsAndStayCertified() throws {
+        // 1,100 points in R²⁵⁶: the search in the canonical frame repairs and measures its candidates on
+        // Float32 products (FStarSolver.measure); solve repairs and measures them again exactly.
+        let f = try overlappingClasses(classes: 110, perClass: 10, dim: 256, separation: 0.2, seed: 8)
+        let frame = CanonicalFrame(f.points)
+        #expect(FStarSolver(f: f.with(points: frame.canonical), options: FStarOptions(), searchOnly: true).measure == .single)
+        #expect(FStarSolver(f: f, options: FStarOptions()).measure == .exact)
+        #expect(FStarSolver(f: f.with(points: frame.canonical), options: FStarOptions(), searchOnly: true).singlePrecision)
+        // The Float32 repair blends about as far as the exact one (its allowance is Float32 rounding's).
+        let exactRepair = f.repair(f.points), singleRepair = f.repair(f.points, measure: .single)
+        #expect(exactRepair.t > 0 && abs(singleRepair.t - exactRepair.t) <= 1e-3 * exactRepair.t, "t \(singleRepair.t) vs \(exactRepair.t)")
+        let a = IsometryAnalysis(f, options: FStarOptions(threads: 2))
+        #expect(a.checks.isometricBracketOrdered && a.checks.hausdorffBracketOrdered)
+        for candidate in [a.fStar.isometric, a.fStar.hausdorff] {
+            let d2 = exactPairwiseSquaredDistances(candidate.points)
+            #expect(LabeledPoints.certifiesSeparation(squaredDistances: d2, labels: f.labels, dimension: f.dimension))
+            // The reported errors are those of exact distances.
+            let exact = Discrepancy(f: f, fDistances: exactPairwiseSquaredDistances(f.points), candidate: candidate.points, candidateDistances: d2)
+            #expect(exact == candidate.discrepancy)
+        }
+    }
+
     @Test func largeSetsTakeTheFastPathAndStayCertified() throws {
         // 1,200 points: 40 iterations, Float32 products, no shrink start (FStarOptions.largeSet).
         let f = try overlappingClasses(classes: 12, perClass: 100, dim: 48, separation: 1, seed: 6)

@@ -208,6 +208,33 @@ import Testing
         }
     }
 
+    @Test func floatRowLaneSumsAgreeWithSequentialDoubleOnes() {
+        // The exact re-ranking of ExactNeighbours: Float32 rows, each coordinate widened to Double.
+        var rng = SeededRNG(seed: 10)
+        for dim in [1, 7, 8, 9, 64, 513] {
+            let a = (0..<dim).map { _ in Float(rng.normal()) }, b = (0..<dim).map { _ in Float(rng.normal()) }
+            let sequential = zip(a, b).reduce(0.0) { $0 + (Double($1.0) - Double($1.1)) * (Double($1.0) - Double($1.1)) }
+            let lanes = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in laneSquaredDistance(pa.baseAddress!, pb.baseAddress!, count: dim) } }
+            #expect(abs(lanes - sequential) <= 1e-13 * sequential, "dim \(dim)")
+            #expect(a.withUnsafeBufferPointer { laneSquaredDistance($0.baseAddress!, $0.baseAddress!, count: dim) } == 0)
+        }
+    }
+
+    @Test func mixedSquaredDistancesAreTheMixedDistancesSquared() {
+        var rng = SeededRNG(seed: 12)
+        var x = Matrix<Double>(rows: 90, cols: 40)
+        for i in 0..<x.storage.count { x.storage[i] = rng.normal() }
+        let squared = mixedPairwiseSquaredDistances(x, threads: 2)
+        let exact = exactPairwiseSquaredDistances(x)
+        for i in 0..<90 {
+            #expect(squared[i, i] == 0)
+            for j in 0..<90 where j != i {
+                #expect(squared[i, j] == squared[j, i])
+                #expect(abs(squared[i, j] - exact[i, j]) <= 8 * 0x1p-24 * 40.0.squareRoot() * (1 + exact[i, i] + exact[j, j] + 2 * 40))
+            }
+        }
+    }
+
     @Test func valueOfRankIsTheSortedValue() {
         var rng = SeededRNG(seed: 4)
         for count in [1, 2, 3, 10, 101, 1000] {

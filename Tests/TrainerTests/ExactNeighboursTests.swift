@@ -2,6 +2,7 @@
 // PML metrics as a brute-force ranking on Double distances, on sets built to stress the screen —
 // well-separated and overlapping classes, exact duplicates, integer grids full of ties, a collapsed
 // cloud far from the origin — with small blocks so rows cross block boundaries.
+import CKernels
 import Retrieval
 import Testing
 import Linalg
@@ -34,6 +35,7 @@ func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> 
             switch kind {
             case "grid": x[i, c] = Float(Int(rng.uniform() * 3))            // coordinates in {0, 1, 2}: many exact ties
             case "collapsed": x[i, c] = Float(100 + 1e-3 * rng.normal())  // a tiny cloud far from the origin
+            case "tiny": x[i, c] = Float(1e-17 * rng.normal())  // squared norms ~1e-34: Float32 screen arithmetic could underflow
             case "duplicates": x[i, c] = Float(centres[labels[i]][c] + (i % 4 == 0 ? 0 : 0.5 * rng.normal()))
             default: x[i, c] = Float(centres[labels[i]][c] + 2.5 * rng.normal())
             }
@@ -44,7 +46,7 @@ func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> 
 }
 
 @Suite struct ExactNeighboursTests {
-    @Test(arguments: ["overlapping", "duplicates", "grid", "collapsed"])
+    @Test(arguments: ["overlapping", "duplicates", "grid", "collapsed", "tiny"])
     func sameNeighboursAndMetricsAsBruteForce(kind: String) {
         for (n, dim, classes, block) in [(240, 8, 12, 37), (301, 64, 30, 64), (97, 3, 5, 16)] {
             let (x, labels) = generated(kind, n: n, dim: dim, classes: classes, seed: UInt64(n))
@@ -71,7 +73,7 @@ func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> 
         }
     }
 
-    @Test(arguments: ["overlapping", "duplicates", "collapsed"])
+    @Test(arguments: ["overlapping", "duplicates", "collapsed", "tiny"])
     func longRowsAreScreenedInSpansWithTheSameResult(kind: String) {
         // Rows of more than `screenSpan` columns: the vectorised rejection runs span by span.
         let (x, labels) = generated(kind, n: 1100, dim: 24, classes: 220, seed: 5)
@@ -80,6 +82,41 @@ func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> 
         let expected = bruteForceNeighbours(x, k: k)
         #expect(ExactNeighbours(x, k: k, blockRows: 300).neighbours == expected, "\(kind)")
         #expect(ExactNeighbours(x, k: k, blockRows: 300, threads: 2).neighbours == expected, "\(kind), 2 threads")
+    }
+
+    @Test func theFloat32RejectionKeepsEveryColumnTheDoubleOneKeeps() {
+        // The screen's rejection in Float32 (eight columns a vector) may reject only pairs the exact
+        // test rejects: on rows of products, norms and thresholds like a real screen's, every column
+        // the Double rejection keeps is kept, and the Float32 one still rejects nearly all the others.
+        var rng = SeededRNG(seed: 21)
+        let dim = 512, count = 4096
+        let u32 = 0x1p-24, u64 = 0x1p-53
+        let twoGamma = 2 * Double(dim + 1) * u32 / (1 - Double(dim + 1) * u32), sumTerm = Double(dim + 3) * u64
+        let rho = (u32 + u64 + u32 * u64) / (1 - (u32 + u64 + u32 * u64)), inverseKeep = 1 / (1 - 1e-9)
+        var flags = [UInt8](repeating: 0, count: count)
+        var keepDouble = [Int32](repeating: 0, count: count), keepSingle = [Int32](repeating: 0, count: count)
+        var keptDouble = 0, keptSingle = 0, rejectedDouble = 0
+        for trial in 0..<20 {
+            let ni = 0.5 + rng.uniform(), si = ni * ni
+            let norm = (0..<count).map { _ in 0.5 + rng.uniform() }, sq = norm.map { $0 * $0 }
+            // Products that put the distances around 1.4, and thresholds from 0.2 to beyond them (some ∞).
+            let gram = (0..<count).map { (j: Int) -> Float in
+                let distance = 1.4 + 0.3 * rng.normal()
+                return Float(0.5 * (si + sq[j] - distance * distance))
+            }
+            let thresholds = (0..<count).map { _ in rng.uniform() < 0.05 ? Double.infinity : 0.2 + 1.4 * rng.uniform() }
+            let ti = trial % 4 == 0 ? Double.infinity : 0.2 + 1.2 * rng.uniform()
+            let nd = isomine_screen_survivors(gram, sq, norm, thresholds, count, si, ni, ti, twoGamma, sumTerm, rho, inverseKeep, &flags, &keepDouble)
+            let ns = isomine_screen_survivors_f32(gram, sq.map(Float.init), norm.map(Float.init), thresholds.map(Float.init), count, Float(si), Float(ni),
+                                                  Float(ti), Float(twoGamma), Float(sumTerm), Float(rho), Float(inverseKeep), &flags, &keepSingle)
+            let single = Set(keepSingle[..<ns])
+            #expect(keepDouble[..<nd].allSatisfy { single.contains($0) }, "trial \(trial)")
+            keptDouble += nd
+            keptSingle += ns
+            rejectedDouble += count - nd
+        }
+        #expect(rejectedDouble > 10 * count)
+        #expect(Double(keptSingle - keptDouble) <= 0.01 * Double(rejectedDouble), "Float32 kept \(keptSingle), Double \(keptDouble)")
     }
 
     @Test func largeClassesUseTheRowScreenWithTheSameResult() {

@@ -40,10 +40,14 @@ void isomine_exact_squared_distances_f64(const double *x, size_t n, size_t dim, 
 /// build; other last bits than a sequential sum).
 double isomine_lanes_squared_distance_f64(const double *a, const double *b, size_t dim);
 double isomine_lanes_sum_squares_f64(const double *a, size_t dim);
+/// Σ_k (a_k − b_k)² of Float32 rows, each coordinate widened to Double before the difference, same lanes.
+double isomine_lanes_squared_distance_f32(const float *a, const float *b, size_t dim);
 
 /// out[j] = √max(0, minus_two_gram[j] + norm_i + norms[j]) in Double (the sum in that order): one row of
 /// distances from Float32 products −2⟨x_i, x_j⟩ and Double squared norms.
 void isomine_distances_from_gram_f32(const float *minus_two_gram, const double *norms, double norm_i, double *out, size_t count);
+/// The same, squared (clamped at 0, no square root).
+void isomine_squared_distances_from_gram_f32(const float *minus_two_gram, const double *norms, double norm_i, double *out, size_t count);
 
 /// The exact-neighbour screen's cheap rejection for one row (squared norm si, norm ni, pool threshold ti)
 /// against `count` columns (their Float32 products with the row, squared norms, norms and pool
@@ -53,6 +57,11 @@ void isomine_distances_from_gram_f32(const float *minus_two_gram, const double *
 size_t isomine_screen_survivors(const float *gram, const double *sq, const double *norm, const double *thresholds, size_t count,
                                 double si, double ni, double ti, double two_gamma, double sum_term, double rho, double inverse_keep,
                                 unsigned char *flags, int *keep);
+/// The same test in Float32 from Float32 copies of sq, norm and thresholds, with slack for its own
+/// rounding (see screen.c): rejects only pairs the exact-real test rejects.
+size_t isomine_screen_survivors_f32(const float *gram, const float *sq, const float *norm, const float *thresholds, size_t count,
+                                    float si, float ni, float ti, float two_gamma, float sum_term, float rho, float inverse_keep,
+                                    unsigned char *flags, int *keep);
 
 /// The OPENBLAS_CORETYPE whose kernels this CPU runs ("SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with
 /// AVX2 and FMA), or NULL (another architecture, or neither).
