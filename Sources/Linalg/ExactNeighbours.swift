@@ -6,9 +6,9 @@ import Foundation
 
 /// Each row's k nearest other rows (by Euclidean distance, ties by index) and the mean pairwise distance.
 ///
-/// Memory is O(block × N + N × k): the rows are processed in blocks of `blockRows`; each block's inner
-/// products with the rows after it come from one `sgemm` (the query set is the gallery, so the upper
-/// triangle suffices: every pair is screened once, for both of its rows). A pair's distance is bracketed
+/// Memory is O(block × tile + N × k): the rows are processed in blocks of `blockRows`; each block's
+/// inner products with the rows after it come from `sgemm` calls of `pairTile` columns (the query set
+/// is the gallery, so the upper triangle suffices: every pair is screened once, for both of its rows). A pair's distance is bracketed
 /// from the Float32 product with a proven bound (below); each row keeps the pairs whose lower bound does
 /// not exceed its current k-th smallest upper bound, and those candidates are ranked by Double distances
 /// computed from the rows themselves, so the order is exact wherever Float32 rounding could change it.
@@ -51,15 +51,24 @@ public struct ExactNeighbours: Sendable {
     /// Largest k screened with pools.
     public static let poolLimit = 64
 
-    /// Rows per GEMM block (its buffer is blockRows × N Float32).
-    public static func defaultBlockRows(n: Int) -> Int { max(16, min(1024, (32 << 20) / max(n, 1))) }
+    /// Rows per block of the row screen (its buffer is blockRows × N Float32 per thread).
+    public static func defaultBlockRows(n: Int) -> Int { max(16, min(512, (16 << 20) / max(n, 1))) }
+
+    /// Rows per block of the pair screen: its big operand (the columns) is packed once per block, so
+    /// larger blocks pack less; about 16 blocks at least, so threads share the triangle evenly.
+    public static func pairBlockRows(n: Int) -> Int { max(16, min(1024, n / 16)) }
+
+    /// Columns per GEMM of the pair screen (its buffer is blockRows × pairTile Float32 per thread: 8 MiB).
+    public static let pairTile = 2048
 
     /// Finds the `k` nearest other rows of every row of `x` (N × D, N ≥ 2, finite values; k is clamped
     /// to 1…N − 1). `progress` is called with the fraction of pairs screened. `threads` screen and rank
     /// rows at once (the GEMMs use OpenBLAS's own threads); the neighbours and the mean distance are
     /// the same for any value (candidates are ranked exactly; sums are combined in a fixed order).
-    public init(_ x: Matrix<Float>, k requested: Int, meanDistance: Bool = false, blockRows: Int? = nil, strategy: Strategy = .automatic,
-                threads: Int = 1, progress: ((Double) -> Void)? = nil) {
+    /// `blockRows` and `tileColumns` override the blocks' rows and the pair screen's columns per GEMM
+    /// (`pairBlockRows`, `pairTile`); the neighbours do not depend on them.
+    public init(_ x: Matrix<Float>, k requested: Int, meanDistance: Bool = false, blockRows: Int? = nil, tileColumns: Int? = nil,
+                strategy: Strategy = .automatic, threads: Int = 1, progress: ((Double) -> Void)? = nil) {
         let n = x.rows, dim = x.cols
         precondition(n >= 2 && dim >= 1)
         let k = min(max(requested, 1), n - 1)
@@ -97,7 +106,8 @@ public struct ExactNeighbours: Sendable {
                 ? ExactNeighbours.screenRows(yp, n: n, dim: dim, k: k, sq: sq, norm: norm, bound: bound, meanDistance: meanDistance,
                                              block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), threads: threads, progress: progress)
                 : ExactNeighbours.screenPairs(yp, n: n, dim: dim, k: k, sq: sq, norm: norm, bound: bound, meanDistance: meanDistance,
-                                              block: blockRows ?? ExactNeighbours.defaultBlockRows(n: n), threads: threads, progress: progress)
+                                              block: blockRows ?? ExactNeighbours.pairBlockRows(n: n),
+                                              tile: max(1, tileColumns ?? ExactNeighbours.pairTile), threads: threads, progress: progress)
         }
         let totalPairs = Double(n) * Double(n - 1) / 2
         meanPairwiseDistance = meanDistance ? screened.distanceSum / totalPairs : nil
@@ -155,13 +165,13 @@ extension ExactNeighbours {
     /// the k-th smallest upper bound it saw, never below the row's true k-th distance), so the union
     /// holds the true k nearest whichever worker saw which pair.
     static func screenPairs(_ yp: UnsafeBufferPointer<Float>, n: Int, dim: Int, k: Int, sq: [Double], norm: [Double], bound: ScreenBound,
-                            meanDistance: Bool, block: Int, threads: Int, progress: ((Double) -> Void)?) -> Screened {
+                            meanDistance: Bool, block: Int, tile: Int, threads: Int, progress: ((Double) -> Void)?) -> Screened {
         let blocks = (n + block - 1) / block
         let workers = workerCount(chunks: blocks, threads: threads)
         // Row pools: row i's own, then one set per worker (allocated here, so their addresses are stable).
         let pools = UnsafeMutablePointer<RowPool>.allocate(capacity: n * (1 + workers))
         pools.initialize(repeating: RowPool(k: k), count: n * (1 + workers))
-        let grams = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * n)
+        let grams = UnsafeMutablePointer<Float>.allocate(capacity: workers * block * tile)
         defer {
             pools.deinitialize(count: n * (1 + workers))
             pools.deallocate()
@@ -199,18 +209,16 @@ extension ExactNeighbours {
             parallelChunks(blocks, threads: threads) { blockIndex, worker in
                 let r0 = blockIndex * block
                 let b = min(block, n - r0), width = n - r0
-                let gram = grams + worker * block * n, otherPools = pools + n * (1 + worker)
+                let gram = grams + worker * block * tile, otherPools = pools + n * (1 + worker)
                 let otherThresholds = thresholds + n * worker, otherThresholdsSingle = thresholdsSingle + n * worker, workerFlags = flags + n * worker, workerKeep = keep + n * worker
-                // G = Y[r0..<r0+b] · Y[r0..<n]ᵀ: each row of the block against itself and every later row.
-                Float.gemm(transA: false, transB: true, m: b, n: width, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
-                           b: yp.baseAddress! + r0 * dim, ldb: dim, beta: 0, c: gram, ldc: width)
                 var sum = 0.0
                 // A pair (i, j) is examined below unless the cheap test rejects it for both rows; the
                 // vectorised kernel applies that test first with row i's threshold as it was at the start
                 // of the row (it only falls as the row's pool fills, so it rejects no pair the test here
                 // would keep), then the survivors go through the same steps one by one.
-                @inline(__always) func examine(_ i: Int, _ j: Int, _ si: Double, _ ni: Double, _ rowBase: UnsafeMutablePointer<Float>) {
-                    let g = Double(rowBase[j - r0])
+                // `rowBase`: row i's products with the tile's columns, the first being column `c0`.
+                @inline(__always) func examine(_ i: Int, _ j: Int, _ si: Double, _ ni: Double, _ rowBase: UnsafeMutablePointer<Float>, _ c0: Int) {
+                    let g = Double(rowBase[j - c0])
                     let sj = sqBase[j], nj = normBase[j]
                     var d2 = si + sj - 2 * g
                     if d2 < 0 { d2 = 0 }
@@ -236,31 +244,48 @@ extension ExactNeighbours {
                         otherThresholdsSingle[j] = Float(otherPools[j].threshold)
                     }
                 }
-                for bi in 0..<b {
-                    let i = r0 + bi
-                    let si = sqBase[i], ni = normBase[i]
-                    let rowBase = gram + bi * width
-                    if meanDistance {
-                        // Every pair's distance is summed: no pair is skipped.
-                        for j in (i + 1)..<n { examine(i, j, si, ni, rowBase) }
-                        continue
-                    }
-                    // In spans of columns, each tested with the row's threshold as it stands (row i's own
-                    // pool starts empty at its row and fills as the row is scanned).
-                    var first = i + 1
-                    while first < n {
-                        let end = min(first + ExactNeighbours.screenSpan, n)
-                        let kept = single
-                            ? isomine_screen_survivors_f32(rowBase + (first - r0), sqSingleBase + first, normSingleBase + first,
-                                                           otherThresholdsSingle + first, end - first, Float(si), Float(ni),
-                                                           Float(ownBase[i].threshold), Float(2 * bound.gamma), Float(bound.sumTerm),
-                                                           Float(rho), Float(inverseKeep), workerFlags, workerKeep)
-                            : isomine_screen_survivors(rowBase + (first - r0), sqBase + first, normBase + first, otherThresholds + first,
-                                                       end - first, si, ni, ownBase[i].threshold, 2 * bound.gamma, bound.sumTerm, rho,
-                                                       inverseKeep, workerFlags, workerKeep)
-                        for s in 0..<kept { examine(i, first + Int(workerKeep[s]), si, ni, rowBase) }
+                // The block's rows against the columns from r0 on, `tile` columns per GEMM: the products of
+                // one tile (block × tile Float32) stay in cache between the GEMM that writes them and the
+                // screen that reads them, instead of a block × N matrix going out to memory and back.
+                // Each pool still receives its pairs in the order of a row-by-row scan (row i's own pool
+                // from row i, columns ascending; column j's from the block's rows, ascending), so its
+                // invariant holds as before; the tiles are fixed (not set by the thread count), and the
+                // products of another GEMM shape may differ in their last bits, which the bound covers.
+                var c0 = r0
+                while c0 < n {
+                    let c1 = min(c0 + tile, n), tileWidth = c1 - c0
+                    // G = Y[r0..<r0+b] · Y[c0..<c1]ᵀ.
+                    Float.gemm(transA: false, transB: true, m: b, n: tileWidth, k: dim, alpha: 1, a: yp.baseAddress! + r0 * dim, lda: dim,
+                               b: yp.baseAddress! + c0 * dim, ldb: dim, beta: 0, c: gram, ldc: tileWidth)
+                    for bi in 0..<b {
+                        let i = r0 + bi
+                        // Row i pairs with the columns after it: none in this tile once i + 1 ≥ c1.
+                        if i + 1 >= c1 { break }
+                        let si = sqBase[i], ni = normBase[i]
+                        let rowBase = gram + bi * tileWidth
+                        if meanDistance {
+                            // Every pair's distance is summed: no pair is skipped.
+                            for j in max(i + 1, c0)..<c1 { examine(i, j, si, ni, rowBase, c0) }
+                            continue
+                        }
+                        // In spans of columns, each tested with the row's threshold as it stands (row i's own
+                        // pool starts empty at its row and fills as the row is scanned).
+                        var first = max(i + 1, c0)
+                        while first < c1 {
+                            let end = min(first + ExactNeighbours.screenSpan, c1)
+                            let kept = single
+                                ? isomine_screen_survivors_f32(rowBase + (first - c0), sqSingleBase + first, normSingleBase + first,
+                                                               otherThresholdsSingle + first, end - first, Float(si), Float(ni),
+                                                               Float(ownBase[i].threshold), Float(2 * bound.gamma), Float(bound.sumTerm),
+                                                               Float(rho), Float(inverseKeep), workerFlags, workerKeep)
+                                : isomine_screen_survivors(rowBase + (first - c0), sqBase + first, normBase + first, otherThresholds + first,
+                                                           end - first, si, ni, ownBase[i].threshold, 2 * bound.gamma, bound.sumTerm, rho,
+                                                           inverseKeep, workerFlags, workerKeep)
+                            for s in 0..<kept { examine(i, first + Int(workerKeep[s]), si, ni, rowBase, c0) }
                             first = end
+                        }
                     }
+                    c0 = c1
                 }
                 sumBase[blockIndex] = sum
                 reporter.add(Double(b) * Double(width) - Double(b) * Double(b + 1) / 2)

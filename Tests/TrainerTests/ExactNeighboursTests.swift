@@ -82,6 +82,17 @@ func generated(_ kind: String, n: Int, dim: Int, classes: Int, seed: UInt64) -> 
         let expected = bruteForceNeighbours(x, k: k)
         #expect(ExactNeighbours(x, k: k, blockRows: 300).neighbours == expected, "\(kind)")
         #expect(ExactNeighbours(x, k: k, blockRows: 300, threads: 2).neighbours == expected, "\(kind), 2 threads")
+        // Several GEMM tiles per block (a tile boundary inside a block's own triangle too): the same
+        // neighbours for any thread count (the tiles do not depend on it). The
+        // products may differ in their last bits from one GEMM shape to another, so the mean distance
+        // only agrees to well within the screen's bound.
+        let tiled = ExactNeighbours(x, k: k, blockRows: 300, tileColumns: 170)
+        let tiledTwo = ExactNeighbours(x, k: k, blockRows: 300, tileColumns: 170, threads: 2)
+        #expect(tiled.neighbours == expected && tiledTwo.neighbours == expected, "\(kind), tiles")
+        let meanTiled = ExactNeighbours(x, k: k, meanDistance: true, blockRows: 300, tileColumns: 170)
+        let meanWhole = ExactNeighbours(x, k: k, meanDistance: true, blockRows: 300, tileColumns: 1100)
+        #expect(meanTiled.neighbours == expected)
+        #expect(abs(meanTiled.meanPairwiseDistance! - meanWhole.meanPairwiseDistance!) <= 1e-6 * meanWhole.meanPairwiseDistance!, "\(kind)")
     }
 
     @Test func theFloat32RejectionKeepsEveryColumnTheDoubleOneKeeps() {
