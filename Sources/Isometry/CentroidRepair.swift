@@ -47,7 +47,7 @@ extension LabeledPoints {
         /// Float32 products (`mixedPairwiseSquaredDistances`), about four times faster at 512
         /// dimensions, checked with the allowance of Float32 rounding: the candidate is separated up
         /// to that rounding, a guess for a search whose results are repaired again exactly
-        /// (`FStarSolver.searchOnly`), never a certificate.
+        /// (`FStarSolver.measure`), never a certificate.
         case single
 
         func squaredDistances(_ y: Matrix<Double>, threads: Int) -> Matrix<Double> {
@@ -68,10 +68,12 @@ extension LabeledPoints {
     }
 
     /// The separated candidate nearest `y` along the blend toward its class-centroid collapse:
-    /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the exact check (t = 1, the
-    /// collapse itself, always passes; see `certifiesSeparation`). Returns the candidate, its exact squared
-    /// distances and t. `squaredDistances`: y's squared distances, by `measure`, when the caller has them.
-    /// `measure`: `.single` measures and checks in Float32 products instead (see `Measure`).
+    /// `(1 − t)·y + t·C(y)` with t found by bisection, then confirmed by the check on the materialised
+    /// points (t = 1, the collapse itself, always passes; see `certifiesSeparation`). Returns the
+    /// candidate, its squared distances and t. `measure`: how distances are computed and checked —
+    /// `.exact` (the default: the candidate is certainly separated) or `.single` (Float32 products, a
+    /// proposal; see `Measure`). `squaredDistances`: y's squared distances, by `measure`, when the
+    /// caller has them.
     func repair(_ y: Matrix<Double>, squaredDistances: Matrix<Double>? = nil, threads: Int = 1, measure: Measure = .exact)
         -> (points: Matrix<Double>, squaredDistances: Matrix<Double>, t: Double) {
         let d2 = squaredDistances ?? measure.squaredDistances(y, threads: threads)
