@@ -101,6 +101,10 @@ struct FStarDescent {
     let chunkTops: Buffer<Double>
     /// Per chunk of points: the largest squared move of the Adam step.
     let chunkMoves: Buffer<Double>
+    /// Each point's class members, and per chunk of rows n columns of scratch for the penalty scan's
+    /// negatives.
+    let classes: ClassMembers
+    let scanColumns: UnsafeMutablePointer<Int>
     /// The buffers' memory, read in the inner loops without going through their owners.
     let Y: UnsafeMutablePointer<Double>, G: UnsafeMutablePointer<Double>, D: UnsafeMutablePointer<Double>
     let W: UnsafeMutablePointer<Double>, rowSum: UnsafeMutablePointer<Double>
@@ -128,6 +132,7 @@ struct FStarDescent {
         (candidateStart, extremes) = (work.candidateStart, work.extremes)
         rows = RowChunks(size: 64, count: n)
         (chunkLists, isometricLists, chunkTops, chunkMoves) = (work.chunkLists, work.isometricLists, work.chunkTops, work.chunkMoves)
+        (classes, scanColumns) = (work.classes, work.scanColumns)
         (Y, G, D, W, rowSum) = (y.pointer, grad.pointer, d.pointer, w.pointer, rowSums.pointer)
         // A fresh descent: the start, no momentum, no weights (a full pass leaves W zero; cleared anyway).
         y.load(start.storage)
@@ -209,20 +214,29 @@ struct FStarDescent {
         active.removeAll(keepingCapacity: true)
         isoPairs.removeAll(keepingCapacity: true)
         candidates.removeAll(keepingCapacity: true)
-        let dense = objective == .isometric ? isometricWeights(a, &active, &isoPairs) : false
+        let iso = objective == .isometric ? isometricWeights(a, &active, &isoPairs) : IsometricPass(denseScale: nil, listed: true)
         penaltyWeights(a, &active, &candidates)
-        applyWeights(active, dense: dense)
-        sparse = isoPairs.count <= sparseLimit && candidates.count <= sparseLimit
+        applyWeights(active, isoScale: iso.denseScale)
+        sparse = iso.listed && isoPairs.count <= sparseLimit && candidates.count <= sparseLimit
         swap(&active, &self.active)
         swap(&isoPairs, &self.isoPairs)
         swap(&candidates, &self.candidates)
         if sparse { anchorY.pointer.update(from: Y, count: count); maxMove2 = 0 }
     }
 
+    /// What the isometric term's weights of a full pass left for `applyWeights` and the sparse iterations.
+    struct IsometricPass {
+        /// Set when the weights were written as a dense Float32 matrix, unnormalised, into the products'
+        /// scratch (`denseIsometricWeights`): the factor (1/z) that normalises them.
+        var denseScale: Double?
+        /// Whether `isoPairs` lists every pair the sparse iterations would need (false: too many to list).
+        var listed: Bool
+    }
+
     /// The isometric term's weights: the smooth max of |d_ij − f_ij| over the pairs within the cutoff
-    /// of the top; pairs within 2B more are kept for the sparse iterations. Returns whether the weights
-    /// were written as a dense matrix on the large-set path (`denseIsometricWeights`).
-    func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) -> Bool {
+    /// of the top; pairs within 2B more are kept for the sparse iterations. On the large-set path, when
+    /// most pairs carry weight (high temperature), they go to `denseIsometricWeights` instead.
+    func isometricWeights(_ a: Annealing, _ active: inout [Int], _ isoPairs: inout [Int]) -> IsometricPass {
         let n = self.n, D = self.D, fd = self.fd, W = self.W, rowSum = self.rowSum, sparseLimit = self.sparseLimit
         let rows = self.rows, tops = chunkTops.pointer
         // The O(N²) passes on the threads, rows in fixed chunks: the largest error (a maximum: the same
@@ -235,6 +249,27 @@ struct FStarDescent {
         let top = (0..<rows.number).reduce(0.0) { Swift.max($0, tops[$1]) }
         let cutoff = top - a.cutoffWidth
         let keep = cutoff - 2 * moveBudget
+        if single {
+            // Count first (no lists): when most pairs carry weight, listing them cost more than the
+            // products of the pass (2,000 points: 32-byte entries for all 2 M pairs, read three times).
+            let (weightedCounts, keptCounts) = (chunkTops.pointer, chunkMoves.pointer)  // free: the top is taken
+            parallelChunks(rows.number, threads: threads) { chunk in
+                var (weighted, kept) = (0, 0)
+                for i in rows.rows(chunk) {
+                    for j in (i + 1)..<n {
+                        let e = abs(D[i * n + j] - fd[i * n + j])
+                        if e >= keep { kept += 1 }
+                        if e >= cutoff { weighted += 1 }
+                    }
+                }
+                (weightedCounts[chunk], keptCounts[chunk]) = (Double(weighted), Double(kept))
+            }
+            let weighted = (0..<rows.number).reduce(0.0) { $0 + weightedCounts[$1] }
+            let kept = (0..<rows.number).reduce(0.0) { $0 + keptCounts[$1] }
+            if weighted > Double(n * n / 16) {
+                return denseIsometricWeights(a, top: top, cutoff: cutoff, keep: keep, listing: kept <= Double(sparseLimit), &isoPairs)
+            }
+        }
         isometricLists.lists.withUnsafeMutableBufferPointer { lists in
             let listBase = lists.baseAddress!
             parallelChunks(rows.number, threads: threads) { chunk in
@@ -248,13 +283,6 @@ struct FStarDescent {
                                                              down: weighted ? exp((-e - top) / a.tau) : 0, weighted: weighted))
                     }
                 }
-            }
-        }
-        if single {
-            let weighted = isometricLists.lists.reduce(0) { total, list in list.reduce(total) { $1.weighted ? $0 + 1 : $0 } }
-            if weighted > n * n / 16 {
-                denseIsometricWeights(&isoPairs)
-                return true
             }
         }
         // Then in row order, as one thread would: the sparse pairs, the normaliser and the weights.
@@ -273,41 +301,49 @@ struct FStarDescent {
             for index in active { W[index] *= inv }
             for i in 0..<n { rowSum[i] *= inv }
         }
-        return false
+        return IsometricPass(denseScale: nil, listed: true)
     }
 
-    /// The large-set path when most pairs carry weight (high temperature): the weights written straight
-    /// into W by the chunks of rows on the threads (each pair is one entry), the normaliser summed per
-    /// chunk and then in chunk order; no active list and no row sums here (`applyWeights(dense:)` takes
-    /// them from W, which then holds the penalty's weights too).
-    func denseIsometricWeights(_ isoPairs: inout [Int]) {
-        let (D, W, rows, threads, sparseLimit) = (self.D, self.W, self.rows, self.threads, self.sparseLimit)
-        // The sparse pairs in row order (past the sparse limit the list is not used: stop there).
-        listing: for list in isometricLists.lists {
-            for pair in list {
-                if isoPairs.count > sparseLimit { break listing }
-                isoPairs.append(pair.index)
-            }
-        }
-        let sums = chunkTops.pointer  // free again: the top is taken
-        isometricLists.lists.withUnsafeBufferPointer { lists in
-            let base = lists.baseAddress!
-            parallelChunks(rows.number, threads: threads) { c in
+    /// The large-set path when most pairs carry weight (high temperature): each pair's unnormalised
+    /// weight written straight into the Float32 scratch `gf` (its upper triangle; the Gram products there
+    /// are used up) by the chunks of rows on the threads, the normaliser summed per chunk and then in
+    /// chunk order; no lists of weighted pairs, no active list and no row sums (`applyWeights(isoScale:)`
+    /// scales these weights, adds the penalty's from W and takes the row sums). With `listing`, the
+    /// pairs within `keep` go to `isoPairs` in row order (else there are more than the sparse
+    /// iterations take, and none are listed).
+    ///
+    /// One exponential per pair: the two terms exp((±e − top)/τ) have the product C = exp(−2·top/τ), so
+    /// the smaller is C over the larger. The larger is at least e⁻²⁰ (|e| ≥ top − 20τ), so the quotient
+    /// never overflows; when C underflows, the smaller is below e⁻⁶⁶⁸ of the larger and adds nothing in
+    /// Double anyway.
+    func denseIsometricWeights(_ a: Annealing, top: Double, cutoff: Double, keep: Double, listing: Bool, _ isoPairs: inout [Int]) -> IsometricPass {
+        let (n, D, fd, wf, rows, threads, tau) = (self.n, self.D, self.fd, gf.pointer, self.rows, self.threads, a.tau)
+        let c = exp(-2 * top / tau)
+        let sums = chunkTops.pointer
+        chunkLists.lists.withUnsafeMutableBufferPointer { lists in
+            let listBase = lists.baseAddress!
+            parallelChunks(rows.number, threads: threads) { chunk in
+                if listing { listBase[chunk].removeAll(keepingCapacity: true) }
                 var z = 0.0
-                for pair in base[c] where pair.weighted {
-                    z += pair.up + pair.down
-                    let dij = D[pair.index]
-                    if dij > 0 { W[pair.index] = (pair.up - pair.down) / (2 * dij) }
+                for i in rows.rows(chunk) {
+                    let row = wf + i * n
+                    row[i] = 0  // (the lower triangle is the mirror's)
+                    for j in (i + 1)..<n {
+                        let dij = D[i * n + j], e = dij - fd[i * n + j], magnitude = abs(e)
+                        if listing && magnitude >= keep { listBase[chunk].append(i * n + j) }
+                        guard magnitude >= cutoff else { row[j] = 0; continue }
+                        let large = exp((magnitude - top) / tau), small = c / large
+                        z += large + small
+                        let difference = e >= 0 ? large - small : small - large
+                        row[j] = dij > 0 ? Float(difference / (2 * dij)) : 0
+                    }
                 }
-                sums[c] = z
-            }
-            let z = (0..<rows.number).reduce(0.0) { $0 + sums[$1] }
-            guard z > 0 else { return }
-            let inv = 1 / z
-            parallelChunks(rows.number, threads: threads) { c in
-                for pair in base[c] where pair.weighted { W[pair.index] *= inv }
+                sums[chunk] = z
             }
         }
+        if listing { for list in chunkLists.lists { isoPairs.append(contentsOf: list) } }
+        let z = (0..<rows.number).reduce(0.0) { $0 + sums[$1] }
+        return IsometricPass(denseScale: z > 0 ? 1 / z : 0, listed: listing)
     }
 
     /// Penalty μ·Σ_a [g(a) + margin]₊² / unit on the hardest positive and negative of each anchor; the
@@ -319,26 +355,33 @@ struct FStarDescent {
         let rows = self.rows, per = rows.size
         // The O(N²) scan, anchors in fixed chunks on the threads: each chunk writes its anchors' extremes
         // and its own candidate list (a chunk stops listing past the sparse limit: the list is then unused).
+        // A row's positives are few: they are read from the anchor's class list (`FStarWorkspace.classes`),
+        // in column order; its negatives by vectorised scans (`nearestOtherClass`, `otherClassColumns`).
+        // A candidate list holds the positives, then the negatives: the sparse pass picks the first
+        // extreme of each kind in column order either way, as the full scan does.
+        let classes = self.classes, columnScratch = scanColumns
         chunkLists.lists.withUnsafeMutableBufferPointer { lists in
             let listBase = lists.baseAddress!
             parallelChunks(rows.number, threads: threads) { chunk in
                 listBase[chunk].removeAll(keepingCapacity: true)
+                let columns = columnScratch + chunk * n
                 for a in rows.rows(chunk) {
                     var p = -1, q = -1
                     var far = -1.0, near = Double.infinity
                     let la = label[a]
                     let row = D + a * n
-                    for j in 0..<n where j != a {
+                    let positives = classes.members(of: a)
+                    for j in positives where j != a {
                         let dj = row[j]
-                        if label[j] == la { if dj > far { far = dj; p = j } } else if dj < near { near = dj; q = j }
+                        if dj > far { far = dj; p = j }
                     }
+                    if let nearest = nearestOtherClass(row, labels: label, label: la, count: n) { (q, near) = nearest }
                     (E[5 * a], E[5 * a + 1], E[5 * a + 2], E[5 * a + 3]) = (Double(p), Double(q), far, near)
                     if p >= 0, q >= 0, listBase[chunk].count <= sparseLimit {
-                        let (farCut, nearCut) = (far - reach, near + reach)
-                        for j in 0..<n where j != a {
-                            let dj = row[j]
-                            if label[j] == la ? dj >= farCut : dj <= nearCut { listBase[chunk].append(j) }
-                        }
+                        let farCut = far - reach
+                        for j in positives where j != a && row[j] >= farCut { listBase[chunk].append(j) }
+                        let found = otherClassColumns(row, labels: label, label: la, count: n, within: near + reach, into: columns)
+                        listBase[chunk].append(contentsOf: UnsafeBufferPointer(start: columns, count: found))
                     }
                     E[5 * a + 4] = Double(listBase[chunk].count)
                 }
@@ -366,19 +409,25 @@ struct FStarDescent {
 
     /// ∂/∂y_i = 2·(Σ_j W_ij·y_i − Σ_j W_ij·y_j): one symmetric GEMM on the upper triangle, or pair by
     /// pair when few pairs carry weight (always so for the pointwise objective); W is left zero.
-    func applyWeights(_ active: [Int], dense: Bool = false) {
-        if dense || (active.count > n * n / 16 && single) {
+    /// `isoScale`: the isometric term's weights are in `gf`, unnormalised (`denseIsometricWeights`):
+    /// they are scaled by it and W's added.
+    func applyWeights(_ active: [Int], isoScale: Double? = nil) {
+        if isoScale != nil || (active.count > n * n / 16 && single) {
             // W in Float32, made symmetric, then W·Y by fixed chunks of rows, each its own SGEMM, on the
             // threads (one SYMM call would run on one: OpenBLAS runs one thread per call here). yf holds
             // this iterate (the distances of this full pass were taken from it).
             let (n, dim, rows, threads) = (self.n, self.dim, self.rows, self.threads)
             let (wf, product, yfp, Y, G, W) = (gf.pointer, wyf.pointer, yf.pointer, self.Y, self.G, self.W)
-            // The row sums are taken from W (all of them: a dense isometric pass leaves none in rowSum),
-            // and W is cleared as it is read.
+            // The row sums are taken from the Float32 weights (all of them: a dense isometric pass leaves
+            // none in rowSum), and W is cleared as it is read.
             parallelChunks(rows.number, threads: threads) { c in
                 let r = rows.rows(c)
                 for i in r {
-                    for j in i..<n { wf[i * n + j] = Float(W[i * n + j]) }
+                    if let scale = isoScale {
+                        for j in i..<n { wf[i * n + j] = Float(Double(wf[i * n + j]) * scale + W[i * n + j]) }
+                    } else {
+                        for j in i..<n { wf[i * n + j] = Float(W[i * n + j]) }
+                    }
                     (W + i * n + i).update(repeating: 0, count: n - i)
                 }
                 mirrorUpperTriangle(rows: r, count: n, in: wf)
@@ -555,9 +604,12 @@ final class FStarWorkspace {
     let candidateStart: Buffer<Double>, extremes: Buffer<Double>
     let chunkLists: ChunkLists<Int>, isometricLists: ChunkLists<IsometricPair>
     let chunkTops: Buffer<Double>, chunkMoves: Buffer<Double>
+    let classes: ClassMembers
+    let scanColumns: UnsafeMutablePointer<Int>
     var active = [Int](), isoPairs = [Int](), candidates = [Int]()
 
-    init(n: Int, dim: Int, single: Bool) {
+    /// `labels`: the points' labels (`count` n), fixed for the search.
+    init(n: Int, dim: Int, single: Bool, labels: [Int]) {
         (y, anchorY, m, grad, wy) = (Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim))
         // The squared distances are a separate matrix only on the reference path (the large-set path
         // writes distances straight into d).
@@ -569,9 +621,47 @@ final class FStarWorkspace {
         let chunks = RowChunks(size: 64, count: n).number
         (chunkLists, isometricLists) = (ChunkLists(chunks: chunks), ChunkLists(chunks: chunks))
         (chunkTops, chunkMoves) = (Buffer(count: chunks), Buffer(count: chunks))
+        classes = ClassMembers(labels: labels)
+        scanColumns = .allocate(capacity: max(chunks * n, 1))
         active.reserveCapacity(n * (n - 1) / 2)
         isoPairs.reserveCapacity(n * (n - 1) / 2)
         candidates.reserveCapacity(n * (n - 1))
+    }
+
+    deinit {
+        scanColumns.deallocate()
+        classes.deallocate()
+    }
+}
+
+/// The points of each class in index order, and where each point's class lies in that list; owned by
+/// the `FStarWorkspace` that made it (the descents read it through pointers, with no reference counting
+/// in their inner loops).
+struct ClassMembers {
+    let order: UnsafeMutablePointer<Int>, bounds: UnsafeMutablePointer<Int>
+
+    init(labels: [Int]) {
+        let n = labels.count
+        order = .allocate(capacity: max(n, 1))
+        bounds = .allocate(capacity: max(2 * n, 1))
+        let sorted = labels.indices.sorted { labels[$0] != labels[$1] ? labels[$0] < labels[$1] : $0 < $1 }
+        var start = 0
+        while start < n {
+            var end = start
+            while end < n && labels[sorted[end]] == labels[sorted[start]] { end += 1 }
+            for k in start..<end { (order[k], bounds[2 * sorted[k]], bounds[2 * sorted[k] + 1]) = (sorted[k], start, end) }
+            start = end
+        }
+    }
+
+    /// The members of point a's class (a included), in index order.
+    @inline(__always) func members(of a: Int) -> UnsafeBufferPointer<Int> {
+        UnsafeBufferPointer(start: order + bounds[2 * a], count: bounds[2 * a + 1] - bounds[2 * a])
+    }
+
+    func deallocate() {
+        order.deallocate()
+        bounds.deallocate()
     }
 }
 

@@ -43,3 +43,19 @@ extension Double {
 
 /// Σ_k a_k² over `count` coordinates, summed over eight lanes in a fixed order (see `laneSquaredDistance`).
 @inlinable public func laneSumOfSquares(_ a: UnsafePointer<Double>, count: Int) -> Double { isomine_lanes_sum_squares_f64(a, count) }
+
+/// The smallest `row[j]` over the columns whose label differs from `label`, and the first column that
+/// attains it; nil when every column has `label`. Vectorised (a minimum is exact: the same result as a
+/// sequential scan with strict comparisons).
+@inlinable public func nearestOtherClass(_ row: UnsafePointer<Double>, labels: UnsafePointer<Int>, label: Int, count: Int) -> (index: Int, value: Double)? {
+    var index = -1
+    let value = isomine_nearest_other_class(row, labels, label, count, &index)
+    return index >= 0 ? (index, value) : nil
+}
+
+/// Writes to `out` the columns whose label differs from `label` with `row[j] ≤ bound`, in column order,
+/// and returns how many (`out` has room for `count`).
+@inlinable public func otherClassColumns(_ row: UnsafePointer<Double>, labels: UnsafePointer<Int>, label: Int, count: Int, within bound: Double,
+                                         into out: UnsafeMutablePointer<Int>) -> Int {
+    isomine_other_class_within(row, labels, label, count, bound, out)
+}

@@ -196,6 +196,33 @@ import Testing
         }
     }
 
+    @Test func penaltyScansAgreeWithScalarScans() {
+        // Rows with many ties (values from a few levels) and few classes, at lengths around the vector
+        // width; the nearest other-class column is the first one attaining the minimum, as a scalar scan
+        // with strict comparisons finds it, and the columns within a bound come in column order.
+        var rng = SeededRNG(seed: 21)
+        for count in [0, 1, 3, 4, 5, 8, 17, 64, 2001] {
+            for classes in [1, 2, 5] {
+                let row = (0..<count).map { _ in Double(Int(rng.uniform() * 6)) * 0.25 }
+                let labels = (0..<count).map { _ in Int(rng.uniform() * Double(classes)) }
+                let label = classes == 1 ? 0 : 1
+                var expected: (index: Int, value: Double)?
+                for j in 0..<count where labels[j] != label && row[j] < (expected?.value ?? .infinity) { expected = (j, row[j]) }
+                let found = row.withUnsafeBufferPointer { r in labels.withUnsafeBufferPointer { l in
+                    nearestOtherClass(r.baseAddress ?? UnsafePointer(bitPattern: 8)!, labels: l.baseAddress ?? UnsafePointer(bitPattern: 8)!, label: label, count: count) } }
+                #expect(found?.index == expected?.index && found?.value == expected?.value, "\(count) columns, \(classes) classes")
+                for bound in [-1.0, 0.25, 0.6, 2] {
+                    let within = (0..<count).filter { labels[$0] != label && row[$0] <= bound }
+                    var out = [Int](repeating: -1, count: max(count, 1))
+                    let k = row.withUnsafeBufferPointer { r in labels.withUnsafeBufferPointer { l in out.withUnsafeMutableBufferPointer { o in
+                        otherClassColumns(r.baseAddress ?? UnsafePointer(bitPattern: 8)!, labels: l.baseAddress ?? UnsafePointer(bitPattern: 8)!, label: label,
+                                          count: count, within: bound, into: o.baseAddress!) } } }
+                    #expect(Array(out.prefix(k)) == within, "\(count) columns, \(classes) classes, bound \(bound)")
+                }
+            }
+        }
+    }
+
     @Test func laneSumsAgreeWithSequentialOnes() {
         var rng = SeededRNG(seed: 9)
         for dim in [1, 7, 8, 9, 64, 513] {

@@ -63,6 +63,15 @@ size_t isomine_screen_survivors_f32(const float *gram, const float *sq, const fl
                                     float si, float ni, float ti, float two_gamma, float sum_term, float rho, float inverse_keep,
                                     unsigned char *flags, int *keep);
 
+/// The f* descent's penalty scan of one anchor's row of distances (`count` columns, `labels` per column):
+/// the smallest row[j] over the columns whose label differs from `label` (INFINITY when there is none),
+/// and the first column attaining it in *index (left unchanged when there is none).
+double isomine_nearest_other_class(const double *row, const long *labels, long label, size_t count, long *index);
+
+/// The columns whose label differs from `label` and whose row[j] ≤ bound, in column order, into `out`
+/// (room for `count`); returns how many.
+size_t isomine_other_class_within(const double *row, const long *labels, long label, size_t count, double bound, long *out);
+
 /// The OPENBLAS_CORETYPE whose kernels this CPU runs ("SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with
 /// AVX2 and FMA), or NULL (another architecture, or neither).
 const char *isomine_openblas_coretype_for_cpu(void);
