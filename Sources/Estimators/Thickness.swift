@@ -156,38 +156,44 @@ extension Thickness {
     }
 
     /// Wide embeddings: each round perturbs the best direction `batchCandidates` times and measures every
-    /// candidate's width with one GEMM (batch × n × N), at most `maxRounds` rounds. The upper end is the
-    /// width of a direction actually measured, so it stays certified; it is only less tight.
+    /// candidate's width with one GEMM (batch × n × N), at most `maxRounds` rounds. The products are in
+    /// Float32 (twice as fast; a width is then off by about 2⁻²⁴·√n of the unit-scale coordinates): they
+    /// only choose the direction, whose width the caller measures again in Double on the original
+    /// points, so the upper end stays the width of a direction actually measured — certified, only less
+    /// tight. The widths compared are all Float32 ones, the start's included.
     static func batchedSearch(_ x: Matrix<Double>, direction: inout [Double], best: inout Double, rng: inout SeededRNG) {
         let n = x.rows, dim = x.cols
         let batch = Thickness.batchCandidates
-        var candidates = Matrix<Double>(rows: batch, cols: dim)
-        var projections = Matrix<Double>(rows: batch, cols: n)
+        let points = Buffer<Float>(count: n * dim), candidates = Buffer<Float>(count: batch * dim), projections = Buffer<Float>(count: batch * n)
+        for i in 0..<(n * dim) { points[i] = Float(x.storage[i]) }
+        // The candidates in Double too: the direction kept is a unit vector in Double (the width the
+        // caller measures is a width only along a unit vector).
+        var unit = [Double](repeating: 0, count: batch * dim)
+        /// The Float32 widths of the candidates' rows `0..<count`.
+        func widths(_ count: Int) -> [Double] {
+            Float.gemm(transA: false, transB: true, m: count, n: n, k: dim, alpha: 1, a: candidates.pointer, lda: dim,
+                       b: points.pointer, ldb: dim, beta: 0, c: projections.pointer, ldc: n)
+            return (0..<count).map { c in
+                var lo = Float.infinity, hi = -Float.infinity
+                for r in 0..<n { let v = projections[c * n + r]; lo = min(lo, v); hi = max(hi, v) }
+                return Double(hi) - Double(lo)
+            }
+        }
+        for d in 0..<dim { candidates[d] = Float(direction[d]) }
+        best = widths(1)[0]
         var step = 0.5
         var rounds = 0
         while step > 1e-4 && rounds < Thickness.maxRounds {
             rounds += 1
             for c in 0..<batch {
                 var norm = 0.0
-                for d in 0..<dim { let v = direction[d] + step * rng.normal(); candidates[c, d] = v; norm += v * v }
+                for d in 0..<dim { let v = direction[d] + step * rng.normal(); unit[c * dim + d] = v; norm += v * v }
                 norm = norm.squareRoot()
-                for d in 0..<dim { candidates[c, d] /= norm }
-            }
-            candidates.storage.withUnsafeBufferPointer { e in
-                x.storage.withUnsafeBufferPointer { xs in
-                    projections.storage.withUnsafeMutableBufferPointer { w in
-                        Double.gemm(transA: false, transB: true, m: batch, n: n, k: dim, alpha: 1, a: e.baseAddress!, lda: dim,
-                                    b: xs.baseAddress!, ldb: dim, beta: 0, c: w.baseAddress!, ldc: n)
-                    }
-                }
+                for d in 0..<dim { unit[c * dim + d] /= norm; candidates[c * dim + d] = Float(unit[c * dim + d]) }
             }
             var bestRow = -1
-            for c in 0..<batch {
-                var lo = Double.infinity, hi = -Double.infinity
-                for r in 0..<n { let v = projections[c, r]; lo = min(lo, v); hi = max(hi, v) }
-                if hi - lo < best { best = hi - lo; bestRow = c }
-            }
-            if bestRow >= 0 { direction = (0..<dim).map { candidates[bestRow, $0] } } else { step /= 2 }
+            for (c, w) in widths(batch).enumerated() where w < best { best = w; bestRow = c }
+            if bestRow >= 0 { direction = Array(unit[(bestRow * dim)..<((bestRow + 1) * dim)]) } else { step /= 2 }
         }
     }
 }

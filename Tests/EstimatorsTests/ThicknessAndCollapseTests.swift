@@ -55,6 +55,48 @@ func bruteWidth(_ x: Matrix<Double>, count: Int, rng: inout SeededRNG) -> Double
         }
     }
 
+    @Test func wideSetsSearchOnFloat32ProductsAndMeasureTheWidthExactly() {
+        // 400 points in R⁴⁸ (the batched search: above `greedyDimensions`), thin along a direction that is
+        // no coordinate axis. The search chooses on Float32 products; the upper end is the exact width of
+        // the direction chosen: never above the smallest principal axis's width it starts from, and the
+        // same for a rotated, shifted and scaled copy (the search runs in the canonical frame).
+        let (n, dim) = (400, 48)
+        var rng = SeededRNG(seed: 12)
+        var thin = (0..<dim).map { _ in rng.normal() }
+        let norm = thin.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        thin = thin.map { $0 / norm }
+        var x = Matrix<Double>(rows: n, cols: dim)
+        for i in 0..<n {
+            var p = (0..<dim).map { _ in rng.normal() }
+            let along = zip(p, thin).reduce(0) { $0 + $1.0 * $1.1 }
+            let target = 0.05 * (2 * rng.uniform() - 1)
+            for k in 0..<dim { p[k] += (target - along) * thin[k] }
+            for k in 0..<dim { x[i, k] = p[k] }
+        }
+        #expect(dim > Thickness.greedyDimensions)
+        let t = Thickness(x)
+        #expect(!t.exact && t.lower <= t.upper)
+        let frame = CanonicalFrame(x)
+        let axis = (0..<dim).map { frame.axes[$0, dim - 1] }
+        #expect(t.upper <= Thickness.width(x, axis), "upper \(t.upper) vs the smallest axis's width \(Thickness.width(x, axis))")
+        #expect(t.upper <= 0.1 * 1.05, "upper \(t.upper) vs the slab's width 0.1")
+        // A rotation (a random orthogonal matrix from a QR of Gaussians), a shift and a scale by 3.
+        var q = Matrix<Double>(rows: dim, cols: dim)
+        for c in 0..<dim {
+            var v = (0..<dim).map { _ in rng.normal() }
+            for c2 in 0..<c {
+                let dot = (0..<dim).reduce(0.0) { $0 + v[$1] * q[$1, c2] }
+                for k in 0..<dim { v[k] -= dot * q[k, c2] }
+            }
+            let length = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for k in 0..<dim { q[k, c] = v[k] / length }
+        }
+        var moved = x.matmul(q)
+        for i in 0..<moved.storage.count { moved.storage[i] = 3 * moved.storage[i] + 1.5 }
+        let u = Thickness(moved)
+        #expect(abs(u.upper - 3 * t.upper) <= 1e-6 * u.upper, "moved: \(u.upper) vs 3 × \(t.upper)")
+    }
+
     @Test func rankDeficientSetsHaveZeroThickness() {
         // Collinear points in R³, and N ≤ n.
         let line = Thickness(Matrix<Double>((0..<10).map { i in [Double(i), 2 * Double(i), -Double(i)] }))
