@@ -25,8 +25,9 @@ sweep=$("$isomine" enqueue sweep deploy/examples/sweep-digits.json)
 # Your own training loop, watched batch by batch (clients/python; a generated run that collapses).
 monitored="demo-monitored-$(date +%Y%m%d-%H%M%S)"
 PYTHONPATH=clients/python /usr/bin/python3 clients/python/examples/monitor_generated.py "$DATABASE_URL" "$monitored" collapsing
-# Two job threads with one thread each (the examples set threads 1): one per core.
-"$isomine" worker --concurrency 2 --exit-when-idle --log-level warning
+# Two job threads with one thread each (the examples set threads 1): one per core. Its log (stderr)
+# names each job it claims and ends, each event it records and each webhook it delivers.
+"$isomine" worker --concurrency 2 --exit-when-idle
 "$isomine" jobs list --hide-runs --limit 5
 mkdir -p out
 for id in "$train" "$analyze" "$sweep"; do "$isomine" jobs show "$id" > "out/job-$id.json"; done

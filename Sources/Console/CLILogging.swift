@@ -4,15 +4,16 @@ import Logging
 
 /// `--log-level`, shared by commands that run jobs.
 public struct LoggingOptions: ParsableArguments {
-    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
-    public var logLevel: String = "warning"
+    @Option(name: .long, help: "Log level on stderr: trace, debug, info, notice, warning, error, critical (default: warning; the worker: notice, a line per job claimed and ended, per event recorded and per webhook delivered or failed).")
+    public var logLevel: String?
 
     public init() {}
 
-    /// Installs a stderr handler at the chosen level and returns the CLI's logger.
-    public func bootstrap() throws -> Logger {
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level: unknown level '\(logLevel)'; expected trace, debug, info, notice, warning, error or critical")
+    /// Installs a stderr handler at the chosen level (else `defaultLevel`: the command's own) and
+    /// returns the CLI's logger.
+    public func bootstrap(defaultLevel: Logger.Level = .warning) throws -> Logger {
+        guard let level = logLevel.map({ Logger.Level(rawValue: $0) }) ?? defaultLevel else {
+            throw ValidationError("--log-level: unknown level '\(logLevel ?? "")'; expected trace, debug, info, notice, warning, error or critical")
         }
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

@@ -13,9 +13,12 @@ public struct ClaimedJob: Sendable, Equatable {
     /// This attempt's number (1 for the first run).
     public let attempt: Int
     public let maxAttempts: Int
+    /// What lists and logs call it (`JobQueue.label`): its spec's name, with `(series NAME step N)` for a
+    /// series step, or "".
+    public let label: String
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, spec, attempt
+        case id, kind, spec, attempt, label
         case maxAttempts = "max_attempts"
     }
 }
@@ -60,7 +63,7 @@ public enum JobQueue {
                        -- An earlier attempt's provisional verdict is not this attempt's.
                        provisional = NULL, provisional_at = NULL
                   FROM next WHERE j.id = next.id
-                RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts),
+                RETURNING j.id, j.kind, j.spec::text AS spec, j.attempt, j.max_attempts, \(label) AS label),
             event AS (
                 INSERT INTO isomine.job_events (job_id, type, data)
                 SELECT id, 'job.started', jsonb_build_object('attempt', attempt) FROM claimed)
@@ -225,7 +228,7 @@ extension JobQueue {
     /// reads its job this way), or nil.
     public static func held(_ db: PGConnection, id: Int, owner: String, attempt: Int) throws -> ClaimedJob? {
         let rows = try db.execute("""
-            SELECT id, kind, spec::text AS spec, attempt, max_attempts FROM isomine.jobs
+            SELECT id, kind, spec::text AS spec, attempt, max_attempts, \(label) AS label FROM isomine.jobs
              WHERE id = \(id) AND state = 'running' AND lease_owner = \(owner) AND attempt = \(attempt)
             """)
         return try rows.decodeOne(ClaimedJob.self)

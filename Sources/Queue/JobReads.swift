@@ -21,7 +21,7 @@ public struct JobListing: Decodable, Sendable, Equatable {
     public var verdict: String
     /// A running job's phase and fraction done, or "".
     public var progress: String
-    /// The spec's name, or "".
+    /// The spec's name and, for a series step, its series and step, or "" (`JobQueue.label`).
     public var name: String
 }
 
@@ -33,13 +33,25 @@ public struct MetricRow: Decodable, Sendable, Equatable {
 }
 
 extension JobQueue {
+    /// A job's label in `jobs list` and the worker's log: its spec's name, for a series step followed by
+    /// `(series NAME step N)` (or that alone when the spec has no name), else "". Over the columns of
+    /// isomine.jobs.
+    static let label: PGQuery = """
+        coalesce((spec->>'name') || coalesce(' (series ' || series || ' step ' || series_step || ')', ''),
+                 'series ' || series || ' step ' || series_step, '')
+        """
+
+    /// A job's verdict headline (the final diagnosis's, else the result's verdict), or NULL: over the
+    /// columns of isomine.jobs.
+    public static let verdictHeadline: PGQuery = "coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict')"
+
     /// Jobs newest first.
     public static func list(_ db: PGConnection, state: String?, parent: Int?, hideRuns: Bool, limit: Int) throws -> [JobListing] {
         try db.execute("""
             SELECT id, kind, queue, state, attempt || '/' || max_attempts AS attempts, priority, coalesce(parent_id::text, '') AS parent,
-                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(result->'final'->'diagnosis'->>'headline', result->>'verdict',
+                   to_char(created_at, 'YYYY-MM-DD HH24:MI:SS') AS created, coalesce(\(verdictHeadline),
                             CASE WHEN state = 'running' THEN (provisional->>'headline') || ' (provisional)' END, '') AS verdict,
-                   coalesce(spec->>'name', '') AS name,
+                   \(label) AS name,
                    CASE WHEN state = 'running' AND phase IS NOT NULL
                         THEN phase || coalesce(' ' || round(100 * phase_fraction)::integer || '%', '') ELSE '' END AS progress
               FROM isomine.jobs WHERE (\(state) IS NULL OR state = \(state)) AND (\(parent) IS NULL OR parent_id = \(parent))

@@ -131,7 +131,7 @@ public final class WebhookDispatcher {
                            last_error = NULL, delivered_at = now(), locked_until = NULL WHERE id = \(id)
                     """)
                 WebhookMetrics.delivery("delivered", seconds: response.seconds)
-                logger.info("webhook delivered", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "attempt": "\(attempt)"])
+                logger.notice("webhook delivered", metadata: ["delivery": "\(id)", "endpoint": "\(endpoint)", "attempt": "\(attempt)"])
             } else if status == 410 {
                 // Gone: the receiver asks never to be called again.
                 try db.execute("""
@@ -165,7 +165,7 @@ public final class WebhookDispatcher {
                            next_attempt_at = now() + make_interval(secs => \(delay)), locked_until = NULL WHERE id = \(id)
                     """)
                 WebhookMetrics.delivery("retrying", seconds: response.seconds)
-                logger.info("webhook attempt failed; retrying", metadata: ["delivery": "\(id)", "attempt": "\(attempt)", "error": "\(error ?? "")", "in_seconds": "\(delay)"])
+                logger.notice("webhook attempt failed; retrying", metadata: ["delivery": "\(id)", "attempt": "\(attempt)", "error": "\(error ?? "")", "in_seconds": "\(delay)"])
             }
         }
     }

@@ -50,7 +50,7 @@ public final class JobFollowUp {
             case .collapsedAnalysis(let result):
                 let links: [String: String?] = ["report_url": reports?.url(id)]
                 try JobEvents.record(db, id, .collapseDetected, CollapseEventData.detected(analysis: result, step: 0, links: links))
-                logger.info("analysis collapsed", metadata: ["job": "\(id)"])
+                logger.notice("event recorded", metadata: ["job": "\(id)", "type": "collapse.detected"])
             case .seriesStep(let series):
                 try seriesStepEnded(series)
             }
@@ -70,7 +70,7 @@ public final class JobFollowUp {
                     : CollapseEventData.detected(analysis: result, step: step, links: links)
             }
             if let job = announced {
-                logger.info(announcement == .warning ? "series may be collapsing" : "series collapsed", metadata: ["series": "\(series)", "job": "\(job)"])
+                logger.notice("event recorded", metadata: ["type": "\(announcement == .warning ? "collapse.warning" : "collapse.detected")", "series": "\(series)", "job": "\(job)"])
             }
         }
     }

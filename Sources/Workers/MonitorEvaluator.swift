@@ -90,7 +90,7 @@ public final class MonitorEvaluator {
             if let warning {
                 let step = warning["step"].flatMap { if case .number(let v) = $0 { Int(v) } else { nil } } ?? 0
                 try MonitorStore.recordWarning(db, series: work.name, step: step, data: warning)
-                logger.info("monitored series may be collapsing", metadata: ["series": "\(work.name)", "step": "\(step)"])
+                logger.notice("event recorded", metadata: ["type": "collapse.warning", "series": "\(work.name)", "step": "\(step)"])
             }
             let riskOutcome: String? = risk.map { $0["error"] == nil ? "computed" : "error" }
             let source: String? = if case .string(let s)? = warning?["source"] { s } else { nil }

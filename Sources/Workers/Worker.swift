@@ -70,13 +70,24 @@ public final class Worker {
             nextRescue = Date().addingTimeInterval(rescueEverySeconds)
         }
         guard let job = try JobQueue.claim(db, owner: owner, leaseSeconds: leaseSeconds, queues: queues) else { return nil }
-        logger.info("claimed", metadata: ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"])
+        // At the default level (notice) the log has one line per job claimed and one when the worker is
+        // done with it: "ended", or "left" when it has not ended (a sweep waiting for its runs, a job
+        // given back or to be retried).
+        logger.notice("claimed", metadata: jobMetadata(job))
         WorkerMetrics.started(kind: job.kind.rawValue, attempt: job.attempt)
         WorkerMetrics.busy(1)
         let started = Date()
         defer {
             WorkerMetrics.busy(-1)
-            WorkerMetrics.finished(kind: job.kind.rawValue, outcome: outcome(of: job), seconds: Date().timeIntervalSince(started))
+            let seconds = Date().timeIntervalSince(started)
+            let (outcome, verdict) = ending(of: job)
+            WorkerMetrics.finished(kind: job.kind.rawValue, outcome: outcome, seconds: seconds)
+            var metadata = jobMetadata(job)
+            metadata["outcome"] = "\(outcome.rawValue)"
+            if let verdict { metadata["verdict"] = "\(verdict)" }
+            metadata["seconds"] = "\(String(format: "%.1f", seconds))"
+            // A job that has not ended (a sweep waiting for its runs, one given back or retried later).
+            logger.notice(outcome.isEnd ? "ended" : "left", metadata: metadata)
         }
         guard let spec = try parsedSpec(job) else { return job.id }
         if case .sweep(let sweep) = spec {
@@ -94,19 +105,28 @@ public final class Worker {
         return job.id
     }
 
-    /// How this execution of `job` ended, for the metrics (read back from its row).
-    private func outcome(of job: ClaimedJob) -> JobOutcome {
-        struct Row: Decodable { let state: JobState, attempt: Int, lease_owner: String? }
-        guard let row = (try? db.execute("SELECT state, attempt, lease_owner FROM isomine.jobs WHERE id = \(job.id)").decodeOne(Row.self)) ?? nil else {
-            return .unknown
-        }
+    /// The log's fields for a job: id, kind, attempt and its label (name, or series and step) if any.
+    private func jobMetadata(_ job: ClaimedJob) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["job": "\(job.id)", "kind": "\(job.kind)", "attempt": "\(job.attempt)"]
+        if !job.label.isEmpty { metadata["name"] = "\(job.label)" }
+        return metadata
+    }
+
+    /// How this execution of `job` ended, for the metrics and the log, and its verdict's headline if it
+    /// has one (read back from its row).
+    private func ending(of job: ClaimedJob) -> (JobOutcome, verdict: String?) {
+        struct Row: Decodable { let state: JobState, attempt: Int, lease_owner: String?, verdict: String? }
+        let query: PGQuery = "SELECT state, attempt, lease_owner, \(JobQueue.verdictHeadline) AS verdict FROM isomine.jobs WHERE id = \(job.id)"
+        guard let row = (try? db.execute(query).decodeOne(Row.self)) ?? nil else { return (.unknown, nil) }
         switch row.state {
-        case .queued: return row.attempt < job.attempt ? .released : .retrying
-        case .running: return row.lease_owner == owner ? .running : .leaseLost
-        case .succeeded: return .succeeded
-        case .failed: return .failed
-        case .cancelled: return .cancelled
-        case .dead: return .dead
+        case .queued: return (row.attempt < job.attempt ? .released : .retrying, nil)
+        case .running:
+            if job.kind == .sweep && row.lease_owner == nil { return (.waiting, nil) }
+            return (row.lease_owner == owner ? .running : .leaseLost, nil)
+        case .succeeded: return (.succeeded, row.verdict)
+        case .failed: return (.failed, nil)
+        case .cancelled: return (.cancelled, nil)
+        case .dead: return (.dead, nil)
         }
     }
 

@@ -71,6 +71,11 @@ enum JobOutcome: String, Sendable, CaseIterable {
     /// Still running under this worker, or under another one after its lease was rescued.
     case running
     case leaseLost = "lease_lost"
+    /// A sweep that queued its runs or is waiting for them (running, with no lease).
+    case waiting
+
+    /// Whether the job has ended (the rest: it runs on or is queued again).
+    var isEnd: Bool { [.succeeded, .failed, .cancelled, .dead].contains(self) }
     /// The row could not be read.
     case unknown
 }

@@ -96,7 +96,7 @@ struct WorkerCommand: ParsableCommand {
     func run() throws {
         // First, before anything can be asked to stop: a SIGTERM from now on is a graceful stop.
         let shutdown = ShutdownFlag.installed()
-        let logger = try logging.bootstrap()
+        let logger = try logging.bootstrap(defaultLevel: .notice)
         var options = WorkerProcessOptions()
         options.concurrency = concurrency
         options.once = once

@@ -34,7 +34,13 @@ import Jobs
         #expect(try state(db, gpu) == "succeeded" && state(db, fromSpec) == "succeeded")
         // A sweep's runs go to its queue.
         let sweep = try JobQueue.enqueue(db, kind: "sweep", spec: #"{"kind":"sweep","queue":"gpu","base":{"kind":"train","dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":3,"estimators":{"enabled":false}},"grid":{"seed":[1,2]}}"#)
-        _ = try IsomineBinary.run(["worker", "--exit-when-idle", "--queues", "gpu"], database: scratch.name)
+        let gpuWorker = try IsomineBinary.run(["worker", "--exit-when-idle", "--queues", "gpu"], database: scratch.name)
+        // Its log names every job: the sweep left waiting for its runs, then ended; each run claimed and ended.
+        let log = gpuWorker.err.split(separator: "\n").map(String.init)
+        #expect(log.contains { $0.contains("job=\(sweep) ") && $0.hasSuffix(" left") && $0.contains("outcome=waiting") }, "\(gpuWorker.err)")
+        #expect(log.contains { $0.contains("job=\(sweep) ") && $0.hasSuffix(" ended") && $0.contains("outcome=succeeded") }, "\(gpuWorker.err)")
+        let runsEnded: Int = log.reduce(0) { n, line in line.contains("kind=train") && line.hasSuffix(" ended") && line.contains("outcome=succeeded") ? n + 1 : n }
+        #expect(runsEnded == 2, "\(gpuWorker.err)")
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.jobs WHERE parent_id = \(sweep) AND queue = 'gpu' AND state = 'succeeded'") == 2)
         // Bad names are clear errors everywhere.
         let bad = try IsomineBinary.run(["worker", "--queues", "GPU!"], database: scratch.name)

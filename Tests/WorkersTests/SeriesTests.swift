@@ -33,6 +33,22 @@ private let emptyDataRoot = TempFolder("empty")
         let empty = TempFolder("empty")
         let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": empty.path])
         #expect(worker.status == 0, "\(worker.err)")
+        // The worker's log at its default level: a line per job claimed and ended, naming the series and
+        // step (an ended one with its verdict), the event it recorded and the webhooks it delivered.
+        let log = worker.err.split(separator: "\n").map(String.init)
+        for (step, id) in ids.enumerated() {
+            guard case .number(let job) = id else { continue }
+            let lines = log.filter { $0.contains("job=\(Int(job)) ") && $0.contains("name=ckpt-run epoch \(step) (series ckpt-run step \(step))") }
+            #expect(lines.contains { $0.hasSuffix(" claimed") }, "no claimed line for step \(step) in \(worker.err)")
+            #expect(lines.contains { $0.hasSuffix(" ended") && $0.contains("outcome=succeeded") && $0.contains("verdict=") },
+                    "no ended line for step \(step) in \(worker.err)")
+        }
+        #expect(log.filter { $0.hasSuffix(" event recorded") && $0.contains("type=collapse.detected") && $0.contains("series=ckpt-run") }.count == 1,
+                "\(worker.err)")
+        #expect(log.filter { $0.hasSuffix(" webhook delivered") }.count == 2, "\(worker.err)")
+        // `jobs list` names the steps too.
+        let listed = try IsomineBinary.run(["jobs", "list"], database: scratch.name)
+        for step in 0..<4 { #expect(listed.out.contains("ckpt-run epoch \(step) (series ckpt-run step \(step))"), "\(listed.out)") }
 
         let show = try IsomineBinary.run(["series", "show", "ckpt-run", "--json"], database: scratch.name)
         let series = try JSONValue.parse(Data(show.out.utf8))
@@ -172,6 +188,9 @@ private let emptyDataRoot = TempFolder("empty")
         let ok = try IsomineBinary.run(["submit", "--series", "cli-run", "--step", "0", dir + "/e.npy", dir + "/y.npy", "--margin", "0.1"], database: scratch.name)
         #expect(ok.status == 0, "\(ok.err)")
         let id = try #require(Int(ok.out.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // A step submitted without a name is listed by its series and step.
+        let listed = try IsomineBinary.run(["jobs", "list"], database: scratch.name)
+        #expect(listed.out.split(separator: "\n").contains { $0.hasPrefix("\(id) ") && $0.hasSuffix("series cli-run step 0") }, "\(listed.out)")
 
         // Bad input: each a clear error naming the problem, exit 2, nothing queued.
         var wrongDtype = Matrix<Double>(rows: 12, cols: 4)
