@@ -608,8 +608,8 @@ final class FStarWorkspace {
     let scanColumns: UnsafeMutablePointer<Int>
     var active = [Int](), isoPairs = [Int](), candidates = [Int]()
 
-    /// `labels`: the points' labels (`count` n), fixed for the search.
-    init(n: Int, dim: Int, single: Bool, labels: [Int]) {
+    /// `classes`: the row indices of each class (`LabeledPoints.classes`), fixed for the search.
+    init(n: Int, dim: Int, single: Bool, classes members: [[Int]]) {
         (y, anchorY, m, grad, wy) = (Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim), Buffer(count: n * dim))
         // The squared distances are a separate matrix only on the reference path (the large-set path
         // writes distances straight into d).
@@ -621,7 +621,7 @@ final class FStarWorkspace {
         let chunks = RowChunks(size: 64, count: n).number
         (chunkLists, isometricLists) = (ChunkLists(chunks: chunks), ChunkLists(chunks: chunks))
         (chunkTops, chunkMoves) = (Buffer(count: chunks), Buffer(count: chunks))
-        classes = ClassMembers(labels: labels)
+        classes = ClassMembers(classes: members, count: n)
         scanColumns = .allocate(capacity: max(chunks * n, 1))
         active.reserveCapacity(n * (n - 1) / 2)
         isoPairs.reserveCapacity(n * (n - 1) / 2)
@@ -640,17 +640,14 @@ final class FStarWorkspace {
 struct ClassMembers {
     let order: UnsafeMutablePointer<Int>, bounds: UnsafeMutablePointer<Int>
 
-    init(labels: [Int]) {
-        let n = labels.count
+    /// `classes`: each class's row indices in index order (`LabeledPoints.classes`), `count` rows in all.
+    init(classes: [[Int]], count n: Int) {
         order = .allocate(capacity: max(n, 1))
         bounds = .allocate(capacity: max(2 * n, 1))
-        let sorted = labels.indices.sorted { labels[$0] != labels[$1] ? labels[$0] < labels[$1] : $0 < $1 }
         var start = 0
-        while start < n {
-            var end = start
-            while end < n && labels[sorted[end]] == labels[sorted[start]] { end += 1 }
-            for k in start..<end { (order[k], bounds[2 * sorted[k]], bounds[2 * sorted[k] + 1]) = (sorted[k], start, end) }
-            start = end
+        for members in classes {
+            for (k, i) in members.enumerated() { (order[start + k], bounds[2 * i], bounds[2 * i + 1]) = (i, start, start + members.count) }
+            start += members.count
         }
     }
 

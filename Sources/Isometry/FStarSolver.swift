@@ -116,7 +116,7 @@ final class FStarSolver {
     /// unit ≥ 0.01·scale. The candidates are certified on exact Double distances either way.
     let singlePrecision: Bool
     /// The descents' buffers (allocated at the first descent, then reused).
-    lazy var workspace = FStarWorkspace(n: n, dim: dim, single: singlePrecision, labels: f.labels)
+    lazy var workspace = FStarWorkspace(n: n, dim: dim, single: singlePrecision, classes: f.classes)
     /// f's mean pairwise distance (only with `options.minContraction`).
     let fMeanDistance: Double
     var certified = 0

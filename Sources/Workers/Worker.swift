@@ -80,14 +80,13 @@ public final class Worker {
         defer {
             WorkerMetrics.busy(-1)
             let seconds = Date().timeIntervalSince(started)
-            let (outcome, verdict) = ending(of: job)
+            let (outcome, ended, verdict) = ending(of: job)
             WorkerMetrics.finished(kind: job.kind.rawValue, outcome: outcome, seconds: seconds)
             var metadata = jobMetadata(job)
             metadata["outcome"] = "\(outcome.rawValue)"
             if let verdict { metadata["verdict"] = "\(verdict)" }
             metadata["seconds"] = "\(String(format: "%.1f", seconds))"
-            // A job that has not ended (a sweep waiting for its runs, one given back or retried later).
-            logger.notice(outcome.isEnd ? "ended" : "left", metadata: metadata)
+            logger.notice(ended ? "ended" : "left", metadata: metadata)
         }
         guard let spec = try parsedSpec(job) else { return job.id }
         if case .sweep(let sweep) = spec {
@@ -112,22 +111,22 @@ public final class Worker {
         return metadata
     }
 
-    /// How this execution of `job` ended, for the metrics and the log, and its verdict's headline if it
-    /// has one (read back from its row).
-    private func ending(of job: ClaimedJob) -> (JobOutcome, verdict: String?) {
+    /// How this execution of `job` ended, for the metrics and the log: the outcome, whether the job has
+    /// ended (its state), and its verdict's headline if it has one (read back from its row).
+    private func ending(of job: ClaimedJob) -> (JobOutcome, ended: Bool, verdict: String?) {
         struct Row: Decodable { let state: JobState, attempt: Int, lease_owner: String?, verdict: String? }
         let query: PGQuery = "SELECT state, attempt, lease_owner, \(JobQueue.verdictHeadline) AS verdict FROM isomine.jobs WHERE id = \(job.id)"
-        guard let row = (try? db.execute(query).decodeOne(Row.self)) ?? nil else { return (.unknown, nil) }
+        guard let row = (try? db.execute(query).decodeOne(Row.self)) ?? nil else { return (.unknown, false, nil) }
+        let outcome: JobOutcome
         switch row.state {
-        case .queued: return (row.attempt < job.attempt ? .released : .retrying, nil)
-        case .running:
-            if job.kind == .sweep && row.lease_owner == nil { return (.waiting, nil) }
-            return (row.lease_owner == owner ? .running : .leaseLost, nil)
-        case .succeeded: return (.succeeded, row.verdict)
-        case .failed: return (.failed, nil)
-        case .cancelled: return (.cancelled, nil)
-        case .dead: return (.dead, nil)
+        case .queued: outcome = row.attempt < job.attempt ? .released : .retrying
+        case .running: outcome = job.kind == .sweep && row.lease_owner == nil ? .waiting : row.lease_owner == owner ? .running : .leaseLost
+        case .succeeded: outcome = .succeeded
+        case .failed: outcome = .failed
+        case .cancelled: outcome = .cancelled
+        case .dead: outcome = .dead
         }
+        return (outcome, row.state.isEnded, row.verdict)
     }
 
     /// The job's spec, or nil after failing the job for good when it is invalid (never retried).

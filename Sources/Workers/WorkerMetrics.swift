@@ -73,9 +73,6 @@ enum JobOutcome: String, Sendable, CaseIterable {
     case leaseLost = "lease_lost"
     /// A sweep that queued its runs or is waiting for them (running, with no lease).
     case waiting
-
-    /// Whether the job has ended (the rest: it runs on or is queued again).
-    var isEnd: Bool { [.succeeded, .failed, .cancelled, .dead].contains(self) }
     /// The row could not be read.
     case unknown
 }

@@ -72,7 +72,7 @@ import Linalg
         // and each set has the penalty it is meant to.
         #expect(progress == 0 ? weighted > n * n / 16 : weighted <= n * n / 16, "\(weighted) weighted pairs")
         #expect(separation > 10 ? violated == 0 : violated > n / 4, "\(violated) anchors violated")
-        let work = FStarWorkspace(n: n, dim: dim, single: true, labels: labels)
+        let work = FStarWorkspace(n: n, dim: dim, single: true, classes: (0..<classes).map { c in (0..<n).filter { labels[$0] == c } })
         let computed: [Double] = fd.storage.withUnsafeBufferPointer { fdp in
             f.storage.withUnsafeBufferPointer { fp in
                 labels.withUnsafeBufferPointer { lp in
