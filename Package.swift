@@ -43,7 +43,9 @@ let package = Package(
                         .embedInCode("014_webhook_private_network.sql"),
                         .embedInCode("015_monitor.sql"),
                         .embedInCode("016_provisional_verdict.sql"),
+                        .embedInCode("017_client_role.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
+                        .embedInCode("functions/client_may_execute.sql"),
                         .embedInCode("functions/default_max_attempts.sql"),
                         .embedInCode("functions/enqueue.sql"),
                         .embedInCode("functions/event_summary.sql"),

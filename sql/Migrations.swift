@@ -29,6 +29,7 @@ public enum Migrations {
         Migration(version: 14, name: "014_webhook_private_network.sql", sql: String(decoding: PackageResources._14_webhook_private_network_sql, as: UTF8.self)),
         Migration(version: 15, name: "015_monitor.sql", sql: String(decoding: PackageResources._15_monitor_sql, as: UTF8.self)),
         Migration(version: 16, name: "016_provisional_verdict.sql", sql: String(decoding: PackageResources._16_provisional_verdict_sql, as: UTF8.self)),
+        Migration(version: 17, name: "017_client_role.sql", sql: String(decoding: PackageResources._17_client_role_sql, as: UTF8.self)),
     ]
 }
 
@@ -45,9 +46,12 @@ public struct SQLFunction: Sendable, Equatable {
     }
 }
 
-/// Every function file. Add a file to sql/functions, to this list and to Package.swift's resources.
+/// Every function file, in name order (the order they are applied in: client_may_execute, which the
+/// client functions' files call, comes first). Add a file to sql/functions, to this list and to
+/// Package.swift's resources.
 public enum SQLFunctions {
     public static let all: [SQLFunction] = [
+        SQLFunction(name: "client_may_execute", sql: String(decoding: PackageResources.client_may_execute_sql, as: UTF8.self)),
         SQLFunction(name: "default_max_attempts", sql: String(decoding: PackageResources.default_max_attempts_sql, as: UTF8.self)),
         SQLFunction(name: "enqueue", sql: String(decoding: PackageResources.enqueue_sql, as: UTF8.self)),
         SQLFunction(name: "event_summary", sql: String(decoding: PackageResources.event_summary_sql, as: UTF8.self)),

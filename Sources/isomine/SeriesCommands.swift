@@ -213,7 +213,7 @@ struct SeriesShow: ParsableCommand {
     /// The monitor's line (a series fed by a user's training loop): its rows, the step-0 risk and the
     /// series' own warning; nil for a series of checkpoints only.
     static func monitorLine(_ d: JSONValue) -> String? {
-        guard d["monitor"] != nil else { return nil }
+        guard let monitor = d["monitor"], monitor != .null else { return nil }
         func n(_ v: JSONValue?) -> Double? { if case .number(let x)? = v { x } else { nil } }
         var parts = [String]()
         let rows = Int(n(d["signals"]?["rows"]) ?? 0)

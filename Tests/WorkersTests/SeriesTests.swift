@@ -296,7 +296,7 @@ private let emptyDataRoot = TempFolder("empty")
                 && summary.contains("negatives_closer_than_positives") && !summary.contains(" of "), "\(summary)")
 
         let tight = try JSONValue.parse(Data(try IsomineBinary.run(["series", "show", "tight-run", "--json"], database: scratch.name).out.utf8))
-        #expect(tight["warning_step"] == nil && tight["collapse_step"] == nil)
+        #expect(tight["warning_step"] == .null && tight["collapse_step"] == .null, "every top-level key is there, null when it does not apply")
         let tightEvents = receiver.requests().filter { $0["payload"]?["data"]?["series"] == .string("tight-run") }
         #expect(tightEvents.count == 0)
 

@@ -11,6 +11,9 @@ CREATE OR REPLACE FUNCTION isomine.enqueue(
     max_attempts integer DEFAULT NULL,
     queue text DEFAULT NULL
 ) RETURNS bigint
+-- SECURITY DEFINER (017_client_role.sql): a client role runs it without rights on the tables; the
+-- search path is fixed so that nothing of the caller's can stand in for pg_catalog's or isomine's objects.
+SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     new_id bigint;
@@ -93,3 +96,6 @@ BEGIN
     RETURN new_id;
 END;
 $$;
+
+-- Callable by isomine_client, not by PUBLIC (017_client_role.sql).
+SELECT isomine.client_may_execute('isomine.enqueue(text, jsonb, integer, timestamptz, text, integer, text)');

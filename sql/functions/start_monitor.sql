@@ -9,6 +9,9 @@
 -- `queue` (default "default") names the queue whose workers evaluate the series.
 CREATE OR REPLACE FUNCTION isomine.start_monitor(series text, settings jsonb, embeddings bytea DEFAULT NULL, labels bytea DEFAULT NULL)
 RETURNS boolean
+-- SECURITY DEFINER (017_client_role.sql): a client role runs it without rights on the tables; the
+-- search path is fixed so that nothing of the caller's can stand in for pg_catalog's or isomine's objects.
+SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     allowed text[] := ARRAY['margin', 'learning_rate', 'optimizer', 'classes_per_batch', 'samples_per_class', 'batch_size',
@@ -118,3 +121,6 @@ BEGIN
     RETURN true;
 END;
 $$;
+
+-- Callable by isomine_client, not by PUBLIC (017_client_role.sql).
+SELECT isomine.client_may_execute('isomine.start_monitor(text, jsonb, bytea, bytea)');

@@ -4,6 +4,9 @@
 -- Stores bytes as an input (once per content) and returns their SHA-256, the name a dataset of type
 -- `stored` uses. The size is checked against isomine.max_input_bytes().
 CREATE OR REPLACE FUNCTION isomine.store_input(data bytea, format text, what text DEFAULT 'input') RETURNS text
+-- SECURITY DEFINER (017_client_role.sql): a client role runs it without rights on the tables; the
+-- search path is fixed so that nothing of the caller's can stand in for pg_catalog's or isomine's objects.
+SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     digest text;
@@ -27,3 +30,6 @@ BEGIN
     RETURN digest;
 END;
 $$;
+
+-- Callable by isomine_client, not by PUBLIC (017_client_role.sql).
+SELECT isomine.client_may_execute('isomine.store_input(bytea, text, text)');

@@ -2,6 +2,9 @@
 -- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here.
 CREATE OR REPLACE FUNCTION isomine.submit_embeddings(series text, step bigint, embeddings bytea, labels bytea, options jsonb DEFAULT '{}')
 RETURNS bigint
+-- SECURITY DEFINER (017_client_role.sql): a client role runs it without rights on the tables; the
+-- search path is fixed so that nothing of the caller's can stand in for pg_catalog's or isomine's objects.
+SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     allowed text[] := ARRAY['margin', 'probe_size', 'iterations', 'seed', 'reference_scale', 'threads', 'blas_threads', 'name', 'queue',
@@ -57,3 +60,6 @@ BEGIN
                            (options->>'max_attempts')::integer, options->>'queue');
 END;
 $$;
+
+-- Callable by isomine_client, not by PUBLIC (017_client_role.sql).
+SELECT isomine.client_may_execute('isomine.submit_embeddings(text, bigint, bytea, bytea, jsonb)');

@@ -8,6 +8,9 @@
 -- stored at its step is skipped (a resend after a lost reply); any other row at or before the last
 -- stored step is refused. Returns how many rows were stored. Nothing is stored when a row is refused.
 CREATE OR REPLACE FUNCTION isomine.submit_signals(series text, rows jsonb) RETURNS integer
+-- SECURITY DEFINER (017_client_role.sql): a client role runs it without rights on the tables; the
+-- search path is fixed so that nothing of the caller's can stand in for pg_catalog's or isomine's objects.
+SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     required text[] := ARRAY['step', 'loss', 'active_fraction', 'mean_positive', 'mean_negative', 'gap', 'batch_spread'];
@@ -101,3 +104,6 @@ BEGIN
     RETURN stored;
 END;
 $$;
+
+-- Callable by isomine_client, not by PUBLIC (017_client_role.sql).
+SELECT isomine.client_may_execute('isomine.submit_signals(text, jsonb)');

@@ -7,8 +7,11 @@ watch its batches for collapse from inside your own training loop (Monitor).
     isomine.submit(dsn, "run-7", epoch, test_embeddings, test_labels, margin=0.2)   # once per checkpoint
 """
 from .client import OPTIONS, job, metrics, npy_bytes, series, submit
-from .monitor import Monitor, MonitorError
+from .errors import (ConnectionFailed, DriverMissing, InputTooLarge, InvalidInput, IsomineError, MonitorError,
+                     PermissionDenied, SchemaMissing, StepExists)
+from .monitor import Monitor
 from .signals import FIELDS, batch_signals
 
 __version__ = "0.2.0"
-__all__ = ["Monitor", "MonitorError", "batch_signals", "FIELDS", "submit", "series", "metrics", "job", "npy_bytes", "OPTIONS"]
+__all__ = ["Monitor", "IsomineError", "DriverMissing", "ConnectionFailed", "StepExists", "InputTooLarge", "InvalidInput",
+           "PermissionDenied", "SchemaMissing", "MonitorError", "batch_signals", "FIELDS", "submit", "series", "metrics", "job", "npy_bytes", "OPTIONS"]

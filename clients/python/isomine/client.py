@@ -12,7 +12,8 @@ import json
 
 import numpy as np
 
-from ._driver import binary as _binary, connect as _connect
+from ._driver import binary as _binary, connect as _connect, is_driver_error as _is_driver_error
+from .errors import InvalidInput, from_driver as _from_driver
 from .signals import as_labels, to_numpy
 
 __all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
@@ -33,7 +34,7 @@ def _as_embeddings(embeddings):
     # Torch tensors and lists are accepted: anything numpy can turn into an array.
     x = to_numpy(embeddings)
     if x.ndim != 2:
-        raise ValueError(f"embeddings must be a 2-D array (N, D), got shape {x.shape}")
+        raise InvalidInput(f"embeddings must be a 2-D array (N, D), got shape {x.shape}")
     if x.dtype not in (np.float32, np.float64):
         x = x.astype(np.float32)
     return x.astype(x.dtype.newbyteorder("<"), copy=False)
@@ -44,7 +45,8 @@ def _as_labels(labels, rows):
 
 
 def _query(dsn, sql, params, commit=False):
-    """Runs one statement on a fresh connection and returns its rows."""
+    """Runs one statement on a fresh connection and returns its rows; the driver's errors become the
+    client's own (isomine.errors), with the server's message."""
     conn = _connect(dsn)
     try:
         with conn.cursor() as cur:
@@ -53,6 +55,10 @@ def _query(dsn, sql, params, commit=False):
         if commit:
             conn.commit()
         return rows
+    except Exception as e:
+        if _is_driver_error(e):
+            raise _from_driver(e, dsn) from e
+        raise
     finally:
         conn.close()
 
@@ -65,7 +71,7 @@ def submit(dsn, series, step, embeddings, labels, **options):
     series' baseline step is judged so anyway: an untrained network at chance is never a collapse)."""
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        raise ValueError(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")
+        raise InvalidInput(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")
     x = _as_embeddings(embeddings)
     y = _as_labels(labels, x.shape[0])
     rows = _query(dsn, "SELECT isomine.submit_embeddings(%s, %s, %s, %s, %s::jsonb)",

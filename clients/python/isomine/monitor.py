@@ -33,6 +33,7 @@ import numpy as np
 
 from . import _driver
 from .client import npy_bytes
+from .errors import InvalidInput, MonitorError
 from .signals import as_array, as_labels, batch_signals, check_batch
 
 __all__ = ["Monitor", "MonitorError"]
@@ -41,10 +42,6 @@ _log = logging.getLogger("isomine")
 
 #: SQLSTATE classes that mean the database refused the request itself (retrying cannot help).
 _REFUSALS = ("22", "23", "P0", "42")
-
-
-class MonitorError(RuntimeError):
-    """The database refused what the monitor sent (the message is isomine's)."""
 
 
 class Monitor:
@@ -66,11 +63,11 @@ class Monitor:
                  samples_per_class=None, embedding_dim=None, every=1, risk_batches=3, flush_seconds=2.0,
                  on_warning=None, connect_timeout=5, queue=None):
         if not (isinstance(margin, (int, float)) and margin > 0 and math.isfinite(margin)):
-            raise ValueError(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
+            raise InvalidInput(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
         if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a whole number ≥ 1, got {every!r}")
+            raise InvalidInput(f"every must be a whole number ≥ 1, got {every!r}")
         if not isinstance(risk_batches, int) or not 0 <= risk_batches <= 16:
-            raise ValueError(f"risk_batches must be a whole number from 0 to 16, got {risk_batches!r}")
+            raise InvalidInput(f"risk_batches must be a whole number from 0 to 16, got {risk_batches!r}")
         self.dsn, self.series = dsn, series
         self.margin = float(margin)
         self.every, self.flush_seconds, self.on_warning = every, float(flush_seconds), on_warning
@@ -84,7 +81,7 @@ class Monitor:
             self._settings["optimizer"] = str(optimizer)
         if queue is not None:
             if not isinstance(queue, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,62}", queue):  # isomine's queue-name rule
-                raise ValueError(f"queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got {queue!r}")
+                raise InvalidInput(f"queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got {queue!r}")
             self._settings["queue"] = queue
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
         self._risk_wanted = risk_batches if learning_rate is not None else 0
@@ -117,12 +114,12 @@ class Monitor:
             if self._refusal is not None:
                 raise MonitorError(self._refusal)
             if self._closing:
-                raise ValueError("the monitor is closed")
+                raise InvalidInput("the monitor is closed")
         if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-            raise ValueError(f"step must be a whole number ≥ 0, got {step!r}")
+            raise InvalidInput(f"step must be a whole number ≥ 0, got {step!r}")
         step = int(step)
         if self._last_step is not None and step <= self._last_step:
-            raise ValueError(f"step {step} is not after the last observed step {self._last_step}: steps must increase")
+            raise InvalidInput(f"step {step} is not after the last observed step {self._last_step}: steps must increase")
         x = as_array(embeddings)
         y = as_labels(labels, x.shape[0])
         check_batch(x, y)
@@ -132,7 +129,7 @@ class Monitor:
             return None
         row = batch_signals(x, y, self.margin, self._reference, step)
         if not all(math.isfinite(v) for v in row.values()):
-            raise ValueError(f"the batch's signals are not finite at step {step} (embeddings of magnitude up to "
+            raise InvalidInput(f"the batch's signals are not finite at step {step} (embeddings of magnitude up to "
                              f"{float(np.abs(x).max()):.3g} overflow their distances)")
         if self._reference == 0.0:
             self._reference = row["batch_spread"]
@@ -278,7 +275,7 @@ class Monitor:
                 self._drop_connection()
             state = _driver.sqlstate(e)
             if state and state.startswith(_REFUSALS):
-                raise MonitorError(str(e).strip().splitlines()[0]) from e
+                raise MonitorError(_driver.from_driver(e, self.dsn).message, state) from e
             raise
 
     def _send(self):

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from .errors import InvalidInput
+
 #: The fields of a signal row, as isomine.submit_signals takes them.
 FIELDS = ("step", "loss", "loss_ratio", "active_fraction", "mean_positive", "mean_negative", "gap",
           "batch_spread", "batch_spread_ratio", "output_norm", "effective_rank")
@@ -22,9 +24,9 @@ def as_array(embeddings):
     """Embeddings (B, D) as float64: numpy arrays, torch tensors or lists."""
     x = to_numpy(embeddings)
     if x.ndim != 2:
-        raise ValueError(f"embeddings must be a 2-D array (batch, dimension), got shape {x.shape}")
+        raise InvalidInput(f"embeddings must be a 2-D array (batch, dimension), got shape {x.shape}")
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
-        raise ValueError(f"embeddings must be numbers, got dtype {x.dtype}")
+        raise InvalidInput(f"embeddings must be numbers, got dtype {x.dtype}")
     return x.astype(np.float64)
 
 
@@ -32,11 +34,11 @@ def as_labels(labels, rows):
     """Labels (B,) as int64, checked against the embeddings' rows."""
     y = to_numpy(labels)
     if y.ndim != 1:
-        raise ValueError(f"labels must be a 1-D array (batch,), got shape {y.shape}")
+        raise InvalidInput(f"labels must be a 1-D array (batch,), got shape {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"labels must be integers, got dtype {y.dtype}")
+        raise InvalidInput(f"labels must be integers, got dtype {y.dtype}")
     if len(y) != rows:
-        raise ValueError(f"embeddings have {rows} rows but labels have {len(y)}; they must be the same batch")
+        raise InvalidInput(f"embeddings have {rows} rows but labels have {len(y)}; they must be the same batch")
     return y.astype(np.int64)
 
 
@@ -45,13 +47,13 @@ def check_batch(x, y):
     bad = ~np.isfinite(x)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
-        raise ValueError(f"embeddings contain NaN or infinity (first at row {row}): the run has diverged, or the batch is not embeddings")
+        raise InvalidInput(f"embeddings contain NaN or infinity (first at row {row}): the run has diverged, or the batch is not embeddings")
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
-        raise ValueError(f"the batch has one class ({classes[0] if len(classes) else 'none'}): batch-hard mining needs at least two "
+        raise InvalidInput(f"the batch has one class ({classes[0] if len(classes) else 'none'}): batch-hard mining needs at least two "
                          "classes per batch (sample P classes × K points, e.g. PML's MPerClassSampler)")
     if counts.max() < 2:
-        raise ValueError("no class has two points in the batch: there is no positive pair to mine (sample K ≥ 2 points per class)")
+        raise InvalidInput("no class has two points in the batch: there is no positive pair to mine (sample K ≥ 2 points per class)")
 
 
 def squared_distances(x):
@@ -84,7 +86,7 @@ def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0):
     y = as_labels(labels, x.shape[0])
     check_batch(x, y)
     if not (margin > 0 and math.isfinite(margin)):
-        raise ValueError(f"margin must be a positive number, got {margin}")
+        raise InvalidInput(f"margin must be a positive number, got {margin}")
     sq = squared_distances(x)
     d = np.sqrt(sq)
     same = y[:, None] == y[None, :]
