@@ -43,10 +43,26 @@ public struct JobDocument: Sendable {
         return try? JSONDecoder().decode(ProvisionalVerdict.self, from: data)
     }
 
-    /// The spec's name, else `kind job ID`.
-    public var title: String {
+    /// The series this analysis is a step of, and its step (from the spec), when it is one.
+    public var seriesStep: (series: String, step: Int)? {
+        guard case .string(let series)? = spec["series"], case .number(let step)? = spec["step"], step >= 0, step < 1e10 else { return nil }
+        return (series, Int(step))
+    }
+
+    /// The spec's name, when it has one.
+    public var specName: String? {
         if case .string(let n)? = spec["name"], !n.isEmpty { return n }
-        return "\(kind) job" + (id.map { " \($0)" } ?? "")
+        return nil
+    }
+
+    /// The spec's name, else `kind job ID`.
+    public var name: String { specName ?? "\(kind) job" + (id.map { " \($0)" } ?? "") }
+
+    /// The page's title: `series S · step N` for a series step (its name, if any, is on the line below),
+    /// else the name.
+    public var title: String {
+        if let s = seriesStep { return "series \(s.series) · step \(s.step)" }
+        return name
     }
 
     /// The final verdict, when the result has one.

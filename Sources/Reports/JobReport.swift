@@ -16,6 +16,8 @@ struct JobReport {
     let doc: JobDocument
     /// Link back to the index page, if any.
     let indexLink: String?
+    /// Link back to the page of the series this job is a step of, if any.
+    var seriesLink: String? = nil
 
     func context() throws -> [String: Any] {
         var charts: [[String: Any]] = []
@@ -76,9 +78,14 @@ struct JobReport {
         if case .object? = doc.result?["dataset"], let d = try? JSONDecoder().decode(DatasetSummary.self, from: try doc.result!["dataset"]!.serialized(pretty: false)) {
             dataset = "\(d.name) (\(d.rows) rows × \(d.dim), \(d.classes) classes)"
         }
+        let failures = (diagnosis?.failures ?? []).map(\.rawValue).joined(separator: ", ")
         let optional: [String: Any?] = [
             "id": doc.id, "dataset": dataset, "created": doc.createdAt, "started": doc.startedAt, "finished": doc.finishedAt,
             "indexLink": indexLink, "error": doc.lastError, "provisional": provisionalNote,
+            "failures": failures.isEmpty ? nil : failures, "thicknessNote": thicknessNote(thickness),
+            // A series step names its run's step in the title; its own name (if it has one) and the series' link go below.
+            "name": doc.seriesStep == nil ? nil : doc.specName,
+            "series": doc.seriesStep?.series, "seriesLink": doc.seriesStep == nil ? nil : seriesLink,
         ]
         return optional.compactMapValues { $0 }.merging([
             "title": doc.title, "kind": doc.kind.rawValue, "state": doc.state.rawValue,
@@ -87,13 +94,31 @@ struct JobReport {
             // Why the verdict is what it is: each reason's code, the level it argues for and its sentence.
             "reasons": (diagnosis?.reasons ?? []).map { ["code": $0.code.rawValue, "level": $0.level.rawValue, "message": $0.message] },
             "hasReasons": !(diagnosis?.reasons ?? []).isEmpty,
-            "failures": (diagnosis?.failures ?? []).map(\.rawValue).joined(separator: ", "),
             "reference": diagnosis.map { $0.reference.rawValue } ?? "",
             "spec": String(decoding: try normalisedSpec.serialized(), as: UTF8.self),
         ]) { $1 }
     }
 
     func tile(_ label: String, _ value: String) -> [String: Any] { ["label": label, "value": value, "class": ""] }
+
+    /// Why a class's thickness can read 0: k points span an affine subspace of at most k − 1 dimensions,
+    /// so a class with no more points than the embedding has dimensions lies in a hyperplane and some
+    /// direction sees all of it at one coordinate (width exactly 0). Said when a row reads 0.
+    func thicknessNote(_ rows: [[String: Any]]) -> String? {
+        let zero = rows.filter { ($0["upper"] as? String).flatMap(Double.init) == 0 }
+        guard !zero.isEmpty else { return nil }
+        let dim: Int? = if case .number(let n)? = normalisedSpec["model"]?["embedding_dim"], doc.kind == .train { Int(n) }
+            else if case .number(let n)? = doc.result?["dataset"]?["dim"] { Int(n) } else { nil }
+        let what = zero.count == rows.count ? "Every class's thickness is 0" : "\(zero.count) of \(rows.count) classes have thickness 0"
+        let sizes = zero.compactMap { $0["size"] as? Int }
+        if let dim, let largest = sizes.max(), largest <= dim + 1 {
+            return "\(what): a class of k points lies in an affine subspace of at most k − 1 dimensions, so with at most \(dim + 1) points "
+                + "in \(dim) dimensions (here \(largest) at most) it lies in a hyperplane and its width across that hyperplane is exactly 0. "
+                + "Thickness tells something only for classes with more points than the embedding has dimensions: a larger probe_size gives them."
+        }
+        return "\(what): those classes' points lie in a hyperplane of the embedding (a direction in which they all share one coordinate), "
+            + "as happens when the embedding uses fewer dimensions than it has."
+    }
 
     /// What the page says of the provisional verdict: that it is provisional while the estimators run;
     /// after them, whether the final verdict agrees with it or contradicts it (the final one stands, and

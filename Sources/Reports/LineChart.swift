@@ -33,8 +33,8 @@ public struct Band: Sendable {
     }
 }
 
-/// A vertical line at one step: the first collapsed evaluation (red, labelled at the bottom) or the
-/// collapse warning (amber, labelled at the top, so the two labels never overlap).
+/// A vertical line at one step: the first collapsed evaluation (red) or the collapse warning (amber),
+/// named in the legend (a label in the plot would sit on the data).
 public struct ChartMarker: Sendable {
     public enum Kind: Sendable { case collapse, warning }
     public var x: Double
@@ -85,36 +85,40 @@ public struct LineChart: Sendable {
         var xr = paddedRange(xs)
         if let lo = xs.min(), let hi = xs.max(), hi > lo { xr = lo...hi }
         let frame = Frame(x: xr, y: yRange ?? paddedRange(ys, includeZero: (ys.min() ?? 0) >= 0))
-        var s = Frame.open(title: title, id: id)
-        s += frame.axes(xLabel: xLabel, yLabel: yLabel)
+        let shown = markers.filter { frame.x.contains($0.x) }, drawnLevels = levels.filter { frame.y.contains($0.y) }
+        let legend = Frame.legend(bands.map { LegendEntry($0.name, $0.colour, .band) } + series.map { LegendEntry($0.name, $0.colour, $0.dashed ? .dashed : .line) }
+            + drawnLevels.map { LegendEntry($0.label, "#555", .level) } + shown.map { LegendEntry($0.label, $0.colour, .marker) })
+        var s = Frame.open(title: title, id: id, extra: legend.height)
+        // Steps are whole numbers: no tick at step 0.5.
+        var xTicks: [Double]? = nil
+        if !xs.isEmpty, xs.allSatisfy({ $0 == $0.rounded() }) {
+            let whole = niceTicks(frame.x.lowerBound, frame.x.upperBound, count: 6).filter { $0 == $0.rounded() }
+            xTicks = whole.count >= 2 ? whole : Array(stride(from: frame.x.lowerBound.rounded(.up), through: frame.x.upperBound, by: 1))
+        }
+        s += frame.axes(xLabel: xLabel, yLabel: yLabel, xTicks: xTicks)
         for band in bands where !band.x.isEmpty {
             let top = zip(band.x, band.upper).map { "\(fmt(frame.px($0))),\(fmt(frame.py($1)))" }
             let bottom = zip(band.x, band.lower).reversed().map { "\(fmt(frame.px($0))),\(fmt(frame.py($1)))" }
-            s += "<polygon points=\"\((top + bottom).joined(separator: " "))\" fill=\"\(band.colour)\" fill-opacity=\"0.3\" stroke=\"\(band.colour)\" stroke-width=\"1\"/>\n"
+            s += "<polygon points=\"\((top + bottom).joined(separator: " "))\" fill=\"\(band.colour)\" fill-opacity=\"0.3\" stroke=\"\(band.colour)\" stroke-width=\"1\" class=\"data\"/>\n"
         }
         for line in series where !line.points.isEmpty {
             let pts = line.points.filter { $0.y.isFinite }.map { "\(fmt(frame.px($0.x))),\(fmt(frame.py($0.y)))" }
-            s += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"6 4\"" : "")/>\n"
+            s += "<polyline points=\"\(pts.joined(separator: " "))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\"\(line.dashed ? " stroke-dasharray=\"6 4\"" : "") class=\"data\"/>\n"
             if line.points.count <= 60 {
                 for p in line.points where p.y.isFinite {
-                    s += "<circle cx=\"\(fmt(frame.px(p.x)))\" cy=\"\(fmt(frame.py(p.y)))\" r=\"2.5\" fill=\"\(line.colour)\"/>\n"
+                    s += "<circle cx=\"\(fmt(frame.px(p.x)))\" cy=\"\(fmt(frame.py(p.y)))\" r=\"2.5\" fill=\"\(line.colour)\" class=\"data\"/>\n"
                 }
             }
         }
-        for level in levels where frame.y.contains(level.y) {
+        for level in drawnLevels {
             let y = frame.py(level.y)
             s += "<line x1=\"\(fmt(Frame.left))\" y1=\"\(fmt(y))\" x2=\"\(fmt(Frame.width - Frame.right))\" y2=\"\(fmt(y))\" stroke=\"#555\" stroke-width=\"1\" stroke-dasharray=\"2 3\"/>\n"
-            s += "<text x=\"\(fmt(Frame.width - Frame.right - 4))\" y=\"\(fmt(y - 4))\" text-anchor=\"end\" fill=\"#555\">\(escapeXML(level.label))</text>\n"
         }
-        for marker in markers where frame.x.contains(marker.x) {
+        for marker in shown {
             let x = frame.px(marker.x)
             s += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(Frame.top))\" x2=\"\(fmt(x))\" y2=\"\(fmt(Frame.height - Frame.bottom))\" stroke=\"\(marker.colour)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\" class=\"marker-\(marker.kind)\"/>\n"
-            // Labelled on the side with room: right of the line in the left half, left of it in the right half.
-            let left = x > Frame.left + frame.plotWidth / 2
-            let y = marker.kind == .collapse ? Frame.height - Frame.bottom - 6 : Frame.top + 12
-            s += "<text x=\"\(fmt(left ? x - 4 : x + 4))\" y=\"\(fmt(y))\" text-anchor=\"\(left ? "end" : "start")\" fill=\"\(marker.colour)\">\(escapeXML(marker.label))</text>\n"
         }
-        s += frame.legend(bands.map { ($0.name, $0.colour, false) } + series.map { ($0.name, $0.colour, $0.dashed) })
+        s += legend.svg
         return s + "</svg>\n"
     }
 }

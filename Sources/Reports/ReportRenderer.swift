@@ -53,25 +53,33 @@ public struct ReportError: Error, CustomStringConvertible, Sendable {
 public struct ReportRenderer: Sendable {
     let library: MustacheLibrary
 
+    /// Pages of work in progress (a running job, a series or an index with steps or jobs not ended) reload
+    /// themselves this often (a meta refresh: the pages stay static files); the page rewritten once the
+    /// work has ended has none, so it stops.
+    public static let refreshSeconds = 10
+
+    /// The context's refresh entry: the interval while `inProgress`, else nothing.
+    static func refresh(_ inProgress: Bool) -> [String: Any] { inProgress ? ["refresh": refreshSeconds] : [:] }
+
     public init() throws {
         var library = MustacheLibrary()
         for (name, text) in Templates.all { try library.register(text, named: name) }
         self.library = library
     }
 
-    /// The page of a train or analyze job.
-    public func jobPage(_ doc: JobDocument, indexLink: String? = nil) throws -> String {
-        try render(try JobReport(doc: doc, indexLink: indexLink).context(), "job")
+    /// The page of a train or analyze job; a series step's page links back to its series (`seriesLink`).
+    public func jobPage(_ doc: JobDocument, indexLink: String? = nil, seriesLink: String? = nil) throws -> String {
+        try render(try JobReport(doc: doc, indexLink: indexLink, seriesLink: seriesLink).context().merging(ReportRenderer.refresh(!doc.state.isEnded)) { $1 }, "job")
     }
 
     /// The page of a sweep; `runLink` gives each run's report link.
     public func sweepPage(_ doc: JobDocument, indexLink: String? = nil, runLink: @escaping (SweepRun) -> String?) throws -> String {
-        try render(try SweepReport(doc: doc, indexLink: indexLink, runLink: runLink).context(), "sweep")
+        try render(try SweepReport(doc: doc, indexLink: indexLink, runLink: runLink).context().merging(ReportRenderer.refresh(!doc.state.isEnded)) { $1 }, "sweep")
     }
 
     /// The page of a series of analyze jobs.
     public func seriesPage(_ page: SeriesPage) throws -> String {
-        try render(page.context(), "series")
+        try render(page.context().merging(ReportRenderer.refresh(page.steps.contains { !$0.state.isEnded })) { $1 }, "series")
     }
 
     /// The list of all jobs, newest first: a sweep's runs under the sweep, a series' steps under a row of
@@ -108,7 +116,7 @@ public struct ReportRenderer: Sendable {
             rows += (children[e.id] ?? []).sorted { $0.id < $1.id }.map { row($0, nested: true) }
         }
         let generated = ISO8601DateFormatter().string(from: Date())
-        return try render(["jobs": rows, "count": entries.count, "generated": generated], "index")
+        return try render(["jobs": rows, "count": entries.count, "generated": generated].merging(ReportRenderer.refresh(entries.contains { !$0.state.isEnded })) { $1 }, "index")
     }
 
     func render(_ context: [String: Any], _ template: String) throws -> String {

@@ -80,12 +80,12 @@ struct Frame {
     func px(_ v: Double) -> Double { Frame.left + (v - x.lowerBound) / (x.upperBound - x.lowerBound) * plotWidth }
     func py(_ v: Double) -> Double { Frame.top + (1 - (v - y.lowerBound) / (y.upperBound - y.lowerBound)) * plotHeight }
 
-    /// `<svg>` opening tag with an accessible title.
-    static func open(title: String, id: String) -> String {
+    /// `<svg>` opening tag with an accessible title; `extra` units of height below the frame hold the legend.
+    static func open(title: String, id: String, extra: Double = 0) -> String {
         """
-        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(id)-title" class="chart" font-family="system-ui, sans-serif" font-size="13">
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height + extra))" role="img" aria-labelledby="\(id)-title" class="chart" font-family="system-ui, sans-serif" font-size="13">
         <title id="\(id)-title">\(escapeXML(title))</title>
-        <rect x="0" y="0" width="\(fmt(width))" height="\(fmt(height))" fill="#ffffff"/>
+        <rect x="0" y="0" width="\(fmt(width))" height="\(fmt(height + extra))" fill="#ffffff"/>
         <text x="\(fmt(left))" y="20" font-size="14" font-weight="600" fill="#222">\(escapeXML(title))</text>
 
         """
@@ -108,18 +108,63 @@ struct Frame {
         return s
     }
 
-    /// A legend in the top-right corner of the plot: coloured swatches and names.
-    func legend(_ entries: [(name: String, colour: String, dashed: Bool)]) -> String {
-        guard !entries.isEmpty else { return "" }
-        let rowHeight = 17.0
-        let width = min(300, 30 + Double(entries.map(\.name.count).max() ?? 0) * 7.2)
-        let x0 = Frame.width - Frame.right - width - 6, y0 = Frame.top + 6
-        var s = "<g class=\"legend\"><rect x=\"\(fmt(x0))\" y=\"\(fmt(y0))\" width=\"\(fmt(width))\" height=\"\(fmt(rowHeight * Double(entries.count) + 6))\" fill=\"#ffffff\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n"
-        for (i, e) in entries.enumerated() {
-            let y = y0 + 12 + rowHeight * Double(i)
-            s += "<line x1=\"\(fmt(x0 + 6))\" y1=\"\(fmt(y - 4))\" x2=\"\(fmt(x0 + 22))\" y2=\"\(fmt(y - 4))\" stroke=\"\(e.colour)\" stroke-width=\"3\"\(e.dashed ? " stroke-dasharray=\"5 3\"" : "")/>\n"
-            s += "<text x=\"\(fmt(x0 + 27))\" y=\"\(fmt(y))\" fill=\"#222\">\(escapeXML(e.name))</text>\n"
+    /// The legend, below the frame (under the x-axis label), entries flowing left to right in rows: it
+    /// never covers data, and marker and reference-line labels live here too, so no label sits on a line.
+    /// Returns the SVG and the height it takes (pass it to `open` as `extra`).
+    static func legend(_ entries: [LegendEntry]) -> (svg: String, height: Double) {
+        guard !entries.isEmpty else { return ("", 0) }
+        let rowHeight = 18.0, gap = 16.0, maxWidth = width - 16
+        var rows: [[(LegendEntry, String, Double)]] = [[]]
+        var used = 0.0
+        for e in entries {
+            // Names longer than a row are shortened (the full name is in the entry's tooltip).
+            let name = e.name.count > 70 ? String(e.name.prefix(69)) + "…" : e.name
+            // 13-unit system-ui text averages under 7.5 units per character.
+            let w = 26 + Double(name.count) * 7.5
+            if used > 0, used + w > maxWidth { rows.append([]); used = 0 }
+            rows[rows.count - 1].append((e, name, w))
+            used += w + gap
         }
-        return s + "</g>\n"
+        var s = "<g class=\"legend\">\n"
+        for (r, row) in rows.enumerated() {
+            var x = 8.0
+            let y = height + 12 + rowHeight * Double(r)
+            for (e, name, w) in row {
+                s += "<g><title>\(escapeXML(e.name))</title>" + e.swatch(x: x, baseline: y)
+                s += "<text x=\"\(fmt(x + 24))\" y=\"\(fmt(y))\" fill=\"#222\">\(escapeXML(name))</text></g>\n"
+                x += w + gap
+            }
+        }
+        return (s + "</g>\n", rowHeight * Double(rows.count) + 8)
+    }
+}
+
+/// One entry of a chart's legend: a name and the swatch that matches how it is drawn.
+struct LegendEntry {
+    enum Style { case line, dashed, band, dot, marker, level }
+    var name: String
+    var colour: String
+    var style: Style
+
+    init(_ name: String, _ colour: String, _ style: Style) {
+        self.name = name
+        self.colour = colour
+        self.style = style
+    }
+
+    func swatch(x: Double, baseline y: Double) -> String {
+        let mid = y - 4
+        switch style {
+        case .line, .dashed:
+            return "<line x1=\"\(fmt(x))\" y1=\"\(fmt(mid))\" x2=\"\(fmt(x + 18))\" y2=\"\(fmt(mid))\" stroke=\"\(colour)\" stroke-width=\"3\"\(style == .dashed ? " stroke-dasharray=\"5 3\"" : "")/>"
+        case .level:
+            return "<line x1=\"\(fmt(x))\" y1=\"\(fmt(mid))\" x2=\"\(fmt(x + 18))\" y2=\"\(fmt(mid))\" stroke=\"\(colour)\" stroke-width=\"1.5\" stroke-dasharray=\"2 3\"/>"
+        case .band:
+            return "<rect x=\"\(fmt(x))\" y=\"\(fmt(mid - 5))\" width=\"18\" height=\"10\" fill=\"\(colour)\" fill-opacity=\"0.3\" stroke=\"\(colour)\"/>"
+        case .dot:
+            return "<circle cx=\"\(fmt(x + 9))\" cy=\"\(fmt(mid))\" r=\"4\" fill=\"\(colour)\"/>"
+        case .marker:
+            return "<line x1=\"\(fmt(x + 9))\" y1=\"\(fmt(mid - 7))\" x2=\"\(fmt(x + 9))\" y2=\"\(fmt(mid + 7))\" stroke=\"\(colour)\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>"
+        }
     }
 }

@@ -37,7 +37,10 @@ public struct ScatterPlot: Sendable {
             frame = Frame(x: (cx - span)...(cx + span), y: (cy - span)...(cy + span))
         }
         let colourOf = Dictionary(classes.enumerated().map { ($1.label, Palette.colour($0)) }, uniquingKeysWith: { a, _ in a })
-        var s = Frame.open(title: title, id: id)
+        var entries = classes.prefix(12).enumerated().map { LegendEntry("class \($1.name)", Palette.colour($0), .dot) }
+        if !arrowTo.isEmpty { entries.append(LegendEntry("longest f → f*", "#CC3311", .line)) }
+        let legend = Frame.legend(entries)
+        var s = Frame.open(title: title, id: id, extra: legend.height)
         s += frame.axes(xLabel: xLabel, yLabel: yLabel)
         if !arrowTo.isEmpty {
             s += "<defs><marker id=\"\(id)-head\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker>"
@@ -50,11 +53,9 @@ public struct ScatterPlot: Sendable {
             }
         }
         for p in points {
-            s += "<circle cx=\"\(fmt(frame.px(p.x)))\" cy=\"\(fmt(frame.py(p.y)))\" r=\"3\" fill=\"\(colourOf[p.label] ?? "#777777")\" fill-opacity=\"0.85\"/>\n"
+            s += "<circle cx=\"\(fmt(frame.px(p.x)))\" cy=\"\(fmt(frame.py(p.y)))\" r=\"3\" fill=\"\(colourOf[p.label] ?? "#777777")\" fill-opacity=\"0.85\" class=\"data\"/>\n"
         }
-        var legend = classes.prefix(12).enumerated().map { (name: "class \($1.name)", colour: Palette.colour($0), dashed: false) }
-        if !arrowTo.isEmpty { legend.append((name: "longest f → f*", colour: "#CC3311", dashed: false)) }
-        s += frame.legend(legend)
+        s += legend.svg
         return s + "</svg>\n"
     }
 }

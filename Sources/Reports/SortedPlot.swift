@@ -26,7 +26,9 @@ public struct SortedPlot: Sendable {
         let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let n = max(values.count, 2)
         let frame = Frame(x: 0...Double(n - 1), y: paddedRange(values, includeZero: true))
-        var s = Frame.open(title: title, id: id)
+        let colours = ["#CC3311", "#117733"]
+        let legend = Frame.legend(marks.enumerated().filter { rank[$1.index] != nil }.map { LegendEntry($1.label, colours[min($0, 1)], .marker) })
+        var s = Frame.open(title: title, id: id, extra: legend.height)
         s += frame.axes(xLabel: xLabel, yLabel: yLabel)
         // Thin the profile to at most ~600 vertices: it is monotone, so nothing visible is lost.
         let stride = max(1, order.count / 600)
@@ -35,15 +37,15 @@ public struct SortedPlot: Sendable {
             pts.append("\(fmt(frame.px(Double(r)))),\(fmt(frame.py(values[i])))")
         }
         pts.append("\(fmt(frame.px(Double(max(order.count - 1, 0))))),\(fmt(frame.py(0)))")
-        s += "<polygon points=\"\(pts.joined(separator: " "))\" fill=\"#88CCEE\" fill-opacity=\"0.6\" stroke=\"#332288\" stroke-width=\"1.5\"/>\n"
+        s += "<polygon points=\"\(pts.joined(separator: " "))\" fill=\"#88CCEE\" fill-opacity=\"0.6\" stroke=\"#332288\" stroke-width=\"1.5\" class=\"data\"/>\n"
         for (k, m) in marks.enumerated() {
             guard let r = rank[m.index] else { continue }
             let x = frame.px(Double(r)), y = frame.py(values[m.index])
-            let colour = k == 0 ? "#CC3311" : "#117733"
+            let colour = colours[min(k, 1)]
             s += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(Frame.top))\" x2=\"\(fmt(x))\" y2=\"\(fmt(Frame.height - Frame.bottom))\" stroke=\"\(colour)\" stroke-dasharray=\"4 3\"/>\n"
             s += "<circle cx=\"\(fmt(x))\" cy=\"\(fmt(y))\" r=\"5\" fill=\"\(colour)\"/>\n"
-            s += "<text x=\"\(fmt(min(x + 6, Frame.width - 150)))\" y=\"\(fmt(Frame.top + 16 + 16 * Double(k)))\" fill=\"\(colour)\">\(escapeXML(m.label))</text>\n"
         }
+        s += legend.svg
         return s + "</svg>\n"
     }
 }

@@ -80,7 +80,7 @@ public struct ReportPublisher: Sendable {
         if doc.kind == .sweep {
             html = try renderer.sweepPage(doc, indexLink: "../index.html") { run in run.id.map { "../job-\($0)/index.html" } }
         } else {
-            html = try renderer.jobPage(doc, indexLink: "../index.html")
+            html = try renderer.jobPage(doc, indexLink: "../index.html", seriesLink: ReportPublisher.seriesLink(doc))
         }
         let relative = ReportPublisher.relativePath(id)
         let full = try root.write(html, to: relative)
@@ -107,6 +107,9 @@ public struct ReportPublisher: Sendable {
         return PublishedReport(jobID: id, relativePath: relative, fullPath: full, sha256: digest)
     }
 
+    /// A job page's link to its series' page (from `job-ID/`), for a series step.
+    static func seriesLink(_ doc: JobDocument) -> String? { doc.seriesStep.map { "../" + seriesPath($0.series) } }
+
     /// The public URL of a series' page.
     public func seriesURL(_ name: String) -> String { publicBase + "/" + ReportPublisher.seriesPath(name) }
 
@@ -132,7 +135,8 @@ public struct ReportPublisher: Sendable {
     /// no index rewrite: those come when the job ends).
     public func publishRunning(_ db: PGConnection, jobID id: Int) throws {
         try checkOwnership(db)
-        try root.write(try renderer.jobPage(try ReportPublisher.document(db, id), indexLink: "../index.html"), to: ReportPublisher.relativePath(id))
+        let doc = try ReportPublisher.document(db, id)
+        try root.write(try renderer.jobPage(doc, indexLink: "../index.html", seriesLink: ReportPublisher.seriesLink(doc)), to: ReportPublisher.relativePath(id))
     }
 
     /// Re-renders a running train job's page from the evaluations so far and its collapse warning, if

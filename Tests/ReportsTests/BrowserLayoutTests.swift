@@ -44,7 +44,54 @@ let layoutProbe = """
     var px = parseFloat(getComputedStyle(e).fontSize);
     if (px < minHtml) { minHtml = px; htmlSample = e.tagName + ": " + e.textContent.trim().slice(0, 40); }
   });
-  parent.postMessage("LAYOUT " + JSON.stringify({width: d.clientWidth, overflow: overflow, minSvg: minSvg, svgSample: svgSample, minHtml: minHtml, htmlSample: htmlSample}) + " END", "*");
+  // Words broken across lines: a run of letters or digits laid out on two lines although it is narrower
+  // than the page (a word wider than the page may break: it cannot fit anywhere; a squeezed table
+  // column is no excuse, since the table can widen and scroll in its box).
+  var broken = [], room = d.clientWidth - 32;
+  var walker = document.createTreeWalker(b, NodeFilter.SHOW_TEXT), node;
+  while ((node = walker.nextNode())) {
+    var host = node.parentElement;
+    if (!host || host.closest("svg, script, style, #layout-result")) continue;
+    var re = /[\\p{L}\\p{N}]+/gu, m;
+    while ((m = re.exec(node.data))) {
+      if (m[0].length < 2) continue;
+      var range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      var rects = Array.prototype.filter.call(range.getClientRects(), function (r) { return r.width > 0; });
+      var tops = {};
+      rects.forEach(function (r) { tops[Math.round(r.top)] = true; });
+      if (Object.keys(tops).length < 2) continue;
+      var wide = rects.reduce(function (a, r) { return a + r.width; }, 0);
+      if (wide <= room) broken.push(host.tagName + ": " + m[0]);
+    }
+  }
+  // Labels on data: a chart's legend, or any of its texts, over a point of a data line, dot or band.
+  var covered = [];
+  document.querySelectorAll("svg.chart").forEach(function (svg) {
+    var pts = [];
+    svg.querySelectorAll(".data").forEach(function (e) {
+      var ctm = e.getScreenCTM();
+      function add(x, y) { var p = svg.createSVGPoint(); p.x = x; p.y = y; p = p.matrixTransform(ctm); pts.push([p.x, p.y]); }
+      if (e.tagName === "circle") { add(e.cx.baseVal.value, e.cy.baseVal.value); return; }
+      var v = Array.prototype.map.call(e.points, function (q) { return [q.x, q.y]; });
+      for (var i = 0; i < v.length; i++) {
+        add(v[i][0], v[i][1]);
+        if (i + 1 < v.length) {
+          var n = Math.ceil(Math.hypot(v[i + 1][0] - v[i][0], v[i + 1][1] - v[i][1]) / 2);
+          for (var k = 1; k < n; k++) add(v[i][0] + (v[i + 1][0] - v[i][0]) * k / n, v[i][1] + (v[i + 1][1] - v[i][1]) * k / n);
+        }
+      }
+    });
+    var boxes = Array.prototype.slice.call(svg.querySelectorAll("g.legend, text"));
+    boxes.forEach(function (t) {
+      var r = t.getBoundingClientRect();
+      if (r.width === 0) return;
+      var hit = pts.some(function (p) { return p[0] > r.left + 1 && p[0] < r.right - 1 && p[1] > r.top + 1 && p[1] < r.bottom - 1; });
+      if (hit) covered.push((svg.querySelector("title") || {}).textContent + ": " + (t.tagName === "g" ? "legend" : t.textContent.slice(0, 40)));
+    });
+  });
+  parent.postMessage("LAYOUT " + JSON.stringify({width: d.clientWidth, overflow: overflow, minSvg: minSvg, svgSample: svgSample, minHtml: minHtml, htmlSample: htmlSample,
+                                                 broken: broken.slice(0, 20), covered: covered.slice(0, 20)}) + " END", "*");
 })();
 </script>
 """
@@ -56,6 +103,10 @@ struct Layout: Decodable {
     var svgSample: String
     var minHtml: Double
     var htmlSample: String
+    /// Words broken across lines that would fit on one line of their block ("TAG: word").
+    var broken: [String]
+    /// Chart texts or legends drawn over a data point ("chart title: text").
+    var covered: [String]
 }
 
 /// Lays `html` out at `width` px and returns the probe's measurements. Headless chromium's window is at
@@ -106,14 +157,41 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
     @Test func pagesFitPhoneAndDesktopWidthsWithReadableText() throws {
         let dir = TempFolder()
         for (name, html) in try pages(dir.path) {
+            // ISOMINE_KEEP_PAGES=DIR keeps a copy of each page, to look at.
+            if let keep = ProcessInfo.processInfo.environment["ISOMINE_KEEP_PAGES"] { try? html.write(toFile: "\(keep)/\(name).html", atomically: true, encoding: .utf8) }
             for width in [1280, 390] {
                 let l = try layout(html, width: width, in: dir.path, name: name)
                 #expect(l.width == Double(width), "\(name): the browser laid the page out at \(l.width) px, not \(width)")
                 #expect(l.overflow <= 0, "\(name) at \(width) px: the page body overflows sideways by \(l.overflow) px")
                 if l.minSvg < 1e9 { #expect(l.minSvg >= 11 - 1e-6, "\(name) at \(width) px: chart text '\(l.svgSample)' is \(l.minSvg) px") }
                 #expect(l.minHtml >= 11 - 1e-6, "\(name) at \(width) px: text '\(l.htmlSample)' is \(l.minHtml) px")
+                #expect(l.broken.isEmpty, "\(name) at \(width) px: words broken across lines: \(l.broken)")
+                #expect(l.covered.isEmpty, "\(name) at \(width) px: labels over data: \(l.covered)")
             }
         }
+    }
+
+    /// The probe's own checks fail where they should: on a table that breaks words to fit a narrow
+    /// column, and on a chart whose legend sits on its line (the old top-right legend).
+    @Test func theProbeCatchesAMidWordBreakAndALegendOverData() throws {
+        let dir = TempFolder()
+        let page = """
+            <!DOCTYPE html><html><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <style>td { overflow-wrap: anywhere; border: 1px solid #999; font-size: 14px; }</style></head><body>
+            <table style="width: 300px"><tr><td>succeeded</td><td>collapsed (distances; ranking intact) with every reason spelled out in a long paragraph</td>
+            <td>a sentence that takes most of the table's width and squeezes the other columns</td></tr></table>
+            <svg class="chart" viewBox="0 0 640 360" width="640" font-size="13"><title>broken chart</title>
+            <polyline class="data" points="64,60 300,60 600,60" fill="none" stroke="#000"/>
+            <g class="legend"><rect x="420" y="42" width="200" height="40" fill="#fff"/><text x="440" y="64">P@1</text></g></svg>
+            </body></html>
+            """
+        let l = try layout(page, width: 390, in: dir.path, name: "broken")
+        #expect(l.broken.contains { $0.hasSuffix(": succeeded") || $0.hasSuffix(": collapsed") || $0.hasSuffix(": distances") }, "\(l.broken)")
+        #expect(l.covered.contains { $0.hasPrefix("broken chart: legend") }, "\(l.covered)")
+        #expect(l.covered.contains { $0 == "broken chart: P@1" }, "\(l.covered)")
+        // The same chart with its legend below the plot passes.
+        let fixed = page.replacingOccurrences(of: #"y="42""#, with: #"y="300""#).replacingOccurrences(of: #"y="64">P@1"#, with: #"y="320">P@1"#)
+        #expect(try layout(fixed, width: 390, in: dir.path, name: "fixed").covered.isEmpty)
     }
 
     @Test func screenshotsOfAJobPage() throws {

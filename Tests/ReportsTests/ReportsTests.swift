@@ -166,6 +166,38 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(seriesHTML.contains(diagnosis.headline + " (provisional)") && seriesHTML.contains("0.900"))
     }
 
+    /// A series step's page is titled with its series and step and links back to the series; pages of
+    /// work in progress reload themselves and stop once it has ended; a healthy analysis shows no empty
+    /// "Failures named"; a thickness of 0 at n ≥ class size is explained.
+    @Test func stepPagesNameTheirSeriesAndPagesInProgressRefresh() throws {
+        let dir = TempFolder()
+        let spec = try JobSpec.parse(Data(#"{"kind":"analyze","name":"epoch 3 of run-7","series":"run-7","step":3,"reference_scale":4,"dataset":{"type":"blobs","classes":4,"per_class":10,"dim":16,"separation":6}}"#.utf8))
+        _ = try Runner().run(spec, sink: try FileSink(directory: dir.path))
+        let result = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: dir.path + "/result.json")))
+        var doc = JobDocument(id: 41, kind: .analyze, state: .succeeded, spec: result["spec"] ?? .null, result: result)
+        let page = try ReportRenderer().jobPage(doc, indexLink: "../index.html", seriesLink: "../series-run-7/index.html")
+        #expect(XMLCheck.parse(page).error == nil)
+        #expect(page.contains("<h1>series run-7 · step 3</h1>") && page.contains("<title>series run-7 · step 3 · isomine</title>"), "\(page.prefix(900))")
+        #expect(page.contains("analyze job 41 · epoch 3 of run-7 · <a href=\"../series-run-7/index.html\">series run-7: every step</a>"))
+        #expect(!page.contains("http-equiv=\"refresh\""), "an ended job's page does not reload")
+        #expect(page.contains("Failures named: none"))
+        // 10 points per class in 16 dimensions: every class lies in a hyperplane, thickness 0, and the page says why.
+        #expect(page.contains("Every class&#39;s thickness is 0: a class of k points lies in an affine subspace of at most k − 1 dimensions"), "\(page)")
+        doc.state = .running
+        let running = try ReportRenderer().jobPage(doc)
+        #expect(running.contains("<meta http-equiv=\"refresh\" content=\"\(ReportRenderer.refreshSeconds)\"/>"))
+        // The series page reloads while a step has not ended, and not once all have.
+        let steps = [SeriesPageStep(step: 3, jobID: 41, state: .succeeded, result: result, lastError: nil, link: nil),
+                     SeriesPageStep(step: 4, jobID: 42, state: .queued, result: nil, lastError: nil, link: nil)]
+        #expect(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: steps, indexLink: nil)).contains("http-equiv=\"refresh\""))
+        #expect(!(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: [steps[0]], indexLink: nil)).contains("http-equiv=\"refresh\"")))
+        let entry = IndexEntry(id: 1, kind: .train, name: "a", state: .running, verdict: nil, precisionAt1: nil, finishedAt: nil, link: nil)
+        #expect(try ReportRenderer().indexPage([entry]).contains("http-equiv=\"refresh\""))
+        var ended = entry
+        ended.state = .succeeded
+        #expect(!(try ReportRenderer().indexPage([ended]).contains("http-equiv=\"refresh\"")))
+    }
+
     @Test func hostileNamesAreEscapedEverywhere() throws {
         let dir = TempFolder(), data = TempFolder()
         // A CSV whose file name is hostile too: the dataset name is shown in the page.

@@ -90,6 +90,13 @@ private let emptyDataRoot = TempFolder("empty")
         #expect(text.hasPrefix(summary))
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.detected'").int(0, "n") == 1)
 
+        // Each step's page is titled with the series and step and links back to the series' page.
+        if case .number(let job)? = ids.last {
+            let stepPage = (try? String(contentsOfFile: reportsRoot(scratch.name) + "/job-\(Int(job))/index.html", encoding: .utf8)) ?? ""
+            #expect(stepPage.contains("<h1>series ckpt-run · step 3</h1>") && stepPage.contains("<a href=\"../series-ckpt-run/index.html\">series ckpt-run: every step</a>"),
+                    "\(stepPage.prefix(1200))")
+        }
+
         // The client reads the series back too.
         let read = try runPython("-c", ["import isomine_client as c, json, sys; s = c.series(sys.argv[1], 'ckpt-run'); print(len(s['steps']), s['collapse_step'])",
                                         "dbname=\(scratch.name)"])
