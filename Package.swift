@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "Templates", path: "templates",
             resources: [.embedInCode("style.mustache"), .embedInCode("job.mustache"), .embedInCode("sweep.mustache"),
-                        .embedInCode("index.mustache"), .embedInCode("series.mustache")]
+                        .embedInCode("index.mustache"), .embedInCode("series.mustache"), .embedInCode("compare.mustache")]
         ),
         // Static HTML/SVG reports: charts drawn here, pages rendered from the templates with swift-mustache.
         .target(

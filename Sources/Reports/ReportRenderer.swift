@@ -82,9 +82,15 @@ public struct ReportRenderer: Sendable {
         try render(page.context().merging(ReportRenderer.refresh(page.steps.contains { !$0.state.isEnded })) { $1 }, "series")
     }
 
+    /// The page comparing runs (`isomine compare`): a snapshot, made again to update it.
+    public func comparePage(_ page: ComparePage) throws -> String {
+        try render(page.context(), "compare")
+    }
+
     /// The list of all jobs, newest first: a sweep's runs under the sweep, a series' steps under a row of
-    /// the series (linking to its page); every name links to its report.
-    public func indexPage(_ entries: [IndexEntry]) throws -> String {
+    /// the series (linking to its page); every name links to its report. `comparisons` are the pages
+    /// `isomine compare` wrote (name and relative link), listed above the jobs.
+    public func indexPage(_ entries: [IndexEntry], comparisons: [(name: String, link: String)] = []) throws -> String {
         func row(_ e: IndexEntry, nested: Bool) -> [String: Any] {
             var r: [String: Any] = [
                 "id": e.id, "kind": e.kind.rawValue, "name": e.name.isEmpty ? "\(e.kind.rawValue) job \(e.id)" : e.name, "state": e.state.rawValue, "verdict": e.verdict ?? "",
@@ -116,7 +122,9 @@ public struct ReportRenderer: Sendable {
             rows += (children[e.id] ?? []).sorted { $0.id < $1.id }.map { row($0, nested: true) }
         }
         let generated = ISO8601DateFormatter().string(from: Date())
-        return try render(["jobs": rows, "count": entries.count, "generated": generated].merging(ReportRenderer.refresh(entries.contains { !$0.state.isEnded })) { $1 }, "index")
+        let compared = comparisons.map { ["name": $0.name, "link": $0.link] }
+        return try render(["jobs": rows, "count": entries.count, "generated": generated, "comparisons": compared,
+                           "hasComparisons": !compared.isEmpty].merging(ReportRenderer.refresh(entries.contains { !$0.state.isEnded })) { $1 }, "index")
     }
 
     func render(_ context: [String: Any], _ template: String) throws -> String {

@@ -183,7 +183,7 @@ public struct ReportPublisher: Sendable {
                        link: $0.path, parentID: $0.parent_id, series: $0.series, seriesStep: $0.series_step,
                        seriesLink: $0.series.map(ReportPublisher.seriesPath))
         }
-        return try root.write(try renderer.indexPage(entries), to: "index.html")
+        return try root.write(try renderer.indexPage(entries, comparisons: comparisons()), to: "index.html")
     }
 
     /// The job as the report sees it: its row and its artifacts.

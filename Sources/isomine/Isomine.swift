@@ -27,7 +27,7 @@ struct Isomine: ParsableCommand {
         Exit status: 0 success, 1 a failure (I/O, database, a diverging run), 2 invalid input (spec, data, options).
         """,
         version: IsomineVersion.string,
-        subcommands: [Run.self, Validate.self, Risk.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, Submit.self, SeriesCommand.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self, StatusCommand.self, RunJobCommand.self]
+        subcommands: [Run.self, Validate.self, Risk.self, Datasets.self, Bench.self, Migrate.self, Enqueue.self, Submit.self, SeriesCommand.self, Compare.self, WorkerCommand.self, Jobs.self, MetricsCommand.self, ReportCommand.self, Webhooks.self, StatusCommand.self, RunJobCommand.self]
     )
 
     /// Exit codes: 0 success, 1 a run that failed, 2 invalid input — bad options or arguments included

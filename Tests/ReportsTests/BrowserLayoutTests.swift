@@ -151,7 +151,20 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
                                                                        precisionAt1: 0.9, finishedAt: "2026-11-30 12:00:00", link: "job-\($0)/index.html",
                                                                        parentID: $0 > 20 ? 20 : nil, series: $0 < 5 ? "layout-run" : nil, seriesStep: $0 < 5 ? $0 : nil,
                                                                        seriesLink: $0 < 5 ? "series-layout-run/index.html" : nil) })
-        return [("train", train), ("analyze", analyze), ("series", series), ("sweep", sweep), ("index", index)]
+        // Comparisons: two series, and two of the sweep's runs (train runs with their evaluations).
+        let compareSeries = try renderer.comparePage(ComparePage(runs: [
+            CompareRun.series(name: "layout-run", baselineStep: 0, warningStep: 1, collapseStep: nil, steps: analyses.map { ($0.step, $0.result) },
+                              spec: analyses.first?.result?["spec"], link: "../../series-layout-run/index.html"),
+            CompareRun.series(name: "layout-run-b", baselineStep: 0, warningStep: nil, collapseStep: 2, steps: analyses.prefix(2).map { ($0.step, $0.result) } + [(2, nil)],
+                              spec: analyses.last?.result?["spec"], link: nil),
+        ], command: "isomine compare layout-run layout-run-b", indexLink: "../../index.html"))
+        let sweepRuns = try ["000", "001", "005"].map { n in
+            let r = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/sweep/runs/\(n)/result.json")))
+            return CompareRun.job(id: Int(n)! + 10, kind: .train, state: .succeeded, spec: r["spec"] ?? .null, result: r, link: "../../job-\(n)/index.html")
+        }
+        let compareSweep = try renderer.comparePage(ComparePage(runs: sweepRuns, command: "isomine compare 9", indexLink: nil))
+        return [("train", train), ("analyze", analyze), ("series", series), ("sweep", sweep), ("index", index),
+                ("compare-series", compareSeries), ("compare-sweep", compareSweep)]
     }
 
     @Test func pagesFitPhoneAndDesktopWidthsWithReadableText() throws {
