@@ -1,6 +1,6 @@
 // The step-0 collapse risk: a logistic model on the step-0 features, fitted on calibration sweeps by
 // deploy/experiments/collapse-risk/fit_risk.py (its output, fit.json, holds these coefficients, the
-// threshold and the held-out measurements the README quotes).
+// threshold and the held-out measurements docs/science.md quotes).
 import Foundation
 import CollapseSignals
 

@@ -1,6 +1,6 @@
 // The early warning of collapse: a rule over the per-step signals that fires before an evaluation
 // can say "collapsed". Thresholds calibrated on digits and blobs sweeps (seeds 0–1), measured on
-// held-out sweeps (see the README's warning section).
+// held-out sweeps (see docs/science.md's warning section).
 import Estimators
 import Foundation
 

@@ -169,7 +169,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     public var reference: SpreadReference
     public var evidence: VerdictEvidence
 
-    /// Thresholds of the rule (README, *Collapse signal and verdict*, says why each sits where it does).
+    /// Thresholds of the rule (docs/science.md, *Collapse signal and verdict*, says why each sits where it does).
     public static let collapsedSpread = 0.25, insideMarginSpread = 0.5
     public static let chanceKappa = 0.2, overlapKappa = 0.7
     public static let separatedAnchors = 0.99

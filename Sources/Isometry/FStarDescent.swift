@@ -540,7 +540,7 @@ struct FStarDescent {
     /// before), the step grew as lr·√n: at n = 512 every point moved several move budgets per iteration,
     /// so every iteration was a full pass, and the descents overshot. Measured on six sets of 1,500 to
     /// 2,000 points in R³² to R⁵¹² (`bench analyze`, the probe): the d_iso ratio went from 1.0–2.3 to
-    /// 1.0–1.6 with the same iterations (README, *Estimators at scale*). Up to n = 32 nothing changes,
+    /// 1.0–1.6 with the same iterations (docs/estimators.md, *Estimators at scale*). Up to n = 32 nothing changes,
     /// bit for bit (so `bench estimators`' sets keep their brackets).
     static let stepCoordinates = 32
 

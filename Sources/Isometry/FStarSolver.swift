@@ -45,7 +45,7 @@ public struct FStarOptions: Sendable, Equatable, Codable {
     /// sets of 1,500 to 2,000 points (the probes of 20,000 × 256 and 60,000 × 512 benchmark embeddings,
     /// the raw digits, three blob sets) the shrink starts never improved either bracket, and with 40
     /// iterations the brackets were as good as or better than the 80-iteration search before
-    /// `FStarDescent.stepCoordinates` (README, *Estimators at scale*).
+    /// `FStarDescent.stepCoordinates` (docs/estimators.md, *Estimators at scale*).
     public static let largeSet = 1000
 
     /// From this many dimensions the large-set path's search also repairs and measures its candidates

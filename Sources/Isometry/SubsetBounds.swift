@@ -3,7 +3,7 @@
 // Every bound here rests on one fact: for any subset S of the points, d(f|S) ≤ d(f) for both
 // estimators, because a triplet-separated f* restricted to S is triplet-separated on S and a sup over
 // fewer points or pairs is smaller. The proofs of the three-point bounds are next to them and in the
-// README's estimator section.
+// docs/estimators.md.
 import Foundation
 import Linalg
 

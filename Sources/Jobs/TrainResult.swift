@@ -56,7 +56,7 @@ public struct TrainResult: Sendable, Codable, Equatable {
     /// The last evaluation.
     public var final: EvaluationRecord
     public var timing: RunTiming
-    /// The final verdict (the rule is in the README).
+    /// The final verdict (the rule is in docs/science.md).
     public var verdict: Verdict
     /// The checkpoint step this process resumed from, if it resumed.
     public var resumedFromStep: Int?

@@ -57,7 +57,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
     /// The spec with every default filled in.
     public var json: JSONValue { .object(AnalyzeSpec.schema.encode(self)) }
 
-    /// The analyze spec's fields, declared once (README order).
+    /// The analyze spec's fields, declared once (the spec reference's order).
     public static let schema = SpecSchema<AnalyzeSpec>([
         .kind("analyze", type: "`\"analyze\"`", ""),
         .field("name", .jobName, \.name, default: .absent("none"), "at most 200 characters, one line"),

@@ -7,7 +7,7 @@ public enum DatasetType: String, CaseIterable, Sendable {
     case digits, blobs, toy5, toy20, npy, csv, stored
     case storedCSV = "stored_csv"
 
-    /// What the type holds (the README's dataset table).
+    /// What the type holds (docs/spec-reference.md's dataset table).
     public var about: String {
         switch self {
         case .digits: return "UCI optical digits as shipped by scikit-learn: 1797 × 64, 10 classes, embedded in the binary"
@@ -137,7 +137,7 @@ enum DatasetSpec {
         return fields.isEmpty ? "—" : fields.joined(separator: ", ")
     }
 
-    /// The README's dataset table: each type with its fields (and their defaults) and what it holds.
+    /// docs/spec-reference.md's dataset table: each type with its fields (and their defaults) and what it holds.
     static var markdownTable: String {
         let rows = DatasetType.allCases.map { "| `\($0.rawValue)` | \(fieldList($0)) | \($0.about) |" }
         return (["| type | fields (defaults) | data |", "|---|---|---|"] + rows).joined(separator: "\n")

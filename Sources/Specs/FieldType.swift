@@ -1,6 +1,6 @@
 // The value types of spec fields: how a JSON value is read and checked, how it is written back, and
 // how its type and range read in the docs. Each is worded once, so a range in an error message and
-// the same range in the README cannot drift apart.
+// the same range in docs/spec-reference.md cannot drift apart.
 
 /// A numeric range with open or closed ends.
 public struct NumberRange: Sendable, Equatable {
@@ -55,7 +55,7 @@ public struct NumberRange: Sendable, Equatable {
 
 /// How values of one type are read from JSON (with the field's path for errors), written back, and named in the docs.
 public struct FieldType<Value: Sendable>: Sendable {
-    /// The type and range as the README's spec tables write it.
+    /// The type and range as the spec tables of docs/spec-reference.md write it.
     public let text: String
     let read: @Sendable (JSONValue, String) throws -> Value
     let write: @Sendable (Value) -> JSONValue

@@ -1,7 +1,7 @@
-// Every job-spec field as documented: the rows of the README's spec tables and of `isomine run --help`,
-// taken from the spec schemas (a test keeps the README equal to them).
+// Every job-spec field as documented: the rows of the spec tables of docs/spec-reference.md and of `isomine run --help`,
+// taken from the spec schemas (a test keeps docs/spec-reference.md equal to them).
 
-/// One documented spec field: as in the README table (Markdown inline code kept as written).
+/// One documented spec field: as in docs/spec-reference.md's tables (Markdown inline code kept as written).
 public struct SpecFieldDoc: Sendable, Equatable {
     /// The field, e.g. "`loss.margin`" (several names for fields documented together).
     public let field: String
@@ -10,17 +10,17 @@ public struct SpecFieldDoc: Sendable, Equatable {
     public let meaning: String
 }
 
-/// The documented fields of each spec kind, in README order: the rows of each kind's schema.
+/// The documented fields of each spec kind, in the spec reference's order: the rows of each kind's schema.
 public enum SpecDocs {
     public static var train: [SpecFieldDoc] { TrainSpec.schema.docs }
     public static var analyze: [SpecFieldDoc] { AnalyzeSpec.schema.docs }
     public static var sweep: [SpecFieldDoc] { SweepSpec.schema.docs }
-    /// The README's table of dataset types and their fields.
+    /// docs/spec-reference.md's table of dataset types and their fields.
     public static var datasets: String { DatasetSpec.markdownTable }
     /// The dataset types and their fields as plain text for `--help`.
     public static var datasetsPlainText: String { DatasetSpec.plainText }
 
-    /// The rows as a Markdown table (what the README holds).
+    /// The rows as a Markdown table (what docs/spec-reference.md holds).
     public static func markdown(_ rows: [SpecFieldDoc]) -> String {
         (["| field | type, range | default | meaning |", "|---|---|---|---|"]
             + rows.map { "| \($0.field) | \($0.type) | \($0.defaultValue) |" + ($0.meaning.isEmpty ? " |" : " \($0.meaning) |") }).joined(separator: "\n")

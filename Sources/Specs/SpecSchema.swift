@@ -1,5 +1,5 @@
 // A spec's fields, each declared once (path, type and range, default, when it applies, meaning):
-// parsing, the normalised echo, `isomine run --help` and the README's spec tables are all derived
+// parsing, the normalised echo, `isomine run --help` and the spec tables of docs/spec-reference.md are all derived
 // from the declaration, so they cannot disagree.
 
 /// What a field takes when the spec leaves it out.
@@ -30,7 +30,7 @@ public struct FieldCondition<Root>: Sendable {
 public struct SpecField<Root>: Sendable {
     /// Dotted path below the spec, e.g. "loss.margin".
     public let path: String
-    /// The README row.
+    /// The spec reference's row (docs/spec-reference.md).
     public let doc: SpecFieldDoc
     let condition: FieldCondition<Root>?
     /// Sets the field from its JSON value, or from its default when the value is nil; `at` is the full path for errors.
@@ -98,7 +98,7 @@ public struct SpecSchema<Root>: Sendable {
         self.checks = checks
     }
 
-    /// The README rows, in declaration order.
+    /// The spec reference's rows, in declaration order.
     public var docs: [SpecFieldDoc] { fields.map(\.doc) }
 
     /// Reads every field from `reader` into `root` (which holds the starting values), then refuses unknown keys

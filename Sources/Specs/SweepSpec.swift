@@ -68,7 +68,7 @@ public struct SweepSpec: Sendable, Equatable {
     /// The spec as JSON (parses back to the same sweep).
     public var json: JSONValue { .object(SweepSpec.schema.encode(self)) }
 
-    /// The sweep spec's fields, declared once (README order).
+    /// The sweep spec's fields, declared once (the spec reference's order).
     public static let schema = SpecSchema<SweepSpec>([
         .kind("sweep", type: "`\"sweep\"`", ""),
         .field("name", .jobName, \.name, default: .absent("none"),

@@ -1,5 +1,5 @@
 // Every field of the `train` spec, declared once: the parser, the normalised echo, `run --help` and
-// the README's train table come from this list (README order).
+// docs/spec-reference.md's train table come from this list (its order).
 import Datasets
 import Trainer
 import Triplets
@@ -137,7 +137,7 @@ extension TrainSpec {
         .field("warning.risk", .bool, \.warningRisk, default: .value(true),
                "measure the step-0 collapse risk before training (`collapse_risk` in the result: the mechanism ratio on 3 PK batches of the untrained network, B/n, the gap at initialisation, the learning rate and what the run's first step does to its signal probe (taken, then undone: training is unchanged), in a model calibrated on generated sweeps) and raise the collapse warning at step 0 when it reaches its threshold. Costs an f* search per batch: about a second for batches of 40 points, several for batches of hundreds (`isomine risk SPEC` prints it without training)"),
         .field("warning.mechanism_every", .integer(0...100_000_000), \.warningMechanismEvery, default: .value(0),
-               "also measure the mechanism ratio (the step-0 risk's: d_iso to the class-centroid collapse over the certified d_iso to the nearest separated embedding that keeps half the spread, the median over the same 3 PK batches) as the network embeds them at every this many steps (0: never after step 0): `mechanism_ratio` in those records of `step_signals.json` and the metric `signal_mechanism_ratio`. A multiple of `warning.stride`; each reading costs an f* search per batch (see `warning.risk`). Recorded, not used by the warning rule: measured in the README's warning section"),
+               "also measure the mechanism ratio (the step-0 risk's: d_iso to the class-centroid collapse over the certified d_iso to the nearest separated embedding that keeps half the spread, the median over the same 3 PK batches) as the network embeds them at every this many steps (0: never after step 0): `mechanism_ratio` in those records of `step_signals.json` and the metric `signal_mechanism_ratio`. A multiple of `warning.stride`; each reading costs an f* search per batch (see `warning.risk`). Recorded, not used by the warning rule: measured in docs/science.md's warning section"),
         .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
                "end the run when the collapse warning first fires (`collapse.warning`: the step-0 risk, at step 0, or the per-step signals later), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),

@@ -11,9 +11,9 @@ struct Run: ParsableCommand {
         discussion: """
         Runs a train, analyze or sweep job on CPU and writes DIR/result.json, DIR/artifacts/ (NumPy arrays: the probe's embeddings at the start and the end, f*_iso and f*_haus) and DIR/report/index.html (a static HTML/SVG report); a train job shows a progress bar on a terminal (step, loss, latest P@1). A sweep runs its grid one run after another into DIR/runs/NNN/ and prints the collapse rate per cell; with --resume it skips runs that completed.
 
-        A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, diagnosis.{verdict,failures,reasons,reference}, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets (each lower bound naming the points that prove it), the theorem checks (theorem3: holds | inconclusive | violated), f*, thickness and collapse metrics. The verdict rule and its reason codes are in the README.
+        A train result has spec (normalised), dataset, history (one entry per evaluation: step, loss, active_fraction, stats, eval.{precision_at_1,r_precision,map_at_r}, collapse, estimators, diagnosis.{verdict,failures,reasons,reference}, verdict), final, timing.{train_seconds,steps_per_second,eval_seconds,total_seconds,steps_this_process} and verdict (healthy | partial | collapsed). The estimators block has L_hard, the d_iso and d_haus brackets (each lower bound naming the points that prove it), the theorem checks (theorem3: holds | inconclusive | violated), f*, thickness and collapse metrics. The verdict rule and its reason codes are in docs/science.md.
 
-        Spec fields (JSON; unknown fields are errors, as are a key named twice, wrong types and out-of-range values; the same table as the README's):
+        Spec fields (JSON; unknown fields are errors, as are a key named twice, wrong types and out-of-range values; the same table as docs/spec-reference.md's):
         """ + "\n" + SpecDocs.plainText(SpecDocs.train) + """
 
 
@@ -29,7 +29,7 @@ struct Run: ParsableCommand {
         """ + "\n" + SpecDocs.plainText(SpecDocs.sweep) + """
 
 
-        Limits: at most 1e8 model parameters; the input limits of ISOMINE_MAX_* (see the README). Retrieval metrics are exact at any size: k nearest neighbours by blocks of rows, memory O(block × N + N × k), no N × N matrix.
+        Limits: at most 1e8 model parameters; the input limits of ISOMINE_MAX_* (see docs/spec-reference.md). Retrieval metrics are exact at any size: k nearest neighbours by blocks of rows, memory O(block × N + N × k), no N × N matrix.
 
         Exit status: 0 done, 2 invalid spec or data (one line naming the field), 1 other failure.
         """

@@ -37,7 +37,7 @@ func overlappingClasses(classes: Int, perClass: Int, dim: Int, separation: Doubl
     @Test func wideEmbeddingsStepByTheirPointsNotTheirCoordinates() throws {
         // 400 points in R²⁵⁶. With Adam's second moment averaged over all 256 coordinates a point's step
         // was √256/√32 = 2.8 times the one in R³², every iteration a full pass, and on sets like this
-        // (blobs 400 × 256) the d_haus ratio 2.1 (README, *Estimators at scale*).
+        // (blobs 400 × 256) the d_haus ratio 2.1 (docs/estimators.md, *Estimators at scale*).
         let f = try overlappingClasses(classes: 20, perClass: 20, dim: 256, separation: 0.5, seed: 7)
         let a = IsometryAnalysis(f)
         #expect(a.hardestLoss > 0)
