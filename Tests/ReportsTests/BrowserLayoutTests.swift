@@ -144,6 +144,17 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
         }
         let analyze = try String(contentsOfFile: try DirectoryReport.write(directory: "\(dir)/a2", renderer: renderer), encoding: .utf8)
         let series = try renderer.seriesPage(SeriesPage(name: "layout-run", baselineStep: 0, steps: analyses, indexLink: "../index.html"))
+        // A monitored series (a user's loop): 120 signal rows shrinking towards collapse, the warning, the step-0 risk.
+        let rows: [(step: Int, signals: JSONValue)] = (0..<120).map { k in
+            let spread = 2.0 * exp(-Double(k) / 30)
+            return (k, .object(["loss": .number(0.2 - spread * 0.05), "active_fraction": .number(min(1, 0.4 + Double(k) / 150)), "mean_positive": .number(spread * 0.6),
+                                "mean_negative": .number(spread * 0.9), "gap": .number(spread * 0.3 * (1 - Double(k) / 120)), "batch_spread": .number(spread)]))
+        }
+        let reason: JSONValue = .object(["code": .string("spread_low"), "message": .string("the batch spread is 0.08 of the first batch's, below 0.1, with 97 % of triplets active")])
+        let monitored = try renderer.seriesPage(SeriesPage(name: "layout-monitored", baselineStep: 0, steps: analyses, indexLink: "../index.html",
+            monitor: SeriesMonitorPage(rows: rows, risk: .object(["risk": .number(0.93), "threshold": .number(0.5), "reasons": .array([reason])]),
+                                       warning: .object(["step": .number(71), "source": .string("signals"), "reasons": .array([reason])]),
+                                       settings: .object(["margin": .number(0.2), "learning_rate": .number(0.001), "classes_per_batch": .number(8), "samples_per_class": .number(4)]))))
         let sweepSpec = try JobSpec.parse(Data(#"{"kind":"sweep","name":"layout sweep","base":{"dataset":{"type":"blobs","classes":4,"per_class":20,"dim":6},"model":{"hidden":[8]},"sampler":{"classes_per_batch":4},"steps":4,"eval_every":2,"estimators":{"probe_size":16,"iterations":5}},"grid":{"seed":[0,1],"model.embedding_dim":[2,4,8],"sampler.samples_per_class":[2,3]}}"#.utf8))
         _ = try Runner().run(sweepSpec, sink: try FileSink(directory: dir + "/sweep"))
         let sweep = try String(contentsOfFile: try DirectoryReport.write(directory: dir + "/sweep", renderer: renderer), encoding: .utf8)
@@ -163,7 +174,7 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
             return CompareRun.job(id: Int(n)! + 10, kind: .train, state: .succeeded, spec: r["spec"] ?? .null, result: r, link: "../../job-\(n)/index.html")
         }
         let compareSweep = try renderer.comparePage(ComparePage(runs: sweepRuns, command: "isomine compare 9", indexLink: nil))
-        return [("train", train), ("analyze", analyze), ("series", series), ("sweep", sweep), ("index", index),
+        return [("train", train), ("analyze", analyze), ("series", series), ("monitored-series", monitored), ("sweep", sweep), ("index", index),
                 ("compare-series", compareSeries), ("compare-sweep", compareSweep)]
     }
 
