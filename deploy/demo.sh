@@ -25,11 +25,17 @@ sweep=$("$isomine" enqueue sweep deploy/examples/sweep-digits.json)
 # Your own training loop, watched batch by batch (clients/python; a generated run that collapses).
 monitored="demo-monitored-$(date +%Y%m%d-%H%M%S)"
 PYTHONPATH=clients/python /usr/bin/python3 clients/python/examples/monitor_generated.py "$DATABASE_URL" "$monitored" collapsing
-# Two job threads with one thread each (the examples set threads 1): one per core. Its log (stderr)
-# names each job it claims and ends, each event it records and each webhook it delivers.
-"$isomine" worker --concurrency 2 --exit-when-idle
-"$isomine" jobs list --hide-runs --limit 5
+# Two job threads with one thread each (the examples set threads 1): one per core. Its log (stderr,
+# kept in out/worker.log too) names each job it claims and ends, each event it records and each
+# webhook it delivers.
 mkdir -p out
+since=$(/usr/lib/postgresql/15/bin/psql -XAtc "SELECT now()" "$DATABASE_URL")
+"$isomine" worker --concurrency 2 --exit-when-idle 2>&1 | tee out/worker.log
+"$isomine" jobs list --hide-runs --limit 5
+# Every job the worker ran has its line in the log.
+ran=$(/usr/lib/postgresql/15/bin/psql -XAtc "SELECT id FROM isomine.jobs WHERE started_at >= '$since' ORDER BY id" "$DATABASE_URL")
+unnamed=$(for id in $ran; do grep -q "job=$id .*claimed$" out/worker.log || echo "$id"; done)
+if [ -n "$unnamed" ]; then echo "warning: the worker's log does not name jobs $(echo $unnamed)"; else echo "worker log: $PWD/out/worker.log (names each of the $(echo $ran | wc -w) jobs it ran)"; fi
 for id in "$train" "$analyze" "$sweep"; do "$isomine" jobs show "$id" > "out/job-$id.json"; done
 echo
 echo "sweep $sweep (hard mining on digits: collapse rate per batch size and embedding dimension):"
