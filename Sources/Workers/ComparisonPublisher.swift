@@ -7,6 +7,7 @@ import Jobs
 import Postgres
 import Queue
 import Reports
+import Specs
 import Vocabulary
 
 /// What `isomine compare` was asked to compare: a series by name, or a job by id.
@@ -22,20 +23,13 @@ public enum CompareTarget: Equatable, Hashable, Sendable {
         }
         let name = text.hasPrefix("series:") ? String(text.dropFirst(7)) : text
         if !text.hasPrefix("series:"), let id = Int(text), id > 0 { return .job(id) }
-        guard SeriesName.isValid(name) else {
+        guard SpecLimits.isSeriesName(name) else {
             throw QueueError("'\(text.prefix(100))' is neither a job id nor a series name (series names are 1 to 100 of A-Z a-z 0-9 _ . - starting with a letter or digit)")
         }
         return .series(name)
     }
 }
 
-/// Series names as isomine.enqueue accepts them (they name a folder of the reports root).
-enum SeriesName {
-    static func isValid(_ s: String) -> Bool {
-        guard (1...100).contains(s.count), let first = s.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic || ("0"..."9").contains(first) else { return false }
-        return s.unicodeScalars.allSatisfy { $0.isASCII && (("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }
-    }
-}
 
 extension ReportPublisher {
     /// The folder of the reports root holding the comparison pages.
@@ -46,7 +40,7 @@ extension ReportPublisher {
     /// to the root and how many runs it overlays. Unknown names, fewer than 2 or more than 12 runs are
     /// refused (QueueError) before anything is written.
     public func publishComparison(_ db: PGConnection, targets: [CompareTarget], name: String?, command: String) throws -> (relativePath: String, runs: Int) {
-        if let name, !SeriesName.isValid(name) {
+        if let name, !SpecLimits.isSeriesName(name) {
             throw QueueError("--name: '\(name.prefix(100))' is not valid; use 1 to 100 of A-Z a-z 0-9 _ . - starting with a letter or digit")
         }
         var runs: [CompareRun] = [], seen = Set<String>()
@@ -72,7 +66,7 @@ extension ReportPublisher {
     func comparisons() -> [(name: String, link: String)] {
         let folder = (root.path as NSString).appendingPathComponent(ReportPublisher.comparisonsFolder)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-        return names.filter { SeriesName.isValid($0) && FileManager.default.fileExists(atPath: "\(folder)/\($0)/index.html") }.sorted()
+        return names.filter { SpecLimits.isSeriesName($0) && FileManager.default.fileExists(atPath: "\(folder)/\($0)/index.html") }.sorted()
             .map { ($0, "\(ReportPublisher.comparisonsFolder)/\($0)/index.html") }
     }
 }
