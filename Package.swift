@@ -126,7 +126,7 @@ let package = Package(
         // `isomine bench …`: the benchmarks that print JSON.
         .target(
             name: "Benchmarks",
-            dependencies: ["Console", "Jobs", "Trainer", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Vocabulary",
+            dependencies: ["Console", "Jobs", "Trainer", "Triplets", "Datasets", "Linalg", "Estimators", "Isometry", "Postgres", "Queue", "Webhooks", "Workers", "Vocabulary",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Crypto", package: "swift-crypto")]

@@ -15,6 +15,7 @@ import Jobs
 import Linalg
 import Logging
 import Trainer
+import Triplets
 
 public struct Bench: ParsableCommand {
     public init() {}
@@ -32,7 +33,8 @@ struct TrainerBench: ParsableCommand {
         Trains the reference config (deploy/examples/digits-batch-hard.json, embedded in the binary) and
         prints one JSON object: steps_per_second (training steps only), the final retrieval metrics, a
         per-phase breakdown of a step, and the same step's matrix products run alone (gflops, and the
-        steps/s bound they set). Compare with the peer baseline:
+        steps/s bound they set). --miner trains the same config with another miner (the collapse-aware
+        miner's speed bar is ≥ 0.75 × batch-hard's here). Compare with the peer baseline:
           python pml_peer.py --csv digits.csv.gz --hidden 256,256 --dim 64 --miner batch-hard --P 8 --K 16 --steps 2000 --threads 1
         """)
 
@@ -41,6 +43,9 @@ struct TrainerBench: ParsableCommand {
 
     @Option(help: "Threads (the spec's threads).")
     var threads = 1
+
+    @Option(help: "The miner (default: the reference config's batch-hard).")
+    var miner: String?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -52,6 +57,12 @@ struct TrainerBench: ParsableCommand {
             spec.training.steps = steps
             spec.training.evalEvery = steps
             spec.threads = threads
+            if let miner {
+                guard let m = Miner(rawValue: miner) else {
+                    throw RunError("--miner: unknown miner '\(miner)'; expected one of \(Miner.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                spec.training.miner = m
+            }
             let runner = Runner(logger: logger)
             let sink = MemorySink()
             guard case .finished(let result) = try runner.run(.train(spec), sink: sink) else { return }
@@ -62,6 +73,7 @@ struct TrainerBench: ParsableCommand {
             let out: JSONValue = .object([
                 "benchmark": .string("trainer"),
                 "config": .string("digits-batch-hard reference"),
+                "miner": .string(spec.training.miner.rawValue),
                 "threads": .number(Double(threads)),
                 "steps": .number(Double(steps)),
                 "train_seconds": .number(result.timing.trainSeconds),

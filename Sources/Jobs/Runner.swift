@@ -209,7 +209,7 @@ public struct Runner: Sendable {
                 stepsThisProcess: run.stepsThisProcess),
             verdict: final.verdict, resumedFromStep: checkpoint?.step,
             artifacts: try Artifacts.save(Artifacts.of(run.probeSnapshot()), to: sink) + (try saveSignals(run.signals, to: sink)),
-            stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt,
+            stoppedOnCollapseAt: collapsedAt, warning: run.warning, stoppedOnWarningAt: warnedAt, onWarning: run.intervention,
             firstCollapseStep: run.signals.first { $0.step > 0 && $0.probe?.verdict == .collapsed }?.step, collapseRisk: risk,
             closestProbeSpread: run.signals.filter { $0.step > 0 }.compactMap { $0.probe?.spreadOverMargin }.min())
         try sink.finish(.train(result))
@@ -259,8 +259,16 @@ private final class TrainMonitor {
         }
         hooks.onWarning = { [self] warning in
             logger.info("collapse warning", metadata: ["step": "\(warning.step)", "reasons": "\(warning.reasons.map(\.code))"])
-            if spec.stopOnWarning { warnedAt = warning.step }
+            if spec.stopsOnWarning { warnedAt = warning.step }
             do { try sink.recordWarning(warning) } catch { sinkError = sinkError ?? error }
+        }
+        hooks.warningAction = spec.warningAction
+        hooks.rewindEvery = spec.onWarningRewindEvery
+        hooks.onIntervention = { intervention in
+            logger.info("acted on the collapse warning", metadata: [
+                "action": "\(intervention.action)", "warned_at": "\(intervention.warnedAt)", "resumed_from": "\(intervention.resumedFrom)",
+                "summary": "\(intervention.summary)",
+            ])
         }
         hooks.checkpointEvery = spec.checkpointEvery
         hooks.onCheckpoint = { checkpoint in

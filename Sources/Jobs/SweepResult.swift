@@ -65,6 +65,8 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var collapseRisk: Double?
     /// The closest its signal probe came to the collapse line (`TrainResult.closestProbeSpread`).
     public var closestProbeSpread: Double?
+    /// The step of the warning an `on_warning` action (`switch_miner`, `lower_learning_rate`) was taken on.
+    public var actedOnWarningAt: Int? = nil
 
     /// Failed or dead. A run never found among the sweep's jobs (`missing`: deleted before the sweep
     /// was aggregated) is counted apart, never as a failure.
@@ -78,6 +80,7 @@ public struct SweepRun: Sendable, Codable, Equatable {
         case final, error
         case collapseRisk = "collapse_risk"
         case closestProbeSpread = "closest_probe_spread_over_margin"
+        case actedOnWarningAt = "acted_on_warning_at"
     }
 }
 
@@ -188,6 +191,8 @@ public struct SweepCell: Sendable, Codable, Equatable {
     public var metrics: [String: MetricSpread]
     /// The collapse warning over the cell's runs.
     public var warning: WarningSummary?
+    /// Runs an `on_warning` action was taken in (absent when none was).
+    public var actedOnWarning: Int? = nil
 
     enum CodingKeys: String, CodingKey {
         case cell, params, runs, succeeded, failed, cancelled, missing, healthy, partial, collapsed
@@ -196,6 +201,7 @@ public struct SweepCell: Sendable, Codable, Equatable {
         case meanFirstCollapseStep = "mean_first_collapse_step"
         case everCollapsedRate = "ever_collapsed_rate"
         case metrics, warning
+        case actedOnWarning = "acted_on_warning"
     }
 }
 
@@ -277,10 +283,12 @@ public struct SweepResult: Sendable, Codable, Equatable {
             var firstCheckpointWarning: Int?
             var risk: Double?
             var closest: Double?
+            var acted: Int?
             if outcome.state == .succeeded, let r = outcome.result {
                 if case .number(let v)? = r["collapse_risk"]?["risk"] { risk = v }
                 if case .number(let v)? = r["closest_probe_spread_over_margin"] { closest = v }
                 if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
+                if case .number(let s)? = r["on_warning"]?["warned_at"] { acted = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
                     if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
                 }
@@ -293,6 +301,8 @@ public struct SweepResult: Sendable, Codable, Equatable {
                     // The probe verdict at every signal record dates the collapse at the signal stride;
                     // an evaluation on the whole split that saw it earlier still counts.
                     if case .number(let s)? = r["first_collapse_step"] { firstCollapse = min(firstCollapse ?? Int(s), Int(s)) }
+                    // A run acted on after it had collapsed did collapse: the abandoned steps count.
+                    if case .number(let s)? = r["on_warning"]?["abandoned_collapse_step"] { firstCollapse = min(firstCollapse ?? Int(s), Int(s)) }
                     firstCheckpointWarning = history.lazy.compactMap(SweepResult.checkpointWarningStep).first
                     if history.contains(where: { ($0["checkpoint_signals"] ?? .null) != .null }) { checkpointSignalsSeen = true }
                 }
@@ -300,7 +310,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
             return SweepRun(index: child.index, id: outcome.id, cell: child.cell, params: params, state: outcome.state,
                             verdict: verdict, firstCollapseStep: firstCollapse, firstWarningStep: firstWarning,
                             firstCheckpointWarningStep: firstCheckpointWarning, final: final, error: outcome.error, collapseRisk: risk,
-                            closestProbeSpread: closest)
+                            closestProbeSpread: closest, actedOnWarningAt: acted)
         }
         self.runs = runs
         let cellAxes = sweep.cellAxes
@@ -353,7 +363,8 @@ public struct SweepResult: Sendable, Codable, Equatable {
             degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),
             meanFirstCollapseStep: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
             everCollapsedRate: ok.isEmpty ? nil : Double(steps.count) / Double(ok.count),
-            metrics: metrics, warning: WarningSummary(members))
+            metrics: metrics, warning: WarningSummary(members),
+            actedOnWarning: ok.contains { $0.actedOnWarningAt != nil } ? ok.filter { $0.actedOnWarningAt != nil }.count : nil)
     }
 
     static func value(_ v: JSONValue, _ path: [String]) -> JSONValue? {

@@ -68,6 +68,8 @@ public struct TrainResult: Sendable, Codable, Equatable {
     public var warning: CollapseWarning?
     /// The step at which a `stop_on_warning` run ended because of its warning.
     public var stoppedOnWarningAt: Int?
+    /// What an `on_warning` action (`switch_miner`, `lower_learning_rate`) did, when it was taken.
+    public var onWarning: WarningIntervention?
     /// The first signal record after step 0 whose probe verdict is collapsed (`StepSignals.probe`): the
     /// run's collapse dated at the signal stride, whatever `eval_every` is. Nil without signals or
     /// when no record was collapsed.
@@ -87,6 +89,7 @@ public struct TrainResult: Sendable, Codable, Equatable {
         case stoppedOnCollapseAt = "stopped_on_collapse_at"
         case warning
         case stoppedOnWarningAt = "stopped_on_warning_at"
+        case onWarning = "on_warning"
         case firstCollapseStep = "first_collapse_step"
         case collapseRisk = "collapse_risk"
         case closestProbeSpread = "closest_probe_spread_over_margin"

@@ -32,11 +32,15 @@ struct JobReport {
             // Only the history is needed, so a running job's partial result (no timing yet) renders too.
             final = (last.eval, last.estimators)
             diagnosis = last.diagnosis
-            charts += JobReport.historyCharts(history, loss: lossConfig, warning: warning, stepSignals: stepSignals)
+            charts += JobReport.historyCharts(history, loss: lossConfig, warning: warning, stepSignals: stepSignals, action: intervention)
             if case .number(let rate)? = doc.result?["timing"]?["steps_per_second"] {
                 tiles.append(tile("steps per second", String(format: "%.0f", rate)))
             }
             if doc.state == .running { tiles.append(tile("latest evaluation", "step \(last.step)")) }
+            if let intervention {
+                let collapsed = intervention.abandonedCollapseStep.map { "; the abandoned steps had collapsed at step \($0)" } ?? ""
+                tiles.append(tile("on warning", intervention.summary + collapsed))
+            }
             hardest = last.estimators?.hardestTriplet
         } else if doc.kind == .analyze, let data, let r = try? JSONDecoder().decode(AnalyzeResult.self, from: data) {
             final = (r.final.eval, r.final.estimators)
@@ -162,6 +166,12 @@ struct JobReport {
         return try? JSONDecoder().decode(CollapseWarning.self, from: data)
     }
 
+    /// What the run's `on_warning` action did, when one was taken.
+    var intervention: WarningIntervention? {
+        guard let w = doc.result?["on_warning"], w != .null, let data = try? w.serialized(pretty: false) else { return nil }
+        return try? JSONDecoder().decode(WarningIntervention.self, from: data)
+    }
+
     /// The train run's per-step signals (the artifact step_signals.json), empty when absent.
     var stepSignals: [StepSignals] {
         guard let bytes = doc.artifacts["step_signals.json"] else { return [] }
@@ -169,11 +179,15 @@ struct JobReport {
     }
 
     /// Loss and active fraction, retrieval, collapse signals, the per-step warning signals, and the
-    /// d_iso bracket against 2·L_hard, by step; the warning step and the first collapsed evaluation are
-    /// marked on each, the loss every triplet has at collapse drawn on the loss chart.
+    /// d_iso bracket against 2·L_hard, by step; the warning step, the step an `on_warning` action resumed
+    /// from and the first collapsed evaluation are marked on each, the loss every triplet has at collapse drawn on the loss chart.
     static func historyCharts(_ history: [EvaluationRecord], loss: TripletLossConfig? = nil, warning: CollapseWarning? = nil,
-                              stepSignals: [StepSignals] = []) -> [[String: Any]] {
+                              stepSignals: [StepSignals] = [], action: WarningIntervention? = nil) -> [[String: Any]] {
         var markers = warning.map { [ChartMarker(x: Double($0.step), label: "warning at step \($0.step)", kind: .warning)] } ?? []
+        // Where the run went back to when it acted on the warning: the history is the new trajectory from there.
+        if let action, action.resumedFrom != action.warnedAt {
+            markers.append(ChartMarker(x: Double(action.resumedFrom), label: "acted on the warning: resumed from step \(action.resumedFrom)", kind: .warning))
+        }
         markers += history.first { $0.verdict == .collapsed }.map { [ChartMarker(x: Double($0.step), label: "collapsed at step \($0.step)")] } ?? []
         let levels = loss.map { [(y: $0.collapsedValue, label: ($0.kind == .hinge ? "α" : "softplus(α)") + String(format: " = %.3g: loss at collapse", $0.collapsedValue))] } ?? []
         func series(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (EvaluationRecord) -> Double?) -> Series {

@@ -10,6 +10,13 @@ public enum SplitBy: String, CaseIterable, Sendable {
     case `class`
 }
 
+/// `on_warning.action` names.
+public enum OnWarningAction: String, CaseIterable, Sendable {
+    case none, stop
+    case switchMiner = "switch_miner"
+    case lowerLearningRate = "lower_learning_rate"
+}
+
 /// `optimizer.schedule.type` names.
 public enum ScheduleType: String, CaseIterable, Sendable {
     case constant, cosine, step
@@ -66,6 +73,10 @@ extension OptimizerConfig {
 extension TrainSpec {
     private static func optimizer(_ kind: OptimizerKind) -> FieldCondition<TrainSpec> {
         FieldCondition("only applies to optimizer type \(kind.rawValue)") { $0.training.optimizer.kind == kind }
+    }
+
+    private static func onWarning(_ actions: OnWarningAction...) -> FieldCondition<TrainSpec> {
+        FieldCondition("only applies to on_warning.action \(actions.map(\.rawValue).joined(separator: " or "))") { actions.contains($0.onWarning) }
     }
 
     private static func schedule(_ type: ScheduleType) -> FieldCondition<TrainSpec> {
@@ -140,6 +151,15 @@ extension TrainSpec {
                "also measure the mechanism ratio (the step-0 risk's: d_iso to the class-centroid collapse over the certified d_iso to the nearest separated embedding that keeps half the spread, the median over the same 3 PK batches) as the network embeds them at every this many steps (0: never after step 0): `mechanism_ratio` in those records of `step_signals.json` and the metric `signal_mechanism_ratio`. A multiple of `warning.stride`; each reading costs an f* search per batch (see `warning.risk`). Recorded, not used by the warning rule: measured in docs/science.md's warning section"),
         .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
                "end the run when the collapse warning first fires (`collapse.warning`: the step-0 risk, at step 0, or the per-step signals later), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
+        .field("on_warning.action", .choice(what: "on_warning action"), \.onWarning, default: .value(.none),
+               "what the run does when the collapse warning first fires. `stop`: as `stop_on_warning` (its older spelling; giving both with different actions is an error). `switch_miner`: go back to the last rewind point before the warning (see `on_warning.rewind_every`) and train on with `on_warning.miner`. `lower_learning_rate`: the same, with the learning rate (and its schedule) multiplied by `on_warning.factor`. Once per run; the result's `on_warning` and the run's page say what was done, when, and whether the abandoned steps had collapsed; a sweep counts the runs acted on per cell"),
+        .field("on_warning.miner", FieldType<Miner>.choice(what: "miner").documented("see Miners"), \.onWarningMiner, default: .value(.collapseAware),
+               when: onWarning(.switchMiner), "`switch_miner`: the miner to train on with (not the run's own)"),
+        .field("on_warning.factor", .number(.open(0, 1)), \.onWarningFactor, default: .value(0.1), when: onWarning(.lowerLearningRate),
+               "`lower_learning_rate`: the factor, in (0, 1)"),
+        .field("on_warning.rewind_every", .integer(0...100_000_000), \.onWarningRewindEvery,
+               default: .computed("eval_every") { $0.training.evalEvery }, when: onWarning(.switchMiner, .lowerLearningRate),
+               "keep a rewind point (an in-memory checkpoint: parameters, optimiser, sampler and RNG state) at step 0 and every this many steps until the action is taken (0: step 0 only); the action resumes from the last one before the warning, so the same batches follow"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
                "end the run at the first evaluation whose verdict is collapsed, as **succeeded** with verdict `collapsed` and `stopped_on_collapse_at` in the result (through the worker, `collapse.detected` is recorded first)"),
     ], checks: [
@@ -153,8 +173,21 @@ extension TrainSpec {
             }
         },
         { spec, at in
-            if spec.stopOnWarning && !spec.training.estimators.enabled {
-                throw SpecError(path: "\(at).stop_on_warning", "needs estimators.enabled: the verdict a stopped run ends with comes from the estimators")
+            if spec.stopOnWarning && spec.onWarning != .none && spec.onWarning != .stop {
+                throw SpecError(path: "\(at).on_warning.action", "'\(spec.onWarning.rawValue)' conflicts with stop_on_warning: true (the older spelling of on_warning.action \"stop\"); give one")
+            }
+            if spec.stopsOnWarning && !spec.training.estimators.enabled {
+                throw SpecError(path: spec.stopOnWarning ? "\(at).stop_on_warning" : "\(at).on_warning.action",
+                                "needs estimators.enabled: the verdict a stopped run ends with comes from the estimators")
+            }
+            if spec.onWarning == .switchMiner {
+                if spec.onWarningMiner == spec.training.miner {
+                    throw SpecError(path: "\(at).on_warning.miner", "'\(spec.onWarningMiner.rawValue)' is the run's miner already; name another")
+                }
+                let b = spec.training.classesPerBatch * spec.training.samplesPerClass
+                if spec.onWarningMiner == .batchAll && b > maxBatchAll {
+                    throw SpecError(path: "\(at).on_warning.miner", "batch-all takes batches of at most \(maxBatchAll) (it mines up to B³ triplets); this one has \(b)")
+                }
             }
         },
         { spec, at in

@@ -32,6 +32,23 @@ public struct TrainSpec: Sendable, Equatable {
     public var warningMechanismEvery = 0
     /// End the run (as succeeded, with its verdict at that step) when the signals first warn of collapse.
     public var stopOnWarning = false
+    /// `on_warning`: the action, the miner to switch to, the factor to lower the rate by, the rewind interval.
+    public var onWarning = OnWarningAction.none
+    public var onWarningMiner = Miner.collapseAware
+    public var onWarningFactor = 0.1
+    public var onWarningRewindEvery = 0
+
+    /// Whether the run ends when the warning fires (`stop_on_warning` or `on_warning.action` `stop`).
+    public var stopsOnWarning: Bool { stopOnWarning || onWarning == .stop }
+
+    /// The trainer's action on the warning (nil for none and for `stop`, which the runner takes).
+    public var warningAction: WarningAction? {
+        switch onWarning {
+        case .none, .stop: return nil
+        case .switchMiner: return .switchMiner(onWarningMiner)
+        case .lowerLearningRate: return .lowerLearningRate(factor: onWarningFactor)
+        }
+    }
 
     /// Largest batch (P × K) accepted; batch-all mines up to B³ triplets, so it has a lower limit.
     static let maxBatch = 4096

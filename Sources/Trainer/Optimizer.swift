@@ -65,6 +65,8 @@ public final class Optimizer<T: BLASReal> {
     public let second: Buffer<T>
     /// Updates applied so far.
     public var updates: Int = 0
+    /// Multiplies the scheduled learning rate (a `lower_learning_rate` action sets it below 1).
+    public var learningRateScale = 1.0
 
     public init(config: OptimizerConfig, parameterCount: Int, totalSteps: Int) {
         self.config = config
@@ -74,7 +76,7 @@ public final class Optimizer<T: BLASReal> {
     }
 
     /// The learning rate of the next update.
-    public var currentLearningRate: Double { config.learningRate(at: updates, totalSteps: totalSteps) }
+    public var currentLearningRate: Double { config.learningRate(at: updates, totalSteps: totalSteps) * learningRateScale }
 
     /// Applies one update to `parameters` from `gradients` (both `first.count` long).
     public func step(parameters p: UnsafeMutablePointer<T>, gradients g: UnsafePointer<T>) {

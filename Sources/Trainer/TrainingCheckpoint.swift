@@ -22,6 +22,8 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         var signals: [StepSignals]?
         var warning: CollapseWarning?
         var baselineBatchSpread: Double?
+        /// Optional: what the run did on its warning (checkpoints from before actions existed have none).
+        var intervention: WarningIntervention?
         var optimizerUpdates: Int
         var parameterCount: Int
         var secondCount: Int

@@ -31,6 +31,14 @@ public struct TrainingHooks {
     /// measures the run as it is now and its value goes into the record's `mechanismRatio`.
     public var mechanismEvery = 0
     public var mechanism: (TrainingRun) -> Double? = { _ in nil }
+    /// What to do when the warning fires (nil: nothing here; `stop` is the caller's, through
+    /// `shouldStop`): go back to the last rewind point before the warning and train on changed.
+    public var warningAction: WarningAction?
+    /// With a `warningAction`: keep a rewind point (an in-memory checkpoint) at step 0 and every this
+    /// many steps until the action is taken (0: step 0 only).
+    public var rewindEvery = 0
+    /// After the action is taken (once per run), with what was done.
+    public var onIntervention: (WarningIntervention) -> Void = { _ in }
 
     public init() {}
 }
@@ -55,7 +63,8 @@ public final class TrainingRun {
     public private(set) var evalSeconds = 0.0
 
     let workspace: MLPWorkspace<Float>
-    let objective: TripletObjective<Float>
+    /// The triplet objective: the config's miner, or the one a `switch_miner` action chose.
+    var objective: TripletObjective<Float>
     let optimizer: Optimizer<Float>
     let trainFeatures: Buffer<Float>
     var rng: SeededRNG
@@ -70,6 +79,10 @@ public final class TrainingRun {
     public internal(set) var signals: [StepSignals] = []
     /// The run's collapse warning, once it has fired.
     public internal(set) var warning: CollapseWarning?
+    /// What the run did on its warning (a `WarningAction`), once done.
+    public internal(set) var intervention: WarningIntervention?
+    /// The latest rewind point kept for a `WarningAction` (nil before step 0's and after the action).
+    var rewindPoint: TrainingCheckpoint?
     var baselineBatchSpread = 0.0
     /// Rows of the evaluation set the estimators analyse (fixed for the run).
     let probeRows: [Int]
@@ -136,6 +149,8 @@ public final class TrainingRun {
         baselineProbeSpread = c.header.baselineProbeSpread
         signals = c.header.signals ?? []
         warning = c.header.warning
+        intervention = c.header.intervention
+        applyIntervention()
         baselineBatchSpread = c.header.baselineBatchSpread ?? signals.first?.batchSpread ?? 0
         step = c.header.step
     }
@@ -145,7 +160,7 @@ public final class TrainingRun {
         TrainingCheckpoint(
             header: .init(config: config, step: step, rng: rng.state, sampler: sampler, window: window, history: history,
                           baselineSpread: baselineSpread, baselineProbeSpread: baselineProbeSpread, signals: signals, warning: warning,
-                          baselineBatchSpread: baselineBatchSpread, optimizerUpdates: optimizer.updates,
+                          baselineBatchSpread: baselineBatchSpread, intervention: intervention, optimizerUpdates: optimizer.updates,
                           parameterCount: model.parameters.count, secondCount: optimizer.second.count),
             parameters: model.parameters.array, first: optimizer.first.array, second: optimizer.second.array)
     }
@@ -169,8 +184,11 @@ public final class TrainingRun {
                 let w = CollapseWarning(step: 0, reasons: reasons, signals: zero)
                 warning = w
                 hooks.onWarning(w)
+                if let action = hooks.warningAction { try act(action, on: w, hooks: hooks) }
             }
         }
+        // The first rewind point: step 0, or where a resumed run starts.
+        if hooks.warningAction != nil && intervention == nil && rewindPoint == nil { rewindPoint = checkpoint() }
         while step < config.steps {
             if hooks.shouldStop() { return }
             let start = DispatchTime.now().uptimeNanoseconds
@@ -189,6 +207,10 @@ public final class TrainingRun {
                 if warning == nil, let w = WarningRule.check(signals, margin: config.loss.marginDistance) {
                     warning = w
                     hooks.onWarning(w)
+                    if let action = hooks.warningAction {
+                        try act(action, on: w, hooks: hooks)
+                        continue
+                    }
                 }
             }
             if config.isEvaluationStep(step) {
@@ -198,6 +220,9 @@ public final class TrainingRun {
             }
             if hooks.checkpointEvery > 0 && step % hooks.checkpointEvery == 0 && step < config.steps {
                 try hooks.onCheckpoint(checkpoint())
+            }
+            if hooks.warningAction != nil && intervention == nil && hooks.rewindEvery > 0 && step % hooks.rewindEvery == 0 {
+                rewindPoint = checkpoint()
             }
         }
     }
@@ -346,5 +371,41 @@ public final class TrainingRun {
             collapse: signal, estimators: estimators, diagnosis: diagnosis, verdict: diagnosis.verdict, checkpointSignals: checkpointSignals)
         window = StatsWindow()
         return record
+    }
+}
+
+extension TrainingRun {
+    /// Takes `action` on `warning`: back to the last rewind point (state, history and signals as they
+    /// were there; the batches that follow are the same ones), the warning kept, the change applied.
+    func act(_ action: WarningAction, on warning: CollapseWarning, hooks: TrainingHooks) throws {
+        let point = rewindPoint ?? checkpoint()
+        // A collapse at or before the rewind point stays in the run's own signals; only later ones are abandoned.
+        let abandoned = signals.first { $0.step > point.step && $0.probe?.verdict == .collapsed }?.step
+        try restore(point)
+        rewindPoint = nil
+        self.warning = warning
+        var record = WarningIntervention(action: "", warnedAt: warning.step, resumedFrom: point.step, abandonedCollapseStep: abandoned)
+        switch action {
+        case .switchMiner(let miner):
+            record.action = "switch_miner"
+            record.previousMiner = config.miner
+            record.miner = miner
+        case .lowerLearningRate(let factor):
+            record.action = "lower_learning_rate"
+            record.factor = factor
+            record.learningRate = config.optimizer.learningRate * factor
+        }
+        intervention = record
+        applyIntervention()
+        hooks.onIntervention(record)
+    }
+
+    /// Trains as `intervention` says from here on (the config's miner and rate without one).
+    func applyIntervention() {
+        let miner = intervention?.miner ?? config.miner
+        if objective.miner != miner {
+            objective = TripletObjective(config: config.loss, miner: miner, batch: config.batchSize, dim: config.model.embeddingDim)
+        }
+        optimizer.learningRateScale = intervention?.factor ?? 1
     }
 }

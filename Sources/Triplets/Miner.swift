@@ -1,4 +1,4 @@
-// The six triplet miners: which (anchor, positive, negative) triplets of a batch the loss sees.
+// The seven triplet miners: which (anchor, positive, negative) triplets of a batch the loss sees.
 import Linalg
 
 /// A triplet-mining strategy.
@@ -18,6 +18,13 @@ public enum Miner: String, Sendable, Codable, CaseIterable {
     case random
     /// The single triplet of the batch maximising d⁺ − d⁻: the paper's hardest triplet (L_hard).
     case hardestTriplet = "hardest-triplet"
+    /// Batch-hard on a batch whose anchors are mostly **ordered** (hardest negative farther than hardest
+    /// positive: the batch is near a separated embedding of its own); on a batch mostly **inverted**
+    /// (its nearest separated embedding far away, for B ≫ n the collapse, which batch-hard's step pulls
+    /// toward), per anchor batch-hard's triplet where it is ordered and semi-hard triplets for each of
+    /// its positives where it is inverted. Mean over the mined triplets. Chosen by measurement over
+    /// per-batch and per-anchor alternatives: docs/train-and-sweep.md.
+    case collapseAware = "collapse-aware"
 
     /// Whether the loss is averaged over non-zero triplets only (batch-all) rather than all mined ones.
     public var averagesNonZeroOnly: Bool { self == .batchAll }
@@ -28,6 +35,12 @@ public struct TripletBuffer: Sendable {
     public var anchors: [Int32] = []
     public var positives: [Int32] = []
     public var negatives: [Int32] = []
+    /// Scratch of `semiHard(anchor:…)`: one anchor's positives and their semi-hard negatives, the
+    /// positives' order by distance, and the nearest negative in each gap between them.
+    var semiPositives: [Int32] = []
+    var semiNegatives: [Int32] = []
+    var order: [Int32] = []
+    var gaps: [Int32] = []
 
     public init() {}
 
@@ -58,6 +71,8 @@ extension Miner {
     /// `squared` says the matrix holds squared distances: the per-anchor choices do not depend on it,
     /// but `hardest-triplet` compares d⁺ − d⁻ across anchors, and the maximiser of d⁺² − d⁻² is not in
     /// general the L_hard triplet, so it takes square roots for that comparison.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func mine<T: BLASReal>(
         distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int, squared: Bool = false,
         rng: inout SeededRNG, into out: inout TripletBuffer
@@ -94,16 +109,39 @@ extension Miner {
             }
         case .semiHard:
             for a in 0..<n {
+                out.semiHard(anchor: a, row: d + a * n, labels: labels, count: n)
+                for k in 0..<out.semiPositives.count { out.append(a, Int(out.semiPositives[k]), Int(out.semiNegatives[k])) }
+            }
+        case .collapseAware:
+            // Batch-hard while more than half the batch's anchors are ordered (d⁻ > d⁺ for their hardest
+            // pair): the batch is then near a separated embedding of its own, not the collapse.
+            Miner.batchHard.mine(distances: d, labels: labels, count: n, squared: squared, rng: &rng, into: &out)
+            var inverted = 0
+            for t in 0..<out.count {
+                let a = Int(out.anchors[t])
+                if d[a * n + Int(out.negatives[t])] <= d[a * n + Int(out.positives[t])] { inverted += 1 }
+            }
+            if 2 * inverted < out.count { return }
+            // Mostly inverted: per anchor, batch-hard's triplet where it is ordered, semi-hard triplets for
+            // every positive where it is inverted.
+            out.removeAll()
+            for a in 0..<n {
                 let row = d + a * n
-                for p in 0..<n where p != a && labels[p] == labels[a] {
-                    var nearestOutside = -1, farthest = -1
-                    for q in 0..<n where labels[q] != labels[a] {
-                        if row[q] > row[p] && (nearestOutside < 0 || row[q] < row[nearestOutside]) { nearestOutside = q }
-                        if farthest < 0 || row[q] > row[farthest] { farthest = q }
+                var p = -1, q = -1
+                for j in 0..<n where j != a {
+                    if labels[j] == labels[a] {
+                        if p < 0 || row[j] > row[p] { p = j }
+                    } else if q < 0 || row[j] < row[q] {
+                        q = j
                     }
-                    guard farthest >= 0 else { continue }
-                    out.append(a, p, nearestOutside >= 0 ? nearestOutside : farthest)
                 }
+                guard p >= 0, q >= 0 else { continue }
+                if row[q] > row[p] {
+                    out.append(a, p, q)
+                    continue
+                }
+                out.semiHard(anchor: a, row: row, labels: labels, count: n)
+                for k in 0..<out.semiPositives.count { out.append(a, Int(out.semiPositives[k]), Int(out.semiNegatives[k])) }
             }
         case .random:
             for a in 0..<n {
@@ -126,6 +164,82 @@ extension Miner {
                 }
                 out.append(a, p, q)
             }
+        }
+    }
+}
+
+extension TripletBuffer {
+    /// Every positive of anchor `a` (in index order, into `semiPositives`) with its semi-hard negative
+    /// (into `semiNegatives`): the nearest negative strictly farther than the positive, the lowest index
+    /// among equals; when none is farther, the farthest negative (TF Addons' fallback, the lowest index
+    /// among equals). Without negatives, no positive is listed.
+    ///
+    /// Why not a scan of the negatives per positive (O(K·B) per anchor): the positives are sorted by
+    /// distance (K − 1 of them), each negative falls in the gap between two consecutive positives (a
+    /// binary search), and a positive's semi-hard negative is the nearest negative in the gaps beyond
+    /// it — a suffix minimum. O(B log K) per anchor, without allocation once the scratch has grown.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    mutating func semiHard<T: BLASReal>(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int) {
+        semiPositives.removeAll(keepingCapacity: true)
+        semiNegatives.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
+        for j in 0..<n where j != a && labels[j] == labels[a] {
+            order.append(Int32(semiPositives.count))
+            semiPositives.append(Int32(j))
+        }
+        let m = semiPositives.count
+        guard m > 0 else { return }
+        // Heapsort `order` by (distance, index): in place, no allocation.
+        semiPositives.withUnsafeBufferPointer { pos in
+            order.withUnsafeMutableBufferPointer { o in
+                @inline(__always) func less(_ x: Int32, _ y: Int32) -> Bool {
+                    let dx = row[Int(pos[Int(x)])], dy = row[Int(pos[Int(y)])]
+                    return dx < dy || (!(dy < dx) && x < y)
+                }
+                func sift(_ start: Int, _ end: Int) {
+                    var root = start
+                    while 2 * root + 1 < end {
+                        var child = 2 * root + 1
+                        if child + 1 < end && less(o[child], o[child + 1]) { child += 1 }
+                        guard less(o[root], o[child]) else { return }
+                        o.swapAt(root, child)
+                        root = child
+                    }
+                }
+                for start in stride(from: m / 2 - 1, through: 0, by: -1) { sift(start, m) }
+                for end in stride(from: m - 1, to: 0, by: -1) {
+                    o.swapAt(0, end)
+                    sift(0, end)
+                }
+            }
+        }
+        gaps.removeAll(keepingCapacity: true)
+        for _ in 0...m { gaps.append(-1) }
+        var farthest = -1
+        @inline(__always) func nearer(_ q: Int, than r: Int) -> Bool { r < 0 || row[q] < row[r] }
+        for q in 0..<n where labels[q] != labels[a] {
+            if farthest < 0 || row[q] > row[farthest] { farthest = q }
+            // The number of positives strictly nearer than q.
+            let dq = row[q]
+            var lo = 0, hi = m
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if row[Int(semiPositives[Int(order[mid])])] < dq { lo = mid + 1 } else { hi = mid }
+            }
+            if nearer(q, than: Int(gaps[lo])) { gaps[lo] = Int32(q) }
+        }
+        guard farthest >= 0 else {
+            semiPositives.removeAll(keepingCapacity: true)
+            return
+        }
+        for _ in 0..<m { semiNegatives.append(-1) }
+        // The positive at sorted position i may take the negatives of gaps i + 1 … m.
+        var best = -1
+        for i in stride(from: m - 1, through: 0, by: -1) {
+            let g = Int(gaps[i + 1])
+            if g >= 0 && (best < 0 || row[g] < row[best] || (!(row[best] < row[g]) && g < best)) { best = g }
+            semiNegatives[Int(order[i])] = Int32(best >= 0 ? best : farthest)
         }
     }
 }

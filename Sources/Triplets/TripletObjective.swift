@@ -44,6 +44,8 @@ public final class TripletObjective<T: BLASReal> {
     }
 
     /// Loss of `embeddings` (batch × dim) with `labels`; writes ∂loss/∂embeddings into `gradient` when given.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     public func evaluate(
         embeddings e: UnsafePointer<T>, labels: UnsafePointer<Int>, rng: inout SeededRNG,
         gradient: UnsafeMutablePointer<T>?

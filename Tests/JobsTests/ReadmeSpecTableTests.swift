@@ -42,6 +42,8 @@ import Testing
             #"{"kind":"train","name":"n","queue":"gpu","dataset":{"type":"digits"},"optimizer":{"type":"sgd","schedule":{"type":"step","step_size":5}}}"#,
             #"{"kind":"train","dataset":{"type":"digits"},"split":{"by":"class"},"optimizer":{"schedule":{"type":"cosine","min_learning_rate":1e-5}},"threads":2}"#,
             #"{"kind":"train","dataset":{"type":"digits"},"blas_threads":3}"#,
+            #"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"switch_miner","miner":"semi-hard","rewind_every":5}}"#,
+            #"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":0.25}}"#,
         ]
         var seen = Set<String>()
         for text in train { seen.formUnion(leaves(try roundTrip(text))) }

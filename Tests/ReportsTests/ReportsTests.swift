@@ -138,6 +138,20 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(page.components(separatedBy: #"class="marker-warning""#).count - 1 >= 3, "loss, retrieval and collapse charts")
     }
 
+    /// A run that acted on its warning (`on_warning` switch_miner): the page says what was done and when,
+    /// and marks the step it resumed from on the by-step charts.
+    @Test func aRunThatActedOnItsWarningSaysWhatItDid() throws {
+        let dir = TempFolder()
+        let spec = try JobSpec.parse(Data(#"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":16},"optimizer":{"learning_rate":0.05},"steps":60,"eval_every":30,"warning":{"risk":false},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10},"on_warning":{"action":"switch_miner","rewind_every":4}}"#.utf8))
+        guard case .finished(let result) = try Runner().run(spec, sink: try FileSink(directory: dir.path)) else { Issue.record("not finished"); return }
+        let action = try #require(result.onWarning)
+        #expect(action.resumedFrom < action.warnedAt)
+        let html = try String(contentsOfFile: try DirectoryReport.write(directory: dir.path, renderer: try ReportRenderer()), encoding: .utf8)
+        #expect(XMLCheck.parse(html).error == nil)
+        #expect(html.contains("on warning") && html.contains("switched miner batch-hard → collapse-aware (warned at step \(action.warnedAt), resumed from step \(action.resumedFrom))"))
+        #expect(html.contains("acted on the warning: resumed from step \(action.resumedFrom)"))
+    }
+
     /// A running analysis' page and its series' page show the provisional verdict, marked as such, with
     /// its figures and reasons; the page stays well-formed.
     @Test func aRunningAnalysisShowsItsProvisionalVerdict() throws {

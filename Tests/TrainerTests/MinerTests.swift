@@ -55,6 +55,78 @@ func mined(_ miner: Miner, seed: UInt64 = 0) -> [[Int]] {
         #expect(out.triplets.map { [$0.0, $0.1, $0.2] } == [[3, 4, 5]])
     }
 
+    func minedCollapseAware(_ points: [[Double]], _ labels: [Int]) -> [[Int]] {
+        let d = Matrix<Double>(points).pairwiseDistances()
+        var out = TripletBuffer()
+        var rng = SeededRNG(seed: 0)
+        d.storage.withUnsafeBufferPointer { p in
+            labels.withUnsafeBufferPointer { l in
+                Miner.collapseAware.mine(distances: p.baseAddress!, labels: l.baseAddress!, count: labels.count, rng: &rng, into: &out)
+            }
+        }
+        return out.triplets.map { [$0.0, $0.1, $0.2] }
+    }
+
+    @Test func collapseAwareIsBatchHardOnAMostlyOrderedBatch() {
+        // 1-D: class A at 0, 1 (rows 0, 1), class B at 3, 10 (rows 2, 3). Anchors 0, 1 and 3 are ordered
+        // (hardest negative farther than hardest positive), anchor 2 is not: 3 of 4 ordered, batch-hard.
+        #expect(minedCollapseAware([[0], [1], [3], [10]], [0, 0, 1, 1]) == [[0, 1, 2], [1, 0, 2], [2, 3, 1], [3, 2, 1]])
+    }
+
+    @Test func collapseAwareGivesTheInvertedAnchorsOfAMostlyInvertedBatchSemiHard() {
+        // A at 0, 1 (rows 0, 1), B at 3, 10 (rows 2, 3), C at 4, 9 (rows 4, 5): anchors 0 and 1 ordered
+        // (batch-hard's triplet), 2–5 inverted (4 of 6): each positive of theirs gets the nearest negative
+        // beyond it — row 3 from anchor 2 (d⁺ = 7) has none, so the farthest, row 5 (6).
+        #expect(minedCollapseAware([[0], [1], [3], [10], [4], [9]], [0, 0, 1, 1, 2, 2])
+                == [[0, 1, 2], [1, 0, 2], [2, 3, 5], [3, 2, 1], [4, 5, 3], [5, 4, 2]])
+        // Inverted at every anchor: mined exactly as semi-hard mines it.
+        #expect(mined(.collapseAware) == mined(.semiHard))
+    }
+
+    /// Semi-hard by its definition, a scan of the negatives per positive (what the miner replaced).
+    func semiHardByScan(_ d: [Double], _ labels: [Int]) -> [[Int]] {
+        let n = labels.count
+        var out: [[Int]] = []
+        for a in 0..<n {
+            for p in 0..<n where p != a && labels[p] == labels[a] {
+                var beyond = -1, farthest = -1
+                for q in 0..<n where labels[q] != labels[a] {
+                    if d[a * n + q] > d[a * n + p] && (beyond < 0 || d[a * n + q] < d[a * n + beyond]) { beyond = q }
+                    if farthest < 0 || d[a * n + q] > d[a * n + farthest] { farthest = q }
+                }
+                if farthest >= 0 { out.append([a, p, beyond >= 0 ? beyond : farthest]) }
+            }
+        }
+        return out
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 6, 7])
+    func semiHardMatchesTheScanWithTiesAndUnevenClasses(seed: UInt64) {
+        // Small integer distances (many ties), uneven classes, a class of one, sometimes a single class.
+        var rng = SeededRNG(seed: seed)
+        let n = 5 + rng.int(below: 40)
+        let classes = seed == 7 ? 1 : 1 + rng.int(below: 6)
+        let labels = (0..<n).map { _ in rng.int(below: classes) }
+        var d = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in (i + 1)..<n { d[i * n + j] = Double(rng.int(below: 6)); d[j * n + i] = d[i * n + j] } }
+        var out = TripletBuffer()
+        d.withUnsafeBufferPointer { p in
+            labels.withUnsafeBufferPointer { l in
+                Miner.semiHard.mine(distances: p.baseAddress!, labels: l.baseAddress!, count: n, rng: &rng, into: &out)
+            }
+        }
+        #expect(out.triplets.map { [$0.0, $0.1, $0.2] } == semiHardByScan(d, labels))
+        // The same in Float (the trainer's precision).
+        let f = d.map(Float.init)
+        var outF = TripletBuffer()
+        f.withUnsafeBufferPointer { p in
+            labels.withUnsafeBufferPointer { l in
+                Miner.semiHard.mine(distances: p.baseAddress!, labels: l.baseAddress!, count: n, rng: &rng, into: &outF)
+            }
+        }
+        #expect(outF.triplets.map { [$0.0, $0.1, $0.2] } == semiHardByScan(d, labels))
+    }
+
     @Test func semiHardWithTFAddonsFallback() {
         // (2,0), (2,1) and (3,4) have no negative farther than the positive: the farthest negative is used.
         #expect(mined(.semiHard) == [[0, 1, 3], [0, 2, 4], [1, 0, 4], [1, 2, 4], [2, 0, 3], [2, 1, 3], [3, 4, 2], [4, 3, 1]])

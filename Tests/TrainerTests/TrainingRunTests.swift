@@ -30,7 +30,7 @@ func smallConfig(miner: Miner = .batchHard, steps: Int = 60) -> TrainingConfig {
         #expect(a.history.map(\.step) == [0, 20, 40, 60])
     }
 
-    @Test(arguments: [Miner.batchHard, .random, .semiHard])
+    @Test(arguments: [Miner.batchHard, .random, .semiHard, .collapseAware])
     func resumedRunMatchesUninterrupted(miner: Miner) throws {
         let s = try blobSplit()
         let whole = try TrainingRun(config: smallConfig(miner: miner), train: s.train, test: s.test)
