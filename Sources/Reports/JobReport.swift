@@ -161,15 +161,15 @@ struct JobReport {
     }
 
     /// The train run's collapse warning, when it fired.
-    var warning: CollapseWarning? {
-        guard let w = doc.result?["warning"], w != .null, let data = try? w.serialized(pretty: false) else { return nil }
-        return try? JSONDecoder().decode(CollapseWarning.self, from: data)
-    }
+    var warning: CollapseWarning? { resultField("warning") }
 
     /// What the run's `on_warning` action did, when one was taken.
-    var intervention: WarningIntervention? {
-        guard let w = doc.result?["on_warning"], w != .null, let data = try? w.serialized(pretty: false) else { return nil }
-        return try? JSONDecoder().decode(WarningIntervention.self, from: data)
+    var intervention: WarningIntervention? { resultField("on_warning") }
+
+    /// A top-level field of the result decoded as `T` (nil when absent, null or not a `T`).
+    private func resultField<T: Decodable>(_ key: String) -> T? {
+        guard let v = doc.result?[key], v != .null, let data = try? v.serialized(pretty: false) else { return nil }
+        return try? JSONDecoder().decode(T.self, from: data)
     }
 
     /// The train run's per-step signals (the artifact step_signals.json), empty when absent.
