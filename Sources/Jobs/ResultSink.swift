@@ -13,8 +13,9 @@ public protocol ResultSink: AnyObject {
     func saveArtifact(_ name: String, _ bytes: [UInt8]) throws
     /// Records a train run's per-step signals (at the spec's warning stride).
     func recordSignals(_ signals: StepSignals) throws
-    /// Records the run's collapse warning (once per run; the worker announces `collapse.warning`).
-    func recordWarning(_ warning: CollapseWarning) throws
+    /// Records the run's collapse warning (once per run; the worker announces `collapse.warning`) with
+    /// what the run did on it (`on_warning`: the action taken, or that it stopped; nil: nothing).
+    func recordWarning(_ warning: CollapseWarning, onWarning: WarningIntervention?) throws
     /// Records an analysis' provisional verdict (before its f* search; never announced).
     func recordProvisional(_ verdict: ProvisionalVerdict) throws
     /// The sink of one run of a sweep executed in this process (`isomine run` of a sweep).
@@ -27,7 +28,7 @@ extension ResultSink {
     /// Files and memory keep the signals in the run's artifact only.
     public func recordSignals(_ signals: StepSignals) throws {}
     /// Files and memory keep the warning in the result only.
-    public func recordWarning(_ warning: CollapseWarning) throws {}
+    public func recordWarning(_ warning: CollapseWarning, onWarning: WarningIntervention?) throws {}
     /// Files and memory keep only the final verdict.
     public func recordProvisional(_ verdict: ProvisionalVerdict) throws {}
 

@@ -257,16 +257,18 @@ private final class TrainMonitor {
         hooks.onSignals = { [self] signals in
             do { try sink.recordSignals(signals) } catch { sinkError = sinkError ?? error }
         }
-        hooks.onWarning = { [self] warning in
+        hooks.onWarning = { [self, run] warning in
             logger.info("collapse warning", metadata: ["step": "\(warning.step)", "reasons": "\(warning.reasons.map(\.code))"])
             if spec.stopsOnWarning { warnedAt = warning.step }
-            do { try sink.recordWarning(warning) } catch { sinkError = sinkError ?? error }
+            // The trainer takes an action before announcing the warning: `run.intervention` is what it did.
+            let response = spec.stopsOnWarning ? WarningIntervention.stopped(at: warning.step) : run.intervention
+            do { try sink.recordWarning(warning, onWarning: response) } catch { sinkError = sinkError ?? error }
         }
         hooks.warningAction = spec.warningAction
         hooks.rewindEvery = spec.onWarningRewindEvery
         hooks.onIntervention = { intervention in
             logger.info("acted on the collapse warning", metadata: [
-                "action": "\(intervention.action)", "warned_at": "\(intervention.warnedAt)", "resumed_from": "\(intervention.resumedFrom)",
+                "action": "\(intervention.action.rawValue)", "warned_at": "\(intervention.warnedAt)", "resumed_from": "\(intervention.resumedFrom)",
                 "summary": "\(intervention.summary)",
             ])
         }

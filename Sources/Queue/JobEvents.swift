@@ -179,13 +179,18 @@ public enum CollapseEventData {
         return .object(data)
     }
 
-    /// collapse.warning for a train run.
-    public static func warning(_ warning: CollapseWarning, reportURL: String?) throws -> JSONValue {
+    /// collapse.warning for a train run; `on_warning` (with its `summary`, which event_summary appends)
+    /// when the run acted on it or stopped.
+    public static func warning(_ warning: CollapseWarning, onWarning: WarningIntervention? = nil, reportURL: String?) throws -> JSONValue {
         var data: [String: JSONValue] = [
             "step": .number(Double(warning.step)),
             "reasons": .array(warning.reasons.map { .object(["code": .string($0.code), "message": .string($0.message)]) }),
             "signals": try JSONValue.from(warning.signals),
         ]
+        if let onWarning, case .object(var record) = try JSONValue.from(onWarning) {
+            record["summary"] = .string(onWarning.summary)
+            data["on_warning"] = .object(record)
+        }
         if let reportURL { data["report_url"] = .string(reportURL) }
         return .object(data)
     }

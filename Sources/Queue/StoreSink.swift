@@ -12,8 +12,8 @@ import Triplets
 public protocol RunAnnouncer: AnyObject {
     /// An evaluation was stored (its metric rows written).
     func evaluated(_ record: EvaluationRecord) throws
-    /// The run's collapse warning fired.
-    func warned(_ warning: CollapseWarning) throws
+    /// The run's collapse warning fired; `onWarning` is what the run did on it (nil: nothing).
+    func warned(_ warning: CollapseWarning, onWarning: WarningIntervention?) throws
     /// An analysis recorded its provisional verdict.
     func provisional(_ verdict: ProvisionalVerdict) throws
 }
@@ -89,8 +89,8 @@ public final class StoreSink: ResultSink {
     }
 
     /// The run's collapse warning: the announcer records it (the result keeps it too).
-    public func recordWarning(_ warning: CollapseWarning) throws {
-        try announcer?.warned(warning)
+    public func recordWarning(_ warning: CollapseWarning, onWarning: WarningIntervention?) throws {
+        try announcer?.warned(warning, onWarning: onWarning)
     }
 
     /// The per-step signals as metric rows `signal_*` at their step.

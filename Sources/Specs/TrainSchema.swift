@@ -10,13 +10,6 @@ public enum SplitBy: String, CaseIterable, Sendable {
     case `class`
 }
 
-/// `on_warning.action` names.
-public enum OnWarningAction: String, CaseIterable, Sendable {
-    case none, stop
-    case switchMiner = "switch_miner"
-    case lowerLearningRate = "lower_learning_rate"
-}
-
 /// `optimizer.schedule.type` names.
 public enum ScheduleType: String, CaseIterable, Sendable {
     case constant, cosine, step

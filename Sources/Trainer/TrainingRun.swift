@@ -183,8 +183,9 @@ public final class TrainingRun {
             if let reasons = hooks.stepZeroWarning, let zero, warning == nil {
                 let w = CollapseWarning(step: 0, reasons: reasons, signals: zero)
                 warning = w
-                hooks.onWarning(w)
+                // Acted on first, so the announcement says what the run did.
                 if let action = hooks.warningAction { try act(action, on: w, hooks: hooks) }
+                hooks.onWarning(w)
             }
         }
         // The first rewind point: step 0, or where a resumed run starts.
@@ -206,11 +207,12 @@ public final class TrainingRun {
                 hooks.onSignals(s)
                 if warning == nil, let w = WarningRule.check(signals, margin: config.loss.marginDistance) {
                     warning = w
-                    hooks.onWarning(w)
                     if let action = hooks.warningAction {
                         try act(action, on: w, hooks: hooks)
+                        hooks.onWarning(w)
                         continue
                     }
+                    hooks.onWarning(w)
                 }
             }
             if config.isEvaluationStep(step) {
@@ -384,14 +386,12 @@ extension TrainingRun {
         try restore(point)
         rewindPoint = nil
         self.warning = warning
-        var record = WarningIntervention(action: "", warnedAt: warning.step, resumedFrom: point.step, abandonedCollapseStep: abandoned)
+        var record = WarningIntervention(action: action.name, warnedAt: warning.step, resumedFrom: point.step, abandonedCollapseStep: abandoned)
         switch action {
         case .switchMiner(let miner):
-            record.action = "switch_miner"
             record.previousMiner = config.miner
             record.miner = miner
         case .lowerLearningRate(let factor):
-            record.action = "lower_learning_rate"
             record.factor = factor
             record.learningRate = config.optimizer.learningRate * factor
         }

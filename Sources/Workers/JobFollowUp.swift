@@ -104,11 +104,11 @@ public final class RunFollowUp: RunAnnouncer {
                              CollapseEventData.detected(record, reportURL: owner.reports?.url(lease.jobID)))
     }
 
-    public func warned(_ warning: CollapseWarning) throws {
+    public func warned(_ warning: CollapseWarning, onWarning: WarningIntervention?) throws {
         guard !collapseAnnounced, try !JobEvents.recorded(owner.db, lease.jobID, [.collapseWarning, .collapseDetected]) else { return }
         self.warning = try JSONValue.from(warning)
         writePage()
-        try JobEvents.record(owner.db, fencedBy: lease, .collapseWarning, try CollapseEventData.warning(warning, reportURL: owner.reports?.url(lease.jobID)))
+        try JobEvents.record(owner.db, fencedBy: lease, .collapseWarning, try CollapseEventData.warning(warning, onWarning: onWarning, reportURL: owner.reports?.url(lease.jobID)))
     }
 
     /// An analysis' provisional verdict: its page, and its series' page for a series step (no event:

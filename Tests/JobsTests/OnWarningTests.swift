@@ -26,7 +26,7 @@ import Triplets
         #expect(plain.verdict == .collapsed && plain.onWarning == nil)
         let w = try #require(plain.warning, "batch-hard's signals warn")
         let i = try #require(acted.onWarning)
-        #expect(i.action == "switch_miner" && i.previousMiner == .batchHard && i.miner == .collapseAware)
+        #expect(i.action == .switchMiner && i.previousMiner == .batchHard && i.miner == .collapseAware)
         // The same run up to the warning: it fires at the same step, and the action resumes from the last
         // rewind point strictly before it.
         #expect(acted.warning?.step == w.step && i.warnedAt == w.step)
@@ -42,7 +42,7 @@ import Triplets
     @Test func loweringTheLearningRateTrainsOnAtTheLowerRate() throws {
         let r = try run(spec(onWarning: #","on_warning":{"action":"lower_learning_rate","factor":0.1}"#, steps: 100))
         let i = try #require(r.onWarning)
-        #expect(i.action == "lower_learning_rate" && i.factor == 0.1 && abs((i.learningRate ?? 0) - 0.005) < 1e-12)
+        #expect(i.action == .lowerLearningRate && i.factor == 0.1 && abs((i.learningRate ?? 0) - 0.005) < 1e-12)
         // The default rewind interval is eval_every: from step 0 for a warning in the first 50 steps.
         #expect(i.resumedFrom == (i.warnedAt - 1) / 50 * 50)
         for record in r.history where record.step > i.resumedFrom {

@@ -216,6 +216,46 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
         #expect(try result.int(0, "step") == (warning["payload"]?["data"]?["step"]).flatMap { if case .number(let d) = $0 { return Int(d) } else { return nil } })
     }
 
+    /// A run that acts on its warning says so in the event: `data.on_warning` holds what it did (the
+    /// record its result keeps) and the summary ends with it; a run that stops on it says that.
+    @Test func theWarningEventSaysWhatTheRunDidOnIt() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connectMigrated()
+        let secret = WebhookSecret.generate()
+        let receiver = try Receiver(secret: secret)
+        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let base = #""kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":60,"eval_every":30,"warning":{"stride":5},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}"#
+        let switching = try JobQueue.enqueue(db, kind: "train", spec: "{\(base),\"name\":\"switching\",\"on_warning\":{\"action\":\"switch_miner\"}}")
+        let stopping = try JobQueue.enqueue(db, kind: "train", spec: "{\(base),\"name\":\"stopping\",\"on_warning\":{\"action\":\"stop\"}}")
+        let plain = try JobQueue.enqueue(db, kind: "train", spec: "{\(base),\"name\":\"plain\"}")
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name)
+        #expect(worker.status == 0, "\(worker.err)")
+        // One collapse.warning per run, delivered: the payload by the run's name.
+        for job in [switching, stopping, plain] {
+            #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE job_id = \(job) AND type = 'collapse.warning'").int(0, "n") == 1)
+        }
+        #expect(receiver.requests().count == 3 && receiver.requests().allSatisfy { $0["valid"] == .bool(true) })
+        func event(_ name: String) throws -> JSONValue {
+            try #require(receiver.requests().first { $0["payload"]?["data"]?["name"] == .string(name) }?["payload"])
+        }
+        let switched = try event("switching")
+        let record = try #require(switched["data"]?["on_warning"])
+        #expect(record["action"] == .string("switch_miner") && record["miner"] == .string("collapse-aware") && record["previous_miner"] == .string("batch-hard"))
+        let stored = try db.execute("SELECT result->'on_warning'->>'warned_at' AS w, result->'on_warning'->>'resumed_from' AS r FROM isomine.jobs WHERE id = \(switching)")
+        let warnedAt = try #require(try stored.int(0, "w")), resumedFrom = try #require(try stored.int(0, "r"))
+        #expect(record["warned_at"] == .number(Double(warnedAt)) && record["resumed_from"] == .number(Double(resumedFrom)))
+        guard case .string(let summary)? = switched["summary"] else { Issue.record("no summary"); return }
+        #expect(summary.contains("may be collapsing") && summary.contains("on_warning: switched miner batch-hard → collapse-aware"), "\(summary)")
+        let stopped = try event("stopping")
+        #expect(stopped["data"]?["on_warning"]?["action"] == .string("stop"))
+        guard case .string(let stopSummary)? = stopped["summary"] else { Issue.record("no summary"); return }
+        #expect(stopSummary.contains("on_warning: stopped the run at step"), "\(stopSummary)")
+        let none = try event("plain")
+        #expect(none["data"]?["on_warning"] == nil)
+        guard case .string(let plainSummary)? = none["summary"] else { Issue.record("no summary"); return }
+        #expect(!plainSummary.contains("on_warning"), "\(plainSummary)")
+    }
+
     /// A run that warns, is stopped and resumed, then collapses: the receiver gets collapse.warning once,
     /// before collapse.detected, and nothing twice across the resume.
     @Test func warningIsDeliveredBeforeTheCollapseOnceAcrossAResume() throws {

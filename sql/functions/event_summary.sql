@@ -1,6 +1,7 @@
 -- isomine.event_summary: its current definition, applied by `isomine migrate` whenever this file changes
 -- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here; a
--- series' own event (015: job null) names the series alone.
+-- series' own event (015: job null) names the series alone. A train run's collapse.warning ends with what
+-- the run did on it (`on_warning.summary`, written by the worker), when it did something.
 CREATE OR REPLACE FUNCTION isomine.event_summary(type text, job isomine.jobs, data jsonb) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -31,6 +32,7 @@ BEGIN
             || coalesce(': ' || nullif(figures, ''), '') || coalesce(' — reasons: ' || reasons, '')
         WHEN 'collapse.warning' THEN who || ' may be collapsing: warning at step ' || coalesce(data->>'step', '?') || ofSteps
             || coalesce(': ' || nullif(figures, ''), '') || coalesce(' — reasons: ' || reasons, '')
+            || coalesce(' — on_warning: ' || left(data->'on_warning'->>'summary', 200), '')
         WHEN 'sweep.finished' THEN who || ' finished: ' || coalesce(data->>'runs', '?') || ' runs, ' || coalesce(data->>'collapsed', '?')
             || ' collapsed, ' || coalesce(data->>'failed', '?') || ' failed'
         WHEN 'report.ready' THEN 'report of ' || who || ' is ready: ' || coalesce(data->>'url', '')
