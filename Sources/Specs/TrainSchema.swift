@@ -104,7 +104,7 @@ extension TrainSpec {
         .field("sampler.classes_per_batch", FieldType<Int>.integer(2...Int.max).documented("≥ 2, ≤ training classes"), \.training.classesPerBatch,
                default: .value(8), "P"),
         .field("sampler.samples_per_class", .integer(2...Int.max), \.training.samplesPerClass, default: .value(16),
-               "K; P × K ≤ 4096 (≤ 256 for `batch-all`, which mines up to B³ triplets)"),
+               "K; P × K ≤ 4096 (`batch-all`: at most 2²² = 4,194,304 triplets per batch, B·(K − 1)·(B − K) with B = P × K; 10 × 32 mines 2,856,960)"),
         .field("optimizer.type", .choice(what: "optimizer"), \.training.optimizer.kind, default: .value(.adam),
                "Adam as `torch.optim.Adam`; SGD with heavy-ball momentum as `torch.optim.SGD`"),
         .field("optimizer.learning_rate", .number(.openClosed(0, 10)), \.training.optimizer.learningRate,
@@ -159,10 +159,11 @@ extension TrainSpec {
         { spec, at in try ThreadsField.check(threads: spec.threads, blasThreads: spec.blasThreads, at: at) },
         { spec, at in
             let (p, k) = (spec.training.classesPerBatch, spec.training.samplesPerClass)
-            let limit = spec.training.miner == .batchAll ? maxBatchAll : maxBatch
-            if p > limit || k > limit || p * k > limit {
-                throw SpecError(path: "\(at).sampler", "classes_per_batch × samples_per_class = \(p * k) exceeds \(limit)" +
-                                (spec.training.miner == .batchAll ? " (batch-all mines up to B³ triplets per batch)" : ""))
+            if p > maxBatch || k > maxBatch || p * k > maxBatch {
+                throw SpecError(path: "\(at).sampler", "classes_per_batch × samples_per_class = \(p * k) exceeds \(maxBatch)")
+            }
+            if spec.training.miner == .batchAll, let why = batchAllRefusal(classesPerBatch: p, samplesPerClass: k) {
+                throw SpecError(path: "\(at).sampler", why)
             }
         },
         { spec, at in
@@ -177,9 +178,9 @@ extension TrainSpec {
                 if spec.onWarningMiner == spec.training.miner {
                     throw SpecError(path: "\(at).on_warning.miner", "'\(spec.onWarningMiner.rawValue)' is the run's miner already; name another")
                 }
-                let b = spec.training.classesPerBatch * spec.training.samplesPerClass
-                if spec.onWarningMiner == .batchAll && b > maxBatchAll {
-                    throw SpecError(path: "\(at).on_warning.miner", "batch-all takes batches of at most \(maxBatchAll) (it mines up to B³ triplets); this one has \(b)")
+                if spec.onWarningMiner == .batchAll,
+                   let why = batchAllRefusal(classesPerBatch: spec.training.classesPerBatch, samplesPerClass: spec.training.samplesPerClass) {
+                    throw SpecError(path: "\(at).on_warning.miner", why)
                 }
             }
         },

@@ -50,9 +50,26 @@ public struct TrainSpec: Sendable, Equatable {
         }
     }
 
-    /// Largest batch (P × K) accepted; batch-all mines up to B³ triplets, so it has a lower limit.
+    /// Largest batch (P × K) accepted.
     static let maxBatch = 4096
-    static let maxBatchAll = 256
+    /// Most triplets batch-all may mine from one batch: every anchor with each of its K − 1 positives
+    /// and B − K negatives, B·(K − 1)·(B − K) of them, 12 bytes each in the triplet buffer. 2²² is the
+    /// most any batch of 256 mines (K = 128: 4,161,536), the limit batch-all once had on B itself; the
+    /// count, not B, is what sets its memory and time, so a 10 × 32 batch (2,856,960) is accepted.
+    static let maxBatchAllTriplets = 1 << 22
+
+    /// The triplets batch-all mines from a P × K batch.
+    static func batchAllTriplets(classesPerBatch p: Int, samplesPerClass k: Int) -> Int {
+        let b = p * k
+        return b * (k - 1) * (b - k)
+    }
+
+    /// Why batch-all cannot take a P × K batch (nil: it can); P and K at most `maxBatch`.
+    static func batchAllRefusal(classesPerBatch p: Int, samplesPerClass k: Int) -> String? {
+        let n = batchAllTriplets(classesPerBatch: p, samplesPerClass: k)
+        guard n > maxBatchAllTriplets else { return nil }
+        return "batch-all would mine \(n) triplets from a \(p) × \(k) batch (B·(K − 1)·(B − K)), more than \(maxBatchAllTriplets); use fewer classes_per_batch or samples_per_class"
+    }
 
     /// Parses the fields of a train spec (the reader is the top-level object; `kind` already read).
     static func parse(_ r: SpecReader) throws -> TrainSpec {

@@ -65,7 +65,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train","dataset":{"type":"digits"},"miner":"hard"}"#, "spec.miner: unknown miner 'hard'; expected one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet, collapse-aware"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"switch_miner","miner":"hardest"}}"#, "spec.on_warning.miner: unknown miner 'hardest'; expected one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet, collapse-aware"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"switch_miner","miner":"batch-hard"}}"#, "spec.on_warning.miner: 'batch-hard' is the run's miner already; name another"),
-            (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":10,"samples_per_class":32},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#, "spec.on_warning.miner: batch-all takes batches of at most 256 (it mines up to B³ triplets); this one has 320"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":8,"samples_per_class":64},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#, "spec.on_warning.miner: batch-all would mine 14450688 triplets from a 8 × 64 batch (B·(K − 1)·(B − K)), more than 4194304; use fewer classes_per_batch or samples_per_class"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":0}}"#, "spec.on_warning.factor: must be strictly between 0 and 1"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":1}}"#, "spec.on_warning.factor: must be strictly between 0 and 1"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":-0.5}}"#, "spec.on_warning.factor: must be strictly between 0 and 1"),
@@ -77,7 +77,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train","dataset":{"type":"digits"},"stop_on_warning":true,"on_warning":{"action":"switch_miner"}}"#, "spec.on_warning.action: 'switch_miner' conflicts with stop_on_warning: true (the older spelling of on_warning.action \"stop\"); give one"),
             (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#, "spec.sampler.samples_per_class: must be at least 2"),
             (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":1}}"#, "spec.sampler.classes_per_batch: must be at least 2"),
-            (#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","sampler":{"classes_per_batch":10,"samples_per_class":32}}"#, "spec.sampler: classes_per_batch × samples_per_class = 320 exceeds 256 (batch-all mines up to B³ triplets per batch)"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","sampler":{"classes_per_batch":100,"samples_per_class":8}}"#, "spec.sampler: batch-all would mine 4435200 triplets from a 100 × 8 batch (B·(K − 1)·(B − K)), more than 4194304; use fewer classes_per_batch or samples_per_class"),
             (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"margin":-1}}"#, "spec.loss.margin: must be a positive number"),
             (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"margin":0}}"#, "spec.loss.margin: must be a positive number"),
             (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"type":"contrastive"}}"#, "spec.loss.type: unknown loss 'contrastive'; expected one of hinge, soft"),
@@ -105,6 +105,15 @@ func specError(_ json: String) -> String? {
         ]
         for (json, message) in cases {
             #expect(specError(json) == message, "\(json)")
+        }
+    }
+
+    /// Batch-all's limit is the triplets it mines, not B: the collapse grid's 10 × 32 batch (2,856,960
+    /// triplets) and the largest batches of 256 are accepted, as miner and as on_warning.miner.
+    @Test func batchAllTakesEveryBatchWhoseTripletsFit() {
+        for (p, k) in [(10, 32), (2, 128), (16, 16), (32, 16)] {
+            #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","sampler":{"classes_per_batch":\#(p),"samples_per_class":\#(k)}}"#) == nil, "\(p) × \(k)")
+            #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":\#(p),"samples_per_class":\#(k)},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#) == nil, "\(p) × \(k)")
         }
     }
 
