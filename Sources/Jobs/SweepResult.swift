@@ -353,18 +353,23 @@ public struct SweepResult: Sendable, Codable, Equatable {
             metrics[name] = MetricSpread(mean: values.reduce(0, +) / Double(values.count), min: values.min()!, max: values.max()!)
         }
         let steps = ok.compactMap(\.firstCollapseStep)
+        // A count that is left out of the cell (nil) when it is 0.
+        func countIfAny(_ runs: [SweepRun], _ holds: (SweepRun) -> Bool) -> Int? {
+            let n = runs.filter(holds).count
+            return n > 0 ? n : nil
+        }
         return SweepCell(
             cell: cell, params: params, runs: members.count, succeeded: ok.count,
             failed: members.filter(\.endedInFailure).count,
             cancelled: members.filter { $0.state == .cancelled }.count,
-            missing: members.contains { $0.state == .missing } ? members.filter { $0.state == .missing }.count : nil,
+            missing: countIfAny(members) { $0.state == .missing },
             healthy: count(.healthy), partial: partial, collapsed: collapsed,
             collapseRate: ok.isEmpty ? nil : Double(collapsed) / Double(ok.count),
             degradedRate: ok.isEmpty ? nil : Double(collapsed + partial) / Double(ok.count),
             meanFirstCollapseStep: steps.isEmpty ? nil : Double(steps.reduce(0, +)) / Double(steps.count),
             everCollapsedRate: ok.isEmpty ? nil : Double(steps.count) / Double(ok.count),
             metrics: metrics, warning: WarningSummary(members),
-            actedOnWarning: ok.contains { $0.actedOnWarningAt != nil } ? ok.filter { $0.actedOnWarningAt != nil }.count : nil)
+            actedOnWarning: countIfAny(ok) { $0.actedOnWarningAt != nil })
     }
 
     static func value(_ v: JSONValue, _ path: [String]) -> JSONValue? {
