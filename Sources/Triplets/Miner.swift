@@ -52,6 +52,13 @@ public struct TripletBuffer: Sendable {
         negatives.removeAll(keepingCapacity: true)
     }
 
+    /// Drops the first `k` triplets (capacity kept).
+    mutating func removeFirst(_ k: Int) {
+        anchors.removeSubrange(0..<k)
+        positives.removeSubrange(0..<k)
+        negatives.removeSubrange(0..<k)
+    }
+
     @inline(__always) mutating func append(_ a: Int, _ p: Int, _ n: Int) {
         anchors.append(Int32(a))
         positives.append(Int32(p))
@@ -108,41 +115,31 @@ extension Miner {
                 }
             }
         case .semiHard:
-            for a in 0..<n {
-                out.semiHard(anchor: a, row: d + a * n, labels: labels, count: n)
-                for k in 0..<out.semiPositives.count { out.append(a, Int(out.semiPositives[k]), Int(out.semiNegatives[k])) }
-            }
+            for a in 0..<n { out.appendSemiHard(anchor: a, row: d + a * n, labels: labels, count: n) }
         case .collapseAware:
             // Batch-hard while more than half the batch's anchors are ordered (d⁻ > d⁺ for their hardest
             // pair): the batch is then near a separated embedding of its own, not the collapse.
             Miner.batchHard.mine(distances: d, labels: labels, count: n, squared: squared, rng: &rng, into: &out)
+            let hard = out.count
             var inverted = 0
-            for t in 0..<out.count {
+            for t in 0..<hard {
                 let a = Int(out.anchors[t])
                 if d[a * n + Int(out.negatives[t])] <= d[a * n + Int(out.positives[t])] { inverted += 1 }
             }
-            if 2 * inverted < out.count { return }
-            // Mostly inverted: per anchor, batch-hard's triplet where it is ordered, semi-hard triplets for
-            // every positive where it is inverted.
-            out.removeAll()
-            for a in 0..<n {
+            if 2 * inverted < hard { return }
+            // Mostly inverted: from batch-hard's triplets (one per anchor, in anchor order), its triplet where
+            // the anchor is ordered and semi-hard triplets for every positive where it is inverted, appended
+            // after them; then batch-hard's are dropped.
+            for t in 0..<hard {
+                let a = Int(out.anchors[t]), p = Int(out.positives[t]), q = Int(out.negatives[t])
                 let row = d + a * n
-                var p = -1, q = -1
-                for j in 0..<n where j != a {
-                    if labels[j] == labels[a] {
-                        if p < 0 || row[j] > row[p] { p = j }
-                    } else if q < 0 || row[j] < row[q] {
-                        q = j
-                    }
-                }
-                guard p >= 0, q >= 0 else { continue }
                 if row[q] > row[p] {
                     out.append(a, p, q)
-                    continue
+                } else {
+                    out.appendSemiHard(anchor: a, row: row, labels: labels, count: n)
                 }
-                out.semiHard(anchor: a, row: row, labels: labels, count: n)
-                for k in 0..<out.semiPositives.count { out.append(a, Int(out.semiPositives[k]), Int(out.semiNegatives[k])) }
             }
+            out.removeFirst(hard)
         case .random:
             for a in 0..<n {
                 var positives = 0, negatives = 0
@@ -169,6 +166,14 @@ extension Miner {
 }
 
 extension TripletBuffer {
+    /// Appends anchor `a`'s semi-hard triplets: one per positive, as `semiHard(anchor:…)` picks them.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    mutating func appendSemiHard<T: BLASReal>(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int) {
+        semiHard(anchor: a, row: row, labels: labels, count: n)
+        for k in 0..<semiPositives.count { append(a, Int(semiPositives[k]), Int(semiNegatives[k])) }
+    }
+
     /// Every positive of anchor `a` (in index order, into `semiPositives`) with its semi-hard negative
     /// (into `semiNegatives`): the nearest negative strictly farther than the positive, the lowest index
     /// among equals; when none is farther, the farthest negative (TF Addons' fallback, the lowest index
