@@ -104,7 +104,7 @@ extension TrainSpec {
         .field("sampler.classes_per_batch", FieldType<Int>.integer(2...Int.max).documented("≥ 2, ≤ training classes"), \.training.classesPerBatch,
                default: .value(8), "P"),
         .field("sampler.samples_per_class", .integer(2...Int.max), \.training.samplesPerClass, default: .value(16),
-               "K; P × K ≤ 4096 (`batch-all`: at most 2²² = 4,194,304 triplets per batch, B·(K − 1)·(B − K) with B = P × K; 10 × 32 mines 2,856,960)"),
+               "K; P × K ≤ 4096 (`batch-all` with the `soft` loss: at most 2²² = 4,194,304 triplets per batch, B·(K − 1)·(B − K) with B = P × K; 10 × 32 mines 2,856,960. With `hinge` batch-all counts its triplets without listing them and has no such limit)"),
         .field("optimizer.type", .choice(what: "optimizer"), \.training.optimizer.kind, default: .value(.adam),
                "Adam as `torch.optim.Adam`; SGD with heavy-ball momentum as `torch.optim.SGD`"),
         .field("optimizer.learning_rate", .number(.openClosed(0, 10)), \.training.optimizer.learningRate,
@@ -162,7 +162,7 @@ extension TrainSpec {
             if p > maxBatch || k > maxBatch || p * k > maxBatch {
                 throw SpecError(path: "\(at).sampler", "classes_per_batch × samples_per_class = \(p * k) exceeds \(maxBatch)")
             }
-            if spec.training.miner == .batchAll, let why = batchAllRefusal(classesPerBatch: p, samplesPerClass: k) {
+            if spec.training.miner == .batchAll, let why = batchAllRefusal(classesPerBatch: p, samplesPerClass: k, loss: spec.training.loss.kind) {
                 throw SpecError(path: "\(at).sampler", why)
             }
         },
@@ -179,7 +179,8 @@ extension TrainSpec {
                     throw SpecError(path: "\(at).on_warning.miner", "'\(spec.onWarningMiner.rawValue)' is the run's miner already; name another")
                 }
                 if spec.onWarningMiner == .batchAll,
-                   let why = batchAllRefusal(classesPerBatch: spec.training.classesPerBatch, samplesPerClass: spec.training.samplesPerClass) {
+                   let why = batchAllRefusal(classesPerBatch: spec.training.classesPerBatch, samplesPerClass: spec.training.samplesPerClass,
+                                                   loss: spec.training.loss.kind) {
                     throw SpecError(path: "\(at).on_warning.miner", why)
                 }
             }

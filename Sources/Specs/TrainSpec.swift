@@ -52,10 +52,11 @@ public struct TrainSpec: Sendable, Equatable {
 
     /// Largest batch (P × K) accepted.
     static let maxBatch = 4096
-    /// Most triplets batch-all may mine from one batch: every anchor with each of its K − 1 positives
-    /// and B − K negatives, B·(K − 1)·(B − K) of them, 12 bytes each in the triplet buffer. 2²² is the
-    /// most any batch of 256 mines (K = 128: 4,161,536), the limit batch-all once had on B itself; the
-    /// count, not B, is what sets its memory and time, so a 10 × 32 batch (2,856,960) is accepted.
+    /// Most triplets batch-all may list from one batch with the soft loss: every anchor with each of its
+    /// K − 1 positives and B − K negatives, B·(K − 1)·(B − K) of them, 12 bytes each in the triplet
+    /// buffer. 2²² is the most any batch of 256 mines (K = 128: 4,161,536). With the hinge loss batch-all
+    /// counts its triplets per pair instead of listing them (`TripletObjective.evaluateEveryTriplet`),
+    /// so it takes every batch the other miners take.
     static let maxBatchAllTriplets = 1 << 22
 
     /// The triplets batch-all mines from a P × K batch.
@@ -64,11 +65,12 @@ public struct TrainSpec: Sendable, Equatable {
         return b * (k - 1) * (b - k)
     }
 
-    /// Why batch-all cannot take a P × K batch (nil: it can); P and K at most `maxBatch`.
-    static func batchAllRefusal(classesPerBatch p: Int, samplesPerClass k: Int) -> String? {
+    /// Why batch-all cannot take a P × K batch with `loss` (nil: it can); P and K at most `maxBatch`.
+    static func batchAllRefusal(classesPerBatch p: Int, samplesPerClass k: Int, loss: TripletLossKind) -> String? {
+        guard loss == .soft else { return nil }
         let n = batchAllTriplets(classesPerBatch: p, samplesPerClass: k)
         guard n > maxBatchAllTriplets else { return nil }
-        return "batch-all would mine \(n) triplets from a \(p) × \(k) batch (B·(K − 1)·(B − K)), more than \(maxBatchAllTriplets); use fewer classes_per_batch or samples_per_class"
+        return "batch-all with the soft loss would list \(n) triplets from a \(p) × \(k) batch (B·(K − 1)·(B − K)), more than \(maxBatchAllTriplets); use fewer classes_per_batch or samples_per_class, or the hinge loss (which counts them without a list)"
     }
 
     /// Parses the fields of a train spec (the reader is the top-level object; `kind` already read).

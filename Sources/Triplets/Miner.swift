@@ -195,27 +195,12 @@ extension TripletBuffer {
         }
         let m = semiPositives.count
         guard m > 0 else { return }
-        // Heapsort `order` by (distance, index): in place, no allocation.
+        // `order` by (distance, index).
         semiPositives.withUnsafeBufferPointer { pos in
             order.withUnsafeMutableBufferPointer { o in
-                @inline(__always) func less(_ x: Int32, _ y: Int32) -> Bool {
+                heapSort(o) { x, y in
                     let dx = row[Int(pos[Int(x)])], dy = row[Int(pos[Int(y)])]
                     return dx < dy || (!(dy < dx) && x < y)
-                }
-                func sift(_ start: Int, _ end: Int) {
-                    var root = start
-                    while 2 * root + 1 < end {
-                        var child = 2 * root + 1
-                        if child + 1 < end && less(o[child], o[child + 1]) { child += 1 }
-                        guard less(o[root], o[child]) else { return }
-                        o.swapAt(root, child)
-                        root = child
-                    }
-                }
-                for start in stride(from: m / 2 - 1, through: 0, by: -1) { sift(start, m) }
-                for end in stride(from: m - 1, to: 0, by: -1) {
-                    o.swapAt(0, end)
-                    sift(0, end)
                 }
             }
         }

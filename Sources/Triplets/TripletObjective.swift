@@ -23,13 +23,21 @@ public final class TripletObjective<T: BLASReal> {
     public let miner: Miner
     public let batch: Int
     public let dim: Int
-    /// Mined triplets of the last evaluation.
+    /// Mined triplets of the last evaluation (empty for batch-all with hinge loss, which is computed
+    /// from per-pair counts without listing its triplets: `evaluateEveryTriplet`).
     public private(set) var triplets = TripletBuffer()
     let squared: Buffer<T>
     let distances: Buffer<T>
     let norms: Buffer<T>
     let coefficients: Buffer<T>
     let rowSums: Buffer<T>
+    /// Scratch of `evaluateEveryTriplet`: one anchor's positives by distance, and per gap between their
+    /// thresholds the negatives in it and the sum of their distances.
+    var positiveOrder: [Int32]
+    var gapCounts: [Int32]
+    let gapSums: Buffer<Double>
+    /// Lists batch-all's triplets even for hinge loss (tests compare the two ways).
+    var enumeratesEveryTriplet = false
 
     public init(config: TripletLossConfig, miner: Miner, batch: Int, dim: Int) {
         self.config = config
@@ -41,6 +49,10 @@ public final class TripletObjective<T: BLASReal> {
         norms = Buffer(count: batch)
         coefficients = Buffer(count: batch * batch)
         rowSums = Buffer(count: batch)
+        positiveOrder = []
+        positiveOrder.reserveCapacity(batch)
+        gapCounts = [Int32](repeating: 0, count: batch + 1)
+        gapSums = Buffer(count: batch + 1)
     }
 
     /// Loss of `embeddings` (batch × dim) with `labels`; writes ∂loss/∂embeddings into `gradient` when given.
@@ -58,6 +70,10 @@ public final class TripletObjective<T: BLASReal> {
         case .euclidean:
             d = distances.pointer
             T.sqrt(squared.pointer, into: d, count: n * n)
+        }
+        if countsEveryTriplet {
+            triplets.removeAll()
+            return evaluateEveryTriplet(distances: d, labels: labels, embeddings: e, gradient: gradient)
         }
         miner.mine(distances: d, labels: labels, count: n, squared: config.distance == .squared, rng: &rng, into: &triplets)
 
@@ -89,38 +105,52 @@ public final class TripletObjective<T: BLASReal> {
 
         // ∂loss/∂d², accumulated straight into the symmetric matrix W (W_ij = W_ji = ∂loss/∂d²_ij)
         // and its row sums, so that ∂loss/∂e_i = 2·(Σ_j W_ij · e_i − Σ_j W_ij · e_j) is one GEMM.
-        let w = coefficients.pointer
-        w.update(repeating: 0, count: n * n)
-        rowSums.zero()
+        clearPairWeights()
         let weight = 1 / T(denominator)
-        let euclidean = config.distance == .euclidean
-        @inline(__always) func add(_ i: Int, _ j: Int, _ g: T) {
-            // ∂d/∂d² = 1/(2d); the gradient of √ at 0 is defined as 0.
-            let s = euclidean ? (d[i * n + j] > 0 ? g / (2 * d[i * n + j]) : 0) : g
-            w[i * n + j] += s
-            w[j * n + i] += s
-            rowSums[i] += s
-            rowSums[j] += s
-        }
         for t in 0..<triplets.count {
             let a = Int(triplets.anchors[t]), p = Int(triplets.positives[t]), q = Int(triplets.negatives[t])
             let g = weight * config.derivative(d[a * n + p] - d[a * n + q] + alpha)
             if g == 0 { continue }
-            add(a, p, g)
-            add(a, q, -g)
+            addPairWeight(a, p, g, distances: d)
+            addPairWeight(a, q, -g, distances: d)
         }
-        T.gemm(transA: false, transB: false, m: n, n: dim, k: n, alpha: -2, a: w, lda: n, b: e, ldb: dim,
-               beta: 0, c: gradient, ldc: dim)
-        for i in 0..<n {
-            let s = 2 * rowSums[i]
-            if s == 0 { continue }
-            for k in 0..<dim { gradient[i * dim + k] += s * e[i * dim + k] }
-        }
+        applyPairWeights(embeddings: e, scale: 1, gradient: gradient)
         return stats
     }
 }
 
 extension TripletObjective {
+    /// Zeroes W and its row sums before a gradient is accumulated.
+    func clearPairWeights() {
+        coefficients.pointer.update(repeating: 0, count: batch * batch)
+        rowSums.zero()
+    }
+
+    /// Adds ∂loss/∂d_ij = `g` to W (as ∂loss/∂d²_ij: ∂d/∂d² = 1/(2d) for the Euclidean distance, whose
+    /// gradient at 0 is defined as 0) and to its row sums.
+    @inline(__always)
+    func addPairWeight(_ i: Int, _ j: Int, _ g: T, distances d: UnsafePointer<T>) {
+        let n = batch
+        let s = config.distance == .euclidean ? (d[i * n + j] > 0 ? g / (2 * d[i * n + j]) : 0) : g
+        let w = coefficients.pointer
+        w[i * n + j] += s
+        w[j * n + i] += s
+        rowSums[i] += s
+        rowSums[j] += s
+    }
+
+    /// ∂loss/∂e = `scale` · 2·(diag(row sums) − W)·e: one GEMM.
+    func applyPairWeights(embeddings e: UnsafePointer<T>, scale: T, gradient: UnsafeMutablePointer<T>) {
+        let n = batch
+        T.gemm(transA: false, transB: false, m: n, n: dim, k: n, alpha: -2 * scale, a: coefficients.pointer, lda: n, b: e, ldb: dim,
+               beta: 0, c: gradient, ldc: dim)
+        for i in 0..<n {
+            let s = 2 * scale * rowSums[i]
+            if s == 0 { continue }
+            for k in 0..<dim { gradient[i * dim + k] += s * e[i * dim + k] }
+        }
+    }
+
     /// Mean pairwise Euclidean distance of the batch last evaluated, from the squared distances the
     /// evaluation already computed (no second pass over the embeddings).
     public var meanPairwiseDistance: Double {

@@ -65,7 +65,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train","dataset":{"type":"digits"},"miner":"hard"}"#, "spec.miner: unknown miner 'hard'; expected one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet, collapse-aware"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"switch_miner","miner":"hardest"}}"#, "spec.on_warning.miner: unknown miner 'hardest'; expected one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet, collapse-aware"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"switch_miner","miner":"batch-hard"}}"#, "spec.on_warning.miner: 'batch-hard' is the run's miner already; name another"),
-            (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":8,"samples_per_class":64},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#, "spec.on_warning.miner: batch-all would mine 14450688 triplets from a 8 × 64 batch (B·(K − 1)·(B − K)), more than 4194304; use fewer classes_per_batch or samples_per_class"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"type":"soft"},"sampler":{"classes_per_batch":8,"samples_per_class":64},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#, "spec.on_warning.miner: batch-all with the soft loss would list 14450688 triplets from a 8 × 64 batch (B·(K − 1)·(B − K)), more than 4194304; use fewer classes_per_batch or samples_per_class, or the hinge loss (which counts them without a list)"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":0}}"#, "spec.on_warning.factor: must be strictly between 0 and 1"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":1}}"#, "spec.on_warning.factor: must be strictly between 0 and 1"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"lower_learning_rate","factor":-0.5}}"#, "spec.on_warning.factor: must be strictly between 0 and 1"),
@@ -77,7 +77,7 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train","dataset":{"type":"digits"},"stop_on_warning":true,"on_warning":{"action":"switch_miner"}}"#, "spec.on_warning.action: 'switch_miner' conflicts with stop_on_warning: true (the older spelling of on_warning.action \"stop\"); give one"),
             (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#, "spec.sampler.samples_per_class: must be at least 2"),
             (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":1}}"#, "spec.sampler.classes_per_batch: must be at least 2"),
-            (#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","sampler":{"classes_per_batch":100,"samples_per_class":8}}"#, "spec.sampler: batch-all would mine 4435200 triplets from a 100 × 8 batch (B·(K − 1)·(B − K)), more than 4194304; use fewer classes_per_batch or samples_per_class"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","loss":{"type":"soft"},"sampler":{"classes_per_batch":100,"samples_per_class":8}}"#, "spec.sampler: batch-all with the soft loss would list 4435200 triplets from a 100 × 8 batch (B·(K − 1)·(B − K)), more than 4194304; use fewer classes_per_batch or samples_per_class, or the hinge loss (which counts them without a list)"),
             (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"margin":-1}}"#, "spec.loss.margin: must be a positive number"),
             (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"margin":0}}"#, "spec.loss.margin: must be a positive number"),
             (#"{"kind":"train","dataset":{"type":"digits"},"loss":{"type":"contrastive"}}"#, "spec.loss.type: unknown loss 'contrastive'; expected one of hinge, soft"),
@@ -108,10 +108,15 @@ func specError(_ json: String) -> String? {
         }
     }
 
-    /// Batch-all's limit is the triplets it mines, not B: the collapse grid's 10 × 32 batch (2,856,960
-    /// triplets) and the largest batches of 256 are accepted, as miner and as on_warning.miner.
+    /// With the soft loss batch-all's limit is the triplets it lists, not B: the collapse grid's 10 × 32
+    /// batch (2,856,960 triplets) and the largest batches of 256 are accepted, as miner and as
+    /// on_warning.miner. With the hinge loss (the default) it counts them: every batch up to 4096.
     @Test func batchAllTakesEveryBatchWhoseTripletsFit() {
         for (p, k) in [(10, 32), (2, 128), (16, 16), (32, 16)] {
+            #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","loss":{"type":"soft"},"sampler":{"classes_per_batch":\#(p),"samples_per_class":\#(k)}}"#) == nil, "\(p) × \(k)")
+            #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"loss":{"type":"soft"},"sampler":{"classes_per_batch":\#(p),"samples_per_class":\#(k)},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#) == nil, "\(p) × \(k)")
+        }
+        for (p, k) in [(100, 8), (8, 64), (64, 64), (16, 256)] {
             #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"miner":"batch-all","sampler":{"classes_per_batch":\#(p),"samples_per_class":\#(k)}}"#) == nil, "\(p) × \(k)")
             #expect(specError(#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"classes_per_batch":\#(p),"samples_per_class":\#(k)},"on_warning":{"action":"switch_miner","miner":"batch-all"}}"#) == nil, "\(p) × \(k)")
         }
