@@ -7,7 +7,7 @@ import Trainer
 /// Triplet losses of the given embeddings (as one batch) under three miners.
 public struct LossSummary: Sendable, Codable, Equatable {
     public var margin: Double
-    /// Points the losses were computed on (a stratified probe of at most 300 points: batch-all is O(N³)).
+    /// Points the losses were computed on (a stratified probe of at most 300 points, `Runner.maxLossPoints`).
     public var points: Int
     public var batchHard: Double
     public var batchAll: Double

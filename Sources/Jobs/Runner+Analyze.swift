@@ -10,7 +10,9 @@ import Trainer
 import Triplets
 
 extension Runner {
-    /// Most points the reported triplet losses are computed on (batch-all mines O(N³) triplets).
+    /// Most points the reported triplet losses are computed on: one batch of N points needs N × N distance
+    /// and weight buffers (batch-all is counted, O(N² log K), not listed). Kept at 300 so the losses of
+    /// earlier analyses stay comparable (a batch-hard loss depends on how many points it searches).
     static let maxLossPoints = 300
 
     /// The analyze job's labelled points, loaded and checked (what `isomine validate` runs too).

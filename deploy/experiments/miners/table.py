@@ -5,7 +5,7 @@
     python3 table.py --markdown OUT_DIR [OUT_DIR ...]     # the docs' table: P@1 per cell and miner
 
 Reads each DIR/result.json (a sweep over miner x model.embedding_dim x sampler.samples_per_class x
-seed) and prints, per (n, K) and miner: final collapse rate, ever-collapsed rate (collapsed at any
+seed; a later DIR's run of a seed already read replaces it, other seeds add to the cell) and prints, per (n, K) and miner: final collapse rate, ever-collapsed rate (collapsed at any
 evaluation or signal-probe record), mean final P@1 and MAP@R, median training steps/s. Then, per
 cell, the bar: where batch-hard collapses (final or ever), collapse-aware's collapse rate 0, its
 ever-collapsed rate <= 0.1 and its P@1 >= the best other miner's - 0.01; where batch-hard stays
@@ -25,27 +25,38 @@ import sys
 NEW = "collapse-aware"
 ORDER = ["batch-hard", "semi-hard", "batch-all", "easy-positive", NEW]
 markdown = "--markdown" in sys.argv[1:]
-cells = {}
+# Runs by (n, K, miner, seed): a later folder's run of the same seed replaces an earlier one (a re-run),
+# other seeds add to the cell (more seeds of a grid, run as another sweep).
+runs = {}
 for out in [a for a in sys.argv[1:] if a != "--markdown"]:
     result = json.load(open(f"{out}/result.json"))
     base_miner = result["spec"]["base"].get("miner", "batch-hard")
-    for cell in result["cells"]:
-        p = cell["params"]
+    base_seed = result["spec"]["base"].get("seed", 0)
+    for r in sorted(result["runs"], key=lambda r: r["index"]):
+        if r["state"] != "succeeded":
+            continue
+        p = r["params"]
         key = (int(p["model.embedding_dim"]), int(p["sampler.samples_per_class"]))
         miner = p.get("miner", base_miner)
-        runs = [r for r in result["runs"] if r["cell"] == cell["cell"] and r["state"] == "succeeded"]
-        speeds = []
-        for r in runs:
-            try:
-                speeds.append(json.load(open(f"{out}/runs/{r['index']:03d}/result.json"))["timing"]["steps_per_second"])
-            except (OSError, KeyError, ValueError):
-                pass
-        m = cell["metrics"]
-        p1s = [r["final"]["precision_at_1"] for r in runs if r.get("final")]
-        cells.setdefault(key, {})[miner] = {
-            "p1s": p1s,
-            "runs": cell["succeeded"], "collapse": cell["collapse_rate"], "ever": cell["ever_collapsed_rate"],
-            "p1": m["precision_at_1"]["mean"], "map": m["map_at_r"]["mean"],
+        try:
+            speed = json.load(open(f"{out}/runs/{r['index']:03d}/result.json"))["timing"]["steps_per_second"]
+        except (OSError, KeyError, ValueError):
+            speed = None
+        runs[(key, miner, p.get("seed", base_seed))] = {
+            "p1": r["final"]["precision_at_1"], "map": r["final"]["map_at_r"], "sps": speed,
+            "collapsed": r["verdict"] == "collapsed", "ever": r.get("first_collapse_step") is not None,
+        }
+cells = {}
+for (key, miner, seed), r in runs.items():
+    cells.setdefault(key, {}).setdefault(miner, []).append(r)
+for key, row in cells.items():
+    for miner, members in row.items():
+        speeds = [r["sps"] for r in members if r["sps"] is not None]
+        n = len(members)
+        row[miner] = {
+            "p1s": [r["p1"] for r in members], "runs": n,
+            "collapse": sum(r["collapsed"] for r in members) / n, "ever": sum(r["ever"] for r in members) / n,
+            "p1": sum(r["p1"] for r in members) / n, "map": sum(r["map"] for r in members) / n,
             "sps": statistics.median(speeds) if speeds else float("nan"),
         }
 
