@@ -5,7 +5,9 @@ import Linalg
 public enum Miner: String, Sendable, Codable, CaseIterable {
     /// Per anchor its hardest positive and hardest negative (Hermans et al. 2017). Mean over anchors.
     case batchHard = "batch-hard"
-    /// Every valid triplet; mean over triplets with non-zero loss (PML's AvgNonZeroReducer).
+    /// Every valid triplet; mean over triplets with non-zero loss (PML's AvgNonZeroReducer). With the
+    /// hinge loss `TripletObjective` counts them per pair instead of listing them here
+    /// (`evaluateEveryTriplet`); `mine` lists them (the soft loss, tests).
     case batchAll = "batch-all"
     /// Per positive pair the nearest negative farther than the positive (FaceNet / TF Addons);
     /// when no negative is farther, the farthest negative (TF Addons' fallback; such a triplet has
