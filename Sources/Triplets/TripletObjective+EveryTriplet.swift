@@ -36,13 +36,13 @@ extension TripletObjective {
             let row = d + a * n
             positiveOrder.removeAll(keepingCapacity: true)
             for j in 0..<n where j != a && labels[j] == labels[a] { positiveOrder.append(Int32(j)) }
-            let m = positiveOrder.count
-            guard m > 0, m < n - 1 else { continue }
+            // m positives and r = n − 1 − m negatives (every other point of the batch is one or the other).
+            let m = positiveOrder.count, r = n - 1 - m
+            guard m > 0, r > 0 else { continue }
             positiveOrder.withUnsafeMutableBufferPointer { pos in
                 gapCounts.withUnsafeMutableBufferPointer { counts in
                     heapSort(pos) { row[Int($0)] < row[Int($1)] }
                     for g in 0...m { counts[g] = 0; gapSums[g] = 0 }
-                    var r = 0
                     for q in 0..<n where labels[q] != labels[a] {
                         let dq = row[q]
                         // g: the thresholds d_ap + α at or below d_an (a prefix of the sorted positives).
@@ -54,7 +54,6 @@ extension TripletObjective {
                         counts[lo] += 1
                         gapSums[lo] += Double(dq)
                         stats.negativeDistanceSum += Double(m) * Double(dq)
-                        r += 1
                         if lo < m, gradient != nil { addPairWeight(a, q, -T(m - lo), distances: d) }
                     }
                     stats.triplets += m * r

@@ -11,7 +11,7 @@ struct Isomine: ParsableCommand {
         commandName: "isomine",
         abstract: "Train and audit triplet-loss embeddings for network collapse.",
         discussion: """
-        isomine trains MLP embeddings with triplet loss and six miners on CPU, evaluates retrieval quality as pytorch-metric-learning does, measures the paper's quantities (L_hard, certified d_iso and d_haus brackets, thickness) and watches for the collapse that hard negative mining can cause (Xu et al., arXiv 2210.11173). Jobs (train, analyze, sweep) run locally (run) or from PostgreSQL (enqueue, worker); each leaves a static HTML/SVG report, and webhooks announce job events and collapse.
+        isomine trains MLP embeddings with triplet loss and seven miners on CPU, evaluates retrieval quality as pytorch-metric-learning does, measures the paper's quantities (L_hard, certified d_iso and d_haus brackets, thickness) and watches for the collapse that hard negative mining can cause (Xu et al., arXiv 2210.11173). Jobs (train, analyze, sweep) run locally (run) or from PostgreSQL (enqueue, worker); each leaves a static HTML/SVG report, and webhooks announce job events and collapse.
 
         Environment:
           ISOMINE_DATA_ROOT     job input files (default: ./data)
