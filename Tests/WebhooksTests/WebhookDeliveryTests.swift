@@ -13,11 +13,8 @@ import Jobs
     /// Each delivery is claimed on its own, just before its POST: two dispatchers never post one twice,
     /// even when the receiver is slower than a batch lock would last (the old batch claim re-posted 6 of 20).
     @Test func twoDispatchersAndASlowReceiverPostEachDeliveryOnce() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret, delay: 0.6)
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["job.succeeded"], delay: 0.6)
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver, endpoint = hook.endpoint
         for _ in 0..<8 { _ = try WebhookStore.test(db, id: endpoint) }
         let name = scratch.name
         let done = LockedResults()
@@ -55,11 +52,8 @@ import Jobs
     /// stopping worker finishes and records the POST it has in flight, so no message is posted twice.
     /// (Exiting with the POST in flight left its claim to expire; a later worker posted it again.)
     @Test func workersStoppedMidRequestNeverPostAMessageTwice() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret, delay: 1.0)
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["job.succeeded"], delay: 1.0)
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver, endpoint = hook.endpoint
         let messages = 24
         for _ in 0..<messages { _ = try WebhookStore.test(db, id: endpoint) }
         let arguments = ["worker", "--poll-seconds", "0.2", "--webhook-timeout", "3"]
@@ -107,11 +101,8 @@ import Jobs
     /// 410 Gone disables the endpoint; its other pending deliveries end (dead, saying why) instead of
     /// staying pending forever.
     @Test func disabledEndpointsDeliveriesEnd() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret, responses: "410")
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["job.succeeded"], responses: "410")
+        let db = hook.db, receiver = hook.receiver, endpoint = hook.endpoint
         for _ in 0..<3 { _ = try WebhookStore.test(db, id: endpoint) }
         try dispatch(db) { try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'pending'") == 0 }
         #expect(try count(db, "SELECT count(*) AS n FROM isomine.webhook_deliveries WHERE state = 'dead'") == 3)

@@ -29,11 +29,8 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
 
 @Suite struct WebhookTests {
     @Test func signedDeliveriesRetryUnderOneIdUntilA2xx() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret, responses: "500,200")
-        let endpoint = try WebhookStore.add(db, url: receiver.url, events: ["job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["job.succeeded"], responses: "500,200")
+        let db = hook.db, receiver = hook.receiver, endpoint = hook.endpoint
         let id = try JobQueue.enqueue(db, kind: "train", spec: quickTrain)
         #expect(try Worker(db: db, owner: "w", runner: Runner()).runOne() == id)
         // The outbox row was written with the event.
@@ -144,11 +141,8 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
     }
 
     @Test func stopOnCollapseEndsSucceededAfterAnnouncingIt() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected", "job.succeeded"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.detected", "job.succeeded"])
+        let db = hook.db, receiver = hook.receiver
         // Batch-hard with B = 320 on a 2-D sphere at a high learning rate: collapses within a few hundred steps.
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":2000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20},"stop_on_collapse":true}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
@@ -175,11 +169,8 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
     /// The page collapse.detected links to exists when the event is sent, while the run goes on and
     /// without --report-each-evaluation (the receiver checks the file when the request arrives).
     @Test func collapseEventLinksAPageThatExistsWhenSent() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.detected"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":1000000,"eval_every":50,"estimators":{"probe_size":64,"iterations":20}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let worker = try IsomineBinary.start(["worker"], database: scratch.name)
@@ -198,11 +189,8 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
 @Suite struct CollapseWarningEventTests {
     /// A run that warns (at step 0, from its collapse risk) records collapse.warning once, with a summary and a link to a page that exists.
     @Test func collapseWarningIsAnnouncedOnceWithItsReasons() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.warning"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":150,"eval_every":50,"warning":{"stride":5},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name)
@@ -219,11 +207,8 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
     /// A run that acts on its warning says so in the event: `data.on_warning` holds what it did (the
     /// record its result keeps) and the summary ends with it; a run that stops on it says that.
     @Test func theWarningEventSaysWhatTheRunDidOnIt() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.warning"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let base = #""kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.05},"steps":60,"eval_every":30,"warning":{"stride":5},"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}"#
         let switching = try JobQueue.enqueue(db, kind: "train", spec: "{\(base),\"name\":\"switching\",\"on_warning\":{\"action\":\"switch_miner\"}}")
         let stopping = try JobQueue.enqueue(db, kind: "train", spec: "{\(base),\"name\":\"stopping\",\"on_warning\":{\"action\":\"stop\"}}")
@@ -259,11 +244,8 @@ func deliveries(_ db: PGConnection, _ type: String) throws -> PGRows {
     /// A run that warns, is stopped and resumed, then collapses: the receiver gets collapse.warning once,
     /// before collapse.detected, and nothing twice across the resume.
     @Test func warningIsDeliveredBeforeTheCollapseOnceAcrossAResume() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.warning", "collapse.detected"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let spec = #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[128],"embedding_dim":2},"sampler":{"classes_per_batch":10,"samples_per_class":32},"optimizer":{"learning_rate":0.2},"steps":90,"eval_every":30,"warning":{"stride":2},"checkpoint_every":10,"estimators":{"probe_size":64,"iterations":10,"final_iterations":10}}"#
         let id = try JobQueue.enqueue(db, kind: "train", spec: spec)
         // First attempt, in-process: stopped as on SIGTERM after about 20 steps, warned, not yet evaluated collapsed.

@@ -48,11 +48,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
     }
 
     @Test func collapsingRunWarnsOnceBeforeItsFirstCollapsedCheckpoint() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connect()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.warning"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let reports = TempFolder("monitor-reports")
 
         // No worker yet: the monitor sends every row and the step-0 batches, and the database keeps them.

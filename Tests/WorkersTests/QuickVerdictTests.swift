@@ -14,12 +14,8 @@ private let emptyDataRoot = TempFolder("empty")
 
 @Suite struct QuickVerdictTests {
     @Test func tenStepsOfTwoSeriesGetProvisionalAndFinalVerdictsTakeTurnsAndAnnounceOnce() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false,
-                                 allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.warning", "collapse.detected"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_two_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")

@@ -106,11 +106,8 @@ private let emptyDataRoot = TempFolder("empty")
     /// An untrained step 0 at chance (flagged, or only the series' baseline) is partial, never collapsed:
     /// the one collapse.detected is the real one, at step 2.
     @Test func anUntrainedBaselineNeverAlertsAndTheRealCollapseIsAnnounced() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.detected"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_untrained_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")
@@ -154,11 +151,8 @@ private let emptyDataRoot = TempFolder("empty")
     }
 
     @Test func aCollapsedAnalysisOutsideASeriesAnnouncesItOnce() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.detected"])
+        let scratch = hook.scratch, db = hook.db, receiver = hook.receiver
         // Normalised embeddings all within 1e-6 of one point of the sphere: judged against the sphere, collapsed.
         var m = Matrix<Double>(rows: 24, cols: 3)
         for i in 0..<24 { m[i, 0] = 1; m[i, 1] = Double(i) * 1e-7; m[i, 2] = Double(i % 5) * 1e-7 }
@@ -275,11 +269,8 @@ private let emptyDataRoot = TempFolder("empty")
     /// its reasons, the series page) and then collapse.detected, in that order, once each; a series
     /// that only tightens with its classes intact gets neither.
     @Test func aSeriesWarnsBeforeItCollapses() throws {
-        let scratch = try ScratchDatabase(migrated: true)
-        let db = try scratch.connectMigrated()
-        let secret = WebhookSecret.generate()
-        let receiver = try Receiver(secret: secret)
-        _ = try WebhookStore.add(db, url: receiver.url, events: ["collapse.warning", "collapse.detected"], secret: secret, attachReport: false, allowPrivateNetwork: true)
+        let hook = try WebhookScratch(events: ["collapse.warning", "collapse.detected"])
+        let scratch = hook.scratch, receiver = hook.receiver
         let submitted = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_warning_series.py").path,
                                       ["dbname=\(scratch.name)"])
         #expect(submitted.status == 0, "\(submitted.err)")
