@@ -45,7 +45,7 @@ struct TrainerBench: ParsableCommand {
     var threads = 1
 
     @Option(help: "The miner (default: the reference config's batch-hard).")
-    var miner: String?
+    var miner: Miner?
 
     @OptionGroup var logging: LoggingOptions
 
@@ -57,12 +57,7 @@ struct TrainerBench: ParsableCommand {
             spec.training.steps = steps
             spec.training.evalEvery = steps
             spec.threads = threads
-            if let miner {
-                guard let m = Miner(rawValue: miner) else {
-                    throw RunError("--miner: unknown miner '\(miner)'; expected one of \(Miner.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                spec.training.miner = m
-            }
+            if let miner { spec.training.miner = miner }
             let runner = Runner(logger: logger)
             let sink = MemorySink()
             guard case .finished(let result) = try runner.run(.train(spec), sink: sink) else { return }
@@ -347,3 +342,7 @@ struct QueueBench: ParsableCommand {
         }
     }
 }
+
+/// `--miner` takes a miner's spec name; argument-parser lists the names in `--help` and names the
+/// option and the choices when the value is not one of them (exit status 2, as every invalid option).
+extension Miner: ExpressibleByArgument {}

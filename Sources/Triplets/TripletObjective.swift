@@ -32,7 +32,7 @@ public final class TripletObjective<T: BLASReal> {
     let coefficients: Buffer<T>
     let rowSums: Buffer<T>
     /// Scratch of `evaluateEveryTriplet`: one anchor's positives by distance, and per gap between their
-    /// thresholds the negatives in it and the sum of their distances.
+    /// thresholds the negatives in it and the sum of their distances (empty unless the miner is batch-all).
     var positiveOrder: [Int32]
     var gapCounts: [Int32]
     let gapSums: Buffer<Double>
@@ -49,10 +49,12 @@ public final class TripletObjective<T: BLASReal> {
         norms = Buffer(count: batch)
         coefficients = Buffer(count: batch * batch)
         rowSums = Buffer(count: batch)
+        // Only batch-all counts its triplets; other miners keep empty scratch.
+        let gaps = miner == .batchAll ? batch + 1 : 0
         positiveOrder = []
-        positiveOrder.reserveCapacity(batch)
-        gapCounts = [Int32](repeating: 0, count: batch + 1)
-        gapSums = Buffer(count: batch + 1)
+        positiveOrder.reserveCapacity(gaps)
+        gapCounts = [Int32](repeating: 0, count: gaps)
+        gapSums = Buffer(count: gaps)
     }
 
     /// Loss of `embeddings` (batch × dim) with `labels`; writes ∂loss/∂embeddings into `gradient` when given.

@@ -69,6 +69,16 @@ import Testing
         }
         #expect(sps > 0 && gflops > 0)
     }
+
+    @Test func benchTrainerTakesAMinerByNameAndRefusesAnUnknownOne() throws {
+        let r = try IsomineBinary.run(["bench", "trainer", "--steps", "20", "--miner", "collapse-aware"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try JSONValue.parse(Data(r.out.utf8))["miner"] == .string("collapse-aware"))
+        let bad = try IsomineBinary.run(["bench", "trainer", "--steps", "20", "--miner", "hardest"])
+        #expect(bad.status == 2)
+        #expect(bad.err.contains("--miner") && bad.err.contains("hardest") && bad.err.contains("collapse-aware"), "\(bad.err)")
+        #expect(bad.out.isEmpty)
+    }
 }
 
 @Suite struct RiskCommandTests {
