@@ -20,6 +20,11 @@ public enum ExecutionOutcome: Int32, Sendable {
     /// The database connection was lost mid-job: nothing recorded; the job should be given back
     /// without using up an attempt.
     case databaseLost = 75
+    /// The database answered but the job process could not start the job (its row unreadable — a
+    /// schema the binary does not match —, its reports root or page templates unusable): its stderr's
+    /// last line says why. The worker fails the attempt, so a fault that repeats ends in `dead` after
+    /// the job's attempts instead of being given back and claimed again for ever.
+    case notStarted = 70
 }
 
 /// What a worker tells a job process: `isomine run-job` and these arguments; the database conninfo
@@ -116,10 +121,12 @@ public enum JobProcess {
         }
         let env = ProcessInfo.processInfo.environment
         let outcome: ExecutionOutcome
+        var connection: PGConnection?
         do {
             let logger = try makeLogger()
             let database = PGConnector(conninfo: env[JobProcessInvocation.databaseVariable] ?? env[PGConnector.environmentVariable] ?? "")
             let db = try database.connect()
+            connection = db
             let inputs = DatabaseInputs(database)
             guard let claimed = try JobQueue.held(db, id: invocation.job, owner: invocation.owner, attempt: invocation.attempt) else {
                 exit(ExecutionOutcome.recorded.rawValue)
@@ -132,8 +139,24 @@ public enum JobProcess {
             let spec = try JobSpec.parse(Data(claimed.spec.utf8))
             outcome = worker.execute(claimed, spec, shouldStop: { stop.isSet })
         } catch {
-            outcome = .databaseLost
+            if lostTheDatabase(error, connection: connection) {
+                outcome = .databaseLost
+            } else {
+                FileHandle.standardError.write(Data("error: job \(invocation.job): \(error)\n".utf8))
+                outcome = .notStarted
+            }
         }
         exit(outcome.rawValue)
+    }
+
+    /// Whether an error before the job ran means the database went away (give the job back without
+    /// using an attempt) rather than a fault in starting this job (fail the attempt): no connection
+    /// made, a connection that broke, or the server saying the connection failed (SQLSTATE class 08) or
+    /// that it is shutting down or restarting (57P).
+    static func lostTheDatabase(_ error: Error, connection: PGConnection?) -> Bool {
+        if connection?.isBroken ?? true { return true }
+        guard let e = error as? PGError else { return false }
+        if e.code == .connection { return true }
+        return e.sqlstate.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false
     }
 }

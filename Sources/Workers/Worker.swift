@@ -144,8 +144,9 @@ public final class Worker {
         }
     }
 
-    /// What the worker does once the process that ran the job has told how it ended.
-    func settle(_ job: ClaimedJob, _ outcome: ExecutionOutcome, keeper: LeaseKeeper) throws {
+    /// What the worker does once the process that ran the job has told how it ended (`tail`: the end of
+    /// its stderr).
+    func settle(_ job: ClaimedJob, _ outcome: ExecutionOutcome, keeper: LeaseKeeper, tail: String = "") throws {
         switch outcome {
         case .recorded:
             if try JobQueue.state(db, id: job.id)?.isEnded == true { followUp.jobEnded(job.id) }
@@ -161,6 +162,8 @@ public final class Worker {
                 if let fresh = try? db.connector.connect(), (try? JobQueue.release(fresh, job, owner: owner)) != nil { return }
                 Thread.sleep(forTimeInterval: 0.5)
             }
+        case .notStarted:
+            try crashed(job, "the job process could not start the job", tail: tail)
         }
     }
 
@@ -201,7 +204,7 @@ public final class Worker {
         logger.debug("job process ended", metadata: ["job": "\(job.id)", "exit": "\(exit)", "seconds": "\(Date().timeIntervalSince(started))"])
         switch exit {
         case .exited(let code):
-            if let outcome = ExecutionOutcome(rawValue: code) { return try settle(job, outcome, keeper: keeper) }
+            if let outcome = ExecutionOutcome(rawValue: code) { return try settle(job, outcome, keeper: keeper, tail: child.stderrTail) }
             try crashed(job, "the job process exited with status \(code)", tail: child.stderrTail)
         case .signalled(let sig):
             if killed {

@@ -5,12 +5,50 @@ import TestSupport
 import Testing
 import Jobs
 import Datasets
+import Logging
 @testable import Postgres
 @testable import Queue
 @testable import Webhooks
 @testable import Workers
 
 @Suite struct IsolationTests {
+    /// A job process that cannot read its job row while the database answers — a schema the binary does
+    /// not match: here a column its read names, renamed after the claim — fails the attempt, saying
+    /// why, instead of reporting the database lost and having the job given back and claimed again for
+    /// ever (what it did); with one attempt the job ends dead.
+    @Test func aJobProcessThatCannotReadItsRowFailsTheAttemptWithTheReason() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connectMigrated()
+        let id = try JobQueue.enqueue(db, kind: "train", spec: quickTrain, maxAttempts: 1)
+        let worker = Worker(db: db, owner: "w", runner: Runner())
+        let job = try #require(try JobQueue.claim(db, owner: "w", leaseSeconds: 60, queues: ["default"]))
+        #expect(job.id == id)
+        try db.execute("ALTER TABLE isomine.jobs RENAME COLUMN series_step TO series_step_moved")
+        let keeper = LeaseKeeper(job: job, owner: "w", leaseSeconds: 60, database: db.connector, logger: Logger(label: "test"))
+        try worker.supervise(job, executable: IsomineBinary.path, keeper: keeper)
+        keeper.stop()
+        try db.execute("ALTER TABLE isomine.jobs RENAME COLUMN series_step_moved TO series_step")
+        let row = try db.execute("SELECT state, attempt, last_error FROM isomine.jobs WHERE id = \(id)")
+        #expect(try row.string(0, "state") == "dead" && row.int(0, "attempt") == 1, "\(row)")
+        let error = try row.string(0, "last_error") ?? ""
+        #expect(error.hasPrefix("the job process could not start the job: error: job \(id):") && error.contains("series_step"), "\(error)")
+    }
+
+    /// What the job process counts as the database gone (the job given back, no attempt used) and what
+    /// as its own failure to start the job (the attempt failed).
+    @Test func theJobProcessTellsALostDatabaseFromAJobItCannotStart() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connectMigrated()
+        #expect(JobProcess.lostTheDatabase(PGError(.connection, "no route"), connection: nil))
+        #expect(JobProcess.lostTheDatabase(TestSetupError("anything"), connection: nil))
+        #expect(JobProcess.lostTheDatabase(PGError(.connection, "server closed the connection"), connection: db))
+        #expect(JobProcess.lostTheDatabase(PGError(.server(sqlstate: "57P01"), "terminating connection due to administrator command"), connection: db))
+        #expect(JobProcess.lostTheDatabase(PGError(.server(sqlstate: "08006"), "connection failure"), connection: db))
+        #expect(!JobProcess.lostTheDatabase(PGError(.server(sqlstate: "42703"), "column does not exist"), connection: db))
+        #expect(!JobProcess.lostTheDatabase(PGError(.decoding, "missing column label"), connection: db))
+        #expect(!JobProcess.lostTheDatabase(TestSetupError("no page templates"), connection: db))
+    }
+
     /// An analysis and a train job whose evaluations each outlast the lease several times over, with two
     /// workers and a 3 s lease: each runs once (one start, attempt 1, no rescue) and succeeds.
     @Test func longAnalysisAndLongEvaluationRunExactlyOnceWithAShortLease() throws {
