@@ -18,6 +18,26 @@ import Migrations
         #expect(try tables.column("table_name", as: String.self) == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_functions", "schema_migrations", "series", "series_signals", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
     }
 
+    /// In a cluster where the client role does not exist yet, a database owner that may not create roles
+    /// (not a superuser, NOCREATEROLE) migrates the whole schema: migration 017 leaves the role uncreated
+    /// (its notice says why) and grants nothing, and the owner can still use the writing functions it owns.
+    @Test func anOwnerThatMayNotCreateRolesMigratesWithoutTheClientRole() throws {
+        let cluster = try PrivateCluster()
+        let admin = try PGConnection(cluster.conninfo)
+        #expect(try admin.execute("SELECT count(*) AS n FROM pg_roles WHERE rolname = 'isomine_client'").int(0, "n") == 0)
+        try admin.execute("CREATE ROLE plain_owner LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB")
+        try admin.execute("CREATE DATABASE owned OWNER plain_owner")
+        let db = try PGConnection("host=\(cluster.socket) user=plain_owner dbname=owned")
+        #expect(try db.execute("SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user").bool(0, "may") == false)
+        let applied = try Migrator.migrate(db)
+        #expect(applied.migrations.map(\.name).last == "017_client_role.sql")
+        #expect(try admin.execute("SELECT count(*) AS n FROM pg_roles WHERE rolname = 'isomine_client'").int(0, "n") == 0)
+        // The owner keeps EXECUTE on the functions whose PUBLIC grant 017 revoked.
+        let id = try #require(try db.execute("SELECT isomine.enqueue('analyze', '{\"kind\":\"analyze\",\"dataset\":{\"type\":\"toy5\"}}'::jsonb) AS id").int(0, "id"))
+        #expect(try db.execute("SELECT state FROM isomine.jobs WHERE id = \(id)").string(0, "state") == "queued")
+        #expect(try Migrator.migrate(db).isEmpty)
+    }
+
     @Test func editedMigrationIsRefused() throws {
         let scratch = try ScratchDatabase()
         let db = try scratch.connect()
