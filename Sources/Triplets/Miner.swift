@@ -23,9 +23,11 @@ public enum Miner: String, Sendable, Codable, CaseIterable {
     /// Batch-hard on a batch whose anchors are mostly **ordered** (hardest negative farther than hardest
     /// positive: the batch is near a separated embedding of its own); on a batch mostly **inverted**
     /// (its nearest separated embedding far away, for B ≫ n the collapse, which batch-hard's step pulls
-    /// toward), per anchor batch-hard's triplet where it is ordered and semi-hard triplets for each of
-    /// its positives where it is inverted. Mean over the mined triplets. Chosen by measurement over
-    /// per-batch and per-anchor alternatives: docs/train-and-sweep.md.
+    /// toward), per anchor batch-hard's triplet where it is ordered and, where it is inverted, for each
+    /// of its positives every semi-hard triplet (a negative beyond the positive and within the margin:
+    /// d⁺ < d⁻ < d⁺ + α), or semi-hard's one triplet when no negative is in that band. Mean over the
+    /// mined triplets. Chosen by measurement over per-batch and per-anchor alternatives:
+    /// docs/train-and-sweep.md.
     case collapseAware = "collapse-aware"
 
     /// Whether the loss is averaged over non-zero triplets only (batch-all) rather than all mined ones.
@@ -43,6 +45,8 @@ public struct TripletBuffer: Sendable {
     var semiNegatives: [Int32] = []
     var order: [Int32] = []
     var gaps: [Int32] = []
+    /// Scratch of `appendSemiHardBand`: one anchor's negatives in index order.
+    var bandNegatives: [Int32] = []
 
     public init() {}
 
@@ -79,11 +83,12 @@ extension Miner {
     /// Anchors without a positive or a negative contribute nothing; ties go to the lowest index.
     /// `squared` says the matrix holds squared distances: the per-anchor choices do not depend on it,
     /// but `hardest-triplet` compares d⁺ − d⁻ across anchors, and the maximiser of d⁺² − d⁻² is not in
-    /// general the L_hard triplet, so it takes square roots for that comparison.
+    /// general the L_hard triplet, so it takes square roots for that comparison. `margin` is the loss's
+    /// α in the matrix's units (collapse-aware's band; the other miners do not use it).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     public func mine<T: BLASReal>(
-        distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int, squared: Bool = false,
+        distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int, squared: Bool = false, margin: T = 0,
         rng: inout SeededRNG, into out: inout TripletBuffer
     ) {
         out.removeAll()
@@ -130,15 +135,15 @@ extension Miner {
             }
             if 2 * inverted < hard { return }
             // Mostly inverted: from batch-hard's triplets (one per anchor, in anchor order), its triplet where
-            // the anchor is ordered and semi-hard triplets for every positive where it is inverted, appended
-            // after them; then batch-hard's are dropped.
+            // the anchor is ordered and the semi-hard triplets of every positive where it is inverted,
+            // appended after them; then batch-hard's are dropped.
             for t in 0..<hard {
                 let a = Int(out.anchors[t]), p = Int(out.positives[t]), q = Int(out.negatives[t])
                 let row = d + a * n
                 if row[q] > row[p] {
                     out.append(a, p, q)
                 } else {
-                    out.appendSemiHard(anchor: a, row: row, labels: labels, count: n)
+                    out.appendSemiHardBand(anchor: a, row: row, labels: labels, count: n, margin: margin)
                 }
             }
             out.removeFirst(hard)
@@ -174,6 +179,37 @@ extension TripletBuffer {
     mutating func appendSemiHard<T: BLASReal>(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int) {
         semiHard(anchor: a, row: row, labels: labels, count: n)
         for k in 0..<semiPositives.count { append(a, Int(semiPositives[k]), Int(semiNegatives[k])) }
+    }
+
+    /// Appends anchor `a`'s semi-hard triplets in the margin band: for each positive p (index order)
+    /// every negative n with d_ap < d_an < d_ap + `margin` (index order); for a positive with none, the
+    /// one triplet `semiHard(anchor:…)` picks (its nearest negative beyond the band, or the farthest
+    /// negative when none is beyond the positive).
+    ///
+    /// Why every one: a band triplet has a non-zero hinge loss and its negative already beyond the
+    /// positive, so its step widens a gap that exists instead of pulling the positive past a nearer
+    /// negative (what contracts an inverted batch); taking all of them, as batch-all takes every active
+    /// triplet, gives an inverted anchor a step from all its negatives near the margin rather than one.
+    /// O(K·B) per anchor plus the triplets listed.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
+    mutating func appendSemiHardBand<T: BLASReal>(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int, margin: T) {
+        semiHard(anchor: a, row: row, labels: labels, count: n)
+        bandNegatives.removeAll(keepingCapacity: true)
+        for j in 0..<n where labels[j] != labels[a] { bandNegatives.append(Int32(j)) }
+        for k in 0..<semiPositives.count {
+            let p = Int(semiPositives[k])
+            let dp = row[p], upper = dp + margin
+            var inBand = false
+            for j in bandNegatives.indices {
+                let q = Int(bandNegatives[j])
+                if row[q] > dp && row[q] < upper {
+                    append(a, p, q)
+                    inBand = true
+                }
+            }
+            if !inBand { append(a, p, Int(semiNegatives[k])) }
+        }
     }
 
     /// Every positive of anchor `a` (in index order, into `semiPositives`) with its semi-hard negative

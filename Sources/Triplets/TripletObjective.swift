@@ -77,7 +77,7 @@ public final class TripletObjective<T: BLASReal> {
             triplets.removeAll()
             return evaluateEveryTriplet(distances: d, labels: labels, embeddings: e, gradient: gradient)
         }
-        miner.mine(distances: d, labels: labels, count: n, squared: config.distance == .squared, rng: &rng, into: &triplets)
+        miner.mine(distances: d, labels: labels, count: n, squared: config.distance == .squared, margin: T(config.margin), rng: &rng, into: &triplets)
 
         let alpha = T(config.margin)
         var stats = TripletLossStats(loss: 0, triplets: triplets.count, active: 0, positiveDistanceSum: 0, negativeDistanceSum: 0)

@@ -55,13 +55,13 @@ func mined(_ miner: Miner, seed: UInt64 = 0) -> [[Int]] {
         #expect(out.triplets.map { [$0.0, $0.1, $0.2] } == [[3, 4, 5]])
     }
 
-    func minedCollapseAware(_ points: [[Double]], _ labels: [Int]) -> [[Int]] {
+    func minedCollapseAware(_ points: [[Double]], _ labels: [Int], margin: Double = 0) -> [[Int]] {
         let d = Matrix<Double>(points).pairwiseDistances()
         var out = TripletBuffer()
         var rng = SeededRNG(seed: 0)
         d.storage.withUnsafeBufferPointer { p in
             labels.withUnsafeBufferPointer { l in
-                Miner.collapseAware.mine(distances: p.baseAddress!, labels: l.baseAddress!, count: labels.count, rng: &rng, into: &out)
+                Miner.collapseAware.mine(distances: p.baseAddress!, labels: l.baseAddress!, count: labels.count, margin: margin, rng: &rng, into: &out)
             }
         }
         return out.triplets.map { [$0.0, $0.1, $0.2] }
@@ -81,6 +81,21 @@ func mined(_ miner: Miner, seed: UInt64 = 0) -> [[Int]] {
                 == [[0, 1, 2], [1, 0, 2], [2, 3, 5], [3, 2, 1], [4, 5, 3], [5, 4, 2]])
         // Inverted at every anchor: mined exactly as semi-hard mines it.
         #expect(mined(.collapseAware) == mined(.semiHard))
+    }
+
+    @Test func collapseAwareTakesEverySemiHardTripletInTheMarginBand() {
+        // The batch above with α = 3.5: an inverted anchor's positive at d⁺ takes every negative with
+        // d⁺ < d⁻ < d⁺ + 3.5, in index order. Row 2 (B at 3; positive at 7): none in (7, 10.5), so
+        // semi-hard's fallback, the farthest (row 5); row 3 (B at 10; positive at 7): rows 0 and 1 (10, 9);
+        // row 4 (C at 4; positive at 5): row 3 (6) in (5, 8.5); row 5 (C at 9; positive at 5): rows 1 and
+        // 2 (8, 6). Anchors 0 and 1 are ordered: batch-hard's triplet.
+        let points: [[Double]] = [[0], [1], [3], [10], [4], [9]], labels = [0, 0, 1, 1, 2, 2]
+        #expect(minedCollapseAware(points, labels, margin: 3.5)
+                == [[0, 1, 2], [1, 0, 2], [2, 3, 5], [3, 2, 0], [3, 2, 1], [4, 5, 3], [5, 4, 1], [5, 4, 2]])
+        // The objective mines with its loss's margin.
+        #expect(tripletLoss(points, labels, miner: .collapseAware, config: TripletLossConfig(margin: 3.5)).triplets == 8)
+        // A negative on the band's edge is not in it: α = 3 puts row 0 at d⁺ + α for anchor 3, row 1 for anchor 5.
+        #expect(minedCollapseAware(points, labels, margin: 3) == [[0, 1, 2], [1, 0, 2], [2, 3, 5], [3, 2, 1], [4, 5, 3], [5, 4, 2]])
     }
 
     /// Semi-hard by its definition, a scan of the negatives per positive (what the miner replaced).
