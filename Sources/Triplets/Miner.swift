@@ -199,16 +199,12 @@ extension TripletBuffer {
         for j in 0..<n where labels[j] != labels[a] { bandNegatives.append(Int32(j)) }
         for k in 0..<semiPositives.count {
             let p = Int(semiPositives[k])
-            let dp = row[p], upper = dp + margin
-            var inBand = false
+            let dp = row[p], upper = dp + margin, listed = count
             for j in bandNegatives.indices {
                 let q = Int(bandNegatives[j])
-                if row[q] > dp && row[q] < upper {
-                    append(a, p, q)
-                    inBand = true
-                }
+                if row[q] > dp && row[q] < upper { append(a, p, q) }
             }
-            if !inBand { append(a, p, Int(semiNegatives[k])) }
+            if count == listed { append(a, p, Int(semiNegatives[k])) }
         }
     }
 
