@@ -150,11 +150,14 @@ public enum JobProcess {
     }
 
     /// Whether an error before the job ran means the database went away (give the job back without
-    /// using an attempt) rather than a fault in starting this job (fail the attempt): no connection
-    /// made, a connection that broke, or the server saying the connection failed (SQLSTATE class 08) or
-    /// that it is shutting down or restarting (57P).
+    /// using an attempt) rather than a fault in starting this job (fail the attempt): the database
+    /// refusing or failing the connection, a connection that broke, or the server saying the connection
+    /// failed (SQLSTATE class 08) or that it is shutting down or restarting (57P). An error that is not
+    /// the database's before a connection exists (the logger could not be made) fails the attempt: given
+    /// back, the job would be claimed again and fail the same way for ever.
     static func lostTheDatabase(_ error: Error, connection: PGConnection?) -> Bool {
-        if connection?.isBroken ?? true { return true }
+        guard let connection else { return error is PGError }
+        if connection.isBroken { return true }
         guard let e = error as? PGError else { return false }
         if e.code == .connection { return true }
         return e.sqlstate.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false

@@ -40,7 +40,8 @@ import Logging
         let scratch = try ScratchDatabase(migrated: true)
         let db = try scratch.connectMigrated()
         #expect(JobProcess.lostTheDatabase(PGError(.connection, "no route"), connection: nil))
-        #expect(JobProcess.lostTheDatabase(TestSetupError("anything"), connection: nil))
+        // Not the database's error, before any connection (a logger that cannot be made): the attempt fails.
+        #expect(!JobProcess.lostTheDatabase(TestSetupError("no log file"), connection: nil))
         #expect(JobProcess.lostTheDatabase(PGError(.connection, "server closed the connection"), connection: db))
         #expect(JobProcess.lostTheDatabase(PGError(.server(sqlstate: "57P01"), "terminating connection due to administrator command"), connection: db))
         #expect(JobProcess.lostTheDatabase(PGError(.server(sqlstate: "08006"), "connection failure"), connection: db))
