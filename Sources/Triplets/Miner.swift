@@ -44,6 +44,8 @@ public struct TripletBuffer: Sendable {
     var semiPositives: [Int32] = []
     var semiNegatives: [Int32] = []
     var order: [Int32] = []
+    /// The positives' distances in `order` (exact as Double), for the binary searches: one load each.
+    var sortedDistances: [Double] = []
     var gaps: [Int32] = []
     /// Scratch of `appendSemiHardBand`: one anchor's negatives in index order.
     var bandNegatives: [Int32] = []
@@ -128,12 +130,7 @@ extension Miner {
             // pair): the batch is then near a separated embedding of its own, not the collapse.
             Miner.batchHard.mine(distances: d, labels: labels, count: n, squared: squared, rng: &rng, into: &out)
             let hard = out.count
-            var inverted = 0
-            for t in 0..<hard {
-                let a = Int(out.anchors[t])
-                if d[a * n + Int(out.negatives[t])] <= d[a * n + Int(out.positives[t])] { inverted += 1 }
-            }
-            if 2 * inverted < hard { return }
+            if !Miner.isMostlyInverted(distances: d, count: n, batchHard: out) { return }
             // Mostly inverted: from batch-hard's triplets (one per anchor, in anchor order), its triplet where
             // the anchor is ordered and the semi-hard triplets of every positive where it is inverted,
             // appended after them; then batch-hard's are dropped.
@@ -172,6 +169,19 @@ extension Miner {
     }
 }
 
+extension Miner {
+    /// Collapse-aware's switch: whether at least half of batch-hard's triplets `hard` (one per anchor,
+    /// mined from `d`) are inverted, their hardest negative no farther than their hardest positive.
+    static func isMostlyInverted<T: BLASReal>(distances d: UnsafePointer<T>, count n: Int, batchHard hard: TripletBuffer) -> Bool {
+        var inverted = 0
+        for t in 0..<hard.count {
+            let a = Int(hard.anchors[t])
+            if d[a * n + Int(hard.negatives[t])] <= d[a * n + Int(hard.positives[t])] { inverted += 1 }
+        }
+        return 2 * inverted >= hard.count
+    }
+}
+
 extension TripletBuffer {
     /// Appends anchor `a`'s semi-hard triplets: one per positive, as `semiHard(anchor:…)` picks them.
     @_specialize(where T == Float)
@@ -190,7 +200,8 @@ extension TripletBuffer {
     /// positive, so its step widens a gap that exists instead of pulling the positive past a nearer
     /// negative (what contracts an inverted batch); taking all of them, as batch-all takes every active
     /// triplet, gives an inverted anchor a step from all its negatives near the margin rather than one.
-    /// O(K·B) per anchor plus the triplets listed.
+    /// O(K·B) per anchor plus the triplets listed; with the hinge loss `TripletObjective` counts the
+    /// band instead (`evaluateMarginBand`, O(B log K) per anchor).
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     mutating func appendSemiHardBand<T: BLASReal>(anchor a: Int, row: UnsafePointer<T>, labels: UnsafePointer<Int>, count n: Int, margin: T) {
@@ -208,7 +219,8 @@ extension TripletBuffer {
         }
     }
 
-    /// Every positive of anchor `a` (in index order, into `semiPositives`) with its semi-hard negative
+    /// Every positive of anchor `a` (in index order, into `semiPositives`; their order by distance into
+    /// `order`, the distances in that order into `sortedDistances`) with its semi-hard negative
     /// (into `semiNegatives`): the nearest negative strictly farther than the positive, the lowest index
     /// among equals; when none is farther, the farthest negative (TF Addons' fallback, the lowest index
     /// among equals). Without negatives, no positive is listed.
@@ -238,20 +250,24 @@ extension TripletBuffer {
                 }
             }
         }
+        sortedDistances.removeAll(keepingCapacity: true)
+        for i in 0..<m { sortedDistances.append(Double(row[Int(semiPositives[Int(order[i])])])) }
         gaps.removeAll(keepingCapacity: true)
         for _ in 0...m { gaps.append(-1) }
         var farthest = -1
         @inline(__always) func nearer(_ q: Int, than r: Int) -> Bool { r < 0 || row[q] < row[r] }
-        for q in 0..<n where labels[q] != labels[a] {
-            if farthest < 0 || row[q] > row[farthest] { farthest = q }
-            // The number of positives strictly nearer than q.
-            let dq = row[q]
-            var lo = 0, hi = m
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if row[Int(semiPositives[Int(order[mid])])] < dq { lo = mid + 1 } else { hi = mid }
+        sortedDistances.withUnsafeBufferPointer { sorted in
+            for q in 0..<n where labels[q] != labels[a] {
+                if farthest < 0 || row[q] > row[farthest] { farthest = q }
+                // The number of positives strictly nearer than q.
+                let dq = Double(row[q])
+                var lo = 0, hi = m
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if sorted[mid] < dq { lo = mid + 1 } else { hi = mid }
+                }
+                if nearer(q, than: Int(gaps[lo])) { gaps[lo] = Int32(q) }
             }
-            if nearer(q, than: Int(gaps[lo])) { gaps[lo] = Int32(q) }
         }
         guard farthest >= 0 else {
             semiPositives.removeAll(keepingCapacity: true)

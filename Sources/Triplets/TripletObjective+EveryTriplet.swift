@@ -26,57 +26,71 @@ extension TripletObjective {
         distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, embeddings e: UnsafePointer<T>,
         gradient: UnsafeMutablePointer<T>?
     ) -> TripletLossStats {
-        let n = batch
-        let alpha = T(config.margin)
-        var stats = TripletLossStats(loss: 0, triplets: 0, active: 0, positiveDistanceSum: 0, negativeDistanceSum: 0)
-        var sum = 0.0
-        if gradient != nil { clearPairWeights() }
-        let gapSums = self.gapSums.pointer
-        for a in 0..<n {
-            let row = d + a * n
-            positiveOrder.removeAll(keepingCapacity: true)
-            for j in 0..<n where j != a && labels[j] == labels[a] { positiveOrder.append(Int32(j)) }
-            // m positives and r = n − 1 − m negatives (every other point of the batch is one or the other).
-            let m = positiveOrder.count, r = n - 1 - m
-            guard m > 0, r > 0 else { continue }
-            positiveOrder.withUnsafeMutableBufferPointer { pos in
-                gapCounts.withUnsafeMutableBufferPointer { counts in
-                    heapSort(pos) { row[Int($0)] < row[Int($1)] }
-                    for g in 0...m { counts[g] = 0; gapSums[g] = 0 }
-                    for q in 0..<n where labels[q] != labels[a] {
-                        let dq = row[q]
-                        // g: the thresholds d_ap + α at or below d_an (a prefix of the sorted positives).
-                        var lo = 0, hi = m
-                        while lo < hi {
-                            let mid = (lo + hi) / 2
-                            if dq < row[Int(pos[mid])] + alpha { hi = mid } else { lo = mid + 1 }
+        countedEvaluation(embeddings: e, gradient: gradient) { stats, sum in
+            let n = batch
+            let alpha = T(config.margin)
+            let gapSums = self.gapSums.pointer
+            for a in 0..<n {
+                let row = d + a * n
+                positiveOrder.removeAll(keepingCapacity: true)
+                for j in 0..<n where j != a && labels[j] == labels[a] { positiveOrder.append(Int32(j)) }
+                // m positives and r = n − 1 − m negatives (every other point of the batch is one or the other).
+                let m = positiveOrder.count, r = n - 1 - m
+                guard m > 0, r > 0 else { continue }
+                positiveOrder.withUnsafeMutableBufferPointer { pos in
+                    gapCounts.withUnsafeMutableBufferPointer { counts in
+                        heapSort(pos) { row[Int($0)] < row[Int($1)] }
+                        for g in 0...m { counts[g] = 0; gapSums[g] = 0 }
+                        for q in 0..<n where labels[q] != labels[a] {
+                            let dq = row[q]
+                            // g: the thresholds d_ap + α at or below d_an (a prefix of the sorted positives).
+                            var lo = 0, hi = m
+                            while lo < hi {
+                                let mid = (lo + hi) / 2
+                                if dq < row[Int(pos[mid])] + alpha { hi = mid } else { lo = mid + 1 }
+                            }
+                            counts[lo] += 1
+                            gapSums[lo] += Double(dq)
+                            stats.negativeDistanceSum += Double(m) * Double(dq)
+                            if lo < m, gradient != nil { addPairWeight(a, q, -T(m - lo), distances: d) }
                         }
-                        counts[lo] += 1
-                        gapSums[lo] += Double(dq)
-                        stats.negativeDistanceSum += Double(m) * Double(dq)
-                        if lo < m, gradient != nil { addPairWeight(a, q, -T(m - lo), distances: d) }
-                    }
-                    stats.triplets += m * r
-                    // The positive at sorted position i: the negatives of gaps 0 … i.
-                    var c = 0, nearer = 0.0
-                    for i in 0..<m {
-                        let p = Int(pos[i])
-                        c += Int(counts[i])
-                        nearer += gapSums[i]
-                        stats.positiveDistanceSum += Double(r) * Double(row[p])
-                        guard c > 0 else { continue }
-                        stats.active += c
-                        sum += Double(c) * (Double(row[p]) + Double(config.margin)) - nearer
-                        if gradient != nil { addPairWeight(a, p, T(c), distances: d) }
+                        stats.triplets += m * r
+                        // The positive at sorted position i: the negatives of gaps 0 … i.
+                        var c = 0, nearer = 0.0
+                        for i in 0..<m {
+                            let p = Int(pos[i])
+                            c += Int(counts[i])
+                            nearer += gapSums[i]
+                            stats.positiveDistanceSum += Double(r) * Double(row[p])
+                            guard c > 0 else { continue }
+                            stats.active += c
+                            sum += Double(c) * (Double(row[p]) + Double(config.margin)) - nearer
+                            if gradient != nil { addPairWeight(a, p, T(c), distances: d) }
+                        }
                     }
                 }
             }
+            return stats.active
         }
-        stats.loss = stats.active > 0 ? sum / Double(stats.active) : 0
+    }
+
+    /// A loss computed from per-pair counts (`evaluateEveryTriplet`, `evaluateMarginBand`): W cleared,
+    /// `accumulate` adds the triplets' statistics, their loss terms to the sum and their unscaled counts
+    /// to W (when there is a gradient), and returns the reducer's denominator; the loss and gradient are
+    /// then the means over it.
+    func countedEvaluation(
+        embeddings e: UnsafePointer<T>, gradient: UnsafeMutablePointer<T>?,
+        _ accumulate: (_ stats: inout TripletLossStats, _ sum: inout Double) -> Int
+    ) -> TripletLossStats {
+        var stats = TripletLossStats(loss: 0, triplets: 0, active: 0, positiveDistanceSum: 0, negativeDistanceSum: 0)
+        var sum = 0.0
+        if gradient != nil { clearPairWeights() }
+        let denominator = accumulate(&stats, &sum)
+        stats.loss = denominator > 0 ? sum / Double(denominator) : 0
         guard let gradient else { return stats }
-        gradient.update(repeating: 0, count: n * dim)
-        guard stats.active > 0 else { return stats }
-        applyPairWeights(embeddings: e, scale: 1 / T(stats.active), gradient: gradient)
+        gradient.update(repeating: 0, count: batch * dim)
+        guard denominator > 0 else { return stats }
+        applyPairWeights(embeddings: e, scale: 1 / T(denominator), gradient: gradient)
         return stats
     }
 }
