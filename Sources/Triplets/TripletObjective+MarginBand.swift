@@ -75,7 +75,7 @@ extension TripletObjective {
                             let mid = (lo + hi) / 2
                             if dq < T(sorted[mid]) + alpha { hi = mid } else { lo = mid + 1 }
                         }
-                        // Searched below `nearer` only: the band is empty unless it starts there.
+                        // g₂, searched below g₁ only: a band [g₂, g₁) that is not empty starts below g₁.
                         let beyondBand = lo
                         guard beyondBand < nearer else { continue }
                         let c = nearer - beyondBand

@@ -1,26 +1,31 @@
 #!/usr/bin/env python3
 """Per-cell table of miner sweeps, and issue 25's bar for the collapse-aware miner.
 
-    python3 table.py OUT_DIR [OUT_DIR ...]                # the --out folders of `isomine run SWEEP.json`
-    python3 table.py --markdown OUT_DIR [OUT_DIR ...]     # the docs' table: P@1 per cell and miner
+    python3 table.py records-GRID.jsonl [...]             # records.py's per-run records (or --out folders of
+                                                          # `isomine run SWEEP.json`, read the same way)
+    python3 table.py --markdown records-GRID.jsonl        # the docs' table: P@1 per cell and miner
 
-Reads each DIR/result.json (a sweep over miner x model.embedding_dim x sampler.samples_per_class x
-seed; a later DIR's run of a seed already read replaces it, other seeds add to the cell) and prints, per (n, K) and miner: final collapse rate, ever-collapsed rate (collapsed at any
-evaluation or signal-probe record), mean final P@1 and MAP@R, median training steps/s. Then, per
-cell, the bar: where batch-hard collapses (final or ever), collapse-aware's collapse rate 0, its
+Reads the runs (a sweep over miner x model.embedding_dim x sampler.samples_per_class x seed; a later
+input's run of a seed already read replaces it, other seeds add to the cell) and prints, per (n, K)
+and miner: final collapse rate, ever-collapsed rate (collapsed at any evaluation or signal-probe
+record), mean final P@1 and MAP@R, median training steps/s. Then, per cell, the bar: where batch-hard collapses (final or ever), collapse-aware's collapse rate 0, its
 ever-collapsed rate <= 0.1 and its P@1 >= the best other miner's - 0.01; where batch-hard stays
 healthy, its P@1 >= batch-hard's - 0.005. Each bar line also gives the P@1 difference to the miner
 compared with and its standard error over seeds (sqrt(s1^2/n1 + s2^2/n2), the seeds' sample standard
-deviations): a miss by less than about two of them is within the seed-to-seed noise. The closing lines:
+deviations), and the paired one when both miners ran the same seeds (a seed gives every miner the same
+initial network and, to the five miners here, which draw no random numbers, the same batches; the
+standard error of the per-seed differences): a miss by less than about two of them is within the
+seed-to-seed noise. The closing lines:
 how many cells an equally good miner would miss by chance (simulated from each miner's measured seed
 spread: the collapsing-cell test compares with the best of several noisy means, so it is often missed
 by a miner no worse than the others), and collapse-aware's mean P@1 difference to one fixed miner
 (semi-hard where batch-hard collapses, batch-hard where it is healthy) over the cells. Standard library only.
 """
-import json
 import random
 import statistics
 import sys
+
+import records
 
 NEW = "collapse-aware"
 ORDER = ["batch-hard", "semi-hard", "batch-all", "easy-positive", NEW]
@@ -28,33 +33,19 @@ markdown = "--markdown" in sys.argv[1:]
 # Runs by (n, K, miner, seed): a later folder's run of the same seed replaces an earlier one (a re-run),
 # other seeds add to the cell (more seeds of a grid, run as another sweep).
 runs = {}
-for out in [a for a in sys.argv[1:] if a != "--markdown"]:
-    result = json.load(open(f"{out}/result.json"))
-    base_miner = result["spec"]["base"].get("miner", "batch-hard")
-    base_seed = result["spec"]["base"].get("seed", 0)
-    for r in sorted(result["runs"], key=lambda r: r["index"]):
-        if r["state"] != "succeeded":
-            continue
-        p = r["params"]
-        key = (int(p["model.embedding_dim"]), int(p["sampler.samples_per_class"]))
-        miner = p.get("miner", base_miner)
-        try:
-            speed = json.load(open(f"{out}/runs/{r['index']:03d}/result.json"))["timing"]["steps_per_second"]
-        except (OSError, KeyError, ValueError):
-            speed = None
-        runs[(key, miner, p.get("seed", base_seed))] = {
-            "p1": r["final"]["precision_at_1"], "map": r["final"]["map_at_r"], "sps": speed,
-            "collapsed": r["verdict"] == "collapsed", "ever": r.get("first_collapse_step") is not None,
-        }
+for r in records.merged([a for a in sys.argv[1:] if a != "--markdown"]):
+    runs[((r["n"], r["K"]), r["miner"], r["seed"])] = {
+        "p1": r["p1"], "map": r["map"], "sps": r["steps_per_second"], "collapsed": r["collapsed"], "ever": r["ever"],
+    }
 cells = {}
 for (key, miner, seed), r in runs.items():
-    cells.setdefault(key, {}).setdefault(miner, []).append(r)
+    cells.setdefault(key, {}).setdefault(miner, []).append(dict(r, seed=seed))
 for key, row in cells.items():
     for miner, members in row.items():
         speeds = [r["sps"] for r in members if r["sps"] is not None]
         n = len(members)
         row[miner] = {
-            "p1s": [r["p1"] for r in members], "runs": n,
+            "p1s": [r["p1"] for r in members], "by_seed": {r["seed"]: r["p1"] for r in members}, "runs": n,
             "collapse": sum(r["collapsed"] for r in members) / n, "ever": sum(r["ever"] for r in members) / n,
             "p1": sum(r["p1"] for r in members) / n, "map": sum(r["map"] for r in members) / n,
             "sps": statistics.median(speeds) if speeds else float("nan"),
@@ -89,11 +80,17 @@ for key in sorted(cells):
         print(f"{key[0]:>2} {key[1]:>3}  {miner:<15} {c['runs']:>4} {c['collapse']:>8.2f} {c['ever']:>5.2f} {c['p1']:>6.3f} {c['map']:>6.3f} {c['sps']:>8.0f}")
 
 def difference(a, b):
-    """collapse-aware's mean P@1 minus b's, and its standard error over seeds (nan with one seed)."""
+    """collapse-aware's mean P@1 minus b's, and its standard error over seeds (nan with one seed); when
+    both have the same seeds, also the paired one (the standard error of the per-seed differences: a
+    seed gives these miners the same initial network and batches, so their runs are paired)."""
     se = float("nan")
     if len(a["p1s"]) > 1 and len(b["p1s"]) > 1:
         se = (statistics.variance(a["p1s"]) / len(a["p1s"]) + statistics.variance(b["p1s"]) / len(b["p1s"])) ** 0.5
-    return f"difference {a['p1'] - b['p1']:+.4f} ± {se:.4f}"
+    text = f"difference {a['p1'] - b['p1']:+.4f} ± {se:.4f}"
+    if a["by_seed"].keys() == b["by_seed"].keys() and len(a["by_seed"]) > 1:
+        paired = [a["by_seed"][s] - b["by_seed"][s] for s in a["by_seed"]]
+        text += f" (paired ± {statistics.stdev(paired) / len(paired) ** 0.5:.4f})"
+    return text
 
 
 print("\nbar (issue 25):")
