@@ -46,6 +46,9 @@ public struct TripletBuffer: Sendable {
     var order: [Int32] = []
     /// The positives' distances in `order` (exact as Double), for the binary searches: one load each.
     var sortedDistances: [Double] = []
+    /// Per negative of the anchor, in index order, the number of its positives strictly nearer than it
+    /// (the gap it falls in; `TripletObjective.evaluateMarginBand` reads it instead of searching again).
+    var negativeGaps: [Int32] = []
     var gaps: [Int32] = []
     /// Scratch of `appendSemiHardBand`: one anchor's negatives in index order.
     var bandNegatives: [Int32] = []
@@ -220,7 +223,8 @@ extension TripletBuffer {
     }
 
     /// Every positive of anchor `a` (in index order, into `semiPositives`; their order by distance into
-    /// `order`, the distances in that order into `sortedDistances`) with its semi-hard negative
+    /// `order`, the distances in that order into `sortedDistances`, each negative's gap among them into
+    /// `negativeGaps`) with its semi-hard negative
     /// (into `semiNegatives`): the nearest negative strictly farther than the positive, the lowest index
     /// among equals; when none is farther, the farthest negative (TF Addons' fallback, the lowest index
     /// among equals). Without negatives, no positive is listed.
@@ -235,6 +239,7 @@ extension TripletBuffer {
         semiPositives.removeAll(keepingCapacity: true)
         semiNegatives.removeAll(keepingCapacity: true)
         order.removeAll(keepingCapacity: true)
+        negativeGaps.removeAll(keepingCapacity: true)
         for j in 0..<n where j != a && labels[j] == labels[a] {
             order.append(Int32(semiPositives.count))
             semiPositives.append(Int32(j))
@@ -266,6 +271,7 @@ extension TripletBuffer {
                     let mid = (lo + hi) / 2
                     if sorted[mid] < dq { lo = mid + 1 } else { hi = mid }
                 }
+                negativeGaps.append(Int32(lo))
                 if nearer(q, than: Int(gaps[lo])) { gaps[lo] = Int32(q) }
             }
         }

@@ -21,11 +21,11 @@ extension TripletObjective {
     ///
     /// How: the anchor's positives sorted by distance (`semiHard(anchor:…)`, which also gives the
     /// fallbacks). A negative q is in the band of exactly the positives at sorted positions [g₂, g₁):
-    /// g₁ = #{p : d_ap < d_aq}, g₂ = #{p : d_ap + α ≤ d_aq} (both prefixes, two binary searches; d_ap + α
-    /// is rounded as the list rounds it, so both ways take the same triplets). A difference array over
-    /// the positions (count and Σ d_aq) and its running sums give every c_p and loss term. O(B log K) per
-    /// inverted anchor, where the list is up to (K − 1)·(B − K) triplets (a 10 × 32 batch: about 9,000
-    /// per anchor, 2.9 million a batch).
+    /// g₁ = #{p : d_ap < d_aq}, g₂ = #{p : d_ap + α ≤ d_aq} (both prefixes: g₁ from semi-hard's own search,
+    /// g₂ by one more binary search; d_ap + α is rounded as the list rounds it, so both ways take the same
+    /// triplets). A difference array over the positions (count and Σ d_aq) and its running sums give
+    /// every c_p and loss term. O(B log K) per inverted anchor, where the list is up to
+    /// (K − 1)·(B − K) triplets (a 10 × 32 batch: about 9,000 per anchor, 2.9 million a batch).
     func evaluateMarginBand(
         distances d: UnsafePointer<T>, labels: UnsafePointer<Int>, embeddings e: UnsafePointer<T>,
         gradient: UnsafeMutablePointer<T>?
@@ -58,33 +58,34 @@ extension TripletObjective {
                 }
                 triplets.semiHard(anchor: a, row: row, labels: labels, count: n)
                 let m = triplets.semiPositives.count
+                // No positive listed: no triplet for this anchor, as in the list.
+                guard m > 0 else { continue }
                 for g in 0...m { gapCounts[g] = 0; gapSums[g] = 0 }
                 triplets.sortedDistances.withUnsafeBufferPointer { sorted in
-                    // Exact: the distances are the matrix's values (T) held as Double, the band's edge d_ap + α
-                    // rounded in T as the list rounds it.
-                    for q in 0..<n where labels[q] != labels[a] {
-                        let dq = row[q], exact = Double(dq)
-                        var lo = 0, hi = m
-                        while lo < hi {
-                            let mid = (lo + hi) / 2
-                            if sorted[mid] < exact { lo = mid + 1 } else { hi = mid }
+                    triplets.negativeGaps.withUnsafeBufferPointer { gaps in
+                        // Exact: the distances are the matrix's values (T) held as Double, the band's edge d_ap + α
+                        // rounded in T as the list rounds it. g₁ is semi-hard's own search's (`negativeGaps`).
+                        var j = 0
+                        for q in 0..<n where labels[q] != labels[a] {
+                            let dq = row[q], exact = Double(dq)
+                            let nearer = Int(gaps[j])
+                            j += 1
+                            var lo = 0, hi = nearer
+                            while lo < hi {
+                                let mid = (lo + hi) / 2
+                                if dq < T(sorted[mid]) + alpha { hi = mid } else { lo = mid + 1 }
+                            }
+                            // g₂, searched below g₁ only: a band [g₂, g₁) that is not empty starts below g₁.
+                            let beyondBand = lo
+                            guard beyondBand < nearer else { continue }
+                            let c = nearer - beyondBand
+                            gapCounts[beyondBand] += 1
+                            gapCounts[nearer] -= 1
+                            gapSums[beyondBand] += exact
+                            gapSums[nearer] -= exact
+                            stats.negativeDistanceSum += Double(c) * exact
+                            if gradient != nil { addPairWeight(a, q, -T(c), distances: d) }
                         }
-                        let nearer = lo
-                        lo = 0; hi = nearer
-                        while lo < hi {
-                            let mid = (lo + hi) / 2
-                            if dq < T(sorted[mid]) + alpha { hi = mid } else { lo = mid + 1 }
-                        }
-                        // g₂, searched below g₁ only: a band [g₂, g₁) that is not empty starts below g₁.
-                        let beyondBand = lo
-                        guard beyondBand < nearer else { continue }
-                        let c = nearer - beyondBand
-                        gapCounts[beyondBand] += 1
-                        gapCounts[nearer] -= 1
-                        gapSums[beyondBand] += exact
-                        gapSums[nearer] -= exact
-                        stats.negativeDistanceSum += Double(c) * exact
-                        if gradient != nil { addPairWeight(a, q, -T(c), distances: d) }
                     }
                 }
                 var c = 0, bandSum = 0.0

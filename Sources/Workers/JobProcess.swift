@@ -20,8 +20,8 @@ public enum ExecutionOutcome: Int32, Sendable {
     /// The database connection was lost mid-job: nothing recorded; the job should be given back
     /// without using up an attempt.
     case databaseLost = 75
-    /// The database answered but the job process could not start the job (its row unreadable — a
-    /// schema the binary does not match —, or its page templates): its stderr's last line says why.
+    /// The job process could not start the job for a reason of its own (its logger, its row unreadable
+    /// — a schema the binary does not match —, or its page templates): its stderr's last line says why.
     /// The worker fails the attempt, so a fault that repeats ends in `dead` after the job's attempts
     /// instead of being given back and claimed again for ever.
     case notStarted = 70
