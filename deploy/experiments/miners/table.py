@@ -80,23 +80,25 @@ for key in sorted(cells):
         print(f"{key[0]:>2} {key[1]:>3}  {miner:<15} {c['runs']:>4} {c['collapse']:>8.2f} {c['ever']:>5.2f} {c['p1']:>6.3f} {c['map']:>6.3f} {c['sps']:>8.0f}")
 
 def difference(a, b):
-    """collapse-aware's mean P@1 minus b's, and its standard error over seeds (nan with one seed); when
-    both have the same seeds, also the paired one (the standard error of the per-seed differences: a
-    seed gives these miners the same initial network and batches, so their runs are paired)."""
+    """collapse-aware's mean P@1 minus b's as text with its standard error over seeds (nan with one seed)
+    and, when both have the same seeds, the paired one (the standard error of the per-seed differences: a
+    seed gives these miners the same initial network and batches, so their runs are paired); and the
+    standard error a shortfall is measured in (the paired one when there is one)."""
     se = float("nan")
     if len(a["p1s"]) > 1 and len(b["p1s"]) > 1:
         se = (statistics.variance(a["p1s"]) / len(a["p1s"]) + statistics.variance(b["p1s"]) / len(b["p1s"])) ** 0.5
     text = f"difference {a['p1'] - b['p1']:+.4f} ± {se:.4f}"
     if a["by_seed"].keys() == b["by_seed"].keys() and len(a["by_seed"]) > 1:
         paired = [a["by_seed"][s] - b["by_seed"][s] for s in a["by_seed"]]
-        text += f" (paired ± {statistics.stdev(paired) / len(paired) ** 0.5:.4f})"
-    return text
+        se = statistics.stdev(paired) / len(paired) ** 0.5
+        text += f" (paired ± {se:.4f})"
+    return text, se
 
 
 print("\nbar (issue 25):")
 if not any(NEW in row and "batch-hard" in row for row in cells.values()):
     print("  not computed: no cell has both batch-hard and collapse-aware runs")
-failures = 0
+failures = beyond_noise = 0
 for key in sorted(cells):
     row = cells[key]
     if NEW not in row or "batch-hard" not in row:
@@ -105,14 +107,28 @@ for key in sorted(cells):
     if hard["collapse"] > 0 or hard["ever"] > 0:
         other = max((m for m in row if m != NEW), key=lambda m: row[m]["p1"])
         best = row[other]["p1"]
-        ok = new["collapse"] == 0 and new["ever"] <= 0.1 and new["p1"] >= best - 0.01
+        collapses_ok = new["collapse"] == 0 and new["ever"] <= 0.1
+        line = best - 0.01
+        text, se = difference(new, row[other])
         what = (f"batch-hard collapses: collapse {new['collapse']:.2f}, ever {new['ever']:.2f}, "
-                f"P@1 {new['p1']:.4f} vs best other ({other}) {best:.4f} - 0.01; {difference(new, row[other])}")
+                f"P@1 {new['p1']:.4f} vs best other ({other}) {best:.4f} - 0.01; {text}")
     else:
-        ok = new["p1"] >= hard["p1"] - 0.005
-        what = f"batch-hard healthy: P@1 {new['p1']:.4f} vs batch-hard {hard['p1']:.4f} - 0.005; {difference(new, hard)}"
+        collapses_ok = True
+        line = hard["p1"] - 0.005
+        text, se = difference(new, hard)
+        what = f"batch-hard healthy: P@1 {new['p1']:.4f} vs batch-hard {hard['p1']:.4f} - 0.005; {text}"
+    ok = collapses_ok and new["p1"] >= line
     failures += not ok
-    print(f"  n={key[0]} K={key[1]}: {'pass' if ok else 'FAIL'} ({what})")
+    # How far under its line a miss is, in standard errors of the difference: under two is within the
+    # seed-to-seed noise (the comparison could go either way with other seeds), over two is a real gap.
+    # A collapse (final, or ever above 0.1) is a miss whatever the noise.
+    verdict = "pass"
+    if not ok:
+        short = (line - new["p1"]) / se if se == se and se > 0 else float("inf")
+        real = not collapses_ok or short >= 2
+        beyond_noise += real
+        verdict = f"FAIL, {'beyond' if real else 'within'} noise" + (f" ({short:.1f} SE short)" if collapses_ok else "")
+    print(f"  n={key[0]} K={key[1]}: {verdict} ({what})")
 # How many misses chance alone gives: were every miner equally good in every cell (equal means, each
 # miner's seed-to-seed spread as measured), the expected number of cells missing the bar, by simulation.
 # The collapsing-cell test compares with the best of several noisy means, so an equal miner misses it often.
@@ -130,7 +146,7 @@ for key, row in sorted(cells.items()):
     draws = 4000
     expected += sum(draw(NEW) < max(draw(m) for m in others) - tolerance for _ in range(draws)) / draws
 if tested:
-    print(f"{failures} cell(s) miss the bar; were all miners equally good, chance alone would miss the P@1 comparison in about {expected:.1f} of these {tested}")
+    print(f"{failures} cell(s) miss the bar, {beyond_noise} of them by two standard errors or more; were all miners equally good, chance alone would miss the P@1 comparison in about {expected:.1f} of these {tested}")
 
 # Over the cells of each kind: collapse-aware's mean P@1 difference to one fixed miner (semi-hard where
 # batch-hard collapses, batch-hard where it is healthy), so the comparison is not with the luckiest of
