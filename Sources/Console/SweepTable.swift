@@ -3,22 +3,24 @@ import Foundation
 import Jobs
 
 public enum SweepTable {
-    /// Cell axes, runs, verdict counts, collapse rate, ever-collapsed rate and mean final P@1, the
+    /// Cell axes, runs, verdict counts, collapse rate, ever-collapsed rate, mean final P@1 and its standard
+    /// error over the cell's runs (`P@1_se`, "-" with one run), the
     /// warning's columns and, when any run was acted on (`on_warning`), the runs acted on; aligned in columns.
     public static func render(_ r: SweepResult) -> String {
         let axes = r.axes.map(\.path).filter { $0 != r.replicateAxis }
         let acted = r.cells.contains { $0.actedOnWarning != nil }
-        var rows: [[String]] = [axes + ["runs", "collapsed", "partial", "failed", "collapse_rate", "ever_collapsed", "P@1", "warned_before", "false_alarms"]
+        var rows: [[String]] = [axes + ["runs", "collapsed", "partial", "failed", "collapse_rate", "ever_collapsed", "P@1", "P@1_se", "warned_before", "false_alarms"]
                                 + (acted ? ["acted_on_warning"] : [])]
         for cell in r.cells {
             let values: [String] = axes.map { cell.params[$0].map(SweepSpec.text) ?? "" }
             let rate: String = cell.collapseRate.map { String(format: "%.2f", $0) } ?? "-"
             let ever: String = cell.everCollapsedRate.map { String(format: "%.2f", $0) } ?? "-"
             let p1: String = cell.metrics["precision_at_1"].map { String(format: "%.3f", $0.mean) } ?? "-"
+            let p1SE: String = cell.metrics["precision_at_1"]?.standardError.map { String(format: "%.3f", $0) } ?? "-"
             let warned: String = cell.warning.map { "\($0.warnedBeforeCollapse)/\($0.collapsedRuns)" } ?? "-"
             let alarms: String = cell.warning.map { "\($0.falseAlarms)/\($0.healthyRuns)" } ?? "-"
             let counts: [String] = [String(cell.runs), String(cell.collapsed), String(cell.partial), String(cell.failed + cell.cancelled)]
-            rows.append(values + counts + [rate, ever, p1, warned, alarms] + (acted ? [String(cell.actedOnWarning ?? 0)] : []))
+            rows.append(values + counts + [rate, ever, p1, p1SE, warned, alarms] + (acted ? [String(cell.actedOnWarning ?? 0)] : []))
         }
         return TextTable.render(rows) + String(format: "%d runs, %d collapsed, %d failed", r.summary.runs, r.summary.collapsed, r.summary.failed) + "\n"
             + (r.warning.map { warningLine($0) } ?? "")

@@ -34,11 +34,40 @@ public struct SweepChildOutcome: Sendable, Equatable {
     }
 }
 
-/// Mean, smallest and largest value of one final metric over a cell's successful runs.
+/// Mean, smallest and largest value of one final metric over a cell's successful runs, and the mean's
+/// standard error.
 public struct MetricSpread: Sendable, Codable, Equatable {
     public var mean: Double
     public var min: Double
     public var max: Double
+    /// The standard error of `mean` over the runs: their sample standard deviation / √runs; nil with
+    /// fewer than two runs. Why: cells are compared by their means (one miner against another), and at
+    /// a few seeds a difference of a few hundredths in P@1 can be seed-to-seed noise; this says how much.
+    public var standardError: Double?
+
+    public init(mean: Double, min: Double, max: Double, standardError: Double? = nil) {
+        self.mean = mean
+        self.min = min
+        self.max = max
+        self.standardError = standardError
+    }
+
+    /// The spread of `values` (at least one).
+    public init(of values: [Double]) {
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        var standardError: Double?
+        if values.count > 1 {
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+            standardError = (variance / n).squareRoot()
+        }
+        self.init(mean: mean, min: values.min()!, max: values.max()!, standardError: standardError)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mean, min, max
+        case standardError = "standard_error"
+    }
 }
 
 /// One child in the sweep result.
@@ -350,7 +379,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
         for (name, _) in metricPaths {
             let values = ok.compactMap { $0.final[name] }
             guard !values.isEmpty else { continue }
-            metrics[name] = MetricSpread(mean: values.reduce(0, +) / Double(values.count), min: values.min()!, max: values.max()!)
+            metrics[name] = MetricSpread(of: values)
         }
         let steps = ok.compactMap(\.firstCollapseStep)
         // A count that is left out of the cell (nil) when it is 0.

@@ -4,6 +4,7 @@ import TestSupport
 import Foundation
 import Testing
 @testable import Jobs
+import Console
 
 /// A small sweep on blobs: 2 × 2 cells × 2 seeds, a few steps each.
 let tinySweep = """
@@ -117,10 +118,46 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
         // The run never found (deleted before aggregation) is missing, not failed.
         #expect(c.runs == 4 && c.succeeded == 2 && c.failed == 1 && c.missing == 1 && c.collapsed == 1 && c.healthy == 1)
         #expect(c.collapseRate == 0.5 && c.meanFirstCollapseStep == 10)
-        #expect(c.metrics["precision_at_1"] == MetricSpread(mean: 0.55, min: 0.2, max: 0.9))
+        // Mean, range and the mean's standard error over the two succeeded runs: sd = 0.7/√2, se = sd/√2 = 0.35.
+        let p1 = try #require(c.metrics["precision_at_1"])
+        #expect(p1.mean == 0.55 && p1.min == 0.2 && p1.max == 0.9 && abs((p1.standardError ?? 0) - 0.35) < 1e-12)
         #expect(r.runs.map(\.state) == [.succeeded, .dead, .succeeded, .missing])
         #expect(r.runs[1].error == "boom" && r.runs[2].id == 12 && r.runs[2].firstCollapseStep == 10)
         #expect(r.summary == SweepSummary(runs: 4, succeeded: 2, failed: 1, cancelled: 0, missing: 1, collapsed: 1, collapseRate: 0.5))
+    }
+
+    /// A cell's metric spread: the mean's standard error is the runs' sample standard deviation over √runs,
+    /// absent with one run (in result.json and as "-" in the table) and when a stored result predates it.
+    @Test func aCellsMetricsCarryTheirStandardError() throws {
+        let values = [0.81, 0.84, 0.86, 0.83]
+        let spread = MetricSpread(of: values)
+        let mean = values.reduce(0, +) / 4
+        let sd = (values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+        #expect(abs(spread.mean - mean) < 1e-15 && spread.min == 0.81 && spread.max == 0.86)
+        #expect(abs((spread.standardError ?? 0) - sd / 2) < 1e-15)
+        #expect(MetricSpread(of: [0.5]).standardError == nil)
+        let json = String(decoding: try JSONEncoder().encode(spread), as: UTF8.self)
+        #expect(json.contains("\"standard_error\""), "\(json)")
+        let old = try JSONDecoder().decode(MetricSpread.self, from: Data(#"{"mean":0.5,"min":0.4,"max":0.6}"#.utf8))
+        #expect(old == MetricSpread(mean: 0.5, min: 0.4, max: 0.6) && old.standardError == nil)
+
+        // Through a sweep: the table prints the column, "-" for a cell of one run.
+        let sweep = try sweepSpec(#"{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"model.embedding_dim":[2,8],"seed":[0,1]}}"#)
+        func result(_ p1: Double) -> JSONValue {
+            .object(["verdict": .string("healthy"), "history": .array([]), "final": .object(["eval": .object(["precision_at_1": .number(p1)])])])
+        }
+        let r = SweepResult(sweep: sweep, outcomes: [
+            SweepChildOutcome(index: 0, id: 1, state: .succeeded, result: result(0.80)),
+            SweepChildOutcome(index: 1, id: 2, state: .succeeded, result: result(0.90)),
+            SweepChildOutcome(index: 2, id: 3, state: .succeeded, result: result(0.97)),
+            SweepChildOutcome(index: 3, id: 4, state: .dead, error: "boom"),
+        ])
+        let table = SweepTable.render(r).split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let header = table[0], column = try #require(header.firstIndex(of: "P@1_se"))
+        #expect(header[column - 1] == "P@1")
+        let rows = table[1...2].sorted { $0[0] < $1[0] }
+        #expect(rows[0][0] == "2" && rows[0][column - 1] == "0.850" && rows[0][column] == "0.050", "\(rows)")
+        #expect(rows[1][0] == "8" && rows[1][column - 1] == "0.970" && rows[1][column] == "-", "\(rows)")
     }
 
     /// A run's state is its job's state (or missing): every job state has its run state, spelled the same.
