@@ -16,9 +16,12 @@ public struct Heatmap: Sendable {
     /// links[row][column]: a relative URL, or nil.
     public var links: [[String?]] = []
     public var format = "%.2f"
+    /// notes[row][column]: a second, smaller line under the value (e.g. its standard error), or nil.
+    public var notes: [[String?]] = []
 
     public init(id: String, title: String, rowLabel: String, columnLabel: String, rows: [String], columns: [String],
-                values: [[Double?]], range: ClosedRange<Double>, links: [[String?]] = [], format: String = "%.2f") {
+                values: [[Double?]], range: ClosedRange<Double>, links: [[String?]] = [], format: String = "%.2f",
+                notes: [[String?]] = []) {
         self.id = id
         self.title = title
         self.rowLabel = rowLabel
@@ -29,6 +32,7 @@ public struct Heatmap: Sendable {
         self.range = range
         self.links = links
         self.format = format
+        self.notes = notes
     }
 
     public var svg: String {
@@ -55,7 +59,12 @@ public struct Heatmap: Sendable {
                 let value = r < values.count && c < values[r].count ? values[r][c] : nil
                 let t = value.map { ($0 - range.lowerBound) / span } ?? 0
                 var cell = "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(cellW - 2))\" height=\"\(fmt(cellH - 2))\" fill=\"\(value == nil ? "#dddddd" : Palette.sequential(t))\"/>"
-                cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + 4))\" text-anchor=\"middle\" fill=\"\(value == nil ? "#555" : Palette.textOn(t))\">\(value.map { String(format: format, $0) } ?? "–")</text>"
+                let note = value == nil || r >= notes.count || c >= notes[r].count ? nil : notes[r][c]
+                // With a note the value moves up and the note sits under it, both inside the cell.
+                cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + (note == nil ? 4 : -1)))\" text-anchor=\"middle\" fill=\"\(value == nil ? "#555" : Palette.textOn(t))\">\(value.map { String(format: format, $0) } ?? "–")</text>"
+                if let note {
+                    cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + 11))\" text-anchor=\"middle\" font-size=\"10\" fill=\"\(Palette.textOn(t))\">\(escapeXML(note))</text>"
+                }
                 if r < links.count, c < links[r].count, let link = links[r][c] {
                     cell = "<a href=\"\(escapeXML(link))\">\(cell)</a>"
                 }

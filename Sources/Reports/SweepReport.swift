@@ -84,8 +84,9 @@ struct SweepReport {
                         "caption": "Collapse that training recovered from counts here too: fraction of each cell's runs collapsed at any evaluation."])
             out.append(["svg": Heatmap(id: "p1-\(g)", title: "Final P@1 (mean)" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.metrics["precision_at_1"]?.mean } }, range: 0...1,
-                                       links: links, format: "%.3f").svg,
-                        "caption": "What it costs: the cell's mean final P@1 on the held-out split."])
+                                       links: links, format: "%.3f",
+                                       notes: cells.map { $0.map { $0?.metrics["precision_at_1"]?.standardError.map { String(format: "± %.3f", $0) } } }).svg,
+                        "caption": "What it costs: the cell's mean final P@1 on the held-out split, with its standard error over the cell's runs (± under the mean, when the cell has two or more): cells whose means differ by less than about twice it could swap with other seeds."])
             out.append(["svg": Heatmap(id: "warned-\(g)", title: "Warned before collapse" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.warning?.detectionRate } }, range: 0...1, links: links).svg,
                         "caption": "Did the collapse warning come in time? Fraction of each cell's collapsed runs warned before they collapsed (blank: none collapsed)."])

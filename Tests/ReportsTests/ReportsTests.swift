@@ -245,6 +245,13 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(html.contains("series rule on the evaluations"))
         #expect(html.contains(#"<a href="../runs/000/report/index.html">"#))
         #expect(FileManager.default.fileExists(atPath: dir.path + "/runs/015/report/index.html"))
+        // The P@1 map writes each cell's standard error over its two seeds under its mean, as the result has it.
+        let result = try JSONDecoder().decode(SweepResult.self, from: Data(contentsOf: URL(fileURLWithPath: dir.path + "/result.json")))
+        for cell in result.cells {
+            let p1 = try #require(cell.metrics["precision_at_1"])
+            let se = try #require(p1.standardError)
+            #expect(check.texts.contains(String(format: "± %.3f", se)) && check.texts.contains(String(format: "%.3f", p1.mean)), "\(cell.params)")
+        }
     }
 
     @Test func reportsStayInsideTheReportsRoot() throws {
