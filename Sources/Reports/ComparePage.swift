@@ -194,7 +194,8 @@ struct VerdictStrip {
         let steps = runs.flatMap { $0.verdicts.map(\.step) }
         let lo = Double(steps.min() ?? 0), hi = Double(max(steps.max() ?? 1, (steps.min() ?? 0) + 1))
         let rowHeight = 22.0, top = Frame.top, left = Frame.left
-        let height = top + rowHeight * Double(runs.count) + 34
+        // Room under the strip for the step ticks and, clear of them, the axis label.
+        let height = top + rowHeight * Double(runs.count) + 38
         // The strip shares the line charts' x mapping (same margins and width), so steps line up.
         let frame = Frame(x: lo...hi, y: 0...1)
         let legend = Frame.legend(["healthy", "partial", "collapsed"].map { LegendEntry($0, VerdictStrip.colour($0), .band) })

@@ -36,8 +36,11 @@ public struct Heatmap: Sendable {
     }
 
     public var svg: String {
-        let left = 120.0, top = 70.0, cellW = min(90, 500 / Double(max(columns.count, 1))), cellH = 34.0
-        let width = left + cellW * Double(columns.count) + 20, height = top + cellH * Double(rows.count) + 44
+        // The row axis's label ends where the column headers begin (both near y = 60): the grid starts
+        // after it, at about 8 px a character of 13 px text, so a long axis name cannot run into them.
+        let left = max(120.0, 16 + 8 * Double(rowLabel.count + 2))
+        let top = 70.0, cellW = min(90, 500 / Double(max(columns.count, 1))), cellH = 34.0
+        let width = max(left + cellW * Double(columns.count), left + 200) + 20, height = top + cellH * Double(rows.count) + 44
         var s = """
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(fmt(width)) \(fmt(height))" role="img" aria-labelledby="\(id)-title" class="chart heatmap" font-family="system-ui, sans-serif" font-size="13">
         <title id="\(id)-title">\(escapeXML(title))</title>
@@ -61,9 +64,9 @@ public struct Heatmap: Sendable {
                 var cell = "<rect x=\"\(fmt(x))\" y=\"\(fmt(y))\" width=\"\(fmt(cellW - 2))\" height=\"\(fmt(cellH - 2))\" fill=\"\(value == nil ? "#dddddd" : Palette.sequential(t))\"/>"
                 let note = value == nil || r >= notes.count || c >= notes[r].count ? nil : notes[r][c]
                 // With a note the value moves up and the note sits under it, both inside the cell.
-                cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + (note == nil ? 4 : -1)))\" text-anchor=\"middle\" fill=\"\(value == nil ? "#555" : Palette.textOn(t))\">\(value.map { String(format: format, $0) } ?? "–")</text>"
+                cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + (note == nil ? 4 : -2)))\" text-anchor=\"middle\" fill=\"\(value == nil ? "#555" : Palette.textOn(t))\">\(value.map { String(format: format, $0) } ?? "–")</text>"
                 if let note {
-                    cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + 11))\" text-anchor=\"middle\" font-size=\"10\" fill=\"\(Palette.textOn(t))\">\(escapeXML(note))</text>"
+                    cell += "<text x=\"\(fmt(x + cellW / 2 - 1))\" y=\"\(fmt(y + cellH / 2 + 12))\" text-anchor=\"middle\" font-size=\"10\" fill=\"\(Palette.textOn(t))\">\(escapeXML(note))</text>"
                 }
                 if r < links.count, c < links[r].count, let link = links[r][c] {
                     cell = "<a href=\"\(escapeXML(link))\">\(cell)</a>"

@@ -90,8 +90,18 @@ let layoutProbe = """
       if (hit) covered.push((svg.querySelector("title") || {}).textContent + ": " + (t.tagName === "g" ? "legend" : t.textContent.slice(0, 40)));
     });
   });
+  // Texts on texts: two labels of one chart whose boxes overlap (by more than a pixel each way).
+  var crossed = [];
+  document.querySelectorAll("svg.chart").forEach(function (svg) {
+    var texts = Array.prototype.filter.call(svg.querySelectorAll("text"), function (t) { return t.textContent.trim() && t.getBoundingClientRect().width > 0; });
+    for (var i = 0; i < texts.length; i++) for (var j = i + 1; j < texts.length; j++) {
+      var a = texts[i].getBoundingClientRect(), c = texts[j].getBoundingClientRect();
+      if (Math.min(a.right, c.right) - Math.max(a.left, c.left) > 1 && Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top) > 1)
+        crossed.push((svg.querySelector("title") || {}).textContent + ": " + texts[i].textContent.slice(0, 30) + " / " + texts[j].textContent.slice(0, 30));
+    }
+  });
   parent.postMessage("LAYOUT " + JSON.stringify({width: d.clientWidth, overflow: overflow, minSvg: minSvg, svgSample: svgSample, minHtml: minHtml, htmlSample: htmlSample,
-                                                 broken: broken.slice(0, 20), covered: covered.slice(0, 20)}) + " END", "*");
+                                                 broken: broken.slice(0, 20), covered: covered.slice(0, 20), crossed: crossed.slice(0, 20)}) + " END", "*");
 })();
 </script>
 """
@@ -107,6 +117,8 @@ struct Layout: Decodable {
     var broken: [String]
     /// Chart texts or legends drawn over a data point ("chart title: text").
     var covered: [String]
+    /// Two texts of one chart drawn over each other ("chart title: text / text").
+    var crossed: [String]
 }
 
 /// Lays `html` out at `width` px and returns the probe's measurements. Headless chromium's window is at
@@ -191,12 +203,14 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
                 #expect(l.minHtml >= 11 - 1e-6, "\(name) at \(width) px: text '\(l.htmlSample)' is \(l.minHtml) px")
                 #expect(l.broken.isEmpty, "\(name) at \(width) px: words broken across lines: \(l.broken)")
                 #expect(l.covered.isEmpty, "\(name) at \(width) px: labels over data: \(l.covered)")
+                #expect(l.crossed.isEmpty, "\(name) at \(width) px: labels over labels: \(l.crossed)")
             }
         }
     }
 
     /// The probe's own checks fail where they should: on a table that breaks words to fit a narrow
-    /// column, and on a chart whose legend sits on its line (the old top-right legend).
+    /// column, on a chart whose legend sits on its line (the old top-right legend), and on two labels
+    /// drawn over each other.
     @Test func theProbeCatchesAMidWordBreakAndALegendOverData() throws {
         let dir = TempFolder()
         let page = """
@@ -206,16 +220,20 @@ func layout(_ html: String, width: Int, in dir: String, name: String) throws -> 
             <td>a sentence that takes most of the table's width and squeezes the other columns</td></tr></table>
             <svg class="chart" viewBox="0 0 640 360" width="640" font-size="13"><title>broken chart</title>
             <polyline class="data" points="64,60 300,60 600,60" fill="none" stroke="#000"/>
-            <g class="legend"><rect x="420" y="42" width="200" height="40" fill="#fff"/><text x="440" y="64">P@1</text></g></svg>
+            <g class="legend"><rect x="420" y="42" width="200" height="40" fill="#fff"/><text x="440" y="64">P@1</text></g>
+            <text x="448" y="70">MAP@R</text></svg>
             </body></html>
             """
         let l = try layout(page, width: 390, in: dir.path, name: "broken")
         #expect(l.broken.contains { $0.hasSuffix(": succeeded") || $0.hasSuffix(": collapsed") || $0.hasSuffix(": distances") }, "\(l.broken)")
         #expect(l.covered.contains { $0.hasPrefix("broken chart: legend") }, "\(l.covered)")
         #expect(l.covered.contains { $0 == "broken chart: P@1" }, "\(l.covered)")
+        #expect(l.crossed == ["broken chart: P@1 / MAP@R"], "\(l.crossed)")
         // The same chart with its legend below the plot passes.
         let fixed = page.replacingOccurrences(of: #"y="42""#, with: #"y="300""#).replacingOccurrences(of: #"y="64">P@1"#, with: #"y="320">P@1"#)
-        #expect(try layout(fixed, width: 390, in: dir.path, name: "fixed").covered.isEmpty)
+            .replacingOccurrences(of: #"y="70">MAP@R"#, with: #"y="340">MAP@R"#)
+        let fixedLayout = try layout(fixed, width: 390, in: dir.path, name: "fixed")
+        #expect(fixedLayout.covered.isEmpty && fixedLayout.crossed.isEmpty, "\(fixedLayout.covered) \(fixedLayout.crossed)")
     }
 
     @Test func screenshotsOfAJobPage() throws {
