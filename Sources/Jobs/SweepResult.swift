@@ -52,14 +52,16 @@ public struct MetricSpread: Sendable, Codable, Equatable {
         self.standardError = standardError
     }
 
-    /// The spread of `values` (at least one).
+    /// The spread of `values` (at least one). A standard error that overflows (values near 1e154 or
+    /// beyond) is left out rather than written as infinity, which JSON cannot hold.
     public init(of values: [Double]) {
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
         var standardError: Double?
         if values.count > 1 {
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-            standardError = (variance / n).squareRoot()
+            let se = (variance / n).squareRoot()
+            standardError = se.isFinite ? se : nil
         }
         self.init(mean: mean, min: values.min()!, max: values.max()!, standardError: standardError)
     }

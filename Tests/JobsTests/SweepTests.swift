@@ -136,6 +136,7 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
         #expect(abs(spread.mean - mean) < 1e-15 && spread.min == 0.81 && spread.max == 0.86)
         #expect(abs((spread.standardError ?? 0) - sd / 2) < 1e-15)
         #expect(MetricSpread(of: [0.5]).standardError == nil)
+        #expect(MetricSpread(of: [1e200, -1e200]).standardError == nil)
         let json = String(decoding: try JSONEncoder().encode(spread), as: UTF8.self)
         #expect(json.contains("\"standard_error\""), "\(json)")
         let old = try JSONDecoder().decode(MetricSpread.self, from: Data(#"{"mean":0.5,"min":0.4,"max":0.6}"#.utf8))
