@@ -90,6 +90,9 @@ public struct DiagnosisInputs: Sendable {
     /// κ of the untrained reference the spread ratio is taken against (a train run's step 0, a series'
     /// baseline step); nil when the reference is not an untrained state.
     public var referenceKappa: Double?
+    /// How many points `referenceKappa` was measured on (its sampling noise: a 192-row probe's κ moves by
+    /// about 0.04 from one draw to another); nil takes it as exact.
+    public var referenceRows: Int?
 
     public init(precisionAt1: Double, chancePrecisionAt1: Double, margin: Double, meanPairwiseDistance: Double,
                 separatedFraction: Double? = nil, marginMetFraction: Double? = nil, hardestLoss: Double? = nil,
@@ -130,8 +133,35 @@ public struct DiagnosisInputs: Sendable {
     /// the spread not contracted (at least half the reference's). A run that has not learned yet has not
     /// collapsed either (a collapse to chance contracts the embedding); it is judged as untrained.
     public var stillAtChance: Bool {
-        guard !untrained, let k0 = referenceKappa, let ratio = referenceRatio else { return false }
-        return retrievalAboveChance < Diagnosis.chanceKappa && k0 < Diagnosis.chanceKappa && ratio >= Diagnosis.uncontracted
+        guard !untrained, referenceAtChance, let ratio = referenceRatio else { return false }
+        return retrievalAboveChance < Diagnosis.chanceKappa && ratio >= Diagnosis.uncontracted
+    }
+
+    /// Whether the untrained reference was at chance: its κ under `referenceChanceCut`. A reference κ of
+    /// 0.23 on 192 points is at chance as far as that probe can tell, and a run that falls from it to
+    /// 0.18 has lost no classes it was shown to have.
+    public var referenceAtChance: Bool {
+        guard let k0 = referenceKappa else { return false }
+        return k0 < referenceChanceCut
+    }
+
+    /// The κ under which the reference counts as at chance: 0.2 plus two standard errors of the reference's
+    /// own κ (`kappaStandardError`; 0.2 exactly when its rows are unknown). Two standard errors, as the
+    /// sweep tables read a difference as beyond noise: a reference above this cut shows classes beyond its
+    /// sampling noise (one-sided, about 98 % of draws of a reference truly at 0.2 fall under it).
+    public var referenceChanceCut: Double {
+        guard let k0 = referenceKappa, let rows = referenceRows else { return Diagnosis.chanceKappa }
+        return Diagnosis.chanceKappa + 2 * DiagnosisInputs.kappaStandardError(kappa: k0, chance: chancePrecisionAt1, rows: rows)
+    }
+
+    /// The standard error of κ measured on `rows` points: P@1 is a mean of `rows` hits (a leave-one-out
+    /// 1-NN hit per point), so its standard error is √(p(1 − p)/rows) with p = chance + κ(1 − chance), and
+    /// κ's is that over (1 − chance). The hits of one probe are not independent (a point's neighbour is
+    /// another point's), so this is the binomial approximation; 0 for fewer than 2 rows or chance ≥ 1.
+    public static func kappaStandardError(kappa: Double, chance: Double, rows: Int) -> Double {
+        guard rows >= 2, chance < 1, kappa.isFinite, chance.isFinite else { return 0 }
+        let p = min(max(chance + kappa * (1 - chance), 0), 1)
+        return (p * (1 - p) / Double(rows)).squareRoot() / (1 - chance)
     }
 }
 
@@ -185,8 +215,8 @@ public struct Diagnosis: Sendable, Codable, Equatable {
     /// 4. κ < 0.7 (classes overlap) or mean pairwise distance < 0.5·α (distances inside the margin) → partial;
     /// 5. otherwise healthy.
     /// An untrained embedding is never collapsed: what would be is partial (`untrained_at_chance` for chance
-    /// retrieval); nor is one still where its untrained reference was (`still_at_chance`: at chance then
-    /// and now, the spread at least half the reference's). References (step 0, the sphere, a series' baseline), the loss at its collapsed value,
+    /// retrieval); nor is one still where its untrained reference was (`still_at_chance`: at chance then,
+    /// within the reference's sampling noise, and now, the spread at least half the reference's). References (step 0, the sphere, a series' baseline), the loss at its collapsed value,
     /// f*'s contraction and a low effective rank with classes intact are information, never the switch.
     public init(_ x: DiagnosisInputs) {
         reference = x.reference
@@ -217,8 +247,10 @@ public struct Diagnosis: Sendable, Codable, Equatable {
                 if x.untrained {
                     add(.untrainedAtChance, .partial, nil, p1 + ": the untrained network does not separate the classes yet (not a collapse: nothing has trained).")
                 } else if x.stillAtChance {
-                    add(.stillAtChance, .partial, nil, p1 + String(format: ", as at %@ (κ = %.2f), and the spread has not contracted (%.2f of it): the network has not learned the classes yet, which is not a collapse.",
-                                                                    Diagnosis.referenceText(x.reference), x.referenceKappa ?? 0, x.referenceRatio ?? 0))
+                    let k0 = x.referenceKappa ?? 0
+                    let noise = k0 >= Diagnosis.chanceKappa ? String(format: ", at chance within that probe's sampling noise (under %.2f)", x.referenceChanceCut) : ""
+                    add(.stillAtChance, .partial, nil, p1 + String(format: ", as at %@ (κ = %.2f%@), and the spread has not contracted (%.2f of it): the network has not learned the classes yet, which is not a collapse.",
+                                                                    Diagnosis.referenceText(x.reference), k0, noise, x.referenceRatio ?? 0))
                 } else {
                     classesLost = true
                     add(.retrievalAtChance, .collapsed, .lostClassStructure, p1 + ": the classes are lost.")

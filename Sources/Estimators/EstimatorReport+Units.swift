@@ -55,7 +55,8 @@ extension EstimatorReport {
             classThickness = classThickness.map { var c = $0; c.thickness = width($0.thickness); return c }
             collapse = collapse.scaled(by: unit)
         }
-        diagnosis = Diagnosis(inputs(margin: options.margin, untrained: options.untrained, referenceKappa: options.referenceKappa))
+        diagnosis = Diagnosis(inputs(margin: options.margin, untrained: options.untrained, referenceKappa: options.referenceKappa,
+                                         referenceRows: options.referenceRows))
         verdict = diagnosis.verdict
     }
 }

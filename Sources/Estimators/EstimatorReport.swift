@@ -19,8 +19,10 @@ public struct EstimatorOptions: Sendable, Equatable {
     public var margin: Double
     /// Whether the points are an untrained network's (judged as a train run's step 0).
     public var untrained: Bool
-    /// κ of the untrained reference (step 0, a series' baseline) when `referenceScale` is its spread.
+    /// κ of the untrained reference (step 0, a series' baseline) when `referenceScale` is its spread, and
+    /// how many points it was measured on (its sampling noise; nil: taken as exact).
     public var referenceKappa: Double?
+    public var referenceRows: Int?
 
     public init(maxExactPoints: Int = 2000, probeSize: Int = 2000, seed: UInt64 = 0,
                 fStar: FStarOptions = FStarOptions(), referenceScale: Double? = nil, referenceKind: SpreadReference = .stated,
@@ -236,8 +238,8 @@ public struct EstimatorReport: Sendable, Codable, Equatable {
     /// The inputs of this report's own diagnosis (the probe alone, leave-one-out P@1), or, with the
     /// arguments, a train record's or an analysis' (P@1 of the whole split or set, loss signals).
     public func inputs(precisionAt1: Double? = nil, chance: Double? = nil, margin: Double, untrained: Bool, referenceKappa: Double? = nil,
-                       lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
-        basis.inputs(precisionAt1: precisionAt1, chance: chance, margin: margin, untrained: untrained, referenceKappa: referenceKappa,
+                       referenceRows: Int? = nil, lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
+        basis.inputs(precisionAt1: precisionAt1, chance: chance, margin: margin, untrained: untrained, referenceKappa: referenceKappa, referenceRows: referenceRows,
                      lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction, classes: classes)
     }
 

@@ -41,6 +41,8 @@ public struct ProbeVerdict: Sendable, Codable, Equatable {
             referenceRatio: reference.map { $0.meanPairwiseDistance > 0 ? spread / $0.meanPairwiseDistance : 0 },
             reference: reference == nil ? .none : .stepZero, effectiveRank: 1, dimension: 1, classes: Set(labels).count, untrained: untrained)
         inputs.referenceKappa = reference?.kappa
+        // The reference is this probe at step 0: the same rows.
+        inputs.referenceRows = reference == nil ? nil : labels.count
         let diagnosis = Diagnosis(inputs)
         kappa = diagnosis.evidence.kappa
         meanPairwiseDistance = spread

@@ -21,7 +21,7 @@ public struct VerdictBasis: Sendable, Equatable {
     /// The diagnosis inputs of these figures alone (the probe, leave-one-out P@1), or, with the arguments,
     /// of a train record or an analysis (P@1 of the whole split or set, loss signals).
     public func inputs(precisionAt1 p1: Double? = nil, chance: Double? = nil, margin: Double, untrained: Bool, referenceKappa: Double? = nil,
-                       lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
+                       referenceRows: Int? = nil, lossAtCollapsedValue: Bool? = nil, activeFraction: Double? = nil, classes: Int? = nil) -> DiagnosisInputs {
         var x = DiagnosisInputs(
             precisionAt1: p1 ?? precisionAt1, chancePrecisionAt1: chance ?? chancePrecisionAt1, margin: margin,
             meanPairwiseDistance: collapse.meanPairwiseDistance, separatedFraction: separatedFraction, marginMetFraction: marginMetFraction,
@@ -29,7 +29,7 @@ public struct VerdictBasis: Sendable, Equatable {
             effectiveRank: collapse.effectiveRank, dimension: dimension, classes: classes ?? classCount, fStarContraction: fStarContraction,
             lossAtCollapsedValue: lossAtCollapsedValue, activeFraction: activeFraction, untrained: untrained)
         // κ of the reference counts only when the reference is an untrained state.
-        if collapse.reference == .stepZero || collapse.reference == .seriesBaseline { x.referenceKappa = referenceKappa }
+        if collapse.reference == .stepZero || collapse.reference == .seriesBaseline { (x.referenceKappa, x.referenceRows) = (referenceKappa, referenceRows) }
         return x
     }
 }

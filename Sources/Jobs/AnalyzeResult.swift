@@ -60,6 +60,8 @@ public struct SeriesStepInfo: Sendable, Codable, Equatable {
     /// That step's κ (leave-one-out 1-NN on the same probe, above chance on a 0–1 scale): whether the
     /// baseline was at chance, for "still at chance" (nil when `reference_scale` was given instead).
     public var baselineKappa: Double?
+    /// How many probe points that κ was measured on (its sampling noise); not written to result.json.
+    public var baselineKappaRows: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, step

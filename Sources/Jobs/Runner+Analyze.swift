@@ -84,6 +84,7 @@ extension Runner {
                                        referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
                                        margin: spec.margin, untrained: untrained)
         options.referenceKappa = seriesInfo?.baselineKappa
+        options.referenceRows = seriesInfo?.baselineKappaRows
 
         phase("retrieval metrics", 0)
         let eval = RetrievalMetrics.exact(data.features, labels: data.labels, threads: threads) { phase("retrieval metrics", $0) }
@@ -92,7 +93,8 @@ extension Runner {
         let chance = chancePrecisionAtOne(labels: data.labels)
         func diagnose(_ basis: VerdictBasis) -> Diagnosis {
             Diagnosis(basis.inputs(precisionAt1: eval.precisionAt1, chance: chance, margin: spec.margin, untrained: untrained,
-                                   referenceKappa: seriesInfo?.baselineKappa, classes: data.classCount))
+                                   referenceKappa: seriesInfo?.baselineKappa,
+                                   referenceRows: seriesInfo?.baselineKappaRows, classes: data.classCount))
         }
         phase("estimators", 0)
         let quick = try specErrors { try QuickLook(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options, times: estimatorParts) }
@@ -190,7 +192,7 @@ extension Runner {
         }
         func spread(_ p: Matrix<Double>) -> Double { CollapseMetrics(p, squaredDistances: exactPairwiseSquaredDistances(p)).meanPairwiseDistance }
         let value: Double
-        var kappa: Double?
+        var kappa: Double?, kappaRows: Int?
         if baseline.step == step {
             value = spread(probe) * unit
         } else {
@@ -208,9 +210,11 @@ extension Runner {
             let (p1, chance) = nearestNeighbourPrecision(squaredDistances: exactPairwiseSquaredDistances(baselineProbe).storage,
                                                          labels: rows.map { other.labels[$0] })
             kappa = DiagnosisInputs.kappa(precisionAt1: p1, chance: chance)
+            kappaRows = rows.count
         }
         var info = SeriesStepInfo(name: series, step: step, baselineStep: baseline.step, baselineSpread: value)
         info.baselineKappa = kappa
+        info.baselineKappaRows = kappaRows
         return (value > 0 && value.isFinite ? (value, .seriesBaseline) : nil, info)
     }
 }

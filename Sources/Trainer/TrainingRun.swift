@@ -337,6 +337,7 @@ public final class TrainingRun {
                 referenceScale: baselineProbeSpread > 0 ? baselineProbeSpread : nil, referenceKind: .stepZero,
                 margin: config.loss.marginDistance, untrained: step == 0)
             options.referenceKappa = step == 0 ? nil : history.first.map { $0.diagnosis.evidence.kappa }
+            options.referenceRows = step == 0 ? nil : test.count
             do {
                 let (report, points) = try EstimatorReport.withPoints(points: probe, labels: probeLabels, options: options)
                 estimators = report
@@ -367,6 +368,8 @@ public final class TrainingRun {
                 classes: test.classCount, lossAtCollapsedValue: atMargin, activeFraction: window.activeFraction, untrained: step == 0)
             inputs.referenceKappa = initialKappa
         }
+        // Step 0's κ was measured on the same split.
+        inputs.referenceRows = initialKappa == nil ? nil : test.count
         let diagnosis = Diagnosis(inputs)
         let record = EvaluationRecord(
             step: step, loss: window.meanLoss, activeFraction: window.activeFraction, stats: window.stats, eval: metrics,

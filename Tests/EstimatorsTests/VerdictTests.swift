@@ -155,6 +155,39 @@ import Linalg
         x.referenceKappa = 0.6
         #expect(Diagnosis(x).verdict == .collapsed, "it had learned something at the reference and lost it")
     }
+
+    /// The issue-25 case: a digits run at n = 2 whose untrained 192-row probe read κ = 0.23, just over the
+    /// 0.2 cut, fell to κ 0.12 at step 1 with 0.65 of its spread (still 4 α) and read `collapsed (classes
+    /// lost)` for nearly every miner. κ on 192 points has a standard error of about 0.037 there, so the
+    /// reference was at chance as far as the probe can tell: still at chance. A reference clear of the
+    /// noise (0.35), or one measured on many points, still makes the fall a loss of classes.
+    @Test func aReferenceAtChanceWithinItsSamplingNoiseCountsAsAtChance() {
+        let chance = 0.095
+        var x = DiagnosisInputs(precisionAt1: chance + 0.12 * (1 - chance), chancePrecisionAt1: chance, margin: 0.2, meanPairwiseDistance: 0.8,
+                                allCoincide: false, referenceRatio: 0.65, reference: .stepZero, effectiveRank: 1.9, dimension: 2, classes: 10)
+        x.referenceKappa = 0.23
+        #expect(Diagnosis(x).headline == "collapsed (classes lost)", "rows unknown: the reference is taken as exact")
+        x.referenceRows = 192
+        let se = DiagnosisInputs.kappaStandardError(kappa: 0.23, chance: chance, rows: 192)
+        #expect(abs(se - (0.3015 * 0.6985 / 192).squareRoot() / 0.905) < 1e-3 && se > 0.035 && se < 0.038, "\(se)")
+        #expect(abs(x.referenceChanceCut - (0.2 + 2 * se)) < 1e-12)
+        let still = Diagnosis(x)
+        #expect(still.headline == "partial (still at chance)", "\(still.reasons.map(\.message))")
+        let reason = still.reasons.first { $0.code == .stillAtChance }
+        #expect(reason?.message.contains("within that probe's sampling noise (under 0.27)") == true, "\(reason?.message ?? "")")
+        x.referenceKappa = 0.35
+        #expect(Diagnosis(x).headline == "collapsed (classes lost)", "a reference 4 standard errors over the cut had classes")
+        x.referenceKappa = 0.23
+        x.referenceRows = 100_000
+        #expect(Diagnosis(x).headline == "collapsed (classes lost)", "on 100,000 points 0.23 is clear of chance")
+        x.referenceRows = 192
+        x.referenceRatio = 0.4
+        #expect(Diagnosis(x).headline == "collapsed (classes lost)", "contracted to chance: a collapse, whatever the reference")
+        // Degenerate inputs give no allowance rather than a NaN.
+        #expect(DiagnosisInputs.kappaStandardError(kappa: .nan, chance: chance, rows: 192) == 0)
+        #expect(DiagnosisInputs.kappaStandardError(kappa: 0.3, chance: 1, rows: 192) == 0)
+        #expect(DiagnosisInputs.kappaStandardError(kappa: 0.3, chance: chance, rows: 1) == 0)
+    }
 }
 
 @Suite struct BrittlenessTests {

@@ -42,4 +42,22 @@ import Trainer
         // The same points at step 0 are untrained: never collapsed.
         #expect(ProbeVerdict(points: noise, labels: labels, margin: 1, untrained: true, reference: nil).verdict == .partial)
     }
+
+    /// A probe judges "still at chance" against its own step-0 κ with that probe's sampling noise: a
+    /// 192-row probe at chance now, its step 0 at κ 0.23 (within two standard errors of the 0.2 cut) and
+    /// its spread kept, is not collapsed; from a step 0 at κ 0.35 the same points are.
+    @Test func theProbeReadsItsUntrainedReferenceWithinItsSamplingNoise() throws {
+        var rng = SeededRNG(seed: 5)
+        let labels = (0..<192).map { $0 % 10 }
+        let noise = Matrix<Double>(rows: 192, cols: 8, storage: (0..<(192 * 8)).map { _ in rng.normal() })
+        let now = ProbeVerdict(points: noise, labels: labels, margin: 0.2, untrained: false, reference: nil)
+        #expect(now.kappa < 0.2 && now.verdict == .collapsed, "random points: at chance")
+        func reference(kappa: Double) throws -> ProbeVerdict {
+            // Step 0 with 1/0.65 of the spread now.
+            let spread = now.meanPairwiseDistance / 0.65
+            return try JSONDecoder().decode(ProbeVerdict.self, from: Data(#"{"kappa":\#(kappa),"mean_pairwise_distance":\#(spread),"spread_over_margin":\#(spread / 0.2),"separated_fraction":0,"verdict":"partial"}"#.utf8))
+        }
+        #expect(ProbeVerdict(points: noise, labels: labels, margin: 0.2, untrained: false, reference: try reference(kappa: 0.23)).verdict == .partial)
+        #expect(ProbeVerdict(points: noise, labels: labels, margin: 0.2, untrained: false, reference: try reference(kappa: 0.35)).verdict == .collapsed)
+    }
 }

@@ -17,14 +17,16 @@ use isomine or its rule (see manifest["criterion"] and the README's "Real runs" 
   - collapsed when κ < 0.2 (classes lost), or spread/α < 0.25 (every distance well inside the margin:
     the loss's collapsed fixed point) unless ≥ 99 % of points are separated;
   - the untrained epoch 0 is never collapsed (nothing has trained): what would be is partial; so is a
-    later checkpoint still at chance (κ < 0.2) when epoch 0 was at chance too and its mean distance is
-    at least half of epoch 0's (it has not learned yet; it has not contracted);
+    later checkpoint still at chance (κ < 0.2) when epoch 0 was at chance too, within its sampling noise
+    (κ₀ < 0.2 + 2·SE, SE = √(p₀(1 − p₀)/N)/(1 − chance), p₀ epoch 0's P@1 on its N points), and its
+    mean distance is at least half of epoch 0's (it has not learned yet; it has not contracted);
   - healthy when κ ≥ 0.7 and spread/α ≥ 0.5 (classes retrievable, distances on the margin's scale);
   - partial otherwise.
 Everything is seeded; the corpus is deterministic for a given torch version on one machine.
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -41,10 +43,18 @@ CRITERION = {
     "separated_fraction": "fraction of points whose farthest same-class point is no farther than their nearest other-class point",
     "collapsed": "kappa < 0.2 (classes lost), or spread_over_margin < 0.25 with separated_fraction < 0.99 (distances collapsed)",
     "untrained": "epoch 0 is never collapsed: what would be is partial",
-    "still_at_chance": "after training, kappa < 0.2 while epoch 0 had kappa < 0.2 and the mean distance is still at least half of epoch 0's: not learned yet, judged as untrained (partial)",
+    "still_at_chance": "after training, kappa < 0.2 while epoch 0 had kappa < 0.2 + 2 SE (SE = sqrt(p0 (1 - p0) / N) / (1 - chance), p0 epoch 0's P@1 on its N points: at chance within its sampling noise) and the mean distance is still at least half of epoch 0's: not learned yet, judged as untrained (partial)",
     "healthy": "kappa >= 0.7 and spread_over_margin >= 0.5",
     "partial": "otherwise",
 }
+
+
+def chance_cut(facts, rows):
+    """The κ under which epoch 0 counts as at chance: 0.2 plus two standard errors of its κ on `rows` points."""
+    chance, p0 = facts["chance_precision_at_1"], facts["precision_at_1"]
+    if rows < 2 or chance >= 1:
+        return 0.2
+    return 0.2 + 2 * math.sqrt(p0 * (1 - p0) / rows) / (1 - chance)
 
 
 def expected_verdict(kappa, spread_over_margin, separated_fraction, untrained, still_at_chance=False):
@@ -201,7 +211,8 @@ def train_run(cfg, out_dir, calc):
     first = records[0]["facts"] if records else None
     for r in records:
         f = r["facts"]
-        still = r["epoch"] > 0 and f["kappa"] < 0.2 and first["kappa"] < 0.2 and f["mean_distance"] >= 0.5 * first["mean_distance"]
+        still = (r["epoch"] > 0 and f["kappa"] < 0.2 and first["kappa"] < chance_cut(first, len(yte))
+                 and f["mean_distance"] >= 0.5 * first["mean_distance"])
         r["expected"] = expected_verdict(f["kappa"], f["spread_over_margin"], f["separated_fraction"], r["untrained"], still)
     return records
 
