@@ -9,6 +9,13 @@ struct SweepReport {
     /// The link to a run's report (by run index and job id), or nil when it has none.
     let runLink: (SweepRun) -> String?
 
+    /// A cell rate's 95 % Wilson interval as a heatmap note ("0.02–0.26"), from the rate and the runs it
+    /// is over (the count is rate × runs, exact for the small integers a cell holds); nil under two runs.
+    static func interval(_ rate: Double?, of runs: Int) -> String? {
+        guard let rate, runs >= 2, let ci = Proportion.wilson95(Int((rate * Double(runs)).rounded()), of: runs) else { return nil }
+        return String(format: "%.2f–%.2f", ci.lowerBound, ci.upperBound)
+    }
+
     func context() throws -> [String: Any] {
         var heatmaps: [[String: Any]] = []
         var runs: [[String: Any]] = []
@@ -77,11 +84,13 @@ struct SweepReport {
             let rowNames = rowValues.map { rowAxis == nil ? "all" : SweepSpec.text($0) }
             let colNames = colValues.map { colAxis == nil ? "all" : SweepSpec.text($0) }
             out.append(["svg": Heatmap(id: "collapse-\(g)", title: "Collapse rate" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
-                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.collapseRate } }, range: 0...1, links: links).svg,
-                        "caption": "Where does hard mining collapse? Fraction of each cell's runs whose final verdict is collapsed."])
+                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.collapseRate } }, range: 0...1, links: links,
+                                       notes: cells.map { $0.map { $0.flatMap { SweepReport.interval($0.collapseRate, of: $0.succeeded) } } }).svg,
+                        "caption": "Where does hard mining collapse? Fraction of each cell's runs whose final verdict is collapsed, with its 95 % (Wilson) interval under it when the cell has two or more runs: what the rate could be with other seeds."])
             out.append(["svg": Heatmap(id: "ever-\(g)", title: "Ever collapsed" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
-                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.everCollapsedRate } }, range: 0...1, links: links).svg,
-                        "caption": "Collapse that training recovered from counts here too: fraction of each cell's runs collapsed at any evaluation."])
+                                       rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.everCollapsedRate } }, range: 0...1, links: links,
+                                       notes: cells.map { $0.map { $0.flatMap { SweepReport.interval($0.everCollapsedRate, of: $0.succeeded) } } }).svg,
+                        "caption": "Collapse that training recovered from counts here too: fraction of each cell's runs collapsed at any evaluation or signal record, with its 95 % (Wilson) interval."])
             out.append(["svg": Heatmap(id: "p1-\(g)", title: "Final P@1 (mean)" + suffix, rowLabel: rowAxis?.path ?? "", columnLabel: colAxis?.path ?? "",
                                        rows: rowNames, columns: colNames, values: cells.map { $0.map { $0?.metrics["precision_at_1"]?.mean } }, range: 0...1,
                                        links: links, format: "%.3f",

@@ -251,7 +251,23 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
             let p1 = try #require(cell.metrics["precision_at_1"])
             let se = try #require(p1.standardError)
             #expect(check.texts.contains(String(format: "± %.3f", se)) && check.texts.contains(String(format: "%.3f", p1.mean)), "\(cell.params)")
+            // The two rate maps write each rate's 95 % Wilson interval over the cell's two runs under it.
+            for rate in [cell.collapseRate, cell.everCollapsedRate] {
+                let r = try #require(rate)
+                let ci = try #require(Proportion.wilson95(Int((r * 2).rounded()), of: 2))
+                #expect(check.texts.contains(String(format: "%.2f–%.2f", ci.lowerBound, ci.upperBound)), "\(cell.params) \(r)")
+            }
         }
+    }
+
+    /// The Wilson interval against values worked by hand: 4 of 30 (the issue-25 SGD cell: 0.053–0.297),
+    /// 0 and 30 of 30 (not a point), and nothing for no runs or a count beyond them.
+    @Test func wilsonIntervalsOfACellsRate() throws {
+        let four = try #require(Proportion.wilson95(4, of: 30))
+        #expect(abs(four.lowerBound - 0.0531) < 5e-4 && abs(four.upperBound - 0.2968) < 5e-4, "\(four)")
+        let none = try #require(Proportion.wilson95(0, of: 30)), all = try #require(Proportion.wilson95(30, of: 30))
+        #expect(none.lowerBound == 0 && abs(none.upperBound - 0.1135) < 5e-4 && abs(all.lowerBound - (1 - 0.1135)) < 5e-4 && all.upperBound == 1)
+        #expect(Proportion.wilson95(1, of: 0) == nil && Proportion.wilson95(31, of: 30) == nil && Proportion.wilson95(-1, of: 30) == nil)
     }
 
     @Test func reportsStayInsideTheReportsRoot() throws {
