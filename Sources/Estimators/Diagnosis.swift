@@ -248,7 +248,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
                     add(.untrainedAtChance, .partial, nil, p1 + ": the untrained network does not separate the classes yet (not a collapse: nothing has trained).")
                 } else if x.stillAtChance {
                     let k0 = x.referenceKappa ?? 0
-                    let noise = k0 >= Diagnosis.chanceKappa ? String(format: ", at chance within that probe's sampling noise (under %.2f)", x.referenceChanceCut) : ""
+                    let noise = k0 >= Diagnosis.chanceKappa ? String(format: ", at chance within its sampling noise: under %.2f", x.referenceChanceCut) : ""
                     add(.stillAtChance, .partial, nil, p1 + String(format: ", as at %@ (κ = %.2f%@), and the spread has not contracted (%.2f of it): the network has not learned the classes yet, which is not a collapse.",
                                                                     Diagnosis.referenceText(x.reference), k0, noise, x.referenceRatio ?? 0))
                 } else {

@@ -174,7 +174,7 @@ import Linalg
         let still = Diagnosis(x)
         #expect(still.headline == "partial (still at chance)", "\(still.reasons.map(\.message))")
         let reason = still.reasons.first { $0.code == .stillAtChance }
-        #expect(reason?.message.contains("within that probe's sampling noise (under 0.27)") == true, "\(reason?.message ?? "")")
+        #expect(reason?.message.contains("(κ = 0.23, at chance within its sampling noise: under 0.27), and the spread has not contracted") == true, "\(reason?.message ?? "")")
         x.referenceKappa = 0.35
         #expect(Diagnosis(x).headline == "collapsed (classes lost)", "a reference 4 standard errors over the cut had classes")
         x.referenceKappa = 0.23
