@@ -10,9 +10,10 @@ struct SweepReport {
     let runLink: (SweepRun) -> String?
 
     /// A cell rate's 95 % Wilson interval as a heatmap note ("0.02–0.26"), from the rate and the runs it
-    /// is over (the count is rate × runs, exact for the small integers a cell holds); nil under two runs.
+    /// is over (the count is rate × runs, exact for the small integers a cell holds); nil under two runs
+    /// or for a rate outside [0, 1] (a stored result edited by hand must not trap the page's writer).
     static func interval(_ rate: Double?, of runs: Int) -> String? {
-        guard let rate, runs >= 2, let ci = Proportion.wilson95(Int((rate * Double(runs)).rounded()), of: runs) else { return nil }
+        guard let rate, (0...1).contains(rate), runs >= 2, runs <= 1 << 40, let ci = Proportion.wilson95(Int((rate * Double(runs)).rounded()), of: runs) else { return nil }
         return String(format: "%.2f–%.2f", ci.lowerBound, ci.upperBound)
     }
 

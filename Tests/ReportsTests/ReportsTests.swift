@@ -268,6 +268,10 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         let none = try #require(Proportion.wilson95(0, of: 30)), all = try #require(Proportion.wilson95(30, of: 30))
         #expect(none.lowerBound == 0 && abs(none.upperBound - 0.1135) < 5e-4 && abs(all.lowerBound - (1 - 0.1135)) < 5e-4 && all.upperBound == 1)
         #expect(Proportion.wilson95(1, of: 0) == nil && Proportion.wilson95(31, of: 30) == nil && Proportion.wilson95(-1, of: 30) == nil)
+        // The page's note: none under two runs, and none (rather than a trap) for a rate a hand-edited result put out of range.
+        #expect(SweepReport.interval(0.1, of: 30) == "0.03–0.26" && SweepReport.interval(1, of: 1) == nil)
+        #expect(SweepReport.interval(1e300, of: 30) == nil && SweepReport.interval(.nan, of: 30) == nil && SweepReport.interval(-0.5, of: 30) == nil)
+        #expect(SweepReport.interval(0.5, of: Int.max) == nil)
     }
 
     @Test func reportsStayInsideTheReportsRoot() throws {
