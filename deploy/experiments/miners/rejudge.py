@@ -60,7 +60,8 @@ def main():
     ap.add_argument("--work")
     a = ap.parse_args()
     base = json.load(open(a.sweep))["base"]
-    records = [json.loads(line) for line in open(a.records)]
+    old = [json.loads(line) for line in open(a.records)]
+    records = list(old)
     work = a.work or tempfile.mkdtemp(prefix="rejudge-")
     os.makedirs(work, exist_ok=True)
     todo = [i for i, r in enumerate(records) if r["ever"]]
@@ -68,7 +69,6 @@ def main():
         for i, new in zip(todo, pool.map(lambda i: rerun(a.isomine, work, base, records[i]), todo)):
             records[i] = new
     moved = {"ever": 0, "collapsed": 0}
-    old = [json.loads(line) for line in open(a.records)]
     for r, o in zip(records, old):
         for key in moved:
             moved[key] += r[key] != o[key]
