@@ -44,11 +44,13 @@ let package = Package(
                         .embedInCode("015_monitor.sql"),
                         .embedInCode("016_provisional_verdict.sql"),
                         .embedInCode("017_client_role.sql"),
+                        .embedInCode("018_stored_numbers_as_doubles.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/client_may_execute.sql"),
                         .embedInCode("functions/default_max_attempts.sql"),
                         .embedInCode("functions/enqueue.sql"),
                         .embedInCode("functions/event_summary.sql"),
+                        .embedInCode("functions/json_double.sql"),
                         .embedInCode("functions/max_input_bytes.sql"),
                         .embedInCode("functions/npy_header.sql"),
                         .embedInCode("functions/on_child_finished.sql"),

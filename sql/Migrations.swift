@@ -30,6 +30,7 @@ public enum Migrations {
         Migration(version: 15, name: "015_monitor.sql", sql: String(decoding: PackageResources._15_monitor_sql, as: UTF8.self)),
         Migration(version: 16, name: "016_provisional_verdict.sql", sql: String(decoding: PackageResources._16_provisional_verdict_sql, as: UTF8.self)),
         Migration(version: 17, name: "017_client_role.sql", sql: String(decoding: PackageResources._17_client_role_sql, as: UTF8.self)),
+        Migration(version: 18, name: "018_stored_numbers_as_doubles.sql", sql: String(decoding: PackageResources._18_stored_numbers_as_doubles_sql, as: UTF8.self)),
     ]
 }
 
@@ -55,6 +56,7 @@ public enum SQLFunctions {
         SQLFunction(name: "default_max_attempts", sql: String(decoding: PackageResources.default_max_attempts_sql, as: UTF8.self)),
         SQLFunction(name: "enqueue", sql: String(decoding: PackageResources.enqueue_sql, as: UTF8.self)),
         SQLFunction(name: "event_summary", sql: String(decoding: PackageResources.event_summary_sql, as: UTF8.self)),
+        SQLFunction(name: "json_double", sql: String(decoding: PackageResources.json_double_sql, as: UTF8.self)),
         SQLFunction(name: "max_input_bytes", sql: String(decoding: PackageResources.max_input_bytes_sql, as: UTF8.self)),
         SQLFunction(name: "npy_header", sql: String(decoding: PackageResources.npy_header_sql, as: UTF8.self)),
         SQLFunction(name: "on_child_finished", sql: String(decoding: PackageResources.on_child_finished_sql, as: UTF8.self)),

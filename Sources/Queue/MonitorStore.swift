@@ -70,19 +70,44 @@ public enum MonitorStore {
             """
     }
 
-    /// The next monitored series of `queues` with unevaluated rows or batches, its row locked `FOR UPDATE
-    /// SKIP LOCKED` (another worker evaluating a series skips it); call inside a transaction. Nil when none.
-    public static func claim(_ db: PGConnection, queues: [String], part: Part = .either) throws -> MonitorWork? {
+    /// The name of the next monitored series of `queues` with unevaluated rows or batches, its row locked
+    /// `FOR UPDATE SKIP LOCKED` (another worker evaluating a series skips it); call inside a transaction.
+    /// Nil when none. The name alone, so that a series whose stored data cannot be read is still named.
+    public static func claimName(_ db: PGConnection, queues: [String], part: Part = .either) throws -> String? {
         try db.execute("""
-            SELECT s.name, s.monitor, s.risk_embeddings, s.risk_labels, s.risk_step, s.signals_evaluated,
-                   \(riskPending) AS risk_pending,
-                   (s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL) AS announced
-              FROM isomine.series s
+            SELECT s.name FROM isomine.series s
              WHERE \(try due(queues, part))
              ORDER BY s.created_at, s.name
              LIMIT 1
                FOR UPDATE OF s SKIP LOCKED
-            """).decodeOne(MonitorWork.self)
+            """).first("name", as: String.self)
+    }
+
+    /// What is to be evaluated of series `series` (claimed by `claimName` in this transaction).
+    public static func work(_ db: PGConnection, series: String) throws -> MonitorWork {
+        guard let work = try db.execute("""
+            SELECT s.name, s.monitor, s.risk_embeddings, s.risk_labels, s.risk_step, s.signals_evaluated,
+                   \(riskPending) AS risk_pending,
+                   (s.warning_step IS NOT NULL OR s.collapse_step IS NOT NULL) AS announced
+              FROM isomine.series s
+             WHERE s.name = \(series)
+            """).decodeOne(MonitorWork.self) else {
+            throw PGError(.decoding, "series \(series) is gone")
+        }
+        return work
+    }
+
+    /// Records that what is stored of series `series` cannot be read (`error` says what): its step-0 risk,
+    /// when pending, becomes that error, and its rows count as evaluated through the last one stored, so
+    /// the series is due again only when new rows come. Nothing stored is changed or removed.
+    public static func unreadable(_ db: PGConnection, series: String, error: String) throws {
+        let risk = PGJSON(text: try JSONValue.object(["error": .string("stored data of this series cannot be read: \(error)")]).compactText())
+        try db.execute("""
+            UPDATE isomine.series s
+               SET risk = CASE WHEN \(riskPending) THEN \(risk) ELSE s.risk END,
+                   signals_evaluated = greatest(s.signals_evaluated, (SELECT max(g.step) FROM isomine.series_signals g WHERE g.series = s.name))
+             WHERE s.name = \(series)
+            """)
     }
 
     /// Whether any monitored series of `queues` has something to evaluate (for a draining worker).

@@ -51,9 +51,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
             throw e
         } catch let DecodingError.dataCorrupted(context) {
             let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? serializationDetail(data)
-            throw SpecError(path: "spec", notValid(detail))
+            throw SpecError(path: "spec", notValid(detail, data))
         } catch {
-            throw SpecError(path: "spec", notValid(serializationDetail(data)))
+            throw SpecError(path: "spec", notValid(serializationDetail(data), data))
         }
     }
 
@@ -64,14 +64,31 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    private static func notValid(_ detail: String?) -> String {
-        guard let detail else { return "is not valid JSON" }
+    private static func notValid(_ detail: String?, _ data: Data) -> String {
+        guard let detail else {
+            if let number = underflowingNumber(data) {
+                return "has the number \(number), too small for a double (its nearest is 0); write 0 or a number of at least about 2.5e-324 in magnitude"
+            }
+            return "is not valid JSON"
+        }
         if let range = detail.range(of: " is not representable in Swift") {
             // "Number 1e400 is not representable in Swift." → a range error, not a syntax error.
             let number = detail[..<range.lowerBound].replacingOccurrences(of: "Number ", with: "")
             return "has the number \(number), outside the range of a double (about ±1.8e308)"
         }
         return "is not valid JSON (\(detail))"
+    }
+
+    /// JSONSerialization reads a number too small for a double as 0, so it names no problem where
+    /// JSONDecoder refuses one: the first number token whose mantissa is not zero but whose nearest double is.
+    private static func underflowingNumber(_ data: Data) -> String? {
+        let text = String(decoding: data, as: UTF8.self)
+        for match in text.matches(of: /-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/) {
+            let token = String(match.output)
+            let mantissa = token.prefix { $0 != "e" && $0 != "E" }
+            if Double(token) == 0, mantissa.contains(where: { ("1"..."9").contains($0) }) { return String(token.prefix(40)) }
+        }
+        return nil
     }
 
     /// Compact or pretty JSON text with sorted keys (stable output for diffs and tests).

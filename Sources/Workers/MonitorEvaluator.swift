@@ -54,11 +54,37 @@ public final class MonitorEvaluator {
     /// What one evaluation did.
     struct Outcome { let series: String, warned: Bool }
 
-    /// Claims one due series and evaluates it (nil when none is due).
+    /// Claims one due series and evaluates it (nil when none is due). A series whose stored settings or
+    /// rows cannot be read is recorded as such and left (`MonitorStore.unreadable`): one series' data
+    /// never stops the evaluation of the others behind it.
     func evaluateOne() throws -> Outcome? {
+        var claimed: String?
+        do {
+            return try evaluateClaimed { claimed = $0 }
+        } catch let error as PGError where MonitorEvaluator.isDataError(error) {
+            guard let series = claimed else { throw error }
+            try db.transaction { try MonitorStore.unreadable(db, series: series, error: "\(error)") }
+            logger.warning("monitored series cannot be read; left until new rows come", metadata: ["series": "\(series)", "error": "\(error)"])
+            return Outcome(series: series, warned: false)
+        }
+    }
+
+    /// A stored value the evaluation cannot read (a decoding error, or the server's data exception, SQLSTATE
+    /// class 22, from a cast): the series' data, not the connection, so retrying would fail the same way.
+    static func isDataError(_ error: PGError) -> Bool {
+        switch error.code {
+        case .decoding, .unexpectedNull: true
+        case .server(let state): state.hasPrefix("22")
+        case .connection: false
+        }
+    }
+
+    private func evaluateClaimed(_ claimed: (String) -> Void) throws -> Outcome? {
         let started = Date()
         return try db.transaction { () -> Outcome? in
-            guard let work = try MonitorStore.claim(db, queues: queues, part: part) else { return nil }
+            guard let name = try MonitorStore.claimName(db, queues: queues, part: part) else { return nil }
+            claimed(name)
+            let work = try MonitorStore.work(db, series: name)
             var warning: JSONValue?
             var risk: JSONValue?
             if work.riskPending {

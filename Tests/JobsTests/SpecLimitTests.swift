@@ -23,6 +23,9 @@ import Testing
 
     @Test func numberOutOfRangeIsNamed() {
         #expect(specError(#"{"kind":"train","dataset":{"type":"toy20"},"steps":1e400}"#) == "spec: has the number 1e400, outside the range of a double (about ±1.8e308)")
+        // Too small for a double: JSONSerialization reads it as 0 and names nothing; the spec names it.
+        #expect(specError(#"{"kind":"train","dataset":{"type":"toy20"},"name":"run 12","learning_rate":-1.5e-400}"#)
+                == "spec: has the number -1.5e-400, too small for a double (its nearest is 0); write 0 or a number of at least about 2.5e-324 in magnitude")
     }
 
     @Test func validateLoadsAnalyzeData() throws {

@@ -325,6 +325,53 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
                 "a monitor never closed sends its rows at exit")
     }
 
+    /// Numbers a double cannot hold. JSON bounds neither, jsonb keeps them as written, and the worker reads
+    /// every stored number as a double: a row with 1e-400 was stored, could not be read back, and the
+    /// worker's evaluation stopped at that series for every series behind it. Now 1e-400 is stored as 0
+    /// (as JSON parsers read it) and 1e400 is refused by name, in rows and settings; data already stored
+    /// that the worker cannot read is recorded on its series and never holds up the others.
+    @Test func numbersADoubleCannotHoldNeverStopTheEvaluation() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        func refused(_ sql: String) -> String {
+            do { _ = try db.execute(PGQuery(unsafeSQL: sql)); return "accepted" } catch { return "\(error)" }
+        }
+        #expect(refused("SELECT isomine.start_monitor('huge', '{\"margin\": 1e400}')").contains("setting margin is 1000000"))
+        #expect(refused("SELECT isomine.start_monitor('huge', '{\"margin\": 0.2, \"learning_rate\": 1e-400}')").contains("setting learning_rate must be positive, got 0"))
+        #expect(refused("SELECT isomine.start_monitor('huge', '{\"margin\": 0.2, \"learning_rate\": -1e400}')").contains("setting learning_rate is -1000000"))
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series").int(0, "n") == 0)
+
+        // Legacy data the functions no longer accept, written as an administrator (or an earlier version)
+        // could: a setting over 1e300, and a row with a number under 1e-300. Made first, so a worker
+        // evaluating the series in creation order meets them before the good one.
+        try db.execute(#"INSERT INTO isomine.series (name, baseline_step, monitor, created_at) VALUES ('legacy-setting', 0, '{"margin": 1e400}', now() - interval '2 minutes')"#)
+        try db.execute(#"INSERT INTO isomine.series (name, baseline_step, monitor, created_at) VALUES ('legacy-row', 0, '{"margin": 0.2}', now() - interval '1 minute')"#)
+        for series in ["legacy-setting", "legacy-row"] {
+            try db.execute("""
+                INSERT INTO isomine.series_signals (series, step, signals) VALUES
+                    (\(series), 0, '{"loss": 0.2, "active_fraction": 1, "mean_positive": 0.5, "mean_negative": 0.5, "gap": 0, "batch_spread": 1}'),
+                    (\(series), 2, '{"loss": 0.2, "active_fraction": 1, "mean_positive": 0.5, "mean_negative": 0.5, "gap": 1e-400, "batch_spread": 1}')
+                """)
+        }
+        // A good series whose rows warn at step 2, with 1e-400 in them: stored as 0, and a resend is skipped.
+        _ = try db.execute("SELECT isomine.start_monitor('tiny-numbers', '{\"margin\": 0.2}')")
+        let rows = PGJSON(text: #"[{"step": 0, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.5, "mean_negative": 0.5, "gap": -1e-400, "batch_spread": 1}, {"step": 2, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.01, "mean_negative": 0.01, "gap": 1e-400, "batch_spread": 0.01}]"#)
+        #expect(try db.execute("SELECT isomine.submit_signals('tiny-numbers', \(rows)) AS n").int(0, "n") == 2)
+        #expect(try db.execute("SELECT isomine.submit_signals('tiny-numbers', \(rows)) AS n").int(0, "n") == 0, "a resend is skipped")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'tiny-numbers' AND signals->'gap' = '0'").int(0, "n") == 2)
+        let big = #"[{"step": 4, "loss": 0.2, "active_fraction": 1, "mean_positive": 0.01, "mean_negative": 0.01, "gap": 0, "batch_spread": 1e400}]"#
+        #expect(refused("SELECT isomine.submit_signals('tiny-numbers', '\(big)')").contains("row 1 field batch_spread is 1000000"))
+
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-doubles").path])
+        defer { worker.stop() }
+        func warned() -> Bool { ((try? db.execute("SELECT warning_step AS s FROM isomine.series WHERE name = 'tiny-numbers'").int(0, "s")) ?? nil) == 2 }
+        #expect(waitUntil(60) { warned() }, "the good series behind the unreadable ones was evaluated")
+        for series in ["legacy-setting", "legacy-row"] {
+            #expect(try db.execute("SELECT signals_evaluated AS s FROM isomine.series WHERE name = \(series)").int(0, "s") == 2, "\(series) left as read")
+            #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = \(series)").int(0, "n") == 2, "nothing stored is lost")
+        }
+    }
+
     /// The database stops and starts again under a running monitor: observe never raises, the rows of
     /// the outage are kept and sent once it is back, and the log says so once each way.
     @Test func rowsSurviveADatabaseOutage() throws {

@@ -48,16 +48,20 @@ BEGIN
             IF jsonb_typeof(value) <> 'string' OR length(value #>> '{}') > 100 THEN
                 RAISE EXCEPTION 'isomine.start_monitor: setting % must be a string of at most 100 characters', key USING ERRCODE = 'invalid_parameter_value';
             END IF;
-        ELSIF jsonb_typeof(value) <> 'number' THEN
+        ELSIF isomine.json_double(value) IS NULL THEN
+            -- Numbers the workers read as doubles: within ±1e300 (isomine.json_double).
             RAISE EXCEPTION 'isomine.start_monitor: setting % is %, not a finite number', key, left(value::text, 40) USING ERRCODE = 'invalid_parameter_value';
         ELSIF key = ANY (counts) AND ((value #>> '{}')::numeric <> trunc((value #>> '{}')::numeric) OR (value #>> '{}')::numeric < CASE key WHEN 'first_step' THEN 0 ELSE 1 END
                                       OR (value #>> '{}')::numeric > 2147483647) THEN
             RAISE EXCEPTION 'isomine.start_monitor: setting % must be a whole number from % to 2147483647, got %', key,
                 CASE key WHEN 'first_step' THEN 0 ELSE 1 END, value USING ERRCODE = 'invalid_parameter_value';
-        ELSIF NOT key = ANY (counts) AND (value #>> '{}')::numeric <= 0 THEN
+        ELSIF NOT key = ANY (counts) AND (isomine.json_double(value) #>> '{}')::numeric <= 0 THEN
             RAISE EXCEPTION 'isomine.start_monitor: setting % must be positive, got %', key, value USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END LOOP;
+    -- Stored as the workers read them: a number under 1e-300 in magnitude is 0 (refused above where a
+    -- setting must be positive), so a resent start compares equal.
+    SELECT coalesce(jsonb_object_agg(kv.key, coalesce(isomine.json_double(kv.value), kv.value)), '{}') INTO settings FROM jsonb_each(settings) kv;
     IF NOT settings ? 'margin' THEN
         RAISE EXCEPTION 'isomine.start_monitor: settings need the margin the run trains with (margin)' USING ERRCODE = 'invalid_parameter_value';
     END IF;

@@ -4,7 +4,8 @@
 -- Stores per-step signal rows of a monitored series (see isomine.start_monitor) for the workers to
 -- evaluate: `rows` is a JSON array of objects with the trainer's signal fields (step, loss,
 -- active_fraction, mean_positive, mean_negative, gap, batch_spread; optionally loss_ratio,
--- batch_spread_ratio, output_norm, effective_rank), steps increasing. A row identical to one already
+-- batch_spread_ratio, output_norm, effective_rank), steps increasing, each number within ±1e300 (one
+-- under 1e-300 in magnitude is stored as 0: see isomine.json_double). A row identical to one already
 -- stored at its step is skipped (a resend after a lost reply); any other row at or before the last
 -- stored step is refused. Returns how many rows were stored. Nothing is stored when a row is refused.
 CREATE OR REPLACE FUNCTION isomine.submit_signals(series text, rows jsonb) RETURNS integer
@@ -57,11 +58,12 @@ BEGIN
                 RAISE EXCEPTION 'isomine.submit_signals: row % has an unknown field ''%''; known fields: %', i, left(key, 100),
                     array_to_string(required || optional, ', ') USING ERRCODE = 'invalid_parameter_value';
             END IF;
-            IF jsonb_typeof(value) <> 'number' OR abs((value #>> '{}')::numeric) > 1e300 THEN
+            -- Numbers the workers read as doubles: within ±1e300, and under 1e-300 in magnitude read as 0.
+            IF isomine.json_double(value) IS NULL THEN
                 RAISE EXCEPTION 'isomine.submit_signals: row % field % is %, not a finite number', i, key, left(value::text, 40)
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
-            IF key = ANY (nonnegative) AND (value #>> '{}')::numeric < 0 THEN
+            IF key = ANY (nonnegative) AND (isomine.json_double(value) #>> '{}')::numeric < 0 THEN
                 RAISE EXCEPTION 'isomine.submit_signals: row % field % is %, below 0', i, key, value USING ERRCODE = 'invalid_parameter_value';
             END IF;
         END LOOP;
@@ -83,7 +85,8 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         previous := row_step;
-        row_signals := r - 'step';
+        -- Stored as the workers read them (isomine.json_double), so a resend compares equal.
+        SELECT coalesce(jsonb_object_agg(kv.key, isomine.json_double(kv.value)), '{}') INTO row_signals FROM jsonb_each(r - 'step') kv;
         IF row_step <= last_step THEN
             SELECT g.signals INTO existing FROM isomine.series_signals g WHERE g.series = submit_signals.series AND g.step = row_step;
             IF existing IS NOT NULL AND existing = row_signals THEN
