@@ -86,7 +86,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
         for match in text.matches(of: /-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/) {
             let token = String(match.output)
             let mantissa = token.prefix { $0 != "e" && $0 != "E" }
-            if Double(token) == 0, mantissa.contains(where: { ("1"..."9").contains($0) }) { return String(token.prefix(40)) }
+            if Double(token) == 0, mantissa.contains(where: { ("1"..."9").contains($0) }) {
+                // jsonb writes 1e-400 back as "0.000…0001": shorten a long one to its ends.
+                return token.count > 24 ? "\(token.prefix(8))…\(token.suffix(4)) (\(token.count) characters)" : token
+            }
         }
         return nil
     }

@@ -210,6 +210,19 @@ import Jobs
         } throws: { error in
             (error as? PGError)?.message == #"isomine.enqueue: a series step needs "step", an integer from 0 to 2147483647"#
         }
+        // A number a double cannot hold is refused at enqueue, named by its path: it used to be stored, fail
+        // when claimed ("spec: is not valid JSON") and leave a job whose spec nothing could read back.
+        #expect {
+            try db.execute(#"SELECT isomine.enqueue('sweep', '{"kind":"sweep","base":{"kind":"train","dataset":{"type":"toy20"}},"grid":{"learning_rate":[0.1, -1e-400]}}')"#)
+        } throws: { error in
+            (error as? PGError)?.message.hasPrefix("isomine.enqueue: spec.grid.learning_rate[1]: the number -1.000e-400 is outside what isomine reads as a double") == true
+        }
+        #expect {
+            try db.execute(#"SELECT isomine.enqueue('train', '{"kind":"train","dataset":{"type":"toy20"},"steps":1e400}')"#)
+        } throws: { error in
+            (error as? PGError)?.message.hasPrefix("isomine.enqueue: spec.steps: the number 1.000e+400 is outside") == true
+        }
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 0)
         let events = try IsomineBinary.run(["webhooks", "add", "http://127.0.0.1:9/h", "--events", "report.readyy"], database: scratch.name)
         #expect(events.status == 2 && events.err.contains("unknown event 'report.readyy'"), "\(events.status) \(events.err)")
         let memory = try IsomineBinary.run(["worker", "--job-memory", "64MiB"], database: scratch.name)

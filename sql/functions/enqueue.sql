@@ -22,6 +22,8 @@ DECLARE
     step bigint;
     existing bigint;
     digest text;
+    bad_path text;
+    bad_number text;
 BEGIN
     -- Clear errors instead of a check-constraint violation that dumps the whole row.
     IF enqueue.kind IS NULL OR enqueue.kind NOT IN ('train', 'analyze', 'sweep') THEN
@@ -30,6 +32,25 @@ BEGIN
     END IF;
     IF enqueue.spec IS NULL OR jsonb_typeof(enqueue.spec) <> 'object' THEN
         RAISE EXCEPTION 'isomine.enqueue: the spec must be a JSON object' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Every number as the worker reads it, a double (isomine.json_double's bounds): a spec holding 1e400
+    -- or 1e-400 was stored, failed when claimed, and neither `jobs show` nor its page could read it back.
+    WITH RECURSIVE walk(path, v) AS (
+        SELECT 'spec'::text, enqueue.spec
+        UNION ALL
+        SELECT w.path || CASE WHEN e.idx IS NULL THEN '.' || e.key ELSE '[' || (e.idx - 1) || ']' END, e.value
+          FROM walk w CROSS JOIN LATERAL (
+              SELECT o.key, o.value, NULL::bigint AS idx FROM jsonb_each(CASE WHEN jsonb_typeof(w.v) = 'object' THEN w.v END) o
+              UNION ALL
+              SELECT NULL, a.value, a.idx FROM jsonb_array_elements(CASE WHEN jsonb_typeof(w.v) = 'array' THEN w.v END) WITH ORDINALITY a(value, idx)) e
+    )
+    SELECT w.path, to_char((w.v #>> '{}')::numeric, '9.999EEEE') INTO bad_path, bad_number FROM walk w
+     WHERE jsonb_typeof(w.v) = 'number'
+       AND (isomine.json_double(w.v) IS NULL OR (isomine.json_double(w.v) = '0'::jsonb AND (w.v #>> '{}')::numeric <> 0))
+     LIMIT 1;
+    IF bad_path IS NOT NULL THEN
+        RAISE EXCEPTION 'isomine.enqueue: %: the number % is outside what isomine reads as a double; use numbers within ±1e300, and non-zero ones of at least 1e-300 in magnitude',
+            left(bad_path, 200), trim(bad_number) USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF enqueue.spec ? 'kind' AND enqueue.spec->>'kind' IS DISTINCT FROM enqueue.kind THEN
         RAISE EXCEPTION 'isomine.enqueue: the spec''s kind is ''%'' but the job''s kind is ''%''', enqueue.spec->>'kind', enqueue.kind
