@@ -34,7 +34,8 @@ public enum SweepTable {
         let lead = w.medianLeadSteps.map { String(format: ", median lead %.0f steps%@", $0, fraction) } ?? ""
         let near = w.nearMissAlarms.map { w.falseAlarms > 0 ? String(format: "; %d of them near misses, the probe within %.2g α", $0, WarningSummary.nearMiss) : "" } ?? ""
         let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f%@)", $0, near) } ?? ""
-        let auc = withRisk ? w.riskAUC.map { String(format: "; step-0 collapse risk AUC %.2f", $0) } ?? "" : ""
-        return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before they collapsed\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\(auc)\n"
+        let auc = withRisk ? w.riskAUCPhrase.map { "; \($0)" } ?? "" : ""
+        let neither = w.neitherRuns.map { "; \($0) ended partial without collapsing, in neither count (\(w.neitherWarned ?? 0) of them warned)" } ?? ""
+        return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before they collapsed\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\(neither)\(auc)\n"
     }
 }

@@ -136,6 +136,12 @@ public struct WarningSummary: Sendable, Codable, Equatable {
     /// How well the step-0 collapse risk ranks the runs that collapse at some step above those that
     /// never do: the AUC (1 perfect, 0.5 chance), over runs with a risk; nil without both kinds.
     public var riskAUC: Double?
+    /// Runs with a step-0 risk (what the AUC is over; 0 with `warning.risk` off). Nil in results made before it.
+    public var riskRuns: Int?
+    /// Runs that succeeded neither collapsed at some step nor healthy (ended partial): in neither count
+    /// above, and how many of them were warned. Nil when there are none.
+    public var neitherRuns: Int?
+    public var neitherWarned: Int?
 
     enum CodingKeys: String, CodingKey {
         case collapsedRuns = "collapsed_runs"
@@ -148,6 +154,9 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         case falseAlarmRate = "false_alarm_rate"
         case nearMissAlarms = "near_miss_false_alarms"
         case riskAUC = "risk_auc"
+        case riskRuns = "risk_runs"
+        case neitherRuns = "neither_runs"
+        case neitherWarned = "neither_warned"
     }
 
     /// Over the runs that succeeded among `runs`, with each run's warning step read by `warningStep`
@@ -173,7 +182,22 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         nearMissAlarms = ok.contains { $0.closestProbeSpread != nil }
             ? alarmed.filter { ($0.closestProbeSpread ?? .infinity) < WarningSummary.nearMiss }.count : nil
         falseAlarmRate = healthy.isEmpty ? nil : Double(falseAlarms) / Double(healthy.count)
-        riskAUC = warningStep == \.firstWarningStep ? WarningSummary.auc(ok.compactMap { r in r.collapseRisk.map { ($0, r.firstCollapseStep != nil) } }) : nil
+        let risked = ok.compactMap { r in r.collapseRisk.map { ($0, r.firstCollapseStep != nil) } }
+        riskAUC = warningStep == \.firstWarningStep ? WarningSummary.auc(risked) : nil
+        riskRuns = warningStep == \.firstWarningStep ? risked.count : nil
+        let neither = ok.filter { $0.firstCollapseStep == nil && $0.verdict != .healthy }
+        neitherRuns = neither.isEmpty ? nil : neither.count
+        neitherWarned = neither.isEmpty ? nil : neither.filter { $0[keyPath: warningStep] != nil }.count
+    }
+
+    /// The step-0 risk's AUC in words, or why there is none (an AUC needs runs that collapsed and runs
+    /// that did not); nil for the series rule's summary and results made before `riskRuns`.
+    public var riskAUCPhrase: String? {
+        if let riskAUC { return String(format: "step-0 collapse risk AUC %.2f", riskAUC) }
+        guard let riskRuns else { return nil }
+        if riskRuns == 0 { return "step-0 collapse risk not measured (warning.risk off)" }
+        return collapsedRuns == 0 ? "step-0 collapse risk AUC undefined: no run collapsed"
+                                  : "step-0 collapse risk AUC undefined: every run with a risk collapsed"
     }
 
     /// A run whose signal probe came under this (spread over α; twice the verdict's collapsed spread)

@@ -129,6 +129,25 @@ import Console
         let none = WarningSummary([run(0, .succeeded, .healthy, collapse: nil, warning: nil)])
         #expect(none.detectionRate == nil && none.medianLeadSteps == nil && none.falseAlarmRate == 0)
         #expect(w.nearMissAlarms == nil, "no run has the figure")
+        #expect(w.neitherRuns == nil && none.neitherRuns == nil)
+    }
+
+    /// Runs that end partial without collapsing are in neither count, and the line says so, with how many
+    /// were warned; an AUC that cannot be measured says why instead of vanishing.
+    @Test func runsInNeitherCountAndAnUndefinedAUCAreSaid() {
+        var partial = run(0, .succeeded, .partial, collapse: nil, warning: 0)
+        partial.collapseRisk = 0.8
+        var quiet = run(1, .succeeded, .partial, collapse: nil, warning: nil)
+        quiet.collapseRisk = 0.1
+        let w = WarningSummary([partial, quiet])
+        #expect(w.neitherRuns == 2 && w.neitherWarned == 1 && w.riskRuns == 2 && w.riskAUC == nil)
+        let line = SweepTable.warningLine(w)
+        #expect(line.contains("0 of 0 healthy runs warned; 2 ended partial without collapsing, in neither count (1 of them warned); step-0 collapse risk AUC undefined: no run collapsed"), "\(line)")
+        let off = WarningSummary([run(0, .succeeded, .collapsed, collapse: 4, warning: 2)])
+        #expect(SweepTable.warningLine(off).contains("step-0 collapse risk not measured (warning.risk off)"))
+        var risked = run(0, .succeeded, .collapsed, collapse: 4, warning: 2)
+        risked.collapseRisk = 0.9
+        #expect(SweepTable.warningLine(WarningSummary([risked])).contains("AUC undefined: every run with a risk collapsed"))
     }
 
     /// A false alarm whose run came within twice the collapse line (0.5 α) is counted as a near miss.
