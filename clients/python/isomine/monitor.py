@@ -40,6 +40,9 @@ __all__ = ["Monitor", "MonitorError"]
 
 _log = logging.getLogger("isomine")
 
+#: The largest step isomine stores (a PostgreSQL integer, as isomine.submit_signals checks).
+_MAX_STEP = 2**31 - 1
+
 #: SQLSTATE classes that mean the database refused the request itself (retrying cannot help).
 _REFUSALS = ("22", "23", "P0", "42")
 
@@ -115,8 +118,8 @@ class Monitor:
                 raise MonitorError(self._refusal)
             if self._closing:
                 raise InvalidInput("the monitor is closed")
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-            raise InvalidInput(f"step must be a whole number ≥ 0, got {step!r}")
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step <= _MAX_STEP:
+            raise InvalidInput(f"step must be a whole number from 0 to {_MAX_STEP}, got {step!r}")
         step = int(step)
         if self._last_step is not None and step <= self._last_step:
             raise InvalidInput(f"step {step} is not after the last observed step {self._last_step}: steps must increase")

@@ -27,6 +27,8 @@ def as_array(embeddings):
         raise InvalidInput(f"embeddings must be a 2-D array (batch, dimension), got shape {x.shape}")
     if not (np.issubdtype(x.dtype, np.floating) or np.issubdtype(x.dtype, np.integer)):
         raise InvalidInput(f"embeddings must be numbers, got dtype {x.dtype}")
+    if x.shape[1] == 0:
+        raise InvalidInput(f"embeddings have no dimensions (shape {x.shape}): pass the model's output, one row per sample")
     return x.astype(np.float64)
 
 
@@ -48,6 +50,12 @@ def check_batch(x, y):
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
         raise InvalidInput(f"embeddings contain NaN or infinity (first at row {row}): the run has diverged, or the batch is not embeddings")
+    # Squared distances of embeddings this large overflow a double (the signals would be inf or NaN,
+    # and the effective rank's eigensolver fails on them): named here, before any of it is computed.
+    largest = float(np.abs(x).max()) if x.size else 0.0
+    if largest > 1e150:
+        raise InvalidInput(f"embeddings of magnitude up to {largest:.3g} overflow their squared distances (above 1e150): "
+                           "the run has diverged, or the batch is not embeddings")
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise InvalidInput(f"the batch has one class ({classes[0] if len(classes) else 'none'}): batch-hard mining needs at least two "
