@@ -21,16 +21,43 @@ public struct Projection: Sendable {
             yLabel = points.cols == 2 ? "f₂" : "0"
             return
         }
-        guard let eigen = SymmetricEigen(points.covariance) else {
+        guard let (axes, values) = points.rows < points.cols ? Projection.gramAxes(points, mean: mean) : Projection.covarianceAxes(points) else {
             axes = [Array(repeating: 0, count: points.cols), Array(repeating: 0, count: points.cols)]
             xLabel = "PC1"; yLabel = "PC2"
             return
         }
+        self.axes = axes
+        xLabel = String(format: "PC1 (%.0f%% of variance)", 100 * values.first)
+        yLabel = String(format: "PC2 (%.0f%% of variance)", 100 * values.second)
+    }
+
+    /// The top two eigenvectors of the n × n covariance, and their shares of the variance.
+    static func covarianceAxes(_ points: Matrix<Double>) -> ([[Double]], (first: Double, second: Double))? {
+        guard let eigen = SymmetricEigen(points.covariance) else { return nil }
         let n = points.cols, total = max(eigen.values.reduce(0, +), 1e-300)
         // Ascending eigenvalues: the last two are the principal axes.
-        axes = [(0..<n).map { eigen.vectors[$0, n - 1] }, (0..<n).map { eigen.vectors[$0, n - 2] }]
-        xLabel = String(format: "PC1 (%.0f%% of variance)", 100 * max(eigen.values[n - 1], 0) / total)
-        yLabel = String(format: "PC2 (%.0f%% of variance)", 100 * max(eigen.values[n - 2], 0) / total)
+        return ([(0..<n).map { eigen.vectors[$0, n - 1] }, (0..<n).map { eigen.vectors[$0, n - 2] }],
+                (max(eigen.values[n - 1], 0) / total, max(eigen.values[n - 2], 0) / total))
+    }
+
+    /// The same axes from the N × N Gram matrix C·Cᵀ of the centred points C when N < n: its non-zero
+    /// eigenvalues are the covariance's (times N), and for an eigenvector u with eigenvalue λ > 0, Cᵀu/√λ
+    /// is the covariance's unit eigenvector. An N³ eigenproblem instead of n³: a 256-point probe of
+    /// 4096-D embeddings took about 10 s a chart through the covariance.
+    static func gramAxes(_ points: Matrix<Double>, mean: [Double]) -> ([[Double]], (first: Double, second: Double))? {
+        var centred = points
+        for r in 0..<points.rows { for c in 0..<points.cols { centred[r, c] -= mean[c] } }
+        guard let eigen = SymmetricEigen(centred.matmul(centred, transposeOther: true)) else { return nil }
+        let count = points.rows, total = max(eigen.values.reduce(0, +), 1e-300)
+        func axis(_ k: Int) -> [Double] {
+            guard k >= 0, eigen.values[k] > 0 else { return Array(repeating: 0, count: points.cols) }
+            var v = [Double](repeating: 0, count: points.cols)
+            for r in 0..<count { let u = eigen.vectors[r, k]; for c in 0..<points.cols { v[c] += centred[r, c] * u } }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return norm > 0 ? v.map { $0 / norm } : v
+        }
+        let second = count >= 2 ? max(eigen.values[count - 2], 0) / total : 0
+        return ([axis(count - 1), axis(count - 2)], (max(eigen.values[count - 1], 0) / total, second))
     }
 
     /// The points in the plane.

@@ -78,6 +78,23 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         plane[1, 0] = 3; plane[1, 1] = -1
         #expect(Projection(fitting: plane).apply(plane)[1] == (3, -1))
     }
+
+    /// Fewer points than dimensions: the axes come from the points' Gram matrix, and span the same plane
+    /// with the same variance shares as the covariance's (up to each axis' sign).
+    @Test func projectionOfFewPointsInManyDimensionsMatchesTheCovariances() {
+        var rng = SeededRNG(seed: 5)
+        var m = Matrix<Double>(rows: 12, cols: 40)
+        for r in 0..<12 { for c in 0..<40 { m[r, c] = Double.random(in: -1...1, using: &rng) * (c < 3 ? 4 : 1) } }
+        let mean = m.columnMeans
+        let (gram, gramShares) = try! #require(Projection.gramAxes(m, mean: mean))
+        let (cov, covShares) = try! #require(Projection.covarianceAxes(m))
+        #expect(abs(gramShares.first - covShares.first) < 1e-9 && abs(gramShares.second - covShares.second) < 1e-9)
+        for k in 0..<2 {
+            let dot = zip(gram[k], cov[k]).reduce(0) { $0 + $1.0 * $1.1 }
+            #expect(abs(abs(dot) - 1) < 1e-9, "axis \(k): |cos| = \(abs(dot))")
+        }
+        #expect(Projection(fitting: m).xLabel == String(format: "PC1 (%.0f%% of variance)", 100 * covShares.first))
+    }
 }
 
 @Suite struct ReportPageTests {
