@@ -170,7 +170,7 @@ final class FStarSolver {
     /// best candidates back and certifies them again in the original frame.
     /// `squaredDistances`: f's exact squared distances, when the caller has them.
     static func solve(_ f: LabeledPoints, squaredDistances: Matrix<Double>? = nil, options: FStarOptions, times: PartTimes? = nil) -> FStarResult {
-        let frame = timed("f* canonical frame", times) { CanonicalFrame(f.points) }
+        let frame = timed("f* canonical frame", times) { CanonicalFrame(f.points, reduced: true) }
         let inner = FStarSolver(f: f.with(points: frame.canonical), options: options, times: times, searchOnly: true).search(spansSpace: frame.spansSpace)
         let outer = timed("f* certified in the input's frame", times) {
             let outer = FStarSolver(f: f, squaredDistances: squaredDistances, options: options)
@@ -275,23 +275,37 @@ public struct CanonicalFrame: Sendable {
     public let variances: [Double]
     public let canonical: Matrix<Double>
 
-    public init(_ x: Matrix<Double>) {
+    /// `reduced`: with fewer than half as many points as dimensions (2N < n), a frame of r + N axes
+    /// instead of n (r ≤ N − 1 the rank of the centred points): their r principal axes, from the N × N
+    /// Gram matrix, and N more orthonormal directions outside their span (a search must be able to leave
+    /// it, see `FStarSolver.perturbedStarts`). That loses no f*: the N points of f and the N of any f*
+    /// span an affine space of at most 2N − 1 dimensions, so an isometry fixing f's span moves every f*
+    /// into its span plus any N further directions with f and every distance unchanged — d_iso and
+    /// d_haus are the same over the smaller space. It is what keeps the step-0 risk of 128-point batches
+    /// of 4096-D embeddings from an n³ eigenproblem and n-dimensional descents (minutes, not seconds).
+    public init(_ x: Matrix<Double>, reduced: Bool = false) {
         mean = x.columnMeans
         var centred = x
         for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
         let n = x.cols
-        var axes = Matrix<Double>(rows: n, cols: n)
-        let eigen = SymmetricEigen(x.covariance)
-        let variances = eigen?.values ?? []
+        var axes: Matrix<Double>
+        let variances: [Double]
+        if reduced && 2 * x.rows < n, let spanned = CanonicalFrame.gramAxes(centred) {
+            (axes, variances) = spanned
+        } else {
+            axes = Matrix<Double>(rows: n, cols: n)
+            let eigen = SymmetricEigen(x.covariance)
+            variances = eigen?.values ?? []
+            if let eigen {
+                for k in 0..<n { for i in 0..<n { axes[i, k] = eigen.vectors[i, n - 1 - k] } }
+            } else {
+                for k in 0..<n { axes[k, k] = 1 }
+            }
+        }
         self.variances = variances
         spansSpace = x.rows > n && (variances.first ?? 0) > 1e-9 * (variances.last ?? 0) && (variances.last ?? 0) > 0
-        if let eigen {
-            for k in 0..<n { for i in 0..<n { axes[i, k] = eigen.vectors[i, n - 1 - k] } }
-        } else {
-            for k in 0..<n { axes[k, k] = 1 }
-        }
         var projected = centred.matmul(axes)
-        for k in 0..<n {
+        for k in 0..<axes.cols {
             var third = 0.0, extreme = 0.0
             for r in 0..<x.rows {
                 let v = projected[r, k]
@@ -314,6 +328,40 @@ public struct CanonicalFrame: Sendable {
         for i in 0..<projected.storage.count { projected.storage[i] = (projected.storage[i] / scale * grid).rounded() / grid }
         self.axes = axes
         canonical = projected
+    }
+
+    /// The reduced frame's axes (n × (r + N), by decreasing variance) and variances (ascending, the
+    /// added directions' 0 first), or nil when the Gram matrix's eigensolver fails: the r principal axes
+    /// of `GramPrincipalAxes`, with variance λ/N, then N added directions. The added
+    /// directions are the coordinate axes e₀, e₁, … made orthogonal to those before them (Gram–Schmidt,
+    /// twice for accuracy), skipping any nearly inside their span: deterministic, and the points'
+    /// coordinates along them are 0 whichever are chosen.
+    static func gramAxes(_ centred: Matrix<Double>) -> (Matrix<Double>, [Double])? {
+        let count = centred.rows, n = centred.cols
+        guard let gram = GramPrincipalAxes(centred: centred) else { return nil }
+        var columns = gram.axes
+        var variances = gram.values.map { $0 / Double(count) }
+        var added = 0, next = 0
+        while added < count && next < n {
+            var v = [Double](repeating: 0, count: n)
+            v[next] = 1
+            next += 1
+            for _ in 0..<2 {
+                for a in columns {
+                    var dot = 0.0
+                    for c in 0..<n { dot += a[c] * v[c] }
+                    for c in 0..<n { v[c] -= dot * a[c] }
+                }
+            }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm < 1e-6 { continue }
+            columns.append(v.map { $0 / norm })
+            variances.append(0)
+            added += 1
+        }
+        var axes = Matrix<Double>(rows: n, cols: columns.count)
+        for (k, a) in columns.enumerated() { for i in 0..<n { axes[i, k] = a[i] } }
+        return (axes, variances.reversed())
     }
 
     /// Canonical coordinates back to the original frame.

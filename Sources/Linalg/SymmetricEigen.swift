@@ -55,3 +55,33 @@ extension Matrix where T == Double {
         return cov
     }
 }
+
+/// The principal axes of N centred points in Rⁿ from their N × N Gram matrix C·Cᵀ, for N < n: an N³
+/// eigenproblem instead of the n × n covariance's n³. For an eigenpair (λ, u) of C·Cᵀ with λ > 0, Cᵀu/√λ
+/// is a unit eigenvector of CᵀC with the same eigenvalue (CᵀC·Cᵀu = Cᵀ(C·Cᵀu) = λ·Cᵀu, ‖Cᵀu‖² = λ).
+public struct GramPrincipalAxes: Sendable {
+    /// Unit axes (n-vectors) by decreasing eigenvalue, for the eigenvalues above 1e-12 of the largest.
+    public var axes: [[Double]]
+    /// Their eigenvalues of CᵀC (N times the variances), decreasing.
+    public var values: [Double]
+    /// The sum of every eigenvalue (the total squared distance from the centroid).
+    public var total: Double
+
+    /// Nil when the eigensolver fails.
+    public init?(centred: Matrix<Double>) {
+        let count = centred.rows, n = centred.cols
+        guard let eigen = SymmetricEigen(centred.matmul(centred, transposeOther: true)) else { return nil }
+        let largest = eigen.values.last ?? 0
+        total = eigen.values.reduce(0) { $0 + Swift.max($1, 0) }
+        axes = []
+        values = []
+        for k in stride(from: count - 1, through: 0, by: -1) where largest > 0 && eigen.values[k] > 1e-12 * largest {
+            var v = [Double](repeating: 0, count: n)
+            for r in 0..<count { let u = eigen.vectors[r, k]; if u != 0 { for c in 0..<n { v[c] += centred[r, c] * u } } }
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard norm > 0 else { continue }
+            axes.append(v.map { $0 / norm })
+            values.append(eigen.values[k])
+        }
+    }
+}

@@ -40,24 +40,16 @@ public struct Projection: Sendable {
                 (max(eigen.values[n - 1], 0) / total, max(eigen.values[n - 2], 0) / total))
     }
 
-    /// The same axes from the N × N Gram matrix C·Cᵀ of the centred points C when N < n: its non-zero
-    /// eigenvalues are the covariance's (times N), and for an eigenvector u with eigenvalue λ > 0, Cᵀu/√λ
-    /// is the covariance's unit eigenvector. An N³ eigenproblem instead of n³: a 256-point probe of
+    /// The same axes from the points' Gram matrix when N < n (`GramPrincipalAxes`): a 256-point probe of
     /// 4096-D embeddings took about 10 s a chart through the covariance.
     static func gramAxes(_ points: Matrix<Double>, mean: [Double]) -> ([[Double]], (first: Double, second: Double))? {
         var centred = points
         for r in 0..<points.rows { for c in 0..<points.cols { centred[r, c] -= mean[c] } }
-        guard let eigen = SymmetricEigen(centred.matmul(centred, transposeOther: true)) else { return nil }
-        let count = points.rows, total = max(eigen.values.reduce(0, +), 1e-300)
-        func axis(_ k: Int) -> [Double] {
-            guard k >= 0, eigen.values[k] > 0 else { return Array(repeating: 0, count: points.cols) }
-            var v = [Double](repeating: 0, count: points.cols)
-            for r in 0..<count { let u = eigen.vectors[r, k]; for c in 0..<points.cols { v[c] += centred[r, c] * u } }
-            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            return norm > 0 ? v.map { $0 / norm } : v
-        }
-        let second = count >= 2 ? max(eigen.values[count - 2], 0) / total : 0
-        return ([axis(count - 1), axis(count - 2)], (max(eigen.values[count - 1], 0) / total, second))
+        guard let gram = GramPrincipalAxes(centred: centred) else { return nil }
+        let total = max(gram.total, 1e-300), zero = [Double](repeating: 0, count: points.cols)
+        func axis(_ k: Int) -> [Double] { k < gram.axes.count ? gram.axes[k] : zero }
+        func share(_ k: Int) -> Double { k < gram.values.count ? gram.values[k] / total : 0 }
+        return ([axis(0), axis(1)], (share(0), share(1)))
     }
 
     /// The points in the plane.

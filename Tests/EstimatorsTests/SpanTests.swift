@@ -45,4 +45,23 @@ func closedFormSet(dim: Int, direction: [Double]? = nil, origin: [Double]? = nil
         }
         check(try closedFormSet(dim: 1, origin: [-42]), dim: 1, "R^1 shifted")
     }
+
+    /// With fewer than half as many points as dimensions the search runs in a reduced frame: the points'
+    /// span (here a line) plus N directions outside it, r + N axes instead of n. No f* is lost (the
+    /// frame's proof): the closed form is found in R¹⁶ and R⁶⁴, rotated and shifted, and the frame maps
+    /// its own coordinates back onto the points.
+    @Test func aSmallSetInManyDimensionsIsSearchedInItsReducedFrame() throws {
+        var rng = SeededRNG(seed: 17)
+        for dim in [16, 64] {
+            let direction = (0..<dim).map { _ in rng.normal() }
+            let origin = (0..<dim).map { _ in 10 * rng.normal() }
+            let f = try closedFormSet(dim: dim, direction: direction, origin: origin)
+            let frame = CanonicalFrame(f.points, reduced: true)
+            #expect(frame.canonical.cols == 1 + 4, "R^\(dim): the line and 4 directions off it")
+            let back = frame.original(frame.canonical)
+            #expect(zip(back.storage, f.points.storage).allSatisfy { abs($0 - $1) < 1e-6 }, "R^\(dim): the frame maps back")
+            #expect(CanonicalFrame(f.points).canonical.cols == dim, "the full frame stays the default")
+            check(f, dim: dim, "R^\(dim) rotated and shifted, reduced frame")
+        }
+    }
 }
