@@ -375,6 +375,25 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         }
     }
 
+    /// A database that answers with a server error other than a refusal (here start_monitor fails with
+    /// SQLSTATE 55000): observe never raises, the rows are kept, and the log names the error once as the
+    /// database not taking the rows — not as a database it cannot reach.
+    @Test func aServerErrorIsNamedAsSuchAndTheRowsAreKept() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        try db.execute("""
+            CREATE OR REPLACE FUNCTION isomine.start_monitor(series text, settings jsonb, embeddings bytea DEFAULT NULL, labels bytea DEFAULT NULL)
+            RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'monitors are paused' USING ERRCODE = 'object_not_in_prerequisite_state'; END $$
+            """)
+        let out = try runPython(fixtures + "/monitor_server_error.py", ["dbname=\(scratch.name)", "sick-run"])
+        #expect(out.status == 0, "\(out.err)")
+        let result = try JSONValue.parse(Data(out.out.utf8))
+        #expect(result["raised"] == .null, "\(out.out)")
+        #expect(result["pending"] == .number(6), "\(out.out)")
+        #expect(out.err.components(separatedBy: "the database did not take the rows (SQLSTATE 55000: monitors are paused)").count == 2, "said once: \(out.err)")
+        #expect(!out.err.contains("cannot reach the database"), "\(out.err)")
+    }
+
     /// The database stops and starts again under a running monitor: observe never raises, the rows of
     /// the outage are kept and sent once it is back, and the log says so once each way.
     @Test func rowsSurviveADatabaseOutage() throws {

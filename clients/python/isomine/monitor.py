@@ -234,11 +234,16 @@ class Monitor:
                     self._lock.notify_all()
                 _log.error("isomine monitor %s: %s", self.series, e)
                 return
-            except Exception as e:  # the database is away: keep everything, say so once, retry
+            except Exception as e:  # the database is away or failing: keep everything, say so once, retry
                 self._drop_connection()
                 if not self._away:
-                    _log.warning("isomine monitor %s: cannot reach the database (%s); keeping %d signal rows and retrying",
-                                 self.series, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__, self.pending)
+                    reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    state = _driver.sqlstate(e)
+                    # A server that answered with an error other than a refusal (an internal error, out of
+                    # resources) is not "unreachable"; connection failures and shutdowns (08, 57P) are.
+                    what = (f"the database did not take the rows (SQLSTATE {state}: {reason})"
+                            if state and not state.startswith(("08", "57P")) else f"cannot reach the database ({reason})")
+                    _log.warning("isomine monitor %s: %s; keeping %d signal rows and retrying", self.series, what, self.pending)
                     self._away = True
                 if closing:
                     return
