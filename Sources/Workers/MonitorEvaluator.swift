@@ -61,7 +61,7 @@ public final class MonitorEvaluator {
         var claimed: String?
         do {
             return try evaluateClaimed { claimed = $0 }
-        } catch let error as PGError where MonitorEvaluator.isDataError(error) {
+        } catch where MonitorEvaluator.isDataError(error) {
             guard let series = claimed else { throw error }
             try db.transaction { try MonitorStore.unreadable(db, series: series, error: "\(error)") }
             logger.warning("monitored series cannot be read; left until new rows come", metadata: ["series": "\(series)", "error": "\(error)"])
@@ -70,9 +70,11 @@ public final class MonitorEvaluator {
     }
 
     /// A stored value the evaluation cannot read (a decoding error, or the server's data exception, SQLSTATE
-    /// class 22, from a cast): the series' data, not the connection, so retrying would fail the same way.
-    static func isDataError(_ error: PGError) -> Bool {
-        switch error.code {
+    /// class 22, from a cast), or an error of the evaluation itself (not PostgreSQL's: say, a result it
+    /// cannot encode): the series' data, not the connection, so retrying would fail the same way.
+    static func isDataError(_ error: any Error) -> Bool {
+        guard let error = error as? PGError else { return true }
+        return switch error.code {
         case .decoding, .unexpectedNull: true
         case .server(let state): state.hasPrefix("22")
         case .connection: false
