@@ -331,36 +331,39 @@ public struct CanonicalFrame: Sendable {
     }
 
     /// The reduced frame's axes (n × (r + N), by decreasing variance) and variances (ascending, the
-    /// added directions' 0 first), or nil when the Gram matrix's eigensolver fails: the r principal axes
-    /// of `GramPrincipalAxes`, with variance λ/N, then N added directions. The added
-    /// directions are the coordinate axes e₀, e₁, … made orthogonal to those before them (Gram–Schmidt,
-    /// twice for accuracy), skipping any nearly inside their span: deterministic, and the points'
-    /// coordinates along them are 0 whichever are chosen.
+    /// added directions' 0 first), or nil when an eigensolver fails: the r principal axes of
+    /// `GramPrincipalAxes`, with variance λ/N, then N added directions: seeded Gaussian vectors made
+    /// orthogonal to the span (twice, for accuracy) and to each other (symmetric orthonormalisation,
+    /// R·V·Λ^(−1/2)·Vᵀ from the eigenpairs of their N × N Gram matrix) — matrix products and one N³
+    /// eigenproblem. With n ≥ 2N + 1 and r < N, random vectors leave more than N dimensions to fill, so
+    /// they are independent almost surely; the points' coordinates along them are 0 whichever they are.
     static func gramAxes(_ centred: Matrix<Double>) -> (Matrix<Double>, [Double])? {
         let count = centred.rows, n = centred.cols
         guard let gram = GramPrincipalAxes(centred: centred) else { return nil }
-        var columns = gram.axes
-        var variances = gram.values.map { $0 / Double(count) }
-        var added = 0, next = 0
-        while added < count && next < n {
-            var v = [Double](repeating: 0, count: n)
-            v[next] = 1
-            next += 1
+        let spanned = gram.axes.count
+        var span = Matrix<Double>(rows: n, cols: spanned)
+        for (k, a) in gram.axes.enumerated() { for i in 0..<n { span[i, k] = a[i] } }
+        var added = Matrix<Double>(rows: n, cols: count)
+        var rng = SeededRNG(seed: 0xF5A3_E0AD, stream: UInt64(n))
+        for i in 0..<added.storage.count { added.storage[i] = rng.normal() }
+        if spanned > 0 {
             for _ in 0..<2 {
-                for a in columns {
-                    var dot = 0.0
-                    for c in 0..<n { dot += a[c] * v[c] }
-                    for c in 0..<n { v[c] -= dot * a[c] }
-                }
+                let along = span.matmul(span.matmul(added, transposeSelf: true))
+                for i in 0..<added.storage.count { added.storage[i] -= along.storage[i] }
             }
-            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            if norm < 1e-6 { continue }
-            columns.append(v.map { $0 / norm })
-            variances.append(0)
-            added += 1
         }
-        var axes = Matrix<Double>(rows: n, cols: columns.count)
-        for (k, a) in columns.enumerated() { for i in 0..<n { axes[i, k] = a[i] } }
+        guard let inner = SymmetricEigen(added.matmul(added, transposeSelf: true)),
+              let smallest = inner.values.first, smallest > 1e-12 * (inner.values.last ?? 0) else { return nil }
+        // W = V·Λ^(−1/2)·Vᵀ, and the added directions R·W: orthonormal, as Wᵀ·RᵀR·W = I.
+        var scaled = inner.vectors
+        for r in 0..<count { for k in 0..<count { scaled[r, k] /= inner.values[k].squareRoot() } }
+        let orthonormal = added.matmul(scaled.matmul(inner.vectors, transposeOther: true))
+        var axes = Matrix<Double>(rows: n, cols: spanned + count)
+        for i in 0..<n {
+            for k in 0..<spanned { axes[i, k] = span[i, k] }
+            for k in 0..<count { axes[i, spanned + k] = orthonormal[i, k] }
+        }
+        let variances = gram.values.map { $0 / Double(count) } + [Double](repeating: 0, count: count)
         return (axes, variances.reversed())
     }
 

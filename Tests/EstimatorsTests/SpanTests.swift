@@ -61,6 +61,9 @@ func closedFormSet(dim: Int, direction: [Double]? = nil, origin: [Double]? = nil
             let back = frame.original(frame.canonical)
             #expect(zip(back.storage, f.points.storage).allSatisfy { abs($0 - $1) < 1e-6 }, "R^\(dim): the frame maps back")
             #expect(CanonicalFrame(f.points).canonical.cols == dim, "the full frame stays the default")
+            // The frame's axes are orthonormal (the points' line and the four added directions).
+            let gram = frame.axes.matmul(frame.axes, transposeSelf: true)
+            #expect((0..<5).allSatisfy { i in (0..<5).allSatisfy { j in abs(gram[i, j] - (i == j ? 1 : 0)) < 1e-9 } }, "R^\(dim): axes not orthonormal")
             check(f, dim: dim, "R^\(dim) rotated and shifted, reduced frame")
         }
     }
