@@ -11,9 +11,7 @@ public func effectiveRank(_ x: Matrix<Double>) -> Double {
     guard x.rows >= 2 else { return 0 }
     let matrix: Matrix<Double>
     if x.rows < x.cols {
-        var centred = x
-        let mean = x.columnMeans
-        for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
+        let centred = x.centred()
         matrix = centred.matmul(centred, transposeOther: true)
     } else {
         matrix = x.covariance

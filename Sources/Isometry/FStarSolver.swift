@@ -285,8 +285,7 @@ public struct CanonicalFrame: Sendable {
     /// of 4096-D embeddings from an n³ eigenproblem and n-dimensional descents (minutes, not seconds).
     public init(_ x: Matrix<Double>, reduced: Bool = false) {
         mean = x.columnMeans
-        var centred = x
-        for r in 0..<x.rows { for c in 0..<x.cols { centred[r, c] -= mean[c] } }
+        let centred = x.centred(on: mean)
         let n = x.cols
         var axes: Matrix<Double>
         let variances: [Double]

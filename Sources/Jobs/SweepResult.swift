@@ -190,6 +190,11 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         neitherWarned = neither.isEmpty ? nil : neither.filter { $0[keyPath: warningStep] != nil }.count
     }
 
+    /// The runs in neither count in words, nil when there are none.
+    public var neitherPhrase: String? {
+        neitherRuns.map { "\($0) ended partial without collapsing, in neither count (\(neitherWarned ?? 0) of them warned)" }
+    }
+
     /// The step-0 risk's AUC in words, or why there is none (an AUC needs runs that collapsed and runs
     /// that did not); nil for the series rule's summary and results made before `riskRuns`.
     public var riskAUCPhrase: String? {

@@ -45,11 +45,17 @@ extension Matrix where T == Double {
         return mean.map { $0 / Double(Swift.max(rows, 1)) }
     }
 
-    /// Covariance of the rows (divided by N, not N − 1).
-    public var covariance: Matrix<Double> {
-        let mean = columnMeans
+    /// The rows minus `mean` (their column means unless given).
+    public func centred(on mean: [Double]? = nil) -> Matrix<Double> {
+        let mean = mean ?? columnMeans
         var centred = self
         for r in 0..<rows { for c in 0..<cols { centred[r, c] -= mean[c] } }
+        return centred
+    }
+
+    /// Covariance of the rows (divided by N, not N − 1).
+    public var covariance: Matrix<Double> {
+        let centred = centred()
         var cov = centred.matmul(centred, transposeSelf: true)
         for i in 0..<cov.storage.count { cov.storage[i] /= Double(Swift.max(rows, 1)) }
         return cov

@@ -43,9 +43,7 @@ public struct Projection: Sendable {
     /// The same axes from the points' Gram matrix when N < n (`GramPrincipalAxes`): a 256-point probe of
     /// 4096-D embeddings took about 10 s a chart through the covariance.
     static func gramAxes(_ points: Matrix<Double>, mean: [Double]) -> ([[Double]], (first: Double, second: Double))? {
-        var centred = points
-        for r in 0..<points.rows { for c in 0..<points.cols { centred[r, c] -= mean[c] } }
-        guard let gram = GramPrincipalAxes(centred: centred) else { return nil }
+        guard let gram = GramPrincipalAxes(centred: points.centred(on: mean)) else { return nil }
         let total = max(gram.total, 1e-300), zero = [Double](repeating: 0, count: points.cols)
         func axis(_ k: Int) -> [Double] { k < gram.axes.count ? gram.axes[k] : zero }
         func share(_ k: Int) -> Double { k < gram.values.count ? gram.values[k] / total : 0 }

@@ -31,7 +31,7 @@ struct SweepReport {
                 summary += " · warning: \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before their collapse"
                     + (w.medianLeadSteps.map { String(format: " (median lead %.0f steps, %.0f %% of the steps to collapse)", $0, 100 * (w.medianLeadFraction ?? 0)) } ?? "")
                     + ", \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned"
-                    + (w.neitherRuns.map { ", \($0) ended partial without collapsing (\(w.neitherWarned ?? 0) of them warned)" } ?? "")
+                    + (w.neitherPhrase.map { ", \($0)" } ?? "")
                     + (w.riskAUCPhrase.map { " · \($0)" } ?? "")
             }
             if let c = r.checkpointWarning {
