@@ -323,9 +323,51 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         says("queue_leading_dash", "got '-gpu'")
         says("bad_queue", "queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got 'GPU!'")
         says("taken", "series \"run-a\" already has a monitor")
+        says("bad_resume", "resume must be True or False, got 'yes'")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'forgotten-close-run'").int(0, "n") == 3,
                 "a monitor never closed sends its rows at exit")
+    }
+
+    /// A training loop restarted from its step-20 checkpoint after a crash at step 29, on the same series.
+    /// Without resume the database refuses the second start and the error says how to continue; with
+    /// resume=True the monitor continues the series: the steps it already has are skipped (never
+    /// rewritten), the first row stays the spread's reference, a worker evaluates through the new last
+    /// step. Another margin is refused by name; resume on a series nobody started starts it.
+    @Test func aRestartedLoopResumesItsSeries() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        let worker = try IsomineBinary.start(["worker"], database: scratch.name, environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-resume").path])
+        defer { worker.stop() }
+        let out = try runPython(fixtures + "/monitor_resume.py", ["dbname=\(scratch.name)", "resumed-run"])
+        #expect(out.status == 0, "\(out.err)")
+        let result = try JSONValue.parse(Data(out.out.utf8))
+        #expect(result["first_unsent"] == .number(0), "\(out.out)")
+        guard case .string(let again)? = result["again"] else { Issue.record("the restart without resume was accepted: \(out.out)"); return }
+        #expect(again.contains("series \"resumed-run\" already has a monitor") && again.contains("pass resume=True"), "\(again)")
+        #expect(result["resumed"] == nil, "\(out.out)")
+        #expect(result["skipped"] == .array((20...29).map { .number(Double($0)) }), "\(out.out)")
+        #expect(result["synced"] == .bool(true) && result["resumed_unsent"] == .number(0), "\(out.out)")
+        guard case .string(let otherMargin)? = result["other_margin"] else { Issue.record("another margin was accepted: \(out.out)"); return }
+        #expect(otherMargin.contains("cannot resume series \"resumed-run\": its monitor was started with margin 0.2, and this run gives margin 0.3"), "\(otherMargin)")
+
+        // Steps 0–49 once each; 20–29 as the first session sent them; step 30 against step 0's spread.
+        let steps = try db.execute("SELECT count(*) AS n, count(DISTINCT step) AS d, min(step) AS lo, max(step) AS hi FROM isomine.series_signals WHERE series = 'resumed-run'")
+        #expect(try steps.int(0, "n") == 50 && steps.int(0, "d") == 50 && steps.int(0, "lo") == 0 && steps.int(0, "hi") == 49)
+        func stored(_ step: Int, _ field: String) throws -> Double {
+            try #require(try db.execute("SELECT (signals->>\(field))::float8 AS v FROM isomine.series_signals WHERE series = 'resumed-run' AND step = \(step)").double(0, "v"))
+        }
+        guard case .number(let first25)? = result["first_row_25"]?["batch_spread"], case .number(let ratio30)? = result["row_30"]?["batch_spread_ratio"] else {
+            Issue.record("no rows: \(out.out)"); return
+        }
+        #expect(try stored(25, "batch_spread") == first25, "a stored step is never rewritten")
+        #expect(abs(ratio30 - (try stored(30, "batch_spread")) / (try stored(0, "batch_spread"))) <= 1e-12, "the first row stays the reference")
+        #expect(try stored(30, "batch_spread_ratio") == ratio30)
+        #expect(try db.execute("SELECT signals_evaluated AS s FROM isomine.series WHERE name = 'resumed-run'").int(0, "s") == 49)
+        #expect(try db.execute("SELECT monitor->>'learning_rate' AS lr FROM isomine.series WHERE name = 'resumed-run'").string(0, "lr") == "0.01",
+                "the first start's settings stay")
+        #expect(result["fresh_unsent"] == .number(0))
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'resumed-run-fresh'").int(0, "n") == 5)
     }
 
     /// Numbers a double cannot hold. JSON bounds neither, jsonb keeps them as written, and the worker reads

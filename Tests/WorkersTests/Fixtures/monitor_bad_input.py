@@ -47,6 +47,7 @@ attempt("backwards", lambda: m.observe(2, good, labels))
 attempt("bad_margin", lambda: isomine.Monitor(dsn, "x", margin=float("nan")))
 attempt("bad_queue", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="GPU!"))
 attempt("queue_leading_dash", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="-gpu"))
+attempt("bad_resume", lambda: isomine.Monitor(dsn, "x", margin=0.2, resume="yes"))
 out["good_synced"] = m.sync(timeout=0.01) in (True, False)
 m.close()
 

@@ -60,11 +60,17 @@ class Monitor:
     queue: the queue whose workers evaluate this run (`isomine worker --queues`; default "default").
     flush_seconds: how often the background thread sends and reads back.
     on_warning: called once, on the monitor's thread, with the warning dict when a worker warns.
+    resume: continue the series' monitor after a restart (a crash, a job resumed from a checkpoint)
+        instead of refusing it: the margin must be the stored one; the other settings, the step-0
+        batches and the risk stay as the first start stored them; observed steps the series already
+        has are skipped (observe returns None; stored rows are never rewritten, as W&B skips steps
+        logged before a resume); batch_spread_ratio keeps the series' first row as its reference. A
+        series with no monitor yet is started as without resume.
     """
 
     def __init__(self, dsn, series, *, margin, learning_rate=None, optimizer=None, classes_per_batch=None,
                  samples_per_class=None, embedding_dim=None, every=1, risk_batches=3, flush_seconds=2.0,
-                 on_warning=None, connect_timeout=5, queue=None):
+                 on_warning=None, connect_timeout=5, queue=None, resume=False):
         if not (isinstance(margin, (int, float)) and margin > 0 and math.isfinite(margin)):
             raise InvalidInput(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
         if not isinstance(every, int) or every < 1:
@@ -73,7 +79,10 @@ class Monitor:
             raise InvalidInput(f"risk_batches must be a whole number from 0 to 16, got {risk_batches!r}")
         self.dsn, self.series = dsn, series
         self.margin = float(margin)
+        if not isinstance(resume, bool):
+            raise InvalidInput(f"resume must be True or False, got {resume!r}")
         self.every, self.flush_seconds, self.on_warning = every, float(flush_seconds), on_warning
+        self.resume = resume
         self.connect_timeout = connect_timeout
         self._settings = {"margin": self.margin, "client": "isomine-python", "signal_every": every}
         for key, value in (("learning_rate", learning_rate), ("classes_per_batch", classes_per_batch),
@@ -94,7 +103,9 @@ class Monitor:
         self._started = False          # isomine.start_monitor has succeeded
         self._closing = False
         self._last_step = None
-        self._reference = 0.0          # the first batch's spread
+        self._reference = 0.0          # the first batch's spread (the series' first row's, once resumed)
+        self._attached = not resume    # resume: the series' stored state has been read
+        self._stored_through = None    # resume: the last step the series had; observed steps up to it are skipped
         self._observed = 0
         self._sent_through = None      # highest step the database has
         self._refusal = None
@@ -130,13 +141,22 @@ class Monitor:
         self._observed += 1
         if (self._observed - 1) % self.every != 0:
             return None
-        row = batch_signals(x, y, self.margin, self._reference, step)
+        with self._lock:
+            if self._stored_through is not None and step <= self._stored_through:
+                return None        # resumed: the series already has this step
+            reference = self._reference
+        row = batch_signals(x, y, self.margin, reference, step)
         if not all(math.isfinite(v) for v in row.values()):
             raise InvalidInput(f"the batch's signals are not finite at step {step} (embeddings of magnitude up to "
                              f"{float(np.abs(x).max()):.3g} overflow their distances)")
-        if self._reference == 0.0:
-            self._reference = row["batch_spread"]
         with self._lock:
+            if self._stored_through is not None and step <= self._stored_through:
+                return None        # the series' state arrived while the row was computed
+            if self._reference == 0.0:
+                self._reference = row["batch_spread"]
+            if self._reference != reference:
+                # The series' first row became the reference meanwhile: batch_signals' own formula.
+                row["batch_spread_ratio"] = row["batch_spread"] / self._reference
             if self._risk_wanted and len(self._risk_x) < self._risk_wanted:
                 if self._batch_size is None:
                     self._batch_size = x.shape[0]
@@ -217,7 +237,8 @@ class Monitor:
         delay = 0.5
         while True:
             with self._lock:
-                if not self._closing:
+                # resume: the series' state is read at once, so that observe skips stored steps from the start.
+                if not self._closing and self._attached:
                     self._lock.wait(self.flush_seconds)
                 closing = self._closing
             try:
@@ -286,7 +307,43 @@ class Monitor:
                 raise MonitorError(_driver.from_driver(e, self.dsn).message, state) from e
             raise
 
+    def _attach(self):
+        """resume: reads the series' monitor. With one, this monitor continues it (its margin checked, no
+        start, the stored steps skipped, the first row's spread the reference); without, it starts as new."""
+        rows = self._call("""SELECT s.monitor::text,
+                                    (SELECT max(g.step) FROM isomine.series_signals g WHERE g.series = s.name),
+                                    (SELECT (g.signals->>'batch_spread')::float8 FROM isomine.series_signals g
+                                      WHERE g.series = s.name ORDER BY g.step LIMIT 1)
+                               FROM isomine.series s WHERE s.name = %s""", (self.series,))
+        monitor = json.loads(rows[0][0]) if rows and rows[0][0] else None
+        if monitor is None:
+            with self._lock:
+                self._attached = True
+            return
+        stored_margin, last_step, first_spread = monitor.get("margin"), rows[0][1], rows[0][2]
+        if not isinstance(stored_margin, (int, float)) or not math.isclose(float(stored_margin), self.margin, rel_tol=1e-12):
+            raise MonitorError(f"cannot resume series \"{self.series}\": its monitor was started with margin {stored_margin}, "
+                               f"and this run gives margin {self.margin:g} (the warning rule reads the rows against one "
+                               f"margin); give a run with another margin a new series name")
+        with self._lock:
+            self._attached = self._started = True
+            self._risk_wanted = 0
+            self._risk_x, self._risk_y = [], []
+            if last_step is not None:
+                self._stored_through = int(last_step)
+                self._sent_through = int(last_step)
+                self._rows = [r for r in self._rows if r["step"] > self._stored_through]
+            if first_spread is not None and first_spread > 0 and first_spread != self._reference:
+                self._reference = float(first_spread)
+                for r in self._rows:
+                    r["batch_spread_ratio"] = r["batch_spread"] / self._reference
+            self._lock.notify_all()
+        _log.info("isomine monitor %s: resuming the series' monitor%s", self.series,
+                  f" after step {last_step}: observed steps up to it are skipped" if last_step is not None else "")
+
     def _send(self):
+        if not self._attached:
+            self._attach()
         with self._lock:
             # The monitor starts once its step-0 batches are in (or nothing more will come).
             ready = len(self._risk_x) >= self._risk_wanted or self._closing or len(self._rows) > len(self._risk_x)
@@ -299,16 +356,26 @@ class Monitor:
             risk_y = np.concatenate(self._risk_y) if self._risk_y else None
             rows = list(self._rows[:5000])
         if not self._started:
-            self._call("SELECT isomine.start_monitor(%s, %s::jsonb, %s, %s)",
-                       (self.series, json.dumps(settings),
-                        None if risk_x is None else _driver.binary(npy_bytes(risk_x)),
-                        None if risk_y is None else _driver.binary(npy_bytes(risk_y))))
+            try:
+                self._call("SELECT isomine.start_monitor(%s, %s::jsonb, %s, %s)",
+                           (self.series, json.dumps(settings),
+                            None if risk_x is None else _driver.binary(npy_bytes(risk_x)),
+                            None if risk_y is None else _driver.binary(npy_bytes(risk_y))))
+            except MonitorError as e:
+                if e.sqlstate == "23505" and not self.resume:
+                    raise MonitorError(f"{e.message} (to continue this run after a restart, pass resume=True)", e.sqlstate) from e
+                raise
             with self._lock:
                 self._started = True
                 # Later batches no longer join the step-0 ones.
                 self._risk_wanted = len(self._risk_x)
         if rows:
-            self._call("SELECT isomine.submit_signals(%s, %s::jsonb)", (self.series, json.dumps(rows, allow_nan=False)))
+            try:
+                self._call("SELECT isomine.submit_signals(%s, %s::jsonb)", (self.series, json.dumps(rows, allow_nan=False)))
+            except MonitorError as e:
+                if not self.resume and ("goes backwards" in e.message or "already has with other values" in e.message):
+                    raise MonitorError(f"{e.message} (a restarted run continues its series with resume=True)", e.sqlstate) from e
+                raise
             with self._lock:
                 del self._rows[:len(rows)]
                 self._sent_through = rows[-1]["step"]
