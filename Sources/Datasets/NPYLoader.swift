@@ -1,4 +1,4 @@
-// NumPy .npy files: float32/float64 feature matrices and integer label vectors (little-endian, C order).
+// NumPy .npy files: float16/float32/float64 feature matrices and integer label vectors (little-endian, C order).
 import Linalg
 import Foundation
 
@@ -17,7 +17,7 @@ struct NPYArray {
 /// SQL boundary: uploads from any SQL client are refused in the caller's transaction, before anything
 /// is stored or queued.
 public enum NPYLoader {
-    /// Features (N×D float32/float64) plus labels (N integers) as labelled points. The decoded matrix
+    /// Features (N×D float16/float32/float64) plus labels (N integers) as labelled points. The decoded matrix
     /// must fit `addressSpace` (this process's limit by default) as a file's must.
     public static func load(features: [UInt8], labels: [UInt8], name: String,
                             featuresField: String, labelsField: String,
@@ -31,7 +31,7 @@ public enum NPYLoader {
         // The same check a file gets: the decoded matrix (and, for float64, its Double copy) must fit the
         // job's memory limit before it is allocated.
         // (A header claiming more than the bytes hold is reported as truncated by the decoder instead.)
-        if let count = checkedProduct(x.shape), let held = checkedProduct([count, x.descr == "<f8" ? 8 : 4]), x.payload.count >= held,
+        if let count = checkedProduct(x.shape), let held = checkedProduct([count, featureWidth(x.descr) ?? 4]), x.payload.count >= held,
            let bytes = checkedProduct([count, x.descr == "<f8" ? 12 : 4]) {
             try InputLimits.current.checkMemory(bytes, field: featuresField, what: "the array \(shapeText(x.shape)) as float32", addressSpace: addressSpace)
         }
@@ -41,6 +41,10 @@ public enum NPYLoader {
         case "<f4":
             values = try floats(x, width: 4, field: featuresField) { Float(bitPattern: UInt32(truncatingIfNeeded: $0)) }
             conversion = try scaleInPlace(&values, columns: x.shape[1], field: featuresField)
+        case "<f2":
+            // Mixed-precision training's embeddings: every half is exactly a float.
+            values = try floats(x, width: 2, field: featuresField) { Float(Float16(bitPattern: UInt16(truncatingIfNeeded: $0))) }
+            conversion = try scaleInPlace(&values, columns: x.shape[1], field: featuresField)
         case "<f8":
             let doubles = try floats(x, width: 8, field: featuresField) { Double(bitPattern: $0) }
             var stats = InputStatistics(columns: max(x.shape[1], 1))
@@ -48,7 +52,7 @@ public enum NPYLoader {
             try refuseNonFinite(stats, field: featuresField)
             conversion = Float32Conversion(stats, centre: true)
             values = doubles.enumerated().map { conversion.apply($0.element, column: $0.offset % max(x.shape[1], 1)) }
-        default: throw DatasetError(field: featuresField, "has dtype '\(x.descr)'; features must be little-endian float32 ('<f4') or float64 ('<f8')")
+        default: throw DatasetError(field: featuresField, "has dtype '\(x.descr)'; \(featureTypes)")
         }
         let raw = try labelStrings(labels, field: labelsField)
         let n = raw.count
@@ -90,7 +94,7 @@ public enum NPYLoader {
     /// Features and labels from files, the features read straight into the matrix that keeps them: the
     /// header is read first and checked against the file's size (a header that claims more than the file
     /// holds is an error before anything is allocated), then the data is read once, in place for
-    /// float32, through a 1 MiB buffer for float64. The labels (small) are read whole.
+    /// float32, through a 1 MiB buffer for float64 and a 256 KiB one for float16. The labels (small) are read whole.
     public static func load(featuresFile: String, labelsFile: String, name: String, featuresField: String, labelsField: String) throws -> LabeledData {
         guard let handle = FileHandle(forReadingAtPath: featuresFile) else { throw DatasetError(field: featuresField, "cannot read '\(name)'") }
         defer { try? handle.close() }
@@ -102,11 +106,8 @@ public enum NPYLoader {
         }
         try InputLimits.current.checkDimension(shape[1], field: featuresField, what: "the array")
         try InputLimits.current.checkRows(shape[0], field: featuresField, what: "the array")
-        let width: Int
-        switch descr {
-        case "<f4": width = 4
-        case "<f8": width = 8
-        default: throw DatasetError(field: featuresField, "has dtype '\(descr)'; features must be little-endian float32 ('<f4') or float64 ('<f8')")
+        guard let width = featureWidth(descr) else {
+            throw DatasetError(field: featuresField, "has dtype '\(descr)'; \(featureTypes)")
         }
         guard let count = checkedProduct(shape), let needed = checkedProduct([count, width]), fileSize - offset >= needed else {
             throw DatasetError(field: featuresField, "is truncated: \(max(0, fileSize - offset)) data bytes for shape \(shapeText(shape)) of \(descr)")
@@ -126,6 +127,17 @@ public enum NPYLoader {
         if width == 4 {
             // Little-endian float32 on a little-endian machine: the bytes are the values.
             try values.withUnsafeMutableBytes { try readFully($0) }
+            conversion = try scaleInPlace(&values, columns: shape[1], field: featuresField)
+        } else if width == 2 {
+            // Halves through a 256 KiB buffer, each exactly a float; then the float32 path's scaling.
+            var chunk = [UInt16](repeating: 0, count: 1 << 17)
+            var at = 0
+            while at < count {
+                let m = min(chunk.count, count - at)
+                try chunk.withUnsafeMutableBytes { try readFully(UnsafeMutableRawBufferPointer(rebasing: $0[0..<(m * 2)])) }
+                for t in 0..<m { values[at + t] = Float(Float16(bitPattern: UInt16(littleEndian: chunk[t]))) }
+                at += m
+            }
             conversion = try scaleInPlace(&values, columns: shape[1], field: featuresField)
         } else {
             // Two passes: the statistics decide the conversion (`Float32Conversion`), then the values are converted.
@@ -192,6 +204,19 @@ public enum NPYLoader {
         }
         return raw
     }
+
+    /// The bytes of one feature value for the dtypes isomine reads, nil for the others.
+    static func featureWidth(_ descr: String) -> Int? {
+        switch descr {
+        case "<f2": return 2
+        case "<f4": return 4
+        case "<f8": return 8
+        default: return nil
+        }
+    }
+
+    /// What the refusal of another feature dtype says.
+    static let featureTypes = "features must be little-endian float16 ('<f2'), float32 ('<f4') or float64 ('<f8')"
 
     static func shapeText(_ s: [Int]) -> String { "(" + s.map(String.init).joined(separator: ", ") + (s.count == 1 ? ",)" : ")") }
 

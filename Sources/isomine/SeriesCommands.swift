@@ -20,7 +20,7 @@ struct Submit: ParsableCommand {
     @Option(help: "The step of this checkpoint (epoch or iteration), 0 to 2147483647.")
     var step: Int
 
-    @Argument(help: "Embeddings: an NPY file, float32 or float64, shape (N, D).")
+    @Argument(help: "Embeddings: an NPY file, float16, float32 or float64, shape (N, D).")
     var embeddings: String
 
     @Argument(help: "Labels: an NPY file, integers, shape (N,).")

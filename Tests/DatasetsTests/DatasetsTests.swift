@@ -48,6 +48,38 @@ import Linalg
         #expect(d.labels == [0, 0, 1, 1])
     }
 
+    /// Mixed-precision training's embeddings (float16): read exactly, from a file (in chunks, so a set
+    /// larger than one chunk) and from stored bytes; an infinite half is refused by row and column.
+    @Test func readsFloat16Exactly() throws {
+        let dir = TempFolder()
+        let rows = 70_000, cols = 3
+        // Halves of every kind: integers, fractions, subnormals (2⁻²⁴), the largest (65504), negatives.
+        let halves: [Float] = [1, -2.5, 0.099975586, 5.9604645e-8, 65504, -0.33325195, 1024, 3.140625]
+        let values = (0..<(rows * cols)).map { halves[$0 % halves.count] }
+        let labels = (0..<rows).map { Int64($0 % 7) }
+        dir.write("x16.npy", npy(descr: "<f2", shape: [rows, cols], payload: float16Payload(values)))
+        dir.write("x32.npy", npy(descr: "<f4", shape: [rows, cols], payload: float32Payload(values)))
+        dir.write("y.npy", npy(descr: "<i8", shape: [rows], payload: int64Payload(labels)))
+        let half = try DatasetSource.npy(features: "x16.npy", labels: "y.npy").load(dataRoot: dir.root)
+        let single = try DatasetSource.npy(features: "x32.npy", labels: "y.npy").load(dataRoot: dir.root)
+        #expect(half.features == single.features && half.labels == single.labels)
+        #expect(half.conversion == single.conversion)
+        let stored = try NPYLoader.load(features: npy(descr: "<f2", shape: [rows, cols], payload: float16Payload(values)),
+                                        labels: npy(descr: "<i8", shape: [rows], payload: int64Payload(labels)),
+                                        name: "x", featuresField: "features", labelsField: "labels")
+        #expect(stored.features == single.features)
+        var infinite = Array(values.prefix(8 * cols))
+        infinite[5 * cols + 2] = .infinity
+        dir.write("inf16.npy", npy(descr: "<f2", shape: [8, cols], payload: float16Payload(infinite)))
+        dir.write("y8.npy", npy(descr: "<i8", shape: [8], payload: int64Payload((0..<8).map { Int64($0 % 2) })))
+        do {
+            _ = try DatasetSource.npy(features: "inf16.npy", labels: "y8.npy").load(dataRoot: dir.root)
+            Issue.record("an infinite half was read")
+        } catch let e as DatasetError {
+            #expect(e.description == "dataset.features: row 5, column 2 is infinite; remove or impute non-finite values")
+        }
+    }
+
     @Test func rejectsWhatItCannotRead() throws {
         let dir = TempFolder()
         let good = npy(descr: "<f4", shape: [4, 2], payload: float32Payload([1, 2, 3, 4, 5, 6, 7, 8]))
@@ -63,7 +95,7 @@ import Linalg
         dir.write("empty.npy", [])
         dir.write("text.npy", Array("hello world, not numpy".utf8))
         let cases: [(String, String, String)] = [
-            ("int.npy", "y.npy", "dataset.features: has dtype '<i4'; features must be little-endian float32 ('<f4') or float64 ('<f8')"),
+            ("int.npy", "y.npy", "dataset.features: has dtype '<i4'; features must be little-endian float16 ('<f2'), float32 ('<f4') or float64 ('<f8')"),
             ("big.npy", "y.npy", "dataset.features: has dtype '>f4', which is big-endian; isomine reads little-endian NPY"),
             ("fortran.npy", "y.npy", "dataset.features: is stored in Fortran order; save it in C order (np.ascontiguousarray)"),
             ("cube.npy", "y.npy", "dataset.features: has shape (2, 2, 2); features must be a 2-D array (N, D)"),

@@ -240,12 +240,22 @@ private let emptyDataRoot = TempFolder("empty")
             #expect(error.message.contains("needs 384 bytes, but the file holds 368"), "\(error.message)")
         }
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 1)
+        // Mixed-precision training's embeddings (float16) are taken as they are, by the CLI and by SQL.
+        var halves = [Float]()
+        for i in 0..<12 { for j in 0..<4 { halves.append(Float(i % 3 * 5) + Float((i * 7 + j * 3) % 5) / 8) } }
+        _ = FileManager.default.createFile(atPath: dir + "/e16.npy", contents: Data(npy(descr: "<f2", shape: [12, 4], payload: float16Payload(halves))))
+        let half = try IsomineBinary.run(["submit", "--series", "half-run", "--step", "0", dir + "/e16.npy", dir + "/y.npy"], database: scratch.name)
+        #expect(half.status == 0, "\(half.err)")
+        let halfSQL = try SeriesStore.submit(db, series: "half-run", step: 1, embeddings: npy(descr: "<f2", shape: [12, 4], payload: float16Payload(halves)),
+                                             labels: l, options: .object([:]))
 
-        // The one good submission runs with an empty data root.
+        // The good submissions run with an empty data root.
         let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         #expect(worker.status == 0)
         let row = try db.execute("SELECT state, spec->>'margin' AS margin, result->'series'->>'baseline_step' AS baseline FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "succeeded" && row.string(0, "margin") == "0.1" && row.string(0, "baseline") == "0")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'half-run' AND state = 'succeeded' AND result->'final'->'eval'->>'precision_at_1' = '1'").int(0, "n") == 2,
+                "float16 steps \(halfSQL) and its CLI twin analysed")
 
         // A stored input deleted before its job runs: the job fails with a clear error; the rest stays.
         let (e2, l2) = arrays(rows: 15)

@@ -76,8 +76,8 @@ BEGIN
     IF embeddings IS NOT NULL THEN
         SELECT * INTO e FROM isomine.npy_header(embeddings, 'embeddings');
         SELECT * INTO l FROM isomine.npy_header(labels, 'labels');
-        IF e.descr NOT IN ('<f4', '<f8') OR cardinality(e.shape) <> 2 OR e.fortran THEN
-            RAISE EXCEPTION 'embeddings: has dtype ''%'' and shape (%); the step-0 embeddings must be a C-ordered 2-D float32 or float64 array',
+        IF e.descr NOT IN ('<f2', '<f4', '<f8') OR cardinality(e.shape) <> 2 OR e.fortran THEN
+            RAISE EXCEPTION 'embeddings: has dtype ''%'' and shape (%); the step-0 embeddings must be a C-ordered 2-D float16, float32 or float64 array',
                 e.descr, array_to_string(e.shape, ', ') USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF l.descr !~ '^[<|][iu][1248]$' OR cardinality(l.shape) <> 1 THEN

@@ -33,8 +33,8 @@ BEGIN
     END IF;
     SELECT * INTO e FROM isomine.npy_header(embeddings, 'embeddings');
     SELECT * INTO l FROM isomine.npy_header(labels, 'labels');
-    IF e.descr NOT IN ('<f4', '<f8') THEN
-        RAISE EXCEPTION 'embeddings: has dtype ''%''; embeddings must be little-endian float32 (''<f4'') or float64 (''<f8'')', e.descr
+    IF e.descr NOT IN ('<f2', '<f4', '<f8') THEN
+        RAISE EXCEPTION 'embeddings: has dtype ''%''; embeddings must be little-endian float16 (''<f2''), float32 (''<f4'') or float64 (''<f8'')', e.descr
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF cardinality(e.shape) <> 2 OR e.fortran THEN
