@@ -31,8 +31,11 @@ public final class SpecReader {
     }
 
     /// A nested object reader for `key`, nil when absent.
-    public func optionalObject(_ key: String) throws -> SpecReader? {
+    public func optionalObject(_ key: String, shorthand: String? = nil) throws -> SpecReader? {
         guard let v = raw(key) else { return nil }
+        if let shorthand, case .string = v {
+            return try SpecReader(.object([shorthand: v]), path: fieldPath(key))
+        }
         return try SpecReader(v, path: fieldPath(key))
     }
 

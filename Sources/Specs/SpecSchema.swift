@@ -92,9 +92,13 @@ public struct SpecSchema<Root>: Sendable {
     public let fields: [SpecField<Root>]
     /// Run after every field is read; each throws a `SpecError` (the argument is the spec's own path, e.g. "spec").
     let checks: [@Sendable (Root, String) throws -> Void]
+    /// Objects a bare string may stand for, by path: `"on_warning": "stop"` reads as `{"action": "stop"}`
+    /// (the key the string is the value of). The echo is always the object.
+    let shorthands: [String: String]
 
-    public init(_ fields: [SpecField<Root>], checks: [@Sendable (Root, String) throws -> Void] = []) {
+    public init(_ fields: [SpecField<Root>], shorthands: [String: String] = [:], checks: [@Sendable (Root, String) throws -> Void] = []) {
         self.fields = fields
+        self.shorthands = shorthands
         self.checks = checks
     }
 
@@ -109,7 +113,7 @@ public struct SpecSchema<Root>: Sendable {
         func object(_ path: String) throws -> SpecReader? {
             if let known = readers[path] { return known }
             let (parent, key) = SpecSchema.split(path)
-            let r = try object(parent)?.optionalObject(key)
+            let r = try object(parent)?.optionalObject(key, shorthand: shorthands[path])
             readers[path] = .some(r)
             if let r { opened.append(r) }
             return r

@@ -145,7 +145,7 @@ extension TrainSpec {
         .field("stop_on_warning", .bool, \.stopOnWarning, default: .value(false),
                "end the run when the collapse warning first fires (`collapse.warning`: the step-0 risk, at step 0, or the per-step signals later), as **succeeded** with its verdict at that step (evaluated there) and `stopped_on_warning_at` in the result; needs the estimators"),
         .field("on_warning.action", .choice(what: "on_warning action"), \.onWarning, default: .value(.none),
-               "what the run does when the collapse warning first fires. `stop`: as `stop_on_warning` (its older spelling; giving both with different actions is an error). `switch_miner`: go back to the last rewind point before the warning (see `on_warning.rewind_every`) and train on with `on_warning.miner`. `lower_learning_rate`: the same, with the learning rate (and its schedule) multiplied by `on_warning.factor`. Once per run; the result's `on_warning` and the run's page say what was done, when, and whether the abandoned steps had collapsed; a sweep counts the runs acted on per cell"),
+               "what the run does when the collapse warning first fires (`\"on_warning\": \"stop\"` is short for `{\"action\": \"stop\"}`). `stop`: as `stop_on_warning` (its older spelling; giving both with different actions is an error). `switch_miner`: go back to the last rewind point before the warning (see `on_warning.rewind_every`) and train on with `on_warning.miner`. `lower_learning_rate`: the same, with the learning rate (and its schedule) multiplied by `on_warning.factor`. Once per run; the result's `on_warning` and the run's page say what was done, when, and whether the abandoned steps had collapsed; a sweep counts the runs acted on per cell"),
         .field("on_warning.miner", FieldType<Miner>.choice(what: "miner").documented("see Miners"), \.onWarningMiner, default: .value(.collapseAware),
                when: onWarning(.switchMiner), "`switch_miner`: the miner to train on with (not the run's own)"),
         .field("on_warning.factor", .number(.open(0, 1)), \.onWarningFactor, default: .value(0.1), when: onWarning(.lowerLearningRate),
@@ -155,7 +155,7 @@ extension TrainSpec {
                "keep a rewind point (an in-memory checkpoint: parameters, optimiser, sampler and RNG state) at step 0 and every this many steps until the action is taken (0: step 0 only); the action resumes from the last one before the warning, so the same batches follow"),
         .field("stop_on_collapse", .bool, \.stopOnCollapse, default: .value(false),
                "end the run at the first evaluation whose verdict is collapsed, as **succeeded** with verdict `collapsed` and `stopped_on_collapse_at` in the result (through the worker, `collapse.detected` is recorded first)"),
-    ], checks: [
+    ], shorthands: ["on_warning": "action"], checks: [
         { spec, at in try ThreadsField.check(threads: spec.threads, blasThreads: spec.blasThreads, at: at) },
         { spec, at in
             let (p, k) = (spec.training.classesPerBatch, spec.training.samplesPerClass)

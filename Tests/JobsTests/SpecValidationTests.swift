@@ -45,6 +45,20 @@ func specError(_ json: String) -> String? {
         }
     }
 
+    /// `"on_warning": "switch_miner"` is short for `{"action": "switch_miner"}`, in a spec and in a sweep's grid;
+    /// the echo is the object.
+    @Test func aBareActionIsShortForTheOnWarningObject() throws {
+        for action in ["stop", "switch_miner", "lower_learning_rate"] {
+            let short = try JobSpec.parse(Data(#"{"kind":"train","dataset":{"type":"digits"},"on_warning":"\#(action)"}"#.utf8))
+            let long = try JobSpec.parse(Data(#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"\#(action)"}}"#.utf8))
+            #expect(short == long && short.json == long.json, "\(action)")
+            #expect(short.json["on_warning"]?["action"] == .string(action))
+        }
+        let sweep = try JobSpec.parse(Data(#"{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"on_warning":["none","switch_miner"],"seed":[0]}}"#.utf8))
+        guard case .sweep(let s) = sweep else { Issue.record("not a sweep"); return }
+        #expect(s.children.map { $0.spec.onWarning } == [.none, .switchMiner])
+    }
+
     @Test func badSpecsNameTheField() {
         let cases: [(String, String)] = [
             ("", "spec: the file is empty; expected a JSON object"),
@@ -73,6 +87,9 @@ func specError(_ json: String) -> String? {
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"miner":"semi-hard"}}"#, "spec.on_warning.miner: only applies to on_warning.action switch_miner"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"stop","rewind_every":5}}"#, "spec.on_warning.rewind_every: only applies to on_warning.action switch_miner or lower_learning_rate"),
             (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":{"action":"pause"}}"#, "spec.on_warning.action: unknown on_warning action 'pause'; expected one of none, stop, switch_miner, lower_learning_rate"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":"pause"}"#, "spec.on_warning.action: unknown on_warning action 'pause'; expected one of none, stop, switch_miner, lower_learning_rate"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"on_warning":true}"#, "spec.on_warning: must be an object, got a boolean"),
+            (#"{"kind":"train","dataset":{"type":"digits"},"estimators":{"enabled":false},"on_warning":"stop"}"#, "spec.on_warning.action: needs estimators.enabled: the verdict a stopped run ends with comes from the estimators"),
             (#"{"kind":"train","dataset":{"type":"digits"},"estimators":{"enabled":false},"on_warning":{"action":"stop"}}"#, "spec.on_warning.action: needs estimators.enabled: the verdict a stopped run ends with comes from the estimators"),
             (#"{"kind":"train","dataset":{"type":"digits"},"stop_on_warning":true,"on_warning":{"action":"switch_miner"}}"#, "spec.on_warning.action: 'switch_miner' conflicts with stop_on_warning: true (the older spelling of on_warning.action \"stop\"); give one"),
             (#"{"kind":"train","dataset":{"type":"digits"},"sampler":{"samples_per_class":1}}"#, "spec.sampler.samples_per_class: must be at least 2"),
