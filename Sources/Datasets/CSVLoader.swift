@@ -96,7 +96,11 @@ public enum CSVLoader {
         let width = headerCells?.count ?? firstRow.count
         try limits.checkDimension(width - 1, field: field, what: "'\(name)'")
         if width < 2 {
-            throw DatasetError(field: field, "'\(name)' has \(width) column; need at least one feature column and a label column")
+            // A file written with another separator reads as one column: say which one it seems to use.
+            let line = (headerCells ?? firstRow).first ?? ""
+            let other = [(";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"), (" ", "spaces")].first { line.contains($0.0) }
+            let hint = other.map { "; isomine reads comma-separated values and this file's first line is separated by \($0.1)" } ?? ""
+            throw DatasetError(field: field, "'\(name)' has \(width) column; need at least one feature column and a label column\(hint)")
         }
         switch labelColumn {
         case .index(let i):
