@@ -317,6 +317,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         says("no_dimensions", "embeddings have no dimensions (shape (16, 0))")
         says("overflowing", "embeddings of magnitude up to 3.32e+200 overflow their squared distances")
         says("step_too_large", "step must be a whole number from 0 to 2147483647, got 2147483648")
+        #expect(errors["bfloat16"] == .null, "a bfloat16 tensor is widened, not refused")
         #expect(errors["first_good"] == .null)
         says("backwards", "step 2 is not after the last observed step 3")
         says("bad_margin", "margin must be a positive number")

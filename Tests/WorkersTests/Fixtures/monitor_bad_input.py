@@ -42,6 +42,33 @@ attempt("float_labels", lambda: m.observe(0, good, labels.astype(float)))
 attempt("no_dimensions", lambda: m.observe(0, np.zeros((16, 0)), labels))
 attempt("overflowing", lambda: m.observe(0, good * 1e200, labels))
 attempt("step_too_large", lambda: m.observe(2**31, good, labels))
+
+
+class BFloat16Tensor:
+    """What the monitor sees of a torch bfloat16 tensor (torch is not installed in CI): numpy has no
+    bfloat16, so torch's .numpy() raises TypeError until .float() widens it (checked by hand against
+    torch 2.x: the signals of a bfloat16 batch then match its float32 values)."""
+    dtype = "torch.bfloat16"
+
+    def __init__(self, values, widened=False):
+        self.values, self.widened = values, widened
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    def float(self):
+        return BFloat16Tensor(self.values, widened=True)
+
+    def numpy(self):
+        if not self.widened:
+            raise TypeError("Got unsupported ScalarType BFloat16")
+        return self.values.astype(np.float32)
+
+
+attempt("bfloat16", lambda: m.observe(1, BFloat16Tensor(good), labels))
 attempt("first_good", lambda: m.observe(3, good, labels))
 attempt("backwards", lambda: m.observe(2, good, labels))
 attempt("bad_margin", lambda: isomine.Monitor(dsn, "x", margin=float("nan")))

@@ -14,9 +14,14 @@ FIELDS = ("step", "loss", "loss_ratio", "active_fraction", "mean_positive", "mea
 
 
 def to_numpy(value):
-    """Any array-like as a numpy array: torch tensors are detached and moved to the CPU first."""
+    """Any array-like as a numpy array: torch tensors are detached and moved to the CPU first; a
+    tensor of a dtype numpy has no counterpart for (bfloat16, what bf16 mixed precision produces) is
+    widened to float32 first, exactly."""
     if hasattr(value, "detach"):
-        value = value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if str(getattr(value, "dtype", "")) == "torch.bfloat16":
+            value = value.float()
+        value = value.numpy()
     return np.asarray(value)
 
 
