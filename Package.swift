@@ -45,6 +45,7 @@ let package = Package(
                         .embedInCode("016_provisional_verdict.sql"),
                         .embedInCode("017_client_role.sql"),
                         .embedInCode("018_stored_numbers_as_doubles.sql"),
+                        .embedInCode("019_monitor_series_baseline.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/client_may_execute.sql"),
                         .embedInCode("functions/default_max_attempts.sql"),

@@ -31,6 +31,7 @@ public enum Migrations {
         Migration(version: 16, name: "016_provisional_verdict.sql", sql: String(decoding: PackageResources._16_provisional_verdict_sql, as: UTF8.self)),
         Migration(version: 17, name: "017_client_role.sql", sql: String(decoding: PackageResources._17_client_role_sql, as: UTF8.self)),
         Migration(version: 18, name: "018_stored_numbers_as_doubles.sql", sql: String(decoding: PackageResources._18_stored_numbers_as_doubles_sql, as: UTF8.self)),
+        Migration(version: 19, name: "019_monitor_series_baseline.sql", sql: String(decoding: PackageResources._19_monitor_series_baseline_sql, as: UTF8.self)),
     ]
 }
 

@@ -188,7 +188,7 @@ extension Runner {
         }
         guard let baseline = try baselines.baseline(of: series, named: spec.baselineStep) else {
             throw SpecError(path: spec.baselineStep == nil ? "spec.series" : "spec.baseline_step",
-                            "the baseline step \(spec.baselineStep.map(String.init) ?? "") of series '\(series)' was not submitted")
+                            "\(spec.baselineStep.map { "the baseline step \($0)" } ?? "the baseline step") of series '\(series)' was not submitted")
         }
         func spread(_ p: Matrix<Double>) -> Double { CollapseMetrics(p, squaredDistances: exactPairwiseSquaredDistances(p)).meanPairwiseDistance }
         let value: Double

@@ -91,7 +91,7 @@ public struct SeriesProvisional: Sendable, Codable, Equatable {
 /// A series with its steps, as `isomine.series_json` gives it.
 public struct SeriesDetail: Sendable, Codable, Equatable {
     public var name: String
-    public var baselineStep: Int
+    public var baselineStep: Int?
     public var collapseStep: Int?
     /// The step collapse.warning was recorded for.
     public var warningStep: Int?
@@ -108,7 +108,7 @@ public struct SeriesDetail: Sendable, Codable, Equatable {
 /// A series as listed: its baseline, its steps' count and where it collapsed.
 public struct SeriesSummary: Sendable, Codable, Equatable {
     public var name: String
-    public var baselineStep: Int
+    public var baselineStep: Int?
     public var steps: Int
     public var lastStep: Int?
     public var lastVerdict: String?

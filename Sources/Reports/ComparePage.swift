@@ -66,7 +66,7 @@ public struct CompareRun: Sendable {
 
     /// A series from its steps' analyze results (nil until a step has run); its collapse step is the one
     /// collapse.detected named, else its first collapsed step after the baseline.
-    public static func series(name: String, baselineStep: Int, warningStep: Int?, collapseStep: Int?, steps: [(step: Int, result: JSONValue?)],
+    public static func series(name: String, baselineStep: Int?, warningStep: Int?, collapseStep: Int?, steps: [(step: Int, result: JSONValue?)],
                               spec: JSONValue?, link: String?) -> CompareRun {
         let done = steps.filter { $0.result != nil && $0.result != .null }
         let points = done.map { point(step: $0.step, final: $0.result?["final"], verdict: $0.result?["verdict"]) }

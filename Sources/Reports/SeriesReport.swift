@@ -32,13 +32,14 @@ public struct SeriesPageStep: Sendable {
 /// A series' page content.
 public struct SeriesPage: Sendable {
     public var name: String
-    public var baselineStep: Int
+    /// The step the spread is compared with (nil: a monitored series with no checkpoint yet).
+    public var baselineStep: Int?
     public var steps: [SeriesPageStep]
     public var indexLink: String?
     /// The series' monitor (a user's own training loop), when it has one.
     public var monitor: SeriesMonitorPage?
 
-    public init(name: String, baselineStep: Int, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil) {
+    public init(name: String, baselineStep: Int?, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil) {
         self.name = name
         self.baselineStep = baselineStep
         self.steps = steps.sorted { $0.step < $1.step }
@@ -71,7 +72,7 @@ public struct SeriesPage: Sendable {
                 series("near-duplicate pair fraction", 6, dashed: true) { $0.final.estimators.collapse.nearDuplicateFraction },
                 series("f*_haus contraction", 7) { $0.final.estimators.fStar.contraction },
             ], markers: markers).svg,
-                "caption": "Context: the spread against the baseline step (step \(baselineStep)), near-duplicates and f*'s contraction. The verdict judges distances against the margin α (each step's reasons say how far)."])
+                "caption": "Context: the spread against the baseline step (step \(baselineStep.map(String.init) ?? "none")), near-duplicates and f*'s contraction. The verdict judges distances against the margin α (each step's reasons say how far)."])
             charts.append(["svg": LineChart(
                 id: "diso", title: "d_iso bracket and Theorem 3's bound by step", xLabel: "step", yLabel: "distance",
                 series: [
@@ -117,7 +118,7 @@ public struct SeriesPage: Sendable {
         }
         let last = done.last
         let monitorWarning: Int? = if case .number(let w)? = monitor?.warning?["step"] { Int(w) } else { nil }
-        let summary = "\(steps.count) steps, baseline step \(baselineStep)" + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
+        let summary = "\(steps.count) steps, " + (baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet") + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
             + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
             + (last.map { ", latest step \($0.0): \($0.1.final.diagnosis.headline)" } ?? "")
         let optional: [String: Any?] = ["indexLink": indexLink, "monitor": monitor?.context()]

@@ -152,8 +152,9 @@ struct SeriesList: ParsableCommand {
                 print(String(decoding: try JSONValue.from(all).serialized(), as: UTF8.self))
                 return
             }
-            let rows = all.map { s in
-                [s.name, String(s.steps), String(s.baselineStep), s.lastStep.map(String.init) ?? "", s.lastVerdict ?? "",
+            let rows = all.map { s -> [String] in
+                let baseline: String = s.baselineStep.map(String.init) ?? ""
+                return [s.name, String(s.steps), baseline, s.lastStep.map(String.init) ?? "", s.lastVerdict ?? "",
                  s.warningStep.map(String.init) ?? "", s.collapseStep.map(String.init) ?? "", s.createdAt]
             }
             print(TextTable.render([["series", "steps", "baseline", "last step", "last verdict", "warned at", "collapsed at", "created"]] + rows), terminator: "")
@@ -182,7 +183,9 @@ struct SeriesShow: ParsableCommand {
                 return
             }
             let steps = detail.steps
-            print("series \(detail.name): \(steps.count) steps, baseline step \(detail.baselineStep)"
+            // A monitored series has no baseline until its first checkpoint.
+            let baseline = detail.baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet"
+            print("series \(detail.name): \(steps.count) steps, \(baseline)"
                   + (detail.warningStep.map { ", collapse.warning at step \($0)" } ?? "")
                   + (detail.collapseStep.map { ", collapse.detected at step \($0)" } ?? ""))
             if let monitor = SeriesShow.monitorLine(document) { print(monitor) }

@@ -371,6 +371,42 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'resumed-run-fresh'").int(0, "n") == 5)
     }
 
+    /// A monitored run whose checkpoints start after training began (epochs 3 and 5, no untrained step 0):
+    /// the monitor made the series, and its first checkpoint is still the series' baseline, as it is for
+    /// a series of checkpoints alone. (The monitor used to take step 0 as the baseline, and every
+    /// checkpoint failed: "the baseline step  of series … was not submitted".)
+    @Test func aMonitoredSeriesTakesItsFirstCheckpointAsTheBaseline() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        _ = try db.execute("SELECT isomine.start_monitor('late-checkpoints', '{\"margin\": 0.2, \"first_step\": 0}')")
+        #expect(try db.execute("SELECT baseline_step AS b FROM isomine.series WHERE name = 'late-checkpoints'").int(0, "b") == nil,
+                "no checkpoint yet, no baseline")
+        var points = [Float]()
+        for i in 0..<24 { for j in 0..<4 { points.append(Float(i % 3 * 4) + Float((i * 5 + j * 3) % 7) / 7) } }
+        let labels = npy(descr: "<i8", shape: [24], payload: int64Payload((0..<24).map { Int64($0 % 3) }))
+        let e = npy(descr: "<f4", shape: [24, 4], payload: float32Payload(points))
+        let first = try SeriesStore.submit(db, series: "late-checkpoints", step: 3, embeddings: e, labels: labels, options: .object([:]))
+        let second = try SeriesStore.submit(db, series: "late-checkpoints", step: 5, embeddings: e, labels: labels, options: .object([:]))
+        #expect(try db.execute("SELECT baseline_step AS b FROM isomine.series WHERE name = 'late-checkpoints'").int(0, "b") == 3)
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
+                                           environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-baseline").path])
+        #expect(worker.status == 0, "\(worker.err)")
+        for id in [first, second] {
+            let job = try db.execute("SELECT state, last_error FROM isomine.jobs WHERE id = \(id)")
+            let error = try job.string(0, "last_error") ?? ""
+            #expect(try job.string(0, "state") == "succeeded", "job \(id): \(error)")
+        }
+        let show = try IsomineBinary.run(["series", "show", "late-checkpoints"], database: scratch.name)
+        #expect(show.status == 0 && show.out.contains("baseline step 3"), "\(show.out) \(show.err)")
+        // A monitored series with no checkpoint lists and shows without a baseline.
+        _ = try db.execute("SELECT isomine.start_monitor('signals-only', '{\"margin\": 0.2}')")
+        let alone = try IsomineBinary.run(["series", "show", "signals-only"], database: scratch.name)
+        #expect(alone.status == 0 && alone.out.contains("no checkpoint yet"), "\(alone.out) \(alone.err)")
+        let list = try IsomineBinary.run(["series", "list"], database: scratch.name)
+        #expect(list.status == 0 && list.out.contains("signals-only"), "\(list.out) \(list.err)")
+        #expect(try SeriesStore.show(db, name: "signals-only")?.0.baselineStep == nil)
+    }
+
     /// Numbers a double cannot hold. JSON bounds neither, jsonb keeps them as written, and the worker reads
     /// every stored number as a double: a row with 1e-400 was stored, could not be read back, and the
     /// worker's evaluation stopped at that series for every series behind it. Now 1e-400 is stored as 0

@@ -92,8 +92,10 @@ BEGIN
         END IF;
         INSERT INTO isomine.series (name, baseline_step)
         VALUES (series_name, coalesce(CASE WHEN (enqueue.spec->>'baseline_step') ~ '^[0-9]{1,10}$' THEN (enqueue.spec->>'baseline_step')::bigint END, step))
+        -- A series a monitor made has no baseline until its first checkpoint: this one, unless named. (The
+        -- row is read after its lock, so of two first checkpoints submitted at once, the first to commit is it.)
         ON CONFLICT (name) DO UPDATE SET baseline_step = coalesce(CASE WHEN (enqueue.spec->>'baseline_step') ~ '^[0-9]{1,10}$' THEN (enqueue.spec->>'baseline_step')::bigint END,
-                                                                  isomine.series.baseline_step);
+                                                                  isomine.series.baseline_step, step);
     END IF;
     IF unique_key IS NOT NULL THEN
         SELECT j.id INTO new_id FROM isomine.jobs j

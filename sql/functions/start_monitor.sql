@@ -103,8 +103,9 @@ BEGIN
         digest_e := encode(sha256(embeddings), 'hex');
         digest_l := encode(sha256(labels), 'hex');
     END IF;
-    -- One monitor per series: the row lock makes two concurrent starts one start and one resend.
-    INSERT INTO isomine.series (name, baseline_step) VALUES (series, coalesce((settings->>'first_step')::bigint, 0))
+    -- One monitor per series: the row lock makes two concurrent starts one start and one resend. A new
+    -- series has no baseline until its first checkpoint (isomine.enqueue sets it; 019_monitor_series_baseline.sql).
+    INSERT INTO isomine.series (name, baseline_step) VALUES (series, NULL)
     ON CONFLICT (name) DO NOTHING;
     SELECT * INTO existing FROM isomine.series s WHERE s.name = start_monitor.series FOR UPDATE;
     IF existing.monitor IS NOT NULL THEN
