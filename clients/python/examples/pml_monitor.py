@@ -66,7 +66,7 @@ def main():
                               classes_per_batch=args.classes_per_batch, samples_per_class=args.samples_per_class,
                               embedding_dim=args.embedding_dim,
                               on_warning=lambda w: print(f"isomine warns at step {w['step']}: "
-                                                         + "; ".join(r["message"] for r in w.get("reasons", [])[:2])))
+                                                         + " ".join(r["message"] for r in w.get("reasons", [])[:2])))
     isomine.submit(args.dsn, args.series, 0, embed(x_test), y_test, margin=args.margin, untrained=True)
     step, started = 0, time.monotonic()
     for epoch in range(1, args.epochs + 1):
