@@ -407,6 +407,21 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try SeriesStore.show(db, name: "signals-only")?.0.baselineStep == nil)
     }
 
+    /// `every=5` thins the signal rows, not the step-0 risk's batches: those stay the run's first three
+    /// (the risk is calibrated on the untrained network's batch and the two after it).
+    @Test func theRiskBatchesAreTheFirstThreeWhateverTheStride() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        let out = try runPython(fixtures + "/monitor_every.py", ["dbname=\(scratch.name)", "sparse-run"])
+        #expect(out.status == 0, "\(out.err)")
+        let result = try JSONValue.parse(Data(out.out.utf8))
+        guard case .string(let expected)? = result["expected"] else { Issue.record("\(out.out)"); return }
+        #expect(result["unsent"] == .number(0))
+        #expect(try db.execute("SELECT risk_embeddings AS e FROM isomine.series WHERE name = 'sparse-run'").string(0, "e") == expected)
+        let steps = try db.execute("SELECT step FROM isomine.series_signals WHERE series = 'sparse-run' ORDER BY step").column("step", as: Int.self)
+        #expect(steps == [0, 5, 10])
+    }
+
     /// Numbers a double cannot hold. JSON bounds neither, jsonb keeps them as written, and the worker reads
     /// every stored number as a double: a row with 1e-400 was stored, could not be read back, and the
     /// worker's evaluation stopped at that series for every series behind it. Now 1e-400 is stored as 0

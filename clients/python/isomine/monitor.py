@@ -56,7 +56,8 @@ class Monitor:
         too, and a worker computes the run's step-0 collapse risk from them (the model is calibrated
         on Adam; observe before the optimizer's first step, so that the first batch is the untrained
         network's: the 2nd and 3rd have then had one and two updates).
-    every: compute and send signals every `every`-th observed step (1: every batch).
+    every: compute and send signals every `every`-th observed step (1: every batch); the step-0 risk's
+        batches are the first `risk_batches` observed whatever `every` is.
     queue: the queue whose workers evaluate this run (`isomine worker --queues`; default "default").
     flush_seconds: how often the background thread sends and reads back.
     on_warning: called once, on the monitor's thread, with the warning dict when a worker warns.
@@ -139,6 +140,17 @@ class Monitor:
         check_batch(x, y)
         self._last_step = step
         self._observed += 1
+        with self._lock:
+            # The step-0 risk's batches are the run's first ones whatever `every` thins the rows to: the
+            # risk is calibrated on the untrained network's batch and the two after it.
+            if self._risk_wanted and len(self._risk_x) < self._risk_wanted:
+                if self._batch_size is None:
+                    self._batch_size = x.shape[0]
+                if x.shape[0] == self._batch_size:
+                    self._risk_x.append(x.astype(np.float32))
+                    self._risk_y.append(y)
+                    if not self._risk_x[1:]:
+                        self._settings["first_step"] = step
         if (self._observed - 1) % self.every != 0:
             return None
         with self._lock:
@@ -157,14 +169,6 @@ class Monitor:
             if self._reference != reference:
                 # The series' first row became the reference meanwhile: batch_signals' own formula.
                 row["batch_spread_ratio"] = row["batch_spread"] / self._reference
-            if self._risk_wanted and len(self._risk_x) < self._risk_wanted:
-                if self._batch_size is None:
-                    self._batch_size = x.shape[0]
-                if x.shape[0] == self._batch_size:
-                    self._risk_x.append(x.astype(np.float32))
-                    self._risk_y.append(y)
-                    if not self._risk_x[1:]:
-                        self._settings["first_step"] = step
             self._rows.append(row)
             self._lock.notify_all()
         return row
