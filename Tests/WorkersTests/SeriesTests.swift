@@ -217,6 +217,12 @@ private let emptyDataRoot = TempFolder("empty")
         let big = try IsomineBinary.run(["submit", "--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/y.npy"], database: scratch.name,
                                  environment: ["PGOPTIONS": "-c isomine.max_input_bytes=200"])
         #expect(big.status == 2 && big.err.contains("above the upload limit of 200 bytes"), "\(big.err)")
+        // A session may lower the database's cap, never raise it (any role can SET a placeholder setting).
+        try db.execute(PGQuery(unsafeSQL: "ALTER DATABASE \(scratch.name) SET isomine.max_input_bytes = '300'"))
+        let raised = try IsomineBinary.run(["submit", "--series", "cli-run", "--step", "1", dir + "/e.npy", dir + "/y.npy"], database: scratch.name,
+                                           environment: ["PGOPTIONS": "-c isomine.max_input_bytes=100000000"])
+        try db.execute(PGQuery(unsafeSQL: "ALTER DATABASE \(scratch.name) RESET isomine.max_input_bytes"))
+        #expect(raised.status == 2 && raised.err.contains("above the upload limit of 300 bytes"), "\(raised.err)")
         // By SQL, the same checks on raw bytes: not an NPY; a header claiming more rows than the bytes hold.
         #expect(throws: PGError.self) { try SeriesStore.submit(db, series: "sql-run", step: 0, embeddings: [1, 2, 3], labels: l, options: .object([:])) }
         do {
