@@ -119,7 +119,7 @@ public struct SeriesPage: Sendable {
         let last = done.last
         let monitorWarning: Int? = if case .number(let w)? = monitor?.warning?["step"] { Int(w) } else { nil }
         let summary = "\(steps.count) steps, " + (baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet") + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
-            + (firstCollapse.map { ", first collapsed at step \($0)" } ?? ", none collapsed")
+            + (firstCollapse.map { ", first collapsed at step \($0)" } ?? (done.isEmpty ? "" : ", none collapsed"))
             + (last.map { ", latest step \($0.0): \($0.1.final.diagnosis.headline)" } ?? "")
         let optional: [String: Any?] = ["indexLink": indexLink, "monitor": monitor?.context()]
         return optional.compactMapValues { $0 }.merging([

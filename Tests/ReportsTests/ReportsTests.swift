@@ -222,6 +222,10 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
                      SeriesPageStep(step: 4, jobID: 42, state: .queued, result: nil, lastError: nil, link: nil)]
         #expect(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: steps, indexLink: nil)).contains("http-equiv=\"refresh\""))
         #expect(!(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: [steps[0]], indexLink: nil)).contains("http-equiv=\"refresh\"")))
+        // A monitored series with no checkpoint yet has no baseline, and says so rather than "none collapsed".
+        let signalsOnly = try ReportRenderer().seriesPage(SeriesPage(name: "run-8", baselineStep: nil, steps: [], indexLink: nil))
+        #expect(XMLCheck.parse(signalsOnly).error == nil)
+        #expect(signalsOnly.contains("0 steps, no checkpoint yet") && !signalsOnly.contains("none collapsed"), "\(signalsOnly)")
         let entry = IndexEntry(id: 1, kind: .train, name: "a", state: .running, verdict: nil, precisionAt1: nil, finishedAt: nil, link: nil)
         #expect(try ReportRenderer().indexPage([entry]).contains("http-equiv=\"refresh\""))
         var ended = entry
