@@ -320,6 +320,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(errors["bfloat16"] == .null, "a bfloat16 tensor is widened, not refused")
         #expect(errors["first_good"] == .null)
         says("backwards", "step 2 is not after the last observed step 3")
+        says("epoch_restart", "step 0 is not after the last observed step 3: steps must increase (a step counted within each epoch starts again at 0: pass the run's global step")
         says("bad_margin", "margin must be a positive number")
         says("queue_leading_dash", "got '-gpu'")
         says("bad_queue", "queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got 'GPU!'")

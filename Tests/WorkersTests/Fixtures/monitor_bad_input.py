@@ -71,6 +71,7 @@ class BFloat16Tensor:
 attempt("bfloat16", lambda: m.observe(1, BFloat16Tensor(good), labels))
 attempt("first_good", lambda: m.observe(3, good, labels))
 attempt("backwards", lambda: m.observe(2, good, labels))
+attempt("epoch_restart", lambda: m.observe(0, good, labels))
 attempt("bad_margin", lambda: isomine.Monitor(dsn, "x", margin=float("nan")))
 attempt("bad_queue", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="GPU!"))
 attempt("queue_leading_dash", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="-gpu"))

@@ -134,7 +134,9 @@ class Monitor:
             raise InvalidInput(f"step must be a whole number from 0 to {_MAX_STEP}, got {step!r}")
         step = int(step)
         if self._last_step is not None and step <= self._last_step:
-            raise InvalidInput(f"step {step} is not after the last observed step {self._last_step}: steps must increase")
+            hint = (" (a step counted within each epoch starts again at 0: pass the run's global step, e.g. "
+                    "epoch * len(loader) + i)") if step == 0 else ""
+            raise InvalidInput(f"step {step} is not after the last observed step {self._last_step}: steps must increase{hint}")
         x = as_array(embeddings)
         y = as_labels(labels, x.shape[0])
         check_batch(x, y)
