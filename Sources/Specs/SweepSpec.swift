@@ -191,21 +191,25 @@ public struct SweepSpec: Sendable, Equatable {
         return SpecError(path: path, "\(e.message) (in the run \(point))")
     }
 
-    /// Sets `value` at a dotted path, creating intermediate objects; a non-object on the way is an error.
-    static func set(_ value: JSONValue, at path: [String], in object: inout [String: JSONValue], field: String) throws {
+    /// Sets `value` at a dotted path, creating intermediate objects; a non-object on the way is an error,
+    /// except a train spec's shorthand (`"on_warning": "stop"`), which becomes the object it stands for.
+    static func set(_ value: JSONValue, at path: [String], in object: inout [String: JSONValue], field: String, above: [String] = []) throws {
         guard let head = path.first else { return }
         if path.count == 1 {
             object[head] = value
             return
         }
+        let here = above + [head]
         var inner: [String: JSONValue]
         switch object[head] {
         case nil, .null?: inner = [:]
         case .object(let o)?: inner = o
+        case .string(let s)? where TrainSpec.schema.shorthands[here.joined(separator: ".")] != nil:
+            inner = [TrainSpec.schema.shorthands[here.joined(separator: ".")]!: .string(s)]
         case let other?:
-            throw SpecError(path: field, "cannot set a field inside spec.base.\(head), which is \(other.typeName)")
+            throw SpecError(path: field, "cannot set a field inside spec.base.\(here.joined(separator: ".")), which is \(other.typeName)")
         }
-        try set(value, at: Array(path.dropFirst()), in: &inner, field: field)
+        try set(value, at: Array(path.dropFirst()), in: &inner, field: field, above: here)
         object[head] = .object(inner)
     }
 

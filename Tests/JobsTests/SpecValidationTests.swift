@@ -57,6 +57,11 @@ func specError(_ json: String) -> String? {
         let sweep = try JobSpec.parse(Data(#"{"kind":"sweep","base":{"dataset":{"type":"digits"}},"grid":{"on_warning":["none","switch_miner"],"seed":[0]}}"#.utf8))
         guard case .sweep(let s) = sweep else { Issue.record("not a sweep"); return }
         #expect(s.children.map { $0.spec.onWarning } == [.none, .switchMiner])
+        // A base in the short form takes grid values inside it.
+        let factors = try JobSpec.parse(Data(#"{"kind":"sweep","base":{"dataset":{"type":"digits"},"on_warning":"lower_learning_rate"},"grid":{"on_warning.factor":[0.1,0.5],"seed":[0]}}"#.utf8))
+        guard case .sweep(let f) = factors else { Issue.record("not a sweep"); return }
+        #expect(f.children.map { $0.spec.onWarning } == [.lowerLearningRate, .lowerLearningRate])
+        #expect(f.children.map { $0.spec.onWarningFactor } == [0.1, 0.5])
     }
 
     @Test func badSpecsNameTheField() {

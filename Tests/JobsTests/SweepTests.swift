@@ -65,7 +65,7 @@ func sweepSpec(_ json: String) throws -> SweepSpec {
             (#"{"kind":"sweep",\#(base),"grid":{"sampler.samples_per_class":[4,1]}}"#, "spec.grid[\"sampler.samples_per_class\"][1]: must be at least 2"),
             (#"{"kind":"sweep",\#(base),"grid":{"model.embedding_dim":["2"]}}"#, "spec.grid[\"model.embedding_dim\"][0]: must be an integer, got a string"),
             (#"{"kind":"sweep",\#(base),"grid":{"modle.embedding_dim":[2]}}"#, "spec.base.modle: unknown field; known fields here: blas_threads, checkpoint_every, dataset, estimators, eval_every, kind, loss, miner, model, name, on_warning, optimizer, queue, sampler, seed, split, standardize, steps, stop_on_collapse, stop_on_warning, threads, warning (in the run modle.embedding_dim=2)"),
-            (#"{"kind":"sweep",\#(base),"grid":{"dataset.type.x":[2]}}"#, "spec.grid[\"dataset.type.x\"]: cannot set a field inside spec.base.type, which is a string"),
+            (#"{"kind":"sweep",\#(base),"grid":{"dataset.type.x":[2]}}"#, "spec.grid[\"dataset.type.x\"]: cannot set a field inside spec.base.dataset.type, which is a string"),
             (#"{"kind":"sweep","base":{"dataset":{"type":"digits"},"steps":0},"grid":{"seed":[1]}}"#, "spec.base.steps: must be between 1 and 100000000, got 0 (in the run seed=1)"),
             (#"{"kind":"sweep",\#(base),"grid":{"seed":\#(Array(0..<40)),"steps":\#(Array(1...30))}}"#, "spec.grid: expands to 1200 runs; a sweep may have at most 1000"),
         ]
