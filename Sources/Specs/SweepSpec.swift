@@ -201,12 +201,11 @@ public struct SweepSpec: Sendable, Equatable {
         }
         let here = above + [head]
         var inner: [String: JSONValue]
-        switch object[head] {
-        case nil, .null?: inner = [:]
-        case .object(let o)?: inner = o
-        case .string(let s)? where TrainSpec.schema.shorthands[here.joined(separator: ".")] != nil:
-            inner = [TrainSpec.schema.shorthands[here.joined(separator: ".")]!: .string(s)]
-        case let other?:
+        switch (object[head], TrainSpec.schema.shorthands[here.joined(separator: ".")]) {
+        case (nil, _), (.null?, _): inner = [:]
+        case (.object(let o)?, _): inner = o
+        case (.string(let s)?, let key?): inner = [key: .string(s)]
+        case (let other?, _):
             throw SpecError(path: field, "cannot set a field inside spec.base.\(here.joined(separator: ".")), which is \(other.typeName)")
         }
         try set(value, at: Array(path.dropFirst()), in: &inner, field: field, above: here)
