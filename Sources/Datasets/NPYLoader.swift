@@ -22,7 +22,7 @@ public enum NPYLoader {
     public static func load(features: [UInt8], labels: [UInt8], name: String,
                             featuresField: String, labelsField: String,
                             addressSpace: Int? = InputLimits.addressSpaceLimit()) throws -> LabeledData {
-        let x = try parse(features, field: featuresField)
+        let x = try parse(try canonical(features, field: featuresField) ?? features, field: featuresField)
         guard x.shape.count == 2 else {
             throw DatasetError(field: featuresField, "has shape \(shapeText(x.shape)); features must be a 2-D array (N, D)")
         }
@@ -100,6 +100,15 @@ public enum NPYLoader {
         defer { try? handle.close() }
         let fileSize = Int((try? FileManager.default.attributesOfItem(atPath: featuresFile)[.size] as? Int) ?? 0)
         let prefix = [UInt8]((try? handle.read(upToCount: min(fileSize, 1 << 16))) ?? Data())
+        let layout = try parseLayout(prefix, field: featuresField)
+        if layout.descr.hasPrefix(">") || (layout.fortran && layout.shape.count == 2) {
+            // Fortran order or big-endian: read whole and rewritten in C order (`canonical`), at the cost
+            // of the file's bytes held once more while it is read.
+            try InputLimits.current.checkMemory(fileSize, field: featuresField, what: "'\(name)' (\(layout.fortran ? "Fortran order" : "big-endian"), read whole)")
+            let bytes = try DataRoot.read(featuresFile, field: featuresField)
+            return try load(features: bytes, labels: try DataRoot.read(labelsFile, field: labelsField), name: name,
+                            featuresField: featuresField, labelsField: labelsField)
+        }
         let (descr, shape, offset) = try parseHeader(prefix, field: featuresField)
         guard shape.count == 2 else {
             throw DatasetError(field: featuresField, "has shape \(shapeText(shape)); features must be a 2-D array (N, D)")
@@ -173,7 +182,7 @@ public enum NPYLoader {
 
     /// The labels of an .npy integer vector (N,) or (N, 1), as text.
     static func labelStrings(_ labels: [UInt8], field labelsField: String) throws -> [String] {
-        let y = try parse(labels, field: labelsField)
+        let y = try parse(try canonical(labels, field: labelsField) ?? labels, field: labelsField)
         let n: Int
         if y.shape.count == 1 { n = y.shape[0] }
         else if y.shape.count == 2 && y.shape[1] == 1 { n = y.shape[0] }
@@ -242,8 +251,18 @@ public enum NPYLoader {
     }
 
     /// The dtype, the shape and the offset of the data, from the first bytes of an .npy file (at least
-    /// the whole header).
+    /// the whole header), refusing the layouts the readers take only through `canonical`.
     static func parseHeader(_ bytes: [UInt8], field: String) throws -> (descr: String, shape: [Int], dataOffset: Int) {
+        let (descr, shape, fortran, offset) = try parseLayout(bytes, field: field)
+        if descr.hasPrefix(">") { throw DatasetError(field: field, "has dtype '\(descr)', which is big-endian; isomine reads little-endian NPY") }
+        if fortran && shape.count > 1 {
+            throw DatasetError(field: field, "is stored in Fortran order; save it in C order (np.ascontiguousarray)")
+        }
+        return (descr, shape, offset)
+    }
+
+    /// The dtype, the shape, whether it is stored in Fortran order and the offset of the data.
+    static func parseLayout(_ bytes: [UInt8], field: String) throws -> (descr: String, shape: [Int], fortran: Bool, dataOffset: Int) {
         if bytes.isEmpty { throw DatasetError(field: field, "is an empty file") }
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
@@ -267,14 +286,11 @@ public enum NPYLoader {
         guard let descr = quotedValue(after: "'descr'", in: header) else {
             throw DatasetError(field: field, "NPY header has no 'descr'")
         }
-        if descr.hasPrefix(">") { throw DatasetError(field: field, "has dtype '\(descr)', which is big-endian; isomine reads little-endian NPY") }
         guard let fortranRange = header.range(of: "'fortran_order'") else {
             throw DatasetError(field: field, "NPY header has no 'fortran_order'")
         }
         let afterFortran = header[fortranRange.upperBound...].drop(while: { $0 == ":" || $0 == " " })
-        if afterFortran.hasPrefix("True") {
-            throw DatasetError(field: field, "is stored in Fortran order; save it in C order (np.ascontiguousarray)")
-        }
+        let fortran = afterFortran.hasPrefix("True")
         guard let shapeRange = header.range(of: "'shape'"),
               let open = header[shapeRange.upperBound...].firstIndex(of: "("),
               let close = header[open...].firstIndex(of: ")") else {
@@ -289,7 +305,7 @@ public enum NPYLoader {
             }
             shape.append(v)
         }
-        return (descr, shape, headerStart + headerLength)
+        return (descr, shape, fortran, headerStart + headerLength)
     }
 
     private static func quotedValue(after key: String, in header: String) -> String? {

@@ -14,7 +14,7 @@ public enum DatasetType: String, CaseIterable, Sendable {
         case .blobs: return "Gaussian classes: centres ~ N(0, separation²·I), points ~ N(centre, I)"
         case .toy5: return "the paper's toy: 5 points (3 + 2) uniform in the unit square of R²"
         case .toy20: return "20 points (10 + 10) uniform in the unit square of R²"
-        case .npy: return "NumPy files: features `(N, D)` float16, float32 or float64 (float16, what mixed-precision training produces, is read exactly), labels `(N,)` integers; little-endian, C order"
+        case .npy: return "NumPy files: features `(N, D)` float16, float32 or float64 (float16, what mixed-precision training produces, is read exactly), labels `(N,)` integers; C or Fortran order, either byte order"
         case .csv:
             return "comma-separated numbers, optionally gzip-compressed (`.csv.gz`); `label_column` is an index (negative counts from the end) or, with `header: true`, a column name. Labels may be any text; features must be numbers"
         case .stored:

@@ -99,7 +99,9 @@ struct Submit: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: path) else { throw DatasetError(field: what, "cannot read \(path)") }
                 return [UInt8](data)
             }
-            let e = try read(embeddings, "embeddings"), l = try read(labels, "labels")
+            // Uploaded as the database takes NPY: C order, little-endian (Fortran order and big-endian rewritten, values kept).
+            let rawE = try read(embeddings, "embeddings"), rawL = try read(labels, "labels")
+            let e = try NPYLoader.canonical(rawE, field: "embeddings") ?? rawE, l = try NPYLoader.canonical(rawL, field: "labels") ?? rawL
             // The same checks the worker makes (dtype, shape, rows, finite values, classes), before the upload.
             _ = try NPYLoader.load(features: e, labels: l, name: embeddings, featuresField: "embeddings", labelsField: "labels").validate(field: "embeddings")
             let db = try Database.connect()

@@ -254,14 +254,22 @@ private let emptyDataRoot = TempFolder("empty")
         #expect(half.status == 0, "\(half.err)")
         let halfSQL = try SeriesStore.submit(db, series: "half-run", step: 1, embeddings: npy(descr: "<f2", shape: [12, 4], payload: float16Payload(halves)),
                                              labels: l, options: .object([:]))
+        // A Fortran-ordered big-endian file (np.save of a transposed array, byte-swapped): the CLI uploads
+        // it in the layout the database takes.
+        let columnMajor = (0..<48).map { k in Double(halves[(k % 12) * 4 + k / 12]) }
+        let little = float64Payload(columnMajor)
+        let swapped = little.indices.map { i in little[(i / 8) * 8 + 7 - i % 8] }
+        _ = FileManager.default.createFile(atPath: dir + "/ef.npy", contents: Data(npy(descr: ">f8", shape: [12, 4], payload: swapped, fortran: true)))
+        let layout = try IsomineBinary.run(["submit", "--series", "half-run", "--step", "2", dir + "/ef.npy", dir + "/y.npy"], database: scratch.name)
+        #expect(layout.status == 0, "\(layout.err)")
 
         // The good submissions run with an empty data root.
         let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": emptyDataRoot.path])
         #expect(worker.status == 0)
         let row = try db.execute("SELECT state, spec->>'margin' AS margin, result->'series'->>'baseline_step' AS baseline FROM isomine.jobs WHERE id = \(id)")
         #expect(try row.string(0, "state") == "succeeded" && row.string(0, "margin") == "0.1" && row.string(0, "baseline") == "0")
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'half-run' AND state = 'succeeded' AND result->'final'->'eval'->>'precision_at_1' = '1'").int(0, "n") == 2,
-                "float16 steps \(halfSQL) and its CLI twin analysed")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'half-run' AND state = 'succeeded' AND result->'final'->'eval'->>'precision_at_1' = '1'").int(0, "n") == 3,
+                "float16 steps \(halfSQL) and its CLI twin analysed, and the Fortran-ordered big-endian one")
 
         // A stored input deleted before its job runs: the job fails with a clear error; the rest stays.
         let (e2, l2) = arrays(rows: 15)
