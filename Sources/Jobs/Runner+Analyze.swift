@@ -78,8 +78,11 @@ extension Runner {
         let (reference, seriesInfo) = try seriesReference(spec, probe: scaledProbe, unit: unit)
         // A series' baseline step is the untrained network of the run (or whatever the run started from):
         // nothing has trained yet, so it is judged as a train run's step 0, and the series' collapse is
-        // its first collapse after the baseline.
-        let untrained = spec.untrained || (seriesInfo?.baselineStep != nil && seriesInfo?.baselineStep == spec.step)
+        // its first collapse after the baseline — unless the series' monitor recorded training batches
+        // before it (a first checkpoint at epoch 1 of a monitored loop is a trained network's: at chance,
+        // it has lost its classes, it is not "untrained").
+        let untrained = try spec.untrained || (seriesInfo?.baselineStep != nil && seriesInfo?.baselineStep == spec.step
+                                               && !(seriesInfo.flatMap { info in try baselines?.trainedBefore(info.step, in: info.name) } ?? false))
         var options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations, threads: threads),
                                        referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
                                        margin: spec.margin, untrained: untrained)

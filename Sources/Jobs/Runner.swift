@@ -45,6 +45,14 @@ public protocol SeriesBaselines: Sendable {
     /// The step a series' spread is judged against (`named`, else the series' recorded baseline) and that
     /// step's dataset; nil when no job of the series has that step.
     func baseline(of series: String, named: Int?) throws -> (step: Int, dataset: DatasetSource)?
+    /// Whether the series shows training before `step`: its monitor recorded a training batch at an
+    /// earlier step. Then a baseline at `step` is not an untrained network's.
+    func trainedBefore(_ step: Int, in series: String) throws -> Bool
+}
+
+extension SeriesBaselines {
+    /// Without a monitor's records nothing says a run trained before its baseline.
+    public func trainedBefore(_ step: Int, in series: String) throws -> Bool { false }
 }
 
 /// Runs jobs. Stateless apart from where it reads data and where it logs.

@@ -122,14 +122,15 @@ public enum SeriesAnnouncement: Sendable, CaseIterable {
                    FOR UPDATE OF s
                 """
         case .collapse:
-            // The baseline is judged as an untrained network and never collapses; a step before a named
-            // later baseline is not the run's collapse.
+            // A step before a named later baseline is not the run's collapse. The baseline itself counts:
+            // judged as an untrained network it never reads collapsed, and judged as a trained one (its
+            // monitor recorded training before it) a collapse there is the run's.
             return """
                 SELECT s.collapse_step IS NOT NULL AS announced, j.id, j.series_step AS step, j.result
                   FROM isomine.series s
                   JOIN LATERAL (SELECT id, series_step, result FROM isomine.jobs
                                  WHERE series = s.name AND state = 'succeeded' AND result->>'verdict' = 'collapsed'
-                                   AND series_step > s.baseline_step
+                                   AND series_step >= s.baseline_step
                                  ORDER BY series_step LIMIT 1) j ON true
                  WHERE s.name = \(series) FOR UPDATE OF s
                 """

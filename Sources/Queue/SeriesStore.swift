@@ -41,6 +41,12 @@ public final class DatabaseInputs: StoredInputs, SeriesBaselines {
               case .analyze(let spec) = try JobSpec.parse(Data(baseline.spec.utf8)) else { return nil }
         return (baseline.step, spec.dataset)
     }
+
+    public func trainedBefore(_ step: Int, in series: String) throws -> Bool {
+        try connector.connect().execute("""
+            SELECT EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = \(series) AND g.step < \(step)) AS trained
+            """).first("trained", as: Bool.self) ?? false
+    }
 }
 
 /// One step of a series as listed.

@@ -65,12 +65,13 @@ public struct CompareRun: Sendable {
     }
 
     /// A series from its steps' analyze results (nil until a step has run); its collapse step is the one
-    /// collapse.detected named, else its first collapsed step after the baseline.
+    /// collapse.detected named, else its first collapsed step from the baseline on.
     public static func series(name: String, baselineStep: Int?, warningStep: Int?, collapseStep: Int?, steps: [(step: Int, result: JSONValue?)],
                               spec: JSONValue?, link: String?) -> CompareRun {
         let done = steps.filter { $0.result != nil && $0.result != .null }
         let points = done.map { point(step: $0.step, final: $0.result?["final"], verdict: $0.result?["verdict"]) }
-        let collapse = collapseStep ?? points.first { $0.verdict == "collapsed" && $0.step != baselineStep }?.step
+        // Not before a named later baseline; the baseline itself reads collapsed only when it was judged trained.
+        let collapse = collapseStep ?? points.first { $0.verdict == "collapsed" && $0.step >= (baselineStep ?? $0.step) }?.step
         return CompareRun(label: "series \(name)", kind: "series", state: "\(steps.count) steps",
                           verdict: string(done.last?.result?["final"]?["diagnosis"]?["headline"]) ?? string(done.last?.result?["verdict"]),
                           link: link, points: points, warningStep: warningStep, collapseStep: collapse, settings: spec.map { flatten($0) } ?? [:])

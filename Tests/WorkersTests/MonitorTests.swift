@@ -399,6 +399,24 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         }
         let show = try IsomineBinary.run(["series", "show", "late-checkpoints"], database: scratch.name)
         #expect(show.status == 0 && show.out.contains("baseline step 3"), "\(show.out) \(show.err)")
+        // A monitor that recorded training batches before the first checkpoint: that baseline is a trained
+        // network's, so at chance it has lost its classes (collapsed, announced), not "untrained".
+        _ = try db.execute("SELECT isomine.start_monitor('trained-first', '{\"margin\": 0.2}')")
+        let row = #"{"step": 0, "loss": 0.1, "active_fraction": 0.5, "mean_positive": 1, "mean_negative": 1.2, "gap": 0.2, "batch_spread": 2}"#
+        _ = try db.execute("SELECT isomine.submit_signals('trained-first', \(PGJSON(text: "[\(row), \(row.replacingOccurrences(of: "\"step\": 0", with: "\"step\": 1"))]")))")
+        var noise = SeededRNG(seed: 4)
+        let atChance = npy(descr: "<f4", shape: [60, 4], payload: float32Payload((0..<240).map { _ in Float.random(in: -1...1, using: &noise) }))
+        let chanceLabels = npy(descr: "<i8", shape: [60], payload: int64Payload((0..<60).map { Int64($0 % 3) }))
+        let trained = try SeriesStore.submit(db, series: "trained-first", step: 2, embeddings: atChance, labels: chanceLabels, options: .object([:]))
+        let untrainedTwin = try SeriesStore.submit(db, series: "checkpoints-only", step: 2, embeddings: atChance, labels: chanceLabels, options: .object([:]))
+        let again = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
+                                          environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-baseline-trained").path])
+        #expect(again.status == 0, "\(again.err)")
+        let judged = try db.execute("SELECT id, result->>'verdict' AS v FROM isomine.jobs WHERE id IN (\(trained), \(untrainedTwin)) ORDER BY id")
+        #expect(try judged.string(0, "v") == "collapsed" && judged.string(1, "v") == "partial", "a trained baseline at chance is collapsed, an untrained one partial")
+        #expect(try db.execute("SELECT collapse_step AS c FROM isomine.series WHERE name = 'trained-first'").int(0, "c") == 2)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.job_events WHERE type = 'collapse.detected' AND job_id = \(trained)").int(0, "n") == 1)
+        #expect(try db.execute("SELECT collapse_step AS c FROM isomine.series WHERE name = 'checkpoints-only'").int(0, "c") == nil)
         // A monitored series with no checkpoint lists and shows without a baseline.
         _ = try db.execute("SELECT isomine.start_monitor('signals-only', '{\"margin\": 0.2}')")
         let alone = try IsomineBinary.run(["series", "show", "signals-only"], database: scratch.name)
