@@ -28,7 +28,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         return (m, labels)
     }
 
-    @Test(arguments: [(UInt64(1), 4, 4, 8, 0.0), (UInt64(2), 10, 16, 2, 3.5), (UInt64(3), 8, 4, 64, 0.7)])
+    // The last batch (2,100 rows) is more than one block of anchors for the Python side (4M distances a block).
+    @Test(arguments: [(UInt64(1), 4, 4, 8, 0.0), (UInt64(2), 10, 16, 2, 3.5), (UInt64(3), 8, 4, 64, 0.7), (UInt64(4), 300, 7, 8, 1.5)])
     func pythonSignalsEqualTheTrainers(seed: UInt64, classes: Int, perClass: Int, dim: Int, reference: Double) throws {
         let (points, labels) = Self.batch(seed: seed, classes: classes, perClass: perClass, dim: dim)
         let folder = TempFolder("monitor-signals")

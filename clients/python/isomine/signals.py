@@ -69,6 +69,19 @@ def check_batch(x, y):
         raise InvalidInput("no class has two points in the batch: there is no positive pair to mine (sample K ≥ 2 points per class)")
 
 
+#: Most distances one block of anchors holds (4M doubles, 32 MB).
+_BLOCK_ELEMENTS = 1 << 22
+
+
+def _distance_rows(x, norms, r0, r1):
+    """Distances from rows r0..r1 of x to every row: the trainer's |x_i|² + |x_j|² − 2⟨x_i, x_j⟩,
+    clamped at 0, 0 to the row itself."""
+    sq = norms[r0:r1, None] + norms[None, :] - 2.0 * (x[r0:r1] @ x.T)
+    np.maximum(sq, 0.0, out=sq)
+    sq[np.arange(r1 - r0), np.arange(r0, r1)] = 0.0
+    return np.sqrt(sq, out=sq)
+
+
 def squared_distances(x):
     """Pairwise squared distances by the Gram matrix, clamped at 0, zero diagonal, exactly symmetric
     (the trainer's formula: |x_i|² + |x_j|² − 2⟨x_i, x_j⟩ on the upper triangle, mirrored)."""
@@ -100,24 +113,33 @@ def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0):
     check_batch(x, y)
     if not (margin > 0 and math.isfinite(margin)):
         raise InvalidInput(f"margin must be a positive number, got {margin}")
-    sq = squared_distances(x)
-    d = np.sqrt(sq)
-    same = y[:, None] == y[None, :]
-    np.fill_diagonal(same, False)
-    other = y[:, None] != y[None, :]
-    # Hardest positive (farthest, first of equals) and hardest negative (nearest, first of equals) per anchor.
-    valid = same.any(axis=1) & other.any(axis=1)
-    dp = np.where(same, d, -np.inf).max(axis=1)[valid]
-    dn = np.where(other, d, np.inf).min(axis=1)[valid]
+    b = x.shape[0]
+    norms = np.einsum("ij,ij->i", x, x)
+    # Anchors in blocks of rows, so that no B × B matrix is held (at B = 4,096 a handful of them would be
+    # several hundred MB inside the training process): each block's distances to the whole batch give
+    # its hardest positive (farthest, first of equals) and hardest negative (nearest, first of equals).
+    rows = max(1, min(b, _BLOCK_ELEMENTS // max(b, 1)))
+    dp_all, dn_all = np.empty(b), np.empty(b)
+    valid = np.zeros(b, dtype=bool)
+    total = 0.0
+    for r0 in range(0, b, rows):
+        r1 = min(b, r0 + rows)
+        d = _distance_rows(x, norms, r0, r1)
+        same = y[r0:r1, None] == y[None, :]
+        same[np.arange(r1 - r0), np.arange(r0, r1)] = False
+        other = y[r0:r1, None] != y[None, :]
+        valid[r0:r1] = same.any(axis=1) & other.any(axis=1)
+        dp_all[r0:r1] = np.where(same, d, -np.inf).max(axis=1)
+        dn_all[r0:r1] = np.where(other, d, np.inf).min(axis=1)
+        total += float(d.sum())
+    dp, dn = dp_all[valid], dn_all[valid]
     triplets = int(valid.sum())
     m = dp - dn + margin
     loss = float(np.maximum(m, 0.0).sum() / triplets) if triplets else 0.0
     pos = float(dp.sum() / triplets) if triplets else 0.0
     neg = float(dn.sum() / triplets) if triplets else 0.0
-    b = x.shape[0]
-    # The mean over pairs i < j: d is exactly symmetric with a zero diagonal, so half its sum (no B²/2
-    # index arrays, which for a batch of 4,096 would be 130 MB inside the training process).
-    spread = float(d.sum() / 2 / max(b * (b - 1) // 2, 1))
+    # The mean over pairs i < j: the distances are symmetric with a zero diagonal, so half their sum.
+    spread = total / 2 / max(b * (b - 1) // 2, 1)
     reference = reference_spread if reference_spread > 0 else spread
     return {
         "step": int(step), "loss": loss, "loss_ratio": loss / margin,
