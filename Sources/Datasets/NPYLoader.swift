@@ -109,7 +109,8 @@ public enum NPYLoader {
             return try load(features: bytes, labels: try DataRoot.read(labelsFile, field: labelsField), name: name,
                             featuresField: featuresField, labelsField: labelsField)
         }
-        let (descr, shape, offset) = try parseHeader(prefix, field: featuresField)
+        // C order (or not 2-D, refused below) and little-endian: read in place.
+        let (descr, shape, offset) = (layout.descr, layout.shape, layout.dataOffset)
         guard shape.count == 2 else {
             throw DatasetError(field: featuresField, "has shape \(shapeText(shape)); features must be a 2-D array (N, D)")
         }

@@ -81,8 +81,10 @@ extension Runner {
         // its first collapse after the baseline — unless the series' monitor recorded training batches
         // before it (a first checkpoint at epoch 1 of a monitored loop is a trained network's: at chance,
         // it has lost its classes, it is not "untrained").
-        let untrained = try spec.untrained || (seriesInfo?.baselineStep != nil && seriesInfo?.baselineStep == spec.step
-                                               && !(seriesInfo.flatMap { info in try baselines?.trainedBefore(info.step, in: info.name) } ?? false))
+        var untrained = spec.untrained
+        if !untrained, let info = seriesInfo, info.baselineStep == info.step {
+            untrained = try !(baselines?.trainedBefore(info.step, in: info.name) ?? false)
+        }
         var options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations, threads: threads),
                                        referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
                                        margin: spec.margin, untrained: untrained)

@@ -82,15 +82,6 @@ def _distance_rows(x, norms, r0, r1):
     return np.sqrt(sq, out=sq)
 
 
-def squared_distances(x):
-    """Pairwise squared distances by the Gram matrix, clamped at 0, zero diagonal, exactly symmetric
-    (the trainer's formula: |x_i|² + |x_j|² − 2⟨x_i, x_j⟩ on the upper triangle, mirrored)."""
-    norms = np.einsum("ij,ij->i", x, x)
-    sq = norms[:, None] + norms[None, :] - 2.0 * (x @ x.T)
-    sq = np.triu(np.maximum(sq, 0.0), 1)
-    return sq + sq.T
-
-
 def effective_rank(x):
     """exp of the spectral entropy of the batch's covariance (0 for fewer than two rows)."""
     if x.shape[0] < 2:
@@ -146,6 +137,6 @@ def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0):
         "active_fraction": float((m > 0).sum() / triplets) if triplets else 0.0,
         "mean_positive": pos, "mean_negative": neg, "gap": neg - pos,
         "batch_spread": spread, "batch_spread_ratio": spread / reference if reference > 0 else 0.0,
-        "output_norm": float(np.sqrt(np.einsum("ij,ij->i", x, x)).mean()) if b else 0.0,
+        "output_norm": float(np.sqrt(norms).mean()) if b else 0.0,
         "effective_rank": effective_rank(x),
     }
