@@ -46,8 +46,10 @@ let package = Package(
                         .embedInCode("017_client_role.sql"),
                         .embedInCode("018_stored_numbers_as_doubles.sql"),
                         .embedInCode("019_monitor_series_baseline.sql"),
+                        .embedInCode("020_series_margin.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/client_may_execute.sql"),
+                        .embedInCode("functions/default_margin.sql"),
                         .embedInCode("functions/default_max_attempts.sql"),
                         .embedInCode("functions/enqueue.sql"),
                         .embedInCode("functions/event_summary.sql"),

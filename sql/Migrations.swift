@@ -32,6 +32,7 @@ public enum Migrations {
         Migration(version: 17, name: "017_client_role.sql", sql: String(decoding: PackageResources._17_client_role_sql, as: UTF8.self)),
         Migration(version: 18, name: "018_stored_numbers_as_doubles.sql", sql: String(decoding: PackageResources._18_stored_numbers_as_doubles_sql, as: UTF8.self)),
         Migration(version: 19, name: "019_monitor_series_baseline.sql", sql: String(decoding: PackageResources._19_monitor_series_baseline_sql, as: UTF8.self)),
+        Migration(version: 20, name: "020_series_margin.sql", sql: String(decoding: PackageResources._20_series_margin_sql, as: UTF8.self)),
     ]
 }
 
@@ -54,6 +55,7 @@ public struct SQLFunction: Sendable, Equatable {
 public enum SQLFunctions {
     public static let all: [SQLFunction] = [
         SQLFunction(name: "client_may_execute", sql: String(decoding: PackageResources.client_may_execute_sql, as: UTF8.self)),
+        SQLFunction(name: "default_margin", sql: String(decoding: PackageResources.default_margin_sql, as: UTF8.self)),
         SQLFunction(name: "default_max_attempts", sql: String(decoding: PackageResources.default_max_attempts_sql, as: UTF8.self)),
         SQLFunction(name: "enqueue", sql: String(decoding: PackageResources.enqueue_sql, as: UTF8.self)),
         SQLFunction(name: "event_summary", sql: String(decoding: PackageResources.event_summary_sql, as: UTF8.self)),

@@ -97,6 +97,8 @@ public struct SeriesProvisional: Sendable, Codable, Equatable {
 /// A series with its steps, as `isomine.series_json` gives it.
 public struct SeriesDetail: Sendable, Codable, Equatable {
     public var name: String
+    /// The margin α its steps are judged at (its monitor's or its first step's); nil for a series with neither yet.
+    public var margin: Double?
     public var baselineStep: Int?
     public var collapseStep: Int?
     /// The step collapse.warning was recorded for.
@@ -104,7 +106,7 @@ public struct SeriesDetail: Sendable, Codable, Equatable {
     public var steps: [SeriesStep]
 
     enum CodingKeys: String, CodingKey {
-        case name, steps
+        case name, steps, margin
         case baselineStep = "baseline_step"
         case collapseStep = "collapse_step"
         case warningStep = "warning_step"

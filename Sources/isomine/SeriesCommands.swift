@@ -11,7 +11,7 @@ struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload one checkpoint's embeddings and labels (NPY) into the database and queue its analysis as a series step; prints the job id.",
         discussion: """
-        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its distances are judged against the margin (--margin, the one you trained with), and its spread is also compared with the series' baseline step (the first step submitted, or --baseline-step), which is judged as an untrained network (as is any step given --untrained): never collapsed, so the series' collapse.detected is its first collapse after the baseline. A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
+        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its distances are judged against the margin (--margin, the one you trained with; one per series: a step without it takes the series' margin, from its monitor or its first step, and a step naming another is refused), and its spread is also compared with the series' baseline step (the first step submitted, or --baseline-step), which is judged as an untrained network (as is any step given --untrained): never collapsed, so the series' collapse.detected is its first collapse after the baseline. A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
         """)
 
     @Option(help: "The series (1–100 of A-Z a-z 0-9 _ . - starting with a letter or digit).")
@@ -26,7 +26,7 @@ struct Submit: ParsableCommand {
     @Argument(help: "Labels: an NPY file, integers, shape (N,).")
     var labels: String
 
-    @Option(help: "The margin α the model was trained with (default 0.2; PML's TripletMarginLoss default is 0.05): the verdict judges distances against it.")
+    @Option(help: "The margin α the model was trained with (PML's TripletMarginLoss default is 0.05): the verdict judges distances against it. A series is judged at one margin: without --margin a step takes the series' (its monitor's, or its first step's; 0.2 for a first step without one), and another is refused.")
     var margin: Double?
 
     @Option(help: "Probe size for sets above 2000 points (default 2000).")
@@ -188,6 +188,7 @@ struct SeriesShow: ParsableCommand {
             // A monitored series has no baseline until its first checkpoint.
             let baseline = detail.baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet"
             print("series \(detail.name): \(steps.count) steps, \(baseline)"
+                  + (detail.margin.map { ", margin α = \($0)" } ?? "")
                   + (detail.warningStep.map { ", collapse.warning at step \($0)" } ?? "")
                   + (detail.collapseStep.map { ", collapse.detected at step \($0)" } ?? ""))
             if let monitor = SeriesShow.monitorLine(document) { print(monitor) }

@@ -9,6 +9,7 @@ import Testing
 import Linalg
 import Jobs
 import Datasets
+import Specs
 @testable import Postgres
 @testable import Queue
 @testable import Trainer
@@ -425,6 +426,65 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         let list = try IsomineBinary.run(["series", "list"], database: scratch.name)
         #expect(list.status == 0 && list.out.contains("signals-only"), "\(list.out) \(list.err)")
         #expect(try SeriesStore.show(db, name: "signals-only")?.0.baselineStep == nil)
+    }
+
+    /// A series is one run, trained at one margin α. A checkpoint submitted without `margin` used to be
+    /// judged at the analyze default (0.2) while the series' monitor read the loop at the margin it was
+    /// given (PML's 0.05: four times off on the verdict's own scale), and a step naming another margin
+    /// was taken. Now a step without one takes the series' margin (its monitor's, or its first step's),
+    /// another margin is refused by name with nothing stored, by SQL and by the CLI, and a monitor
+    /// cannot start at another margin than the series' checkpoints.
+    @Test func aSeriesJudgesEveryStepAtItsOneMargin() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        var points = [Float]()
+        for i in 0..<24 { for j in 0..<4 { points.append(Float(i % 3 * 4) + Float((i * 5 + j * 3) % 7) / 7) } }
+        let labels = npy(descr: "<i8", shape: [24], payload: int64Payload((0..<24).map { Int64($0 % 3) }))
+        let e = npy(descr: "<f4", shape: [24, 4], payload: float32Payload(points))
+        func margin(_ id: Int) throws -> Double? { try db.execute("SELECT (spec->>'margin')::float8 AS m FROM isomine.jobs WHERE id = \(id)").double(0, "m") }
+        func refusal(_ series: String, _ step: Int, _ options: JSONValue) -> String {
+            do {
+                _ = try SeriesStore.submit(db, series: series, step: step, embeddings: e, labels: labels, options: options)
+                return "accepted"
+            } catch let error as PGError { return error.message } catch { return "\(error)" }
+        }
+        _ = try db.execute("SELECT isomine.start_monitor('pml-run', '{\"margin\": 0.05}')")
+        let inherited = try SeriesStore.submit(db, series: "pml-run", step: 1, embeddings: e, labels: labels, options: .object([:]))
+        #expect(try margin(inherited) == 0.05, "a step without a margin takes the monitor's")
+        let same = try SeriesStore.submit(db, series: "pml-run", step: 2, embeddings: e, labels: labels, options: .object(["margin": .number(0.05)]))
+        #expect(try margin(same) == 0.05)
+        let other = refusal("pml-run", 3, .object(["margin": .number(0.2)]))
+        #expect(other.contains("series 'pml-run' judges its steps at margin 0.05 (its monitor's)") && other.contains("this step names margin 0.2"), "\(other)")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'pml-run'").int(0, "n") == 2, "nothing stored for the refused step")
+        // A series of checkpoints only: its first step sets the margin, named or the analyze default.
+        let first = try SeriesStore.submit(db, series: "ckpt-run", step: 0, embeddings: e, labels: labels, options: .object([:]))
+        #expect(try margin(first) == AnalyzeSpec(dataset: .digits).margin, "the first step without a margin is judged at the default, written down")
+        let later = refusal("ckpt-run", 1, .object(["margin": .number(0.05)]))
+        #expect(later.contains("judges its steps at margin 0.2 (its first step's)"), "\(later)")
+        let named = try SeriesStore.submit(db, series: "named-run", step: 0, embeddings: e, labels: labels, options: .object(["margin": .number(0.3)]))
+        let next = try SeriesStore.submit(db, series: "named-run", step: 4, embeddings: e, labels: labels, options: .object([:]))
+        #expect(try margin(named) == 0.3 && margin(next) == 0.3)
+        // A monitor joins a series of checkpoints at their margin only.
+        do {
+            _ = try db.execute("SELECT isomine.start_monitor('ckpt-run', '{\"margin\": 0.05}')")
+            Issue.record("a monitor at another margin than the series' checkpoints was started")
+        } catch let error as PGError {
+            #expect(error.message.contains("series 'ckpt-run' judges its steps at margin 0.2 (its first step's); the monitor names margin 0.05"), "\(error.message)")
+        }
+        #expect(try db.execute("SELECT monitor IS NULL AS none FROM isomine.series WHERE name = 'ckpt-run'").bool(0, "none") == true)
+        _ = try db.execute("SELECT isomine.start_monitor('ckpt-run', '{\"margin\": 0.2}')")
+        // The CLI: without --margin the series' own; another is refused with exit 2.
+        let folder = TempFolder("series-margin")
+        let ePath = folder.write("e.npy", e), lPath = folder.write("y.npy", labels)
+        let cli = try IsomineBinary.run(["submit", "--series", "pml-run", "--step", "5", ePath, lPath], database: scratch.name)
+        #expect(cli.status == 0, "\(cli.err)")
+        #expect(try db.execute("SELECT (spec->>'margin')::float8 AS m FROM isomine.jobs WHERE series = 'pml-run' AND series_step = 5").double(0, "m") == 0.05)
+        let wrong = try IsomineBinary.run(["submit", "--series", "pml-run", "--step", "6", "--margin", "0.5", ePath, lPath], database: scratch.name)
+        #expect(wrong.status == 2 && wrong.err.contains("judges its steps at margin 0.05"), "\(wrong.status) \(wrong.err)")
+        // Shown with the series.
+        let show = try IsomineBinary.run(["series", "show", "pml-run"], database: scratch.name)
+        #expect(show.status == 0 && show.out.contains("margin α = 0.05"), "\(show.out) \(show.err)")
+        #expect(try SeriesStore.show(db, name: "pml-run")?.1["margin"] == .number(0.05))
     }
 
     /// `every=5` thins the signal rows, not the step-0 risk's batches: those stay the run's first three

@@ -24,6 +24,9 @@ DECLARE
     digest text;
     bad_path text;
     bad_number text;
+    series_margin double precision;
+    series_monitor jsonb;
+    named_margin double precision;
 BEGIN
     -- Clear errors instead of a check-constraint violation that dumps the whole row.
     IF enqueue.kind IS NULL OR enqueue.kind NOT IN ('train', 'analyze', 'sweep') THEN
@@ -96,6 +99,27 @@ BEGIN
         -- row is read after its lock, so of two first checkpoints submitted at once, the first to commit is it.)
         ON CONFLICT (name) DO UPDATE SET baseline_step = coalesce(CASE WHEN (enqueue.spec->>'baseline_step') ~ '^[0-9]{1,10}$' THEN (enqueue.spec->>'baseline_step')::bigint END,
                                                                   isomine.series.baseline_step, step);
+        -- One margin per series (a run trains at one; isomine.series.margin, 020_series_margin.sql): a step
+        -- without one is judged at the series' (its monitor's, or its first step's, named or the analyze
+        -- default), written into its spec; a step naming another is refused. A margin that is not a
+        -- positive number is left to the spec's own check when the job runs. (The row is locked above.)
+        SELECT s.margin, s.monitor INTO series_margin, series_monitor FROM isomine.series s WHERE s.name = series_name;
+        IF jsonb_typeof(enqueue.spec->'margin') = 'number' AND (enqueue.spec->>'margin')::numeric > 0 THEN
+            named_margin := (enqueue.spec->>'margin')::double precision;
+        END IF;
+        IF named_margin IS NOT NULL AND series_margin IS NOT NULL AND named_margin <> series_margin THEN
+            RAISE EXCEPTION 'isomine.enqueue: series ''%'' judges its steps at margin % (%); this step names margin %. A run trains at one margin: submit the step without a margin (it takes the series''), or under a new series',
+                series_name, series_margin,
+                CASE WHEN (series_monitor->>'margin')::double precision = series_margin THEN 'its monitor''s' ELSE 'its first step''s' END,
+                named_margin USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF series_margin IS NULL AND (named_margin IS NOT NULL OR NOT enqueue.spec ? 'margin') THEN
+            series_margin := coalesce(named_margin, isomine.default_margin());
+            UPDATE isomine.series s SET margin = series_margin WHERE s.name = series_name;
+        END IF;
+        IF NOT enqueue.spec ? 'margin' THEN
+            enqueue.spec := enqueue.spec || jsonb_build_object('margin', series_margin);
+        END IF;
     END IF;
     IF unique_key IS NOT NULL THEN
         SELECT j.id INTO new_id FROM isomine.jobs j

@@ -1,13 +1,14 @@
 -- isomine.series_json: its current definition, applied by `isomine migrate` whenever this file changes
 -- (see sql/functions/README.md). Last defined by 012_verdict_headline.sql before it moved here; a
 -- monitored series (015) also has its monitor's settings, step-0 risk, signal count and own warning;
--- each step its provisional verdict (016) with the seconds from the job's start to it. Every top-level
+-- each step its provisional verdict (016) with the seconds from the job's start to it; the margin its
+-- steps are judged at (020). Every top-level
 -- key is present, null when it does not apply (a client reads s["collapse_step"] of a healthy series);
 -- a step's keys are those it has.
 CREATE OR REPLACE FUNCTION isomine.series_json(series_name text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
-        'name', s.name, 'baseline_step', s.baseline_step, 'collapse_step', s.collapse_step, 'warning_step', s.warning_step,
+        'name', s.name, 'margin', s.margin, 'baseline_step', s.baseline_step, 'collapse_step', s.collapse_step, 'warning_step', s.warning_step,
         'created_at', to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
         'monitor', s.monitor, 'risk', s.risk, 'warning', s.warning,
         'signals', CASE WHEN s.monitor IS NOT NULL THEN (

@@ -115,11 +115,18 @@ BEGIN
         RAISE EXCEPTION 'isomine.start_monitor: series "%" already has a monitor, started with other settings or batches; give a new run a new series name', series
             USING ERRCODE = 'unique_violation';
     END IF;
+    -- The series' checkpoints are judged at one margin (isomine.series.margin): the monitor reads the loop
+    -- at the same one, or the warning and the verdicts would rest on different scales.
+    IF existing.margin IS NOT NULL AND existing.margin <> (settings->>'margin')::double precision THEN
+        RAISE EXCEPTION 'isomine.start_monitor: series ''%'' judges its steps at margin % (its first step''s); the monitor names margin %. A run trains at one margin: give the monitor the margin its checkpoints were submitted with, or start it on a new series',
+            series, existing.margin, settings->'margin' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF embeddings IS NOT NULL THEN
         PERFORM isomine.store_input(embeddings, 'npy', 'embeddings');
         PERFORM isomine.store_input(labels, 'npy', 'labels');
     END IF;
-    UPDATE isomine.series s SET monitor = settings, risk_embeddings = digest_e, risk_labels = digest_l,
+    UPDATE isomine.series s SET monitor = settings, margin = coalesce(s.margin, (settings->>'margin')::double precision),
+                                risk_embeddings = digest_e, risk_labels = digest_l,
                                 risk_step = coalesce((settings->>'first_step')::bigint, 0)
      WHERE s.name = start_monitor.series;
     PERFORM pg_notify('isomine_signals', series);
