@@ -70,6 +70,12 @@ class BFloat16Tensor:
 
 attempt("bfloat16", lambda: m.observe(1, BFloat16Tensor(good), labels))
 attempt("first_good", lambda: m.observe(3, good, labels))
+# An epoch's short last batch with nothing to mine (one class; no class with two points) is skipped
+# (observe returns None, said once in the log); a full-size batch of one class is still refused.
+out["short_one_class"] = repr(m.observe(4, good[:4], np.zeros(4, dtype=np.int64)))
+out["short_no_pair"] = repr(m.observe(5, good[:6], np.arange(6)))
+attempt("full_one_class", lambda: m.observe(6, good, np.zeros(16, dtype=np.int64)))
+attempt("after_short", lambda: m.observe(7, good, labels))
 attempt("backwards", lambda: m.observe(2, good, labels))
 attempt("epoch_restart", lambda: m.observe(0, good, labels))
 attempt("bad_margin", lambda: isomine.Monitor(dsn, "x", margin=float("nan")))

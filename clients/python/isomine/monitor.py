@@ -17,7 +17,8 @@ the first batches (sent with the settings, isomine.start_monitor) and reads ever
 warning rule as isomine's trainer, and records collapse.warning once (webhooks included). When the
 database is away the monitor keeps the rows, retries, and says so once in the log; it never raises
 into the training loop for that. Bad input (shapes, NaN, one class, steps going backwards) raises
-ValueError at once, and a refusal by the database (e.g. the series belongs to another run) raises
+ValueError at once (a batch shorter than the run's with nothing to mine, an epoch's last, is skipped
+and said once in the log instead), and a refusal by the database (e.g. the series belongs to another run) raises
 MonitorError from the next `observe`.
 """
 import atexit
@@ -34,7 +35,7 @@ import numpy as np
 from . import _driver
 from .client import npy_bytes
 from .errors import InvalidInput, MonitorError
-from .signals import as_array, as_labels, batch_signals, check_batch
+from .signals import as_array, as_labels, batch_signals, check_values, class_problem
 
 __all__ = ["Monitor", "MonitorError"]
 
@@ -97,6 +98,8 @@ class Monitor:
                 raise InvalidInput(f"queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got {queue!r}")
             self._settings["queue"] = queue
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
+        self._full_rows = self._batch_size    # the run's batch size (P·K, else the largest batch seen)
+        self._said_short = False
         self._risk_wanted = risk_batches if learning_rate is not None else 0
         self._risk_x, self._risk_y = [], []
         self._lock = threading.Condition()
@@ -139,7 +142,23 @@ class Monitor:
             raise InvalidInput(f"step {step} is not after the last observed step {self._last_step}: steps must increase{hint}")
         x = as_array(embeddings)
         y = as_labels(labels, x.shape[0])
-        check_batch(x, y)
+        check_values(x)
+        problem = class_problem(y)
+        if problem is not None:
+            if self._full_rows is None or x.shape[0] >= self._full_rows:
+                raise InvalidInput(problem)
+            # A batch shorter than the run's with nothing to mine is the tail of an epoch (a DataLoader
+            # without drop_last), not a sampler that cannot feed batch-hard: skipped, said once, rather
+            # than raised into a loop that may have trained for hours.
+            self._last_step = step
+            self._observed += 1
+            if not self._said_short:
+                self._said_short = True
+                _log.warning("isomine monitor %s: step %d's batch of %d rows, fewer than the run's %d, is skipped: %s "
+                             "(the short last batch of an epoch? DataLoader(..., drop_last=True) leaves it out); said once",
+                             self.series, step, x.shape[0], self._full_rows, problem)
+            return None
+        self._full_rows = max(self._full_rows or 0, x.shape[0])
         self._last_step = step
         self._observed += 1
         with self._lock:

@@ -51,6 +51,14 @@ def as_labels(labels, rows):
 
 def check_batch(x, y):
     """Raises ValueError naming what makes the batch unreadable: non-finite values, one class, no positive pair."""
+    check_values(x)
+    problem = class_problem(y)
+    if problem is not None:
+        raise InvalidInput(problem)
+
+
+def check_values(x):
+    """Raises ValueError when the embeddings hold NaN, infinity, or values whose squared distances overflow."""
     bad = ~np.isfinite(x)
     if bad.any():
         row = int(np.argwhere(bad)[0][0])
@@ -61,12 +69,18 @@ def check_batch(x, y):
     if largest > 1e150:
         raise InvalidInput(f"embeddings of magnitude up to {largest:.3g} overflow their squared distances (above 1e150): "
                            "the run has diverged, or the batch is not embeddings")
+
+
+def class_problem(y):
+    """Why batch-hard mining has nothing to mine in a batch of labels `y` (one class, or no class with two
+    points), or None."""
     classes, counts = np.unique(y, return_counts=True)
     if len(classes) < 2:
-        raise InvalidInput(f"the batch has one class ({classes[0] if len(classes) else 'none'}): batch-hard mining needs at least two "
-                         "classes per batch (sample P classes × K points, e.g. PML's MPerClassSampler)")
+        return (f"the batch has one class ({classes[0] if len(classes) else 'none'}): batch-hard mining needs at least two "
+                "classes per batch (sample P classes × K points, e.g. PML's MPerClassSampler)")
     if counts.max() < 2:
-        raise InvalidInput("no class has two points in the batch: there is no positive pair to mine (sample K ≥ 2 points per class)")
+        return "no class has two points in the batch: there is no positive pair to mine (sample K ≥ 2 points per class)"
+    return None
 
 
 #: Most distances one block of anchors holds (4M doubles, 32 MB).
