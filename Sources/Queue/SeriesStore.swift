@@ -116,6 +116,8 @@ public struct SeriesDetail: Sendable, Codable, Equatable {
 /// A series as listed: its baseline, its steps' count and where it collapsed.
 public struct SeriesSummary: Sendable, Codable, Equatable {
     public var name: String
+    /// The margin α its steps are judged at (its monitor's or its first step's); nil for a series with neither yet.
+    public var margin: Double?
     public var baselineStep: Int?
     public var steps: Int
     public var lastStep: Int?
@@ -127,7 +129,7 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
     public var createdAt: String
 
     enum CodingKeys: String, CodingKey {
-        case name, steps
+        case name, steps, margin
         case baselineStep = "baseline_step"
         case lastStep = "last_step"
         case lastVerdict = "last_verdict"
@@ -154,7 +156,7 @@ public enum SeriesStore {
     /// Every series, newest first (or only the one named).
     public static func list(_ db: PGConnection, name: String? = nil) throws -> [SeriesSummary] {
         let rows = try db.execute("""
-            SELECT s.name, s.baseline_step, s.collapse_step, s.warning_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
+            SELECT s.name, s.margin, s.baseline_step, s.collapse_step, s.warning_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
                    (SELECT count(*) FROM isomine.jobs j WHERE j.series = s.name) AS steps,
                    last.series_step AS last_step,
                    coalesce(last.result->'final'->'diagnosis'->>'headline', last.result->>'verdict') AS last_verdict

@@ -38,9 +38,12 @@ public struct SeriesPage: Sendable {
     public var indexLink: String?
     /// The series' monitor (a user's own training loop), when it has one.
     public var monitor: SeriesMonitorPage?
+    /// The margin α the series' steps are judged at, when known.
+    public var margin: Double?
 
-    public init(name: String, baselineStep: Int?, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil) {
+    public init(name: String, baselineStep: Int?, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil, margin: Double? = nil) {
         self.name = name
+        self.margin = margin
         self.baselineStep = baselineStep
         self.steps = steps.sorted { $0.step < $1.step }
         self.indexLink = indexLink
@@ -118,7 +121,8 @@ public struct SeriesPage: Sendable {
         }
         let last = done.last
         let monitorWarning: Int? = if case .number(let w)? = monitor?.warning?["step"] { Int(w) } else { nil }
-        let summary = "\(steps.count) steps, " + (baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet") + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
+        let summary = "\(steps.count) steps, " + (baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet")
+            + (margin.map { ", judged at margin α = \($0)" } ?? "") + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
             + (firstCollapse.map { ", first collapsed at step \($0)" } ?? (done.isEmpty ? "" : ", none collapsed"))
             + (last.map { ", latest step \($0.0): \($0.1.final.diagnosis.headline)" } ?? "")
         let optional: [String: Any?] = ["indexLink": indexLink, "monitor": monitor?.context()]

@@ -221,6 +221,9 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         let steps = [SeriesPageStep(step: 3, jobID: 41, state: .succeeded, result: result, lastError: nil, link: nil),
                      SeriesPageStep(step: 4, jobID: 42, state: .queued, result: nil, lastError: nil, link: nil)]
         #expect(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: steps, indexLink: nil)).contains("http-equiv=\"refresh\""))
+        // The page says the margin its verdicts are judged at.
+        #expect(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: steps, indexLink: nil, margin: 0.05))
+                    .contains("2 steps, baseline step 3, judged at margin α = 0.05"))
         #expect(!(try ReportRenderer().seriesPage(SeriesPage(name: "run-7", baselineStep: 3, steps: [steps[0]], indexLink: nil)).contains("http-equiv=\"refresh\"")))
         // A monitored series with no checkpoint yet has no baseline, and says so rather than "none collapsed".
         let signalsOnly = try ReportRenderer().seriesPage(SeriesPage(name: "run-8", baselineStep: nil, steps: [], indexLink: nil))

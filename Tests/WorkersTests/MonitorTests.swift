@@ -490,6 +490,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         let show = try IsomineBinary.run(["series", "show", "pml-run"], database: scratch.name)
         #expect(show.status == 0 && show.out.contains("margin α = 0.05"), "\(show.out) \(show.err)")
         #expect(try SeriesStore.show(db, name: "pml-run")?.1["margin"] == .number(0.05))
+        #expect(try SeriesStore.list(db, name: "pml-run").first?.margin == 0.05, "the series page's summary")
     }
 
     /// `every=5` thins the signal rows, not the step-0 risk's batches: those stay the run's first three
