@@ -313,6 +313,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(out.err.components(separatedBy: "cannot reach the database").count == 2, "said once: \(out.err)")
         says("unequal_lengths", "embeddings have 16 rows but labels have 10")
         says("one_class", "the batch has one class")
+        says("short_first_one_class", "the batch has one class")
         says("nan", "embeddings contain NaN or infinity (first at row 5)")
         says("not_2d", "embeddings must be a 2-D array")
         says("float_labels", "labels must be integers")

@@ -36,6 +36,8 @@ away.close(timeout=0.1)
 m = isomine.Monitor(dsn, "bad-input-run", margin=0.2, flush_seconds=0.05)
 attempt("unequal_lengths", lambda: m.observe(0, good, labels[:10]))
 attempt("one_class", lambda: m.observe(0, good, np.zeros(16, dtype=np.int64)))
+# A first batch that cannot be mined is refused whatever its size (nothing says it is an epoch's tail).
+attempt("short_first_one_class", lambda: m.observe(0, good[:4], np.zeros(4, dtype=np.int64)))
 attempt("nan", lambda: m.observe(0, np.where(np.arange(16)[:, None] == 5, np.nan, good), labels))
 attempt("not_2d", lambda: m.observe(0, good.ravel(), labels))
 attempt("float_labels", lambda: m.observe(0, good, labels.astype(float)))

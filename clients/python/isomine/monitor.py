@@ -98,7 +98,7 @@ class Monitor:
                 raise InvalidInput(f"queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got {queue!r}")
             self._settings["queue"] = queue
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
-        self._full_rows = self._batch_size    # the run's batch size (P·K, else the largest batch seen)
+        self._full_rows = None                # the largest batch observed (a short one after it can be an epoch's tail)
         self._said_short = False
         self._risk_wanted = risk_batches if learning_rate is not None else 0
         self._risk_x, self._risk_y = [], []
@@ -147,9 +147,9 @@ class Monitor:
         if problem is not None:
             if self._full_rows is None or x.shape[0] >= self._full_rows:
                 raise InvalidInput(problem)
-            # A batch shorter than the run's with nothing to mine is the tail of an epoch (a DataLoader
-            # without drop_last), not a sampler that cannot feed batch-hard: skipped, said once, rather
-            # than raised into a loop that may have trained for hours.
+            # A batch shorter than the run's earlier ones with nothing to mine is the tail of an epoch (a
+            # DataLoader without drop_last), not a sampler that cannot feed batch-hard (whose first batch
+            # is refused): skipped, said once, rather than raised into a loop that may have trained for hours.
             self._last_step = step
             self._observed += 1
             if not self._said_short:
