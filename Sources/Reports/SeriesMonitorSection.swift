@@ -21,13 +21,34 @@ public struct SeriesMonitorPage: Sendable {
         self.settings = settings
     }
 
-    /// The most points a line gets: long runs are thinned evenly (the warning step is always a marker).
+    /// The most points a line gets (about): longer runs are thinned (`drawn`).
     static let maxPoints = 2000
+
+    /// The rows the chart draws: every row up to `maxPoints`; beyond, in buckets of consecutive rows,
+    /// each bucket's row of lowest and of highest batch spread (in step order), with the first and last
+    /// rows and the row at `keep` (the warning's step). Thinning by every k-th row would hide a collapse
+    /// of fewer than k steps — what the page is for; the extremes keep it. Returns the bucket size too.
+    static func drawn(_ rows: [(step: Int, signals: JSONValue)], keep: Int? = nil) -> (rows: [(step: Int, signals: JSONValue)], bucket: Int) {
+        guard rows.count > maxPoints else { return (rows, 1) }
+        let bucket = (rows.count + maxPoints / 2 - 1) / (maxPoints / 2)
+        func spread(_ i: Int) -> Double { if case .number(let x)? = rows[i].signals["batch_spread"], x.isFinite { x } else { .nan } }
+        var picked = Set([0, rows.count - 1])
+        if let keep, let i = rows.firstIndex(where: { $0.step == keep }) { picked.insert(i) }
+        for start in Swift.stride(from: 0, to: rows.count, by: bucket) {
+            let range = start..<min(start + bucket, rows.count)
+            let finite = range.filter { !spread($0).isNaN }
+            guard let low = finite.min(by: { spread($0) < spread($1) }), let high = finite.max(by: { spread($0) < spread($1) }) else {
+                picked.insert(start)
+                continue
+            }
+            picked.formUnion([low, high])
+        }
+        return (picked.sorted().map { rows[$0] }, bucket)
+    }
 
     func context() -> [String: Any] {
         func number(_ v: JSONValue?) -> Double? { if case .number(let x)? = v, x.isFinite { x } else { nil } }
-        let stride = max(1, (rows.count + Self.maxPoints - 1) / Self.maxPoints)
-        let shown = rows.enumerated().filter { $0.offset % stride == 0 || $0.offset == rows.count - 1 }.map(\.element)
+        let (shown, stride) = Self.drawn(rows, keep: number(warning?["step"]).map { Int($0) })
         let reference = rows.first.flatMap { number($0.signals["batch_spread"]) } ?? 0
         func line(_ name: String, _ colour: Int, dashed: Bool = false, _ value: (JSONValue) -> Double?) -> Series {
             Series(name: name, points: shown.compactMap { r in value(r.signals).map { (Double(r.step), $0) } }, colour: Palette.colour(colour), dashed: dashed)
@@ -47,7 +68,7 @@ public struct SeriesMonitorPage: Sendable {
                     return g / b
                 },
             ] + alpha, markers: markers, levels: alpha.isEmpty ? [] : [BatchDistanceLine.level]).svg
-            out["rowsText"] = "\(rows.count) signal rows, steps \(rows.first!.step)–\(rows.last!.step)" + (stride > 1 ? " (every \(stride)th drawn)" : "")
+            out["rowsText"] = "\(rows.count) signal rows, steps \(rows.first!.step)–\(rows.last!.step)" + (stride > 1 ? " (\(shown.count) drawn: the lowest and highest batch spread of every \(stride) rows)" : "")
         }
         if let risk {
             if case .string(let e)? = risk["error"] {

@@ -197,6 +197,26 @@ func runAndReport(_ dir: String, name: String = "small", datasetJSON: String = #
         #expect(seriesHTML.contains(diagnosis.headline + " (provisional)") && seriesHTML.contains("0.900"))
     }
 
+    /// A long monitored run is thinned for its chart by keeping each bucket's lowest and highest batch
+    /// spread: a collapse of a few steps in 10,000 stays drawn (every 10th row, as before, drew none of
+    /// it), as do the first and last rows and the warning's step; a short run is drawn whole.
+    @Test func aLongMonitoredRunKeepsItsShortCollapseWhenThinned() throws {
+        let rows = (0..<10_000).map { i -> (step: Int, signals: JSONValue) in
+            (step: i, signals: .object(["batch_spread": .number((5_003...5_004).contains(i) ? 0.01 : 1 + Double(i % 7) / 100),
+                                        "active_fraction": .number(0.5)]))
+        }
+        let (drawn, bucket) = SeriesMonitorPage.drawn(rows, keep: 7_777)
+        #expect(bucket > 1 && drawn.count <= SeriesMonitorPage.maxPoints + 3, "\(drawn.count) rows, buckets of \(bucket)")
+        let steps = drawn.map(\.step)
+        #expect(steps.contains(5_003) && steps.contains(0) && steps.contains(9_999) && steps.contains(7_777), "the dip, the ends and the warning")
+        #expect(steps == steps.sorted())
+        #expect(SeriesMonitorPage.drawn(Array(rows.prefix(500))).rows.count == 500)
+        let page = try ReportRenderer().seriesPage(SeriesPage(name: "long-run", baselineStep: nil, steps: [], indexLink: nil,
+                                                              monitor: SeriesMonitorPage(rows: rows, risk: nil, warning: nil, settings: nil)))
+        #expect(XMLCheck.parse(page).error == nil)
+        #expect(page.contains("10000 signal rows, steps 0–9999 (\(SeriesMonitorPage.drawn(rows).rows.count) drawn: the lowest and highest batch spread of every \(bucket) rows)"))
+    }
+
     /// A series step's page is titled with its series and step and links back to the series; pages of
     /// work in progress reload themselves and stop once it has ended; a healthy analysis shows no empty
     /// "Failures named"; a thickness of 0 at n ≥ class size is explained.
