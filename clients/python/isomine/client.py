@@ -80,7 +80,7 @@ def submit(dsn, series, step, embeddings, labels, **options):
 
 
 def series(dsn, name):
-    """The series as a dict: {"name", "baseline_step", "collapse_step", "steps": [...]}, each step with
+    """The series as a dict: {"name", "margin", "baseline_step", "collapse_step", "steps": [...]} (margin: the α its steps are judged at), each step with
     its job id, state, verdict, reasons (codes) and key figures; None when there is no such series."""
     rows = _query(dsn, "SELECT isomine.series_json(%s)::text", (name,))
     return json.loads(rows[0][0]) if rows and rows[0][0] else None
