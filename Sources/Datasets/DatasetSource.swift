@@ -33,7 +33,8 @@ public enum DatasetSource: Sendable, Equatable {
     }
 
     /// Stored inputs are read through `inputs` (nil: there is no database here, and they are an error).
-    public func load(dataRoot: DataRoot, inputs: (any StoredInputs)? = nil, field: String = "dataset") throws -> LabeledData {
+    /// `loneClasses`: classes of a single point are taken (an analysis; see `LabeledData.validate`).
+    public func load(dataRoot: DataRoot, inputs: (any StoredInputs)? = nil, field: String = "dataset", loneClasses: Bool = false) throws -> LabeledData {
         func stored(_ sha256: String, _ sub: String) throws -> [UInt8] {
             guard let inputs else {
                 throw DatasetError(field: "\(field).\(sub)", "names a stored input, which only the worker reads (from the database); enqueue the job or use isomine submit")
@@ -67,7 +68,7 @@ public enum DatasetSource: Sendable, Equatable {
             if bytes.isEmpty { throw DatasetError(field: "\(field).input", "the stored input is empty") }
             data = try CSVLoader.parse(bytes, name: "stored:" + input.prefix(12), labelColumn: labelColumn, header: header, field: field)
         }
-        try data.validate(field: field)
+        try data.validate(field: field, loneClasses: loneClasses)
         return data
     }
 }

@@ -54,7 +54,10 @@ public struct LabeledData: Sendable {
     }
 
     /// Checks what every job needs: labels match rows, finite values, two classes, two samples a class.
-    public func validate(field: String = "dataset") throws {
+    /// With `loneClasses` (an analysis of held-out embeddings), classes of one point are taken — a test set
+    /// can hold them (LFW's identities of one image, a gallery's distractors), and pytorch-metric-learning
+    /// keeps them as neighbours and leaves them out as queries — as long as two classes have a pair.
+    public func validate(field: String = "dataset", loneClasses: Bool = false) throws {
         if count == 0 { throw DatasetError(field: field, "has no rows") }
         if dimension == 0 { throw DatasetError(field: field, "has no feature columns") }
         if labels.count != count {
@@ -69,7 +72,12 @@ public struct LabeledData: Sendable {
         if present < 2 {
             throw DatasetError(field: field, "has a single class ('\(classNames.first ?? "?")'); triplet loss needs at least 2 classes")
         }
-        if let c = sizes.firstIndex(of: 1) {
+        if loneClasses {
+            let paired = sizes.filter { $0 >= 2 }.count
+            if paired < 2 {
+                throw DatasetError(field: field, "has \(paired) class\(paired == 1 ? "" : "es") with two or more samples (of \(present) classes; the others are single points); an analysis needs at least 2 (a positive pair, and a class to tell it from)")
+            }
+        } else if let c = sizes.firstIndex(of: 1) {
             throw DatasetError(field: field, "class '\(classNames[c])' has a single sample; every class needs at least 2 (a positive pair)")
         }
     }

@@ -18,17 +18,24 @@ extension Runner {
     /// The analyze job's labelled points, loaded and checked (what `isomine validate` runs too).
     public func prepare(_ spec: AnalyzeSpec) throws -> LabeledData {
         do {
-            return try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset")
+            return try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset", loneClasses: true)
         } catch let e as DatasetError {
             throw SpecError(path: e.field ?? "spec.dataset", e.message)
         }
     }
 
-    /// The rows the estimators analyse: the whole set up to `EstimatorOptions.maxExactPoints` points,
-    /// else a class-keeping probe of `probe_size` (every class in it has at least two points).
+    /// The rows the estimators analyse: the whole set up to `EstimatorOptions.maxExactPoints` points
+    /// (its lone points left out), else a class-keeping probe of `probe_size` (every class in it has at
+    /// least two points).
     func probeRows(_ spec: AnalyzeSpec, labels: [Int]) throws -> [Int] {
         let n = labels.count
-        if n <= EstimatorOptions().maxExactPoints { return Array(0..<n) }
+        if n <= EstimatorOptions().maxExactPoints {
+            // Every point of a class with a pair: a lone point anchors no triplet, and the estimators'
+            // sets (as the class-keeping probe's) have two points or more in each class.
+            var counts = [Int: Int]()
+            for l in labels { counts[l, default: 0] += 1 }
+            return (0..<n).filter { counts[labels[$0]]! >= 2 }
+        }
         if spec.probeSize > n { throw SpecError(path: "spec.probe_size", "\(spec.probeSize) is larger than the set (\(n) points)") }
         return try specErrors { try classKeepingProbe(labels: labels, size: spec.probeSize, perClassCap: spec.probePerClass, seed: spec.seed) }
     }
@@ -203,7 +210,7 @@ extension Runner {
         } else {
             let other: LabeledData
             do {
-                other = try baseline.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "baseline step \(baseline.step)'s dataset")
+                other = try baseline.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "baseline step \(baseline.step)'s dataset", loneClasses: true)
             } catch let e as DatasetError {
                 throw SpecError(path: "spec.series", "the baseline step \(baseline.step) of series '\(series)' cannot be read: \(e.message)")
             }

@@ -103,7 +103,7 @@ struct Submit: ParsableCommand {
             let rawE = try read(embeddings, "embeddings"), rawL = try read(labels, "labels")
             let e = try NPYLoader.canonical(rawE, field: "embeddings") ?? rawE, l = try NPYLoader.canonical(rawL, field: "labels") ?? rawL
             // The same checks the worker makes (dtype, shape, rows, finite values, classes), before the upload.
-            _ = try NPYLoader.load(features: e, labels: l, name: embeddings, featuresField: "embeddings", labelsField: "labels").validate(field: "embeddings")
+            _ = try NPYLoader.load(features: e, labels: l, name: embeddings, featuresField: "embeddings", labelsField: "labels").validate(field: "embeddings", loneClasses: true)
             let db = try Database.connect()
             print(try SeriesStore.submit(db, series: series, step: step, embeddings: e, labels: l, options: .object(options)))
         }

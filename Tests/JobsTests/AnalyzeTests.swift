@@ -102,6 +102,41 @@ import Trainer
         #expect(json["final"]?["eval"]?["precision_at_1"] == .number(1))
     }
 
+    /// A held-out set with lone classes (one point each: LFW's single-image identities, a gallery's
+    /// distractors, a small random split) used to be refused ("class '10' has a single sample"). An
+    /// analysis now takes it as pytorch-metric-learning does: a lone point is a neighbour of the others
+    /// and no query; the estimators read the classes with a pair. The values are PML's on the same
+    /// points (deploy/experiments/lone-classes/make_vectors.py). Fewer than two classes with a pair is
+    /// refused by name, and training still needs a pair in every class.
+    @Test func loneClassesAreAnalysedAsPMLTakesThem() throws {
+        let dir = TempFolder()
+        let points: [[Double]] = [[-0.977, -0.361], [1.063, -0.359], [-0.031, 1.333], [-0.582, 0.336], [0.112, 0.512], [-1.636, -1.26], [0.948, -2.883], [0.448, -1.217], [-1.053, 0.665], [0.351, -2.535], [-0.607, -0.911], [-0.871, -0.805], [-0.749, -0.82], [0.757, -2.163], [-0.479, -1.951], [0.217, 0.823], [-0.489, 1.814], [0.989, 3.156], [-1.233, 1.216], [0.737, 0.018], [-1.201, -1.028], [1.992, 1.225], [-0.169, -1.764], [-0.294, 2.566], [-2.444, -0.99], [-2.499, -2.055]]
+        let labels: [Int] = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 10, 11, 12, 13, 14, 15]
+        _ = FileManager.default.createFile(atPath: dir.path + "/lone.npy", contents: Data(NPYWriter.encode(Matrix<Double>(points))))
+        _ = FileManager.default.createFile(atPath: dir.path + "/lonel.npy", contents: Data(NPYWriter.encode(labels: labels)))
+        let spec = try JobSpec.parse(Data(#"{"kind":"analyze","dataset":{"type":"npy","features":"lone.npy","labels":"lonel.npy"},"margin":0.2,"threads":1}"#.utf8))
+        guard case .analyzed(let r) = try Runner(dataRoot: DataRoot(path: dir.path)).run(spec, sink: MemorySink()) else { Issue.record("not analyzed"); return }
+        #expect(abs(r.final.eval.precisionAt1 - 0.2) < 1e-12)
+        #expect(abs(r.final.eval.rPrecision - 0.2875) < 1e-12)
+        #expect(abs(r.final.eval.mapAtR - 0.17604166666666665) < 1e-12)
+        // The points are stored as float32: the loss is PML's to float32 rounding.
+        #expect(abs(r.final.losses.batchHard - 2.1054312658079164) < 1e-5, "\(r.final.losses.batchHard)")
+        #expect(r.dataset.rows == 26 && r.dataset.classes == 10)
+        #expect(r.final.estimators.probe.size == 20 && r.final.estimators.probe.of == 26, "the estimators read the four classes with a pair")
+        // One class with a pair and lone points: nothing to tell that class from.
+        _ = FileManager.default.createFile(atPath: dir.path + "/onepair.npy", contents: Data(NPYWriter.encode(labels: [0, 0, 1, 2, 3] + Array(repeating: 0, count: 21))))
+        do {
+            _ = try Runner(dataRoot: DataRoot(path: dir.path)).run(try JobSpec.parse(Data(#"{"kind":"analyze","dataset":{"type":"npy","features":"lone.npy","labels":"onepair.npy"}}"#.utf8)), sink: MemorySink())
+            Issue.record("a set with one class with a pair was analysed")
+        } catch let e as SpecError {
+            #expect(e.description == "spec.dataset: has 1 class with two or more samples (of 4 classes; the others are single points); an analysis needs at least 2 (a positive pair, and a class to tell it from)", "\(e.description)")
+        }
+        // Training splits every class into train and test: a pair in each is still required.
+        dir.write("lone.csv", "1,2,0\n3,4,0\n5,6,1\n7,8,1\n9,9,2\n")
+        guard case .train(let t) = try JobSpec.parse(Data(#"{"kind":"train","dataset":{"type":"csv","path":"lone.csv"}}"#.utf8)) else { return }
+        #expect(throws: SpecError.self) { _ = try Runner(dataRoot: DataRoot(path: dir.path)).prepare(t) }
+    }
+
     @Test func badAnalyzeInputIsNamed() throws {
         let dir = TempFolder()
         dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")

@@ -66,12 +66,12 @@ import Linalg
         #expect(error("{\(base),\"probe_size\":5000}") == "spec.probe_size: 5000 is larger than the set (3000 points)")
         #expect(error("{\(base),\"probe_per_class\":1}") == "spec.probe_per_class: must be at least 2")
         #expect(error("{\(base),\"probe_size\":3}") == "spec.probe_size: must be between 4 and 20000, got 3")
-        // Every class a single sample: refused when the data is loaded.
+        // Every class a single sample: refused when the data is loaded (lone classes are taken, but two need a pair).
         var m = Matrix<Double>(rows: 20, cols: 2)
         for i in 0..<20 { m[i, 0] = Double(i) }
         _ = FileManager.default.createFile(atPath: dir.path + "/ones.npy", contents: Data(NPYWriter.encode(m)))
         _ = FileManager.default.createFile(atPath: dir.path + "/onel.npy", contents: Data(NPYWriter.encode(labels: Array(0..<20))))
-        #expect(error(#"{"kind":"analyze","dataset":{"type":"npy","features":"ones.npy","labels":"onel.npy"}}"#)?.contains("has a single sample; every class needs at least 2") == true)
+        #expect(error(#"{"kind":"analyze","dataset":{"type":"npy","features":"ones.npy","labels":"onel.npy"}}"#)?.contains("has 0 classes with two or more samples (of 20 classes; the others are single points)") == true)
         // A header claiming more rows than the file holds.
         var bytes = NPYWriter.encode(m)
         bytes.removeLast(80)
