@@ -156,10 +156,10 @@ struct SeriesList: ParsableCommand {
             }
             let rows = all.map { s -> [String] in
                 let baseline: String = s.baselineStep.map(String.init) ?? ""
-                return [s.name, String(s.steps), baseline, s.lastStep.map(String.init) ?? "", s.lastVerdict ?? "",
+                return [s.name, String(s.steps), baseline, s.margin.map { "\($0)" } ?? "", s.lastStep.map(String.init) ?? "", s.lastVerdict ?? "",
                  s.warningStep.map(String.init) ?? "", s.collapseStep.map(String.init) ?? "", s.createdAt]
             }
-            print(TextTable.render([["series", "steps", "baseline", "last step", "last verdict", "warned at", "collapsed at", "created"]] + rows), terminator: "")
+            print(TextTable.render([["series", "steps", "baseline", "margin", "last step", "last verdict", "warned at", "collapsed at", "created"]] + rows), terminator: "")
         }
     }
 }

@@ -492,6 +492,9 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(show.status == 0 && show.out.contains("margin α = 0.05"), "\(show.out) \(show.err)")
         #expect(try SeriesStore.show(db, name: "pml-run")?.1["margin"] == .number(0.05))
         #expect(try SeriesStore.list(db, name: "pml-run").first?.margin == 0.05, "the series page's summary")
+        let list = try IsomineBinary.run(["series", "list"], database: scratch.name)
+        #expect(list.status == 0 && list.out.contains("margin") && list.out.split(separator: "\n").contains { $0.hasPrefix("pml-run") && $0.contains(" 0.05 ") },
+                "\(list.out)")
     }
 
     /// `every=5` thins the signal rows, not the step-0 risk's batches: those stay the run's first three
