@@ -66,7 +66,7 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("margin", .number(.greaterThan(0)), \.margin, default: .value(0.2),
                "the margin α you trained with (e.g. 0.2 for isomine's and FaceNet's default, 0.05 for PML's `TripletMarginLoss` default); the verdict judges distances against it (see *Collapse signal and verdict*), and the reported batch-hard, batch-all and semi-hard hinge losses use it; a series step without it takes its series' margin (one per series: another is refused)"),
         .field("probe_size", .integer(4...20_000), \.probeSize, default: .value(2000),
-               "sets of up to 2000 points are analysed whole; larger ones through a seeded probe of about this size that keeps at least 2 points of every class it samples (classes filled evenly; an error if it exceeds the set)"),
+               "sets of up to 2000 points are analysed whole (but for the points of classes of one, which anchor no triplet); larger ones through a seeded probe of about this size that keeps at least 2 points of every class it samples (classes filled evenly; an error if it exceeds the set)"),
         .field("probe_per_class", .integer(2...Int.max), \.probePerClass, default: .absent("none"),
                "most points one class keeps in the probe (also for the 300 points the losses use)"),
         .field("iterations", .integer(0...100_000), \.iterations, default: .value(0),
