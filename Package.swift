@@ -71,7 +71,7 @@ let package = Package(
         // The names the schema and the modules share: job kinds and states, event types, delivery states, formats, channels.
         .target(name: "Vocabulary"),
         // Every statement that touches jobs: the queue, sweeps, the result sink, pruning, the worker registry.
-        .target(name: "Queue", dependencies: ["Postgres", "Vocabulary", "Jobs", "Trainer", "Triplets"]),
+        .target(name: "Queue", dependencies: ["Postgres", "Vocabulary", "Jobs", "Trainer", "Triplets", "Datasets", "Estimators", "Linalg", "Specs"]),
         // Endpoints, secrets and signing, the libcurl client, the outbox and its dispatcher.
         .target(name: "Webhooks", dependencies: ["Postgres", "Vocabulary", "CCurl", "Jobs", .product(name: "Crypto", package: "swift-crypto"),
                                                  .product(name: "CoreMetrics", package: "swift-metrics")]),

@@ -22,6 +22,10 @@ public enum SpreadReference: String, Sendable, Codable {
     case sphere
     /// A series step's baseline: the same probe's mean pairwise distance at the series' baseline step.
     case seriesBaseline = "series_baseline"
+    /// A monitored series' first checkpoint when its monitor recorded training batches before it: the
+    /// monitor's batch spread at the checkpoint's step over that of its first batch (the untrained
+    /// network's), on the run's training batches rather than the checkpoint's points.
+    case monitorBatches = "monitor_batches"
     /// The analyze job's `reference_scale`.
     case stated
     /// None (unnormalised embeddings in an analyze job without `reference_scale` or series).
@@ -93,6 +97,9 @@ public struct DiagnosisInputs: Sendable {
     /// How many points `referenceKappa` was measured on (its sampling noise: a 192-row probe's κ moves by
     /// about 0.04 from one draw to another); nil takes it as exact.
     public var referenceRows: Int?
+    /// The chance P@1 of the points `referenceKappa` was measured on, when they are not these points'
+    /// classes (a monitor's training batch: K of B points share a class); nil takes this embedding's.
+    public var referenceChance: Double?
 
     public init(precisionAt1: Double, chancePrecisionAt1: Double, margin: Double, meanPairwiseDistance: Double,
                 separatedFraction: Double? = nil, marginMetFraction: Double? = nil, hardestLoss: Double? = nil,
@@ -151,7 +158,7 @@ public struct DiagnosisInputs: Sendable {
     /// sampling noise (one-sided, about 98 % of draws of a reference truly at 0.2 fall under it).
     public var referenceChanceCut: Double {
         guard let k0 = referenceKappa, let rows = referenceRows else { return Diagnosis.chanceKappa }
-        return Diagnosis.chanceKappa + 2 * DiagnosisInputs.kappaStandardError(kappa: k0, chance: chancePrecisionAt1, rows: rows)
+        return Diagnosis.chanceKappa + 2 * DiagnosisInputs.kappaStandardError(kappa: k0, chance: referenceChance ?? chancePrecisionAt1, rows: rows)
     }
 
     /// The standard error of κ measured on `rows` points: P@1 is a mean of `rows` hits (a leave-one-out
@@ -336,6 +343,7 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         switch reference {
         case .stepZero: return "its value at step 0"
         case .seriesBaseline: return "its value at the series' baseline step"
+        case .monitorBatches: return "the monitor's first training batch (the untrained network's; the monitor's batch spread at this step over that batch's)"
         case .sphere: return "√2 × the common norm (the sphere)"
         case .stated: return "the stated reference_scale"
         case .none: return "nothing"

@@ -88,15 +88,23 @@ extension Runner {
         // its first collapse after the baseline — unless the series' monitor recorded training batches
         // before it (a first checkpoint at epoch 1 of a monitored loop is a trained network's: at chance,
         // it has lost its classes, it is not "untrained").
+        // A trained baseline is no untrained reference for the steps after it either: its κ does not say
+        // where the run started. When the monitor sent its first batches, every step of such a series
+        // (the baseline included) is judged against the run's start as the monitor saw it: at chance
+        // then, the batches' spread not contracted since, it is still at chance.
         var untrained = spec.untrained
-        if !untrained, let info = seriesInfo, info.baselineStep == info.step {
-            untrained = try !(baselines?.trainedBefore(info.step, in: info.name) ?? false)
+        var trainedBefore: TrainedBefore?
+        if !untrained, let info = seriesInfo, let baselineStep = info.baselineStep {
+            trainedBefore = try baselines?.trainedBefore(baselineStep, in: info.name, through: info.step)
+            if baselineStep == info.step { untrained = trainedBefore == nil }
         }
         var options = EstimatorOptions(probeSize: spec.probeSize, seed: spec.seed, fStar: FStarOptions(iterations: spec.iterations, threads: threads),
                                        referenceScale: reference?.scale, referenceKind: reference?.kind ?? .stated,
                                        margin: spec.margin, untrained: untrained)
-        options.referenceKappa = seriesInfo?.baselineKappa
-        options.referenceRows = seriesInfo?.baselineKappaRows
+        if trainedBefore == nil {
+            options.referenceKappa = seriesInfo?.baselineKappa
+            options.referenceRows = seriesInfo?.baselineKappaRows
+        }
 
         phase("retrieval metrics", 0)
         let eval = RetrievalMetrics.exact(data.features, labels: data.labels, threads: threads) { phase("retrieval metrics", $0) }
@@ -104,9 +112,10 @@ extension Runner {
         // The provisional and the final verdict are the same rule on the same inputs (the final adds f*'s contraction).
         let chance = chancePrecisionAtOne(labels: data.labels)
         func diagnose(_ basis: VerdictBasis) -> Diagnosis {
-            Diagnosis(basis.inputs(precisionAt1: eval.precisionAt1, chance: chance, margin: spec.margin, untrained: untrained,
-                                   referenceKappa: seriesInfo?.baselineKappa,
-                                   referenceRows: seriesInfo?.baselineKappaRows, classes: data.classCount))
+            let x = basis.inputs(precisionAt1: eval.precisionAt1, chance: chance, margin: spec.margin, untrained: untrained,
+                                 referenceKappa: seriesInfo?.baselineKappa,
+                                 referenceRows: seriesInfo?.baselineKappaRows, classes: data.classCount)
+            return Diagnosis(trainedBefore?.reference(x) ?? x)
         }
         phase("estimators", 0)
         let quick = try specErrors { try QuickLook(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options, times: estimatorParts) }

@@ -3,6 +3,7 @@ import CollapseRisk
 import CollapseSignals
 import Datasets
 import Dispatch
+import Estimators
 import Foundation
 import Isometry
 import Linalg
@@ -45,14 +46,55 @@ public protocol SeriesBaselines: Sendable {
     /// The step a series' spread is judged against (`named`, else the series' recorded baseline) and that
     /// step's dataset; nil when no job of the series has that step.
     func baseline(of series: String, named: Int?) throws -> (step: Int, dataset: DatasetSource)?
-    /// Whether the series shows training before `step`: its monitor recorded a training batch at an
-    /// earlier step. Then a baseline at `step` is not an untrained network's.
-    func trainedBefore(_ step: Int, in series: String) throws -> Bool
+    /// What the series' monitor recorded of the run through step `step`, when it recorded a training
+    /// batch before the baseline step `baseline` (nil otherwise). Then the baseline is not an untrained
+    /// network's.
+    func trainedBefore(_ baseline: Int, in series: String, through step: Int) throws -> TrainedBefore?
 }
 
 extension SeriesBaselines {
     /// Without a monitor's records nothing says a run trained before its baseline.
-    public func trainedBefore(_ step: Int, in series: String) throws -> Bool { false }
+    public func trainedBefore(_ baseline: Int, in series: String, through step: Int) throws -> TrainedBefore? { nil }
+}
+
+/// What a series' monitor recorded of its run when it recorded training batches before the series'
+/// first checkpoint (its baseline): whether the untrained network was at chance on its first training
+/// batch, and how much the batches' spread has contracted since. With both, a checkpoint at chance
+/// whose run started at chance and has not contracted is "still at chance", as a series with an
+/// untrained baseline would judge it, rather than "classes lost".
+public struct TrainedBefore: Sendable, Equatable {
+    /// κ of the monitor's first batch (leave-one-out 1-NN above its chance), that batch's chance and its
+    /// queries; nil when the monitor sent no step-0 batches (it does with `learning_rate`) or they
+    /// could not be read.
+    public var firstBatchKappa: Double?
+    public var firstBatchChance: Double?
+    public var firstBatchRows: Int?
+    /// The batch spread of the monitor's last row at or before the step judged over its first row's.
+    public var spreadRatio: Double?
+
+    public init(firstBatchKappa: Double? = nil, firstBatchChance: Double? = nil, firstBatchRows: Int? = nil, spreadRatio: Double? = nil) {
+        self.firstBatchKappa = firstBatchKappa
+        self.firstBatchChance = firstBatchChance
+        self.firstBatchRows = firstBatchRows
+        self.spreadRatio = spreadRatio
+    }
+
+    /// `x` judged against the monitor's start: its reference becomes the monitor's batches, when the
+    /// monitor measured both the first batch's κ and the spread since. Otherwise nothing says where the
+    /// run started: the trained baseline's κ is no untrained reference, so "still at chance" is not read.
+    public func reference(_ x: DiagnosisInputs) -> DiagnosisInputs {
+        var x = x
+        guard let kappa = firstBatchKappa, let ratio = spreadRatio, ratio.isFinite else {
+            (x.referenceKappa, x.referenceRows) = (nil, nil)
+            return x
+        }
+        x.reference = .monitorBatches
+        x.referenceRatio = ratio
+        x.referenceKappa = kappa
+        x.referenceRows = firstBatchRows
+        x.referenceChance = firstBatchChance
+        return x
+    }
 }
 
 /// Runs jobs. Stateless apart from where it reads data and where it logs.

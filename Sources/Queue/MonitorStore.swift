@@ -44,8 +44,10 @@ public struct SignalRow: Sendable, Decodable {
 
 /// Every statement about monitored series.
 public enum MonitorStore {
-    /// A monitored series `s` has step-0 batches and no risk computed from them yet.
-    static let riskPending: PGQuery = "(s.risk IS NULL AND s.risk_embeddings IS NOT NULL)"
+    /// A monitored series `s` has step-0 batches and no risk computed from them yet. A monitor started
+    /// without `learning_rate` has no risk to compute (its batches still tell a first checkpoint where
+    /// the run started): it is never pending.
+    static let riskPending: PGQuery = "(s.risk IS NULL AND s.risk_embeddings IS NOT NULL AND s.monitor->'learning_rate' IS NOT NULL)"
 
     /// What of a monitored series is evaluated: its step-0 risk (an f* search per batch: seconds for
     /// large batches), its signal rows (milliseconds), or whichever is due. A series' rows wait for its

@@ -42,10 +42,34 @@ public final class DatabaseInputs: StoredInputs, SeriesBaselines {
         return (baseline.step, spec.dataset)
     }
 
-    public func trainedBefore(_ step: Int, in series: String) throws -> Bool {
-        try connector.connect().execute("""
-            SELECT EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = \(series) AND g.step < \(step)) AS trained
-            """).first("trained", as: Bool.self) ?? false
+    public func trainedBefore(_ baseline: Int, in series: String, through step: Int) throws -> TrainedBefore? {
+        struct Row: Decodable {
+            let trained: Bool, first: Double?, last: Double?, monitor: JSONValue?, embeddings: String?, labels: String?
+        }
+        let db = try connector.connect()
+        guard let row = try db.execute("""
+            SELECT EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step < \(baseline)) AS trained,
+                   (SELECT (g.signals->>'batch_spread')::float8 FROM isomine.series_signals g
+                     WHERE g.series = s.name ORDER BY g.step LIMIT 1) AS first,
+                   (SELECT (g.signals->>'batch_spread')::float8 FROM isomine.series_signals g
+                     WHERE g.series = s.name AND g.step <= \(step) ORDER BY g.step DESC LIMIT 1) AS last,
+                   s.monitor, s.risk_embeddings AS embeddings, s.risk_labels AS labels
+              FROM isomine.series s WHERE s.name = \(series)
+            """).decodeOne(Row.self), row.trained else { return nil }
+        var before = TrainedBefore()
+        if let first = row.first, let last = row.last, first > 0 { before.spreadRatio = last / first }
+        // The first step-0 batch is the untrained network's (the others are the two steps after it). Stored
+        // batches that cannot be read leave the checkpoint judged without them, as before they existed.
+        if let monitor = row.monitor, let embeddings = row.embeddings, let labels = row.labels {
+            do {
+                if let k = try MonitorBatches.read(monitor: monitor, embeddings: embeddings, labels: labels, inputs: self, name: series).first?.kappa {
+                    (before.firstBatchKappa, before.firstBatchChance, before.firstBatchRows) = (k.kappa, k.chance, k.rows)
+                }
+            } catch is MonitorInputError {
+            } catch is DatasetError {
+            }
+        }
+        return before
     }
 }
 

@@ -25,9 +25,6 @@ public final class MonitorEvaluator {
     let logger: Logger
     /// The f* search's iterations for the mechanism ratio (0: by size, as `isomine risk`).
     public var riskIterations = 0
-    /// The largest step-0 batch and dimension read (isomine.start_monitor's limits): each batch's
-    /// pairwise distances are computed in the worker's own process.
-    static let maxBatch = 2048, maxDimension = 4096
     /// A series' page is rewritten at most this often while rows arrive (and always when it warns).
     public var pageEverySeconds = 10.0
     private var lastPage: [String: Date] = [:]
@@ -141,8 +138,6 @@ public final class MonitorEvaluator {
 
     /// The step-0 features of the monitor's batches, with the settings it was started with.
     static func features(_ work: MonitorWork, db: PGConnection, iterations: Int) throws -> StepZeroFeatures {
-        // Read as a job reads its stored inputs: a missing or oversized input is named.
-        let inputs = DatabaseInputs(db.connector)
         func number(_ key: String) -> Double? { if case .number(let v)? = work.monitor[key] { v } else { nil } }
         guard let lr = number("learning_rate") else {
             throw MonitorInputError("the monitor was started without learning_rate; the step-0 risk needs it (pass learning_rate= to Monitor)")
@@ -150,24 +145,13 @@ public final class MonitorEvaluator {
         guard let embeddingsSHA = work.riskEmbeddings, let labelsSHA = work.riskLabels else {
             throw MonitorInputError("the monitor sent no step-0 batches")
         }
-        let e = try inputs.bytes(sha256: embeddingsSHA, field: "embeddings"), l = try inputs.bytes(sha256: labelsSHA, field: "labels")
-        let data = try NPYLoader.load(features: e, labels: l, name: work.name, featuresField: "embeddings", labelsField: "labels")
-        let batch = number("batch_size").map { Int($0) }
-            ?? (number("classes_per_batch").flatMap { p in number("samples_per_class").map { Int(p * $0) } } ?? data.labels.count)
-        // isomine.start_monitor refuses more; checked again before the distances are allocated here.
-        guard batch <= MonitorEvaluator.maxBatch, data.features.cols <= MonitorEvaluator.maxDimension else {
-            throw MonitorInputError("batches of \(batch) × \(data.features.cols) are over the limits (\(MonitorEvaluator.maxBatch) rows, \(MonitorEvaluator.maxDimension) dimensions)")
-        }
-        guard batch >= 2, data.labels.count % batch == 0 else {
-            throw MonitorInputError("\(data.labels.count) step-0 rows are not whole batches of \(batch)")
-        }
-        let points = data.features.converted(to: Double.self)
-        let batches = stride(from: 0, to: data.labels.count, by: batch).map { start in
-            (points: points.rows(Array(start..<(start + batch))), labels: Array(data.labels[start..<(start + batch)]))
-        }
+        // Read as a job reads its stored inputs: a missing or oversized input is named.
+        let batches = try MonitorBatches.read(monitor: work.monitor, embeddings: embeddingsSHA, labels: labelsSHA,
+                                              inputs: DatabaseInputs(db.connector), name: work.name).map { (points: $0.points, labels: $0.labels) }
+        guard let first = batches.first else { throw MonitorInputError("the monitor sent no step-0 batches") }
         let loss = TripletLossConfig(kind: .hinge, margin: work.margin, distance: .euclidean)
         let optimizer: String = if case .string(let o)? = work.monitor["optimizer"] { o } else { "unknown" }
-        return try StepZeroFeatures(batches: batches, loss: loss, embeddingDim: points.cols, learningRate: lr,
+        return try StepZeroFeatures(batches: batches, loss: loss, embeddingDim: first.points.cols, learningRate: lr,
                                     optimizer: optimizer, iterations: iterations)
     }
 
@@ -216,12 +200,6 @@ public final class MonitorEvaluator {
             logger.warning("series page not written", metadata: ["series": "\(series)", "error": "\(error)"])
         }
     }
-}
-
-/// Why a monitor's step-0 batches could not give a risk (stored on the series as `risk.error`).
-struct MonitorInputError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Runs `MonitorEvaluator` on threads of its own (beside the job threads: a monitor's warning never

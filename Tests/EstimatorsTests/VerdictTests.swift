@@ -183,6 +183,17 @@ import Linalg
         x.referenceRows = 192
         x.referenceRatio = 0.4
         #expect(Diagnosis(x).headline == "collapsed (classes lost)", "contracted to chance: a collapse, whatever the reference")
+        // A reference measured on other classes (a monitor's training batch of 8 classes × 4: chance 3/31)
+        // takes its own chance into its noise, not this embedding's.
+        x.referenceRatio = 0.65
+        x.referenceChance = 3.0 / 31
+        x.referenceRows = 32
+        #expect(abs(x.referenceChanceCut - (0.2 + 2 * DiagnosisInputs.kappaStandardError(kappa: 0.23, chance: 3.0 / 31, rows: 32))) < 1e-12)
+        x.referenceChance = 0.5
+        #expect(abs(x.referenceChanceCut - (0.2 + 2 * DiagnosisInputs.kappaStandardError(kappa: 0.23, chance: 0.5, rows: 32))) < 1e-12)
+        #expect(x.referenceChanceCut != (0.2 + 2 * DiagnosisInputs.kappaStandardError(kappa: 0.23, chance: chance, rows: 32)))
+        x.referenceChance = nil
+        x.referenceRows = 192
         // Degenerate inputs give no allowance rather than a NaN.
         #expect(DiagnosisInputs.kappaStandardError(kappa: .nan, chance: chance, rows: 192) == 0)
         #expect(DiagnosisInputs.kappaStandardError(kappa: 0.3, chance: 1, rows: 192) == 0)

@@ -434,6 +434,78 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try SeriesStore.show(db, name: "signals-only")?.0.baselineStep == nil)
     }
 
+    /// A monitored run's first checkpoint comes after training batches (epoch 1, no untrained step 0), so
+    /// it is judged as a trained network. It used to read `collapsed (classes lost)` whenever it was at
+    /// chance, even for a run that started at chance and has not contracted (a slowly learning network:
+    /// nothing lost). And the steps after such a trained baseline took its κ as an untrained reference:
+    /// real PML runs collapsed at epoch 1 read `partial (still at chance)` at epoch 3, their spread no
+    /// longer contracting against the collapsed baseline's. The monitor's first batch (the untrained
+    /// network's, sent with learning_rate) says whether the run started at chance, and its rows how far
+    /// the batches' spread has contracted since: at chance then and not contracted is `still at
+    /// chance`; a run that started with its classes, or whose spread contracted, has lost them; without
+    /// the monitor's batches, nothing says where the run started, so no step reads `still at chance`.
+    @Test func aMonitoredSeriesWithATrainedBaselineIsJudgedAgainstTheRunsStart() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        var noise = SeededRNG(seed: 11)
+        // The untrained network's first batch: 8 classes × 4, at chance (noise) or already clustered.
+        let atChanceBatch = Matrix<Double>(rows: 32, cols: 4, storage: (0..<128).map { _ in Double.random(in: -1...1, using: &noise) })
+        let (clusteredBatch, batchLabels) = MonitorTests.batch(seed: 12, classes: 8, perClass: 4, dim: 4)
+        let checkpoint = npy(descr: "<f4", shape: [60, 4], payload: float32Payload((0..<240).map { _ in Float.random(in: -1...1, using: &noise) }))
+        let checkpointLabels = npy(descr: "<i8", shape: [60], payload: int64Payload((0..<60).map { Int64($0 % 3) }))
+        // Rows at steps 0, 1 and 3 (batch spread 2 at the start), checkpoints at chance at steps 2 and 4.
+        func start(_ series: String, first: Matrix<Double>?, spreads: (Double, Double), rate: Bool = true) throws -> [Int] {
+            let settings = PGJSON(text: rate ? #"{"margin": 0.2, "learning_rate": 0.01, "batch_size": 32}"# : #"{"margin": 0.2, "batch_size": 32}"#)
+            if let first {
+                _ = try db.execute("""
+                    SELECT isomine.start_monitor(\(series), \(settings), \(PGBytes(NPYWriter.encode(first)))::bytea,
+                                                 \(PGBytes(NPYWriter.encode(labels: batchLabels)))::bytea)
+                    """)
+            } else {
+                _ = try db.execute("SELECT isomine.start_monitor(\(series), \(settings))")
+            }
+            let rows = [(0, 2.0), (1, spreads.0), (3, spreads.1)].map { step, spread in
+                #"{"step": \#(step), "loss": 0.1, "active_fraction": 0.5, "mean_positive": 1, "mean_negative": 1.2, "gap": 0.2, "batch_spread": \#(spread)}"#
+            }
+            _ = try db.execute("SELECT isomine.submit_signals(\(series), \(PGJSON(text: "[\(rows.joined(separator: ", "))]")))")
+            return try [2, 4].map { try SeriesStore.submit(db, series: series, step: $0, embeddings: checkpoint, labels: checkpointLabels, options: .object([:])) }
+        }
+        let slow = try start("slow-start", first: atChanceBatch, spreads: (1.9, 1.8))
+        let slowWithoutRate = try start("slow-start-no-rate", first: atChanceBatch, spreads: (1.9, 1.8), rate: false)
+        let lost = try start("started-with-classes", first: clusteredBatch, spreads: (1.9, 1.8))
+        let contracted = try start("contracted-from-chance", first: atChanceBatch, spreads: (0.6, 0.5))
+        let unknownStart = try start("no-first-batch", first: nil, spreads: (1.9, 1.8))
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
+                                           environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-first-checkpoint").path])
+        #expect(worker.status == 0, "\(worker.err)")
+        func judged(_ id: Int) throws -> (headline: String?, reference: String?, codes: String) {
+            let row = try db.execute("""
+                SELECT coalesce(result->'final'->'diagnosis'->>'headline', state || ': ' || coalesce(last_error, '')) AS h,
+                       result->'final'->'diagnosis'->>'reference' AS r,
+                       (SELECT string_agg(x->>'code', ',') FROM jsonb_array_elements(result->'final'->'diagnosis'->'reasons') x) AS codes
+                  FROM isomine.jobs WHERE id = \(id)
+                """)
+            return (try row.string(0, "h"), try row.string(0, "r"), try row.string(0, "codes") ?? "")
+        }
+        func collapseStep(_ series: String) throws -> Int? {
+            try db.execute("SELECT collapse_step AS c FROM isomine.series WHERE name = \(series)").int(0, "c")
+        }
+        for id in slow + slowWithoutRate {
+            let j = try judged(id)
+            #expect(j.headline == "partial (still at chance)" && j.reference == "monitor_batches" && j.codes.contains("still_at_chance"), "job \(id): \(j)")
+        }
+        #expect(try collapseStep("slow-start") == nil && collapseStep("slow-start-no-rate") == nil, "nothing lost, nothing detected")
+        #expect(try db.execute("SELECT risk IS NULL AS none FROM isomine.series WHERE name = 'slow-start-no-rate'").bool(0, "none") == true,
+                "no learning_rate, no risk")
+        for (series, ids) in [("started-with-classes", lost), ("contracted-from-chance", contracted), ("no-first-batch", unknownStart)] {
+            for id in ids {
+                let j = try judged(id)
+                #expect(j.headline == "collapsed (classes lost)" && j.codes.contains("retrieval_at_chance"), "\(series) job \(id): \(j)")
+            }
+            #expect(try collapseStep(series) == 2, "\(series)")
+        }
+    }
+
     /// A series is one run, trained at one margin α. A checkpoint submitted without `margin` used to be
     /// judged at the analyze default (0.2) while the series' monitor read the loop at the margin it was
     /// given (PML's 0.05: four times off on the verdict's own scale), and a step naming another margin
@@ -510,6 +582,18 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try db.execute("SELECT risk_embeddings AS e FROM isomine.series WHERE name = 'sparse-run'").string(0, "e") == expected)
         let steps = try db.execute("SELECT step FROM isomine.series_signals WHERE series = 'sparse-run' ORDER BY step").column("step", as: Int.self)
         #expect(steps == [0, 5, 10])
+        // Without learning_rate the same batches are sent (the run's start), and no risk is computed.
+        #expect(result["nolr_unsent"] == .number(0))
+        #expect(try db.execute("SELECT risk_embeddings AS e FROM isomine.series WHERE name = 'sparse-run-nolr'").string(0, "e") == expected)
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
+                                           environment: ["ISOMINE_REPORTS_ROOT": TempFolder("monitor-every").path])
+        #expect(worker.status == 0, "\(worker.err)")
+        let risks = try db.execute("""
+            SELECT name, risk IS NULL AS none, signals_evaluated AS evaluated FROM isomine.series ORDER BY name
+            """)
+        #expect(try risks.string(0, "name") == "sparse-run" && risks.bool(0, "none") == false, "the risk of the monitor with learning_rate")
+        #expect(try risks.string(1, "name") == "sparse-run-nolr" && risks.bool(1, "none") == true && risks.int(1, "evaluated") == 14,
+                "no risk without learning_rate, and its rows evaluated all the same")
     }
 
     /// Numbers a double cannot hold. JSON bounds neither, jsonb keeps them as written, and the worker reads

@@ -3,7 +3,8 @@
 --
 -- Starts the monitor of a user's training run on series `series` (created when new): the run's
 -- settings and, optionally, the first batches its untrained network embedded (NPY, `batches` ×
--- batch_size rows, in order), from which a worker computes the step-0 collapse risk. Returns true when
+-- batch_size rows, in order), from which a worker computes the step-0 collapse risk (when the
+-- settings have learning_rate) and a trained first checkpoint reads where the run started. Returns true when
 -- it started the monitor, false when the same monitor (same settings, same batches) was already
 -- started (a resend after a lost reply); a different one on the same series is refused. The setting
 -- `queue` (default "default") names the queue whose workers evaluate the series.

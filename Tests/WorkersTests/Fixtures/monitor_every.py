@@ -1,10 +1,12 @@
 """A monitor reading every 5th batch (every=5) with the step-0 risk on: the risk's batches are still
 the run's first three (the untrained network's and the two after it), not the 1st, 6th and 11th.
+A monitor without learning_rate (series SERIES-nolr) sends its first three batches too: they tell
+the daemon where the run started, though no risk is computed from them.
 
     python3 monitor_every.py DSN SERIES
 
 Prints {"expected": the SHA-256 of the NPY of the first three batches as the monitor sends them,
-"unsent": rows left unsent at close}.
+"unsent": rows left unsent at close, "nolr_expected", "nolr_unsent": the same for SERIES-nolr}.
 """
 import hashlib
 import json
@@ -26,4 +28,8 @@ for step in range(15):
     batches.append(batch)
     monitor.observe(step, batch, labels)
 expected = hashlib.sha256(npy_bytes(np.concatenate(batches[:3]).astype(np.float32))).hexdigest()
-print(json.dumps({"expected": expected, "unsent": monitor.close(timeout=30)}))
+unsent = monitor.close(timeout=30)
+plain = isomine.Monitor(dsn, name + "-nolr", margin=0.2, classes_per_batch=4, samples_per_class=4, flush_seconds=0.1)
+for step, batch in enumerate(batches):
+    plain.observe(step, batch, labels)
+print(json.dumps({"expected": expected, "unsent": unsent, "nolr_unsent": plain.close(timeout=30)}))

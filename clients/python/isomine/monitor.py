@@ -53,10 +53,13 @@ class Monitor:
 
     margin: the triplet margin α the run trains with (the signals' loss and active fraction use it).
     learning_rate, optimizer, classes_per_batch (P), samples_per_class (K), embedding_dim: the run's
-        settings; with learning_rate given, the first `risk_batches` batches of B = P·K rows are sent
-        too, and a worker computes the run's step-0 collapse risk from them (the model is calibrated
-        on Adam; observe before the optimizer's first step, so that the first batch is the untrained
-        network's: the 2nd and 3rd have then had one and two updates).
+        settings. The first `risk_batches` batches of B = P·K rows are sent too (0: none). With
+        learning_rate given, a worker computes the run's step-0 collapse risk from them (the model is
+        calibrated on Adam); with or without it, the first batch tells the daemon where the run
+        started, so that a first checkpoint at chance after training batches reads "still at chance",
+        not "classes lost", when the run started at chance and has not contracted. Observe before the
+        optimizer's first step, so that the first batch is the untrained network's (the 2nd and 3rd
+        have then had one and two updates).
     every: compute and send signals every `every`-th observed step (1: every batch); the step-0 risk's
         batches are the first `risk_batches` observed whatever `every` is.
     queue: the queue whose workers evaluate this run (`isomine worker --queues`; default "default").
@@ -100,7 +103,7 @@ class Monitor:
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
         self._full_rows = None                # the largest batch observed (a short one after it can be an epoch's tail)
         self._said_short = False
-        self._risk_wanted = risk_batches if learning_rate is not None else 0
+        self._risk_wanted = risk_batches
         self._risk_x, self._risk_y = [], []
         self._lock = threading.Condition()
         self._rows = []                # computed, not yet sent
@@ -256,7 +259,8 @@ class Monitor:
             return False
         if self._sent_through is not None and (self._evaluated is None or self._evaluated < self._sent_through):
             return False
-        return not self._risk_x or self._risk is not None
+        # Without learning_rate no risk is computed from the step-0 batches: nothing to wait for.
+        return not self._risk_x or self._risk is not None or "learning_rate" not in self._settings
 
     def _run(self):
         delay = 0.5
