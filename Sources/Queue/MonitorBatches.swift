@@ -26,8 +26,10 @@ public enum MonitorBatches {
     public static let maxBatch = 2048, maxDimension = 4096
 
     /// The batches stored as `embeddings` and `labels` (stored inputs' SHA-256), split by the monitor's
-    /// `batch_size` (else `classes_per_batch` × `samples_per_class`, else one batch).
-    public static func read(monitor: JSONValue, embeddings: String, labels: String, inputs: DatabaseInputs, name: String) throws -> [MonitorBatch] {
+    /// `batch_size` (else `classes_per_batch` × `samples_per_class`, else one batch); the first `limit`
+    /// of them when given (only those are converted to Double).
+    public static func read(monitor: JSONValue, embeddings: String, labels: String, inputs: DatabaseInputs, name: String,
+                            limit: Int? = nil) throws -> [MonitorBatch] {
         func number(_ key: String) -> Double? { if case .number(let v)? = monitor[key] { v } else { nil } }
         let e = try inputs.bytes(sha256: embeddings, field: "embeddings"), l = try inputs.bytes(sha256: labels, field: "labels")
         let data = try NPYLoader.load(features: e, labels: l, name: name, featuresField: "embeddings", labelsField: "labels")
@@ -40,9 +42,9 @@ public enum MonitorBatches {
         guard batch >= 2, data.labels.count % batch == 0 else {
             throw MonitorInputError("\(data.labels.count) step-0 rows are not whole batches of \(batch)")
         }
-        let points = data.features.converted(to: Double.self)
-        return stride(from: 0, to: data.labels.count, by: batch).map { start in
-            MonitorBatch(points: points.rows(Array(start..<(start + batch))), labels: Array(data.labels[start..<(start + batch)]))
+        return stride(from: 0, to: data.labels.count, by: batch).prefix(limit ?? Int.max).map { start in
+            MonitorBatch(points: data.features.rows(Array(start..<(start + batch))).converted(to: Double.self),
+                         labels: Array(data.labels[start..<(start + batch)]))
         }
     }
 }

@@ -62,7 +62,7 @@ public final class DatabaseInputs: StoredInputs, SeriesBaselines {
         // batches that cannot be read leave the checkpoint judged without them, as before they existed.
         if let monitor = row.monitor, let embeddings = row.embeddings, let labels = row.labels {
             do {
-                if let k = try MonitorBatches.read(monitor: monitor, embeddings: embeddings, labels: labels, inputs: self, name: series).first?.kappa {
+                if let k = try MonitorBatches.read(monitor: monitor, embeddings: embeddings, labels: labels, inputs: self, name: series, limit: 1).first?.kappa {
                     (before.firstBatchKappa, before.firstBatchChance, before.firstBatchRows) = (k.kappa, k.chance, k.rows)
                 }
             } catch is MonitorInputError {
