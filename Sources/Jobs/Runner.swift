@@ -82,8 +82,10 @@ public struct TrainedBefore: Sendable, Equatable {
     /// `x` judged against the monitor's start: its reference becomes the monitor's batches, when the
     /// monitor measured both the first batch's κ and the spread since. Otherwise nothing says where the
     /// run started: the trained baseline's κ is no untrained reference, so "still at chance" is not read.
+    /// A stated `reference_scale` stays the reference (the user chose it; it carries no κ).
     public func reference(_ x: DiagnosisInputs) -> DiagnosisInputs {
         var x = x
+        guard x.reference != .stated else { return x }
         guard let kappa = firstBatchKappa, let ratio = spreadRatio, ratio.isFinite else {
             (x.referenceKappa, x.referenceRows) = (nil, nil)
             return x

@@ -3,11 +3,39 @@ import Foundation
 import TestSupport
 import Testing
 import Datasets
+import Estimators
 import Linalg
 import Trainer
 @testable import Jobs
 
 @Suite struct AnalyzeTests {
+    /// A monitored series' step after a trained baseline is judged against the run's start as the monitor
+    /// saw it (its first batch's κ, chance and queries; the batches' spread since), never against the
+    /// trained baseline's κ; a stated reference_scale stays the user's reference.
+    @Test func aTrainedBaselinesStepsAreJudgedAgainstTheMonitorsStart() {
+        let chance = 0.33
+        var x = DiagnosisInputs(precisionAt1: chance + 0.05 * (1 - chance), chancePrecisionAt1: chance, margin: 0.2, meanPairwiseDistance: 1.0,
+                                allCoincide: false, referenceRatio: 1.0, reference: .seriesBaseline, effectiveRank: 3, dimension: 4, classes: 3)
+        x.referenceKappa = 0.02
+        x.referenceRows = 60
+        #expect(Diagnosis(x).headline == "partial (still at chance)", "against the (trained) baseline, as before")
+        let started = TrainedBefore(firstBatchKappa: 0.01, firstBatchChance: 3.0 / 31, firstBatchRows: 32, spreadRatio: 0.9)
+        let judged = started.reference(x)
+        #expect(judged.reference == .monitorBatches && judged.referenceRatio == 0.9 && judged.referenceKappa == 0.01
+                && judged.referenceRows == 32 && judged.referenceChance == 3.0 / 31)
+        #expect(Diagnosis(judged).headline == "partial (still at chance)")
+        #expect(Diagnosis(TrainedBefore(firstBatchKappa: 0.01, firstBatchChance: 3.0 / 31, firstBatchRows: 32, spreadRatio: 0.3).reference(x)).headline
+                == "collapsed (classes lost)", "contracted since the start")
+        #expect(Diagnosis(TrainedBefore(firstBatchKappa: 0.8, firstBatchChance: 3.0 / 31, firstBatchRows: 32, spreadRatio: 0.9).reference(x)).headline
+                == "collapsed (classes lost)", "the run started with its classes")
+        let unknown = TrainedBefore(spreadRatio: 0.9).reference(x)
+        #expect(unknown.referenceKappa == nil && unknown.reference == .seriesBaseline && Diagnosis(unknown).headline == "collapsed (classes lost)",
+                "no first batch: the trained baseline's κ is no untrained reference")
+        var stated = x
+        (stated.reference, stated.referenceKappa, stated.referenceRows) = (.stated, nil, nil)
+        #expect(started.reference(stated).reference == .stated && started.reference(stated).referenceRatio == 1.0)
+    }
+
     @Test func toy20ExampleReportsTheEstimatorBlock() throws {
         let spec = try JobSpec.load(path: projectRoot + "/deploy/examples/analyze-toy20.json")
         guard case .analyzed(let r) = try Runner().run(spec, sink: MemorySink()) else { Issue.record("not analyzed"); return }
