@@ -177,6 +177,19 @@ public enum SeriesStore {
             """).row(0).require("id")
     }
 
+    /// Whether step `step` of series `series` is its baseline, judged as an untrained network only because
+    /// it is the first step (not submitted as untrained, no monitor's batches before it): a checkpoint
+    /// taken after training (epoch 5 as the first step submitted) would then never read collapsed.
+    public static func assumedUntrainedBaseline(_ db: PGConnection, series: String, step: Int) throws -> Bool {
+        try db.execute("""
+            SELECT (s.baseline_step = \(step)
+                    AND coalesce((j.spec->>'untrained')::boolean, false) = false
+                    AND NOT EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step < \(step))) AS assumed
+              FROM isomine.series s JOIN isomine.jobs j ON j.series = s.name AND j.series_step = \(step)
+             WHERE s.name = \(series)
+            """).first("assumed", as: Bool.self) ?? false
+    }
+
     /// Every series, newest first (or only the one named).
     public static func list(_ db: PGConnection, name: String? = nil) throws -> [SeriesSummary] {
         let rows = try db.execute("""

@@ -11,7 +11,7 @@ struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Upload one checkpoint's embeddings and labels (NPY) into the database and queue its analysis as a series step; prints the job id.",
         discussion: """
-        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its distances are judged against the margin (--margin, the one you trained with; one per series: a step without it takes the series' margin, from its monitor or its first step, and a step naming another is refused), and its spread is also compared with the series' baseline step (the first step submitted, or --baseline-step), which is judged as an untrained network (as is any step given --untrained): never collapsed, so the series' collapse.detected is its first collapse after the baseline (unless the series' monitor recorded training batches before that step: then the baseline is judged as a trained network, and at chance it is still at chance, not collapsed, when the monitor's first batch was at chance and its batches' spread kept half of it). Classes of a single point are taken (a neighbour of the others, no query), as long as two classes have a pair. A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
+        The arrays are stored in isomine.inputs (deduplicated by SHA-256, at most isomine.max_input_bytes, default 256 MiB), so workers need no copy of the files. The job is an analyze job with series and step set; its distances are judged against the margin (--margin, the one you trained with; one per series: a step without it takes the series' margin, from its monitor or its first step, and a step naming another is refused), and its spread is also compared with the series' baseline step (the first step submitted, or --baseline-step), which is judged as an untrained network (as is any step given --untrained): never collapsed, so the series' collapse.detected is its first collapse after the baseline (unless the series' monitor recorded training batches before that step: then the baseline is judged as a trained network, and at chance it is still at chance, not collapsed, when the monitor's first batch was at chance and its batches' spread kept half of it). Submit the untrained network as step 0: a new series' first step after 0, not given --untrained, is noted on stderr (its baseline, judged untrained). Classes of a single point are taken (a neighbour of the others, no query), as long as two classes have a pair. A step is submitted once per series: a second submission of the same step is refused (submit it under another step or series). SQL does the same: SELECT isomine.submit_embeddings('run-1', 3, <embeddings NPY bytes>, <labels NPY bytes>, '{"probe_size": 1000}'::jsonb);
         """)
 
     @Option(help: "The series (1–100 of A-Z a-z 0-9 _ . - starting with a letter or digit).")
@@ -106,6 +106,16 @@ struct Submit: ParsableCommand {
             _ = try NPYLoader.load(features: e, labels: l, name: embeddings, featuresField: "embeddings", labelsField: "labels").validate(field: "embeddings", loneClasses: true)
             let db = try Database.connect()
             print(try SeriesStore.submit(db, series: series, step: step, embeddings: e, labels: l, options: .object(options)))
+            // A first step after 0 is most often a trained checkpoint (epoch 5, the first one saved), which as
+            // the baseline is judged untrained: said on stderr (stdout stays the job id for scripts).
+            if step > 0, try SeriesStore.assumedUntrainedBaseline(db, series: series, step: step) {
+                FileHandle.standardError.write(Data("""
+                    note: step \(step) is the first step of series '\(series)', its baseline, judged as an untrained network (never collapsed) \
+                    and the reference of later steps. If it is a trained checkpoint, submit the untrained network's embeddings as step 0 \
+                    (a new series), or watch the loop with the Python monitor (isomine.Monitor), whose first batches say where the run started.
+
+                    """.utf8))
+            }
         }
     }
 }

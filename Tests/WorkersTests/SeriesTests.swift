@@ -192,6 +192,17 @@ private let emptyDataRoot = TempFolder("empty")
         // A step submitted without a name is listed by its series and step.
         let listed = try IsomineBinary.run(["jobs", "list"], database: scratch.name)
         #expect(listed.out.split(separator: "\n").contains { $0.hasPrefix("\(id) ") && $0.hasSuffix("series cli-run step 0") }, "\(listed.out)")
+        #expect(!ok.err.contains("note:"), "a series started at step 0: \(ok.err)")
+        // A series whose first step is a later one (epoch 5, the first checkpoint saved): its baseline is
+        // judged untrained, which a trained checkpoint is not. Said on stderr, the job id alone on stdout;
+        // not for a step given --untrained, nor for the steps after the baseline.
+        let late = try IsomineBinary.run(["submit", "--series", "late-run", "--step", "5", dir + "/e.npy", dir + "/y.npy"], database: scratch.name)
+        #expect(late.status == 0 && Int(late.out.trimmingCharacters(in: .whitespacesAndNewlines)) != nil, "\(late.out) \(late.err)")
+        #expect(late.err.contains("note: step 5 is the first step of series 'late-run', its baseline, judged as an untrained network"), "\(late.err)")
+        let next = try IsomineBinary.run(["submit", "--series", "late-run", "--step", "6", dir + "/e.npy", dir + "/y.npy"], database: scratch.name)
+        #expect(next.status == 0 && !next.err.contains("note:"), "\(next.err)")
+        let marked = try IsomineBinary.run(["submit", "--series", "late-untrained", "--step", "5", "--untrained", dir + "/e.npy", dir + "/y.npy"], database: scratch.name)
+        #expect(marked.status == 0 && !marked.err.contains("note:"), "\(marked.err)")
 
         // Bad input: each a clear error naming the problem, exit 2, nothing queued.
         var wrongDtype = Matrix<Double>(rows: 12, cols: 4)
@@ -245,7 +256,7 @@ private let emptyDataRoot = TempFolder("empty")
         } catch let error as PGError {
             #expect(error.message.contains("needs 384 bytes, but the file holds 368"), "\(error.message)")
         }
-        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 1)
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series IN ('cli-run', 'sql-run')").int(0, "n") == 1)
         // Mixed-precision training's embeddings (float16) are taken as they are, by the CLI and by SQL.
         var halves = [Float]()
         for i in 0..<12 { for j in 0..<4 { halves.append(Float(i % 3 * 5) + Float((i * 7 + j * 3) % 5) / 8) } }
