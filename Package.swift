@@ -49,6 +49,7 @@ let package = Package(
                         .embedInCode("020_series_margin.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/client_may_execute.sql"),
+                        .embedInCode("functions/baseline_judged_untrained.sql"),
                         .embedInCode("functions/default_margin.sql"),
                         .embedInCode("functions/default_max_attempts.sql"),
                         .embedInCode("functions/enqueue.sql"),

@@ -49,12 +49,13 @@ public struct SQLFunction: Sendable, Equatable {
     }
 }
 
-/// Every function file, in name order (the order they are applied in: client_may_execute, which the
-/// client functions' files call, comes first). Add a file to sql/functions, to this list and to
-/// Package.swift's resources.
+/// Every function file, in the order they are applied in: client_may_execute, which the client
+/// functions' files call, first, then the others in name order. Add a file to sql/functions, to this
+/// list and to Package.swift's resources.
 public enum SQLFunctions {
     public static let all: [SQLFunction] = [
         SQLFunction(name: "client_may_execute", sql: String(decoding: PackageResources.client_may_execute_sql, as: UTF8.self)),
+        SQLFunction(name: "baseline_judged_untrained", sql: String(decoding: PackageResources.baseline_judged_untrained_sql, as: UTF8.self)),
         SQLFunction(name: "default_margin", sql: String(decoding: PackageResources.default_margin_sql, as: UTF8.self)),
         SQLFunction(name: "default_max_attempts", sql: String(decoding: PackageResources.default_max_attempts_sql, as: UTF8.self)),
         SQLFunction(name: "enqueue", sql: String(decoding: PackageResources.enqueue_sql, as: UTF8.self)),

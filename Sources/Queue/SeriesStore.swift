@@ -181,13 +181,7 @@ public enum SeriesStore {
     /// it is the first step (not submitted as untrained, no monitor's batches before it): a checkpoint
     /// taken after training (epoch 5 as the first step submitted) would then never read collapsed.
     public static func assumedUntrainedBaseline(_ db: PGConnection, series: String, step: Int) throws -> Bool {
-        try db.execute("""
-            SELECT (s.baseline_step = \(step)
-                    AND coalesce((j.spec->>'untrained')::boolean, false) = false
-                    AND NOT EXISTS (SELECT 1 FROM isomine.series_signals g WHERE g.series = s.name AND g.step < \(step))) AS assumed
-              FROM isomine.series s JOIN isomine.jobs j ON j.series = s.name AND j.series_step = \(step)
-             WHERE s.name = \(series)
-            """).first("assumed", as: Bool.self) ?? false
+        try db.execute("SELECT isomine.baseline_judged_untrained(\(series), \(step)) AS assumed").first("assumed", as: Bool.self) ?? false
     }
 
     /// Every series, newest first (or only the one named).

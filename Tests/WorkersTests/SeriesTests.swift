@@ -30,6 +30,14 @@ private let emptyDataRoot = TempFolder("empty")
         guard case .array(let ids)? = try? JSONValue.parse(Data(submitted.out.utf8)), ids.count == 4 else {
             Issue.record("the client printed \(submitted.out)"); return
         }
+        #expect(!submitted.err.contains("judged as an untrained network"), "a series started at step 0: \(submitted.err)")
+        // A series whose first step is after 0: its baseline is judged untrained, which a trained checkpoint
+        // is not. The client logs it once (a warning), not for the next step nor for a step marked untrained.
+        let late = try runPython(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/submit_late_series.py").path,
+                                 ["dbname=\(scratch.name)"])
+        #expect(late.status == 0, "\(late.err)")
+        #expect(late.err.components(separatedBy: "judged as an untrained network").count == 2
+                && late.err.contains("step 5 is the first step of series 'late-run', its baseline"), "\(late.err)")
         let empty = TempFolder("empty")
         let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name, environment: ["ISOMINE_DATA_ROOT": empty.path])
         #expect(worker.status == 0, "\(worker.err)")

@@ -9,6 +9,7 @@ need no copy of your files.
 """
 import io
 import json
+import logging
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from .errors import InvalidInput, from_driver as _from_driver
 from .signals import as_labels, to_numpy
 
 __all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
+
+_log = logging.getLogger("isomine")
 
 #: Options submit() passes on (analyze spec fields and queue fields), as isomine.submit_embeddings takes them.
 OPTIONS = ("margin", "probe_size", "iterations", "seed", "reference_scale", "threads", "blas_threads", "name", "queue",
@@ -68,7 +71,9 @@ def submit(dsn, series, step, embeddings, labels, **options):
     step `step` of `series`. Returns the job id. A step is submitted once per series: the database
     refuses a second submission of the same step. Pass `margin=` the margin you trained with (the verdict
     judges distances against it) and `untrained=True` for a checkpoint of the untrained model (the
-    series' baseline step is judged so anyway: an untrained network at chance is never a collapse)."""
+    series' baseline step, its first, is judged so anyway: an untrained network at chance is never a
+    collapse; a first step after 0 not marked untrained is logged as a warning, since a trained
+    checkpoint there would never read collapsed: submit the untrained network as step 0)."""
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise InvalidInput(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")
@@ -76,7 +81,25 @@ def submit(dsn, series, step, embeddings, labels, **options):
     y = _as_labels(labels, x.shape[0])
     rows = _query(dsn, "SELECT isomine.submit_embeddings(%s, %s, %s, %s, %s::jsonb)",
                   (series, int(step), _binary(npy_bytes(x)), _binary(npy_bytes(y)), json.dumps(options)), commit=True)
-    return int(rows[0][0])
+    job_id = int(rows[0][0])
+    if int(step) > 0:
+        _note_first_step(dsn, series, int(step))
+    return job_id
+
+
+def _note_first_step(dsn, series, step):
+    """Says (logged as a warning) when a series' first step is after 0 and judged untrained only because it
+    is the baseline: a trained checkpoint (epoch 5, the first saved) never reads collapsed there. Advice
+    only: a database that cannot answer (an older schema) leaves the submission as it is."""
+    try:
+        judged = _query(dsn, "SELECT isomine.baseline_judged_untrained(%s, %s)", (series, step))[0][0]
+    except Exception:
+        return
+    if judged:
+        _log.warning("isomine: step %d is the first step of series '%s', its baseline, judged as an untrained network "
+                     "(never collapsed) and the reference of later steps. If it is a trained checkpoint, submit the "
+                     "untrained network's embeddings as step 0 (a new series), or watch the loop with isomine.Monitor, "
+                     "whose first batches say where the run started.", step, series)
 
 
 def series(dsn, name):
