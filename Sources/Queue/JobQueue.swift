@@ -162,13 +162,18 @@ public enum JobQueue {
     }
 
     /// Queues a failed, dead or cancelled job again with a fresh set of attempts; for a sweep, its runs
-    /// that ended failed, dead or cancelled too. False if the job is not in one of those states.
+    /// that ended failed, dead or cancelled too. False if the job is not in one of those states. A series
+    /// step stored without a margin (before a series had one, migration 020) takes its series' margin,
+    /// as isomine.enqueue gives a step submitted now: a series is judged at one margin.
     @discardableResult
     public static func retry(_ db: PGConnection, id: Int) throws -> Bool {
         try db.transaction {
             let done = try db.execute("""
-                UPDATE isomine.jobs SET state = 'queued', attempt = 0, run_after = now(), finished_at = NULL, last_error = NULL
-                 WHERE id = \(id) AND state IN ('failed', 'dead', 'cancelled')
+                UPDATE isomine.jobs j SET state = 'queued', attempt = 0, run_after = now(), finished_at = NULL, last_error = NULL,
+                       spec = CASE WHEN j.series IS NULL OR j.spec->'margin' IS NOT NULL THEN j.spec
+                                   ELSE j.spec || coalesce((SELECT jsonb_build_object('margin', s.margin) FROM isomine.series s
+                                                             WHERE s.name = j.series AND s.margin IS NOT NULL), '{}') END
+                 WHERE j.id = \(id) AND j.state IN ('failed', 'dead', 'cancelled')
                 """).affected == 1
             if done {
                 try db.execute("""

@@ -567,6 +567,20 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         let list = try IsomineBinary.run(["series", "list"], database: scratch.name)
         #expect(list.status == 0 && list.out.contains("margin") && list.out.split(separator: "\n").contains { $0.hasPrefix("pml-run") && $0.contains(" 0.05 ") },
                 "\(list.out)")
+        // A step stored before a series had a margin (no margin in its spec) that failed: retried, it takes
+        // the series' margin, not the analyze default. A job outside any series keeps its spec.
+        let legacy = try db.execute("""
+            INSERT INTO isomine.jobs (kind, spec, max_attempts, series, series_step, state)
+            VALUES ('analyze', '{"kind": "analyze", "dataset": {"type": "toy5"}, "series": "pml-run", "step": 9}', 2, 'pml-run', 9, 'failed')
+            RETURNING id
+            """).int(0, "id") ?? -1
+        let alone = try db.execute("""
+            INSERT INTO isomine.jobs (kind, spec, max_attempts, state) VALUES ('analyze', '{"kind": "analyze", "dataset": {"type": "toy5"}}', 2, 'dead')
+            RETURNING id
+            """).int(0, "id") ?? -1
+        #expect(try JobQueue.retry(db, id: legacy) && JobQueue.retry(db, id: alone))
+        #expect(try margin(legacy) == 0.05, "retried at the series' margin")
+        #expect(try margin(alone) == nil && db.execute("SELECT state FROM isomine.jobs WHERE id = \(alone)").string(0, "state") == "queued")
     }
 
     /// `every=5` thins the signal rows, not the step-0 risk's batches: those stay the run's first three
