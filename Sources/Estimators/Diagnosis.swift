@@ -22,9 +22,9 @@ public enum SpreadReference: String, Sendable, Codable {
     case sphere
     /// A series step's baseline: the same probe's mean pairwise distance at the series' baseline step.
     case seriesBaseline = "series_baseline"
-    /// A monitored series' first checkpoint when its monitor recorded training batches before it: the
-    /// monitor's batch spread at the checkpoint's step over that of its first batch (the untrained
-    /// network's), on the run's training batches rather than the checkpoint's points.
+    /// A step of a monitored series whose monitor recorded training batches before its first checkpoint
+    /// (a trained baseline): the monitor's batch spread at the step over that of its first batch (the
+    /// untrained network's), on the run's training batches rather than the checkpoint's points.
     case monitorBatches = "monitor_batches"
     /// The analyze job's `reference_scale`.
     case stated

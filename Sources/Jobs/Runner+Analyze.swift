@@ -86,8 +86,8 @@ extension Runner {
         // A series' baseline step is the untrained network of the run (or whatever the run started from):
         // nothing has trained yet, so it is judged as a train run's step 0, and the series' collapse is
         // its first collapse after the baseline — unless the series' monitor recorded training batches
-        // before it (a first checkpoint at epoch 1 of a monitored loop is a trained network's: at chance,
-        // it has lost its classes, it is not "untrained").
+        // before it (a first checkpoint at epoch 1 of a monitored loop is a trained network's: it is
+        // judged as one, a collapse there included).
         // A trained baseline is no untrained reference for the steps after it either: its κ does not say
         // where the run started. When the monitor sent its first batches, every step of such a series
         // (the baseline included) is judged against the run's start as the monitor saw it: at chance

@@ -64,8 +64,8 @@ extension SeriesBaselines {
 /// untrained baseline would judge it, rather than "classes lost".
 public struct TrainedBefore: Sendable, Equatable {
     /// κ of the monitor's first batch (leave-one-out 1-NN above its chance), that batch's chance and its
-    /// queries; nil when the monitor sent no step-0 batches (it does with `learning_rate`) or they
-    /// could not be read.
+    /// queries; nil when the monitor sent no step-0 batches (the Python monitor does unless
+    /// `risk_batches=0`) or they could not be read.
     public var firstBatchKappa: Double?
     public var firstBatchChance: Double?
     public var firstBatchRows: Int?
