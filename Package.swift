@@ -47,6 +47,7 @@ let package = Package(
                         .embedInCode("018_stored_numbers_as_doubles.sql"),
                         .embedInCode("019_monitor_series_baseline.sql"),
                         .embedInCode("020_series_margin.sql"),
+                        .embedInCode("021_series_normalize.sql"),
                         // The current definition of every SQL function, applied whenever its file changes.
                         .embedInCode("functions/client_may_execute.sql"),
                         .embedInCode("functions/baseline_judged_untrained.sql"),

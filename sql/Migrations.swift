@@ -33,6 +33,7 @@ public enum Migrations {
         Migration(version: 18, name: "018_stored_numbers_as_doubles.sql", sql: String(decoding: PackageResources._18_stored_numbers_as_doubles_sql, as: UTF8.self)),
         Migration(version: 19, name: "019_monitor_series_baseline.sql", sql: String(decoding: PackageResources._19_monitor_series_baseline_sql, as: UTF8.self)),
         Migration(version: 20, name: "020_series_margin.sql", sql: String(decoding: PackageResources._20_series_margin_sql, as: UTF8.self)),
+        Migration(version: 21, name: "021_series_normalize.sql", sql: String(decoding: PackageResources._21_series_normalize_sql, as: UTF8.self)),
     ]
 }
 

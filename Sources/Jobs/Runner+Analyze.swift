@@ -18,10 +18,19 @@ extension Runner {
     /// The analyze job's labelled points, loaded and checked (what `isomine validate` runs too).
     public func prepare(_ spec: AnalyzeSpec) throws -> LabeledData {
         do {
-            return try spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset", loneClasses: true)
+            return try judged(spec.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "spec.dataset", loneClasses: true), spec)
         } catch let e as DatasetError {
             throw SpecError(path: e.field ?? "spec.dataset", e.message)
         }
+    }
+
+    /// The embeddings as the spec judges them: L2-normalised first when it says `normalize` (the loss's
+    /// distance normalises them), else as given.
+    func judged(_ data: LabeledData, _ spec: AnalyzeSpec) -> LabeledData {
+        guard spec.normalize else { return data }
+        var out = data
+        out.normalizeRows()
+        return out
     }
 
     /// The rows the estimators analyse: the whole set up to `EstimatorOptions.maxExactPoints` points
@@ -219,7 +228,8 @@ extension Runner {
         } else {
             let other: LabeledData
             do {
-                other = try baseline.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "baseline step \(baseline.step)'s dataset", loneClasses: true)
+                // Judged as this step is: a series is judged one way (isomine.series.normalize).
+                other = try judged(baseline.dataset.load(dataRoot: dataRoot, inputs: inputs, field: "baseline step \(baseline.step)'s dataset", loneClasses: true), spec)
             } catch let e as DatasetError {
                 throw SpecError(path: "spec.series", "the baseline step \(baseline.step) of series '\(series)' cannot be read: \(e.message)")
             }

@@ -123,6 +123,9 @@ public struct SeriesDetail: Sendable, Codable, Equatable {
     public var name: String
     /// The margin α its steps are judged at (its monitor's or its first step's); nil for a series with neither yet.
     public var margin: Double?
+    /// Whether its steps' embeddings are L2-normalised before they are judged (its monitor's or its first
+    /// step's `normalize`); nil for a series with neither yet.
+    public var normalize: Bool?
     public var baselineStep: Int?
     public var collapseStep: Int?
     /// The step collapse.warning was recorded for.
@@ -130,7 +133,7 @@ public struct SeriesDetail: Sendable, Codable, Equatable {
     public var steps: [SeriesStep]
 
     enum CodingKeys: String, CodingKey {
-        case name, steps, margin
+        case name, steps, margin, normalize
         case baselineStep = "baseline_step"
         case collapseStep = "collapse_step"
         case warningStep = "warning_step"
@@ -142,6 +145,8 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
     public var name: String
     /// The margin α its steps are judged at (its monitor's or its first step's); nil for a series with neither yet.
     public var margin: Double?
+    /// Whether its steps' embeddings are L2-normalised before they are judged; nil for a series with no step or monitor yet.
+    public var normalize: Bool?
     public var baselineStep: Int?
     public var steps: Int
     public var lastStep: Int?
@@ -153,7 +158,7 @@ public struct SeriesSummary: Sendable, Codable, Equatable {
     public var createdAt: String
 
     enum CodingKeys: String, CodingKey {
-        case name, steps, margin
+        case name, steps, margin, normalize
         case baselineStep = "baseline_step"
         case lastStep = "last_step"
         case lastVerdict = "last_verdict"
@@ -187,7 +192,7 @@ public enum SeriesStore {
     /// Every series, newest first (or only the one named).
     public static func list(_ db: PGConnection, name: String? = nil) throws -> [SeriesSummary] {
         let rows = try db.execute("""
-            SELECT s.name, s.margin, s.baseline_step, s.collapse_step, s.warning_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
+            SELECT s.name, s.margin, s.normalize, s.baseline_step, s.collapse_step, s.warning_step, to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') AS created_at,
                    (SELECT count(*) FROM isomine.jobs j WHERE j.series = s.name) AS steps,
                    last.series_step AS last_step,
                    coalesce(last.result->'final'->'diagnosis'->>'headline', last.result->>'verdict') AS last_verdict

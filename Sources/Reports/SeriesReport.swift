@@ -40,10 +40,14 @@ public struct SeriesPage: Sendable {
     public var monitor: SeriesMonitorPage?
     /// The margin α the series' steps are judged at, when known.
     public var margin: Double?
+    /// Whether the steps' embeddings are L2-normalised before they are judged (the series' `normalize`).
+    public var normalized: Bool
 
-    public init(name: String, baselineStep: Int?, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil, margin: Double? = nil) {
+    public init(name: String, baselineStep: Int?, steps: [SeriesPageStep], indexLink: String?, monitor: SeriesMonitorPage? = nil, margin: Double? = nil,
+                normalized: Bool = false) {
         self.name = name
         self.margin = margin
+        self.normalized = normalized
         self.baselineStep = baselineStep
         self.steps = steps.sorted { $0.step < $1.step }
         self.indexLink = indexLink
@@ -122,7 +126,7 @@ public struct SeriesPage: Sendable {
         let last = done.last
         let monitorWarning: Int? = if case .number(let w)? = monitor?.warning?["step"] { Int(w) } else { nil }
         let summary = "\(steps.count) steps, " + (baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet")
-            + (margin.map { ", judged at margin α = \($0)" } ?? "") + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
+            + (margin.map { ", judged at margin α = \($0)" + (normalized ? " on L2-normalised embeddings" : "") } ?? "") + ((monitorWarning ?? firstWarning).map { ", collapse warning at step \($0)" } ?? "")
             + (firstCollapse.map { ", first collapsed at step \($0)" } ?? (done.isEmpty ? "" : ", none collapsed"))
             + (last.map { ", latest step \($0.0): \($0.1.final.diagnosis.headline)" } ?? "")
         let optional: [String: Any?] = ["indexLink": indexLink, "monitor": monitor?.context()]

@@ -11,6 +11,9 @@ public struct AnalyzeSpec: Sendable, Equatable {
     /// The margin α the embedding was trained with: the verdict judges distances against it, and the
     /// reported triplet losses use it.
     public var margin: Double
+    /// L2-normalise each embedding before judging it, as the loss's distance does (pytorch-metric-learning's
+    /// default `LpDistance()`, `CosineSimilarity()`): the margin is then on the unit sphere's scale.
+    public var normalize = false
     /// Sets above 2000 points are analysed through a seeded class-keeping probe of about this size.
     public var probeSize: Int
     /// Most points a class keeps in a probe (nil: no cap; classes are filled evenly anyway).
@@ -65,6 +68,8 @@ public struct AnalyzeSpec: Sendable, Equatable {
         .field("dataset", .dataset, \.dataset, default: .required, "as for train jobs"),
         .field("margin", .number(.greaterThan(0)), \.margin, default: .value(0.2),
                "the margin α you trained with (e.g. 0.2 for isomine's and FaceNet's default, 0.05 for PML's `TripletMarginLoss` default); the verdict judges distances against it (see *Collapse signal and verdict*), and the reported batch-hard, batch-all and semi-hard hinge losses use it; a series step without it takes its series' margin (one per series: another is refused)"),
+        .field("normalize", .bool, \.normalize, default: .value(false),
+               "L2-normalise each embedding before judging it, as your loss's distance does: pytorch-metric-learning's default `LpDistance()` and `CosineSimilarity()` normalise inside the loss, so pass the model's raw outputs with `true` (or normalise them yourself); the margin is then on the unit sphere's scale. A series is judged one way: a step without it takes its series' (its monitor's, or its first step's), another is refused"),
         .field("probe_size", .integer(4...20_000), \.probeSize, default: .value(2000),
                "sets of up to 2000 points are analysed whole (but for the points of classes of one, which anchor no triplet); larger ones through a seeded probe of about this size that keeps at least 2 points of every class it samples (classes filled evenly; an error if it exceeds the set)"),
         .field("probe_per_class", .integer(2...Int.max), \.probePerClass, default: .absent("none"),

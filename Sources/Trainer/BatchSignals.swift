@@ -25,15 +25,29 @@ extension StepSignals {
     /// mining with the hinge triplet loss at margin `margin` on Euclidean distances (PML's
     /// `TripletMarginLoss` with a hardest-pair miner; the paper's hardest-triplet mechanism), the
     /// batch's mean pairwise distance against `referenceSpread` (the monitor's first batch; 0 for the
-    /// first itself), the mean row norm of the embeddings as given and their effective rank.
+    /// first itself), the mean row norm of the embeddings as given and their effective rank. With
+    /// `normalize` (the loss L2-normalises the embeddings, as the trainer's `model.normalize` does) every
+    /// signal but the output norm is read on the normalised rows; the output norm stays the rows' as
+    /// given, as the trainer's is the network output's before normalisation.
     /// `clients/python/isomine/signals.py` computes the same numbers (a test holds them within 1e-6).
-    public static func batch(step: Int, points: Matrix<Double>, labels: [Int], margin: Double, referenceSpread: Double) -> StepSignals {
+    public static func batch(step: Int, points given: Matrix<Double>, labels: [Int], margin: Double, referenceSpread: Double,
+                             normalize: Bool = false) -> StepSignals {
+        let outputNorm = meanRowNorm(given)
+        var points = given
+        if normalize {
+            for r in 0..<points.rows {
+                var s = 0.0
+                for k in 0..<points.cols { s += points[r, k] * points[r, k] }
+                let inv = s > 0 ? 1 / s.squareRoot() : 0
+                for k in 0..<points.cols { points[r, k] *= inv }
+            }
+        }
         let objective = TripletObjective<Double>(config: TripletLossConfig(kind: .hinge, margin: margin, distance: .euclidean),
                                                  miner: .batchHard, batch: points.rows, dim: points.cols)
         let stats = objective.evaluate(points, labels: labels)
         let spread = objective.meanPairwiseDistance
         return StepSignals(step: step, stats: stats, collapsedLoss: margin, spread: spread,
                            referenceSpread: referenceSpread > 0 ? referenceSpread : spread,
-                           outputNorm: meanRowNorm(points), effectiveRank: Estimators.effectiveRank(points))
+                           outputNorm: outputNorm, effectiveRank: Estimators.effectiveRank(points))
     }
 }

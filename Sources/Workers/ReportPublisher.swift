@@ -127,7 +127,8 @@ public struct ReportPublisher: Sendable {
         let page = SeriesPage(name: name, baselineStep: summary.baselineStep, steps: steps.map { s in
             SeriesPageStep(step: s.step, jobID: s.jobID, state: s.state, result: s.result, provisional: s.provisional, lastError: s.lastError,
                            link: "../" + ReportPublisher.relativePath(s.jobID))
-        }, indexLink: "../index.html", monitor: monitor, margin: summary.margin)
+        }, indexLink: "../index.html", monitor: monitor, margin: summary.margin,
+           normalized: summary.normalize == true)
         return try root.write(try renderer.seriesPage(page), to: ReportPublisher.seriesPath(name))
     }
 

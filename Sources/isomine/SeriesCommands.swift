@@ -29,6 +29,9 @@ struct Submit: ParsableCommand {
     @Option(help: "The margin α the model was trained with (PML's TripletMarginLoss default is 0.05): the verdict judges distances against it. A series is judged at one margin: without --margin a step takes the series' (its monitor's, or its first step's; 0.2 for a first step without one), and another is refused.")
     var margin: Double?
 
+    @Flag(help: "L2-normalise each embedding before judging it, as your loss's distance does: pytorch-metric-learning's default LpDistance() and CosineSimilarity() normalise inside the loss, so give the model's raw outputs with --normalize (the margin is then on the unit sphere's scale). A series is judged one way: without --normalize a step takes the series' (its monitor's, or its first step's), and a first step without it is judged as given.")
+    var normalize = false
+
     @Option(help: "Probe size for sets above 2000 points (default 2000).")
     var probeSize: Int?
 
@@ -67,6 +70,7 @@ struct Submit: ParsableCommand {
     var options: [String: JSONValue] {
         var o: [String: JSONValue] = [:]
         if let margin { o["margin"] = .number(margin) }
+        if normalize { o["normalize"] = .bool(true) }
         if let probeSize { o["probe_size"] = .number(Double(probeSize)) }
         if let iterations { o["iterations"] = .number(Double(iterations)) }
         if let seed { o["seed"] = .number(Double(seed)) }
@@ -198,7 +202,7 @@ struct SeriesShow: ParsableCommand {
             // A monitored series has no baseline until its first checkpoint.
             let baseline = detail.baselineStep.map { "baseline step \($0)" } ?? "no checkpoint yet"
             print("series \(detail.name): \(steps.count) steps, \(baseline)"
-                  + (detail.margin.map { ", margin α = \($0)" } ?? "")
+                  + (detail.margin.map { ", margin α = \($0)" } ?? "") + (detail.normalize == true ? " on L2-normalised embeddings" : "")
                   + (detail.warningStep.map { ", collapse.warning at step \($0)" } ?? "")
                   + (detail.collapseStep.map { ", collapse.detected at step \($0)" } ?? ""))
             if let monitor = SeriesShow.monitorLine(document) { print(monitor) }

@@ -165,6 +165,54 @@ import Trainer
         #expect(throws: SpecError.self) { _ = try Runner(dataRoot: DataRoot(path: dir.path)).prepare(t) }
     }
 
+    /// pytorch-metric-learning's README loop gives the model's raw outputs to `TripletMarginLoss`, whose
+    /// default `LpDistance()` L2-normalises them: the margin is on the sphere's scale. Seen on real PML runs
+    /// (Adam 0.05, n = 2–3): the embeddings collapsed on the sphere (normalised spread 0.005–0.02 at
+    /// α = 0.2) while the raw outputs' norms grew to 2,000–3,600, and the raw checkpoints read `partial
+    /// (classes overlap)`. `normalize` judges the embeddings as the loss sees them: the same result as the
+    /// embeddings normalised by hand.
+    @Test func rawOutputsOfALossThatNormalisesAreJudgedOnTheSphere() throws {
+        let dir = TempFolder()
+        var rng = SeededRNG(seed: 7)
+        let dim = 16, classes = 10, perClass = 20
+        func unit(_ v: [Double]) -> [Double] { let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / n } }
+        let u = unit((0..<dim).map { _ in Double.random(in: -1...1, using: &rng) })
+        let centres = (0..<classes).map { _ in unit((0..<dim).map { _ in Double.random(in: -1...1, using: &rng) }) }
+        var raw = [[Double]](), onSphere = [[Double]](), labels = [Int]()
+        for c in 0..<classes {
+            for _ in 0..<perClass {
+                // Directions within ~0.02 of one point of the sphere, the classes still apart at that scale;
+                // norms anywhere from 500 to 3,000, as a normalising loss leaves them.
+                let d = unit((0..<dim).map { u[$0] + 0.02 * centres[c][$0] + 0.002 * Double.random(in: -1...1, using: &rng) })
+                let r = exp(Double.random(in: log(500.0)...log(3000.0), using: &rng))
+                raw.append(d.map { $0 * r }); onSphere.append(d); labels.append(c)
+            }
+        }
+        _ = FileManager.default.createFile(atPath: dir.path + "/raw.npy", contents: Data(NPYWriter.encode(Matrix<Double>(raw))))
+        _ = FileManager.default.createFile(atPath: dir.path + "/sphere.npy", contents: Data(NPYWriter.encode(Matrix<Double>(onSphere))))
+        _ = FileManager.default.createFile(atPath: dir.path + "/labels.npy", contents: Data(NPYWriter.encode(labels: labels)))
+        func analysed(_ file: String, normalize: Bool?) throws -> AnalyzeResult? {
+            let option = normalize.map { #","normalize":\#($0)"# } ?? ""
+            let spec = try JobSpec.parse(Data(#"{"kind":"analyze","dataset":{"type":"npy","features":"\#(file)","labels":"labels.npy"},"margin":0.2,"threads":1\#(option)}"#.utf8))
+            guard case .analyzed(let r) = try Runner(dataRoot: DataRoot(path: dir.path)).run(spec, sink: MemorySink()) else { return nil }
+            return r
+        }
+        guard let rawRead = try analysed("raw.npy", normalize: nil), let judged = try analysed("raw.npy", normalize: true),
+              let byHand = try analysed("sphere.npy", normalize: nil), let again = try analysed("sphere.npy", normalize: true) else {
+            Issue.record("not analyzed"); return
+        }
+        #expect(!rawRead.final.diagnosis.headline.contains("distances"), "the raw outputs' distances are thousands of margins: \(rawRead.final.diagnosis.headline)")
+        // The classes are still apart on the sphere: distances collapsed against α, triplet-separated.
+        #expect(judged.final.diagnosis.headline == "partial (distances collapsed; classes separated)",
+                "\(judged.final.diagnosis.headline) \(judged.final.diagnosis.evidence) \(judged.final.diagnosis.reasons)")
+        #expect(judged.final.diagnosis.evidence.spreadOverMargin < 0.25, "\(judged.final.diagnosis.evidence.spreadOverMargin)")
+        for other in [byHand, again] {
+            #expect(other.final.diagnosis.headline == judged.final.diagnosis.headline)
+            #expect(abs(other.final.eval.precisionAt1 - judged.final.eval.precisionAt1) < 1e-12)
+            #expect(abs(other.final.diagnosis.evidence.spreadOverMargin - judged.final.diagnosis.evidence.spreadOverMargin) < 1e-4 * judged.final.diagnosis.evidence.spreadOverMargin)
+        }
+    }
+
     @Test func badAnalyzeInputIsNamed() throws {
         let dir = TempFolder()
         dir.write("nan.csv", "1,2,0\n3,nan,0\n5,6,1\n7,8,1\n")

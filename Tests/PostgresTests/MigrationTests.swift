@@ -12,7 +12,7 @@ import Migrations
         let db = try scratch.connect()
         let first = try Migrator.migrate(db)
         #expect(first.functions.map(\.name) == SQLFunctions.all.map(\.name))
-        #expect(first.migrations.map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql", "014_webhook_private_network.sql", "015_monitor.sql", "016_provisional_verdict.sql", "017_client_role.sql", "018_stored_numbers_as_doubles.sql", "019_monitor_series_baseline.sql", "020_series_margin.sql"])
+        #expect(first.migrations.map(\.name) == ["001_schema.sql", "002_enqueue.sql", "003_max_attempts.sql", "004_sweeps.sql", "005_webhooks.sql", "006_webhook_trigger_filter.sql", "007_queues_and_workers.sql", "008_inputs_and_series.sql", "009_job_progress.sql", "010_collapse_warning.sql", "011_series_warning.sql", "012_verdict_headline.sql", "013_slack_escape_and_enqueue.sql", "014_webhook_private_network.sql", "015_monitor.sql", "016_provisional_verdict.sql", "017_client_role.sql", "018_stored_numbers_as_doubles.sql", "019_monitor_series_baseline.sql", "020_series_margin.sql", "021_series_normalize.sql"])
         #expect(try Migrator.migrate(db).isEmpty)
         let tables = try db.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'isomine' ORDER BY 1")
         #expect(try tables.column("table_name", as: String.self) == ["artifacts", "checkpoints", "inputs", "instance", "job_events", "jobs", "metrics", "reports", "schema_functions", "schema_migrations", "series", "series_signals", "webhook_attempts", "webhook_deliveries", "webhook_endpoints", "workers"])
@@ -30,7 +30,7 @@ import Migrations
         let db = try PGConnection("host=\(cluster.socket) user=plain_owner dbname=owned")
         #expect(try db.execute("SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user").bool(0, "may") == false)
         let applied = try Migrator.migrate(db)
-        #expect(applied.migrations.map(\.name).last == "020_series_margin.sql")
+        #expect(applied.migrations.map(\.name).last == "021_series_normalize.sql")
         #expect(try admin.execute("SELECT count(*) AS n FROM pg_roles WHERE rolname = 'isomine_client'").int(0, "n") == 0)
         // The owner keeps EXECUTE on the functions whose PUBLIC grant 017 revoked.
         let id = try #require(try db.execute("SELECT isomine.enqueue('analyze', '{\"kind\":\"analyze\",\"dataset\":{\"type\":\"toy5\"}}'::jsonb) AS id").int(0, "id"))
@@ -91,7 +91,7 @@ import Migrations
         try Migrator.migrate(db, migrations: Migrations.all.filter { $0.version < 18 }, functions: [])
         try db.execute(#"INSERT INTO isomine.series (name, baseline_step, monitor) VALUES ('old', 0, '{"margin": 0.2, "learning_rate": 1e-400, "optimizer": "adam"}'), ('plain', 0, NULL)"#)
         try db.execute(#"INSERT INTO isomine.series_signals (series, step, signals) VALUES ('old', 0, '{"loss": 0.123456789012345678901, "gap": -1e-400, "batch_spread": 1e-290}'), ('old', 1, '{"loss": 0.5, "gap": 0}')"#)
-        #expect(try Migrator.migrate(db).migrations.map(\.name) == ["018_stored_numbers_as_doubles.sql", "019_monitor_series_baseline.sql", "020_series_margin.sql"])
+        #expect(try Migrator.migrate(db).migrations.map(\.name) == ["018_stored_numbers_as_doubles.sql", "019_monitor_series_baseline.sql", "020_series_margin.sql", "021_series_normalize.sql"])
         #expect(try db.execute("SELECT monitor::text AS m FROM isomine.series WHERE name = 'old'").first("m", as: String.self)
                 == #"{"margin": 0.2, "optimizer": "adam", "learning_rate": 0}"#)
         #expect(try db.execute("SELECT signals::text AS s FROM isomine.series_signals WHERE step = 0").first("s", as: String.self)
@@ -146,7 +146,7 @@ import Migrations
                 VALUES ('analyze', '{"kind": "analyze", "dataset": {"type": "toy5"}, "series": "\(series)", "step": \(step)\(margin.map { ", \"margin\": \($0)" } ?? "")}', 2, '\(series)', \(step))
                 """))
         }
-        #expect(try Migrator.migrate(db).migrations.map(\.name) == ["020_series_margin.sql"])
+        #expect(try Migrator.migrate(db).migrations.map(\.name) == ["020_series_margin.sql", "021_series_normalize.sql"])
         let rows = try db.execute("SELECT name, margin AS m FROM isomine.series ORDER BY name")
         let margins = Dictionary(uniqueKeysWithValues: try (0..<rows.count).map { (try rows.string($0, "name") ?? "", try rows.double($0, "m")) })
         #expect(margins == ["monitored": 0.05, "unnamed": 0.2, "named": 0.1, "empty": 0.3, "nothing": nil, "odd": nil], "\(margins)")
@@ -154,6 +154,11 @@ import Migrations
             SELECT isomine.enqueue('analyze', '{"kind": "analyze", "dataset": {"type": "toy5"}, "series": "named", "step": 2}') AS id
             """).int(0, "id")
         #expect(try db.execute("SELECT spec->>'margin' AS m FROM isomine.jobs WHERE id = \(next ?? -1)").string(0, "m") == "0.1")
+        // 021: every stored series with a step or a monitor was judged on its embeddings as given.
+        let normalized = try db.execute("SELECT name, normalize::text AS n FROM isomine.series ORDER BY name")
+        let ways = Dictionary(uniqueKeysWithValues: try (0..<normalized.count).map { (try normalized.string($0, "name") ?? "", try normalized.string($0, "n")) })
+        #expect(ways == ["monitored": "false", "unnamed": "false", "named": "false", "empty": "false", "nothing": nil, "odd": "false"], "\(ways)")
+        #expect(try db.execute("SELECT spec ? 'normalize' AS n FROM isomine.jobs WHERE id = \(next ?? -1)").bool(0, "n") == false)
     }
 
     @Test func concurrentMigrationsTakeTurns() throws {

@@ -29,17 +29,31 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         return (m, labels)
     }
 
+    /// The database's refusal of a series step, or "accepted" when it took it.
+    static func refusal(_ db: PGConnection, series: String, step: Int, embeddings: [UInt8], labels: [UInt8], options: JSONValue) -> String {
+        do {
+            _ = try SeriesStore.submit(db, series: series, step: step, embeddings: embeddings, labels: labels, options: options)
+            return "accepted"
+        } catch let error as PGError { return error.message } catch { return "\(error)" }
+    }
+
     // The last batch (2,100 rows) is more than one block of anchors for the Python side (4M distances a block).
-    @Test(arguments: [(UInt64(1), 4, 4, 8, 0.0), (UInt64(2), 10, 16, 2, 3.5), (UInt64(3), 8, 4, 64, 0.7), (UInt64(4), 300, 7, 8, 1.5)])
-    func pythonSignalsEqualTheTrainers(seed: UInt64, classes: Int, perClass: Int, dim: Int, reference: Double) throws {
-        let (points, labels) = Self.batch(seed: seed, classes: classes, perClass: perClass, dim: dim)
+    // `normalize` (the loss L2-normalises, as PML's default distance does): raw outputs of norm ~300 read
+    // on the sphere, the output norm kept as given, as the trainer's with model.normalize.
+    @Test(arguments: [(UInt64(1), 4, 4, 8, 0.0, false), (UInt64(2), 10, 16, 2, 3.5, false), (UInt64(3), 8, 4, 64, 0.7, false),
+                      (UInt64(4), 300, 7, 8, 1.5, false), (UInt64(5), 6, 4, 8, 0.0, true), (UInt64(6), 10, 4, 3, 0.4, true)])
+    func pythonSignalsEqualTheTrainers(seed: UInt64, classes: Int, perClass: Int, dim: Int, reference: Double, normalize: Bool) throws {
+        var (points, labels) = Self.batch(seed: seed, classes: classes, perClass: perClass, dim: dim)
+        if normalize { for i in 0..<points.storage.count { points.storage[i] *= 300 } }
         let folder = TempFolder("monitor-signals")
         let x = folder.write("x.npy", npy(descr: "<f8", shape: [points.rows, points.cols], payload: float64Payload(points.storage)))
         let y = folder.write("y.npy", npy(descr: "<i8", shape: [labels.count], payload: int64Payload(labels.map(Int64.init))))
-        let out = try runPython(fixtures + "/monitor_signals.py", [x, y, "0.2", "\(reference)", "17"])
+        let out = try runPython(fixtures + "/monitor_signals.py", [x, y, "0.2", "\(reference)", "17"] + (normalize ? ["normalize"] : []))
         #expect(out.status == 0, "\(out.err)")
         let python = try JSONValue.parse(Data(out.out.utf8))
-        let swift = try JSONValue.from(StepSignals.batch(step: 17, points: points, labels: labels, margin: 0.2, referenceSpread: reference))
+        let signals = StepSignals.batch(step: 17, points: points, labels: labels, margin: 0.2, referenceSpread: reference, normalize: normalize)
+        if normalize { #expect(signals.batchSpread < 2.01 && signals.outputNorm > 100, "on the sphere, the raw norm kept: \(signals)") }
+        let swift = try JSONValue.from(signals)
         guard case .object(let fields) = swift else { Issue.record("not an object"); return }
         for (key, value) in fields {
             guard case .number(let s) = value else { continue }
@@ -334,6 +348,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         says("bad_queue", "queue must be a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit), got 'GPU!'")
         says("taken", "series \"run-a\" already has a monitor")
         says("bad_resume", "resume must be True or False, got 'yes'")
+        says("bad_normalize", "normalize must be True or False (whether the loss L2-normalises the embeddings), got 1")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'forgotten-close-run'").int(0, "n") == 3,
                 "a monitor never closed sends its rows at exit")
@@ -360,6 +375,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(result["synced"] == .bool(true) && result["resumed_unsent"] == .number(0), "\(out.out)")
         guard case .string(let otherMargin)? = result["other_margin"] else { Issue.record("another margin was accepted: \(out.out)"); return }
         #expect(otherMargin.contains("cannot resume series \"resumed-run\": its monitor was started with margin 0.2, and this run gives margin 0.3"), "\(otherMargin)")
+        guard case .string(let otherWay)? = result["other_normalize"] else { Issue.record("normalize=True was accepted on a series read as given: \(out.out)"); return }
+        #expect(otherWay.contains("cannot resume series \"resumed-run\": its monitor was started with normalize=False, and this run gives normalize=True"), "\(otherWay)")
 
         // Steps 0–49 once each; 20–29 as the first session sent them; step 30 against step 0's spread.
         let steps = try db.execute("SELECT count(*) AS n, count(DISTINCT step) AS d, min(step) AS lo, max(step) AS hi FROM isomine.series_signals WHERE series = 'resumed-run'")
@@ -521,10 +538,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         let e = npy(descr: "<f4", shape: [24, 4], payload: float32Payload(points))
         func margin(_ id: Int) throws -> Double? { try db.execute("SELECT (spec->>'margin')::float8 AS m FROM isomine.jobs WHERE id = \(id)").double(0, "m") }
         func refusal(_ series: String, _ step: Int, _ options: JSONValue) -> String {
-            do {
-                _ = try SeriesStore.submit(db, series: series, step: step, embeddings: e, labels: labels, options: options)
-                return "accepted"
-            } catch let error as PGError { return error.message } catch { return "\(error)" }
+            Self.refusal(db, series: series, step: step, embeddings: e, labels: labels, options: options)
         }
         _ = try db.execute("SELECT isomine.start_monitor('pml-run', '{\"margin\": 0.05}')")
         let inherited = try SeriesStore.submit(db, series: "pml-run", step: 1, embeddings: e, labels: labels, options: .object([:]))
@@ -581,6 +595,87 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try JobQueue.retry(db, id: legacy) && JobQueue.retry(db, id: alone))
         #expect(try margin(legacy) == 0.05, "retried at the series' margin")
         #expect(try margin(alone) == nil && db.execute("SELECT state FROM isomine.jobs WHERE id = \(alone)").string(0, "state") == "queued")
+    }
+
+    /// A series is judged on one distance, as its run's loss measures it: pytorch-metric-learning's default
+    /// `LpDistance()` L2-normalises inside the loss, so a user submits the model's raw outputs and a margin
+    /// on the sphere's scale. Seen on real PML runs (Adam 0.05, n = 2–3): raw checkpoints of a run
+    /// collapsed on the sphere read `partial (classes overlap)` (norms grown to thousands). With `normalize`
+    /// (the monitor's, or a step's) every step is judged normalised, its baseline too; a step or a monitor
+    /// measuring the other way is refused by name, nothing stored.
+    @Test func aSeriesIsJudgedOnOneDistance() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        var rng = SeededRNG(seed: 21)
+        // The untrained network: directions anywhere, norms about 1. The collapsed one: every direction
+        // within ~0.004 of one point of the sphere, raw norms 500 to 3,000.
+        let rows = 60, dim = 4
+        let labels = npy(descr: "<i8", shape: [rows], payload: int64Payload((0..<rows).map { Int64($0 % 3) }))
+        let untrained = npy(descr: "<f4", shape: [rows, dim], payload: float32Payload((0..<(rows * dim)).map { _ in Float.random(in: -1...1, using: &rng) }))
+        var collapsed = [Float]()
+        for _ in 0..<rows {
+            let d = (0..<dim).map { k in (k == 0 ? 1 : 0) + Float.random(in: -0.002...0.002, using: &rng) }
+            let r = Float.random(in: 500...3000, using: &rng)
+            collapsed += d.map { $0 * r }
+        }
+        let raw = npy(descr: "<f4", shape: [rows, dim], payload: float32Payload(collapsed))
+        func normalizeOf(_ id: Int) throws -> Bool? { try db.execute("SELECT (spec->>'normalize')::boolean AS n FROM isomine.jobs WHERE id = \(id)").first("n", as: Bool.self) ?? nil }
+        func refusal(_ series: String, _ step: Int, _ options: JSONValue) -> String {
+            Self.refusal(db, series: series, step: step, embeddings: raw, labels: labels, options: options)
+        }
+        // A monitored PML loop whose loss normalises: its checkpoints, submitted without normalize, take it.
+        _ = try db.execute("SELECT isomine.start_monitor('pml-raw', '{\"margin\": 0.2, \"normalize\": true}')")
+        let base = try SeriesStore.submit(db, series: "pml-raw", step: 0, embeddings: untrained, labels: labels, options: .object(["untrained": .bool(true)]))
+        let later = try SeriesStore.submit(db, series: "pml-raw", step: 5, embeddings: raw, labels: labels, options: .object([:]))
+        #expect(try normalizeOf(base) == true && normalizeOf(later) == true, "steps without normalize take the monitor's")
+        let other = refusal("pml-raw", 6, .object(["normalize": .bool(false)]))
+        #expect(other.contains("series 'pml-raw' judges its steps on L2-normalised embeddings (normalize true, its monitor's)")
+                && other.contains("this step names normalize false"), "\(other)")
+        // The same raw checkpoints in a series of checkpoints only, judged as given (its first step's way).
+        let asGiven = try SeriesStore.submit(db, series: "as-given", step: 0, embeddings: untrained, labels: labels, options: .object(["untrained": .bool(true)]))
+        let asGivenLater = try SeriesStore.submit(db, series: "as-given", step: 5, embeddings: raw, labels: labels, options: .object([:]))
+        #expect(try normalizeOf(asGiven) == nil && normalizeOf(asGivenLater) == nil)
+        let flipped = refusal("as-given", 6, .object(["normalize": .bool(true)]))
+        #expect(flipped.contains("judges its steps on the embeddings as given (normalize false, its first step's)"), "\(flipped)")
+        do {
+            _ = try db.execute("SELECT isomine.start_monitor('as-given', '{\"margin\": 0.2, \"normalize\": true}')")
+            Issue.record("a monitor measuring the other way was started")
+        } catch let error as PGError {
+            #expect(error.message.contains("series 'as-given' judges its steps on the embeddings as given (normalize false, its first step's); the monitor names normalize true"), "\(error.message)")
+        }
+        do {
+            _ = try db.execute("SELECT isomine.start_monitor('bad-setting', '{\"margin\": 0.2, \"normalize\": \"yes\"}')")
+            Issue.record("normalize \"yes\" was taken")
+        } catch let error as PGError {
+            #expect(error.message.contains("setting normalize must be true or false"), "\(error.message)")
+        }
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series WHERE name = 'bad-setting' OR (name = 'as-given' AND monitor IS NOT NULL)").int(0, "n") == 0)
+        // The CLI's --normalize starts a series that way.
+        let folder = TempFolder("series-normalize")
+        let ePath = folder.write("e.npy", untrained), lPath = folder.write("y.npy", labels), rPath = folder.write("r.npy", raw)
+        let cli = try IsomineBinary.run(["submit", "--series", "cli-raw", "--step", "0", "--untrained", "--normalize", ePath, lPath], database: scratch.name)
+        #expect(cli.status == 0, "\(cli.err)")
+        let cliLater = try IsomineBinary.run(["submit", "--series", "cli-raw", "--step", "5", rPath, lPath], database: scratch.name)
+        #expect(cliLater.status == 0, "\(cliLater.err)")
+        #expect(try db.execute("SELECT bool_and((spec->>'normalize')::boolean) AS n FROM isomine.jobs WHERE series = 'cli-raw'").bool(0, "n") == true)
+
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
+                                           environment: ["ISOMINE_REPORTS_ROOT": TempFolder("series-normalize-reports").path])
+        #expect(worker.status == 0, "\(worker.err)")
+        func headline(_ series: String, _ step: Int) throws -> String {
+            let job = try db.execute("SELECT state, last_error, result->'final'->'diagnosis'->>'headline' AS h FROM isomine.jobs WHERE series = \(series) AND series_step = \(step)")
+            let error = try job.string(0, "last_error") ?? ""
+            #expect(try job.string(0, "state") == "succeeded", "\(series) \(step): \(error)")
+            return try job.string(0, "h") ?? ""
+        }
+        let judged = try headline("pml-raw", 5)
+        #expect(judged.hasPrefix("collapsed") && judged.contains("distances"), "\(judged)")
+        #expect(try headline("cli-raw", 5) == headline("pml-raw", 5))
+        #expect(try !headline("as-given", 5).contains("distances"), "the raw outputs' distances are thousands of margins")
+        #expect(try db.execute("SELECT collapse_step AS c FROM isomine.series WHERE name = 'pml-raw'").int(0, "c") == 5)
+        let show = try IsomineBinary.run(["series", "show", "pml-raw"], database: scratch.name)
+        #expect(show.status == 0 && show.out.contains("margin α = 0.2 on L2-normalised embeddings"), "\(show.out) \(show.err)")
+        #expect(try SeriesStore.show(db, name: "pml-raw")?.1["normalize"] == .bool(true) && SeriesStore.show(db, name: "as-given")?.1["normalize"] == .bool(false))
     }
 
     /// `every=5` thins the signal rows, not the step-0 risk's batches: those stay the run's first three

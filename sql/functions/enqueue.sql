@@ -27,6 +27,8 @@ DECLARE
     series_margin double precision;
     series_monitor jsonb;
     named_margin double precision;
+    series_normalize boolean;
+    named_normalize boolean;
 BEGIN
     -- Clear errors instead of a check-constraint violation that dumps the whole row.
     IF enqueue.kind IS NULL OR enqueue.kind NOT IN ('train', 'analyze', 'sweep') THEN
@@ -119,6 +121,28 @@ BEGIN
         END IF;
         IF NOT enqueue.spec ? 'margin' THEN
             enqueue.spec := enqueue.spec || jsonb_build_object('margin', series_margin);
+        END IF;
+        -- One distance per series too (021_series_normalize.sql): a run's loss measures its embeddings
+        -- L2-normalised or as they are, so a step without `normalize` is judged as the series' (its
+        -- monitor's, or its first step's; as given when neither said) and one naming the other is refused.
+        -- A value that is not a boolean is left to the spec's own check when the job runs.
+        SELECT s.normalize INTO series_normalize FROM isomine.series s WHERE s.name = series_name;
+        IF jsonb_typeof(enqueue.spec->'normalize') = 'boolean' THEN
+            named_normalize := (enqueue.spec->>'normalize')::boolean;
+        END IF;
+        IF named_normalize IS NOT NULL AND series_normalize IS NOT NULL AND named_normalize <> series_normalize THEN
+            RAISE EXCEPTION 'isomine.enqueue: series ''%'' judges its steps on % (normalize %, %); this step names normalize %. A run''s loss measures one distance: submit the step without normalize (it takes the series''), or under a new series',
+                series_name, CASE WHEN series_normalize THEN 'L2-normalised embeddings' ELSE 'the embeddings as given' END, series_normalize::text,
+                CASE WHEN coalesce((series_monitor->>'normalize')::boolean, false) = series_normalize AND series_monitor IS NOT NULL
+                     THEN 'its monitor''s' ELSE 'its first step''s' END,
+                named_normalize::text USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF series_normalize IS NULL AND (named_normalize IS NOT NULL OR NOT enqueue.spec ? 'normalize') THEN
+            series_normalize := coalesce(named_normalize, false);
+            UPDATE isomine.series s SET normalize = series_normalize WHERE s.name = series_name;
+        END IF;
+        IF series_normalize AND NOT enqueue.spec ? 'normalize' THEN
+            enqueue.spec := enqueue.spec || jsonb_build_object('normalize', true);
         END IF;
     END IF;
     IF unique_key IS NOT NULL THEN

@@ -8,7 +8,7 @@
 CREATE OR REPLACE FUNCTION isomine.series_json(series_name text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_object(
-        'name', s.name, 'margin', s.margin, 'baseline_step', s.baseline_step, 'collapse_step', s.collapse_step, 'warning_step', s.warning_step,
+        'name', s.name, 'margin', s.margin, 'normalize', s.normalize, 'baseline_step', s.baseline_step, 'collapse_step', s.collapse_step, 'warning_step', s.warning_step,
         'created_at', to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
         'monitor', s.monitor, 'risk', s.risk, 'warning', s.warning,
         'signals', CASE WHEN s.monitor IS NOT NULL THEN (

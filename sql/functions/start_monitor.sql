@@ -16,7 +16,7 @@ SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     allowed text[] := ARRAY['margin', 'learning_rate', 'optimizer', 'classes_per_batch', 'samples_per_class', 'batch_size',
-                            'embedding_dim', 'first_step', 'signal_every', 'client', 'queue'];
+                            'embedding_dim', 'first_step', 'signal_every', 'client', 'queue', 'normalize'];
     counts text[] := ARRAY['classes_per_batch', 'samples_per_class', 'batch_size', 'embedding_dim', 'first_step', 'signal_every'];
     key text;
     value jsonb;
@@ -44,6 +44,11 @@ BEGIN
             IF jsonb_typeof(value) <> 'string' OR (value #>> '{}') !~ '^[a-z0-9][a-z0-9_.-]{0,62}$' THEN
                 RAISE EXCEPTION 'isomine.start_monitor: setting queue is %, not a queue name (1 to 63 of a-z, 0-9, _ . - starting with a letter or digit); workers serve the series of their --queues',
                     left(value::text, 70) USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF key = 'normalize' THEN
+            IF jsonb_typeof(value) <> 'boolean' THEN
+                RAISE EXCEPTION 'isomine.start_monitor: setting normalize must be true or false (whether the loss L2-normalises the embeddings), got %',
+                    left(value::text, 40) USING ERRCODE = 'invalid_parameter_value';
             END IF;
         ELSIF key IN ('optimizer', 'client') THEN
             IF jsonb_typeof(value) <> 'string' OR length(value #>> '{}') > 100 THEN
@@ -122,11 +127,19 @@ BEGIN
         RAISE EXCEPTION 'isomine.start_monitor: series ''%'' judges its steps at margin % (its first step''s); the monitor names margin %. A run trains at one margin: give the monitor the margin its checkpoints were submitted with, or start it on a new series',
             series, existing.margin, settings->'margin' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- And on one distance (isomine.series.normalize): the monitor's rows are computed on the embeddings
+    -- as the loss measures them, and so are the checkpoints.
+    IF existing.normalize IS NOT NULL AND existing.normalize <> coalesce((settings->>'normalize')::boolean, false) THEN
+        RAISE EXCEPTION 'isomine.start_monitor: series ''%'' judges its steps on % (normalize %, its first step''s); the monitor names normalize %. A run''s loss measures one distance: give the monitor the normalize its checkpoints were submitted with, or start it on a new series',
+            series, CASE WHEN existing.normalize THEN 'L2-normalised embeddings' ELSE 'the embeddings as given' END, existing.normalize::text,
+            coalesce((settings->>'normalize')::boolean, false)::text USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF embeddings IS NOT NULL THEN
         PERFORM isomine.store_input(embeddings, 'npy', 'embeddings');
         PERFORM isomine.store_input(labels, 'npy', 'labels');
     END IF;
     UPDATE isomine.series s SET monitor = settings, margin = coalesce(s.margin, (settings->>'margin')::double precision),
+                                normalize = coalesce(s.normalize, (settings->>'normalize')::boolean, false),
                                 risk_embeddings = digest_e, risk_labels = digest_l,
                                 risk_step = coalesce((settings->>'first_step')::bigint, 0)
      WHERE s.name = start_monitor.series;

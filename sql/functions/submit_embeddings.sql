@@ -7,7 +7,7 @@ RETURNS bigint
 SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
-    allowed text[] := ARRAY['margin', 'probe_size', 'iterations', 'seed', 'reference_scale', 'threads', 'blas_threads', 'name', 'queue',
+    allowed text[] := ARRAY['margin', 'normalize', 'probe_size', 'iterations', 'seed', 'reference_scale', 'threads', 'blas_threads', 'name', 'queue',
                             'baseline_step', 'untrained', 'priority', 'max_attempts'];
     key text;
     e record;

@@ -8,6 +8,7 @@ again: the restart without resume: refused (MonitorError), the message saying ho
 resumed: the restart with resume=True and a lowered learning rate: which steps observe skipped, the
     step-30 row it sent, and whether a worker evaluated everything.
 other_margin: a restart with resume=True at another margin: refused, naming both margins.
+other_normalize: a restart with resume=True measuring the other way (normalize=True): refused, naming both.
 fresh: resume=True on a series nobody started: started as new.
 """
 import json
@@ -65,6 +66,7 @@ out["row_30"] = rows[30]
 out["synced"] = resumed.sync(timeout=120)
 out["resumed_unsent"] = resumed.close(timeout=30)
 other, _ = restart("other_margin", series=name, resume=True, **dict(settings(0.001), margin=0.3))
+restart("other_normalize", series=name, resume=True, normalize=True, **settings(0.001))[0].close(timeout=5)
 other.close(timeout=1)
 fresh = isomine.Monitor(dsn, name + "-fresh", resume=True, margin=0.2, flush_seconds=0.1)
 for step in range(5):

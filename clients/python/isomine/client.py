@@ -22,7 +22,7 @@ __all__ = ["submit", "series", "metrics", "job", "npy_bytes"]
 _log = logging.getLogger("isomine")
 
 #: Options submit() passes on (analyze spec fields and queue fields), as isomine.submit_embeddings takes them.
-OPTIONS = ("margin", "probe_size", "iterations", "seed", "reference_scale", "threads", "blas_threads", "name", "queue",
+OPTIONS = ("margin", "normalize", "probe_size", "iterations", "seed", "reference_scale", "threads", "blas_threads", "name", "queue",
            "baseline_step", "untrained", "priority", "max_attempts")
 
 
@@ -70,7 +70,9 @@ def submit(dsn, series, step, embeddings, labels, **options):
     """Uploads one checkpoint's embeddings (N, D) and integer labels (N,) and queues its analysis as
     step `step` of `series`. Returns the job id. A step is submitted once per series: the database
     refuses a second submission of the same step. Pass `margin=` the margin you trained with (the verdict
-    judges distances against it) and `untrained=True` for a checkpoint of the untrained model (the
+    judges distances against it), `normalize=True` when your loss L2-normalises the embeddings and you
+    pass the model's raw outputs (pytorch-metric-learning's default LpDistance() and CosineSimilarity()
+    do: the verdict then reads them on the sphere, as the loss does), and `untrained=True` for a checkpoint of the untrained model (the
     series' baseline step, its first, is judged so anyway: an untrained network at chance is never a
     collapse; a first step after 0 not marked untrained is logged as a warning, since a trained
     checkpoint there would never read collapsed: submit the untrained network as step 0)."""

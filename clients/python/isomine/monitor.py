@@ -35,7 +35,7 @@ import numpy as np
 from . import _driver
 from .client import npy_bytes
 from .errors import InvalidInput, MonitorError
-from .signals import as_array, as_labels, batch_signals, check_values, class_problem
+from .signals import as_array, as_labels, batch_signals, check_values, class_problem, normalized
 
 __all__ = ["Monitor", "MonitorError"]
 
@@ -52,6 +52,11 @@ class Monitor:
     """Watches one training run, stored as series `series`.
 
     margin: the triplet margin α the run trains with (the signals' loss and active fraction use it).
+    normalize: the loss L2-normalises the embeddings before measuring them, as pytorch-metric-learning's
+        default LpDistance() and CosineSimilarity() do: pass True when you observe the model's raw
+        outputs (PML's own examples give them to the loss), so that the signals, the step-0 risk's
+        batches and the margin are on the sphere's scale the loss sees. The series' checkpoints are then
+        judged normalised too (one way per series).
     learning_rate, optimizer, classes_per_batch (P), samples_per_class (K), embedding_dim: the run's
         settings. The first `risk_batches` batches of B = P·K rows are sent too (0: none). With
         learning_rate given, a worker computes the run's step-0 collapse risk from them (the model is
@@ -75,15 +80,18 @@ class Monitor:
 
     def __init__(self, dsn, series, *, margin, learning_rate=None, optimizer=None, classes_per_batch=None,
                  samples_per_class=None, embedding_dim=None, every=1, risk_batches=3, flush_seconds=2.0,
-                 on_warning=None, connect_timeout=5, queue=None, resume=False):
+                 on_warning=None, connect_timeout=5, queue=None, resume=False, normalize=False):
         if not (isinstance(margin, (int, float)) and margin > 0 and math.isfinite(margin)):
             raise InvalidInput(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
         if not isinstance(every, int) or every < 1:
             raise InvalidInput(f"every must be a whole number ≥ 1, got {every!r}")
         if not isinstance(risk_batches, int) or not 0 <= risk_batches <= 16:
             raise InvalidInput(f"risk_batches must be a whole number from 0 to 16, got {risk_batches!r}")
+        if not isinstance(normalize, bool):
+            raise InvalidInput(f"normalize must be True or False (whether the loss L2-normalises the embeddings), got {normalize!r}")
         self.dsn, self.series = dsn, series
         self.margin = float(margin)
+        self.normalize = normalize
         if not isinstance(resume, bool):
             raise InvalidInput(f"resume must be True or False, got {resume!r}")
         self.every, self.flush_seconds, self.on_warning = every, float(flush_seconds), on_warning
@@ -94,6 +102,8 @@ class Monitor:
                            ("samples_per_class", samples_per_class), ("embedding_dim", embedding_dim)):
             if value is not None:
                 self._settings[key] = value
+        if normalize:
+            self._settings["normalize"] = True
         if optimizer is not None:
             self._settings["optimizer"] = str(optimizer)
         if queue is not None:
@@ -171,7 +181,8 @@ class Monitor:
                 if self._batch_size is None:
                     self._batch_size = x.shape[0]
                 if x.shape[0] == self._batch_size:
-                    self._risk_x.append(x.astype(np.float32))
+                    # As the loss measures them: the risk reads the batch's geometry at the margin.
+                    self._risk_x.append((normalized(x) if self.normalize else x).astype(np.float32))
                     self._risk_y.append(y)
                     if not self._risk_x[1:]:
                         self._settings["first_step"] = step
@@ -181,7 +192,7 @@ class Monitor:
             if self._stored_through is not None and step <= self._stored_through:
                 return None        # resumed: the series already has this step
             reference = self._reference
-        row = batch_signals(x, y, self.margin, reference, step)
+        row = batch_signals(x, y, self.margin, reference, step, normalize=self.normalize)
         if not all(math.isfinite(v) for v in row.values()):
             raise InvalidInput(f"the batch's signals are not finite at step {step} (embeddings of magnitude up to "
                              f"{float(np.abs(x).max()):.3g} overflow their distances)")
@@ -354,6 +365,10 @@ class Monitor:
             raise MonitorError(f"cannot resume series \"{self.series}\": its monitor was started with margin {stored_margin}, "
                                f"and this run gives margin {self.margin:g} (the warning rule reads the rows against one "
                                f"margin); give a run with another margin a new series name")
+        if bool(monitor.get("normalize", False)) != self.normalize:
+            raise MonitorError(f"cannot resume series \"{self.series}\": its monitor was started with normalize="
+                               f"{bool(monitor.get('normalize', False))}, and this run gives normalize={self.normalize} (the "
+                               f"rows are read on one distance); give a run measured the other way a new series name")
         with self._lock:
             self._attached = self._started = True
             self._risk_wanted = 0

@@ -110,15 +110,30 @@ def effective_rank(x):
     return float(math.exp(-(p * np.log(p)).sum()))
 
 
-def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0):
+def normalized(x):
+    """Each row of x divided by its Euclidean norm, as torch's F.normalize (and so pytorch-metric-learning's
+    LpDistance() and CosineSimilarity()) does it: a zero row stays zero (the norm is taken as at least 1e-12)."""
+    scale = np.abs(x).max(axis=1, keepdims=True)
+    scale[scale == 0] = 1.0
+    n = np.sqrt(np.einsum("ij,ij->i", x / scale, x / scale))[:, None] * scale
+    return x / np.maximum(n, 1e-12)
+
+
+def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0, normalize=False):
     """The signal row of one batch as a dict (FIELDS). `reference_spread` is the first batch's
-    `batch_spread` (0 for the first batch itself, whose ratio is then 1)."""
+    `batch_spread` (0 for the first batch itself, whose ratio is then 1). With `normalize`, the rows are
+    L2-normalised first, as the loss's distance does, and `output_norm` is the raw rows' mean norm (as
+    the trainer's, the network output's before normalisation)."""
     x = as_array(embeddings)
     y = as_labels(labels, x.shape[0])
     check_batch(x, y)
     if not (margin > 0 and math.isfinite(margin)):
         raise InvalidInput(f"margin must be a positive number, got {margin}")
     b = x.shape[0]
+    output_norm = None
+    if normalize:
+        output_norm = float(np.sqrt(np.einsum("ij,ij->i", x, x)).mean()) if b else 0.0
+        x = normalized(x)
     norms = np.einsum("ij,ij->i", x, x)
     # Anchors in blocks of rows, so that no B × B matrix is held (at B = 4,096 a handful of them would be
     # several hundred MB inside the training process): each block's distances to the whole batch give
@@ -151,6 +166,6 @@ def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0):
         "active_fraction": float((m > 0).sum() / triplets) if triplets else 0.0,
         "mean_positive": pos, "mean_negative": neg, "gap": neg - pos,
         "batch_spread": spread, "batch_spread_ratio": spread / reference if reference > 0 else 0.0,
-        "output_norm": float(np.sqrt(norms).mean()) if b else 0.0,
+        "output_norm": output_norm if output_norm is not None else (float(np.sqrt(norms).mean()) if b else 0.0),
         "effective_rank": effective_rank(x),
     }
