@@ -46,6 +46,9 @@ public enum VerdictCode: String, Sendable, Codable, CaseIterable {
     case rankingIntact = "ranking_intact"
     case dimensionalCollapse = "dimensional_collapse"
     case spreadBelowReference = "spread_below_reference"
+    /// Context: the embeddings, L2-normalised, have collapsed against the margin though they have not as given
+    /// (a loss that normalises them, PML's default distance, sees the collapse; `normalize` judges them so).
+    case collapsedOnTheSphere = "collapsed_on_the_sphere"
     case lossAtCollapsedValue = "loss_at_collapsed_value"
     case fStarContracting = "f_star_contracting"
     case classesRetrievable = "classes_retrievable"
@@ -100,6 +103,9 @@ public struct DiagnosisInputs: Sendable {
     /// The chance P@1 of the points `referenceKappa` was measured on, when they are not these points'
     /// classes (a monitor's training batch: K of B points share a class); nil takes this embedding's.
     public var referenceChance: Double?
+    /// Mean pairwise distance of the embeddings L2-normalised (an analysis not asked to normalise them):
+    /// what a loss that normalises them measures. Context only; nil when not read.
+    public var sphereSpread: Double?
 
     public init(precisionAt1: Double, chancePrecisionAt1: Double, margin: Double, meanPairwiseDistance: Double,
                 separatedFraction: Double? = nil, marginMetFraction: Double? = nil, hardestLoss: Double? = nil,
@@ -311,6 +317,11 @@ public struct Diagnosis: Sendable, Codable, Equatable {
         if x.lossAtCollapsedValue == true, let active = x.activeFraction, active >= 0.99 {
             add(.lossAtCollapsedValue, .healthy, nil,
                 String(format: "Context: the training loss is at its collapsed value with %.1f %% of triplets active.", 100 * active))
+        }
+        if let s = x.sphereSpread, x.margin > 0, s / x.margin < Diagnosis.collapsedSpread, x.spreadOverMargin >= Diagnosis.collapsedSpread {
+            add(.collapsedOnTheSphere, .healthy, nil,
+                String(format: "Context: L2-normalised, these embeddings' mean pairwise distance is %.3g α: collapsed on the unit sphere. If your loss normalises them (pytorch-metric-learning's default LpDistance(), CosineSimilarity()), the loss sees that collapse: judge them with normalize (isomine submit --normalize); this verdict reads them as given.",
+                       s / x.margin))
         }
         if let c = x.fStarContraction, c < 0.5 {
             add(.fStarContracting, .healthy, nil,

@@ -120,11 +120,14 @@ extension Runner {
 
         // The provisional and the final verdict are the same rule on the same inputs (the final adds f*'s contraction).
         let chance = chancePrecisionAtOne(labels: data.labels)
+        let sphereSpread = spec.normalize ? nil : Runner.sphereSpread(probe)
         func diagnose(_ basis: VerdictBasis) -> Diagnosis {
             let x = basis.inputs(precisionAt1: eval.precisionAt1, chance: chance, margin: spec.margin, untrained: untrained,
                                  referenceKappa: seriesInfo?.baselineKappa,
                                  referenceRows: seriesInfo?.baselineKappaRows, classes: data.classCount)
-            return Diagnosis(trainedBefore?.reference(x) ?? x)
+            var judged = trainedBefore?.reference(x) ?? x
+            judged.sphereSpread = sphereSpread
+            return Diagnosis(judged)
         }
         phase("estimators", 0)
         let quick = try specErrors { try QuickLook(probe: probe, labels: probeLabels, rows: rows, setSize: data.count, options: options, times: estimatorParts) }
@@ -161,6 +164,23 @@ extension Runner {
             timing: AnalyzeTiming(totalSeconds: seconds, parts: parts), verdict: diagnosis.verdict, series: seriesInfo, signals: signals, warning: warning)
         try requireFinite(result)
         return (result, kept)
+    }
+
+    /// Most probe rows the sphere's spread is read on: a context figure, a mean over at least 600·599/2 pairs.
+    static let sphereSpreadRows = 600
+
+    /// The mean pairwise distance of the probe's rows L2-normalised (rows of norm 0 left out), on evenly
+    /// spaced rows of it at most `sphereSpreadRows`: what a loss that normalises the embeddings measures.
+    static func sphereSpread(_ probe: Matrix<Double>) -> Double? {
+        let stride = max(1, (probe.rows + sphereSpreadRows - 1) / sphereSpreadRows)
+        var rows = [Int]()
+        for r in Swift.stride(from: 0, to: probe.rows, by: stride) {
+            var largest = 0.0
+            for k in 0..<probe.cols { largest = max(largest, abs(probe[r, k])) }
+            if largest > 0 { rows.append(r) }
+        }
+        guard rows.count >= 2 else { return nil }
+        return meanPairwiseDistance(squaredDistances: exactPairwiseSquaredDistances(rowsNormalized(probe.rows(rows))))
     }
 
     /// The collapse-warning signals of this embedding and the warning they give, when its spread has a

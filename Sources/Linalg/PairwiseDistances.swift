@@ -213,3 +213,20 @@ public func meanRowNorm(_ x: Matrix<Double>) -> Double {
     }
     return sum / Double(max(x.rows, 1))
 }
+
+/// Each row divided by its Euclidean norm, as torch's `F.normalize` (and so pytorch-metric-learning's
+/// `LpDistance()` and `CosineSimilarity()`) does: a zero row stays zero. The norm is taken on the row
+/// divided by its largest entry first, so that no square overflows or underflows.
+public func rowsNormalized(_ x: Matrix<Double>) -> Matrix<Double> {
+    var out = x
+    for i in 0..<x.rows {
+        var largest = 0.0
+        for k in 0..<x.cols { largest = max(largest, abs(x[i, k])) }
+        guard largest > 0 else { continue }
+        var sum = 0.0
+        for k in 0..<x.cols { let s = x[i, k] / largest; sum += s * s }
+        let norm = sum.squareRoot()
+        for k in 0..<x.cols { out[i, k] = x[i, k] / largest / norm }
+    }
+    return out
+}

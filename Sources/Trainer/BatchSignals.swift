@@ -33,15 +33,7 @@ extension StepSignals {
     public static func batch(step: Int, points given: Matrix<Double>, labels: [Int], margin: Double, referenceSpread: Double,
                              normalize: Bool = false) -> StepSignals {
         let outputNorm = meanRowNorm(given)
-        var points = given
-        if normalize {
-            for r in 0..<points.rows {
-                var s = 0.0
-                for k in 0..<points.cols { s += points[r, k] * points[r, k] }
-                let inv = s > 0 ? 1 / s.squareRoot() : 0
-                for k in 0..<points.cols { points[r, k] *= inv }
-            }
-        }
+        let points = normalize ? rowsNormalized(given) : given
         let objective = TripletObjective<Double>(config: TripletLossConfig(kind: .hinge, margin: margin, distance: .euclidean),
                                                  miner: .batchHard, batch: points.rows, dim: points.cols)
         let stats = objective.evaluate(points, labels: labels)

@@ -83,6 +83,36 @@ import Linalg
     /// The other layouts numpy writes: Fortran order (np.save of a transposed array, as a torch tensor's
     /// .T.numpy() is) and big-endian dtypes, features and labels, from files and from stored bytes:
     /// read as the same values as the C-ordered little-endian file, and rewritten so for upload.
+    /// `normalize` (an analysis of raw outputs a loss normalises): every row of unit norm, computed on the
+    /// input's own values — magnitudes near 1e200 (scaled on the way in) and a tight cloud far from the origin
+    /// (centred on the way in) keep their directions; a zero row stays zero, as torch's F.normalize leaves it.
+    @Test func rowsAreNormalisedOnTheInputsOwnValues() throws {
+        let given: [[Double]] = [[3e200, 4e200, 0], [0, 0, 0], [1e200, 0, -1e200],
+                                 [1e6, 1e6 + 1, 1e6], [1e6 + 1, 1e6, 1e6], [1e6, 1e6, 1e6 + 1]]
+        for rows in [Array(0..<3), Array(3..<6)] {
+            let values = rows.flatMap { given[$0] }
+            var data = try NPYLoader.load(features: npy(descr: "<f8", shape: [3, 3], payload: float64Payload(values)),
+                                          labels: npy(descr: "<i8", shape: [3], payload: int64Payload([0, 0, 1])), name: "x",
+                                          featuresField: "f", labelsField: "l")
+            data.normalizeRows()
+            for (i, r) in rows.enumerated() {
+                let scale = given[r].map(abs).max() ?? 0
+                let norm = scale > 0 ? given[r].reduce(0) { $0 + ($1 / scale) * ($1 / scale) }.squareRoot() * scale : 0
+                for j in 0..<3 {
+                    let got = Double(data.features[i, j]) * data.conversion.unit + (data.conversion.offset?[j] ?? 0)
+                    let want = norm > 0 ? given[r][j] / norm : 0
+                    #expect(abs(got - want) < 1e-7, "row \(r), column \(j): \(got) against \(want)")
+                }
+            }
+            // The far cloud's directions differ by ~1e-6: kept to Float32's precision of the differences.
+            if rows.first == 3 {
+                let d01 = (0..<3).map { Double(data.features[0, $0]) - Double(data.features[1, $0]) }
+                let want = (0..<3).map { given[3][$0] / 1_732_051.3 - given[4][$0] / 1_732_051.3 }
+                #expect(zip(d01, want).allSatisfy { abs($0 - $1) < 1e-3 * 1e-6 }, "\(d01) \(want)")
+            }
+        }
+    }
+
     @Test func readsFortranOrderAndBigEndian() throws {
         let dir = TempFolder()
         let rows = 5, cols = 3

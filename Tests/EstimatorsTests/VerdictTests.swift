@@ -26,6 +26,24 @@ import Linalg
         }
     }
 
+    /// The sphere's spread is context: it never moves the level, and it is said only when the embeddings as
+    /// given are not collapsed against α themselves (then their own reason says it).
+    @Test func aCollapseOnTheSphereIsContextOnly() {
+        var x = DiagnosisInputs(precisionAt1: 0.5, chancePrecisionAt1: 0.1, margin: 0.2, meanPairwiseDistance: 400, allCoincide: false,
+                                effectiveRank: 2, dimension: 4, classes: 10)
+        let asGiven = Diagnosis(x)
+        x.sphereSpread = 0.01
+        let hinted = Diagnosis(x)
+        #expect(hinted.verdict == asGiven.verdict && hinted.headline == asGiven.headline)
+        #expect(hinted.reasons.map(\.code) == asGiven.reasons.map(\.code) + [.collapsedOnTheSphere])
+        #expect(hinted.reasons.last?.message.contains("0.05 α") == true, "\(hinted.reasons.last?.message ?? "")")
+        x.sphereSpread = 0.06
+        #expect(!Diagnosis(x).reasons.contains { $0.code == .collapsedOnTheSphere }, "0.3 α on the sphere: not collapsed there")
+        x.sphereSpread = 0.01
+        x.meanPairwiseDistance = 0.02
+        #expect(!Diagnosis(x).reasons.contains { $0.code == .collapsedOnTheSphere }, "collapsed as given: said by its own reason")
+    }
+
     @Test func tightSeparatedClassesAreHealthyBalancedOrNot() throws {
         var rng = SeededRNG(seed: 2)
         for sizes in [[40, 40, 40], [70, 20, 10]] {

@@ -202,6 +202,11 @@ import Trainer
             Issue.record("not analyzed"); return
         }
         #expect(!rawRead.final.diagnosis.headline.contains("distances"), "the raw outputs' distances are thousands of margins: \(rawRead.final.diagnosis.headline)")
+        // Read as given, the verdict says what normalising would show (context: the level is the raw reading's).
+        let hint = rawRead.final.diagnosis.reasons.first { $0.code == .collapsedOnTheSphere }
+        #expect(hint?.level == .healthy && hint?.message.contains("judge them with normalize") == true, "\(rawRead.final.diagnosis.reasons)")
+        #expect(!judged.final.diagnosis.reasons.contains { $0.code == .collapsedOnTheSphere }, "normalised: nothing to hint")
+        #expect(!byHand.final.diagnosis.reasons.contains { $0.code == .collapsedOnTheSphere }, "on the sphere already: its own distances say it")
         // The classes are still apart on the sphere: distances collapsed against α, triplet-separated.
         #expect(judged.final.diagnosis.headline == "partial (distances collapsed; classes separated)",
                 "\(judged.final.diagnosis.headline) \(judged.final.diagnosis.evidence) \(judged.final.diagnosis.reasons)")
