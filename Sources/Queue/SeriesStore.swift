@@ -89,6 +89,8 @@ public struct SeriesStep: Sendable, Codable, Equatable {
     public var dIsoUpper: Double?
     /// Codes of the reasons that lowered the verdict.
     public var reasons: [String]
+    /// Codes of the reasons the verdict notes as context, never lowering it (nil from a database before they were listed).
+    public var context: [String]?
     /// Codes of the collapse warning's reasons, when the step warned.
     public var warning: [String]?
     /// The provisional verdict recorded before the estimators ran, when there is one.
@@ -96,7 +98,7 @@ public struct SeriesStep: Sendable, Codable, Equatable {
     public var lastError: String?
 
     enum CodingKeys: String, CodingKey {
-        case step, state, verdict, headline, reasons, warning, provisional
+        case step, state, verdict, headline, reasons, context, warning, provisional
         case jobID = "job_id"
         case precisionAt1 = "precision_at_1"
         case mapAtR = "map_at_r"

@@ -2,6 +2,7 @@
 import Console
 import ArgumentParser
 import Datasets
+import Estimators
 import Foundation
 import Jobs
 import Postgres
@@ -216,6 +217,10 @@ struct SeriesShow: ParsableCommand {
                         f(s.lHard, "%.3g"), dIso, reasons, warning]
             }
             print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")
+            let onSphere = steps.filter { $0.context?.contains(VerdictCode.collapsedOnTheSphere.rawValue) == true }.map { String($0.step) }
+            if !onSphere.isEmpty {
+                print("note: step\(onSphere.count == 1 ? "" : "s") \(onSphere.joined(separator: ", ")) \(onSphere.count == 1 ? "is" : "are") collapsed against α once L2-normalised (collapsed_on_the_sphere), though not as given: if your loss normalises the embeddings (pytorch-metric-learning's default LpDistance(), CosineSimilarity()), submit them with --normalize (a new series: one is judged one way)")
+            }
         }
     }
 

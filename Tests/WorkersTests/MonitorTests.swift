@@ -349,6 +349,13 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         says("taken", "series \"run-a\" already has a monitor")
         says("bad_resume", "resume must be True or False, got 'yes'")
         says("bad_normalize", "normalize must be True or False (whether the loss L2-normalises the embeddings), got 1")
+        // Raw outputs collapsed on the sphere: the monitor says once that normalize=True reads them as the loss
+        // does; not when it normalises already, nor for a healthy batch of large norms.
+        guard case .array(let hint)? = errors["sphere_hint"], hint.count == 1, case .string(let said) = hint[0] else {
+            Issue.record("no single sphere hint: \(out.out)"); return
+        }
+        #expect(said.contains("at step 0 the batch, L2-normalised, has collapsed against the margin") && said.contains("pass normalize=True"), "\(said)")
+        #expect(errors["sphere_hint_otherwise"] == .array([]), "\(out.out)")
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'run-a'").int(0, "n") == 1)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series_signals WHERE series = 'forgotten-close-run'").int(0, "n") == 3,
                 "a monitor never closed sends its rows at exit")
@@ -672,6 +679,11 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(judged.hasPrefix("collapsed") && judged.contains("distances"), "\(judged)")
         #expect(try headline("cli-raw", 5) == headline("pml-raw", 5))
         #expect(try !headline("as-given", 5).contains("distances"), "the raw outputs' distances are thousands of margins")
+        // Read as given, the raw step says what normalising would show (context), and series show notes it.
+        let asGivenShow = try IsomineBinary.run(["series", "show", "as-given"], database: scratch.name)
+        #expect(asGivenShow.status == 0 && asGivenShow.out.contains("note: step 5 is collapsed against α once L2-normalised (collapsed_on_the_sphere)"),
+                "\(asGivenShow.out) \(asGivenShow.err)")
+        #expect(try SeriesStore.show(db, name: "as-given")?.0.steps.last?.context == ["collapsed_on_the_sphere"])
         #expect(try db.execute("SELECT collapse_step AS c FROM isomine.series WHERE name = 'pml-raw'").int(0, "c") == 5)
         let show = try IsomineBinary.run(["series", "show", "pml-raw"], database: scratch.name)
         #expect(show.status == 0 && show.out.contains("margin α = 0.2 on L2-normalised embeddings"), "\(show.out) \(show.err)")

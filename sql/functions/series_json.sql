@@ -29,6 +29,11 @@ LANGUAGE sql STABLE AS $$
                                                 CASE WHEN jsonb_typeof(j.result->'final'->'diagnosis'->'reasons') = 'array'
                                                      THEN j.result->'final'->'diagnosis'->'reasons' ELSE '[]' END) r
                                              WHERE r->>'level' <> 'healthy'), '[]'),
+                       -- Context the verdict notes without lowering it (collapsed_on_the_sphere, spread_below_reference, …).
+                       'context', coalesce((SELECT jsonb_agg(r->'code') FROM jsonb_array_elements(
+                                                CASE WHEN jsonb_typeof(j.result->'final'->'diagnosis'->'reasons') = 'array'
+                                                     THEN j.result->'final'->'diagnosis'->'reasons' ELSE '[]' END) r
+                                             WHERE r->>'level' = 'healthy' AND r->>'code' <> 'classes_retrievable'), '[]'),
                        'warning', (SELECT jsonb_agg(r->'code') FROM jsonb_array_elements(
                                       CASE WHEN jsonb_typeof(j.result->'warning'->'reasons') = 'array'
                                            THEN j.result->'warning'->'reasons' ELSE '[]' END) r),

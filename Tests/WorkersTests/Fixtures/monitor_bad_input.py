@@ -4,6 +4,7 @@ what a refused series does: {"case": "message"}.
     python3 monitor_bad_input.py DSN SERIES_TAKEN
 """
 import json
+import logging
 import sys
 import time
 
@@ -32,6 +33,30 @@ attempt("database_away", lambda: [away.observe(s, good, labels) for s in range(5
 time.sleep(0.5)
 out["database_away_pending"] = away.pending
 away.close(timeout=0.1)
+
+# Raw outputs of a loss that normalises them, collapsed on the sphere (every direction within ~1e-3 of
+# one, norms 500-3,000): the monitor says once that normalize=True would read them as the loss does.
+heard = []
+hook = logging.Handler()
+hook.emit = lambda record: heard.append(record.getMessage())
+logging.getLogger("isomine").addHandler(hook)
+direction = np.array([1.0] + [0.0] * 7)
+raw = (direction + 1e-3 * rng.normal(size=(16, 8))) * rng.uniform(500, 3000, size=(16, 1))
+hinted = isomine.Monitor("host=/nonexistent-isomine-socket dbname=x", "raw-run", margin=0.2, flush_seconds=60, connect_timeout=1)
+for s in range(3):
+    hinted.observe(s, raw, labels)
+hinted.close(timeout=0.1)
+out["sphere_hint"] = [h for h in heard if "L2-normalised" in h]
+heard.clear()
+on_sphere = isomine.Monitor("host=/nonexistent-isomine-socket dbname=x", "sphere-run", margin=0.2, flush_seconds=60, connect_timeout=1,
+                            normalize=True)
+on_sphere.observe(0, raw, labels)
+healthy = isomine.Monitor("host=/nonexistent-isomine-socket dbname=x", "healthy-run", margin=0.2, flush_seconds=60, connect_timeout=1)
+healthy.observe(0, good * 1000, labels)
+on_sphere.close(timeout=0.1)
+healthy.close(timeout=0.1)
+out["sphere_hint_otherwise"] = [h for h in heard if "L2-normalised" in h]
+logging.getLogger("isomine").removeHandler(hook)   # the rest of the script's messages go to stderr, as a loop's do
 
 m = isomine.Monitor(dsn, "bad-input-run", margin=0.2, flush_seconds=0.05)
 attempt("unequal_lengths", lambda: m.observe(0, good, labels[:10]))

@@ -35,7 +35,7 @@ import numpy as np
 from . import _driver
 from .client import npy_bytes
 from .errors import InvalidInput, MonitorError
-from .signals import as_array, as_labels, batch_signals, check_values, class_problem, normalized
+from .signals import as_array, as_labels, batch_signals, check_values, class_problem, normalized, sphere_spread
 
 __all__ = ["Monitor", "MonitorError"]
 
@@ -113,6 +113,7 @@ class Monitor:
         self._batch_size = classes_per_batch * samples_per_class if classes_per_batch and samples_per_class else None
         self._full_rows = None                # the largest batch observed (a short one after it can be an epoch's tail)
         self._said_short = False
+        self._said_sphere = normalize   # the sphere hint below, said once (never when normalising already)
         self._risk_wanted = risk_batches
         self._risk_x, self._risk_y = [], []
         self._lock = threading.Condition()
@@ -196,6 +197,18 @@ class Monitor:
         if not all(math.isfinite(v) for v in row.values()):
             raise InvalidInput(f"the batch's signals are not finite at step {step} (embeddings of magnitude up to "
                              f"{float(np.abs(x).max()):.3g} overflow their distances)")
+        if not self._said_sphere and row["batch_spread"] >= 0.25 * self.margin:
+            # The verdict's collapsed_on_the_sphere, for the loop: a loss that normalises these embeddings
+            # (PML's default LpDistance()) sees a collapse the raw outputs do not show. A hint, not a rule:
+            # the signals stay the embeddings' as given.
+            sphere = sphere_spread(x)
+            if sphere is not None and sphere < 0.25 * self.margin:
+                self._said_sphere = True
+                _log.warning("isomine monitor %s: at step %d the batch, L2-normalised, has collapsed against the margin "
+                             "(mean distance %.3g α; %.3g α as given). If your loss normalises the embeddings "
+                             "(pytorch-metric-learning's default LpDistance(), CosineSimilarity()), pass normalize=True "
+                             "(a new series: one is read one way); said once", self.series, step,
+                             sphere / self.margin, row["batch_spread"] / self.margin)
         with self._lock:
             if self._stored_through is not None and step <= self._stored_through:
                 return None        # the series' state arrived while the row was computed

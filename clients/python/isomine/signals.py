@@ -119,6 +119,18 @@ def normalized(x):
     return x / np.maximum(n, 1e-12)
 
 
+def sphere_spread(x, rows=64):
+    """The mean pairwise distance of at most `rows` evenly spaced rows of x, L2-normalised (zero rows left
+    out): what a loss that normalises the embeddings measures of the batch (None for fewer than two rows)."""
+    keep = x[np.abs(x).max(axis=1) > 0] if x.size else x
+    if keep.shape[0] < 2:
+        return None
+    u = normalized(keep[:: max(1, -(-keep.shape[0] // rows))])
+    n = u.shape[0]
+    d2 = np.maximum(2.0 - 2.0 * (u @ u.T), 0.0)
+    return float(np.sqrt(d2[np.triu_indices(n, 1)]).mean())
+
+
 def batch_signals(embeddings, labels, margin, reference_spread=0.0, step=0, normalize=False):
     """The signal row of one batch as a dict (FIELDS). `reference_spread` is the first batch's
     `batch_spread` (0 for the first batch itself, whose ratio is then 1). With `normalize`, the rows are
