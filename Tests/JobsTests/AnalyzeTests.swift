@@ -167,10 +167,9 @@ import Trainer
 
     /// pytorch-metric-learning's README loop gives the model's raw outputs to `TripletMarginLoss`, whose
     /// default `LpDistance()` L2-normalises them: the margin is on the sphere's scale. Seen on real PML runs
-    /// (Adam 0.05, n = 2–3): the embeddings collapsed on the sphere (normalised spread 0.005–0.02 at
-    /// α = 0.2) while the raw outputs' norms grew to 2,000–3,600, and the raw checkpoints read `partial
-    /// (classes overlap)`. `normalize` judges the embeddings as the loss sees them: the same result as the
-    /// embeddings normalised by hand.
+    /// (deploy/experiments/raw-outputs): six collapsed on the sphere (normalised spread 0.07–0.22 α, raw
+    /// norms up to 3,300), and all 18 of their raw checkpoints read `partial`. `normalize` judges the
+    /// embeddings as the loss sees them: the same result as the embeddings normalised by hand.
     @Test func rawOutputsOfALossThatNormalisesAreJudgedOnTheSphere() throws {
         let dir = TempFolder()
         var rng = SeededRNG(seed: 7)

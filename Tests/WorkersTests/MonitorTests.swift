@@ -606,8 +606,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 
     /// A series is judged on one distance, as its run's loss measures it: pytorch-metric-learning's default
     /// `LpDistance()` L2-normalises inside the loss, so a user submits the model's raw outputs and a margin
-    /// on the sphere's scale. Seen on real PML runs (Adam 0.05, n = 2–3): raw checkpoints of a run
-    /// collapsed on the sphere read `partial (classes overlap)` (norms grown to thousands). With `normalize`
+    /// on the sphere's scale. Seen on real PML runs (deploy/experiments/raw-outputs): raw checkpoints of
+    /// runs collapsed on the sphere read `partial` (norms grown to thousands). With `normalize`
     /// (the monitor's, or a step's) every step is judged normalised, its baseline too; a step or a monitor
     /// measuring the other way is refused by name, nothing stored.
     @Test func aSeriesIsJudgedOnOneDistance() throws {
@@ -657,6 +657,9 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
             #expect(error.message.contains("setting normalize must be true or false"), "\(error.message)")
         }
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.series WHERE name = 'bad-setting' OR (name = 'as-given' AND monitor IS NOT NULL)").int(0, "n") == 0)
+        let notABoolean = refusal("fresh-run", 0, .object(["normalize": .string("yes")]))
+        #expect(notABoolean.contains("option normalize must be true or false"), "\(notABoolean)")
+        #expect(try db.execute("SELECT count(*) AS n FROM isomine.series WHERE name = 'fresh-run'").int(0, "n") == 0)
         // The CLI's --normalize starts a series that way.
         let folder = TempFolder("series-normalize")
         let ePath = folder.write("e.npy", untrained), lPath = folder.write("y.npy", labels), rPath = folder.write("r.npy", raw)

@@ -24,6 +24,12 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
     END LOOP;
+    -- Which way the series is judged is settled at enqueue (isomine.series.normalize): a value that is not
+    -- a boolean is refused here, not left to fail when the job runs.
+    IF options ? 'normalize' AND jsonb_typeof(options->'normalize') <> 'boolean' THEN
+        RAISE EXCEPTION 'isomine.submit_embeddings: option normalize must be true or false (whether the loss L2-normalises the embeddings), got %',
+            left((options->'normalize')::text, 40) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF step IS NULL OR step < 0 OR step > 2147483647 THEN
         RAISE EXCEPTION 'isomine.submit_embeddings: step must be an integer from 0 to 2147483647, got %', coalesce(step::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
     END IF;

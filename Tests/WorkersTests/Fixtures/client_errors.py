@@ -49,6 +49,8 @@ e = refused(isomine.InvalidInput, lambda: isomine.submit(dsn, "errs", 1, embeddi
 assert "labels must be integers" in e.message, e.message
 e = refused(isomine.InvalidInput, lambda: isomine.submit(dsn, "errs", 1, embeddings, labels, margins=0.2))
 assert "unknown option(s) margins" in e.message, e.message
+e = refused(isomine.InvalidInput, lambda: isomine.submit(dsn, "errs", 1, embeddings, labels, normalize="yes"))
+assert "normalize must be True or False" in e.message, e.message
 
 # The upload cap (here lowered for this connection): InputTooLarge, naming the size and the limit.
 capped = dsn + " options='-c isomine.max_input_bytes=1000'"

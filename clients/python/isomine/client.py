@@ -79,6 +79,8 @@ def submit(dsn, series, step, embeddings, labels, **options):
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise InvalidInput(f"unknown option(s) {', '.join(unknown)}; known: {', '.join(OPTIONS)}")
+    if not isinstance(options.get("normalize", False), bool):
+        raise InvalidInput(f"normalize must be True or False (whether the loss L2-normalises the embeddings), got {options['normalize']!r}")
     x = _as_embeddings(embeddings)
     y = _as_labels(labels, x.shape[0])
     rows = _query(dsn, "SELECT isomine.submit_embeddings(%s, %s, %s, %s, %s::jsonb)",
