@@ -8,6 +8,7 @@ import Foundation
 import TestSupport
 import Testing
 @testable import Postgres
+import Specs
 
 @Suite struct PythonClientTests {
     @Test func everyRefusalIsTheClientsOwnExceptionWithTheServersMessage() throws {
@@ -18,6 +19,27 @@ import Testing
         // The refused second submission of step 0 left the first as it was.
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs WHERE series = 'errs' AND series_step = 0 AND state = 'queued'").int(0, "n") == 1)
         #expect(try db.execute("SELECT count(*) AS n FROM isomine.jobs").int(0, "n") == 1)
+    }
+
+    /// A pytorch-metric-learning TripletMarginLoss gives the margin in Euclidean units and whether its distance
+    /// normalises (isomine.from_pml); a loss or a distance isomine cannot read on Euclidean distances is named.
+    @Test func theMarginAndNormalisationAreReadFromAPMLLoss() throws {
+        let run = try runPython(projectRoot + "/Tests/WorkersTests/Fixtures/pml_settings.py", [])
+        #expect(run.status == 0, "\(run.err)")
+        let got = try JSONValue.parse(Data(run.out.utf8))
+        func settings(_ margin: Double, _ normalize: Bool) -> JSONValue { .object(["margin": .number(margin), "normalize": .bool(normalize)]) }
+        #expect(got["default"] == settings(0.05, true))
+        #expect(got["lp"] == settings(0.2, true))
+        #expect(got["raw"] == settings(0.2, false))
+        #expect(got["squared"] == settings(0.2.squareRoot(), true), "the hinge on squared distances is m at collapse: α = √m")
+        #expect(got["cosine"] == settings(0.4.squareRoot(), true), "s_an − s_ap + m on unit vectors: α = √(2m)")
+        #expect(got["dot"] == got["cosine"])
+        for (key, text) in [("dot_raw", "DotProductSimilarity(normalize_embeddings=False) is a dot product of raw embeddings"),
+                            ("l1", "the loss measures L1 distances"), ("cube", "to the power 3"), ("snr", "measures with SNRDistance"),
+                            ("zero_margin", "the loss's margin is 0.0"), ("contrastive", "from_pml reads a TripletMarginLoss (its hinge margin and its distance), got ContrastiveLoss")] {
+            guard case .string(let message)? = got[key] else { Issue.record("\(key) was read: \(run.out)"); continue }
+            #expect(message.hasPrefix("InvalidInput: ") && message.contains(text), "\(key): \(message)")
+        }
     }
 
     @Test func anOrdinaryRoleSubmitsAndReadsThroughTheClientRole() throws {

@@ -27,5 +27,15 @@ def model(x):
     return x
 
 
-miner, loss_fn, optimizer = _Stand(), _Stand(), _Stand()
+class LpDistance:
+    """pytorch-metric-learning's default distance, as isomine.from_pml reads it."""
+    p, power, normalize_embeddings = 2, 1, True
+
+
+class TripletMarginLoss(_Stand):
+    """A stand-in for pytorch-metric-learning's TripletMarginLoss(margin=0.2): callable, and read by isomine.from_pml."""
+    margin, distance = 0.2, LpDistance()
+
+
+miner, loss_fn, optimizer = _Stand(), TripletMarginLoss(), _Stand()
 loader = [(_centres[y] + _rng.normal(size=(32, 16)), y) for y in (_np.repeat(_np.arange(8), 4) for _ in range(6))]
