@@ -118,6 +118,8 @@ public struct SeriesPage: Sendable {
                 row["diso"] = String(format: "[%.3g, %.3g]", r.final.estimators.dIso.lower, r.final.estimators.dIso.upper)
                 row["reasons"] = r.final.diagnosis.reasons.filter { $0.level != .healthy }.map { ["code": $0.code.rawValue, "message": $0.message] }
                     + (r.warning?.reasons.map { ["code": "warning: " + $0.code, "message": $0.message] } ?? [])
+                    // Context that lowers nothing but says the series may be read on the wrong scale.
+                    + r.final.diagnosis.reasons.filter { $0.code == .collapsedOnTheSphere }.map { ["code": "context: " + $0.code.rawValue, "message": $0.message] }
             } else if let e = s.lastError {
                 row["reasons"] = [["code": "error", "message": e]]
             }

@@ -15,6 +15,7 @@ import Specs
 @testable import Trainer
 import CollapseSignals
 @testable import Webhooks
+import Workers
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
@@ -669,8 +670,9 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(cliLater.status == 0, "\(cliLater.err)")
         #expect(try db.execute("SELECT bool_and((spec->>'normalize')::boolean) AS n FROM isomine.jobs WHERE series = 'cli-raw'").bool(0, "n") == true)
 
+        let reports = TempFolder("series-normalize-reports")
         let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
-                                           environment: ["ISOMINE_REPORTS_ROOT": TempFolder("series-normalize-reports").path])
+                                           environment: ["ISOMINE_REPORTS_ROOT": reports.path])
         #expect(worker.status == 0, "\(worker.err)")
         func headline(_ series: String, _ step: Int) throws -> String {
             let job = try db.execute("SELECT state, last_error, result->'final'->'diagnosis'->>'headline' AS h FROM isomine.jobs WHERE series = \(series) AND series_step = \(step)")
@@ -687,6 +689,11 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(asGivenShow.status == 0 && asGivenShow.out.contains("note: step 5 is collapsed against α once L2-normalised (collapsed_on_the_sphere)"),
                 "\(asGivenShow.out) \(asGivenShow.err)")
         #expect(try SeriesStore.show(db, name: "as-given")?.0.steps.last?.context == ["collapsed_on_the_sphere"])
+        // The pages: the normalised series says so in its header; the raw one names the context in step 5's row.
+        let normalizedPage = try String(contentsOfFile: reports.path + "/" + ReportPublisher.seriesPath("pml-raw"), encoding: .utf8)
+        #expect(normalizedPage.contains("judged at margin α = 0.2 on L2-normalised embeddings"))
+        let rawPage = try String(contentsOfFile: reports.path + "/" + ReportPublisher.seriesPath("as-given"), encoding: .utf8)
+        #expect(rawPage.contains("context: collapsed_on_the_sphere") && !rawPage.contains("on L2-normalised embeddings"))
         #expect(try db.execute("SELECT collapse_step AS c FROM isomine.series WHERE name = 'pml-raw'").int(0, "c") == 5)
         let show = try IsomineBinary.run(["series", "show", "pml-raw"], database: scratch.name)
         #expect(show.status == 0 && show.out.contains("margin α = 0.2 on L2-normalised embeddings"), "\(show.out) \(show.err)")
