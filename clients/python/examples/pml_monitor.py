@@ -5,7 +5,9 @@ batches are the untrained network's); a worker computes the run's step-0 collaps
 batches and reads every step's signals with isomine's warning rule; `monitor.warning` is set (and
 `on_warning` called) once it warns, and this loop then stops early unless --keep-going. After each
 epoch the test embeddings are also submitted as a checkpoint of the same series, so the series page
-shows the per-step signals, the warning and each checkpoint's verdict together.
+shows the per-step signals, the warning and each checkpoint's verdict together. As PML's own examples
+do, the loss gets the model's raw outputs and normalises them itself (its default LpDistance()), so the
+monitor and the checkpoints take their margin and `normalize=True` from the loss (isomine.from_pml).
 
     pip install ./clients/python torch pytorch-metric-learning scikit-learn psycopg2-binary
     python3 clients/python/examples/pml_monitor.py --dsn "$DATABASE_URL" --series pml-watch-1
@@ -60,26 +62,27 @@ def main():
     def embed(inputs):
         model.eval()
         with torch.no_grad():
-            return torch.nn.functional.normalize(model(inputs), dim=1).numpy()
+            return model(inputs).numpy()        # raw outputs: the series judges them normalised, as the loss does
 
-    monitor = isomine.Monitor(args.dsn, args.series, margin=args.margin, learning_rate=args.lr, optimizer=args.optimizer,
+    judged = isomine.from_pml(loss_fn)          # {"margin": 0.2, "normalize": True}
+    monitor = isomine.Monitor(args.dsn, args.series, **judged, learning_rate=args.lr, optimizer=args.optimizer,
                               classes_per_batch=args.classes_per_batch, samples_per_class=args.samples_per_class,
                               embedding_dim=args.embedding_dim,
                               on_warning=lambda w: print(f"isomine warns at step {w['step']}: "
                                                          + " ".join(r["message"] for r in w.get("reasons", [])[:2])))
-    isomine.submit(args.dsn, args.series, 0, embed(x_test), y_test, margin=args.margin, untrained=True)
+    isomine.submit(args.dsn, args.series, 0, embed(x_test), y_test, untrained=True, **judged)
     step, started = 0, time.monotonic()
     for epoch in range(1, args.epochs + 1):
         model.train()
         for xb, yb in loader:
             optimizer.zero_grad()
-            emb = torch.nn.functional.normalize(model(xb), dim=1)
-            monitor.observe(step, emb, yb)      # the signals of this batch, sent in the background
+            emb = model(xb)
+            monitor.observe(step, emb, yb)      # the signals of this batch (normalised), sent in the background
             loss = loss_fn(emb, yb, miner(emb, yb))
             loss.backward()
             optimizer.step()
             step += 1
-        isomine.submit(args.dsn, args.series, step, embed(x_test), y_test, margin=args.margin)
+        isomine.submit(args.dsn, args.series, step, embed(x_test), y_test, **judged)
         print(f"epoch {epoch} (step {step}): loss {loss.item():.4f}, {time.monotonic() - started:.1f} s")
         if monitor.warning and not args.keep_going:
             print("stopping: the run is predicted to collapse")
