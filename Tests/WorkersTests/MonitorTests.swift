@@ -378,6 +378,9 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(result["first_unsent"] == .number(0), "\(out.out)")
         guard case .string(let again)? = result["again"] else { Issue.record("the restart without resume was accepted: \(out.out)"); return }
         #expect(again.contains("series \"resumed-run\" already has a monitor") && again.contains("pass resume=True"), "\(again)")
+        guard case .string(let againPlain)? = result["again_plain"] else { Issue.record("the restart's resent rows were accepted: \(out.out)"); return }
+        #expect(againPlain.contains("which series \"resumed-run-plain\" already has with other values")
+                && againPlain.contains("(a training loop restarted from a checkpoint continues its series (the Python monitor: resume=True)"), "\(againPlain)")
         #expect(result["resumed"] == nil, "\(out.out)")
         #expect(result["skipped"] == .array((20...29).map { .number(Double($0)) }), "\(out.out)")
         #expect(result["synced"] == .bool(true) && result["resumed_unsent"] == .number(0), "\(out.out)")

@@ -93,10 +93,12 @@ BEGIN
                 CONTINUE;
             ELSIF existing IS NOT NULL THEN
                 RAISE EXCEPTION 'isomine.submit_signals: row % has step %, which series "%" already has with other values (a step is stored once)', i, row_step, series
-                    USING ERRCODE = 'invalid_parameter_value';
+                    USING ERRCODE = 'invalid_parameter_value',
+                          HINT = 'a training loop restarted from a checkpoint continues its series (the Python monitor: resume=True), or a new run takes a new series name';
             END IF;
             RAISE EXCEPTION 'isomine.submit_signals: row % has step %, which goes backwards: series "%" already has signals up to step %', i, row_step, series, last_step
-                USING ERRCODE = 'invalid_parameter_value';
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'a training loop restarted from a checkpoint continues its series (the Python monitor: resume=True), or a new run takes a new series name';
         END IF;
         INSERT INTO isomine.series_signals (series, step, signals) VALUES (submit_signals.series, row_step, row_signals);
         stored := stored + 1;

@@ -68,6 +68,22 @@ out["resumed_unsent"] = resumed.close(timeout=30)
 other, _ = restart("other_margin", series=name, resume=True, **dict(settings(0.001), margin=0.3))
 restart("other_normalize", series=name, resume=True, normalize=True, **settings(0.001))[0].close(timeout=5)
 other.close(timeout=1)
+# A restart without resume whose monitor settings are the first start's (no learning rate, no step-0
+# batches: the start is taken as a resend) is refused at its rows, the message saying how to continue.
+plain = dict(margin=0.2, flush_seconds=0.1, risk_batches=0)
+first_plain = isomine.Monitor(dsn, name + "-plain", **plain)
+for step in range(10):
+    first_plain.observe(step, batch(step), labels)
+first_plain.close(timeout=30)
+again_plain = isomine.Monitor(dsn, name + "-plain", **plain)
+try:
+    for step in range(5, 40):
+        again_plain.observe(step, batch(step), labels)
+        time.sleep(0.05)
+    again_plain.sync(timeout=5)
+except isomine.MonitorError as e:
+    out["again_plain"] = f"MonitorError: {e}"
+again_plain.close(timeout=1)
 fresh = isomine.Monitor(dsn, name + "-fresh", resume=True, margin=0.2, flush_seconds=0.1)
 for step in range(5):
     fresh.observe(step, batch(step), labels)

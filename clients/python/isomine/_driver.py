@@ -1,6 +1,6 @@
 """The PostgreSQL driver the client uses: psycopg 3 when installed, else psycopg2 (Debian's
 python3-psycopg2). Imported on first use, so `import isomine` (and the signals) work without one."""
-from .errors import DriverMissing, from_driver, sqlstate  # noqa: F401  (sqlstate: the monitor's)
+from .errors import DriverMissing, from_driver, hint, sqlstate  # noqa: F401  (hint, sqlstate: the monitor's)
 
 
 def _module():

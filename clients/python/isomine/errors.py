@@ -59,7 +59,17 @@ class SchemaMissing(IsomineError):
 
 
 class MonitorError(IsomineError, RuntimeError):
-    """The database refused what the monitor sent (the message is isomine's)."""
+    """The database refused what the monitor sent (the message is isomine's; `hint` the server's hint, if any)."""
+
+    def __init__(self, message, sqlstate=None, hint=None):
+        super().__init__(message, sqlstate)
+        self.hint = hint
+
+
+def hint(error):
+    """The server's HINT of a driver error (psycopg and psycopg2 both give it as diag.message_hint), or None."""
+    diag = getattr(error, "diag", None)
+    return getattr(diag, "message_hint", None) if diag is not None else None
 
 
 def sqlstate(error):

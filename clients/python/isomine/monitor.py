@@ -357,7 +357,7 @@ class Monitor:
                 self._drop_connection()
             state = _driver.sqlstate(e)
             if state and state.startswith(_REFUSALS):
-                raise MonitorError(_driver.from_driver(e, self.dsn).message, state) from e
+                raise MonitorError(_driver.from_driver(e, self.dsn).message, state, _driver.hint(e)) from e
             raise
 
     def _attach(self):
@@ -430,8 +430,10 @@ class Monitor:
             try:
                 self._call("SELECT isomine.submit_signals(%s, %s::jsonb)", (self.series, json.dumps(rows, allow_nan=False)))
             except MonitorError as e:
-                if not self.resume and ("goes backwards" in e.message or "already has with other values" in e.message):
-                    raise MonitorError(f"{e.message} (a restarted run continues its series with resume=True)", e.sqlstate) from e
+                # The server's hint says how a restarted loop continues (isomine.submit_signals); with resume
+                # already given it would say nothing new.
+                if not self.resume and e.hint:
+                    raise MonitorError(f"{e.message} ({e.hint})", e.sqlstate, e.hint) from e
                 raise
             with self._lock:
                 del self._rows[:len(rows)]
