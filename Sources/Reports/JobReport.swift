@@ -81,6 +81,8 @@ struct JobReport {
         var dataset: String?
         if case .object? = doc.result?["dataset"], let d = try? JSONDecoder().decode(DatasetSummary.self, from: try doc.result!["dataset"]!.serialized(pretty: false)) {
             dataset = "\(d.name) (\(d.rows) rows × \(d.dim), \(d.classes) classes)"
+                // An analysis judged as its loss measures: the rows L2-normalised first (the spec's `normalize`).
+                + (doc.kind == .analyze && normalisedSpec["normalize"] == .bool(true) ? ", each embedding L2-normalised before it is judged" : "")
         }
         let failures = (diagnosis?.failures ?? []).map(\.rawValue).joined(separator: ", ")
         let optional: [String: Any?] = [
