@@ -217,6 +217,10 @@ struct SeriesShow: ParsableCommand {
                         f(s.lHard, "%.3g"), dIso, reasons, warning]
             }
             print(TextTable.render([["step", "job", "state", "verdict", "P@1", "MAP@R", "spread/baseline", "L_hard", "d_iso", "reasons", "warning"]] + rows), terminator: "")
+            // Said at submission on stderr, and here for whoever reads the series later.
+            if let b = detail.baselineStep, b > 0, try SeriesStore.assumedUntrainedBaseline(db, series: detail.name, step: b) {
+                print("note: the baseline, step \(b), is the series' first step and is judged as an untrained network (never collapsed); if it is a trained checkpoint, later steps at chance read still at chance against it: submit the untrained network as step 0 of a new series, or watch the loop with the Python monitor")
+            }
             let onSphere = steps.filter { $0.context?.contains(VerdictCode.collapsedOnTheSphere.rawValue) == true }.map { String($0.step) }
             if !onSphere.isEmpty {
                 print("note: step\(onSphere.count == 1 ? "" : "s") \(onSphere.joined(separator: ", ")) \(onSphere.count == 1 ? "is" : "are") collapsed against α once L2-normalised (collapsed_on_the_sphere), though not as given: if your loss normalises the embeddings (pytorch-metric-learning's default LpDistance(), CosineSimilarity()), submit them with --normalize (a new series: one is judged one way)")

@@ -211,6 +211,13 @@ private let emptyDataRoot = TempFolder("empty")
         #expect(next.status == 0 && !next.err.contains("note:"), "\(next.err)")
         let marked = try IsomineBinary.run(["submit", "--series", "late-untrained", "--step", "5", "--untrained", dir + "/e.npy", dir + "/y.npy"], database: scratch.name)
         #expect(marked.status == 0 && !marked.err.contains("note:"), "\(marked.err)")
+        // series show says it too, for whoever reads the series later; not for a baseline marked untrained nor at step 0.
+        let shown = try IsomineBinary.run(["series", "show", "late-run"], database: scratch.name)
+        #expect(shown.status == 0 && shown.out.contains("note: the baseline, step 5, is the series' first step and is judged as an untrained network"), "\(shown.out) \(shown.err)")
+        for other in ["late-untrained", "cli-run"] {
+            let quiet = try IsomineBinary.run(["series", "show", other], database: scratch.name)
+            #expect(quiet.status == 0 && !quiet.out.contains("note: the baseline"), "\(other): \(quiet.out)")
+        }
 
         // Bad input: each a clear error naming the problem, exit 2, nothing queued.
         var wrongDtype = Matrix<Double>(rows: 12, cols: 4)
