@@ -172,15 +172,12 @@ extension Runner {
     /// The mean pairwise distance of the probe's rows L2-normalised (rows of norm 0 left out), on evenly
     /// spaced rows of it at most `sphereSpreadRows`: what a loss that normalises the embeddings measures.
     static func sphereSpread(_ probe: Matrix<Double>) -> Double? {
-        let stride = max(1, (probe.rows + sphereSpreadRows - 1) / sphereSpreadRows)
-        var rows = [Int]()
-        for r in Swift.stride(from: 0, to: probe.rows, by: stride) {
-            var largest = 0.0
-            for k in 0..<probe.cols { largest = max(largest, abs(probe[r, k])) }
-            if largest > 0 { rows.append(r) }
-        }
+        let every = max(1, (probe.rows + sphereSpreadRows - 1) / sphereSpreadRows)
+        let unit = rowsNormalized(probe.rows(Array(stride(from: 0, to: probe.rows, by: every))))
+        // A zero row stays zero when normalised: it has no direction, so it is left out.
+        let rows = (0..<unit.rows).filter { r in (0..<unit.cols).contains { unit[r, $0] != 0 } }
         guard rows.count >= 2 else { return nil }
-        return meanPairwiseDistance(squaredDistances: exactPairwiseSquaredDistances(rowsNormalized(probe.rows(rows))))
+        return meanPairwiseDistance(squaredDistances: exactPairwiseSquaredDistances(unit.rows(rows)))
     }
 
     /// The collapse-warning signals of this embedding and the warning they give, when its spread has a
