@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "WebhooksTests", dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Specs", "TestSupport", "isomine"]),
         .testTarget(
             name: "WorkersTests",
-            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Datasets", "Linalg", "Specs", "TestSupport", "isomine", "Trainer", "CollapseSignals",
+            dependencies: ["Postgres", "Queue", "Webhooks", "Workers", "Jobs", "Reports", "Datasets", "Linalg", "Specs", "TestSupport", "isomine", "Trainer", "Triplets", "CollapseSignals",
                            .product(name: "Crypto", package: "swift-crypto")],
             // The Python scripts the tests run (read from the source tree, not built).
             exclude: ["Fixtures"]

@@ -3,6 +3,7 @@
 // threshold and the held-out measurements docs/science.md quotes).
 import Foundation
 import CollapseSignals
+import Triplets
 
 /// A run's step-0 collapse risk in [0, 1], the features it was read from and why.
 public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
@@ -10,10 +11,47 @@ public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
     /// The risk at or above which `collapse.warning` fires at step 0.
     public var threshold: Double
     public var features: StepZeroFeatures
-    /// One sentence per feature with its value and its term in the model's log-odds.
+    /// One sentence per feature with its value and its term in the model's log-odds (and, for a run
+    /// whose miner the model was not fitted for, why it does not warn).
     public var reasons: [WarningReason]
+    /// The miner the run mines with: one of `Miner`'s names, or `other` (a monitored loop's miner that
+    /// is none of them). Nil in estimates stored before it was recorded, which were all batch-hard's.
+    public var miner: String?
 
-    public var warns: Bool { risk >= threshold }
+    /// Whether the risk warns at step 0: at or above its threshold, for a miner the model holds for.
+    public var warns: Bool { minerCalibrated && risk >= threshold }
+
+    /// Whether the model was fitted for the run's miner (`RiskModel.calibratedMiners`).
+    public var minerCalibrated: Bool { RiskModel.calibratedMiners.contains(miner ?? Miner.batchHard.rawValue) }
+
+    public init(risk: Double, threshold: Double, features: StepZeroFeatures, reasons: [WarningReason], miner: String?) {
+        self.risk = risk
+        self.threshold = threshold
+        self.features = features
+        self.reasons = reasons
+        self.miner = miner
+    }
+
+    // `warns` is written for readers of the JSON (a result, `isomine risk`, a series' risk) and derived
+    // again when read, so that it cannot disagree with the risk, the threshold and the miner.
+    enum CodingKeys: String, CodingKey { case risk, threshold, features, reasons, miner, warns }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(risk: try c.decode(Double.self, forKey: .risk), threshold: try c.decode(Double.self, forKey: .threshold),
+                  features: try c.decode(StepZeroFeatures.self, forKey: .features), reasons: try c.decode([WarningReason].self, forKey: .reasons),
+                  miner: try c.decodeIfPresent(String.self, forKey: .miner))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(risk, forKey: .risk)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(features, forKey: .features)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encodeIfPresent(miner, forKey: .miner)
+        try c.encode(warns, forKey: .warns)
+    }
 
     /// The reasons of the step-0 warning this risk raises: the risk against its threshold first, then
     /// each feature's (the same for a train run and a monitored series).
@@ -34,6 +72,16 @@ public struct RiskModel: Sendable, Equatable {
     /// The first step's terms; nil in the model for monitored runs, whose network isomine cannot step.
     public var firstStep: FirstStepTerms?
     public var threshold: Double
+
+    /// The miners whose runs the step-0 risk warns for: those that take each anchor's hardest negative,
+    /// the mechanism the model describes (hard mining pulling a batch toward its nearest separated
+    /// embedding) and the miners of the runs it was fitted on (batch-hard; easy-positive shares its
+    /// negatives). For the others — semi-hard, batch-all, collapse-aware, random, or a monitored loop's
+    /// `other` — the risk is computed and reported but does not warn: on the demo's configuration it
+    /// warned 17 of 36 semi-hard runs, 16 of 36 collapse-aware runs and 18 of 34 healthy batch-all
+    /// runs at step 0, none of the first two collapsing (docs/science.md, *The step-0 risk and the
+    /// run's miner*). Their runs are warned by the per-step signals alone.
+    public static let calibratedMiners: Set<String> = [Miner.batchHard.rawValue, Miner.easyPositive.rawValue, Miner.hardestTriplet.rawValue]
 
     /// Coefficients of the first step's features in the log-odds.
     public struct FirstStepTerms: Sendable, Equatable {
@@ -68,9 +116,9 @@ public struct RiskModel: Sendable, Equatable {
         firstStep: FirstStepTerms(kappaBefore: 5.411396933136772, kappaAfter: -10.082764081732138, logSpreadRatio: -4.183961414798009),
         threshold: 0.10581346161984274)
 
-    /// The risk of `features` with its reasons (the first step's terms only when both the model and the
-    /// features have them).
-    public func estimate(_ f: StepZeroFeatures) -> CollapseRiskEstimate {
+    /// The risk of `features` for a run mining with `miner` (a `Miner` name or `other`), with its
+    /// reasons (the first step's terms only when both the model and the features have them).
+    public func estimate(_ f: StepZeroFeatures, miner: String) -> CollapseRiskEstimate {
         let ratio = min(max(f.mechanismRatio, 1e-3), 1e3)
         var terms = [
             logRatio * log(ratio), logBatchOverDimension * log(max(f.batchOverDimension, 1e-9)),
@@ -97,7 +145,13 @@ public struct RiskModel: Sendable, Equatable {
             ]
         }
         let z = intercept + terms.reduce(0, +)
-        let risk = 1 / (1 + exp(-z))
-        return CollapseRiskEstimate(risk: risk, threshold: threshold, features: f, reasons: reasons)
+        var estimate = CollapseRiskEstimate(risk: 1 / (1 + exp(-z)), threshold: threshold, features: f, reasons: reasons, miner: miner)
+        if !estimate.minerCalibrated {
+            let mining = miner == "other" ? "a miner that is none of isomine's" : "\(miner) triplets"
+            estimate.reasons.append(WarningReason(
+                code: "miner_not_calibrated",
+                message: "This run mines with \(mining): the risk was fitted on runs whose miner takes each anchor's hardest negative (batch-hard, easy-positive), so it is reported and does not warn at step 0; the per-step signals still warn."))
+        }
+        return estimate
     }
 }

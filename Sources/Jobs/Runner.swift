@@ -192,8 +192,8 @@ public struct Runner: Sendable {
         do {
             let untrained = resumed ? try TrainingRun(config: prepared.config, train: prepared.split.train, test: prepared.split.test) : run
             let features = try StepZeroFeatures(run: untrained)
-            let risk = RiskModel.calibrated(for: features).estimate(features)
-            logger.info("collapse risk", metadata: ["risk": "\(risk.risk)", "mechanism_ratio": "\(risk.features.mechanismRatio)"])
+            let risk = RiskModel.calibrated(for: features).estimate(features, miner: prepared.config.miner.rawValue)
+            logger.info("collapse risk", metadata: ["risk": "\(risk.risk)", "mechanism_ratio": "\(risk.features.mechanismRatio)", "warns": "\(risk.warns)"])
             return risk
         } catch let e as TrainingError {
             throw RunError(e.message)

@@ -128,7 +128,9 @@ public final class MonitorEvaluator {
     func stepZeroRisk(_ work: MonitorWork) -> (JSONValue, CollapseRiskEstimate?) {
         do {
             let features = try MonitorEvaluator.features(work, db: db, iterations: riskIterations)
-            let estimate = RiskModel.calibrated(for: features).estimate(features)
+            // A monitor started without `miner` is batch-hard's: its signals are batch-hard statistics.
+            let miner: String = if case .string(let m)? = work.monitor["miner"] { m } else { Miner.batchHard.rawValue }
+            let estimate = RiskModel.calibrated(for: features).estimate(features, miner: miner)
             return (try JSONValue.from(estimate), estimate)
         } catch {
             logger.warning("step-0 risk not computed", metadata: ["series": "\(work.name)", "error": "\(error)"])

@@ -19,7 +19,8 @@ struct Risk: ParsableCommand {
             exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer, first_step (the run's \
             fixed signal probe before and after its first training step, taken and undone: κ, spread, verdict, \
             spread_ratio); and collapse_risk: the calibrated risk in [0, 1], the threshold from which a run \
-            warns at step 0, and the reasons.
+            warns at step 0, the run's miner, warns (true only at or over the threshold for a miner that \
+            takes each anchor's hardest negative: batch-hard, easy-positive, hardest-triplet), and the reasons.
             """)
 
     @Argument(help: "Path of a train or sweep spec (JSON).")
@@ -62,7 +63,7 @@ struct Risk: ParsableCommand {
                         object = ["first_step": try JSONValue.from(try FirstStep(run: run))]
                     } else {
                         let features = try StepZeroFeatures(run: run, iterations: iterations)
-                        let risk = RiskModel.calibrated(for: features).estimate(features)
+                        let risk = RiskModel.calibrated(for: features).estimate(features, miner: prepared.config.miner.rawValue)
                         object = ["features": try JSONValue.from(features), "collapse_risk": try JSONValue.from(risk)]
                     }
                     if let index { object["index"] = .number(Double(index)); object["params"] = .object(params) }

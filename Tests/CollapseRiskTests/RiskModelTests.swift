@@ -21,7 +21,7 @@ import Testing
         #expect(RiskModel.calibrated(for: monitor) == RiskModel.calibrated)
         #expect(RiskModel.calibrated(for: train) == RiskModel.calibratedWithFirstStep)
 
-        let m = RiskModel.calibrated.estimate(monitor), t = RiskModel.calibratedWithFirstStep.estimate(train)
+        let m = RiskModel.calibrated.estimate(monitor, miner: "batch-hard"), t = RiskModel.calibratedWithFirstStep.estimate(train, miner: "batch-hard")
         #expect(m.reasons.map(\.code) == ["mechanism_ratio", "batch_over_dimension", "gap_over_spread", "learning_rate"])
         #expect(t.reasons.map(\.code) == m.reasons.map(\.code) + ["first_step_kappa", "first_step_contraction"])
         #expect(t.warningReasons[0].message.contains("and its first step"))
@@ -34,6 +34,34 @@ import Testing
         #expect(abs(t.risk - logistic(base(w) + f.kappaBefore * 0.5 + f.kappaAfter * 0.1 + f.logSpreadRatio * log(0.4))) < 1e-12)
         // A first step that keeps κ and the spread reads as safer than one that loses both.
         let kept = try features(firstStep: #"{"before":\#(probe(kappa: 0.5, spread: 1.0)),"after":\#(probe(kappa: 0.6, spread: 0.9)),"spread_ratio":0.9}"#)
-        #expect(w.estimate(kept).risk < t.risk)
+        #expect(w.estimate(kept, miner: "batch-hard").risk < t.risk)
+    }
+
+    @Test func theRiskWarnsOnlyForTheHardestNegativeMinersItWasFittedOn() throws {
+        // A monitored run's features whose risk is over the threshold (B/n = 160, negatives far inside).
+        let json = #"{"mechanism_ratio":1.1,"batches":[],"batch_over_dimension":160,"batch_size":320,"embedding_dim":2,"gap_over_spread":-1.7,"learning_rate":0.05,"optimizer":"adam"}"#
+        let f = try JSONDecoder().decode(StepZeroFeatures.self, from: Data(json.utf8))
+        let hard = RiskModel.calibrated.estimate(f, miner: "batch-hard")
+        #expect(hard.risk >= hard.threshold && hard.warns && !hard.reasons.contains { $0.code == "miner_not_calibrated" })
+        for miner in ["easy-positive", "hardest-triplet"] {
+            #expect(RiskModel.calibrated.estimate(f, miner: miner).warns, "\(miner)")
+        }
+        for miner in ["semi-hard", "batch-all", "collapse-aware", "random", "other"] {
+            let e = RiskModel.calibrated.estimate(f, miner: miner)
+            // The same risk, reported; it does not warn, and says why.
+            #expect(e.risk == hard.risk && !e.warns && e.reasons.last?.code == "miner_not_calibrated", "\(miner)")
+            #expect(e.reasons.last?.message.contains(miner == "other" ? "none of isomine's" : miner) == true)
+        }
+        // The JSON says whether it warns; `warns` is derived again when read, and an estimate stored
+        // before the miner was recorded (batch-hard's) still warns.
+        let semi = RiskModel.calibrated.estimate(f, miner: "semi-hard")
+        let object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(semi)) as? [String: Any]
+        #expect(object?["warns"] as? Bool == false && object?["miner"] as? String == "semi-hard")
+        #expect(try JSONDecoder().decode(CollapseRiskEstimate.self, from: JSONEncoder().encode(semi)) == semi)
+        var legacy = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(hard)) as? [String: Any])
+        legacy["miner"] = nil
+        legacy["warns"] = nil
+        let old = try JSONDecoder().decode(CollapseRiskEstimate.self, from: JSONSerialization.data(withJSONObject: legacy))
+        #expect(old.miner == nil && old.warns)
     }
 }

@@ -9,8 +9,8 @@ import TestSupport
 @testable import Jobs
 
 @Suite struct StepZeroRiskTests {
-    func spec(dim: Int, perClass: Int, warning: String = #"{"stride":2}"#) -> String {
-        #"{"kind":"train","dataset":{"type":"digits"},"model":{"hidden":[64],"embedding_dim":\#(dim)},"sampler":{"classes_per_batch":10,"samples_per_class":\#(perClass)},"optimizer":{"learning_rate":0.2},"steps":30,"eval_every":30,"warning":\#(warning),"estimators":{"enabled":false},"checkpoint_every":10}"#
+    func spec(dim: Int, perClass: Int, warning: String = #"{"stride":2}"#, miner: String = "batch-hard") -> String {
+        #"{"kind":"train","dataset":{"type":"digits"},"miner":"\#(miner)","model":{"hidden":[64],"embedding_dim":\#(dim)},"sampler":{"classes_per_batch":10,"samples_per_class":\#(perClass)},"optimizer":{"learning_rate":0.2},"steps":30,"eval_every":30,"warning":\#(warning),"estimators":{"enabled":false},"checkpoint_every":10}"#
     }
 
     func run(_ text: String, sink: ResultSink = MemorySink(), stopAfter: Int? = nil) throws -> RunOutcome {
@@ -32,6 +32,18 @@ import TestSupport
         let first = try #require(r.features.firstStep)
         #expect(first.before.verdict != .collapsed && first.spreadRatio == first.after.meanPairwiseDistance / first.before.meanPairwiseDistance)
         #expect(r.features.batches.count == StepZeroFeatures.batchCount && r.features.batchSize == 320 && r.features.embeddingDim == 2)
+    }
+
+    @Test func aMinerTheRiskWasNotFittedForIsNotWarnedAtStepZero() throws {
+        // The configuration above that warns batch-hard at step 0: semi-hard and collapse-aware runs get
+        // the same kind of risk, reported with the reason it does not warn, and no step-0 warning.
+        for miner in ["semi-hard", "collapse-aware"] {
+            guard case .finished(let result) = try run(spec(dim: 2, perClass: 32, miner: miner)) else { Issue.record("not finished"); return }
+            let r = try #require(result.collapseRisk)
+            #expect(r.risk >= r.threshold && r.miner == miner && !r.warns, "\(miner): \(r.risk)")
+            #expect(r.reasons.last?.code == "miner_not_calibrated")
+            #expect(result.warning.map { $0.step > 0 && $0.reasons.first?.code != "collapse_risk" } ?? true, "\(miner): \(String(describing: result.warning))")
+        }
     }
 
     @Test func aResumedRunReportsTheSameRiskAndTheRiskCanBeOff() throws {

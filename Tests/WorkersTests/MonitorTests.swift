@@ -14,6 +14,7 @@ import Specs
 @testable import Queue
 @testable import Trainer
 import CollapseSignals
+import Triplets
 @testable import Webhooks
 import Workers
 
@@ -299,6 +300,8 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(startRefused("{\"margin\": \"NaN\"}").contains("setting margin is \"NaN\", not a finite number"))
         #expect(startRefused("{\"margin\": 0.2, \"momentum\": 0.9}").contains("unknown setting 'momentum'"))
         #expect(startRefused("{\"learning_rate\": 0.1}").contains("settings need the margin"))
+        #expect(startRefused("{\"margin\": 0.2, \"miner\": \"hardest\"}").contains("setting miner is \"hardest\", not one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet, collapse-aware, other"))
+        #expect(startRefused("{\"margin\": 0.2, \"miner\": 3}").contains("setting miner is 3, not one of"))
         #expect(startRefused("{\"margin\": 0.2, \"batch_size\": 10, \"classes_per_batch\": 4, \"samples_per_class\": 4}").contains("batch_size 10 is not classes_per_batch × samples_per_class"))
         func startWithBatches(_ rows: Int, batch: Int) -> String {
             let e = npy(descr: "<f4", shape: [rows, 2], payload: float32Payload((0..<(rows * 2)).map { Float($0 % 7) }))
@@ -350,6 +353,7 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         says("taken", "series \"run-a\" already has a monitor")
         says("bad_resume", "resume must be True or False, got 'yes'")
         says("bad_normalize", "normalize must be True or False (whether the loss L2-normalises the embeddings), got 1")
+        says("bad_miner", "miner must be one of batch-hard, batch-all, semi-hard, easy-positive, random, hardest-triplet, collapse-aware, other (isomine's miner names; other for any other miner), got 'BatchHardMiner'")
         // Raw outputs collapsed on the sphere: the monitor says once that normalize=True reads them as the loss
         // does; not when it normalises already, nor for a healthy batch of large norms.
         guard case .array(let hint)? = errors["sphere_hint"], hint.count == 1, case .string(let said) = hint[0] else {
@@ -731,6 +735,58 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
         #expect(try risks.string(0, "name") == "sparse-run" && risks.bool(0, "none") == false, "the risk of the monitor with learning_rate")
         #expect(try risks.string(1, "name") == "sparse-run-nolr" && risks.bool(1, "none") == true && risks.int(1, "evaluated") == 14,
                 "no risk without learning_rate, and its rows evaluated all the same")
+    }
+
+    /// The step-0 risk models hardest-negative mining: a loop mining semi-hard (or with any miner isomine
+    /// has not fitted it on) gets its risk reported, with the reason, and no step-0 warning; the same
+    /// batches from a batch-hard loop (the default) warn at step 0.
+    @Test func theStepZeroRiskWarnsOnlyForTheMinersItWasFittedOn() throws {
+        let scratch = try ScratchDatabase(migrated: true)
+        let db = try scratch.connect()
+        // Three batches of B = 320 points in 2 dimensions with negatives far inside the positives: a risk over its threshold.
+        let batches = (0..<3).map { MonitorTests.batch(seed: 40 + UInt64($0), classes: 10, perClass: 32, dim: 2) }
+        let e = npy(descr: "<f4", shape: [960, 2], payload: float32Payload(batches.flatMap { b in b.0.storage.map(Float.init) }))
+        let l = npy(descr: "<i8", shape: [960], payload: int64Payload(batches.flatMap { $0.1.map(Int64.init) }))
+        for (series, miner) in [("bh-loop", nil), ("sh-loop", "semi-hard"), ("ms-loop", "other")] as [(String, String?)] {
+            let settings = "{\"margin\": 0.2, \"learning_rate\": 0.2, \"optimizer\": \"adam\", \"classes_per_batch\": 10, \"samples_per_class\": 32"
+                + (miner.map { ", \"miner\": \"\($0)\"" } ?? "") + "}"
+            _ = try db.execute("SELECT isomine.start_monitor(\(series), \(PGJSON(text: settings)), \(PGBytes(e))::bytea, \(PGBytes(l))::bytea)")
+        }
+        let reports = TempFolder("monitor-miner")
+        let worker = try IsomineBinary.run(["worker", "--exit-when-idle"], database: scratch.name,
+                                           environment: ["ISOMINE_REPORTS_ROOT": reports.path])
+        #expect(worker.status == 0, "\(worker.err)")
+        func read(_ series: String) throws -> (risk: Double?, warns: Bool?, miner: String?, lastReason: String?, warningStep: Int?) {
+            let r = try db.execute("""
+                SELECT (risk->>'risk')::float8 AS risk, (risk->>'warns')::boolean AS warns, risk->>'miner' AS miner,
+                       risk->'reasons'->-1->>'code' AS last, warning_step FROM isomine.series WHERE name = \(series)
+                """)
+            return (try r.double(0, "risk"), try r.first("warns", as: Bool.self) ?? nil, try r.first("miner", as: String.self) ?? nil,
+                    try r.first("last", as: String.self) ?? nil, try r.int(0, "warning_step"))
+        }
+        let bh = try read("bh-loop"), sh = try read("sh-loop"), ms = try read("ms-loop")
+        let threshold = 0.22283131414678428  // the monitors' model (RiskModel.calibrated)
+        #expect((bh.risk ?? 0) >= threshold && bh.warns == true && bh.miner == "batch-hard" && bh.warningStep == 0, "\(bh)")
+        #expect(sh.risk == bh.risk && sh.warns == false && sh.miner == "semi-hard" && sh.lastReason == "miner_not_calibrated" && sh.warningStep == nil, "\(sh)")
+        #expect(ms.risk == bh.risk && ms.warns == false && ms.miner == "other" && ms.warningStep == nil, "\(ms)")
+        let show = try IsomineBinary.run(["series", "show", "sh-loop"], database: scratch.name)
+        #expect(show.out.contains("(reported only: not fitted for miner semi-hard)"), "\(show.out)")
+        let page = try String(contentsOfFile: reports.path + "/series-sh-loop/index.html", encoding: .utf8)
+        #expect(page.contains("(reported only: the model warns for hardest-negative miners; this run mines semi-hard)") && page.contains("miner_not_calibrated"))
+        let warnedPage = try String(contentsOfFile: reports.path + "/series-bh-loop/index.html", encoding: .utf8)
+        #expect(warnedPage.contains("warns at 0.22 or above") && !warnedPage.contains("miner_not_calibrated"))
+    }
+
+    /// The miner names a monitor accepts are isomine's miners and `other`, in the SQL function and the client alike.
+    @Test func theMonitorsMinerNamesAreTheTrainersAndOther() throws {
+        let expected = Miner.allCases.map(\.rawValue) + ["other"]
+        let sql = try String(contentsOfFile: projectRoot + "/sql/functions/start_monitor.sql", encoding: .utf8)
+        let python = try String(contentsOfFile: projectRoot + "/clients/python/isomine/monitor.py", encoding: .utf8)
+        let inSQL = try #require(sql.firstMatch(of: /miners text\[\] := ARRAY\[([^\]]*)\]/)).1
+        let inPython = try #require(python.firstMatch(of: /MINERS = \(([^)]*)\)/)).1
+        func names(_ list: Substring) -> [String] { list.matches(of: /['"]([a-z-]+)['"]/).map { String($0.1) } }
+        #expect(Set(names(inSQL)) == Set(expected) && names(inSQL).count == expected.count, "\(names(inSQL))")
+        #expect(names(inPython) == names(inSQL), "\(names(inPython))")
     }
 
     /// Numbers a double cannot hold. JSON bounds neither, jsonb keeps them as written, and the worker reads

@@ -40,6 +40,11 @@ import Specs
             guard case .string(let message)? = got[key] else { Issue.record("\(key) was read: \(run.out)"); continue }
             #expect(message.hasPrefix("InvalidInput: ") && message.contains(text), "\(key): \(message)")
         }
+        // Given the miner too, the monitor's miner setting: the step-0 risk warns only for hardest-negative miners.
+        for (key, miner) in [("batch_hard", "batch-hard"), ("easy_hard", "easy-positive"), ("hard_hard", "batch-hard"), ("semi_easy", "other"),
+                             ("semihard", "semi-hard"), ("all", "batch-all"), ("hard", "other"), ("none", "batch-all"), ("multi_similarity", "other")] {
+            #expect(got["miner_" + key] == .object(["margin": .number(0.2), "normalize": .bool(true), "miner": .string(miner)]), "\(key): \(String(describing: got["miner_" + key]))")
+        }
     }
 
     @Test func anOrdinaryRoleSubmitsAndReadsThroughTheClientRole() throws {

@@ -7,7 +7,8 @@
 -- settings have learning_rate) and a trained first checkpoint reads where the run started. Returns true when
 -- it started the monitor, false when the same monitor (same settings, same batches) was already
 -- started (a resend after a lost reply); a different one on the same series is refused. The setting
--- `queue` (default "default") names the queue whose workers evaluate the series.
+-- `queue` (default "default") names the queue whose workers evaluate the series; `miner` (default
+-- batch-hard) the loop's miner, which decides whether the step-0 risk warns (RiskModel.calibratedMiners).
 CREATE OR REPLACE FUNCTION isomine.start_monitor(series text, settings jsonb, embeddings bytea DEFAULT NULL, labels bytea DEFAULT NULL)
 RETURNS boolean
 -- SECURITY DEFINER (017_client_role.sql): a client role runs it without rights on the tables; the
@@ -16,7 +17,9 @@ SECURITY DEFINER SET search_path = pg_catalog, isomine, pg_temp
 LANGUAGE plpgsql AS $$
 DECLARE
     allowed text[] := ARRAY['margin', 'learning_rate', 'optimizer', 'classes_per_batch', 'samples_per_class', 'batch_size',
-                            'embedding_dim', 'first_step', 'signal_every', 'client', 'queue', 'normalize'];
+                            'embedding_dim', 'first_step', 'signal_every', 'client', 'queue', 'normalize', 'miner'];
+    -- Triplets.Miner's names and `other` (a loop's miner that is none of them); MonitorTests holds them equal.
+    miners text[] := ARRAY['batch-hard', 'batch-all', 'semi-hard', 'easy-positive', 'random', 'hardest-triplet', 'collapse-aware', 'other'];
     counts text[] := ARRAY['classes_per_batch', 'samples_per_class', 'batch_size', 'embedding_dim', 'first_step', 'signal_every'];
     key text;
     value jsonb;
@@ -49,6 +52,11 @@ BEGIN
             IF jsonb_typeof(value) <> 'boolean' THEN
                 RAISE EXCEPTION 'isomine.start_monitor: setting normalize must be true or false (whether the loss L2-normalises the embeddings), got %',
                     left(value::text, 40) USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        ELSIF key = 'miner' THEN
+            IF jsonb_typeof(value) <> 'string' OR NOT (value #>> '{}') = ANY (miners) THEN
+                RAISE EXCEPTION 'isomine.start_monitor: setting miner is %, not one of %', left(value::text, 70), array_to_string(miners, ', ')
+                    USING ERRCODE = 'invalid_parameter_value';
             END IF;
         ELSIF key IN ('optimizer', 'client') THEN
             IF jsonb_typeof(value) <> 'string' OR length(value #>> '{}') > 100 THEN

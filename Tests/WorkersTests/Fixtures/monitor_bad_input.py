@@ -110,6 +110,7 @@ attempt("bad_queue", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="GPU!")
 attempt("queue_leading_dash", lambda: isomine.Monitor(dsn, "x", margin=0.2, queue="-gpu"))
 attempt("bad_resume", lambda: isomine.Monitor(dsn, "x", margin=0.2, resume="yes"))
 attempt("bad_normalize", lambda: isomine.Monitor(dsn, "x", margin=0.2, normalize=1))
+attempt("bad_miner", lambda: isomine.Monitor(dsn, "x", margin=0.2, miner="BatchHardMiner"))
 out["good_synced"] = m.sync(timeout=0.01) in (True, False)
 m.close()
 

@@ -35,6 +35,24 @@ class ContrastiveLoss:
     pos_margin, neg_margin = 0, 1
 
 
+class BatchHardMiner:
+    pass
+
+
+class BatchEasyHardMiner:
+    def __init__(self, pos_strategy="easy", neg_strategy="hard"):
+        self.pos_strategy, self.neg_strategy = pos_strategy, neg_strategy
+
+
+class TripletMarginMiner:
+    def __init__(self, type_of_triplets="all"):
+        self.type_of_triplets = type_of_triplets
+
+
+class MultiSimilarityMiner:
+    pass
+
+
 out = {}
 for case, loss in [("default", TripletMarginLoss()), ("lp", TripletMarginLoss(0.2)), ("squared", TripletMarginLoss(0.2, LpDistance(power=2))),
                    ("raw", TripletMarginLoss(0.2, LpDistance(normalize_embeddings=False))), ("cosine", TripletMarginLoss(0.2, CosineSimilarity())),
@@ -45,4 +63,10 @@ for case, loss in [("default", TripletMarginLoss()), ("lp", TripletMarginLoss(0.
         out[case] = isomine.from_pml(loss)
     except ValueError as e:
         out[case] = f"{type(e).__name__}: {e}"
+# With the miner given to the loss: isomine's name for it, for Monitor (None: the loss takes every triplet).
+for case, miner in [("batch_hard", BatchHardMiner()), ("easy_hard", BatchEasyHardMiner()), ("hard_hard", BatchEasyHardMiner("hard", "hard")),
+                    ("semi_easy", BatchEasyHardMiner("semihard", "easy")), ("semihard", TripletMarginMiner("semihard")),
+                    ("all", TripletMarginMiner("all")), ("hard", TripletMarginMiner("hard")), ("none", None),
+                    ("multi_similarity", MultiSimilarityMiner())]:
+    out["miner_" + case] = isomine.from_pml(TripletMarginLoss(0.2), miner)
 print(json.dumps(out))

@@ -65,7 +65,8 @@ def main():
             return model(inputs).numpy()        # raw outputs: the series judges them normalised, as the loss does
 
     judged = isomine.from_pml(loss_fn)          # {"margin": 0.2, "normalize": True}
-    monitor = isomine.Monitor(args.dsn, args.series, **judged, learning_rate=args.lr, optimizer=args.optimizer,
+    # The miner too: the step-0 risk warns for hardest-negative miners like this one, not for others.
+    monitor = isomine.Monitor(args.dsn, args.series, **isomine.from_pml(loss_fn, miner), learning_rate=args.lr, optimizer=args.optimizer,
                               classes_per_batch=args.classes_per_batch, samples_per_class=args.samples_per_class,
                               embedding_dim=args.embedding_dim,
                               on_warning=lambda w: print(f"isomine warns at step {w['step']}: "

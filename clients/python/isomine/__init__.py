@@ -6,6 +6,7 @@ watch its batches for collapse from inside your own training loop (Monitor).
     monitor.observe(step, embeddings, labels)   # once per batch
     isomine.submit(dsn, "run-7", epoch, test_embeddings, test_labels, margin=0.2)   # once per checkpoint
     isomine.from_pml(loss_fn)   # {"margin", "normalize"} of a pytorch-metric-learning TripletMarginLoss
+    isomine.from_pml(loss_fn, miner)   # and {"miner"}, for Monitor
 """
 from .client import OPTIONS, job, metrics, npy_bytes, series, submit
 from .errors import (ConnectionFailed, DriverMissing, InputTooLarge, InvalidInput, IsomineError, MonitorError,

@@ -44,6 +44,9 @@ _log = logging.getLogger("isomine")
 #: The largest step isomine stores (a PostgreSQL integer, as isomine.submit_signals checks).
 _MAX_STEP = 2**31 - 1
 
+#: The miner names a monitor accepts: isomine's miners (Triplets.Miner) and "other" (isomine.start_monitor's list).
+MINERS = ("batch-hard", "batch-all", "semi-hard", "easy-positive", "random", "hardest-triplet", "collapse-aware", "other")
+
 #: SQLSTATE classes that mean the database refused the request itself (retrying cannot help).
 _REFUSALS = ("22", "23", "P0", "42")
 
@@ -65,6 +68,12 @@ class Monitor:
         not "classes lost", when the run started at chance and has not contracted. Observe before the
         optimizer's first step, so that the first batch is the untrained network's (the 2nd and 3rd
         have then had one and two updates).
+    miner: the run's miner, as isomine names miners: "batch-hard" (the default: PML's BatchHardMiner),
+        "easy-positive", "hardest-triplet", "semi-hard", "batch-all" (also a loss given no miner: every
+        triplet), "collapse-aware", "random", or "other" (e.g. MultiSimilarityMiner);
+        `isomine.from_pml(loss_fn, miner)` reads it from a PML miner. The step-0 risk warns only for
+        miners that take each anchor's hardest negative (batch-hard, easy-positive, hardest-triplet),
+        the runs it was fitted on; for the others it is reported and the per-step signals warn alone.
     every: compute and send signals every `every`-th observed step (1: every batch); the step-0 risk's
         batches are the first `risk_batches` observed whatever `every` is.
     queue: the queue whose workers evaluate this run (`isomine worker --queues`; default "default").
@@ -80,7 +89,7 @@ class Monitor:
 
     def __init__(self, dsn, series, *, margin, learning_rate=None, optimizer=None, classes_per_batch=None,
                  samples_per_class=None, embedding_dim=None, every=1, risk_batches=3, flush_seconds=2.0,
-                 on_warning=None, connect_timeout=5, queue=None, resume=False, normalize=False):
+                 on_warning=None, connect_timeout=5, queue=None, resume=False, normalize=False, miner=None):
         if not (isinstance(margin, (int, float)) and margin > 0 and math.isfinite(margin)):
             raise InvalidInput(f"margin must be a positive number (the triplet margin α of the run), got {margin!r}")
         if not isinstance(every, int) or every < 1:
@@ -89,6 +98,8 @@ class Monitor:
             raise InvalidInput(f"risk_batches must be a whole number from 0 to 16, got {risk_batches!r}")
         if not isinstance(normalize, bool):
             raise InvalidInput(f"normalize must be True or False (whether the loss L2-normalises the embeddings), got {normalize!r}")
+        if miner is not None and miner not in MINERS:
+            raise InvalidInput(f"miner must be one of {', '.join(MINERS)} (isomine's miner names; other for any other miner), got {miner!r}")
         self.dsn, self.series = dsn, series
         self.margin = float(margin)
         self.normalize = normalize
@@ -104,6 +115,8 @@ class Monitor:
                 self._settings[key] = value
         if normalize:
             self._settings["normalize"] = True
+        if miner is not None:
+            self._settings["miner"] = miner
         if optimizer is not None:
             self._settings["optimizer"] = str(optimizer)
         if queue is not None:

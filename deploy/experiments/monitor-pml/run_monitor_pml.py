@@ -3,7 +3,8 @@ monitor warn before the runs that collapse, and stay quiet on the ones that do n
 
 Each run trains an MLP (inputs-256-256-n, L2-normalised embeddings) on the digits (or, with
 --dataset classification20, sklearn.make_classification's 20 classes in 32 dimensions) with PML's TripletMarginLoss
-(margin 0.2) and BatchHardMiner on MPerClassSampler batches of P classes × K, observes every batch with
+(margin 0.2) and BatchHardMiner (or, with --miner, another of PML's miners or none; --tell-miner gives
+the monitor the miner) on MPerClassSampler batches of P classes × K, observes every batch with
 isomine.Monitor (before the optimizer step), and submits the test embeddings as checkpoints of the same
 series (untrained at step 0, then every --ckpt-every epochs). A worker must be running against the
 database. When every checkpoint is judged, one JSON line per run goes to --out: the settings, the
@@ -27,6 +28,15 @@ from sklearn.model_selection import train_test_split
 import isomine
 
 
+def make_miner(name, margin):
+    """PML's miner by name; None is no miner (the loss then takes every triplet of the batch)."""
+    return {"batch-hard": lambda: miners.BatchHardMiner(),
+            "semihard": lambda: miners.TripletMarginMiner(margin=margin, type_of_triplets="semihard"),
+            "all": lambda: miners.TripletMarginMiner(margin=margin, type_of_triplets="all"),
+            "multi-similarity": lambda: miners.MultiSimilarityMiner(),
+            "none": lambda: None}[name]()
+
+
 def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
     torch.manual_seed(seed)
     if args.dataset == "digits":
@@ -40,7 +50,7 @@ def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
     y_train = torch.tensor(y_train)
     model = torch.nn.Sequential(torch.nn.Linear(x_train.shape[1], 256), torch.nn.ReLU(), torch.nn.Linear(256, 256), torch.nn.ReLU(),
                                 torch.nn.Linear(256, dim))
-    loss_fn, miner = losses.TripletMarginLoss(margin=args.margin), miners.BatchHardMiner()
+    loss_fn, miner = losses.TripletMarginLoss(margin=args.margin), make_miner(args.miner, args.margin)
     sampler = samplers.MPerClassSampler(y_train, m=k, batch_size=p * k, length_before_new_iter=len(y_train))
     loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x_train, y_train), batch_size=p * k, sampler=sampler, drop_last=True)
     optimizer = (torch.optim.Adam if optimizer_name == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
@@ -50,8 +60,9 @@ def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
         with torch.no_grad():
             return torch.nn.functional.normalize(model(x_test), dim=1).numpy()
 
+    told = {"miner": isomine.from_pml(loss_fn, miner)["miner"]} if args.tell_miner else {}
     monitor = isomine.Monitor(dsn, series, margin=args.margin, learning_rate=lr, optimizer=optimizer_name,
-                              classes_per_batch=p, samples_per_class=k, embedding_dim=dim)
+                              classes_per_batch=p, samples_per_class=k, embedding_dim=dim, **told)
     isomine.submit(dsn, series, 0, embed(), y_test, margin=args.margin, untrained=True, probe_size=len(y_test))
     step = 0
     for epoch in range(1, args.epochs + 1):
@@ -60,7 +71,7 @@ def train(args, dsn, series, dim, p, k, lr, optimizer_name, seed):
             optimizer.zero_grad()
             emb = torch.nn.functional.normalize(model(xb), dim=1)
             monitor.observe(step, emb, yb)
-            loss_fn(emb, yb, miner(emb, yb)).backward()
+            loss_fn(emb, yb, miner(emb, yb) if miner is not None else None).backward()
             optimizer.step()
             step += 1
         if epoch % args.ckpt_every == 0:
@@ -81,6 +92,9 @@ def main():
     ap.add_argument("--batches", default="8x4,10x32")
     ap.add_argument("--rates", default="adam:0.001,adam:0.05")
     ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--tell-miner", action="store_true", help="give the monitor the miner (isomine.from_pml(loss_fn, miner))")
+    ap.add_argument("--miner", choices=["batch-hard", "semihard", "all", "multi-similarity", "none"], default="batch-hard",
+                    help="PML's BatchHardMiner, TripletMarginMiner (semihard or all), MultiSimilarityMiner, or none (every triplet)")
     ap.add_argument("--dataset", choices=["digits", "classification20"], default="digits",
                     help="digits (sklearn's 8×8 digits) or classification20 (sklearn.make_classification, 20 classes)")
     args = ap.parse_args()
@@ -91,7 +105,7 @@ def main():
         series = f"{args.prefix}-n{dim}-p{p}k{k}-{opt}{lr:g}-s{seed}"
         started = time.monotonic()
         steps = train(args, args.dsn, series, dim, p, k, lr, opt, seed)
-        runs.append(dict(series=series, margin=args.margin, embedding_dim=dim, classes_per_batch=p, samples_per_class=k, optimizer=opt,
+        runs.append(dict(series=series, miner=args.miner, told_miner=args.tell_miner, margin=args.margin, embedding_dim=dim, classes_per_batch=p, samples_per_class=k, optimizer=opt,
                          learning_rate=lr, seed=seed, steps=steps, train_seconds=round(time.monotonic() - started, 1)))
         print(series, steps, "steps", flush=True)
     with open(args.out, "w") as out:
