@@ -75,8 +75,8 @@ public struct RiskModel: Sendable, Equatable {
 
     /// The miners whose runs the step-0 risk warns for: those that take each anchor's hardest negative,
     /// the mechanism the model describes (hard mining pulling a batch toward its nearest separated
-    /// embedding) and the miners of the runs it was fitted on (batch-hard; easy-positive shares its
-    /// negatives). For the others — semi-hard, batch-all, collapse-aware, random, or a monitored loop's
+    /// embedding). It was fitted on batch-hard runs; on the demo's configuration it also warned every
+    /// easy-positive (11 of 11) and hardest-triplet (32 of 32) run that collapsed. For the others — semi-hard, batch-all, collapse-aware, random, or a monitored loop's
     /// `other` — the risk is computed and reported but does not warn: on the demo's configuration it
     /// warned 17 of 36 semi-hard runs, 16 of 36 collapse-aware runs and 18 of 34 healthy batch-all
     /// runs at step 0, none of the first two collapsing (docs/science.md, *The step-0 risk and the
@@ -150,7 +150,7 @@ public struct RiskModel: Sendable, Equatable {
             let mining = miner == "other" ? "a miner that is none of isomine's" : "\(miner) triplets"
             estimate.reasons.append(WarningReason(
                 code: "miner_not_calibrated",
-                message: "This run mines with \(mining): the risk was fitted on runs whose miner takes each anchor's hardest negative (batch-hard, easy-positive), so it is reported and does not warn at step 0; the per-step signals still warn."))
+                message: "This run mines with \(mining): the risk was fitted on batch-hard runs and warns only for miners that take each anchor's hardest negative (batch-hard, easy-positive, hardest-triplet), so here it is reported and does not warn at step 0; the per-step signals still warn."))
         }
         return estimate
     }
