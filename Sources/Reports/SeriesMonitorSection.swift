@@ -74,9 +74,7 @@ public struct SeriesMonitorPage: Sendable {
             if case .string(let e)? = risk["error"] {
                 out["riskText"] = "Step-0 collapse risk not computed: \(e)"
             } else if let r = number(risk["risk"]), let t = number(risk["threshold"]) {
-                // The miner_not_calibrated reason marks a risk that never warns (RiskModel.calibratedMiners).
-                let reasons = Self.reasons(risk["reasons"])
-                out["riskText"] = if reasons.contains(where: { $0["code"] == "miner_not_calibrated" }), case .string(let miner)? = risk["miner"] {
+                out["riskText"] = if let miner = StoredRisk.reportedOnlyMiner(risk) {
                     String(format: "Step-0 collapse risk %.2f (reported only: the model warns for hardest-negative miners; this run mines %@)", r, miner)
                 } else {
                     String(format: "Step-0 collapse risk %.2f (warns at %.2f or above)", r, t)

@@ -254,11 +254,7 @@ struct SeriesShow: ParsableCommand {
         if case .string(let e)? = d["risk"]?["error"] {
             parts.append("step-0 risk not computed: \(e)")
         } else if let r = n(d["risk"]?["risk"]), let t = n(d["risk"]?["threshold"]) {
-            // The miner_not_calibrated reason marks a risk that never warns (RiskModel.calibratedMiners).
-            let uncalibrated: Bool = if case .array(let reasons)? = d["risk"]?["reasons"] {
-                reasons.contains { $0["code"] == .string("miner_not_calibrated") }
-            } else { false }
-            if uncalibrated, case .string(let miner)? = d["risk"]?["miner"] {
+            if let miner = StoredRisk.reportedOnlyMiner(d["risk"]) {
                 parts.append(String(format: "step-0 collapse risk %.2f (reported only: not fitted for miner %@)", r, miner))
             } else {
                 parts.append(String(format: "step-0 collapse risk %.2f (threshold %.2f)", r, t))
