@@ -35,7 +35,7 @@ public enum SweepTable {
         let near = w.nearMissAlarms.map { w.falseAlarms > 0 ? String(format: "; %d of them near misses, the probe within %.2g α", $0, WarningSummary.nearMiss) : "" } ?? ""
         let alarms = w.falseAlarmRate.map { String(format: " (false-alarm rate %.2f%@)", $0, near) } ?? ""
         let auc = withRisk ? w.riskAUCPhrase.map { "; \($0)" } ?? "" : ""
-        let neither = w.neitherPhrase.map { "; \($0)" } ?? ""
+        let neither = (w.neitherPhrase.map { "; \($0)" } ?? "") + (w.actedOnPhrase.map { "; \($0)" } ?? "")
         return "\(rule): \(w.warnedBeforeCollapse) of \(w.collapsedRuns) collapsed runs warned before they collapsed\(detection)\(lead); \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned\(alarms)\(neither)\(auc)\n"
     }
 }

@@ -96,7 +96,8 @@ public struct SweepRun: Sendable, Codable, Equatable {
     public var collapseRisk: Double?
     /// The closest its signal probe came to the collapse line (`TrainResult.closestProbeSpread`).
     public var closestProbeSpread: Double?
-    /// The step of the warning an `on_warning` action (`switch_miner`, `lower_learning_rate`) was taken on.
+    /// The step of the warning an `on_warning` action was taken on: `switch_miner` and
+    /// `lower_learning_rate` (the result's `on_warning.warned_at`), or `stop` (`stopped_on_warning_at`).
     public var actedOnWarningAt: Int? = nil
 
     /// Failed or dead. A run never found among the sweep's jobs (`missing`: deleted before the sweep
@@ -142,6 +143,11 @@ public struct WarningSummary: Sendable, Codable, Equatable {
     /// above, and how many of them were warned. Nil when there are none.
     public var neitherRuns: Int?
     public var neitherWarned: Int?
+    /// Runs acted on at their warning (`on_warning`) that collapsed at no step, before the action or
+    /// after it: what they show is what the action did, not whether the warning was right (whether
+    /// they would have collapsed untouched is not observed), so they are in no count above and not in
+    /// the risk's AUC. Nil when there are none.
+    public var actedOnRuns: Int?
 
     enum CodingKeys: String, CodingKey {
         case collapsedRuns = "collapsed_runs"
@@ -157,13 +163,19 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         case riskRuns = "risk_runs"
         case neitherRuns = "neither_runs"
         case neitherWarned = "neither_warned"
+        case actedOnRuns = "acted_on_runs"
     }
 
     /// Over the runs that succeeded among `runs`, with each run's warning step read by `warningStep`
     /// (the per-step rule's by default; `firstCheckpointWarningStep` for the series rule, whose summary
     /// leaves the risk's AUC to the per-step one: the risk is not the series rule's).
     init(_ runs: [SweepRun], warningStep: KeyPath<SweepRun, Int?> = \.firstWarningStep) {
-        let ok = runs.filter { $0.state == .succeeded }
+        let succeeded = runs.filter { $0.state == .succeeded }
+        // A run acted on that never collapsed is no false alarm and no quiet healthy run: its outcome
+        // without the action is unknown. One that collapsed anyway (or before the step it went back
+        // to) did collapse, and is counted as such.
+        let unobserved = succeeded.filter { $0.actedOnWarningAt != nil && $0.firstCollapseStep == nil }
+        let ok = succeeded.filter { !($0.actedOnWarningAt != nil && $0.firstCollapseStep == nil) }
         let collapsed = ok.filter { $0.firstCollapseStep != nil }
         let warned = collapsed.compactMap { r -> (lead: Int, collapse: Int)? in
             guard let c = r.firstCollapseStep, let w = r[keyPath: warningStep], w < c else { return nil }
@@ -188,6 +200,12 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         let neither = ok.filter { $0.firstCollapseStep == nil && $0.verdict != .healthy }
         neitherRuns = neither.isEmpty ? nil : neither.count
         neitherWarned = neither.isEmpty ? nil : neither.filter { $0[keyPath: warningStep] != nil }.count
+        actedOnRuns = unobserved.isEmpty ? nil : unobserved.count
+    }
+
+    /// The runs acted on without collapsing in words, nil when there are none.
+    public var actedOnPhrase: String? {
+        actedOnRuns.map { "\($0) acted on at the warning never collapsed, in neither count (whether they would have without the action is not observed)" }
     }
 
     /// The runs in neither count in words, nil when there are none.
@@ -349,6 +367,7 @@ public struct SweepResult: Sendable, Codable, Equatable {
                 if case .number(let v)? = r["closest_probe_spread_over_margin"] { closest = v }
                 if case .number(let s)? = r["warning"]?["step"] { firstWarning = Int(s) }
                 if case .number(let s)? = r["on_warning"]?["warned_at"] { acted = Int(s) }
+                if case .number(let s)? = r["stopped_on_warning_at"] { acted = Int(s) }
                 for (name, path) in SweepResult.metricPaths {
                     if case .number(let d)? = SweepResult.value(r, path) { final[name] = d }
                 }

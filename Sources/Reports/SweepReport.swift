@@ -32,6 +32,7 @@ struct SweepReport {
                     + (w.medianLeadSteps.map { String(format: " (median lead %.0f steps, %.0f %% of the steps to collapse)", $0, 100 * (w.medianLeadFraction ?? 0)) } ?? "")
                     + ", \(w.falseAlarms) of \(w.healthyRuns) healthy runs warned"
                     + (w.neitherPhrase.map { ", \($0)" } ?? "")
+                    + (w.actedOnPhrase.map { ", \($0)" } ?? "")
                     + (w.riskAUCPhrase.map { " · \($0)" } ?? "")
             }
             if let c = r.checkpointWarning {

@@ -150,6 +150,34 @@ import Console
         #expect(SweepTable.warningLine(WarningSummary([risked])).contains("AUC undefined: every run with a risk collapsed"))
     }
 
+    /// A run acted on at its warning that never collapsed (switched, slowed or stopped) cannot say
+    /// whether the warning was right: it is no false alarm, in no count and not in the risk's AUC, and
+    /// the line says how many; one that collapsed anyway is a collapsed run warned before it collapsed.
+    @Test func runsActedOnWithoutCollapsingAreNotFalseAlarms() {
+        func acted(_ i: Int, _ verdict: Verdict, collapse: Int?, risk: Double) -> SweepRun {
+            var r = run(i, .succeeded, verdict, collapse: collapse, warning: 0)
+            r.actedOnWarningAt = 0
+            r.collapseRisk = risk
+            return r
+        }
+        var quiet = run(3, .succeeded, .healthy, collapse: nil, warning: nil)
+        quiet.collapseRisk = 0.1
+        var alarm = run(4, .succeeded, .healthy, collapse: nil, warning: 6)
+        alarm.collapseRisk = 0.3
+        let w = WarningSummary([
+            acted(0, .healthy, collapse: nil, risk: 0.9),     // switched and healthy: unobserved
+            acted(1, .partial, collapse: nil, risk: 0.8),     // slowed, partial: unobserved, not "neither"
+            acted(2, .collapsed, collapse: 12, risk: 0.95),   // collapsed after the action: a detection
+            quiet, alarm,
+        ])
+        #expect(w.collapsedRuns == 1 && w.warnedBeforeCollapse == 1)
+        #expect(w.healthyRuns == 2 && w.falseAlarms == 1 && w.neitherRuns == nil && w.actedOnRuns == 2)
+        #expect(w.riskRuns == 3 && w.riskAUC == 1, "the unobserved runs' risks are left out of the AUC")
+        let line = SweepTable.warningLine(w)
+        #expect(line.contains("1 of 2 healthy runs warned (false-alarm rate 0.50); 2 acted on at the warning never collapsed, in neither count (whether they would have without the action is not observed)"), "\(line)")
+        #expect(WarningSummary([quiet]).actedOnRuns == nil)
+    }
+
     /// A false alarm whose run came within twice the collapse line (0.5 α) is counted as a near miss.
     @Test func nearMissFalseAlarms() {
         let w = WarningSummary([

@@ -60,7 +60,7 @@ import Triplets
     }
 
     @Test func aRunThatHadCollapsedBeforeItsActionCountsAsCollapsedAtSomeStep() throws {
-        guard case .sweep(let sweep) = try JobSpec.parse(Data(#"{"kind":"sweep","base":{"dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":20},"grid":{"seed":[0,1]}}"#.utf8)) else {
+        guard case .sweep(let sweep) = try JobSpec.parse(Data(#"{"kind":"sweep","base":{"dataset":{"type":"toy20"},"sampler":{"classes_per_batch":2,"samples_per_class":2},"steps":20},"grid":{"seed":[0,1,2]}}"#.utf8)) else {
             Issue.record("not a sweep"); return
         }
         func result(_ onWarning: JSONValue) -> JSONValue {
@@ -69,8 +69,15 @@ import Triplets
         let r = SweepResult(sweep: sweep, outcomes: [
             SweepChildOutcome(index: 0, state: .succeeded, result: result(.object(["warned_at": .number(12), "abandoned_collapse_step": .number(9)]))),
             SweepChildOutcome(index: 1, state: .succeeded, result: result(.object(["warned_at": .number(12)]))),
+            // on_warning: stop (or stop_on_warning): acted on too.
+            SweepChildOutcome(index: 2, state: .succeeded, result: .object(["verdict": .string("healthy"), "history": .array([]),
+                                                                            "warning": .object(["step": .number(12)]), "stopped_on_warning_at": .number(12)])),
         ])
-        #expect(r.runs.map(\.firstCollapseStep) == [9, nil] && r.runs.map(\.actedOnWarningAt) == [12, 12])
-        #expect(r.cells[0].everCollapsedRate == 0.5 && r.cells[0].actedOnWarning == 2)
+        #expect(r.runs.map(\.firstCollapseStep) == [9, nil, nil] && r.runs.map(\.actedOnWarningAt) == [12, 12, 12])
+        #expect(r.cells[0].actedOnWarning == 3)
+        // The collapsed one was warned after its collapse (a miss); the two that never collapsed are
+        // neither healthy runs nor false alarms: their outcome without the action is not observed.
+        let w = try #require(r.warning)
+        #expect(w.collapsedRuns == 1 && w.warnedBeforeCollapse == 0 && w.healthyRuns == 0 && w.falseAlarms == 0 && w.actedOnRuns == 2)
     }
 }
