@@ -160,7 +160,7 @@ let package = Package(
             resources: [.copy("Fixtures/pml_vectors.json")]
         ),
         .testTarget(name: "EstimatorsTests", dependencies: ["Estimators", "Isometry", "Linalg"]),
-        .testTarget(name: "CollapseRiskTests", dependencies: ["CollapseRisk", "Isometry", "Linalg", "Trainer", "Datasets"]),
+        .testTarget(name: "CollapseRiskTests", dependencies: ["CollapseRisk", "Isometry", "Linalg", "Trainer", "Triplets", "Datasets"]),
         // The daemon's suites, one per module, against the PostgreSQL deploy/test.sh starts.
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Migrations", "Vocabulary", "TestSupport"]),
         .testTarget(name: "QueueTests", dependencies: ["Postgres", "Queue", "Workers", "Jobs", "Vocabulary", "TestSupport"]),

@@ -62,13 +62,23 @@ public struct CollapseRiskEstimate: Sendable, Codable, Equatable {
 }
 
 /// Coefficients of the logistic model over (log mechanism ratio, log B/n, gap/spread, log learning
-/// rate) and, for a train run, its first step (κ before and after it, log of its spread ratio).
+/// rate, log of the margin against `referenceMargin`) and, for a train run, its first step (κ before
+/// and after it, log of its spread ratio).
 public struct RiskModel: Sendable, Equatable {
     public var intercept: Double
     public var logRatio: Double
     public var logBatchOverDimension: Double
     public var gapOverSpread: Double
     public var logLearningRate: Double
+    /// The coefficient of log(α / `referenceMargin`) (0: the model has no margin term). Every run the
+    /// other terms were fitted on trained at α = 0.2, where this term adds nothing, so it was fitted
+    /// afterwards, by maximum likelihood with the rest of the model's log-odds held as an offset, on a
+    /// fresh digits sweep at α = 0.05 and 0.5, and adopted for a model only if, on a rings sweep at the
+    /// same margins and the 784-D digits (α = 0.1), it lowered the false alarms without losing AUC or
+    /// taking detection under 0.9 (deploy/experiments/collapse-risk/margin_term.py, data/margin-term.json):
+    /// the train runs' model, not the monitored runs'. On L2-normalised embeddings, as every calibration
+    /// run was: on raw ones α is against whatever scale the network has.
+    public var logMargin: Double
     /// The first step's terms; nil in the model for monitored runs, whose network isomine cannot step.
     public var firstStep: FirstStepTerms?
     public var threshold: Double
@@ -81,6 +91,9 @@ public struct RiskModel: Sendable, Equatable {
     /// warned 17 of 36 semi-hard runs, 16 of 36 collapse-aware runs and 18 of 34 healthy batch-all
     /// runs at step 0, none of the first two collapsing (docs/science.md, *The step-0 risk and the
     /// run's miner*). Their runs are warned by the per-step signals alone.
+    /// The margin (in the loss's distance units) every run the other terms were fitted on trained with.
+    public static let referenceMargin = 0.2
+
     public static let calibratedMiners: Set<String> = [Miner.batchHard.rawValue, Miner.easyPositive.rawValue, Miner.hardestTriplet.rawValue]
 
     /// Coefficients of the first step's features in the log-odds.
@@ -103,7 +116,7 @@ public struct RiskModel: Sendable, Equatable {
     /// the script, its output and the held-out measurements.
     public static let calibrated = RiskModel(intercept: -8.64089558531907, logRatio: -0.4277738620256646,
                                              logBatchOverDimension: -0.2632930529732098, gapOverSpread: -10.466466999826562,
-                                             logLearningRate: 0.9886174887562513, threshold: 0.22283131414678428)
+                                             logLearningRate: 0.9886174887562513, logMargin: 0, threshold: 0.22283131414678428)
 
     /// The model for train runs (`calibrated(for:)`): the same four features and the run's first step,
     /// fitted by deploy/experiments/collapse-risk/forecast_fit.py on the five isomine sweeps made before
@@ -112,7 +125,7 @@ public struct RiskModel: Sendable, Equatable {
     /// 10 % of their healthy runs. Measured on a sweep fixed before the fit (data/forecast.json).
     public static let calibratedWithFirstStep = RiskModel(
         intercept: 5.687659957576131, logRatio: -11.38794688609987, logBatchOverDimension: -2.1258154263876845,
-        gapOverSpread: -5.355152237183858, logLearningRate: -0.9175142893734548,
+        gapOverSpread: -5.355152237183858, logLearningRate: -0.9175142893734548, logMargin: 2.053746436156897,
         firstStep: FirstStepTerms(kappaBefore: 5.411396933136772, kappaAfter: -10.082764081732138, logSpreadRatio: -4.183961414798009),
         threshold: 0.10581346161984274)
 
@@ -120,9 +133,11 @@ public struct RiskModel: Sendable, Equatable {
     /// reasons (the first step's terms only when both the model and the features have them).
     public func estimate(_ f: StepZeroFeatures, miner: String) -> CollapseRiskEstimate {
         let ratio = min(max(f.mechanismRatio, 1e-3), 1e3)
+        let margin = f.margin ?? RiskModel.referenceMargin
         var terms = [
             logRatio * log(ratio), logBatchOverDimension * log(max(f.batchOverDimension, 1e-9)),
             gapOverSpread * f.gapOverSpread, logLearningRate * log(max(f.learningRate, 1e-12)),
+            logMargin * log(max(margin, 1e-12) / RiskModel.referenceMargin),
         ]
         func way(_ t: Double) -> String { String(format: "%+.2f to the risk's log-odds", t) }
         var reasons = [
@@ -133,6 +148,10 @@ public struct RiskModel: Sendable, Equatable {
             WarningReason(code: "gap_over_spread", message: String(format: "At initialisation batch-hard's mean d⁻ − d⁺ is %.3g × the batch's spread: %@.", f.gapOverSpread, way(terms[2]))),
             WarningReason(code: "learning_rate", message: String(format: "Learning rate %.3g (%@): %@.", f.learningRate, f.optimizer, way(terms[3]))),
         ]
+        if logMargin != 0 {
+            reasons.append(WarningReason(code: "margin", message: String(format: "Margin α = %.3g against the %.3g the model was calibrated at (the collapse line is 0.25 α, nearer at a larger α): %@.",
+                                                                         margin, RiskModel.referenceMargin, way(terms[4]))))
+        }
         if let c = firstStep, let step = f.firstStep {
             let kappa = c.kappaBefore * step.before.kappa + c.kappaAfter * step.after.kappa
             let contraction = c.logSpreadRatio * log(min(max(step.spreadRatio, 1e-3), 1e3))

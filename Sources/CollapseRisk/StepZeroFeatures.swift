@@ -1,6 +1,6 @@
 // What the theory and the data say about a training run before it takes a step: the mechanism ratio
 // on a few of its own PK batches, the batch size against the embedding dimension, how far inside the
-// margin the untrained batches' negatives sit, and the learning rate.
+// margin the untrained batches' negatives sit, the learning rate and the margin itself.
 import Foundation
 import Datasets
 import Linalg
@@ -21,6 +21,10 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
     /// The optimiser's base learning rate, and its kind (Adam's steps do not scale with it as SGD's do).
     public var learningRate: Double
     public var optimizer: String
+    /// The loss's margin α in its distance units (√α for squared distances). The collapse the risk
+    /// predicts is the verdict's, a spread under 0.25 α, so the same network and batches are nearer it
+    /// at a larger α. Nil in features stored before it was recorded, which were all at α = 0.2.
+    public var margin: Double?
     /// The run's first step, taken and undone (train runs; nil for a monitored run, whose network
     /// isomine does not have).
     public var firstStep: FirstStep?
@@ -34,6 +38,7 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         case gapOverSpread = "gap_over_spread"
         case learningRate = "learning_rate"
         case optimizer
+        case margin
         case firstStep = "first_step"
     }
 
@@ -93,6 +98,7 @@ public struct StepZeroFeatures: Sendable, Codable, Equatable {
         batchOverDimension = Double(batchSize) / Double(max(embeddingDim, 1))
         self.learningRate = learningRate
         self.optimizer = optimizer
+        margin = loss.marginDistance
     }
 
     static func median(_ v: [Double]) -> Double {

@@ -26,8 +26,9 @@ import TestSupport
         #expect(risky.warning?.step == 0 && risky.warning?.reasons.first?.code == "collapse_risk")
         #expect(risky.firstCollapseStep.map { $0 > 0 } == true)
         #expect(safe.warning == nil || safe.warning!.step > 0)
-        #expect(r.reasons.map(\.code) == ["mechanism_ratio", "batch_over_dimension", "gap_over_spread", "learning_rate",
+        #expect(r.reasons.map(\.code) == ["mechanism_ratio", "batch_over_dimension", "gap_over_spread", "learning_rate", "margin",
                                            "first_step_kappa", "first_step_contraction"])
+        #expect(r.features.margin == 0.2)
         // The first step was taken on a copy: the untrained probe, then the probe after the run's own first step.
         let first = try #require(r.features.firstStep)
         #expect(first.before.verdict != .collapsed && first.spreadRatio == first.after.meanPairwiseDistance / first.before.meanPairwiseDistance)
