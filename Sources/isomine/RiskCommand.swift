@@ -16,7 +16,8 @@ struct Risk: ParsableCommand {
             JSON object per run (a sweep: one per run, with its index and params), the step-0 features: \
             mechanism_ratio (d_iso to the class-centroid collapse over the certified d_iso to the nearest \
             separated embedding found that keeps half the spread; above 1 a non-collapsed target certainly \
-            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer, first_step (the run's \
+            exists), batch_over_dimension, gap_over_spread, learning_rate, optimizer, margin (α in the loss's \
+            distance units; the train model reads it against the 0.2 it was calibrated at), first_step (the run's \
             fixed signal probe before and after its first training step, taken and undone: κ, spread, verdict, \
             spread_ratio); and collapse_risk: the calibrated risk in [0, 1], the threshold from which a run \
             warns at step 0, the run's miner, warns (true only at or over the threshold for a miner that \
