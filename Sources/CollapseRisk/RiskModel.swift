@@ -83,6 +83,9 @@ public struct RiskModel: Sendable, Equatable {
     public var firstStep: FirstStepTerms?
     public var threshold: Double
 
+    /// The margin (in the loss's distance units) every run the other terms were fitted on trained with.
+    public static let referenceMargin = 0.2
+
     /// The miners whose runs the step-0 risk warns for: those that take each anchor's hardest negative,
     /// the mechanism the model describes (hard mining pulling a batch toward its nearest separated
     /// embedding). It was fitted on batch-hard runs; on the demo's configuration it also warned every
@@ -91,9 +94,6 @@ public struct RiskModel: Sendable, Equatable {
     /// warned 17 of 36 semi-hard runs, 16 of 36 collapse-aware runs and 18 of 34 healthy batch-all
     /// runs at step 0, none of the first two collapsing (docs/science.md, *The step-0 risk and the
     /// run's miner*). Their runs are warned by the per-step signals alone.
-    /// The margin (in the loss's distance units) every run the other terms were fitted on trained with.
-    public static let referenceMargin = 0.2
-
     public static let calibratedMiners: Set<String> = [Miner.batchHard.rawValue, Miner.easyPositive.rawValue, Miner.hardestTriplet.rawValue]
 
     /// Coefficients of the first step's features in the log-odds.

@@ -174,8 +174,9 @@ public struct WarningSummary: Sendable, Codable, Equatable {
         // A run acted on that never collapsed is no false alarm and no quiet healthy run: its outcome
         // without the action is unknown. One that collapsed anyway (or before the step it went back
         // to) did collapse, and is counted as such.
-        let unobserved = succeeded.filter { $0.actedOnWarningAt != nil && $0.firstCollapseStep == nil }
-        let ok = succeeded.filter { !($0.actedOnWarningAt != nil && $0.firstCollapseStep == nil) }
+        let unobservable = { (r: SweepRun) in r.actedOnWarningAt != nil && r.firstCollapseStep == nil }
+        let unobserved = succeeded.filter(unobservable)
+        let ok = succeeded.filter { !unobservable($0) }
         let collapsed = ok.filter { $0.firstCollapseStep != nil }
         let warned = collapsed.compactMap { r -> (lead: Int, collapse: Int)? in
             guard let c = r.firstCollapseStep, let w = r[keyPath: warningStep], w < c else { return nil }
