@@ -41,7 +41,7 @@ import os
 
 import numpy as np
 
-from fit_risk import auc
+from fit_risk import FEATURES, auc, features_row
 from trend_clause import first_warning, margin_distance, tally
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,10 +59,12 @@ def models():
 
 
 def log_odds(c, f):
-    """A model's shipped log-odds (RiskModel.estimate without the margin term)."""
-    z = (c["intercept"] + c["log_ratio"] * math.log(min(max(f["mechanism_ratio"], 1e-3), 1e3))
-         + c["log_b_over_n"] * math.log(max(f["batch_over_dimension"], 1e-9)) + c["gap_over_spread"] * f["gap_over_spread"]
-         + c["log_lr"] * math.log(max(f["learning_rate"], 1e-12)))
+    """A model's shipped log-odds (RiskModel.estimate without the margin term): fit_risk's four features
+    and, for the train model, the first step's three (as forecast_fit.py reads them)."""
+    row = features_row(f, params=None, collapse_step=None, healthy=None)
+    z = c["intercept"]
+    for name in FEATURES:
+        z += c[name] * row[name]
     if "kappa0" in c:
         step = f["first_step"]
         z += (c["kappa0"] * step["before"]["kappa"] + c["kappa1"] * step["after"]["kappa"]
